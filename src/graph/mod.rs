@@ -1,0 +1,552 @@
+//! The dependency graph: every entity a node, every edge "A requires B", every node a gate
+//! saying how many of its required edges must hold.
+//!
+//! Semantics (rule book sections A, D, F):
+//! - a host requires its power feed; a device and a local storage require their host;
+//! - a disk requires its controller (an HBA or SATA controller device) or its host (`onboard`);
+//! - a vdev of width `w` and tolerance `t` is a k-of-n gate with `k = w − t` over its disks
+//!   (a raidz2 of 6 survives 2 losses; a 3-way mirror survives 2);
+//! - a pool requires its owner and every data/special/dedup vdev; log and cache vdevs are
+//!   *optional* edges: losing them degrades, never downs, the pool;
+//! - a VM requires its host, its boot storage and every passed-through device;
+//! - a service requires its provider, its pool, and a link of the provider on its network
+//!   (any one of the NICs or bridges that reach it), and the network itself;
+//! - a consumer's control plane is a quorum gate over its control-plane VMs; its volumes
+//!   require the control plane and every storage service it uses.
+//!
+//! Failures are answered by [`DependencyGraph::evaluate`], a single pass in topological
+//! order — no special cases per kind. The graph wraps petgraph and never exposes its indices.
+
+use crate::model::{Topology, VdevRole, ONBOARD};
+use crate::resolve::{vm_passthrough, EntityKind, Lookup};
+use petgraph::algo::{tarjan_scc, toposort};
+use petgraph::stable_graph::{NodeIndex, StableDiGraph};
+use petgraph::visit::{EdgeRef, IntoEdgeReferences};
+use petgraph::Direction;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a graph node stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NodeKind {
+    /// A power feed.
+    PowerFeed,
+    /// A host.
+    Host,
+    /// A PCIe device.
+    Device,
+    /// A disk.
+    Disk,
+    /// A Proxmox storage.
+    Storage,
+    /// A top-level vdev (synthetic id `pool#role-N`).
+    Vdev,
+    /// A ZFS pool.
+    Pool,
+    /// A network.
+    Network,
+    /// A VM.
+    Vm,
+    /// A provider's attachment to a network (synthetic id `provider#network`).
+    Link,
+    /// A storage service.
+    Service,
+    /// A consumer's control plane (the consumer's own id).
+    ControlPlane,
+    /// A consumer's volumes (synthetic id `consumer#volumes`).
+    Volumes,
+}
+
+impl From<EntityKind> for NodeKind {
+    fn from(k: EntityKind) -> Self {
+        match k {
+            EntityKind::PowerFeed => Self::PowerFeed,
+            EntityKind::Host => Self::Host,
+            EntityKind::Device => Self::Device,
+            EntityKind::Disk => Self::Disk,
+            EntityKind::Storage => Self::Storage,
+            EntityKind::Pool => Self::Pool,
+            EntityKind::Network => Self::Network,
+            EntityKind::Vm => Self::Vm,
+            EntityKind::Service => Self::Service,
+            EntityKind::Consumer => Self::ControlPlane,
+        }
+    }
+}
+
+/// How many required edges must hold for a node to be up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Gate {
+    /// Every required edge.
+    All,
+    /// At least `k` required edges.
+    AtLeast(u32),
+}
+
+/// Why A requires B.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EdgeKind {
+    /// Host → power feed.
+    PoweredBy,
+    /// Device/storage/VM → host.
+    RunsOn,
+    /// Disk → controller or host.
+    AttachedTo,
+    /// Vdev → disk.
+    Member,
+    /// Pool → vdev.
+    Vdev,
+    /// Pool/service → owner/provider.
+    ImportedBy,
+    /// VM → storage holding its boot disk.
+    BootsFrom,
+    /// VM → device passed through to it.
+    Passthrough,
+    /// Storage → disk or service backing it; service → pool.
+    BackedBy,
+    /// Link → NIC device carrying it; service → link; anything → network.
+    Network,
+    /// Control plane → member VM.
+    Quorum,
+    /// Volumes → control plane or storage service.
+    Needs,
+}
+
+/// A node of the graph.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Node {
+    /// Entity id, or a synthetic id containing `#`.
+    pub id: String,
+    /// What it is.
+    pub kind: NodeKind,
+    /// How many required edges must hold.
+    pub gate: Gate,
+}
+
+/// An edge "from requires to".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Edge {
+    /// Why.
+    pub kind: EdgeKind,
+    /// Optional edges only degrade (log/cache vdevs).
+    pub required: bool,
+}
+
+/// State of a node under a failure scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Working with full redundancy.
+    Up,
+    /// Working, with redundancy used up or an optional part lost.
+    Degraded,
+    /// Not working.
+    Down,
+}
+
+/// The requires graph of a topology.
+#[derive(Debug, Clone)]
+pub struct DependencyGraph {
+    graph: StableDiGraph<Node, Edge>,
+    ids: BTreeMap<String, NodeIndex>,
+}
+
+/// Opaque handle of a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(NodeIndex);
+
+impl DependencyGraph {
+    /// Build the graph. References that do not resolve are skipped (validation reports them).
+    ///
+    /// # Complexity
+    /// `O((n + e) log n)` for `n` entities and `e` references.
+    pub fn build(t: &Topology) -> Self {
+        let lookup = Lookup::new(t);
+        let mut g = Self {
+            graph: StableDiGraph::new(),
+            ids: BTreeMap::new(),
+        };
+        for f in &t.power_feeds {
+            g.node(&f.id, NodeKind::PowerFeed, Gate::All);
+        }
+        for h in &t.hosts {
+            g.node(&h.id, NodeKind::Host, Gate::All);
+        }
+        for n in &t.networks {
+            g.node(&n.id, NodeKind::Network, Gate::All);
+        }
+        for d in &t.devices {
+            g.node(&d.id, NodeKind::Device, Gate::All);
+        }
+        for d in &t.disks {
+            g.node(&d.id, NodeKind::Disk, Gate::All);
+        }
+        for s in &t.storages {
+            g.node(&s.id, NodeKind::Storage, Gate::All);
+        }
+        for p in &t.pools {
+            g.node(&p.id, NodeKind::Pool, Gate::All);
+        }
+        for v in &t.vms {
+            g.node(&v.id, NodeKind::Vm, Gate::All);
+        }
+        for s in &t.services {
+            g.node(&s.id, NodeKind::Service, Gate::All);
+        }
+        for h in &t.hosts {
+            if let Some(f) = &h.power_feed {
+                g.edge(&h.id, f, EdgeKind::PoweredBy, true);
+            }
+        }
+        for d in &t.devices {
+            g.edge(&d.id, &d.host, EdgeKind::RunsOn, true);
+        }
+        for d in &t.disks {
+            let to = if d.controller == ONBOARD { &d.host } else { &d.controller };
+            g.edge(&d.id, to, EdgeKind::AttachedTo, true);
+        }
+        for s in &t.storages {
+            g.edge(&s.id, &s.host, EdgeKind::RunsOn, true);
+            for d in &s.disks {
+                g.edge(&s.id, d, EdgeKind::BackedBy, true);
+            }
+            if let Some(svc) = &s.service {
+                g.edge(&s.id, svc, EdgeKind::BackedBy, true);
+            }
+        }
+        for p in &t.pools {
+            g.edge(&p.id, &p.owner, EdgeKind::ImportedBy, true);
+            for (i, v) in p.vdevs.iter().enumerate() {
+                if v.role == VdevRole::Spare || v.disks.is_empty() {
+                    continue;
+                }
+                let width = v.disks.len() as u32;
+                let k = width - v.layout.tolerance(width);
+                let vid = format!("{}#{}-{i}", p.id, role_name(v.role));
+                g.node(&vid, NodeKind::Vdev, Gate::AtLeast(k));
+                for d in &v.disks {
+                    g.edge(&vid, d, EdgeKind::Member, true);
+                }
+                g.edge(&p.id, &vid, EdgeKind::Vdev, v.role.is_required());
+            }
+        }
+        for vm in &t.vms {
+            g.edge(&vm.id, &vm.host, EdgeKind::RunsOn, true);
+            if !vm.boot_storage.is_empty() {
+                g.edge(&vm.id, &vm.boot_storage, EdgeKind::BootsFrom, true);
+            }
+            for d in vm_passthrough(t, &lookup, vm) {
+                g.edge(&vm.id, &d.id, EdgeKind::Passthrough, true);
+            }
+        }
+        for s in &t.services {
+            g.edge(&s.id, &s.provider, EdgeKind::ImportedBy, true);
+            g.edge(&s.id, &s.pool, EdgeKind::BackedBy, true);
+            g.edge(&s.id, &s.network, EdgeKind::Network, true);
+            let carriers = network_carriers(t, &lookup, &s.provider, &s.network);
+            if !carriers.is_empty() {
+                let link = format!("{}#{}", s.provider, s.network);
+                if !g.ids.contains_key(&link) {
+                    g.node(&link, NodeKind::Link, Gate::AtLeast(1));
+                    for c in &carriers {
+                        g.edge(&link, c, EdgeKind::Network, true);
+                    }
+                }
+                g.edge(&s.id, &link, EdgeKind::Network, true);
+            }
+        }
+        for c in &t.consumers {
+            let (members, k) = if c.control_plane.is_empty() {
+                (&c.workers, u32::from(!c.workers.is_empty()))
+            } else {
+                (&c.control_plane, c.quorum_needed())
+            };
+            g.node(&c.id, NodeKind::ControlPlane, Gate::AtLeast(k));
+            for m in members {
+                g.edge(&c.id, m, EdgeKind::Quorum, true);
+            }
+            if !c.services.is_empty() {
+                let vol = format!("{}#volumes", c.id);
+                g.node(&vol, NodeKind::Volumes, Gate::All);
+                g.edge(&vol, &c.id, EdgeKind::Needs, true);
+                for s in &c.services {
+                    g.edge(&vol, s, EdgeKind::Needs, true);
+                }
+            }
+        }
+        g
+    }
+
+    fn node(&mut self, id: &str, kind: NodeKind, gate: Gate) {
+        if self.ids.contains_key(id) {
+            return;
+        }
+        let ix = self.graph.add_node(Node {
+            id: id.to_owned(),
+            kind,
+            gate,
+        });
+        self.ids.insert(id.to_owned(), ix);
+    }
+
+    fn edge(&mut self, from: &str, to: &str, kind: EdgeKind, required: bool) {
+        if let (Some(&a), Some(&b)) = (self.ids.get(from), self.ids.get(to)) {
+            if !self.graph.edges_connecting(a, b).any(|e| e.weight().kind == kind) {
+                self.graph.add_edge(a, b, Edge { kind, required });
+            }
+        }
+    }
+
+    /// Handle of a node by id.
+    pub fn find(&self, id: &str) -> Option<NodeId> {
+        self.ids.get(id).copied().map(NodeId)
+    }
+
+    /// The node behind a handle.
+    pub fn node_of(&self, n: NodeId) -> Option<&Node> {
+        self.graph.node_weight(n.0)
+    }
+
+    /// All nodes, in id order.
+    pub fn nodes(&self) -> impl Iterator<Item = (NodeId, &Node)> {
+        self.ids
+            .values()
+            .filter_map(|&ix| self.graph.node_weight(ix).map(|n| (NodeId(ix), n)))
+    }
+
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether the graph has no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Every edge as `(from id, to id, edge)`, sorted.
+    pub fn edges(&self) -> Vec<(&str, &str, Edge)> {
+        let mut out: Vec<_> = self
+            .graph
+            .edge_references()
+            .map(|e| {
+                (
+                    self.graph[e.source()].id.as_str(),
+                    self.graph[e.target()].id.as_str(),
+                    *e.weight(),
+                )
+            })
+            .collect();
+        out.sort_by(|a, b| (a.0, a.1, a.2.kind).cmp(&(b.0, b.1, b.2.kind)));
+        out
+    }
+
+    /// What `n` requires directly, with the edges, sorted by id.
+    pub fn requirements(&self, n: NodeId) -> Vec<(NodeId, Edge)> {
+        let mut out: Vec<_> = self
+            .graph
+            .edges_directed(n.0, Direction::Outgoing)
+            .map(|e| (NodeId(e.target()), *e.weight()))
+            .collect();
+        out.sort_by(|a, b| self.graph[a.0 .0].id.cmp(&self.graph[b.0 .0].id));
+        out
+    }
+
+    /// What requires `n` directly, sorted by id.
+    pub fn dependents(&self, n: NodeId) -> Vec<NodeId> {
+        let mut out: Vec<_> = self
+            .graph
+            .neighbors_directed(n.0, Direction::Incoming)
+            .map(NodeId)
+            .collect();
+        out.sort_by(|a, b| self.graph[a.0].id.cmp(&self.graph[b.0].id));
+        out.dedup();
+        out
+    }
+
+    /// Every requirement cycle (strongly connected components with more than one node, or
+    /// a self-loop), each as ids in a deterministic order starting from the smallest id.
+    ///
+    /// # Complexity
+    /// `O(n + e)` (Tarjan).
+    pub fn cycles(&self) -> Vec<Vec<String>> {
+        let mut out: Vec<Vec<String>> = tarjan_scc(&self.graph)
+            .into_iter()
+            .filter(|scc| {
+                scc.len() > 1 || scc.iter().any(|&n| self.graph.contains_edge(n, n))
+            })
+            .map(|scc| self.cycle_order(&scc))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Walk one SCC from its smallest id along edges that stay inside it.
+    fn cycle_order(&self, scc: &[NodeIndex]) -> Vec<String> {
+        let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
+        let Some(&start) = scc.iter().min_by(|a, b| self.graph[**a].id.cmp(&self.graph[**b].id)) else {
+            return Vec::new();
+        };
+        let mut order = vec![start];
+        let mut cur = start;
+        loop {
+            let next = self
+                .requirements(NodeId(cur))
+                .into_iter()
+                .map(|(n, _)| n.0)
+                .find(|n| members.contains(n) && (!order.contains(n) || *n == start));
+            match next {
+                Some(n) if n != start => {
+                    order.push(n);
+                    cur = n;
+                }
+                _ => break,
+            }
+        }
+        order.into_iter().map(|n| self.graph[n].id.clone()).collect()
+    }
+
+    /// State of every node when the nodes in `failed` fail.
+    ///
+    /// # Arguments
+    /// * `failed` — nodes that are down by themselves (a lost host, a dead disk).
+    ///
+    /// # Returns
+    /// The state of every node, by id. On a graph with a requirement cycle, nodes on and
+    /// above the cycle are reported down (they can never start).
+    ///
+    /// # Complexity
+    /// `O(n + e)`: one pass in reverse topological order.
+    pub fn evaluate(&self, failed: &BTreeSet<NodeId>) -> BTreeMap<String, State> {
+        let order: Vec<NodeIndex> = match toposort(&self.graph, None) {
+            Ok(mut o) => {
+                o.reverse();
+                o
+            }
+            Err(_) => return self.evaluate_cyclic(failed),
+        };
+        let mut state: BTreeMap<NodeIndex, State> = BTreeMap::new();
+        for n in order {
+            let s = self.gate_state(n, failed, |m| state.get(&m).copied().unwrap_or(State::Down));
+            state.insert(n, s);
+        }
+        state
+            .into_iter()
+            .map(|(n, s)| (self.graph[n].id.clone(), s))
+            .collect()
+    }
+
+    fn gate_state(&self, n: NodeIndex, failed: &BTreeSet<NodeId>, get: impl Fn(NodeIndex) -> State) -> State {
+        if failed.contains(&NodeId(n)) {
+            return State::Down;
+        }
+        let mut required = 0u32;
+        let mut holding = 0u32;
+        let mut degraded = false;
+        for e in self.graph.edges_directed(n, Direction::Outgoing) {
+            let s = get(e.target());
+            if e.weight().required {
+                required += 1;
+                if s == State::Down {
+                    degraded = true;
+                } else {
+                    holding += 1;
+                    degraded |= s == State::Degraded;
+                }
+            } else {
+                degraded |= s != State::Up;
+            }
+        }
+        let need = match self.graph[n].gate {
+            Gate::All => required,
+            Gate::AtLeast(k) => k.min(required),
+        };
+        if holding < need {
+            State::Down
+        } else if degraded {
+            State::Degraded
+        } else {
+            State::Up
+        }
+    }
+
+    /// Greatest fixpoint for graphs with cycles: start all down, raise what can stand.
+    fn evaluate_cyclic(&self, failed: &BTreeSet<NodeId>) -> BTreeMap<String, State> {
+        let mut state: BTreeMap<NodeIndex, State> =
+            self.graph.node_indices().map(|n| (n, State::Down)).collect();
+        loop {
+            let mut changed = false;
+            for n in self.graph.node_indices() {
+                let s = self.gate_state(n, failed, |m| state.get(&m).copied().unwrap_or(State::Down));
+                if state.get(&n) != Some(&s) {
+                    state.insert(n, s);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        state
+            .into_iter()
+            .map(|(n, s)| (self.graph[n].id.clone(), s))
+            .collect()
+    }
+}
+
+fn role_name(role: VdevRole) -> &'static str {
+    match role {
+        VdevRole::Data => "data",
+        VdevRole::Special => "special",
+        VdevRole::Dedup => "dedup",
+        VdevRole::Log => "log",
+        VdevRole::Cache => "cache",
+        VdevRole::Spare => "spare",
+    }
+}
+
+/// Device ids through which `provider` (a VM or a host) reaches `network`: NICs passed to the
+/// VM that are cabled to it, or ports of bridges carrying it (on the VM's host, or the host's
+/// own bridges and NICs).
+fn network_carriers(t: &Topology, lookup: &Lookup, provider: &str, network: &str) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    let host_carriers = |host: &str, out: &mut BTreeSet<String>| {
+        if let Some(h) = lookup.of(EntityKind::Host, host) {
+            for b in &t.hosts[h].bridges {
+                if b.networks.iter().any(|n| n == network) {
+                    out.extend(b.ports.iter().cloned());
+                }
+            }
+        }
+    };
+    match lookup.get(provider) {
+        Some((EntityKind::Vm, i)) => {
+            let vm = &t.vms[i];
+            for nic in vm.nics.iter().filter(|n| n.network == network) {
+                if let Some(d) = &nic.device {
+                    out.insert(d.clone());
+                }
+                if let Some(b) = &nic.bridge {
+                    if let Some(h) = lookup.of(EntityKind::Host, &vm.host) {
+                        if let Some(br) = t.hosts[h].bridges.iter().find(|x| &x.name == b) {
+                            out.extend(br.ports.iter().cloned());
+                        }
+                    }
+                }
+            }
+        }
+        Some((EntityKind::Host, _)) => {
+            host_carriers(provider, &mut out);
+            for d in t.devices.iter().filter(|d| d.host == provider) {
+                if d.nic.as_ref().is_some_and(|n| n.networks.iter().any(|x| x == network)) {
+                    out.insert(d.id.clone());
+                }
+            }
+        }
+        _ => {}
+    }
+    out.into_iter().collect()
+}

@@ -1,0 +1,746 @@
+//! The topology file format, version 1: plain data, string ids, no behaviour.
+//!
+//! Every type here maps one-to-one onto the TOML/JSON file. References between entities are
+//! string ids (never indices), so files stay diffable and hand-editable; they are resolved and
+//! checked by [`crate::validate`] and turned into a dependency graph by [`crate::graph`].
+//! Numeric fields use fixed-width integers (`u32`/`u64`), never `usize`, so the format is the
+//! same on 64-bit hosts and in 32-bit WebAssembly.
+
+pub mod pci;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The only file-format version this build reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A whole site: hosts, their PCIe devices and disks, ZFS pools, VMs, networks, storage
+/// services, the consumers of those services, and policy waivers.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Topology {
+    /// File-format version; must be 1.
+    pub schema_version: u32,
+    /// Free-form information about the site.
+    #[serde(skip_serializing_if = "Site::is_empty")]
+    pub site: Site,
+    /// Power feeds (UPS, PDU, utility circuit) hosts are connected to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub power_feeds: Vec<PowerFeed>,
+    /// Physical machines: Proxmox nodes and bare-metal appliances.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<Host>,
+    /// PCIe devices (HBAs, NICs, GPUs, NVMe, SATA controllers) installed in hosts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<Device>,
+    /// Proxmox cluster resource mappings (Datacenter → Resource Mappings → PCI).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mappings: Vec<Mapping>,
+    /// Physical disks and the controller they hang off.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub disks: Vec<Disk>,
+    /// Proxmox storages (`local`, `local-lvm`, an NFS/iSCSI storage…) that hold VM disks.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub storages: Vec<Storage>,
+    /// ZFS pools and their vdev layout.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pools: Vec<Pool>,
+    /// Networks: bridges, VLANs and dedicated segments.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub networks: Vec<Network>,
+    /// Virtual machines.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vms: Vec<Vm>,
+    /// Storage services (NFS, iSCSI, SMB) exported by a VM or host.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<Service>,
+    /// Consumers of storage services, e.g. a Kubernetes cluster.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub consumers: Vec<Consumer>,
+    /// Accepted policy findings (used by the policy engine).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<Waiver>,
+}
+
+/// Free-form site information.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Site {
+    /// Short name of the site.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// What this topology describes.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
+impl Site {
+    fn is_empty(&self) -> bool {
+        self.name.is_empty() && self.description.is_empty()
+    }
+}
+
+/// A power feed. Losing it stops every host connected to it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct PowerFeed {
+    /// Unique id.
+    pub id: String,
+    /// Human description, e.g. "UPS rack A".
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
+/// What a host runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostKind {
+    /// A Proxmox VE node running VMs.
+    #[default]
+    Proxmox,
+    /// A bare-metal appliance (e.g. TrueNAS on its own chassis).
+    BareMetal,
+}
+
+/// CPU vendor; matters for IOMMU defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CpuVendor {
+    /// Intel (VT-d).
+    #[default]
+    Intel,
+    /// AMD (AMD-Vi).
+    Amd,
+    /// Anything else.
+    Other,
+}
+
+/// CPU facts of a host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Cpu {
+    /// Physical cores.
+    pub cores: u32,
+    /// Vendor.
+    pub vendor: CpuVendor,
+    /// IOMMU (VT-d / AMD-Vi) enabled in firmware.
+    pub iommu: bool,
+    /// IOMMU interrupt remapping supported.
+    pub interrupt_remapping: bool,
+    /// AES-NI available.
+    pub aes_ni: bool,
+}
+
+impl Default for Cpu {
+    fn default() -> Self {
+        Self {
+            cores: 4,
+            vendor: CpuVendor::Intel,
+            iommu: false,
+            interrupt_remapping: false,
+            aes_ni: false,
+        }
+    }
+}
+
+/// A Linux bridge (`vmbrN`) on a Proxmox node.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Bridge {
+    /// Bridge name, e.g. `vmbr0`; unique per host.
+    pub name: String,
+    /// Device ids of the NICs that are ports of this bridge.
+    pub ports: Vec<String>,
+    /// Network ids this bridge carries (VLAN-aware bridges carry several).
+    pub networks: Vec<String>,
+    /// MTU of the bridge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<u32>,
+}
+
+/// A physical machine.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Host {
+    /// Unique id (the Proxmox node name for Proxmox hosts).
+    pub id: String,
+    /// Proxmox node or bare-metal appliance.
+    pub kind: HostKind,
+    /// CPU facts.
+    pub cpu: Cpu,
+    /// Installed RAM in GiB.
+    pub ram_gib: u32,
+    /// Whether the RAM is ECC.
+    pub ecc: bool,
+    /// Disk ids the host itself boots from (its root file system).
+    pub boot_disks: Vec<String>,
+    /// Kernel version, e.g. "6.8.12".
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub kernel: String,
+    /// Kernel command-line flags that matter (`intel_iommu=on`, `iommu=pt`, `pcie_acs_override=…`).
+    pub kernel_cmdline: Vec<String>,
+    /// Seconds from power-on until the hypervisor can start guests.
+    pub boot_time_s: u32,
+    /// Power feed id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub power_feed: Option<String>,
+    /// Linux bridges on this host.
+    pub bridges: Vec<Bridge>,
+    /// Name of the bridge (or device id of the NIC) carrying the management address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub management: Option<String>,
+    /// Mean time between failures, hours (optional; defaults per kind are used otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mtbf_hours: Option<f64>,
+    /// Mean time to repair, hours.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mttr_hours: Option<f64>,
+}
+
+/// What a PCIe device is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeviceKind {
+    /// SAS/SATA host bus adapter.
+    Hba,
+    /// Network interface card (one device per PCI function).
+    Nic,
+    /// Graphics card.
+    Gpu,
+    /// NVMe SSD.
+    Nvme,
+    /// Onboard or add-in SATA (AHCI) controller.
+    SataController,
+    /// Anything else.
+    #[default]
+    Other,
+}
+
+/// HBA firmware personality.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FirmwareMode {
+    /// Initiator-target: raw disks (what ZFS wants).
+    It,
+    /// Integrated RAID.
+    Ir,
+    /// A RAID controller.
+    Raid,
+    /// A RAID controller in HBA/JBOD mode.
+    Jbod,
+}
+
+/// NIC facts.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct NicInfo {
+    /// Number of ports on this function (usually 1).
+    pub ports: u32,
+    /// Link speed in Gbit/s.
+    pub speed_gbps: f64,
+    /// Network ids this NIC is cabled to.
+    pub networks: Vec<String>,
+    /// MTU configured on the interface.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<u32>,
+}
+
+/// A PCIe device (one PCI function, or a whole slot in the all-functions form).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Device {
+    /// Unique id.
+    pub id: String,
+    /// Host the device is installed in.
+    pub host: String,
+    /// What it is.
+    pub kind: DeviceKind,
+    /// PCI address: `0000:01:00.0`, or `0000:01:00` for all functions of the slot.
+    pub address: String,
+    /// Human model name.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub model: String,
+    /// PCI `vendor:device` id, e.g. `1000:0097`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor_device: Option<String>,
+    /// PCI subsystem `vendor:device` id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subsystem: Option<String>,
+    /// IOMMU group number (`-1` = no IOMMU).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iommu_group: Option<i32>,
+    /// PCI class code, e.g. `0x0107` (SAS) or `0x0200` (Ethernet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    /// HBA firmware mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub firmware_mode: Option<FirmwareMode>,
+    /// NIC facts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nic: Option<NicInfo>,
+    /// Mean time between failures, hours.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mtbf_hours: Option<f64>,
+    /// Mean time to repair, hours.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mttr_hours: Option<f64>,
+}
+
+/// A Proxmox PCI resource mapping: one cluster-wide name, one entry per node.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Mapping {
+    /// Mapping name as used in `hostpciN: mapping=<id>`, e.g. `HBA`.
+    pub id: String,
+    /// Free-text description.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Per-node entries.
+    pub map: Vec<MappingEntry>,
+}
+
+/// One node's entry in a resource mapping, as Proxmox stores it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct MappingEntry {
+    /// Host (node) id.
+    pub node: String,
+    /// PCI path on that node, with domain: `0000:01:00.0` or `0000:01:00`.
+    pub path: String,
+    /// Recorded `vendor:device` id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Recorded subsystem id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subsystem_id: Option<String>,
+    /// Recorded IOMMU group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iommu_group: Option<i32>,
+}
+
+/// Where a disk is attached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Media {
+    /// Spinning disk.
+    #[default]
+    Hdd,
+    /// SATA/SAS SSD.
+    Ssd,
+    /// NVMe SSD.
+    Nvme,
+}
+
+/// A physical disk.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Disk {
+    /// Unique id (a serial or by-id name works well).
+    pub id: String,
+    /// Host the disk is installed in.
+    pub host: String,
+    /// `onboard` (the host's own chipset controller) or the id of a controller device (HBA,
+    /// SATA controller, or the NVMe device itself).
+    pub controller: String,
+    /// Size in GB (decimal, as printed on the label).
+    pub size_gb: u64,
+    /// Media type.
+    pub media: Media,
+    /// Power-loss protection (matters for SLOG devices).
+    pub plp: bool,
+    /// Mean time between failures, hours.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mtbf_hours: Option<f64>,
+    /// Mean time to repair (replace + resilver), hours.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mttr_hours: Option<f64>,
+}
+
+/// The `onboard` controller keyword for [`Disk::controller`].
+pub const ONBOARD: &str = "onboard";
+
+/// Proxmox storage types that matter for dependencies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum StorageKind {
+    /// Directory storage (`local`).
+    #[default]
+    Dir,
+    /// LVM-thin (`local-lvm`).
+    LvmThin,
+    /// LVM.
+    Lvm,
+    /// ZFS pool on the host (`local-zfs`).
+    Zfspool,
+    /// NFS share (remote).
+    Nfs,
+    /// iSCSI target (remote).
+    Iscsi,
+    /// SMB/CIFS share (remote).
+    Cifs,
+}
+
+/// A Proxmox storage on a node.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Storage {
+    /// Unique id (use `<node>/<storage>` when several nodes have a `local`).
+    pub id: String,
+    /// Node the storage lives on.
+    pub host: String,
+    /// Storage type.
+    pub kind: StorageKind,
+    /// Local disks backing it (dir, lvm, zfspool).
+    pub disks: Vec<String>,
+    /// Storage service backing it (nfs, iscsi, cifs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+}
+
+/// Vdev layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum VdevLayout {
+    /// Single disk(s), no redundancy.
+    #[default]
+    Stripe,
+    /// N-way mirror.
+    Mirror,
+    /// Single parity.
+    Raidz1,
+    /// Double parity.
+    Raidz2,
+    /// Triple parity.
+    Raidz3,
+    /// dRAID with single parity.
+    Draid1,
+    /// dRAID with double parity.
+    Draid2,
+    /// dRAID with triple parity.
+    Draid3,
+}
+
+impl VdevLayout {
+    /// Disks this layout can lose while staying available, for `width` member disks
+    /// (rule book ZFS-01).
+    pub fn tolerance(self, width: u32) -> u32 {
+        match self {
+            Self::Stripe => 0,
+            Self::Mirror => width.saturating_sub(1),
+            Self::Raidz1 | Self::Draid1 => 1.min(width.saturating_sub(1)),
+            Self::Raidz2 | Self::Draid2 => 2.min(width.saturating_sub(1)),
+            Self::Raidz3 | Self::Draid3 => 3.min(width.saturating_sub(1)),
+        }
+    }
+}
+
+/// Role of a vdev in its pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum VdevRole {
+    /// Normal data vdev.
+    #[default]
+    Data,
+    /// Special allocation class (metadata, small blocks).
+    Special,
+    /// Dedup table vdev.
+    Dedup,
+    /// Separate intent log (SLOG).
+    Log,
+    /// L2ARC.
+    Cache,
+    /// Hot spares.
+    Spare,
+}
+
+impl VdevRole {
+    /// Whether losing a vdev of this role loses the pool (rule book ZFS-02).
+    pub fn is_required(self) -> bool {
+        matches!(self, Self::Data | Self::Special | Self::Dedup)
+    }
+}
+
+/// A top-level vdev.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Vdev {
+    /// Role in the pool.
+    pub role: VdevRole,
+    /// Layout.
+    pub layout: VdevLayout,
+    /// Member disk ids.
+    pub disks: Vec<String>,
+}
+
+/// A ZFS pool.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Pool {
+    /// Unique id (the pool name).
+    pub id: String,
+    /// VM or host that imports the pool.
+    pub owner: String,
+    /// Top-level vdevs.
+    pub vdevs: Vec<Vdev>,
+    /// Allocated space in GB (for resilver time and capacity rules).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub used_gb: Option<u64>,
+    /// Deduplication enabled.
+    pub dedup: bool,
+    /// Feature flags that are `active` on the pool.
+    pub active_features: Vec<String>,
+}
+
+/// A network segment.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Network {
+    /// Unique id.
+    pub id: String,
+    /// 802.1Q VLAN id, if tagged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vlan: Option<u16>,
+    /// MTU of the segment (1500 when not given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<u32>,
+    /// Subnet in CIDR notation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cidr: Option<String>,
+    /// Purpose: `lan`, `storage`, `management`, `wan`…
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub purpose: String,
+}
+
+/// Proxmox machine type: `i440fx`/`pc`, `q35`, `pc-q35-<ver>`, possibly with `,viommu=…`.
+pub type MachineType = String;
+
+/// `startup: order=,up=,down=` of a Proxmox guest.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Startup {
+    /// Start order (ascending); none = after all ordered guests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<u32>,
+    /// Seconds to wait after issuing this guest's start before the next start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub up: Option<u32>,
+    /// Shutdown timeout in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub down: Option<u32>,
+}
+
+impl Startup {
+    fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+}
+
+/// One `hostpciN` entry. Exactly one of `device`, `mapping` or `host` is set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct HostPci {
+    /// Index N of `hostpciN` (0–15).
+    pub index: u32,
+    /// A hostplan device id (resolved on the VM's host).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    /// A Proxmox resource-mapping name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<String>,
+    /// A raw PCI address (`0000:01:00.0`, `01:00`, or several separated by `;`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// Expose as PCIe (needs q35).
+    pub pcie: bool,
+    /// Expose the option ROM (Proxmox default: on).
+    pub rombar: bool,
+    /// Primary GPU.
+    pub x_vga: bool,
+}
+
+impl Default for HostPci {
+    /// `rombar` defaults to on, as in Proxmox; everything else off.
+    fn default() -> Self {
+        Self {
+            index: 0,
+            device: None,
+            mapping: None,
+            host: None,
+            pcie: false,
+            rombar: true,
+            x_vga: false,
+        }
+    }
+}
+
+/// A VM's network interface.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct VmNic {
+    /// Network id.
+    pub network: String,
+    /// Host bridge the virtio NIC is attached to (virtual NIC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bridge: Option<String>,
+    /// Passed-through NIC device id (physical NIC owned by the VM).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    /// Interface MTU inside the guest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mtu: Option<u32>,
+}
+
+/// A virtual machine.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Vm {
+    /// Unique id.
+    pub id: String,
+    /// Proxmox VMID.
+    pub vmid: u32,
+    /// Node the VM runs on.
+    pub host: String,
+    /// Role hint for policies: `truenas`, `talos`, `router`…
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub role: String,
+    /// Memory in MiB.
+    pub memory_mib: u64,
+    /// Balloon minimum in MiB (`0` disables the balloon device).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub balloon_mib: Option<u64>,
+    /// vCPU cores.
+    pub cores: u32,
+    /// CPU type (`host`, `x86-64-v2-AES`, `kvm64`…).
+    pub cpu_type: String,
+    /// Machine type.
+    pub machine: MachineType,
+    /// Proxmox storage holding the boot disk.
+    pub boot_storage: String,
+    /// Boot disk size in GB.
+    pub boot_disk_gb: u32,
+    /// Start at node boot.
+    pub onboot: bool,
+    /// Startup ordering.
+    #[serde(skip_serializing_if = "Startup::is_empty")]
+    pub startup: Startup,
+    /// Managed by the Proxmox HA stack.
+    pub ha: bool,
+    /// QEMU guest agent enabled.
+    pub agent: bool,
+    /// Seconds from start until the guest OS is up.
+    pub boot_time_s: u32,
+    /// PCI passthrough entries.
+    pub hostpci: Vec<HostPci>,
+    /// Network interfaces.
+    pub nics: Vec<VmNic>,
+}
+
+/// Storage protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServiceKind {
+    /// NFS export.
+    #[default]
+    Nfs,
+    /// iSCSI target.
+    Iscsi,
+    /// SMB share.
+    Smb,
+}
+
+/// A storage service exported by a VM or host.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Service {
+    /// Unique id.
+    pub id: String,
+    /// Protocol.
+    pub kind: ServiceKind,
+    /// VM or host serving it.
+    pub provider: String,
+    /// Pool backing it.
+    pub pool: String,
+    /// Network it is served on.
+    pub network: String,
+    /// Seconds after the provider is up until the service answers.
+    pub ready_after_s: u32,
+}
+
+/// What kind of consumer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConsumerKind {
+    /// A Kubernetes cluster (e.g. Talos) using a CSI driver.
+    #[default]
+    Kubernetes,
+    /// Individual VMs mounting shares.
+    Vms,
+    /// Anything else.
+    Other,
+}
+
+/// Retry behaviour of a consumer waiting for storage (kubelet defaults, rule book K8S-01).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Backoff {
+    /// First retry delay, seconds.
+    pub initial_s: f64,
+    /// Growth factor per retry.
+    pub factor: f64,
+    /// Maximum delay, seconds.
+    pub max_s: f64,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self {
+            initial_s: 0.5,
+            factor: 2.0,
+            max_s: 122.0,
+        }
+    }
+}
+
+/// A consumer of storage services.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Consumer {
+    /// Unique id.
+    pub id: String,
+    /// Kind.
+    pub kind: ConsumerKind,
+    /// Control-plane VMs (Kubernetes) whose quorum the consumer needs.
+    pub control_plane: Vec<String>,
+    /// Control-plane members needed; default is a majority.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quorum: Option<u32>,
+    /// Worker VMs.
+    pub workers: Vec<String>,
+    /// Storage service ids the consumer's volumes need.
+    pub services: Vec<String>,
+    /// Retry behaviour while storage is missing.
+    pub backoff: Backoff,
+}
+
+impl Consumer {
+    /// Control-plane members needed for quorum: the configured value or a majority.
+    pub fn quorum_needed(&self) -> u32 {
+        let n = self.control_plane.len() as u32;
+        self.quorum.unwrap_or(n / 2 + 1).min(n)
+    }
+}
+
+/// An accepted policy finding.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Waiver {
+    /// Rule id, e.g. `PT-10`.
+    pub rule: String,
+    /// Resource id the finding is about.
+    pub resource: String,
+    /// Why this is accepted.
+    pub reason: String,
+    /// Expiry date `YYYY-MM-DD`; after it the waiver no longer applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}

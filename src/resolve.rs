@@ -1,0 +1,260 @@
+//! Id lookup and reference resolution, shared by validation and graph building.
+//!
+//! Every entity id lives in one namespace (so a dependency edge names exactly one thing);
+//! mapping names have their own, as in Proxmox.
+
+use crate::model::pci::PciAddress;
+use crate::model::{Device, HostPci, Topology, Vm};
+use std::collections::BTreeMap;
+
+/// What kind of entity an id names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EntityKind {
+    /// A power feed.
+    PowerFeed,
+    /// A host.
+    Host,
+    /// A PCIe device.
+    Device,
+    /// A disk.
+    Disk,
+    /// A Proxmox storage.
+    Storage,
+    /// A ZFS pool.
+    Pool,
+    /// A network.
+    Network,
+    /// A VM.
+    Vm,
+    /// A storage service.
+    Service,
+    /// A consumer.
+    Consumer,
+}
+
+impl EntityKind {
+    /// Lower-case noun for messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::PowerFeed => "power feed",
+            Self::Host => "host",
+            Self::Device => "device",
+            Self::Disk => "disk",
+            Self::Storage => "storage",
+            Self::Pool => "pool",
+            Self::Network => "network",
+            Self::Vm => "VM",
+            Self::Service => "service",
+            Self::Consumer => "consumer",
+        }
+    }
+
+    /// The top-level array of the file holding entities of this kind.
+    pub fn section(self) -> &'static str {
+        match self {
+            Self::PowerFeed => "power_feeds",
+            Self::Host => "hosts",
+            Self::Device => "devices",
+            Self::Disk => "disks",
+            Self::Storage => "storages",
+            Self::Pool => "pools",
+            Self::Network => "networks",
+            Self::Vm => "vms",
+            Self::Service => "services",
+            Self::Consumer => "consumers",
+        }
+    }
+}
+
+/// Id → (kind, position) for every entity; the first occurrence wins for duplicates.
+#[derive(Debug, Clone, Default)]
+pub struct Lookup {
+    ids: BTreeMap<String, (EntityKind, usize)>,
+    mappings: BTreeMap<String, usize>,
+}
+
+impl Lookup {
+    /// Index a topology. `O(n log n)`.
+    pub fn new(t: &Topology) -> Self {
+        let mut ids = BTreeMap::new();
+        let mut add = |id: &str, kind, i| {
+            ids.entry(id.to_owned()).or_insert((kind, i));
+        };
+        for (i, x) in t.power_feeds.iter().enumerate() {
+            add(&x.id, EntityKind::PowerFeed, i);
+        }
+        for (i, x) in t.hosts.iter().enumerate() {
+            add(&x.id, EntityKind::Host, i);
+        }
+        for (i, x) in t.devices.iter().enumerate() {
+            add(&x.id, EntityKind::Device, i);
+        }
+        for (i, x) in t.disks.iter().enumerate() {
+            add(&x.id, EntityKind::Disk, i);
+        }
+        for (i, x) in t.storages.iter().enumerate() {
+            add(&x.id, EntityKind::Storage, i);
+        }
+        for (i, x) in t.pools.iter().enumerate() {
+            add(&x.id, EntityKind::Pool, i);
+        }
+        for (i, x) in t.networks.iter().enumerate() {
+            add(&x.id, EntityKind::Network, i);
+        }
+        for (i, x) in t.vms.iter().enumerate() {
+            add(&x.id, EntityKind::Vm, i);
+        }
+        for (i, x) in t.services.iter().enumerate() {
+            add(&x.id, EntityKind::Service, i);
+        }
+        for (i, x) in t.consumers.iter().enumerate() {
+            add(&x.id, EntityKind::Consumer, i);
+        }
+        let mut mappings = BTreeMap::new();
+        for (i, m) in t.mappings.iter().enumerate() {
+            mappings.entry(m.id.clone()).or_insert(i);
+        }
+        Self { ids, mappings }
+    }
+
+    /// Kind and position of `id`.
+    pub fn get(&self, id: &str) -> Option<(EntityKind, usize)> {
+        self.ids.get(id).copied()
+    }
+
+    /// Position of `id` if it names an entity of `kind`.
+    pub fn of(&self, kind: EntityKind, id: &str) -> Option<usize> {
+        self.get(id).filter(|(k, _)| *k == kind).map(|(_, i)| i)
+    }
+
+    /// Position of a mapping by name.
+    pub fn mapping(&self, name: &str) -> Option<usize> {
+        self.mappings.get(name).copied()
+    }
+
+    /// All ids of one kind, for "did you mean" hints.
+    pub fn ids_of(&self, kind: EntityKind) -> impl Iterator<Item = &str> {
+        self.ids
+            .iter()
+            .filter(move |(_, (k, _))| *k == kind)
+            .map(|(id, _)| id.as_str())
+    }
+
+    /// All mapping names.
+    pub fn mapping_names(&self) -> impl Iterator<Item = &str> {
+        self.mappings.keys().map(String::as_str)
+    }
+}
+
+/// Why a `hostpci` entry does not resolve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostPciError {
+    /// Not exactly one of `device`, `mapping`, `host`.
+    Target,
+    /// `device` names no device.
+    UnknownDevice(String),
+    /// `device` is installed in another host.
+    OtherHost {
+        /// The device.
+        device: String,
+        /// Where it is installed.
+        host: String,
+    },
+    /// `mapping` names no mapping.
+    UnknownMapping(String),
+    /// The mapping has no entry for the VM's node.
+    NoMappingEntry(String),
+    /// An address does not parse.
+    BadAddress(String, String),
+    /// No device at that address on the VM's host.
+    NothingAt(String),
+}
+
+/// Resolve one `hostpci` entry of `vm` to the devices it passes through (all functions for
+/// the all-functions form, rule book PT-16). Mapping entries resolve through their path on
+/// the VM's node.
+pub fn hostpci_devices<'t>(
+    t: &'t Topology,
+    lookup: &Lookup,
+    vm: &Vm,
+    entry: &HostPci,
+) -> Result<Vec<&'t Device>, HostPciError> {
+    let targets = [
+        entry.device.is_some(),
+        entry.mapping.is_some(),
+        entry.host.is_some(),
+    ];
+    if targets.iter().filter(|x| **x).count() != 1 {
+        return Err(HostPciError::Target);
+    }
+    if let Some(id) = &entry.device {
+        let i = lookup
+            .of(EntityKind::Device, id)
+            .ok_or_else(|| HostPciError::UnknownDevice(id.clone()))?;
+        let dev = &t.devices[i];
+        if dev.host != vm.host {
+            return Err(HostPciError::OtherHost {
+                device: id.clone(),
+                host: dev.host.clone(),
+            });
+        }
+        return Ok(vec![dev]);
+    }
+    let paths: Vec<String> = if let Some(name) = &entry.mapping {
+        let i = lookup
+            .mapping(name)
+            .ok_or_else(|| HostPciError::UnknownMapping(name.clone()))?;
+        let paths: Vec<String> = t.mappings[i]
+            .map
+            .iter()
+            .filter(|e| e.node == vm.host)
+            .map(|e| e.path.clone())
+            .collect();
+        // Proxmox uses the first free path of the node's entries (PT-23); one VM needs one.
+        match paths.into_iter().next() {
+            Some(p) => vec![p],
+            None => return Err(HostPciError::NoMappingEntry(name.clone())),
+        }
+    } else {
+        entry
+            .host
+            .as_deref()
+            .unwrap_or_default()
+            .split(';')
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut out = Vec::new();
+    for p in paths {
+        let addr = PciAddress::parse(&p).map_err(|e| HostPciError::BadAddress(p.clone(), e.to_string()))?;
+        let found = devices_at(t, &vm.host, &addr);
+        if found.is_empty() {
+            return Err(HostPciError::NothingAt(p));
+        }
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// Devices on `host` whose address lies within `addr` (or covers it).
+pub fn devices_at<'t>(t: &'t Topology, host: &str, addr: &PciAddress) -> Vec<&'t Device> {
+    t.devices
+        .iter()
+        .filter(|d| d.host == host)
+        .filter(|d| PciAddress::parse(&d.address).is_ok_and(|a| addr.overlaps(&a)))
+        .collect()
+}
+
+/// Every device a VM passes through, resolved, deduplicated, in entry order. Entries that do
+/// not resolve are skipped (validation reports them).
+pub fn vm_passthrough<'t>(t: &'t Topology, lookup: &Lookup, vm: &Vm) -> Vec<&'t Device> {
+    let mut out: Vec<&Device> = Vec::new();
+    for entry in &vm.hostpci {
+        for d in hostpci_devices(t, lookup, vm, entry).unwrap_or_default() {
+            if !out.iter().any(|x| x.id == d.id) {
+                out.push(d);
+            }
+        }
+    }
+    out
+}

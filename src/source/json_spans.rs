@@ -1,0 +1,164 @@
+//! JSON: deserialize with `serde_json`, then index value spans with a small scanner.
+//!
+//! The scanner only runs on text `serde_json` already accepted, but it is still written to
+//! stop (not panic) on anything unexpected, and its depth is bounded like serde_json's.
+
+use super::{ignored_path, SpanIndex};
+use crate::diag::{Code, DataPath, Diagnostic};
+use crate::model::Topology;
+use std::ops::Range;
+
+type Failure = (Diagnostic, Option<Range<usize>>);
+
+const MAX_DEPTH: usize = 128;
+
+/// Deserialize `text`; record unknown keys in `unknown`.
+pub(super) fn deserialize(
+    text: &str,
+    unknown: &mut Vec<DataPath>,
+) -> Result<(Topology, SpanIndex), Failure> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let result: Result<Topology, _> =
+        serde_ignored::deserialize(&mut de, |path| unknown.push(ignored_path(&path)));
+    let topology = result
+        .and_then(|t| de.end().map(|()| t))
+        .map_err(|e| {
+            let code = match e.classify() {
+                serde_json::error::Category::Data => Code::InvalidType,
+                _ => Code::Syntax,
+            };
+            // serde_json appends " at line L column C"; the location says that already.
+            let full = e.to_string();
+            let message = full
+                .rfind(" at line ")
+                .map_or(full.as_str(), |i| &full[..i])
+                .to_owned();
+            let offset = offset_of(text, e.line(), e.column());
+            (Diagnostic::error(code, DataPath::root(), message), Some(offset..offset + 1))
+        })?;
+    let mut spans = SpanIndex::default();
+    let mut scanner = Scanner { text: text.as_bytes(), pos: 0, spans: &mut spans };
+    scanner.value(&DataPath::root(), 0);
+    Ok((topology, spans))
+}
+
+/// Byte offset of serde_json's 1-based line and column (column 0 = before the line).
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    (line_start + column.saturating_sub(1)).min(text.len())
+}
+
+struct Scanner<'a> {
+    text: &'a [u8],
+    pos: usize,
+    spans: &'a mut SpanIndex,
+}
+
+impl Scanner<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.text.get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    /// Scan one value, recording its span. Returns false when the text stops making sense.
+    fn value(&mut self, path: &DataPath, depth: usize) -> bool {
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        self.skip_ws();
+        let start = self.pos;
+        let ok = match self.peek() {
+            Some(b'{') => self.object(path, depth),
+            Some(b'[') => self.array(path, depth),
+            Some(b'"') => self.string(),
+            Some(_) => {
+                while matches!(self.peek(), Some(c) if !matches!(c, b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r'))
+                {
+                    self.pos += 1;
+                }
+                self.pos > start
+            }
+            None => false,
+        };
+        if ok {
+            self.spans.insert(path.clone(), start..self.pos);
+        }
+        ok
+    }
+
+    fn string(&mut self) -> bool {
+        self.pos += 1;
+        while let Some(c) = self.peek() {
+            self.pos += 1;
+            match c {
+                b'\\' => self.pos += 1,
+                b'"' => return true,
+                _ => {}
+            }
+        }
+        false
+    }
+
+    fn object(&mut self, path: &DataPath, depth: usize) -> bool {
+        self.pos += 1;
+        loop {
+            self.skip_ws();
+            match self.peek() {
+                Some(b'}') => {
+                    self.pos += 1;
+                    return true;
+                }
+                Some(b',') => self.pos += 1,
+                Some(b'"') => {
+                    let key_start = self.pos;
+                    if !self.string() {
+                        return false;
+                    }
+                    let raw = &self.text[key_start + 1..self.pos - 1];
+                    let key: String = serde_json::from_slice::<String>(&self.text[key_start..self.pos])
+                        .unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned());
+                    self.skip_ws();
+                    if self.peek() != Some(b':') {
+                        return false;
+                    }
+                    self.pos += 1;
+                    if !self.value(&path.key(&key), depth + 1) {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+        }
+    }
+
+    fn array(&mut self, path: &DataPath, depth: usize) -> bool {
+        self.pos += 1;
+        let mut index = 0;
+        loop {
+            self.skip_ws();
+            match self.peek() {
+                Some(b']') => {
+                    self.pos += 1;
+                    return true;
+                }
+                Some(b',') => self.pos += 1,
+                Some(_) => {
+                    if !self.value(&path.index(index), depth + 1) {
+                        return false;
+                    }
+                    index += 1;
+                }
+                None => return false,
+            }
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! Reading topology files: TOML or JSON text → [`Topology`] plus a span index that maps data
+//! paths back to file positions.
+//!
+//! Parsing never panics and never trusts its input: size is capped, non-UTF-8 is rejected with
+//! the byte offset, nesting is bounded by the underlying parsers, and every key the format does
+//! not know is reported (all of them, not just the first) instead of silently dropped.
+
+mod json_spans;
+mod toml_spans;
+
+use crate::diag::{did_you_mean, Code, DataPath, Diagnostic, Location, Segment};
+use crate::model::{Topology, SCHEMA_VERSION};
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+/// Largest input accepted, in bytes. Real topologies are a few hundred KiB even for big fleets.
+pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
+
+/// Text format of a topology file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// TOML (the format people write).
+    Toml,
+    /// JSON (same schema).
+    Json,
+}
+
+impl Format {
+    /// Guess from the file name, then from the first non-blank character.
+    pub fn detect(name: &str, text: &[u8]) -> Self {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".json") {
+            return Self::Json;
+        }
+        if lower.ends_with(".toml") {
+            return Self::Toml;
+        }
+        match text.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') => Self::Json,
+            _ => Self::Toml,
+        }
+    }
+}
+
+/// Byte spans of values, by data path.
+#[derive(Debug, Clone, Default)]
+pub struct SpanIndex {
+    spans: BTreeMap<DataPath, Range<usize>>,
+}
+
+impl SpanIndex {
+    fn insert(&mut self, path: DataPath, span: Range<usize>) {
+        self.spans.entry(path).or_insert(span);
+    }
+
+    /// The span of the value at `path`, or of its nearest ancestor that has one.
+    pub fn span(&self, path: &DataPath) -> Option<Range<usize>> {
+        let mut segs = path.0.clone();
+        loop {
+            if let Some(s) = self.spans.get(&DataPath(segs.clone())) {
+                return Some(s.clone());
+            }
+            segs.pop()?;
+        }
+    }
+}
+
+/// A topology file: its name, its text, and where its values are.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Name shown in diagnostics.
+    pub name: String,
+    /// The text (empty if the input was not UTF-8).
+    pub text: String,
+    /// The detected format.
+    pub format: Format,
+    /// Value spans.
+    pub spans: SpanIndex,
+}
+
+impl SourceFile {
+    /// Fill in `location` of a diagnostic from its data path.
+    pub fn locate(&self, diag: &mut Diagnostic) {
+        if diag.location.is_some() {
+            return;
+        }
+        if let Some(span) = self.spans.span(&diag.path) {
+            diag.location = Some(self.location(span));
+        }
+    }
+
+    /// File position of a byte span.
+    pub fn location(&self, span: Range<usize>) -> Location {
+        let start = span.start.min(self.text.len());
+        let (line, column) = line_col(&self.text, start);
+        Location {
+            file: self.name.clone(),
+            line,
+            column,
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(span.end.min(self.text.len())).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// 1-based line and character column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(column).unwrap_or(u32::MAX),
+    )
+}
+
+/// The result of reading a file: a model if one could be built, and what was wrong.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// The file with its span index.
+    pub source: SourceFile,
+    /// The model, if the text was readable as one.
+    pub topology: Option<Topology>,
+    /// Problems found while reading (syntax, types, unknown keys, version), located.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Read a topology from bytes. Never panics; everything wrong is in `diagnostics`.
+///
+/// # Example
+/// ```
+/// let parsed = hostplan::source::parse("t.toml", b"schema_version = 1\n");
+/// assert!(parsed.topology.is_some());
+/// assert!(parsed.diagnostics.is_empty());
+/// ```
+pub fn parse(name: &str, bytes: &[u8]) -> Parsed {
+    let format = Format::detect(name, bytes);
+    let mut source = SourceFile {
+        name: name.to_owned(),
+        text: String::new(),
+        format,
+        spans: SpanIndex::default(),
+    };
+    let unusable = |source: SourceFile, d: Diagnostic| Parsed {
+        source,
+        topology: None,
+        diagnostics: vec![d],
+    };
+    if bytes.len() > MAX_INPUT_BYTES {
+        let d = Diagnostic::error(
+            Code::TooLarge,
+            DataPath::root(),
+            format!("{name} is {} bytes; hostplan reads at most {MAX_INPUT_BYTES}", bytes.len()),
+        );
+        return unusable(source, d);
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t.to_owned(),
+        Err(e) => {
+            let d = Diagnostic::error(
+                Code::Syntax,
+                DataPath::root(),
+                format!(
+                    "{name} is not UTF-8 text (invalid byte at offset {}); is it a binary file?",
+                    e.valid_up_to()
+                ),
+            )
+            .expected("a TOML or JSON topology file");
+            source.text = String::from_utf8_lossy(&bytes[..e.valid_up_to()]).into_owned();
+            let mut d = d;
+            d.location = Some(source.location(e.valid_up_to()..e.valid_up_to() + 1));
+            return unusable(source, d);
+        }
+    };
+    source.text = text;
+    let mut unknown = Vec::new();
+    let result = match format {
+        Format::Toml => toml_spans::deserialize(&source.text, &mut unknown)
+            .map(|(t, spans)| (t, spans)),
+        Format::Json => json_spans::deserialize(&source.text, &mut unknown),
+    };
+    let (topology, spans) = match result {
+        Ok(ok) => ok,
+        Err((mut d, span)) => {
+            if let Some(span) = span {
+                d.location = Some(source.location(span));
+            }
+            return unusable(source, d);
+        }
+    };
+    source.spans = spans;
+    let mut diagnostics = Vec::new();
+    for path in unknown {
+        let key = match path.0.last() {
+            Some(Segment::Key(k)) => k.clone(),
+            _ => path.to_string(),
+        };
+        let mut d = Diagnostic::error(
+            Code::UnknownField,
+            path.clone(),
+            format!("unknown key `{key}` at `{path}`"),
+        )
+        .with_id(key.clone())
+        .expected("a key of the topology format (see `hostplan schema`)");
+        if let Some(s) = did_you_mean(&key, crate::schema::known_keys()) {
+            d = d.help(format!("did you mean `{s}`?"));
+        }
+        diagnostics.push(d);
+    }
+    if topology.schema_version != SCHEMA_VERSION {
+        let path = DataPath::root().key("schema_version");
+        let msg = if topology.schema_version == 0 {
+            "missing `schema_version`".to_owned()
+        } else {
+            format!("unsupported schema_version {}", topology.schema_version)
+        };
+        diagnostics.push(
+            Diagnostic::error(Code::SchemaVersion, path, msg)
+                .expected(format!("schema_version = {SCHEMA_VERSION}")),
+        );
+    }
+    for d in &mut diagnostics {
+        source.locate(d);
+    }
+    let usable = !diagnostics.iter().any(|d| d.code.is_unusable_input());
+    Parsed {
+        source,
+        topology: usable.then_some(topology),
+        diagnostics,
+    }
+}
+
+/// Convert a `serde_ignored` path into a [`DataPath`].
+fn ignored_path(path: &serde_ignored::Path<'_>) -> DataPath {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => DataPath::root(),
+        Path::Seq { parent, index } => ignored_path(parent).index(*index),
+        Path::Map { parent, key } => ignored_path(parent).key(key),
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => ignored_path(parent),
+    }
+}

@@ -1,0 +1,709 @@
+//! Structural validation: ids, references, addresses, exclusivity and cycles.
+//!
+//! Every check runs and every problem is reported (not only the first). Diagnostics carry
+//! data paths; [`crate::source::SourceFile::locate`] turns them into file positions. The
+//! policy rule book (vendor guidance, sizing) is a separate, later stage.
+//!
+//! # Complexity
+//! `O(n log n)` in the number of entities and references, plus `O(d²)` per host for the
+//! device-conflict check over its `d` passed-through devices.
+
+use crate::diag::{did_you_mean, Code, DataPath, Diagnostic};
+use crate::model::pci::PciAddress;
+use crate::model::{DeviceKind, Topology, VdevLayout, VdevRole, ONBOARD};
+use crate::resolve::{hostpci_devices, EntityKind, HostPciError, Lookup};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Validate a topology; returns every problem found, errors and warnings, in document order.
+///
+/// # Example
+/// ```
+/// let t = hostplan::examples::seed().unwrap();
+/// assert!(hostplan::validate::validate(&t).is_empty());
+/// ```
+pub fn validate(t: &Topology) -> Vec<Diagnostic> {
+    let lookup = Lookup::new(t);
+    let mut v = Validator {
+        t,
+        lookup: &lookup,
+        out: Vec::new(),
+    };
+    v.ids();
+    v.hosts();
+    v.devices();
+    v.mappings();
+    v.disks();
+    v.storages();
+    v.pools();
+    v.networks();
+    v.vms();
+    v.services();
+    v.consumers();
+    v.waivers();
+    if !v.out.iter().any(|d| d.code == Code::UnknownReference) {
+        v.cycles();
+    }
+    v.out
+}
+
+struct Validator<'a> {
+    t: &'a Topology,
+    lookup: &'a Lookup,
+    out: Vec<Diagnostic>,
+}
+
+fn at(section: &str, i: usize) -> DataPath {
+    DataPath::root().key(section).index(i)
+}
+
+impl Validator<'_> {
+    fn push(&mut self, d: Diagnostic) {
+        self.out.push(d);
+    }
+
+    /// Check that `id` names an entity of `kind`; report it at `path` otherwise.
+    fn reference(&mut self, path: DataPath, owner: &str, id: &str, kind: EntityKind) -> bool {
+        if self.lookup.of(kind, id).is_some() {
+            return true;
+        }
+        let what = match self.lookup.get(id) {
+            Some((other, _)) => format!("`{owner}` refers to `{id}`, which is a {} not a {}", other.noun(), kind.noun()),
+            None if id.is_empty() => format!("`{owner}` has an empty {} reference", kind.noun()),
+            None => format!("`{owner}` refers to unknown {} `{id}`", kind.noun()),
+        };
+        let mut d = Diagnostic::error(Code::UnknownReference, path, what)
+            .with_id(id)
+            .expected(format!("the id of a {} (`[[{}]]`)", kind.noun(), kind.section()));
+        if let Some(s) = did_you_mean(id, self.lookup.ids_of(kind)) {
+            d = d.help(format!("did you mean `{s}`?"));
+        }
+        self.push(d);
+        false
+    }
+
+    fn ids(&mut self) {
+        let t = self.t;
+        let mut seen: BTreeMap<&str, DataPath> = BTreeMap::new();
+        let sections: [(&str, Vec<&str>); 10] = [
+            ("power_feeds", t.power_feeds.iter().map(|x| x.id.as_str()).collect()),
+            ("hosts", t.hosts.iter().map(|x| x.id.as_str()).collect()),
+            ("devices", t.devices.iter().map(|x| x.id.as_str()).collect()),
+            ("disks", t.disks.iter().map(|x| x.id.as_str()).collect()),
+            ("storages", t.storages.iter().map(|x| x.id.as_str()).collect()),
+            ("pools", t.pools.iter().map(|x| x.id.as_str()).collect()),
+            ("networks", t.networks.iter().map(|x| x.id.as_str()).collect()),
+            ("vms", t.vms.iter().map(|x| x.id.as_str()).collect()),
+            ("services", t.services.iter().map(|x| x.id.as_str()).collect()),
+            ("consumers", t.consumers.iter().map(|x| x.id.as_str()).collect()),
+        ];
+        for (section, ids) in &sections {
+            for (i, id) in ids.iter().enumerate() {
+                let path = at(section, i).key("id");
+                if id.is_empty() || id.contains('#') || id.chars().any(char::is_control) {
+                    self.push(
+                        Diagnostic::error(Code::MissingId, path, format!("{section}[{i}] has an empty or invalid id `{id}`"))
+                            .with_id(*id)
+                            .expected("a non-empty id without `#` or control characters"),
+                    );
+                    continue;
+                }
+                if let Some(first) = seen.get(id) {
+                    let msg = format!("duplicate id `{id}` (first defined at `{first}`)");
+                    self.push(
+                        Diagnostic::error(Code::DuplicateId, path, msg)
+                            .with_id(*id)
+                            .expected("ids unique across the whole topology"),
+                    );
+                } else {
+                    seen.insert(id, path);
+                }
+            }
+        }
+        let mut names: BTreeSet<&str> = BTreeSet::new();
+        for (i, m) in t.mappings.iter().enumerate() {
+            if m.id.is_empty() || !names.insert(&m.id) {
+                self.push(
+                    Diagnostic::error(Code::DuplicateId, at("mappings", i).key("id"), format!("mapping name `{}` is empty or used twice", m.id))
+                        .with_id(&m.id)
+                        .expected("a unique mapping name"),
+                );
+            }
+        }
+        let mut vmids: BTreeMap<u32, &str> = BTreeMap::new();
+        for (i, vm) in t.vms.iter().enumerate() {
+            let path = at("vms", i).key("vmid");
+            if !(100..=999_999_999).contains(&vm.vmid) {
+                self.push(
+                    Diagnostic::error(Code::OutOfRange, path, format!("VM `{}` has VMID {}", vm.id, vm.vmid))
+                        .with_id(&vm.id)
+                        .expected("a VMID between 100 and 999999999"),
+                );
+            } else if let Some(other) = vmids.insert(vm.vmid, &vm.id) {
+                self.push(
+                    Diagnostic::error(Code::DuplicateId, path, format!("VM `{}` reuses VMID {} of VM `{other}`", vm.id, vm.vmid))
+                        .with_id(&vm.id)
+                        .expected("a VMID unique in the cluster"),
+                );
+            }
+        }
+    }
+
+    fn hosts(&mut self) {
+        for (i, h) in self.t.hosts.iter().enumerate() {
+            let p = at("hosts", i);
+            if let Some(feed) = &h.power_feed {
+                self.reference(p.key("power_feed"), &h.id, feed, EntityKind::PowerFeed);
+            }
+            for (j, disk) in h.boot_disks.iter().enumerate() {
+                let path = p.key("boot_disks").index(j);
+                if self.reference(path.clone(), &h.id, disk, EntityKind::Disk) {
+                    self.same_host(path, &h.id, disk, EntityKind::Disk);
+                }
+            }
+            let mut bridge_names = BTreeSet::new();
+            for (j, b) in h.bridges.iter().enumerate() {
+                let bp = p.key("bridges").index(j);
+                if !bridge_names.insert(b.name.as_str()) {
+                    self.push(
+                        Diagnostic::error(Code::DuplicateId, bp.key("name"), format!("host `{}` has two bridges named `{}`", h.id, b.name))
+                            .with_id(&b.name)
+                            .expected("bridge names unique per host"),
+                    );
+                }
+                for (k, port) in b.ports.iter().enumerate() {
+                    let path = bp.key("ports").index(k);
+                    if self.reference(path.clone(), &h.id, port, EntityKind::Device) {
+                        self.same_host(path, &h.id, port, EntityKind::Device);
+                    }
+                }
+                for (k, net) in b.networks.iter().enumerate() {
+                    self.reference(bp.key("networks").index(k), &h.id, net, EntityKind::Network);
+                }
+            }
+            if let Some(m) = &h.management {
+                let is_bridge = h.bridges.iter().any(|b| &b.name == m);
+                let is_nic = self
+                    .lookup
+                    .of(EntityKind::Device, m)
+                    .is_some_and(|d| self.t.devices[d].host == h.id);
+                if !is_bridge && !is_nic {
+                    let mut d = Diagnostic::error(
+                        Code::UnknownReference,
+                        p.key("management"),
+                        format!("host `{}` manages through `{m}`, which is neither one of its bridges nor one of its NICs", h.id),
+                    )
+                    .with_id(m)
+                    .expected("a bridge name of this host or a NIC device id on it");
+                    if let Some(s) = did_you_mean(m, h.bridges.iter().map(|b| b.name.as_str())) {
+                        d = d.help(format!("did you mean `{s}`?"));
+                    }
+                    self.push(d);
+                }
+            }
+        }
+    }
+
+    /// Report when entity `id` (of `kind`, which has a `host`) is not on `host`.
+    fn same_host(&mut self, path: DataPath, host: &str, id: &str, kind: EntityKind) {
+        let other = match kind {
+            EntityKind::Device => self.lookup.of(kind, id).map(|i| &self.t.devices[i].host),
+            EntityKind::Disk => self.lookup.of(kind, id).map(|i| &self.t.disks[i].host),
+            EntityKind::Storage => self.lookup.of(kind, id).map(|i| &self.t.storages[i].host),
+            _ => None,
+        };
+        if let Some(other) = other {
+            if other != host {
+                self.push(
+                    Diagnostic::error(Code::HostMismatch, path, format!("{} `{id}` is on host `{other}`, not on `{host}`", kind.noun()))
+                        .with_id(id)
+                        .expected(format!("a {} installed in `{host}`", kind.noun())),
+                );
+            }
+        }
+    }
+
+    fn devices(&mut self) {
+        for (i, d) in self.t.devices.iter().enumerate() {
+            let p = at("devices", i);
+            self.reference(p.key("host"), &d.id, &d.host, EntityKind::Host);
+            self.address(p.key("address"), &d.id, &d.address, false);
+            if let Some(nic) = &d.nic {
+                for (j, net) in nic.networks.iter().enumerate() {
+                    self.reference(p.key("nic").key("networks").index(j), &d.id, net, EntityKind::Network);
+                }
+            }
+            if d.firmware_mode.is_some() && !matches!(d.kind, DeviceKind::Hba | DeviceKind::SataController) {
+                self.push(
+                    Diagnostic::warning(Code::InvalidCombination, p.key("firmware_mode"), format!("device `{}` is a {:?}, firmware_mode only applies to storage controllers", d.id, d.kind))
+                        .with_id(&d.id),
+                );
+            }
+        }
+        // Two devices at overlapping addresses on one host.
+        let mut by_host: BTreeMap<&str, Vec<(usize, PciAddress)>> = BTreeMap::new();
+        for (i, d) in self.t.devices.iter().enumerate() {
+            if let Ok(a) = PciAddress::parse(&d.address) {
+                by_host.entry(&d.host).or_default().push((i, a));
+            }
+        }
+        for list in by_host.values() {
+            for (k, (i, a)) in list.iter().enumerate() {
+                if let Some((j, _)) = list[..k].iter().find(|(_, b)| a.overlaps(b)) {
+                    let (me, first) = (&self.t.devices[*i], &self.t.devices[*j]);
+                    self.push(
+                        Diagnostic::error(Code::DuplicateId, at("devices", *i).key("address"), format!("device `{}` at {} overlaps device `{}` at {} on host `{}`", me.id, me.address, first.id, first.address, me.host))
+                            .with_id(&me.id)
+                            .expected("one device per PCI function on a host"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn address(&mut self, path: DataPath, owner: &str, text: &str, need_domain: bool) -> Option<PciAddress> {
+        match PciAddress::parse(text) {
+            Ok(a) if need_domain && text.trim().matches(':').count() != 2 => {
+                self.push(
+                    Diagnostic::error(Code::BadPciAddress, path, format!("`{owner}`: mapping path `{text}` has no PCI domain"))
+                        .with_id(owner)
+                        .expected("a path with domain, e.g. `0000:01:00.0`")
+                        .help(format!("write `{a}`")),
+                );
+                None
+            }
+            Ok(a) => Some(a),
+            Err(e) => {
+                self.push(
+                    Diagnostic::error(Code::BadPciAddress, path, format!("`{owner}` has malformed PCI address `{text}`: {e}"))
+                        .with_id(owner)
+                        .expected("`[dddd:]bb:dd[.f]`, e.g. `0000:01:00.0` or `0000:01:00`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn mappings(&mut self) {
+        for (i, m) in self.t.mappings.iter().enumerate() {
+            let p = at("mappings", i);
+            let mut nodes = BTreeSet::new();
+            for (j, e) in m.map.iter().enumerate() {
+                let ep = p.key("map").index(j);
+                let node_ok = self.reference(ep.key("node"), &m.id, &e.node, EntityKind::Host);
+                let addr = self.address(ep.key("path"), &m.id, &e.path, true);
+                if let (true, Some(addr)) = (node_ok, addr) {
+                    if crate::resolve::devices_at(self.t, &e.node, &addr).is_empty() {
+                        self.push(
+                            Diagnostic::error(Code::UnknownReference, ep.key("path"), format!("mapping `{}` points at {} on `{}`, but no device of that host is at that address", m.id, e.path, e.node))
+                                .with_id(&m.id)
+                                .expected(format!("the address of a device declared with host = \"{}\"", e.node)),
+                        );
+                    }
+                }
+                nodes.insert(e.node.as_str());
+            }
+            if m.map.is_empty() {
+                self.push(
+                    Diagnostic::warning(Code::EmptyPool, p.key("id"), format!("mapping `{}` has no node entries", m.id))
+                        .with_id(&m.id)
+                        .expected("at least one `[[mappings.map]]` entry"),
+                );
+            }
+        }
+    }
+
+    fn disks(&mut self) {
+        for (i, d) in self.t.disks.iter().enumerate() {
+            let p = at("disks", i);
+            self.reference(p.key("host"), &d.id, &d.host, EntityKind::Host);
+            if d.controller != ONBOARD {
+                let path = p.key("controller");
+                if self.reference(path.clone(), &d.id, &d.controller, EntityKind::Device) {
+                    self.same_host(path.clone(), &d.host, &d.controller, EntityKind::Device);
+                    if let Some(c) = self.lookup.of(EntityKind::Device, &d.controller) {
+                        let dev = &self.t.devices[c];
+                        if !matches!(dev.kind, DeviceKind::Hba | DeviceKind::SataController | DeviceKind::Nvme) {
+                            self.push(
+                                Diagnostic::error(Code::InvalidCombination, path, format!("disk `{}` hangs off `{}`, which is a {:?}, not a storage controller", d.id, dev.id, dev.kind))
+                                    .with_id(&d.controller)
+                                    .expected("`onboard` or an hba / sata-controller / nvme device"),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn storages(&mut self) {
+        for (i, s) in self.t.storages.iter().enumerate() {
+            let p = at("storages", i);
+            self.reference(p.key("host"), &s.id, &s.host, EntityKind::Host);
+            for (j, disk) in s.disks.iter().enumerate() {
+                let path = p.key("disks").index(j);
+                if self.reference(path.clone(), &s.id, disk, EntityKind::Disk) {
+                    self.same_host(path, &s.host, disk, EntityKind::Disk);
+                }
+            }
+            if let Some(svc) = &s.service {
+                self.reference(p.key("service"), &s.id, svc, EntityKind::Service);
+            }
+            let remote = matches!(s.kind, crate::model::StorageKind::Nfs | crate::model::StorageKind::Iscsi | crate::model::StorageKind::Cifs);
+            if remote && s.service.is_none() {
+                self.push(
+                    Diagnostic::error(Code::InvalidCombination, p.key("kind"), format!("storage `{}` is remote ({:?}) but names no `service`", s.id, s.kind))
+                        .with_id(&s.id)
+                        .expected("`service = \"<id of the storage service>\"`"),
+                );
+            }
+            if !remote && s.service.is_some() {
+                self.push(
+                    Diagnostic::error(Code::InvalidCombination, p.key("service"), format!("storage `{}` is local ({:?}) but names a `service`", s.id, s.kind))
+                        .with_id(&s.id)
+                        .expected("kind = \"nfs\", \"iscsi\" or \"cifs\" for a service-backed storage"),
+                );
+            }
+        }
+    }
+
+    fn pools(&mut self) {
+        let mut used: BTreeMap<&str, DataPath> = BTreeMap::new();
+        for (i, pool) in self.t.pools.iter().enumerate() {
+            let p = at("pools", i);
+            match self.lookup.get(&pool.owner) {
+                Some((EntityKind::Vm | EntityKind::Host, _)) => {}
+                _ => {
+                    self.reference(p.key("owner"), &pool.id, &pool.owner, EntityKind::Vm);
+                }
+            }
+            if !pool.vdevs.iter().any(|v| v.role == VdevRole::Data && !v.disks.is_empty()) {
+                self.push(
+                    Diagnostic::error(Code::EmptyPool, p.key("id"), format!("pool `{}` has no data disks", pool.id))
+                        .with_id(&pool.id)
+                        .expected("at least one `[[pools.vdevs]]` with role = \"data\" and disks"),
+                );
+            }
+            for (j, vdev) in pool.vdevs.iter().enumerate() {
+                let vp = p.key("vdevs").index(j);
+                let width = vdev.disks.len();
+                let min = match vdev.layout {
+                    VdevLayout::Stripe => 1,
+                    VdevLayout::Mirror | VdevLayout::Raidz1 | VdevLayout::Draid1 => 2,
+                    VdevLayout::Raidz2 | VdevLayout::Draid2 => 3,
+                    VdevLayout::Raidz3 | VdevLayout::Draid3 => 4,
+                };
+                if width == 0 {
+                    self.push(
+                        Diagnostic::error(Code::EmptyPool, vp.clone(), format!("pool `{}` vdev {j} has no disks", pool.id))
+                            .with_id(&pool.id)
+                            .expected("a non-empty `disks` list"),
+                    );
+                } else if width < min {
+                    self.push(
+                        Diagnostic::error(Code::OutOfRange, vp.key("disks"), format!("pool `{}` vdev {j} is a {:?} of {width} disk(s)", pool.id, vdev.layout))
+                            .with_id(&pool.id)
+                            .expected(format!("at least {min} disks for {:?}", vdev.layout)),
+                    );
+                }
+                for (k, disk) in vdev.disks.iter().enumerate() {
+                    let path = vp.key("disks").index(k);
+                    if !self.reference(path.clone(), &pool.id, disk, EntityKind::Disk) {
+                        continue;
+                    }
+                    if let Some(first) = used.get(disk.as_str()) {
+                        let msg = format!("disk `{disk}` is used twice (also at `{first}`)");
+                        self.push(
+                            Diagnostic::error(Code::DiskReused, path, msg)
+                                .with_id(disk)
+                                .expected("each disk in exactly one vdev of one pool"),
+                        );
+                    } else {
+                        used.insert(disk, path);
+                    }
+                }
+            }
+        }
+    }
+
+    fn networks(&mut self) {
+        for (i, n) in self.t.networks.iter().enumerate() {
+            let p = at("networks", i);
+            if let Some(vlan) = n.vlan {
+                if !(1..=4094).contains(&vlan) {
+                    self.push(
+                        Diagnostic::error(Code::OutOfRange, p.key("vlan"), format!("network `{}` has VLAN id {vlan}", n.id))
+                            .with_id(&n.id)
+                            .expected("a VLAN id between 1 and 4094"),
+                    );
+                }
+            }
+            if let Some(mtu) = n.mtu {
+                if !(576..=65535).contains(&mtu) {
+                    self.push(
+                        Diagnostic::error(Code::OutOfRange, p.key("mtu"), format!("network `{}` has MTU {mtu}", n.id))
+                            .with_id(&n.id)
+                            .expected("an MTU between 576 and 65535"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn vms(&mut self) {
+        let t = self.t;
+        // (host, device id) → (VM id, path) for devices of VMs that start on boot.
+        let mut owners: BTreeMap<(&str, &str), (&str, DataPath)> = BTreeMap::new();
+        for (i, vm) in t.vms.iter().enumerate() {
+            let p = at("vms", i);
+            let host_ok = self.reference(p.key("host"), &vm.id, &vm.host, EntityKind::Host);
+            if host_ok {
+                if let Some(h) = self.lookup.of(EntityKind::Host, &vm.host) {
+                    if t.hosts[h].kind == crate::model::HostKind::BareMetal {
+                        self.push(
+                            Diagnostic::error(Code::InvalidCombination, p.key("host"), format!("VM `{}` runs on `{}`, a bare-metal appliance", vm.id, vm.host))
+                                .with_id(&vm.id)
+                                .expected("a host with kind = \"proxmox\""),
+                        );
+                    }
+                }
+            }
+            if !vm.boot_storage.is_empty() {
+                let path = p.key("boot_storage");
+                if self.reference(path.clone(), &vm.id, &vm.boot_storage, EntityKind::Storage) && host_ok {
+                    self.same_host(path, &vm.host, &vm.boot_storage, EntityKind::Storage);
+                }
+            }
+            let mut indices = BTreeSet::new();
+            let mut mine: BTreeMap<&str, DataPath> = BTreeMap::new();
+            for (j, entry) in vm.hostpci.iter().enumerate() {
+                let ep = p.key("hostpci").index(j);
+                if entry.index > 15 {
+                    self.push(
+                        Diagnostic::error(Code::OutOfRange, ep.key("index"), format!("VM `{}` has hostpci{}", vm.id, entry.index))
+                            .with_id(&vm.id)
+                            .expected("an index between 0 and 15 (hostpci0–hostpci15)"),
+                    );
+                } else if !indices.insert(entry.index) {
+                    self.push(
+                        Diagnostic::error(Code::DuplicateId, ep.key("index"), format!("VM `{}` defines hostpci{} twice", vm.id, entry.index))
+                            .with_id(&vm.id)
+                            .expected("each hostpci index once per VM"),
+                    );
+                }
+                if !host_ok {
+                    continue;
+                }
+                match hostpci_devices(t, self.lookup, vm, entry) {
+                    Ok(devices) => {
+                        for d in devices {
+                            if let Some(first) = mine.get(d.id.as_str()) {
+                                let msg = format!("VM `{}` passes device `{}` twice (also at `{first}`)", vm.id, d.id);
+                                self.push(
+                                    Diagnostic::error(Code::DeviceConflict, ep.clone(), msg)
+                                        .with_id(&d.id)
+                                        .expected("each device assigned once per VM"),
+                                );
+                                continue;
+                            }
+                            mine.insert(&d.id, ep.clone());
+                            if !vm.onboot {
+                                continue;
+                            }
+                            match owners.get(&(vm.host.as_str(), d.id.as_str())) {
+                                Some((other, first)) => {
+                                    let msg = format!("device `{}` is passed through to VM `{}` and to VM `{other}` (at `{first}`), which both start on boot on `{}`", d.id, vm.id, vm.host);
+                                    self.push(
+                                        Diagnostic::error(Code::DeviceConflict, ep.clone(), msg)
+                                            .with_id(&d.id)
+                                            .expected("a device owned by at most one running VM per node"),
+                                    );
+                                }
+                                None => {
+                                    owners.insert((&vm.host, &d.id), (&vm.id, ep.clone()));
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => self.hostpci_error(&ep, &vm.id, &vm.host, e),
+                }
+            }
+            for (j, nic) in vm.nics.iter().enumerate() {
+                let np = p.key("nics").index(j);
+                self.reference(np.key("network"), &vm.id, &nic.network, EntityKind::Network);
+                match (&nic.bridge, &nic.device) {
+                    (Some(b), None) => {
+                        let known = self.lookup.of(EntityKind::Host, &vm.host).is_some_and(|h| t.hosts[h].bridges.iter().any(|x| &x.name == b));
+                        if host_ok && !known {
+                            self.push(
+                                Diagnostic::error(Code::UnknownReference, np.key("bridge"), format!("VM `{}` attaches to bridge `{b}`, which host `{}` does not have", vm.id, vm.host))
+                                    .with_id(b)
+                                    .expected("a bridge name from the host's `bridges`"),
+                            );
+                        }
+                    }
+                    (None, Some(dev)) => {
+                        if !mine.contains_key(dev.as_str()) {
+                            self.push(
+                                Diagnostic::error(Code::InvalidCombination, np.key("device"), format!("VM `{}` uses NIC `{dev}` but does not pass it through", vm.id))
+                                    .with_id(dev)
+                                    .expected("a NIC listed (or mapped) in this VM's `hostpci`"),
+                            );
+                        }
+                    }
+                    _ => self.push(
+                        Diagnostic::error(Code::InvalidCombination, np, format!("VM `{}` NIC {j} must set exactly one of `bridge` or `device`", vm.id))
+                            .with_id(&vm.id)
+                            .expected("`bridge = \"vmbr0\"` (virtio) or `device = \"<passed NIC>\"`"),
+                    ),
+                }
+            }
+        }
+    }
+
+    fn hostpci_error(&mut self, ep: &DataPath, vm: &str, host: &str, e: HostPciError) {
+        let d = match e {
+            HostPciError::Target => Diagnostic::error(Code::InvalidCombination, ep.clone(), format!("VM `{vm}`: a hostpci entry needs exactly one of `device`, `mapping` or `host`"))
+                .with_id(vm)
+                .expected("one of device = \"hba0\", mapping = \"HBA\", host = \"0000:01:00.0\""),
+            HostPciError::UnknownDevice(id) => {
+                self.reference(ep.key("device"), vm, &id, EntityKind::Device);
+                return;
+            }
+            HostPciError::OtherHost { device, host: other } => Diagnostic::error(Code::HostMismatch, ep.key("device"), format!("VM `{vm}` on `{host}` passes through `{device}`, which is installed in `{other}`"))
+                .with_id(device)
+                .expected(format!("a device installed in `{host}`")),
+            HostPciError::UnknownMapping(name) => {
+                let mut d = Diagnostic::error(Code::UnknownReference, ep.key("mapping"), format!("VM `{vm}` uses unknown mapping `{name}`"))
+                    .with_id(&name)
+                    .expected("a mapping name from `[[mappings]]`");
+                if let Some(s) = did_you_mean(&name, self.lookup.mapping_names()) {
+                    d = d.help(format!("did you mean `{s}`?"));
+                }
+                d
+            }
+            HostPciError::NoMappingEntry(name) => Diagnostic::error(Code::UnknownReference, ep.key("mapping"), format!("mapping `{name}` has no entry for node `{host}`, where VM `{vm}` runs"))
+                .with_id(&name)
+                .expected(format!("a `[[mappings.map]]` entry with node = \"{host}\"")),
+            HostPciError::BadAddress(addr, why) => Diagnostic::error(Code::BadPciAddress, ep.key("host"), format!("VM `{vm}` has malformed PCI address `{addr}`: {why}"))
+                .with_id(addr)
+                .expected("`[dddd:]bb:dd[.f]`, e.g. `0000:01:00.0` or `01:00`"),
+            HostPciError::NothingAt(addr) => Diagnostic::error(Code::UnknownReference, ep.key("host"), format!("VM `{vm}` passes through {addr}, but host `{host}` has no device there"))
+                .with_id(addr)
+                .expected(format!("the address of a device with host = \"{host}\"")),
+        };
+        self.push(d);
+    }
+
+    fn services(&mut self) {
+        for (i, s) in self.t.services.iter().enumerate() {
+            let p = at("services", i);
+            match self.lookup.get(&s.provider) {
+                Some((EntityKind::Vm | EntityKind::Host, _)) => {}
+                _ => {
+                    self.reference(p.key("provider"), &s.id, &s.provider, EntityKind::Vm);
+                }
+            }
+            if self.reference(p.key("pool"), &s.id, &s.pool, EntityKind::Pool) {
+                if let Some(pi) = self.lookup.of(EntityKind::Pool, &s.pool) {
+                    let owner = &self.t.pools[pi].owner;
+                    if owner != &s.provider {
+                        self.push(
+                            Diagnostic::error(Code::HostMismatch, p.key("pool"), format!("service `{}` is served by `{}` but pool `{}` is imported by `{owner}`", s.id, s.provider, s.pool))
+                                .with_id(&s.pool)
+                                .expected(format!("a pool owned by `{}`", s.provider)),
+                        );
+                    }
+                }
+            }
+            self.reference(p.key("network"), &s.id, &s.network, EntityKind::Network);
+        }
+    }
+
+    fn consumers(&mut self) {
+        for (i, c) in self.t.consumers.iter().enumerate() {
+            let p = at("consumers", i);
+            for (j, vm) in c.control_plane.iter().enumerate() {
+                self.reference(p.key("control_plane").index(j), &c.id, vm, EntityKind::Vm);
+            }
+            for (j, vm) in c.workers.iter().enumerate() {
+                self.reference(p.key("workers").index(j), &c.id, vm, EntityKind::Vm);
+            }
+            for (j, s) in c.services.iter().enumerate() {
+                self.reference(p.key("services").index(j), &c.id, s, EntityKind::Service);
+            }
+            if let Some(q) = c.quorum {
+                let n = c.control_plane.len();
+                if q == 0 || q as usize > n {
+                    self.push(
+                        Diagnostic::error(Code::OutOfRange, p.key("quorum"), format!("consumer `{}` needs {q} of {n} control-plane members", c.id))
+                            .with_id(&c.id)
+                            .expected(format!("a quorum between 1 and {n}")),
+                    );
+                }
+            }
+            if c.control_plane.is_empty() && c.workers.is_empty() {
+                self.push(
+                    Diagnostic::error(Code::EmptyPool, p.key("id"), format!("consumer `{}` has no control-plane or worker VMs", c.id))
+                        .with_id(&c.id)
+                        .expected("`control_plane` and/or `workers` VM ids"),
+                );
+            }
+        }
+    }
+
+    fn waivers(&mut self) {
+        for (i, w) in self.t.waivers.iter().enumerate() {
+            let p = at("waivers", i);
+            if w.rule.is_empty() {
+                self.push(
+                    Diagnostic::error(Code::MissingId, p.key("rule"), "waiver has no rule id")
+                        .expected("a rule id such as `PT-10`"),
+                );
+            }
+            if self.lookup.get(&w.resource).is_none() && self.lookup.mapping(&w.resource).is_none() {
+                let mut d = Diagnostic::error(Code::UnknownReference, p.key("resource"), format!("waiver for `{}` names unknown resource `{}`", w.rule, w.resource))
+                    .with_id(&w.resource)
+                    .expected("the id of an entity in this topology");
+                let all = [EntityKind::Host, EntityKind::Vm, EntityKind::Pool, EntityKind::Device, EntityKind::Service, EntityKind::Disk, EntityKind::Network, EntityKind::Storage, EntityKind::Consumer, EntityKind::PowerFeed];
+                if let Some(s) = did_you_mean(&w.resource, all.iter().flat_map(|k| self.lookup.ids_of(*k))) {
+                    d = d.help(format!("did you mean `{s}`?"));
+                }
+                self.push(d);
+            }
+            if let Some(date) = &w.expires {
+                if !is_iso_date(date) {
+                    self.push(
+                        Diagnostic::error(Code::InvalidType, p.key("expires"), format!("waiver for `{}` on `{}` has expiry `{date}`", w.rule, w.resource))
+                            .with_id(date)
+                            .expected("a date `YYYY-MM-DD`"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn cycles(&mut self) {
+        let graph = crate::graph::DependencyGraph::build(self.t);
+        for cycle in graph.cycles() {
+            let first = cycle.first().cloned().unwrap_or_default();
+            let path = self.lookup.get(&first).map_or_else(DataPath::root, |(k, i)| at(k.section(), i).key("id"));
+            let mut shown = cycle.clone();
+            shown.push(first.clone());
+            self.push(
+                Diagnostic::error(Code::RequiresCycle, path, format!("requirement cycle: {}", shown.join(" → ")))
+                    .with_id(first)
+                    .expected("an acyclic chain of requirements (e.g. keep the storage VM's own boot disk on local storage)"),
+            );
+        }
+    }
+}
+
+/// `YYYY-MM-DD` with a plausible month and day.
+pub fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok());
+    matches!((num(0..4), num(5..7), num(8..10)), (Some(_), Some(m), Some(d)) if (1..=12).contains(&m) && (1..=31).contains(&d))
+}
