@@ -11,7 +11,11 @@ use std::io::{Read as _, Write as _};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "hostplan", version, about = "Plan, validate and simulate self-hosted virtualization hosts")]
+#[command(
+    name = "hostplan",
+    version,
+    about = "Plan, validate and simulate self-hosted virtualization hosts"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -130,7 +134,11 @@ fn run() -> anyhow::Result<ExitCode> {
                     for d in &report.diagnostics {
                         writeln!(out, "{}", render(d, Some(&report.source.text)))?;
                     }
-                    let errors = report.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+                    let errors = report
+                        .diagnostics
+                        .iter()
+                        .filter(|d| d.severity == Severity::Error)
+                        .count();
                     let warnings = report.diagnostics.len() - errors;
                     if report.diagnostics.is_empty() {
                         writeln!(out, "{name}: valid")?;
@@ -148,7 +156,11 @@ fn run() -> anyhow::Result<ExitCode> {
             })
         }
         Command::Schema => {
-            writeln!(out, "{}", serde_json::to_string_pretty(&hostplan::schema::json_schema())?)?;
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&hostplan::schema::json_schema())?
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Example { name } => {

@@ -226,7 +226,8 @@ pub fn hostpci_devices<'t>(
     };
     let mut out = Vec::new();
     for p in paths {
-        let addr = PciAddress::parse(&p).map_err(|e| HostPciError::BadAddress(p.clone(), e.to_string()))?;
+        let addr = PciAddress::parse(&p)
+            .map_err(|e| HostPciError::BadAddress(p.clone(), e.to_string()))?;
         let found = devices_at(t, &vm.host, &addr);
         if found.is_empty() {
             return Err(HostPciError::NothingAt(p));

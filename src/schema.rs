@@ -9,7 +9,10 @@ use std::sync::OnceLock;
 pub fn json_schema() -> serde_json::Value {
     let mut schema = serde_json::to_value(schemars::schema_for!(Topology)).unwrap_or_default();
     if let Some(obj) = schema.as_object_mut() {
-        obj.insert("title".into(), "hostplan topology (schema_version 1)".into());
+        obj.insert(
+            "title".into(),
+            "hostplan topology (schema_version 1)".into(),
+        );
     }
     schema
 }

@@ -280,7 +280,10 @@ impl Diagnostic {
 }
 
 /// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
     candidates
         .into_iter()
@@ -310,7 +313,11 @@ mod tests {
 
     #[test]
     fn data_path_round_trips_through_text() {
-        for text in ["vms[1].hostpci[0].mapping", "hosts", "pools[0].vdevs[2].disks[5]"] {
+        for text in [
+            "vms[1].hostpci[0].mapping",
+            "hosts",
+            "pools[0].vdevs[2].disks[5]",
+        ] {
             assert_eq!(DataPath::parse(text).to_string(), text);
         }
     }

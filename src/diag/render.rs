@@ -32,13 +32,24 @@ pub fn render(diag: &Diagnostic, source: Option<&str>) -> String {
                     .and_then(|s| s.get(loc.start as usize..loc.end as usize))
                     .map_or(1, |t| t.lines().next().unwrap_or("").chars().count().max(1));
                 let width = span_chars.min(remaining);
-                let label = diag.expected.as_deref().map(|e| format!(" expected {e}")).unwrap_or_default();
-                let _ = writeln!(out, "{pad} | {}{}{}", " ".repeat(col), "^".repeat(width), label);
+                let label = diag
+                    .expected
+                    .as_deref()
+                    .map(|e| format!(" expected {e}"))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "{pad} | {}{}{}",
+                    " ".repeat(col),
+                    "^".repeat(width),
+                    label
+                );
             } else if let Some(e) = &diag.expected {
                 let _ = writeln!(out, "{pad} = expected {e}");
             }
-            let _ = write!(out, "{pad} = at `{}`", diag.path);
-            out.push('\n');
+            if !diag.path.0.is_empty() {
+                let _ = writeln!(out, "{pad} = at `{}`", diag.path);
+            }
             if let Some(h) = &diag.help {
                 let _ = writeln!(out, "{pad} = help: {h}");
             }
@@ -61,6 +72,12 @@ pub fn render(diag: &Diagnostic, source: Option<&str>) -> String {
 /// Keep control characters from a hostile file out of the terminal.
 fn sanitize(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c })
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
         .collect()
 }

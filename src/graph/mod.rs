@@ -205,7 +205,11 @@ impl DependencyGraph {
             g.edge(&d.id, &d.host, EdgeKind::RunsOn, true);
         }
         for d in &t.disks {
-            let to = if d.controller == ONBOARD { &d.host } else { &d.controller };
+            let to = if d.controller == ONBOARD {
+                &d.host
+            } else {
+                &d.controller
+            };
             g.edge(&d.id, to, EdgeKind::AttachedTo, true);
         }
         for s in &t.storages {
@@ -294,7 +298,11 @@ impl DependencyGraph {
 
     fn edge(&mut self, from: &str, to: &str, kind: EdgeKind, required: bool) {
         if let (Some(&a), Some(&b)) = (self.ids.get(from), self.ids.get(to)) {
-            if !self.graph.edges_connecting(a, b).any(|e| e.weight().kind == kind) {
+            if !self
+                .graph
+                .edges_connecting(a, b)
+                .any(|e| e.weight().kind == kind)
+            {
                 self.graph.add_edge(a, b, Edge { kind, required });
             }
         }
@@ -375,9 +383,7 @@ impl DependencyGraph {
     pub fn cycles(&self) -> Vec<Vec<String>> {
         let mut out: Vec<Vec<String>> = tarjan_scc(&self.graph)
             .into_iter()
-            .filter(|scc| {
-                scc.len() > 1 || scc.iter().any(|&n| self.graph.contains_edge(n, n))
-            })
+            .filter(|scc| scc.len() > 1 || scc.iter().any(|&n| self.graph.contains_edge(n, n)))
             .map(|scc| self.cycle_order(&scc))
             .collect();
         out.sort();
@@ -387,7 +393,10 @@ impl DependencyGraph {
     /// Walk one SCC from its smallest id along edges that stay inside it.
     fn cycle_order(&self, scc: &[NodeIndex]) -> Vec<String> {
         let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
-        let Some(&start) = scc.iter().min_by(|a, b| self.graph[**a].id.cmp(&self.graph[**b].id)) else {
+        let Some(&start) = scc
+            .iter()
+            .min_by(|a, b| self.graph[**a].id.cmp(&self.graph[**b].id))
+        else {
             return Vec::new();
         };
         let mut order = vec![start];
@@ -406,7 +415,10 @@ impl DependencyGraph {
                 _ => break,
             }
         }
-        order.into_iter().map(|n| self.graph[n].id.clone()).collect()
+        order
+            .into_iter()
+            .map(|n| self.graph[n].id.clone())
+            .collect()
     }
 
     /// State of every node when the nodes in `failed` fail.
@@ -439,7 +451,12 @@ impl DependencyGraph {
             .collect()
     }
 
-    fn gate_state(&self, n: NodeIndex, failed: &BTreeSet<NodeId>, get: impl Fn(NodeIndex) -> State) -> State {
+    fn gate_state(
+        &self,
+        n: NodeIndex,
+        failed: &BTreeSet<NodeId>,
+        get: impl Fn(NodeIndex) -> State,
+    ) -> State {
         if failed.contains(&NodeId(n)) {
             return State::Down;
         }
@@ -475,12 +492,16 @@ impl DependencyGraph {
 
     /// Greatest fixpoint for graphs with cycles: start all down, raise what can stand.
     fn evaluate_cyclic(&self, failed: &BTreeSet<NodeId>) -> BTreeMap<String, State> {
-        let mut state: BTreeMap<NodeIndex, State> =
-            self.graph.node_indices().map(|n| (n, State::Down)).collect();
+        let mut state: BTreeMap<NodeIndex, State> = self
+            .graph
+            .node_indices()
+            .map(|n| (n, State::Down))
+            .collect();
         loop {
             let mut changed = false;
             for n in self.graph.node_indices() {
-                let s = self.gate_state(n, failed, |m| state.get(&m).copied().unwrap_or(State::Down));
+                let s =
+                    self.gate_state(n, failed, |m| state.get(&m).copied().unwrap_or(State::Down));
                 if state.get(&n) != Some(&s) {
                     state.insert(n, s);
                     changed = true;
@@ -541,7 +562,10 @@ fn network_carriers(t: &Topology, lookup: &Lookup, provider: &str, network: &str
         Some((EntityKind::Host, _)) => {
             host_carriers(provider, &mut out);
             for d in t.devices.iter().filter(|d| d.host == provider) {
-                if d.nic.as_ref().is_some_and(|n| n.networks.iter().any(|x| x == network)) {
+                if d.nic
+                    .as_ref()
+                    .is_some_and(|n| n.networks.iter().any(|x| x == network))
+                {
                     out.insert(d.id.clone());
                 }
             }

@@ -12,7 +12,8 @@ pub struct PciAddress {
     pub domain: u16,
     /// Bus number.
     pub bus: u8,
-    /// Device (slot) number, 0–31.
+    /// Device (slot) number. Real hardware uses 0–0x1f, but Proxmox's parser accepts any two
+    /// hex digits (its own tests use `f0:43`), and so do we, so real configs import.
     pub device: u8,
     /// Function, 0–7; `None` = all functions.
     pub function: Option<u8>,
@@ -33,9 +34,6 @@ pub enum PciAddressError {
         /// How many digits it takes.
         digits: &'static str,
     },
-    /// Device number above 0x1f.
-    #[error("device number {0:#04x} is above 0x1f")]
-    DeviceRange(u8),
     /// Function number above 7.
     #[error("function number {0} is above 7")]
     FunctionRange(u8),
@@ -70,9 +68,6 @@ impl PciAddress {
         };
         let bus = hex_field(bus, 2, 2, "bus", "2")? as u8;
         let device = hex_field(device, 2, 2, "device", "2")? as u8;
-        if device > 0x1f {
-            return Err(PciAddressError::DeviceRange(device));
-        }
         Ok(Self {
             domain: domain as u16,
             bus,
@@ -116,7 +111,11 @@ fn hex_field(
 impl fmt::Display for PciAddress {
     /// Canonical form with domain: `0000:01:00.0` or `0000:01:00`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04x}:{:02x}:{:02x}", self.domain, self.bus, self.device)?;
+        write!(
+            f,
+            "{:04x}:{:02x}:{:02x}",
+            self.domain, self.bus, self.device
+        )?;
         if let Some(func) = self.function {
             write!(f, ".{func}")?;
         }
@@ -147,7 +146,13 @@ mod tests {
     #[test]
     fn rejects_malformed_addresses() {
         for bad in [
-            "", "1:00.0", "01:00.8", "01:20.0", "zz:00.0", "0:01:00.0", "01", "01:00.0.1",
+            "",
+            "1:00.0",
+            "01:00.8",
+            "zz:00.0",
+            "0:01:00.0",
+            "01",
+            "01:00.0.1",
         ] {
             assert!(PciAddress::parse(bad).is_err(), "{bad:?} should not parse");
         }

@@ -18,26 +18,39 @@ pub(super) fn deserialize(
     unknown: &mut Vec<DataPath>,
 ) -> Result<(Topology, SpanIndex), Failure> {
     let mut de = serde_json::Deserializer::from_str(text);
+    let mut record = |path: serde_ignored::Path<'_>| unknown.push(ignored_path(&path));
     let result: Result<Topology, _> =
-        serde_ignored::deserialize(&mut de, |path| unknown.push(ignored_path(&path)));
-    let topology = result
-        .and_then(|t| de.end().map(|()| t))
-        .map_err(|e| {
-            let code = match e.classify() {
-                serde_json::error::Category::Data => Code::InvalidType,
-                _ => Code::Syntax,
-            };
-            // serde_json appends " at line L column C"; the location says that already.
-            let full = e.to_string();
-            let message = full
-                .rfind(" at line ")
-                .map_or(full.as_str(), |i| &full[..i])
-                .to_owned();
-            let offset = offset_of(text, e.line(), e.column());
-            (Diagnostic::error(code, DataPath::root(), message), Some(offset..offset + 1))
-        })?;
+        serde_path_to_error::deserialize(serde_ignored::Deserializer::new(&mut de, &mut record));
+    let (result, path) = match result {
+        Ok(t) => (Ok(t), DataPath::root()),
+        Err(e) => {
+            let path = super::error_path(e.path());
+            (Err(e.into_inner()), path)
+        }
+    };
+    let topology = result.and_then(|t| de.end().map(|()| t)).map_err(|e| {
+        let code = match e.classify() {
+            serde_json::error::Category::Data => Code::InvalidType,
+            _ => Code::Syntax,
+        };
+        // serde_json appends " at line L column C"; the location says that already.
+        let full = e.to_string();
+        let message = full
+            .rfind(" at line ")
+            .map_or(full.as_str(), |i| &full[..i])
+            .to_owned();
+        let offset = offset_of(text, e.line(), e.column());
+        (
+            Diagnostic::error(code, path.clone(), message),
+            Some(offset..offset + 1),
+        )
+    })?;
     let mut spans = SpanIndex::default();
-    let mut scanner = Scanner { text: text.as_bytes(), pos: 0, spans: &mut spans };
+    let mut scanner = Scanner {
+        text: text.as_bytes(),
+        pos: 0,
+        spans: &mut spans,
+    };
     scanner.value(&DataPath::root(), 0);
     Ok((topology, spans))
 }
@@ -124,8 +137,9 @@ impl Scanner<'_> {
                         return false;
                     }
                     let raw = &self.text[key_start + 1..self.pos - 1];
-                    let key: String = serde_json::from_slice::<String>(&self.text[key_start..self.pos])
-                        .unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned());
+                    let key: String =
+                        serde_json::from_slice::<String>(&self.text[key_start..self.pos])
+                            .unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned());
                     self.skip_ws();
                     if self.peek() != Some(b':') {
                         return false;

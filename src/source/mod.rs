@@ -155,7 +155,10 @@ pub fn parse(name: &str, bytes: &[u8]) -> Parsed {
         let d = Diagnostic::error(
             Code::TooLarge,
             DataPath::root(),
-            format!("{name} is {} bytes; hostplan reads at most {MAX_INPUT_BYTES}", bytes.len()),
+            format!(
+                "{name} is {} bytes; hostplan reads at most {MAX_INPUT_BYTES}",
+                bytes.len()
+            ),
         );
         return unusable(source, d);
     }
@@ -180,8 +183,9 @@ pub fn parse(name: &str, bytes: &[u8]) -> Parsed {
     source.text = text;
     let mut unknown = Vec::new();
     let result = match format {
-        Format::Toml => toml_spans::deserialize(&source.text, &mut unknown)
-            .map(|(t, spans)| (t, spans)),
+        Format::Toml => {
+            toml_spans::deserialize(&source.text, &mut unknown).map(|(t, spans)| (t, spans))
+        }
         Format::Json => json_spans::deserialize(&source.text, &mut unknown),
     };
     let (topology, spans) = match result {
@@ -246,4 +250,19 @@ fn ignored_path(path: &serde_ignored::Path<'_>) -> DataPath {
         | Path::NewtypeStruct { parent }
         | Path::NewtypeVariant { parent } => ignored_path(parent),
     }
+}
+
+/// Convert a `serde_path_to_error` path into a [`DataPath`].
+fn error_path(path: &serde_path_to_error::Path) -> DataPath {
+    use serde_path_to_error::Segment as S;
+    let mut out = DataPath::root();
+    for seg in path.iter() {
+        out = match seg {
+            S::Seq { index } => out.index(*index),
+            S::Map { key } => out.key(key),
+            S::Enum { variant } => out.key(variant),
+            S::Unknown => out,
+        };
+    }
+    out
 }

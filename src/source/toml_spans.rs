@@ -15,8 +15,14 @@ pub(super) fn deserialize(
     unknown: &mut Vec<DataPath>,
 ) -> Result<(Topology, SpanIndex), Failure> {
     let de = toml::Deserializer::parse(text).map_err(|e| failure(Code::Syntax, &e))?;
-    let topology: Topology = serde_ignored::deserialize(de, |path| unknown.push(ignored_path(&path)))
-        .map_err(|e| failure(Code::InvalidType, &e))?;
+    let mut record = |path: serde_ignored::Path<'_>| unknown.push(ignored_path(&path));
+    let de = serde_ignored::Deserializer::new(de, &mut record);
+    let topology: Topology = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = super::error_path(e.path());
+        let (mut d, span) = failure(Code::InvalidType, e.inner());
+        d.path = path;
+        (d, span)
+    })?;
     let mut spans = SpanIndex::default();
     // The `toml` parse above succeeded, so this one does too; a failure only costs positions.
     if let Ok(doc) = toml_edit::Document::parse(text) {

@@ -40,7 +40,13 @@ pub fn validate(t: &Topology) -> Vec<Diagnostic> {
     v.services();
     v.consumers();
     v.waivers();
-    if !v.out.iter().any(|d| d.code == Code::UnknownReference) {
+    // A cycle through a dangling or ambiguous reference would be an artefact of that error.
+    if !v.out.iter().any(|d| {
+        matches!(
+            d.code,
+            Code::UnknownReference | Code::DuplicateId | Code::MissingId
+        )
+    }) {
         v.cycles();
     }
     v.out
@@ -67,13 +73,21 @@ impl Validator<'_> {
             return true;
         }
         let what = match self.lookup.get(id) {
-            Some((other, _)) => format!("`{owner}` refers to `{id}`, which is a {} not a {}", other.noun(), kind.noun()),
+            Some((other, _)) => format!(
+                "`{owner}` refers to `{id}`, which is a {} not a {}",
+                other.noun(),
+                kind.noun()
+            ),
             None if id.is_empty() => format!("`{owner}` has an empty {} reference", kind.noun()),
             None => format!("`{owner}` refers to unknown {} `{id}`", kind.noun()),
         };
         let mut d = Diagnostic::error(Code::UnknownReference, path, what)
             .with_id(id)
-            .expected(format!("the id of a {} (`[[{}]]`)", kind.noun(), kind.section()));
+            .expected(format!(
+                "the id of a {} (`[[{}]]`)",
+                kind.noun(),
+                kind.section()
+            ));
         if let Some(s) = did_you_mean(id, self.lookup.ids_of(kind)) {
             d = d.help(format!("did you mean `{s}`?"));
         }
@@ -85,25 +99,44 @@ impl Validator<'_> {
         let t = self.t;
         let mut seen: BTreeMap<&str, DataPath> = BTreeMap::new();
         let sections: [(&str, Vec<&str>); 10] = [
-            ("power_feeds", t.power_feeds.iter().map(|x| x.id.as_str()).collect()),
+            (
+                "power_feeds",
+                t.power_feeds.iter().map(|x| x.id.as_str()).collect(),
+            ),
             ("hosts", t.hosts.iter().map(|x| x.id.as_str()).collect()),
             ("devices", t.devices.iter().map(|x| x.id.as_str()).collect()),
             ("disks", t.disks.iter().map(|x| x.id.as_str()).collect()),
-            ("storages", t.storages.iter().map(|x| x.id.as_str()).collect()),
+            (
+                "storages",
+                t.storages.iter().map(|x| x.id.as_str()).collect(),
+            ),
             ("pools", t.pools.iter().map(|x| x.id.as_str()).collect()),
-            ("networks", t.networks.iter().map(|x| x.id.as_str()).collect()),
+            (
+                "networks",
+                t.networks.iter().map(|x| x.id.as_str()).collect(),
+            ),
             ("vms", t.vms.iter().map(|x| x.id.as_str()).collect()),
-            ("services", t.services.iter().map(|x| x.id.as_str()).collect()),
-            ("consumers", t.consumers.iter().map(|x| x.id.as_str()).collect()),
+            (
+                "services",
+                t.services.iter().map(|x| x.id.as_str()).collect(),
+            ),
+            (
+                "consumers",
+                t.consumers.iter().map(|x| x.id.as_str()).collect(),
+            ),
         ];
         for (section, ids) in &sections {
             for (i, id) in ids.iter().enumerate() {
                 let path = at(section, i).key("id");
                 if id.is_empty() || id.contains('#') || id.chars().any(char::is_control) {
                     self.push(
-                        Diagnostic::error(Code::MissingId, path, format!("{section}[{i}] has an empty or invalid id `{id}`"))
-                            .with_id(*id)
-                            .expected("a non-empty id without `#` or control characters"),
+                        Diagnostic::error(
+                            Code::MissingId,
+                            path,
+                            format!("{section}[{i}] has an empty or invalid id `{id}`"),
+                        )
+                        .with_id(*id)
+                        .expected("a non-empty id without `#` or control characters"),
                     );
                     continue;
                 }
@@ -123,9 +156,13 @@ impl Validator<'_> {
         for (i, m) in t.mappings.iter().enumerate() {
             if m.id.is_empty() || !names.insert(&m.id) {
                 self.push(
-                    Diagnostic::error(Code::DuplicateId, at("mappings", i).key("id"), format!("mapping name `{}` is empty or used twice", m.id))
-                        .with_id(&m.id)
-                        .expected("a unique mapping name"),
+                    Diagnostic::error(
+                        Code::DuplicateId,
+                        at("mappings", i).key("id"),
+                        format!("mapping name `{}` is empty or used twice", m.id),
+                    )
+                    .with_id(&m.id)
+                    .expected("a unique mapping name"),
                 );
             }
         }
@@ -134,15 +171,23 @@ impl Validator<'_> {
             let path = at("vms", i).key("vmid");
             if !(100..=999_999_999).contains(&vm.vmid) {
                 self.push(
-                    Diagnostic::error(Code::OutOfRange, path, format!("VM `{}` has VMID {}", vm.id, vm.vmid))
-                        .with_id(&vm.id)
-                        .expected("a VMID between 100 and 999999999"),
+                    Diagnostic::error(
+                        Code::OutOfRange,
+                        path,
+                        format!("VM `{}` has VMID {}", vm.id, vm.vmid),
+                    )
+                    .with_id(&vm.id)
+                    .expected("a VMID between 100 and 999999999"),
                 );
             } else if let Some(other) = vmids.insert(vm.vmid, &vm.id) {
                 self.push(
-                    Diagnostic::error(Code::DuplicateId, path, format!("VM `{}` reuses VMID {} of VM `{other}`", vm.id, vm.vmid))
-                        .with_id(&vm.id)
-                        .expected("a VMID unique in the cluster"),
+                    Diagnostic::error(
+                        Code::DuplicateId,
+                        path,
+                        format!("VM `{}` reuses VMID {} of VM `{other}`", vm.id, vm.vmid),
+                    )
+                    .with_id(&vm.id)
+                    .expected("a VMID unique in the cluster"),
                 );
             }
         }
@@ -165,9 +210,13 @@ impl Validator<'_> {
                 let bp = p.key("bridges").index(j);
                 if !bridge_names.insert(b.name.as_str()) {
                     self.push(
-                        Diagnostic::error(Code::DuplicateId, bp.key("name"), format!("host `{}` has two bridges named `{}`", h.id, b.name))
-                            .with_id(&b.name)
-                            .expected("bridge names unique per host"),
+                        Diagnostic::error(
+                            Code::DuplicateId,
+                            bp.key("name"),
+                            format!("host `{}` has two bridges named `{}`", h.id, b.name),
+                        )
+                        .with_id(&b.name)
+                        .expected("bridge names unique per host"),
                     );
                 }
                 for (k, port) in b.ports.iter().enumerate() {
@@ -214,9 +263,16 @@ impl Validator<'_> {
         if let Some(other) = other {
             if other != host {
                 self.push(
-                    Diagnostic::error(Code::HostMismatch, path, format!("{} `{id}` is on host `{other}`, not on `{host}`", kind.noun()))
-                        .with_id(id)
-                        .expected(format!("a {} installed in `{host}`", kind.noun())),
+                    Diagnostic::error(
+                        Code::HostMismatch,
+                        path,
+                        format!(
+                            "{} `{id}` is on host `{other}`, not on `{host}`",
+                            kind.noun()
+                        ),
+                    )
+                    .with_id(id)
+                    .expected(format!("a {} installed in `{host}`", kind.noun())),
                 );
             }
         }
@@ -229,10 +285,17 @@ impl Validator<'_> {
             self.address(p.key("address"), &d.id, &d.address, false);
             if let Some(nic) = &d.nic {
                 for (j, net) in nic.networks.iter().enumerate() {
-                    self.reference(p.key("nic").key("networks").index(j), &d.id, net, EntityKind::Network);
+                    self.reference(
+                        p.key("nic").key("networks").index(j),
+                        &d.id,
+                        net,
+                        EntityKind::Network,
+                    );
                 }
             }
-            if d.firmware_mode.is_some() && !matches!(d.kind, DeviceKind::Hba | DeviceKind::SataController) {
+            if d.firmware_mode.is_some()
+                && !matches!(d.kind, DeviceKind::Hba | DeviceKind::SataController)
+            {
                 self.push(
                     Diagnostic::warning(Code::InvalidCombination, p.key("firmware_mode"), format!("device `{}` is a {:?}, firmware_mode only applies to storage controllers", d.id, d.kind))
                         .with_id(&d.id),
@@ -251,32 +314,53 @@ impl Validator<'_> {
                 if let Some((j, _)) = list[..k].iter().find(|(_, b)| a.overlaps(b)) {
                     let (me, first) = (&self.t.devices[*i], &self.t.devices[*j]);
                     self.push(
-                        Diagnostic::error(Code::DuplicateId, at("devices", *i).key("address"), format!("device `{}` at {} overlaps device `{}` at {} on host `{}`", me.id, me.address, first.id, first.address, me.host))
-                            .with_id(&me.id)
-                            .expected("one device per PCI function on a host"),
+                        Diagnostic::error(
+                            Code::DuplicateId,
+                            at("devices", *i).key("address"),
+                            format!(
+                                "device `{}` at {} overlaps device `{}` at {} on host `{}`",
+                                me.id, me.address, first.id, first.address, me.host
+                            ),
+                        )
+                        .with_id(&me.id)
+                        .expected("one device per PCI function on a host"),
                     );
                 }
             }
         }
     }
 
-    fn address(&mut self, path: DataPath, owner: &str, text: &str, need_domain: bool) -> Option<PciAddress> {
+    fn address(
+        &mut self,
+        path: DataPath,
+        owner: &str,
+        text: &str,
+        need_domain: bool,
+    ) -> Option<PciAddress> {
         match PciAddress::parse(text) {
             Ok(a) if need_domain && text.trim().matches(':').count() != 2 => {
                 self.push(
-                    Diagnostic::error(Code::BadPciAddress, path, format!("`{owner}`: mapping path `{text}` has no PCI domain"))
-                        .with_id(owner)
-                        .expected("a path with domain, e.g. `0000:01:00.0`")
-                        .help(format!("write `{a}`")),
+                    Diagnostic::error(
+                        Code::BadPciAddress,
+                        path,
+                        format!("`{owner}`: mapping path `{text}` has no PCI domain"),
+                    )
+                    .with_id(owner)
+                    .expected("a path with domain, e.g. `0000:01:00.0`")
+                    .help(format!("write `{a}`")),
                 );
                 None
             }
             Ok(a) => Some(a),
             Err(e) => {
                 self.push(
-                    Diagnostic::error(Code::BadPciAddress, path, format!("`{owner}` has malformed PCI address `{text}`: {e}"))
-                        .with_id(owner)
-                        .expected("`[dddd:]bb:dd[.f]`, e.g. `0000:01:00.0` or `0000:01:00`"),
+                    Diagnostic::error(
+                        Code::BadPciAddress,
+                        path,
+                        format!("`{owner}` has malformed PCI address `{text}`: {e}"),
+                    )
+                    .with_id(owner)
+                    .expected("`[dddd:]bb:dd[.f]`, e.g. `0000:01:00.0` or `0000:01:00`"),
                 );
                 None
             }
@@ -286,7 +370,6 @@ impl Validator<'_> {
     fn mappings(&mut self) {
         for (i, m) in self.t.mappings.iter().enumerate() {
             let p = at("mappings", i);
-            let mut nodes = BTreeSet::new();
             for (j, e) in m.map.iter().enumerate() {
                 let ep = p.key("map").index(j);
                 let node_ok = self.reference(ep.key("node"), &m.id, &e.node, EntityKind::Host);
@@ -300,13 +383,16 @@ impl Validator<'_> {
                         );
                     }
                 }
-                nodes.insert(e.node.as_str());
             }
             if m.map.is_empty() {
                 self.push(
-                    Diagnostic::warning(Code::EmptyPool, p.key("id"), format!("mapping `{}` has no node entries", m.id))
-                        .with_id(&m.id)
-                        .expected("at least one `[[mappings.map]]` entry"),
+                    Diagnostic::warning(
+                        Code::EmptyPool,
+                        p.key("id"),
+                        format!("mapping `{}` has no node entries", m.id),
+                    )
+                    .with_id(&m.id)
+                    .expected("at least one `[[mappings.map]]` entry"),
                 );
             }
         }
@@ -322,7 +408,10 @@ impl Validator<'_> {
                     self.same_host(path.clone(), &d.host, &d.controller, EntityKind::Device);
                     if let Some(c) = self.lookup.of(EntityKind::Device, &d.controller) {
                         let dev = &self.t.devices[c];
-                        if !matches!(dev.kind, DeviceKind::Hba | DeviceKind::SataController | DeviceKind::Nvme) {
+                        if !matches!(
+                            dev.kind,
+                            DeviceKind::Hba | DeviceKind::SataController | DeviceKind::Nvme
+                        ) {
                             self.push(
                                 Diagnostic::error(Code::InvalidCombination, path, format!("disk `{}` hangs off `{}`, which is a {:?}, not a storage controller", d.id, dev.id, dev.kind))
                                     .with_id(&d.controller)
@@ -348,19 +437,38 @@ impl Validator<'_> {
             if let Some(svc) = &s.service {
                 self.reference(p.key("service"), &s.id, svc, EntityKind::Service);
             }
-            let remote = matches!(s.kind, crate::model::StorageKind::Nfs | crate::model::StorageKind::Iscsi | crate::model::StorageKind::Cifs);
+            let remote = matches!(
+                s.kind,
+                crate::model::StorageKind::Nfs
+                    | crate::model::StorageKind::Iscsi
+                    | crate::model::StorageKind::Cifs
+            );
             if remote && s.service.is_none() {
                 self.push(
-                    Diagnostic::error(Code::InvalidCombination, p.key("kind"), format!("storage `{}` is remote ({:?}) but names no `service`", s.id, s.kind))
-                        .with_id(&s.id)
-                        .expected("`service = \"<id of the storage service>\"`"),
+                    Diagnostic::error(
+                        Code::InvalidCombination,
+                        p.key("kind"),
+                        format!(
+                            "storage `{}` is remote ({:?}) but names no `service`",
+                            s.id, s.kind
+                        ),
+                    )
+                    .with_id(&s.id)
+                    .expected("`service = \"<id of the storage service>\"`"),
                 );
             }
             if !remote && s.service.is_some() {
                 self.push(
-                    Diagnostic::error(Code::InvalidCombination, p.key("service"), format!("storage `{}` is local ({:?}) but names a `service`", s.id, s.kind))
-                        .with_id(&s.id)
-                        .expected("kind = \"nfs\", \"iscsi\" or \"cifs\" for a service-backed storage"),
+                    Diagnostic::error(
+                        Code::InvalidCombination,
+                        p.key("service"),
+                        format!(
+                            "storage `{}` is local ({:?}) but names a `service`",
+                            s.id, s.kind
+                        ),
+                    )
+                    .with_id(&s.id)
+                    .expected("kind = \"nfs\", \"iscsi\" or \"cifs\" for a service-backed storage"),
                 );
             }
         }
@@ -376,11 +484,19 @@ impl Validator<'_> {
                     self.reference(p.key("owner"), &pool.id, &pool.owner, EntityKind::Vm);
                 }
             }
-            if !pool.vdevs.iter().any(|v| v.role == VdevRole::Data && !v.disks.is_empty()) {
+            if !pool
+                .vdevs
+                .iter()
+                .any(|v| v.role == VdevRole::Data && !v.disks.is_empty())
+            {
                 self.push(
-                    Diagnostic::error(Code::EmptyPool, p.key("id"), format!("pool `{}` has no data disks", pool.id))
-                        .with_id(&pool.id)
-                        .expected("at least one `[[pools.vdevs]]` with role = \"data\" and disks"),
+                    Diagnostic::error(
+                        Code::EmptyPool,
+                        p.key("id"),
+                        format!("pool `{}` has no data disks", pool.id),
+                    )
+                    .with_id(&pool.id)
+                    .expected("at least one `[[pools.vdevs]]` with role = \"data\" and disks"),
                 );
             }
             for (j, vdev) in pool.vdevs.iter().enumerate() {
@@ -394,15 +510,26 @@ impl Validator<'_> {
                 };
                 if width == 0 {
                     self.push(
-                        Diagnostic::error(Code::EmptyPool, vp.clone(), format!("pool `{}` vdev {j} has no disks", pool.id))
-                            .with_id(&pool.id)
-                            .expected("a non-empty `disks` list"),
+                        Diagnostic::error(
+                            Code::EmptyPool,
+                            vp.clone(),
+                            format!("pool `{}` vdev {j} has no disks", pool.id),
+                        )
+                        .with_id(&pool.id)
+                        .expected("a non-empty `disks` list"),
                     );
                 } else if width < min {
                     self.push(
-                        Diagnostic::error(Code::OutOfRange, vp.key("disks"), format!("pool `{}` vdev {j} is a {:?} of {width} disk(s)", pool.id, vdev.layout))
-                            .with_id(&pool.id)
-                            .expected(format!("at least {min} disks for {:?}", vdev.layout)),
+                        Diagnostic::error(
+                            Code::OutOfRange,
+                            vp.key("disks"),
+                            format!(
+                                "pool `{}` vdev {j} is a {:?} of {width} disk(s)",
+                                pool.id, vdev.layout
+                            ),
+                        )
+                        .with_id(&pool.id)
+                        .expected(format!("at least {min} disks for {:?}", vdev.layout)),
                     );
                 }
                 for (k, disk) in vdev.disks.iter().enumerate() {
@@ -431,18 +558,26 @@ impl Validator<'_> {
             if let Some(vlan) = n.vlan {
                 if !(1..=4094).contains(&vlan) {
                     self.push(
-                        Diagnostic::error(Code::OutOfRange, p.key("vlan"), format!("network `{}` has VLAN id {vlan}", n.id))
-                            .with_id(&n.id)
-                            .expected("a VLAN id between 1 and 4094"),
+                        Diagnostic::error(
+                            Code::OutOfRange,
+                            p.key("vlan"),
+                            format!("network `{}` has VLAN id {vlan}", n.id),
+                        )
+                        .with_id(&n.id)
+                        .expected("a VLAN id between 1 and 4094"),
                     );
                 }
             }
             if let Some(mtu) = n.mtu {
                 if !(576..=65535).contains(&mtu) {
                     self.push(
-                        Diagnostic::error(Code::OutOfRange, p.key("mtu"), format!("network `{}` has MTU {mtu}", n.id))
-                            .with_id(&n.id)
-                            .expected("an MTU between 576 and 65535"),
+                        Diagnostic::error(
+                            Code::OutOfRange,
+                            p.key("mtu"),
+                            format!("network `{}` has MTU {mtu}", n.id),
+                        )
+                        .with_id(&n.id)
+                        .expected("an MTU between 576 and 65535"),
                     );
                 }
             }
@@ -460,16 +595,25 @@ impl Validator<'_> {
                 if let Some(h) = self.lookup.of(EntityKind::Host, &vm.host) {
                     if t.hosts[h].kind == crate::model::HostKind::BareMetal {
                         self.push(
-                            Diagnostic::error(Code::InvalidCombination, p.key("host"), format!("VM `{}` runs on `{}`, a bare-metal appliance", vm.id, vm.host))
-                                .with_id(&vm.id)
-                                .expected("a host with kind = \"proxmox\""),
+                            Diagnostic::error(
+                                Code::InvalidCombination,
+                                p.key("host"),
+                                format!(
+                                    "VM `{}` runs on `{}`, a bare-metal appliance",
+                                    vm.id, vm.host
+                                ),
+                            )
+                            .with_id(&vm.id)
+                            .expected("a host with kind = \"proxmox\""),
                         );
                     }
                 }
             }
             if !vm.boot_storage.is_empty() {
                 let path = p.key("boot_storage");
-                if self.reference(path.clone(), &vm.id, &vm.boot_storage, EntityKind::Storage) && host_ok {
+                if self.reference(path.clone(), &vm.id, &vm.boot_storage, EntityKind::Storage)
+                    && host_ok
+                {
                     self.same_host(path, &vm.host, &vm.boot_storage, EntityKind::Storage);
                 }
             }
@@ -479,15 +623,23 @@ impl Validator<'_> {
                 let ep = p.key("hostpci").index(j);
                 if entry.index > 15 {
                     self.push(
-                        Diagnostic::error(Code::OutOfRange, ep.key("index"), format!("VM `{}` has hostpci{}", vm.id, entry.index))
-                            .with_id(&vm.id)
-                            .expected("an index between 0 and 15 (hostpci0–hostpci15)"),
+                        Diagnostic::error(
+                            Code::OutOfRange,
+                            ep.key("index"),
+                            format!("VM `{}` has hostpci{}", vm.id, entry.index),
+                        )
+                        .with_id(&vm.id)
+                        .expected("an index between 0 and 15 (hostpci0–hostpci15)"),
                     );
                 } else if !indices.insert(entry.index) {
                     self.push(
-                        Diagnostic::error(Code::DuplicateId, ep.key("index"), format!("VM `{}` defines hostpci{} twice", vm.id, entry.index))
-                            .with_id(&vm.id)
-                            .expected("each hostpci index once per VM"),
+                        Diagnostic::error(
+                            Code::DuplicateId,
+                            ep.key("index"),
+                            format!("VM `{}` defines hostpci{} twice", vm.id, entry.index),
+                        )
+                        .with_id(&vm.id)
+                        .expected("each hostpci index once per VM"),
                     );
                 }
                 if !host_ok {
@@ -497,7 +649,10 @@ impl Validator<'_> {
                     Ok(devices) => {
                         for d in devices {
                             if let Some(first) = mine.get(d.id.as_str()) {
-                                let msg = format!("VM `{}` passes device `{}` twice (also at `{first}`)", vm.id, d.id);
+                                let msg = format!(
+                                    "VM `{}` passes device `{}` twice (also at `{first}`)",
+                                    vm.id, d.id
+                                );
                                 self.push(
                                     Diagnostic::error(Code::DeviceConflict, ep.clone(), msg)
                                         .with_id(&d.id)
@@ -515,7 +670,9 @@ impl Validator<'_> {
                                     self.push(
                                         Diagnostic::error(Code::DeviceConflict, ep.clone(), msg)
                                             .with_id(&d.id)
-                                            .expected("a device owned by at most one running VM per node"),
+                                            .expected(
+                                                "a device owned by at most one running VM per node",
+                                            ),
                                     );
                                 }
                                 None => {
@@ -532,7 +689,10 @@ impl Validator<'_> {
                 self.reference(np.key("network"), &vm.id, &nic.network, EntityKind::Network);
                 match (&nic.bridge, &nic.device) {
                     (Some(b), None) => {
-                        let known = self.lookup.of(EntityKind::Host, &vm.host).is_some_and(|h| t.hosts[h].bridges.iter().any(|x| &x.name == b));
+                        let known = self
+                            .lookup
+                            .of(EntityKind::Host, &vm.host)
+                            .is_some_and(|h| t.hosts[h].bridges.iter().any(|x| &x.name == b));
                         if host_ok && !known {
                             self.push(
                                 Diagnostic::error(Code::UnknownReference, np.key("bridge"), format!("VM `{}` attaches to bridge `{b}`, which host `{}` does not have", vm.id, vm.host))
@@ -544,16 +704,30 @@ impl Validator<'_> {
                     (None, Some(dev)) => {
                         if !mine.contains_key(dev.as_str()) {
                             self.push(
-                                Diagnostic::error(Code::InvalidCombination, np.key("device"), format!("VM `{}` uses NIC `{dev}` but does not pass it through", vm.id))
-                                    .with_id(dev)
-                                    .expected("a NIC listed (or mapped) in this VM's `hostpci`"),
+                                Diagnostic::error(
+                                    Code::InvalidCombination,
+                                    np.key("device"),
+                                    format!(
+                                        "VM `{}` uses NIC `{dev}` but does not pass it through",
+                                        vm.id
+                                    ),
+                                )
+                                .with_id(dev)
+                                .expected("a NIC listed (or mapped) in this VM's `hostpci`"),
                             );
                         }
                     }
                     _ => self.push(
-                        Diagnostic::error(Code::InvalidCombination, np, format!("VM `{}` NIC {j} must set exactly one of `bridge` or `device`", vm.id))
-                            .with_id(&vm.id)
-                            .expected("`bridge = \"vmbr0\"` (virtio) or `device = \"<passed NIC>\"`"),
+                        Diagnostic::error(
+                            Code::InvalidCombination,
+                            np,
+                            format!(
+                                "VM `{}` NIC {j} must set exactly one of `bridge` or `device`",
+                                vm.id
+                            ),
+                        )
+                        .with_id(&vm.id)
+                        .expected("`bridge = \"vmbr0\"` (virtio) or `device = \"<passed NIC>\"`"),
                     ),
                 }
             }
@@ -587,7 +761,7 @@ impl Validator<'_> {
             HostPciError::BadAddress(addr, why) => Diagnostic::error(Code::BadPciAddress, ep.key("host"), format!("VM `{vm}` has malformed PCI address `{addr}`: {why}"))
                 .with_id(addr)
                 .expected("`[dddd:]bb:dd[.f]`, e.g. `0000:01:00.0` or `01:00`"),
-            HostPciError::NothingAt(addr) => Diagnostic::error(Code::UnknownReference, ep.key("host"), format!("VM `{vm}` passes through {addr}, but host `{host}` has no device there"))
+            HostPciError::NothingAt(addr) => Diagnostic::error(Code::UnknownReference, ep.clone(), format!("VM `{vm}` passes through {addr} (directly or through its mapping), but host `{host}` has no device there"))
                 .with_id(addr)
                 .expected(format!("the address of a device with host = \"{host}\"")),
         };
@@ -635,17 +809,25 @@ impl Validator<'_> {
                 let n = c.control_plane.len();
                 if q == 0 || q as usize > n {
                     self.push(
-                        Diagnostic::error(Code::OutOfRange, p.key("quorum"), format!("consumer `{}` needs {q} of {n} control-plane members", c.id))
-                            .with_id(&c.id)
-                            .expected(format!("a quorum between 1 and {n}")),
+                        Diagnostic::error(
+                            Code::OutOfRange,
+                            p.key("quorum"),
+                            format!("consumer `{}` needs {q} of {n} control-plane members", c.id),
+                        )
+                        .with_id(&c.id)
+                        .expected(format!("a quorum between 1 and {n}")),
                     );
                 }
             }
             if c.control_plane.is_empty() && c.workers.is_empty() {
                 self.push(
-                    Diagnostic::error(Code::EmptyPool, p.key("id"), format!("consumer `{}` has no control-plane or worker VMs", c.id))
-                        .with_id(&c.id)
-                        .expected("`control_plane` and/or `workers` VM ids"),
+                    Diagnostic::error(
+                        Code::EmptyPool,
+                        p.key("id"),
+                        format!("consumer `{}` has no control-plane or worker VMs", c.id),
+                    )
+                    .with_id(&c.id)
+                    .expected("`control_plane` and/or `workers` VM ids"),
                 );
             }
         }
@@ -660,12 +842,33 @@ impl Validator<'_> {
                         .expected("a rule id such as `PT-10`"),
                 );
             }
-            if self.lookup.get(&w.resource).is_none() && self.lookup.mapping(&w.resource).is_none() {
-                let mut d = Diagnostic::error(Code::UnknownReference, p.key("resource"), format!("waiver for `{}` names unknown resource `{}`", w.rule, w.resource))
-                    .with_id(&w.resource)
-                    .expected("the id of an entity in this topology");
-                let all = [EntityKind::Host, EntityKind::Vm, EntityKind::Pool, EntityKind::Device, EntityKind::Service, EntityKind::Disk, EntityKind::Network, EntityKind::Storage, EntityKind::Consumer, EntityKind::PowerFeed];
-                if let Some(s) = did_you_mean(&w.resource, all.iter().flat_map(|k| self.lookup.ids_of(*k))) {
+            if self.lookup.get(&w.resource).is_none() && self.lookup.mapping(&w.resource).is_none()
+            {
+                let mut d = Diagnostic::error(
+                    Code::UnknownReference,
+                    p.key("resource"),
+                    format!(
+                        "waiver for `{}` names unknown resource `{}`",
+                        w.rule, w.resource
+                    ),
+                )
+                .with_id(&w.resource)
+                .expected("the id of an entity in this topology");
+                let all = [
+                    EntityKind::Host,
+                    EntityKind::Vm,
+                    EntityKind::Pool,
+                    EntityKind::Device,
+                    EntityKind::Service,
+                    EntityKind::Disk,
+                    EntityKind::Network,
+                    EntityKind::Storage,
+                    EntityKind::Consumer,
+                    EntityKind::PowerFeed,
+                ];
+                if let Some(s) =
+                    did_you_mean(&w.resource, all.iter().flat_map(|k| self.lookup.ids_of(*k)))
+                {
                     d = d.help(format!("did you mean `{s}`?"));
                 }
                 self.push(d);
@@ -673,9 +876,16 @@ impl Validator<'_> {
             if let Some(date) = &w.expires {
                 if !is_iso_date(date) {
                     self.push(
-                        Diagnostic::error(Code::InvalidType, p.key("expires"), format!("waiver for `{}` on `{}` has expiry `{date}`", w.rule, w.resource))
-                            .with_id(date)
-                            .expected("a date `YYYY-MM-DD`"),
+                        Diagnostic::error(
+                            Code::InvalidType,
+                            p.key("expires"),
+                            format!(
+                                "waiver for `{}` on `{}` has expiry `{date}`",
+                                w.rule, w.resource
+                            ),
+                        )
+                        .with_id(date)
+                        .expected("a date `YYYY-MM-DD`"),
                     );
                 }
             }
@@ -686,7 +896,10 @@ impl Validator<'_> {
         let graph = crate::graph::DependencyGraph::build(self.t);
         for cycle in graph.cycles() {
             let first = cycle.first().cloned().unwrap_or_default();
-            let path = self.lookup.get(&first).map_or_else(DataPath::root, |(k, i)| at(k.section(), i).key("id"));
+            let path = self
+                .lookup
+                .get(&first)
+                .map_or_else(DataPath::root, |(k, i)| at(k.section(), i).key("id"));
             let mut shown = cycle.clone();
             shown.push(first.clone());
             self.push(

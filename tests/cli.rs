@@ -1,0 +1,87 @@
+//! The CLI's documented exit codes and outputs, run as a real process.
+
+use crate::fixture;
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+fn hostplan(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hostplan"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn both_examples_validate_with_exit_0() {
+    for file in ["examples/seed.toml", "examples/roadmap-bare-metal.toml"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let (code, out) = hostplan(&["validate", path.to_str().unwrap()]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.ends_with(": valid\n"), "{out}");
+    }
+}
+
+#[test]
+fn findings_exit_1_with_a_rustc_style_snippet() {
+    let path = fixture("cases/validate/unknown-host.toml");
+    let (code, out) = hostplan(&["validate", path.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("error[unknown-reference]: `hba0` refers to unknown host `srv1`"),
+        "{out}"
+    );
+    assert!(out.contains("unknown-host.toml:8:8"), "{out}");
+    assert!(
+        out.contains("8 | host = \"srv1\"\n  |        ^^^^^^"),
+        "{out}"
+    );
+    assert!(out.contains("help: did you mean `srv01`?"), "{out}");
+}
+
+#[test]
+fn unusable_input_and_usage_errors_exit_2() {
+    let path = fixture("cases/validate/syntax-error.toml");
+    assert_eq!(hostplan(&["validate", path.to_str().unwrap()]).0, 2);
+    assert_eq!(hostplan(&["validate", "/nonexistent/topology.toml"]).0, 2);
+    assert_eq!(hostplan(&["validate"]).0, 2);
+    assert_eq!(hostplan(&["no-such-command"]).0, 2);
+}
+
+#[test]
+fn stdin_and_json_output() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hostplan"))
+        .args(["validate", "-", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"schema_version = 1\n[[vms]]\nid = \"a\"\nvmid = 100\nhost = \"nope\"\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["errors"], 1);
+    let d = &doc["diagnostics"][0];
+    assert_eq!(d["code"], "unknown-reference");
+    assert_eq!(d["id"], "nope");
+    assert_eq!(d["path"], "vms[0].host");
+    assert_eq!(d["location"]["line"], 5);
+    assert_eq!(d["location"]["column"], 8);
+}
+
+#[test]
+fn schema_subcommand_prints_the_json_schema() {
+    let (code, out) = hostplan(&["schema"]);
+    assert_eq!(code, 0);
+    let schema: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(schema, hostplan::schema::json_schema());
+    assert!(schema["$defs"]["HostPci"]["properties"]["mapping"].is_object());
+}
