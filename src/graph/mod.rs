@@ -229,7 +229,7 @@ impl DependencyGraph {
                 }
                 let width = v.disks.len() as u32;
                 let k = width - v.layout.tolerance(width);
-                let vid = format!("{}#{}-{i}", p.id, role_name(v.role));
+                let vid = vdev_node_id(&p.id, v.role, i);
                 g.node(&vid, NodeKind::Vdev, Gate::AtLeast(k));
                 for d in &v.disks {
                     g.edge(&vid, d, EdgeKind::Member, true);
@@ -516,6 +516,11 @@ impl DependencyGraph {
             .map(|(n, s)| (self.graph[n].id.clone(), s))
             .collect()
     }
+}
+
+/// Id of the graph node of the `index`-th vdev of pool `pool` (`tank#data-0`).
+pub fn vdev_node_id(pool: &str, role: VdevRole, index: usize) -> String {
+    format!("{pool}#{}-{index}", role_name(role))
 }
 
 fn role_name(role: VdevRole) -> &'static str {

@@ -1,0 +1,122 @@
+// End-to-end: serve the built dist/ on 127.0.0.1 and drive it in the system Chromium.
+// Real browser, real DOM, real wasm; no browser download (playwright-core + /usr/bin/chromium).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dist = path.join(root, 'dist');
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+let server, browser, base;
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/ is missing: run `trunk build --release` first');
+  server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    const file = path.join(dist, url.pathname === '/' ? 'index.html' : path.normalize(url.pathname));
+    if (!file.startsWith(dist) || !fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
+    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${server.address().port}/`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function openApp(width = 1400, height = 900) {
+  const page = await browser.newPage({ viewport: { width, height } });
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.goto(base);
+  await page.waitForSelector('svg#graph g.node[data-id="truenas"]', { timeout: 15000 });
+  return { page, problems };
+}
+
+test('the default topology is drawn as a graph with passthrough links', async () => {
+  const { page, problems } = await openApp();
+  const ids = await page.$$eval('svg#graph g.node', (els) => els.map((e) => e.dataset.id).sort());
+  for (const id of ['srv01', 'hba0', 'nic1', 'nic2', 'local3tb', 'truenas', 'tank', 'iscsi-k8s', 'talos', 'storage50']) {
+    if (id === 'srv01') continue; // hosts are containers, checked below
+    assert.ok(ids.includes(id), `missing node ${id} in ${ids}`);
+  }
+  assert.equal(await page.$$eval('svg#graph g.host[data-id="srv01"]', (e) => e.length), 1);
+  const pt = await page.$$eval('svg#graph path.edge.passthrough', (els) => els.map((e) => `${e.dataset.from}->${e.dataset.to}`).sort());
+  assert.deepEqual(pt, ['truenas->hba0', 'truenas->nic1', 'truenas->nic2']);
+  assert.match(await page.textContent('#diagnostics-clean'), /No problems found/);
+  assert.match(await page.textContent('#counts'), /0 error\(s\), 0 warning\(s\)/);
+  fs.mkdirSync(path.join(root, 'docs'), { recursive: true });
+  await page.screenshot({ path: path.join(root, 'docs', 'screenshot.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('selecting a component shows what it requires and what requires it', async () => {
+  const { page } = await openApp();
+  await page.click('svg#graph g.node[data-id="hba0"]');
+  const text = await page.textContent('#inspector');
+  assert.match(text, /hba0/);
+  assert.match(text, /Requires\s*srv01/);
+  assert.match(text, /truenas/);
+  assert.match(text, /tank-d1/);
+  await page.close();
+});
+
+test('a file with errors lists located diagnostics; an unreadable one changes nothing', async () => {
+  const { page } = await openApp();
+  const broken = fs.readFileSync(path.join(root, 'tests/cases/validate/unknown-host.toml'));
+  await page.setInputFiles('#open-file', { name: 'unknown-host.toml', mimeType: 'text/plain', buffer: broken });
+  await page.waitForSelector('#diagnostics li.diag.error');
+  const diag = await page.textContent('#diagnostics');
+  assert.match(diag, /unknown-reference/);
+  assert.match(diag, /unknown-host\.toml:8:8/);
+  assert.match(diag, /did you mean `srv01`\?/);
+  assert.equal(await page.getAttribute('svg#graph g.node[data-id="hba0"]', 'class'), 'node device flagged');
+
+  await page.setInputFiles('#open-file', { name: 'junk.toml', mimeType: 'text/plain', buffer: Buffer.from('[[hosts]\n') });
+  await page.waitForSelector('#rejected');
+  assert.match(await page.textContent('#rejected'), /Could not open junk\.toml — your current topology is unchanged/);
+  assert.match(await page.textContent('#current-file'), /unknown-host\.toml/);
+
+  await page.click('text=Restore previous');
+  await page.waitForSelector('svg#graph g.node[data-id="truenas"]');
+  assert.match(await page.textContent('#current-file'), /seed\.toml/);
+  await page.close();
+});
+
+test('hostile names render as text, never as markup', async () => {
+  const { page, problems } = await openApp();
+  const evil = '<img src=x onerror=alert(1)>';
+  const topo = `schema_version = 1\n[[hosts]]\nid = "h"\n[[vms]]\nid = "${evil}"\nvmid = 100\nhost = "h"\n`;
+  let dialogs = 0;
+  page.on('dialog', async (d) => { dialogs += 1; await d.dismiss(); });
+  await page.setInputFiles('#open-file', { name: 'evil.toml', mimeType: 'text/plain', buffer: Buffer.from(topo) });
+  await page.waitForSelector('svg#graph g.node.vm');
+  assert.equal(await page.$$eval('img', (e) => e.length), 0);
+  assert.match(await page.textContent('svg#graph g.node.vm title'), /<img src=x onerror=alert\(1\)>/);
+  assert.equal(dialogs, 0);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('the page works in a narrow window', async () => {
+  const { page } = await openApp(420, 900);
+  const aside = await page.$('aside');
+  const box = await aside.boundingBox();
+  assert.ok(box.width <= 420, `side panel ${box.width}px wide in a 420px window`);
+  await page.screenshot({ path: path.join(root, 'docs', 'screenshot-narrow.png') });
+  await page.close();
+});

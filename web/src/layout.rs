@@ -1,0 +1,618 @@
+//! A deterministic, readable layout for the topology graph: hosts are containers holding their
+//! PCIe devices, disks, storages and VMs (one row each); pools, services, consumers, networks
+//! and power feeds sit in bands below. Pure geometry, no browser: tested natively.
+//!
+//! # Complexity
+//! `O(n + e log e)` for `n` components and `e` dependency edges.
+
+use hostplan::graph::{DependencyGraph, EdgeKind};
+use hostplan::model::Topology;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Box width and height, gaps and paddings, in SVG user units.
+pub const BOX_W: f64 = 132.0;
+/// Box height.
+pub const BOX_H: f64 = 42.0;
+const GAP_X: f64 = 16.0;
+const GAP_Y: f64 = 34.0;
+const PAD: f64 = 16.0;
+const TITLE: f64 = 26.0;
+/// Boxes per row before wrapping.
+const MAX_PER_ROW: usize = 8;
+
+/// What a box stands for (drives its colour and icon).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoxKind {
+    /// A PCIe device.
+    Device,
+    /// A disk.
+    Disk,
+    /// A Proxmox storage.
+    Storage,
+    /// A VM.
+    Vm,
+    /// A ZFS pool.
+    Pool,
+    /// A storage service.
+    Service,
+    /// A consumer.
+    Consumer,
+    /// A network.
+    Network,
+    /// A power feed.
+    Power,
+}
+
+impl BoxKind {
+    /// CSS class suffix.
+    pub fn class(self) -> &'static str {
+        match self {
+            Self::Device => "device",
+            Self::Disk => "disk",
+            Self::Storage => "storage",
+            Self::Vm => "vm",
+            Self::Pool => "pool",
+            Self::Service => "service",
+            Self::Consumer => "consumer",
+            Self::Network => "network",
+            Self::Power => "power",
+        }
+    }
+}
+
+/// A positioned component.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeBox {
+    /// Entity id.
+    pub id: String,
+    /// Second line (kind, size, address…).
+    pub detail: String,
+    /// Kind.
+    pub kind: BoxKind,
+    /// Host it is drawn in, if any.
+    pub host: Option<String>,
+    /// Top-left corner.
+    pub x: f64,
+    /// Top-left corner.
+    pub y: f64,
+}
+
+/// A host container.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostFrame {
+    /// Host id.
+    pub id: String,
+    /// Second line of the title.
+    pub detail: String,
+    /// Geometry.
+    pub x: f64,
+    /// Geometry.
+    pub y: f64,
+    /// Geometry.
+    pub w: f64,
+    /// Geometry.
+    pub h: f64,
+}
+
+/// A dependency arrow "from requires to".
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arrow {
+    /// Dependent.
+    pub from: String,
+    /// Requirement.
+    pub to: String,
+    /// A PCIe passthrough (drawn distinctly, as in the seed's diagram).
+    pub passthrough: bool,
+    /// SVG path data.
+    pub path: String,
+}
+
+/// A bracket over the member disks of one vdev, labelled with its layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bracket {
+    /// Graph id of the vdev (`tank#data-0`).
+    pub id: String,
+    /// Pool id.
+    pub pool: String,
+    /// Label, e.g. `raidz2 · 6 disks`.
+    pub label: String,
+    /// Left end.
+    pub x1: f64,
+    /// Right end.
+    pub x2: f64,
+    /// Height of the line.
+    pub y: f64,
+}
+
+/// The whole picture.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Layout {
+    /// Host containers.
+    pub hosts: Vec<HostFrame>,
+    /// Components.
+    pub boxes: Vec<NodeBox>,
+    /// Dependency arrows.
+    pub arrows: Vec<Arrow>,
+    /// Vdev brackets (arrows from a pool end at its vdevs' brackets).
+    pub brackets: Vec<Bracket>,
+    /// Canvas width.
+    pub width: f64,
+    /// Canvas height.
+    pub height: f64,
+}
+
+fn row_width(n: usize) -> f64 {
+    let n = n.clamp(1, MAX_PER_ROW) as f64;
+    n * BOX_W + (n - 1.0) * GAP_X
+}
+
+fn rows_height(n: usize) -> f64 {
+    let rows = n.div_ceil(MAX_PER_ROW).max(1) as f64;
+    rows * BOX_H + (rows - 1.0) * GAP_Y
+}
+
+/// Place `items` in rows starting at (x, y); returns the height used.
+fn place(
+    items: Vec<(String, String, BoxKind)>,
+    host: Option<&str>,
+    x: f64,
+    y: f64,
+    out: &mut Vec<NodeBox>,
+) -> f64 {
+    if items.is_empty() {
+        return 0.0;
+    }
+    let n = items.len();
+    for (i, (id, detail, kind)) in items.into_iter().enumerate() {
+        let (row, col) = (i / MAX_PER_ROW, i % MAX_PER_ROW);
+        out.push(NodeBox {
+            id,
+            detail,
+            kind,
+            host: host.map(str::to_owned),
+            x: x + col as f64 * (BOX_W + GAP_X),
+            y: y + row as f64 * (BOX_H + GAP_Y),
+        });
+    }
+    rows_height(n)
+}
+
+type Item = (String, String, BoxKind);
+
+/// Place bands (rows of free-standing boxes) from `y` down; returns the new `y` and the widest
+/// band's width.
+fn place_bands(bands: Vec<Vec<Item>>, mut y: f64, out: &mut Vec<NodeBox>) -> (f64, f64) {
+    let mut width: f64 = 0.0;
+    for band in bands {
+        width = width.max(row_width(band.len()));
+        let used = place(band, None, PAD, y, out);
+        if used > 0.0 {
+            y += used + GAP_Y;
+        }
+    }
+    (y, width)
+}
+
+/// Lay out a topology so that arrows ("requires") point downwards: consumers, services and
+/// pools on top; then the hosts, each holding VMs, storages, disks and PCIe devices in that
+/// order (disks grouped under their controller); networks and power feeds at the bottom.
+pub fn layout(t: &Topology) -> Layout {
+    let mut l = Layout::default();
+    let top: Vec<Vec<Item>> = vec![
+        t.consumers
+            .iter()
+            .map(|c| {
+                (
+                    c.id.clone(),
+                    format!("{:?}", c.kind).to_lowercase(),
+                    BoxKind::Consumer,
+                )
+            })
+            .collect(),
+        t.services
+            .iter()
+            .map(|s| {
+                (
+                    s.id.clone(),
+                    format!("{:?} on {}", s.kind, s.network).to_lowercase(),
+                    BoxKind::Service,
+                )
+            })
+            .collect(),
+        t.pools
+            .iter()
+            .map(|p| {
+                (
+                    p.id.clone(),
+                    format!("pool · {} vdev(s)", p.vdevs.len()),
+                    BoxKind::Pool,
+                )
+            })
+            .collect(),
+    ];
+    let (hosts_top, top_w) = place_bands(top, PAD, &mut l.boxes);
+    let mut x = PAD;
+    let mut max_bottom: f64 = hosts_top;
+    for h in &t.hosts {
+        let on = |host: &str| host == h.id;
+        let devices: Vec<&hostplan::model::Device> =
+            t.devices.iter().filter(|d| on(&d.host)).collect();
+        // Disks sorted by the position of their controller, so each sits above its HBA.
+        let mut disks: Vec<&hostplan::model::Disk> =
+            t.disks.iter().filter(|d| on(&d.host)).collect();
+        disks.sort_by_key(|d| {
+            devices
+                .iter()
+                .position(|c| c.id == d.controller)
+                .map_or(0, |p| p + 1)
+        });
+        let rows: [Vec<Item>; 4] = [
+            t.vms
+                .iter()
+                .filter(|v| on(&v.host))
+                .map(|v| {
+                    (
+                        v.id.clone(),
+                        format!("VM {} · {} MiB", v.vmid, v.memory_mib),
+                        BoxKind::Vm,
+                    )
+                })
+                .collect(),
+            t.storages
+                .iter()
+                .filter(|s| on(&s.host))
+                .map(|s| {
+                    (
+                        s.id.clone(),
+                        format!("storage {:?}", s.kind).to_lowercase(),
+                        BoxKind::Storage,
+                    )
+                })
+                .collect(),
+            disks
+                .iter()
+                .map(|d| {
+                    (
+                        d.id.clone(),
+                        format!("{} GB {:?}", d.size_gb, d.media).to_lowercase(),
+                        BoxKind::Disk,
+                    )
+                })
+                .collect(),
+            devices
+                .iter()
+                .map(|d| {
+                    (
+                        d.id.clone(),
+                        format!("{:?} {}", d.kind, d.address).to_lowercase(),
+                        BoxKind::Device,
+                    )
+                })
+                .collect(),
+        ];
+        let inner_w = rows
+            .iter()
+            .map(|r| row_width(r.len()))
+            .fold(BOX_W, f64::max);
+        let frame_top = hosts_top;
+        let mut y = frame_top + TITLE + PAD;
+        for row in rows {
+            let used = place(row, Some(&h.id), x + PAD, y, &mut l.boxes);
+            if used > 0.0 {
+                y += used + GAP_Y;
+            }
+        }
+        let bottom = (y - GAP_Y + PAD).max(frame_top + TITLE + PAD + BOX_H + PAD);
+        let kind = match h.kind {
+            hostplan::model::HostKind::Proxmox => "Proxmox VE",
+            hostplan::model::HostKind::BareMetal => "bare metal",
+        };
+        l.hosts.push(HostFrame {
+            id: h.id.clone(),
+            detail: format!(
+                "{kind} · {} GiB{}",
+                h.ram_gib,
+                if h.ecc { " ECC" } else { "" }
+            ),
+            x,
+            y: frame_top - PAD / 2.0,
+            w: inner_w + 2.0 * PAD,
+            h: bottom - frame_top + PAD / 2.0,
+        });
+        max_bottom = max_bottom.max(bottom);
+        x += inner_w + 2.0 * PAD + GAP_X * 2.0;
+    }
+    // Components whose host does not exist (a typo the diagnostics point at) must still show.
+    let known = |host: &str| t.hosts.iter().any(|h| h.id == host);
+    let mut orphans: Vec<Item> = Vec::new();
+    orphans.extend(t.devices.iter().filter(|d| !known(&d.host)).map(|d| {
+        (
+            d.id.clone(),
+            format!("device on {}?", d.host),
+            BoxKind::Device,
+        )
+    }));
+    orphans.extend(
+        t.disks
+            .iter()
+            .filter(|d| !known(&d.host))
+            .map(|d| (d.id.clone(), format!("disk on {}?", d.host), BoxKind::Disk)),
+    );
+    orphans.extend(t.storages.iter().filter(|s| !known(&s.host)).map(|s| {
+        (
+            s.id.clone(),
+            format!("storage on {}?", s.host),
+            BoxKind::Storage,
+        )
+    }));
+    orphans.extend(
+        t.vms
+            .iter()
+            .filter(|v| !known(&v.host))
+            .map(|v| (v.id.clone(), format!("VM on {}?", v.host), BoxKind::Vm)),
+    );
+    let bottom: Vec<Vec<Item>> = vec![
+        orphans,
+        t.networks
+            .iter()
+            .map(|n| {
+                (
+                    n.id.clone(),
+                    n.vlan
+                        .map_or_else(|| "network".to_owned(), |v| format!("VLAN {v}")),
+                    BoxKind::Network,
+                )
+            })
+            .collect(),
+        t.power_feeds
+            .iter()
+            .map(|p| (p.id.clone(), "power feed".to_owned(), BoxKind::Power))
+            .collect(),
+    ];
+    let start = if t.hosts.is_empty() {
+        hosts_top
+    } else {
+        max_bottom + GAP_Y * 1.5
+    };
+    let (y, bottom_w) = place_bands(bottom, start, &mut l.boxes);
+    l.width = (x - GAP_X * 2.0 + PAD).max(top_w.max(bottom_w) + 2.0 * PAD);
+    l.height = y - GAP_Y + PAD;
+    l.brackets = brackets(t, &l.boxes);
+    l.arrows = arrows(t, &l.boxes, &l.brackets);
+    l
+}
+
+/// One bracket per vdev whose member disks sit side by side in one row.
+fn brackets(t: &Topology, boxes: &[NodeBox]) -> Vec<Bracket> {
+    let pos: BTreeMap<&str, &NodeBox> = boxes.iter().map(|b| (b.id.as_str(), b)).collect();
+    let mut out = Vec::new();
+    for p in &t.pools {
+        for (i, v) in p.vdevs.iter().enumerate() {
+            let members: Option<Vec<&&NodeBox>> =
+                v.disks.iter().map(|d| pos.get(d.as_str())).collect();
+            let Some(members) = members.filter(|m| !m.is_empty()) else {
+                continue;
+            };
+            let y = members[0].y;
+            if members
+                .iter()
+                .any(|b| (b.y - y).abs() > 0.5 || b.host != members[0].host)
+            {
+                continue;
+            }
+            let x1 = members.iter().map(|b| b.x).fold(f64::INFINITY, f64::min);
+            let x2 = members
+                .iter()
+                .map(|b| b.x + BOX_W)
+                .fold(f64::NEG_INFINITY, f64::max);
+            // Only when no foreign box sits between the members.
+            let foreign = boxes.iter().any(|b| {
+                (b.y - y).abs() < 0.5
+                    && b.x > x1 - 0.5
+                    && b.x + BOX_W < x2 + 0.5
+                    && !v.disks.contains(&b.id)
+            });
+            if foreign {
+                continue;
+            }
+            out.push(Bracket {
+                id: hostplan::graph::vdev_node_id(&p.id, v.role, i),
+                pool: p.id.clone(),
+                label: format!("{} · {:?} · {} disk(s)", p.id, v.layout, v.disks.len())
+                    .to_lowercase(),
+                x1,
+                x2,
+                y: y - 9.0,
+            });
+        }
+    }
+    out
+}
+
+/// The box a graph node is drawn as: synthetic nodes (`pool#data-0`, `svc#net`,
+/// `consumer#volumes`) are drawn as their owner.
+fn owner(id: &str) -> &str {
+    id.split('#').next().unwrap_or(id)
+}
+
+fn arrows(t: &Topology, boxes: &[NodeBox], brackets: &[Bracket]) -> Vec<Arrow> {
+    let pos: BTreeMap<&str, &NodeBox> = boxes.iter().map(|b| (b.id.as_str(), b)).collect();
+    let bracketed: BTreeMap<&str, &Bracket> = brackets.iter().map(|b| (b.id.as_str(), b)).collect();
+    let graph = DependencyGraph::build(t);
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for (from, to, edge) in graph.edges() {
+        // Pool → vdev ends at the vdev's bracket; the bracket itself shows membership.
+        if bracketed.contains_key(from) {
+            continue;
+        }
+        if let (Some(br), Some(a)) = (bracketed.get(to), pos.get(from)) {
+            // Aim at an invisible box whose top edge is the bracket line.
+            let target = NodeBox {
+                id: br.id.clone(),
+                detail: String::new(),
+                kind: BoxKind::Disk,
+                host: None,
+                x: (br.x1 + br.x2) / 2.0 - BOX_W / 2.0,
+                y: br.y - 3.0,
+            };
+            let path = curve(a, &target);
+            out.push(Arrow {
+                from: from.to_owned(),
+                to: br.id.clone(),
+                passthrough: false,
+                path,
+            });
+            continue;
+        }
+        let (from, to) = (owner(from), owner(to));
+        // Containment already shows "runs on this host".
+        let (Some(a), Some(b)) = (pos.get(from), pos.get(to)) else {
+            continue;
+        };
+        if from == to || !seen.insert((from, to)) {
+            continue;
+        }
+        let passthrough = edge.kind == EdgeKind::Passthrough;
+        out.push(Arrow {
+            from: from.to_owned(),
+            to: to.to_owned(),
+            passthrough,
+            path: curve(a, b),
+        });
+    }
+    out
+}
+
+fn curve(a: &NodeBox, b: &NodeBox) -> String {
+    let (ax, bx) = (a.x + BOX_W / 2.0, b.x + BOX_W / 2.0);
+    let (ay, by) = if b.y > a.y + BOX_H / 2.0 {
+        (a.y + BOX_H, b.y)
+    } else if b.y + BOX_H / 2.0 < a.y {
+        (a.y, b.y + BOX_H)
+    } else {
+        (a.y + BOX_H, b.y + BOX_H)
+    };
+    let bend = ((by - ay).abs() / 2.0).max(30.0);
+    let (c1, c2) = if by >= ay {
+        (ay + bend, by - bend)
+    } else {
+        (ay - bend, by + bend)
+    };
+    let (c1, c2) = if (by - ay).abs() < 1.0 {
+        (ay + bend, by + bend)
+    } else {
+        (c1, c2)
+    };
+    format!("M{ax:.1},{ay:.1} C{ax:.1},{c1:.1} {bx:.1},{c2:.1} {bx:.1},{by:.1}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed_layout() -> Layout {
+        layout(&hostplan::examples::seed().unwrap())
+    }
+
+    #[test]
+    fn every_entity_of_the_seed_gets_exactly_one_box() {
+        let t = hostplan::examples::seed().unwrap();
+        let l = seed_layout();
+        let n = t.devices.len()
+            + t.disks.len()
+            + t.storages.len()
+            + t.vms.len()
+            + t.pools.len()
+            + t.services.len()
+            + t.consumers.len()
+            + t.networks.len()
+            + t.power_feeds.len();
+        assert_eq!(l.boxes.len(), n);
+        let ids: BTreeSet<_> = l.boxes.iter().map(|b| &b.id).collect();
+        assert_eq!(ids.len(), n);
+        assert_eq!(l.hosts.len(), 1);
+    }
+
+    #[test]
+    fn boxes_sit_inside_their_host_and_never_overlap() {
+        let l = seed_layout();
+        for b in &l.boxes {
+            if let Some(h) = &b.host {
+                let f = l.hosts.iter().find(|f| &f.id == h).unwrap();
+                assert!(
+                    b.x >= f.x
+                        && b.x + BOX_W <= f.x + f.w
+                        && b.y >= f.y
+                        && b.y + BOX_H <= f.y + f.h,
+                    "{} outside {h}",
+                    b.id
+                );
+            }
+            assert!(
+                b.x + BOX_W <= l.width && b.y + BOX_H <= l.height,
+                "{} off canvas",
+                b.id
+            );
+        }
+        for (i, a) in l.boxes.iter().enumerate() {
+            for b in &l.boxes[i + 1..] {
+                let apart = a.x + BOX_W <= b.x
+                    || b.x + BOX_W <= a.x
+                    || a.y + BOX_H <= b.y
+                    || b.y + BOX_H <= a.y;
+                assert!(apart, "{} overlaps {}", a.id, b.id);
+            }
+        }
+    }
+
+    #[test]
+    fn passthrough_links_are_marked() {
+        let l = seed_layout();
+        let pt: BTreeSet<_> = l
+            .arrows
+            .iter()
+            .filter(|a| a.passthrough)
+            .map(|a| (a.from.as_str(), a.to.as_str()))
+            .collect();
+        assert_eq!(
+            pt,
+            BTreeSet::from([
+                ("truenas", "hba0"),
+                ("truenas", "nic1"),
+                ("truenas", "nic2")
+            ])
+        );
+        // The pool points at its vdev's bracket, which spans the six member disks.
+        assert!(l
+            .arrows
+            .iter()
+            .any(|a| a.from == "tank" && a.to == "tank#data-0"));
+        assert!(!l
+            .arrows
+            .iter()
+            .any(|a| a.from == "tank" && a.to == "tank-d1"));
+        let br = &l.brackets[0];
+        assert_eq!(br.label, "tank · raidz2 · 6 disk(s)");
+        let d1 = l.boxes.iter().find(|b| b.id == "tank-d1").unwrap();
+        let d6 = l.boxes.iter().find(|b| b.id == "tank-d6").unwrap();
+        assert!(br.x1 <= d1.x && br.x2 >= d6.x + BOX_W);
+    }
+
+    #[test]
+    fn components_on_unknown_hosts_are_still_drawn() {
+        let mut t = hostplan::examples::seed().unwrap();
+        t.devices[1].host = "srv1".into();
+        t.vms[0].host = "nowhere".into();
+        let l = layout(&t);
+        for id in ["hba0", "truenas"] {
+            let b = l.boxes.iter().find(|b| b.id == id).unwrap();
+            assert_eq!(b.host, None, "{id}");
+        }
+    }
+
+    #[test]
+    fn layout_is_deterministic() {
+        assert_eq!(seed_layout(), seed_layout());
+    }
+}
