@@ -16,55 +16,43 @@ use std::fmt::Write as _;
 pub fn render(diag: &Diagnostic, source: Option<&str>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}[{}]: {}", diag.severity, diag.code, diag.message);
-    match &diag.location {
-        Some(loc) => {
-            let line_text = source.and_then(|s| s.lines().nth(loc.line.saturating_sub(1) as usize));
-            let gutter = loc.line.to_string().len();
-            let pad = " ".repeat(gutter);
-            let _ = writeln!(out, "{pad}--> {}:{}:{}", loc.file, loc.line, loc.column);
-            if let Some(text) = line_text {
-                let text = text.trim_end_matches('\r');
-                let _ = writeln!(out, "{pad} |");
-                let _ = writeln!(out, "{} | {}", loc.line, sanitize(text));
-                let col = loc.column.saturating_sub(1) as usize;
-                let remaining = text.chars().count().saturating_sub(col).max(1);
-                let span_chars = source
-                    .and_then(|s| s.get(loc.start as usize..loc.end as usize))
-                    .map_or(1, |t| t.lines().next().unwrap_or("").chars().count().max(1));
-                let width = span_chars.min(remaining);
-                let label = diag
-                    .expected
-                    .as_deref()
-                    .map(|e| format!(" expected {e}"))
-                    .unwrap_or_default();
-                let _ = writeln!(
-                    out,
-                    "{pad} | {}{}{}",
-                    " ".repeat(col),
-                    "^".repeat(width),
-                    label
-                );
-            } else if let Some(e) = &diag.expected {
-                let _ = writeln!(out, "{pad} = expected {e}");
-            }
-            if !diag.path.0.is_empty() {
-                let _ = writeln!(out, "{pad} = at `{}`", diag.path);
-            }
-            if let Some(h) = &diag.help {
-                let _ = writeln!(out, "{pad} = help: {h}");
-            }
+    let mut pad = " ".to_owned();
+    let mut expected_shown = false;
+    if let Some(loc) = &diag.location {
+        pad = " ".repeat(loc.line.to_string().len());
+        let _ = writeln!(out, "{pad}--> {}:{}:{}", loc.file, loc.line, loc.column);
+        let line_text = source.and_then(|s| s.lines().nth(loc.line.saturating_sub(1) as usize));
+        if let Some(text) = line_text {
+            let text = text.trim_end_matches('\r');
+            let _ = writeln!(out, "{pad} |");
+            let _ = writeln!(out, "{} | {}", loc.line, sanitize(text));
+            let col = loc.column.saturating_sub(1) as usize;
+            let remaining = text.chars().count().saturating_sub(col).max(1);
+            let span_chars = source
+                .and_then(|s| s.get(loc.start as usize..loc.end as usize))
+                .map_or(1, |t| t.lines().next().unwrap_or("").chars().count().max(1));
+            let label = diag
+                .expected
+                .as_deref()
+                .map(|e| format!(" expected {e}"))
+                .unwrap_or_default();
+            expected_shown = true;
+            let _ = writeln!(
+                out,
+                "{pad} | {}{}{label}",
+                " ".repeat(col),
+                "^".repeat(span_chars.min(remaining)),
+            );
         }
-        None => {
-            if !diag.path.0.is_empty() {
-                let _ = writeln!(out, "  = at `{}`", diag.path);
-            }
-            if let Some(e) = &diag.expected {
-                let _ = writeln!(out, "  = expected {e}");
-            }
-            if let Some(h) = &diag.help {
-                let _ = writeln!(out, "  = help: {h}");
-            }
-        }
+    }
+    if let (Some(e), false) = (&diag.expected, expected_shown) {
+        let _ = writeln!(out, "{pad} = expected {e}");
+    }
+    if !diag.path.0.is_empty() {
+        let _ = writeln!(out, "{pad} = at `{}`", diag.path);
+    }
+    if let Some(h) = &diag.help {
+        let _ = writeln!(out, "{pad} = help: {h}");
     }
     out
 }

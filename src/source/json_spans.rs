@@ -1,14 +1,15 @@
 //! JSON: deserialize with `serde_json`, then index value spans with a small scanner.
 //!
 //! The scanner only runs on text `serde_json` already accepted, but it is still written to
-//! stop (not panic) on anything unexpected, and its depth is bounded like serde_json's.
+//! stop (not panic) on anything unexpected, and its depth is bounded like `serde_json`'s.
 
 use super::{ignored_path, SpanIndex};
 use crate::diag::{Code, DataPath, Diagnostic};
 use crate::model::Topology;
 use std::ops::Range;
 
-type Failure = (Diagnostic, Option<Range<usize>>);
+/// A diagnostic and the byte span it points at (boxed: the error path is cold).
+type Failure = Box<(Diagnostic, Option<Range<usize>>)>;
 
 const MAX_DEPTH: usize = 128;
 
@@ -55,7 +56,7 @@ pub(super) fn deserialize(
     Ok((topology, spans))
 }
 
-/// Byte offset of serde_json's 1-based line and column (column 0 = before the line).
+/// Byte offset of `serde_json`'s 1-based line and column (column 0 = before the line).
 fn offset_of(text: &str, line: usize, column: usize) -> usize {
     let line_start: usize = text
         .split_inclusive('\n')

@@ -28,12 +28,14 @@ pub enum Format {
 impl Format {
     /// Guess from the file name, then from the first non-blank character.
     pub fn detect(name: &str, text: &[u8]) -> Self {
-        let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".json") {
-            return Self::Json;
-        }
-        if lower.ends_with(".toml") {
-            return Self::Toml;
+        let ext = std::path::Path::new(name)
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("json") => return Self::Json,
+            Some("toml") => return Self::Toml,
+            _ => {}
         }
         match text.iter().find(|b| !b.is_ascii_whitespace()) {
             Some(b'{') => Self::Json,
@@ -183,14 +185,13 @@ pub fn parse(name: &str, bytes: &[u8]) -> Parsed {
     source.text = text;
     let mut unknown = Vec::new();
     let result = match format {
-        Format::Toml => {
-            toml_spans::deserialize(&source.text, &mut unknown).map(|(t, spans)| (t, spans))
-        }
+        Format::Toml => toml_spans::deserialize(&source.text, &mut unknown),
         Format::Json => json_spans::deserialize(&source.text, &mut unknown),
     };
     let (topology, spans) = match result {
         Ok(ok) => ok,
-        Err((mut d, span)) => {
+        Err(failure) => {
+            let (mut d, span) = *failure;
             if let Some(span) = span {
                 d.location = Some(source.location(span));
             }
@@ -256,7 +257,7 @@ fn ignored_path(path: &serde_ignored::Path<'_>) -> DataPath {
 fn error_path(path: &serde_path_to_error::Path) -> DataPath {
     use serde_path_to_error::Segment as S;
     let mut out = DataPath::root();
-    for seg in path.iter() {
+    for seg in path {
         out = match seg {
             S::Seq { index } => out.index(*index),
             S::Map { key } => out.key(key),

@@ -7,21 +7,22 @@ use crate::model::Topology;
 use std::ops::Range;
 use toml_edit::{Item, Table, Value};
 
-type Failure = (Diagnostic, Option<Range<usize>>);
+/// A diagnostic and the byte span it points at (boxed: the error path is cold).
+type Failure = Box<(Diagnostic, Option<Range<usize>>)>;
 
 /// Deserialize `text`; record unknown keys in `unknown`.
 pub(super) fn deserialize(
     text: &str,
     unknown: &mut Vec<DataPath>,
 ) -> Result<(Topology, SpanIndex), Failure> {
-    let de = toml::Deserializer::parse(text).map_err(|e| failure(Code::Syntax, &e))?;
+    let de = toml::Deserializer::parse(text).map_err(|e| Box::new(failure(Code::Syntax, &e)))?;
     let mut record = |path: serde_ignored::Path<'_>| unknown.push(ignored_path(&path));
     let de = serde_ignored::Deserializer::new(de, &mut record);
     let topology: Topology = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = super::error_path(e.path());
         let (mut d, span) = failure(Code::InvalidType, e.inner());
         d.path = path;
-        (d, span)
+        Box::new((d, span))
     })?;
     let mut spans = SpanIndex::default();
     // The `toml` parse above succeeded, so this one does too; a failure only costs positions.
@@ -31,7 +32,7 @@ pub(super) fn deserialize(
     Ok((topology, spans))
 }
 
-fn failure(code: Code, e: &toml::de::Error) -> Failure {
+fn failure(code: Code, e: &toml::de::Error) -> (Diagnostic, Option<Range<usize>>) {
     let message = e.message().trim().to_owned();
     let d = Diagnostic::error(code, DataPath::root(), message);
     (d, e.span())
@@ -41,7 +42,7 @@ fn index_table(table: &Table, path: &DataPath, spans: &mut SpanIndex) {
     if let Some(s) = table.span() {
         spans.insert(path.clone(), s);
     }
-    for (key, item) in table.iter() {
+    for (key, item) in table {
         let child = path.key(key);
         index_item(item, &child, spans);
         // A value without its own span (rare) still points at its key.
@@ -78,7 +79,7 @@ fn index_value(value: &Value, path: &DataPath, spans: &mut SpanIndex) {
             }
         }
         Value::InlineTable(t) => {
-            for (key, v) in t.iter() {
+            for (key, v) in t {
                 let child = path.key(key);
                 index_value(v, &child, spans);
                 if let Some(s) = t.key(key).and_then(toml_edit::Key::span) {

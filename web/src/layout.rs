@@ -453,7 +453,7 @@ fn arrows(t: &Topology, boxes: &[NodeBox], brackets: &[Bracket]) -> Vec<Arrow> {
                 detail: String::new(),
                 kind: BoxKind::Disk,
                 host: None,
-                x: (br.x1 + br.x2) / 2.0 - BOX_W / 2.0,
+                x: f64::midpoint(br.x1, br.x2) - BOX_W / 2.0,
                 y: br.y - 3.0,
             };
             let path = curve(a, &target);
