@@ -16,10 +16,14 @@ has_wasm_std() {
   compgen -G "$sysroot/lib/rustlib/wasm32-unknown-unknown/lib/libstd-*.rlib" >/dev/null
 }
 
+# HOSTPLAN_WASM_TOOLCHAIN=debian forces the Debian route (to test it, or where rustup's std is
+# unwanted); =rustup forbids it. Unset: detect.
 wasm_mode() {
-  if has_wasm_std; then
+  if [ "${HOSTPLAN_WASM_TOOLCHAIN:-}" = debian ]; then
+    rustup toolchain list 2>/dev/null | grep -q '^debian-web' && echo debian || echo none
+  elif has_wasm_std; then
     echo rustup
-  elif rustup toolchain list 2>/dev/null | grep -q '^debian-web'; then
+  elif [ "${HOSTPLAN_WASM_TOOLCHAIN:-}" != rustup ] && rustup toolchain list 2>/dev/null | grep -q '^debian-web'; then
     echo debian
   else
     echo none

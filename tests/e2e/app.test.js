@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dist = path.join(root, 'dist');
+// HOSTPLAN_DIST lets the same tests run on another build (e.g. the Debian-toolchain one).
+const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
 let server, browser, base;
 
