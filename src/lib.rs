@@ -33,6 +33,7 @@ pub mod graph;
 pub mod model;
 pub mod resolve;
 pub mod schema;
+pub mod sim;
 pub mod source;
 pub mod validate;
 

@@ -66,3 +66,68 @@ fn json_and_toml_describe_the_same_model() {
         assert_eq!(again, t, "{name}");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// The killer-set N-1 equals one full evaluation per component, on random fleets (random
+    /// pool layouts, shared controllers and power feeds, quorum gates).
+    #[test]
+    fn fast_n1_equals_naive_n1(
+        hosts in 1u32..9,
+        vms in 1u32..5,
+        storage_every in 1u32..4,
+        hosts_per_feed in 1u32..5,
+        cluster_hosts in 0u32..4,
+        seed in any::<u64>(),
+    ) {
+        use hostplan::sim::generate::{generate, FleetSpec};
+        use hostplan::sim::spof::{single_failures_fast, single_failures_naive};
+        let t = generate(&FleetSpec { hosts, vms_per_host: vms, storage_every, hosts_per_feed, cluster_hosts, seed });
+        let dag = DependencyGraph::build(&t).dag().unwrap();
+        prop_assert_eq!(single_failures_fast(&dag), single_failures_naive(&dag));
+    }
+
+    /// Incremental propagation from a failure set agrees with a full evaluation.
+    #[test]
+    fn propagation_equals_full_evaluation(picks in proptest::collection::vec(any::<proptest::sample::Index>(), 0..5), seed in any::<u64>()) {
+        use hostplan::sim::generate::{generate, FleetSpec};
+        let t = generate(&FleetSpec { hosts: 6, vms_per_host: 3, storage_every: 2, hosts_per_feed: 3, cluster_hosts: 3, seed });
+        let dag = DependencyGraph::build(&t).dag().unwrap();
+        let failed: Vec<u32> = picks.iter().map(|p| p.index(dag.len()) as u32).collect();
+        let mut mask = vec![false; dag.len()];
+        for &f in &failed { mask[f as usize] = true; }
+        let full = dag.evaluate(&mask);
+        let inc = dag.propagate(&failed);
+        for (i, s) in full.iter().enumerate() {
+            prop_assert_eq!(*s, inc.get(&(i as u32)).copied().unwrap_or(State::Up), "node {}", dag.node(i as u32).id);
+        }
+    }
+
+    /// Every critical pair really downs something neither member downs alone, and no pair the
+    /// pruning skipped does (checked exhaustively on small fleets).
+    #[test]
+    fn pruned_n2_is_exact(seed in any::<u64>()) {
+        use hostplan::sim::generate::{generate, FleetSpec};
+        use hostplan::sim::spof::{critical_pairs, killer_sets};
+        let t = generate(&FleetSpec { hosts: 3, vms_per_host: 2, storage_every: 1, hosts_per_feed: 2, cluster_hosts: 3, seed });
+        let dag = DependencyGraph::build(&t).dag().unwrap();
+        let k = killer_sets(&dag);
+        let (pairs, _) = critical_pairs(&dag, &k);
+        let entities: Vec<u32> = (0..dag.len() as u32).filter(|&i| dag.is_entity(i)).collect();
+        let down = |failed: &[u32]| -> BTreeSet<u32> {
+            let mut mask = vec![false; dag.len()];
+            for &f in failed { mask[f as usize] = true; }
+            dag.evaluate(&mask).iter().enumerate().filter(|(_, s)| **s == State::Down).map(|(i, _)| i as u32).collect()
+        };
+        for (i, &a) in entities.iter().enumerate() {
+            let da = down(&[a]);
+            for &b in &entities[i + 1..] {
+                let db = down(&[b]);
+                let new: Vec<u32> = down(&[a, b]).into_iter().filter(|v| !da.contains(v) && !db.contains(v)).collect();
+                let expected = if new.is_empty() { None } else { Some(&new) };
+                prop_assert_eq!(pairs.get(&(a, b)), expected, "pair {} + {}", dag.node(a).id, dag.node(b).id);
+            }
+        }
+    }
+}

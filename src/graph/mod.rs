@@ -17,6 +17,10 @@
 //! Failures are answered by [`DependencyGraph::evaluate`], a single pass in topological
 //! order — no special cases per kind. The graph wraps petgraph and never exposes its indices.
 
+mod dag;
+
+pub use dag::{Cycle, Dag};
+
 use crate::model::{Topology, VdevRole, ONBOARD};
 use crate::resolve::{vm_passthrough, EntityKind, Lookup};
 use petgraph::algo::{tarjan_scc, toposort};
