@@ -42,6 +42,66 @@ enum Command {
         #[arg(value_enum, default_value_t = Example::Seed)]
         name: Example,
     },
+    /// What is up, degraded or down when components fail, with cause chains.
+    Simulate {
+        /// Topology file, or `-` for standard input.
+        file: String,
+        /// Component ids to fail (repeatable).
+        #[arg(long = "fail", value_name = "ID", required = true)]
+        fail: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// Single points of failure and blast radius of every component (N-1; N-2 with --pairs).
+    Spof {
+        /// Topology file, or `-` for standard input.
+        file: String,
+        /// Also analyse every critical pair of failures (N-2).
+        #[arg(long)]
+        pairs: bool,
+        /// Rows of the ranking to print in text output.
+        #[arg(long, default_value_t = 15)]
+        top: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// Boot timeline of a cold start (or of one host's reboot) and a suggested startup order.
+    Boot {
+        /// Topology file, or `-` for standard input.
+        file: String,
+        /// Simulate a reboot of this host instead of a site-wide cold start.
+        #[arg(long)]
+        host: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// Generate a synthetic fleet (for benchmarks and sizing).
+    Generate {
+        /// Number of Proxmox hosts.
+        #[arg(long, default_value_t = 10)]
+        hosts: u32,
+        /// VMs per host.
+        #[arg(long, default_value_t = 10)]
+        vms_per_host: u32,
+        /// One storage host every N hosts.
+        #[arg(long, default_value_t = 5)]
+        storage_every: u32,
+        /// Hosts per power feed.
+        #[arg(long, default_value_t = 20)]
+        hosts_per_feed: u32,
+        /// Hosts per Kubernetes cluster (0: none).
+        #[arg(long, default_value_t = 3)]
+        cluster_hosts: u32,
+        /// Seed of the random choices.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TopologyFormat::Toml)]
+        format: TopologyFormat,
+    },
     /// Print the dependency graph of a topology ("A requires B" edges).
     Graph {
         /// Topology file, or `-` for standard input.
@@ -55,6 +115,12 @@ enum Command {
 #[derive(Clone, Copy, ValueEnum)]
 enum OutputFormat {
     Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TopologyFormat {
+    Toml,
     Json,
 }
 
@@ -101,6 +167,29 @@ fn read_input(file: &str) -> anyhow::Result<(String, Vec<u8>)> {
         let bytes = std::fs::read(file).with_context(|| format!("reading {file}"))?;
         Ok((file.to_owned(), bytes))
     }
+}
+
+/// Read, validate and refuse to go on with a topology that has errors (exit 2).
+fn load_valid(file: &str) -> anyhow::Result<Result<hostplan::model::Topology, ExitCode>> {
+    let (name, bytes) = read_input(file)?;
+    let report = hostplan::check(&name, &bytes);
+    if report.has_errors() || report.topology.is_none() {
+        for d in &report.diagnostics {
+            eprintln!("{}", render(d, Some(&report.source.text)));
+        }
+        eprintln!("{name}: fix the errors above first (`hostplan validate {file}`)");
+        return Ok(Err(ExitCode::from(UNUSABLE)));
+    }
+    Ok(report.topology.ok_or_else(|| ExitCode::from(UNUSABLE)))
+}
+
+fn secs(ms: u64) -> String {
+    format!("{:.1} s", ms as f64 / 1000.0)
+}
+
+fn json_out(out: &mut impl std::io::Write, value: &impl serde::Serialize) -> anyhow::Result<()> {
+    writeln!(out, "{}", serde_json::to_string_pretty(value)?)?;
+    Ok(())
 }
 
 fn run() -> anyhow::Result<ExitCode> {
@@ -154,6 +243,231 @@ fn run() -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Simulate { file, fail, format } => {
+            let topology = match load_valid(&file)? {
+                Ok(t) => t,
+                Err(code) => return Ok(code),
+            };
+            let report = hostplan::sim::failure::simulate(&topology, &fail)?;
+            match format {
+                OutputFormat::Json => json_out(&mut out, &report)?,
+                OutputFormat::Text => {
+                    writeln!(out, "failed: {}", report.failed.join(", "))?;
+                    writeln!(
+                        out,
+                        "{} up, {} degraded, {} down\n",
+                        report.up, report.degraded, report.down
+                    )?;
+                    for a in report
+                        .affected
+                        .iter()
+                        .filter(|a| !report.failed.contains(&a.id))
+                    {
+                        let icon = if a.state == hostplan::graph::State::Down {
+                            "✖"
+                        } else {
+                            "▲"
+                        };
+                        writeln!(
+                            out,
+                            "{icon} {:<8} {}",
+                            hostplan::sim::failure::state_word(a.state),
+                            a.chain_text()
+                        )?;
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Spof {
+            file,
+            pairs,
+            top,
+            format,
+        } => {
+            let topology = match load_valid(&file)? {
+                Ok(t) => t,
+                Err(code) => return Ok(code),
+            };
+            let report = hostplan::sim::spof::analyse(&topology, pairs)?;
+            match format {
+                OutputFormat::Json => json_out(&mut out, &report)?,
+                OutputFormat::Text => {
+                    writeln!(
+                        out,
+                        "Single points of failure per service ({} candidate components):",
+                        report.candidates
+                    )?;
+                    for s in &report.services {
+                        writeln!(
+                            out,
+                            "  {:<24} {}",
+                            s.service,
+                            if s.components.is_empty() {
+                                "(none)".to_owned()
+                            } else {
+                                s.components.join(", ")
+                            }
+                        )?;
+                    }
+                    writeln!(out, "\nBlast radius, largest first:")?;
+                    writeln!(
+                        out,
+                        "  {:<24} {:>8} {:>5} {:>6}  services taken down",
+                        "component", "services", "VMs", "total"
+                    )?;
+                    for b in report.ranking.iter().take(top) {
+                        writeln!(
+                            out,
+                            "  {:<24} {:>8} {:>5} {:>6}  {}",
+                            b.id,
+                            b.services.len(),
+                            b.vms.len(),
+                            b.total,
+                            b.services.join(", ")
+                        )?;
+                    }
+                    if let (Some(pairs), Some(examined)) = (&report.pairs, report.pairs_examined) {
+                        writeln!(
+                            out,
+                            "\nCritical pairs (N-2): {} of {examined} examined candidate pairs",
+                            pairs.len()
+                        )?;
+                        for p in pairs.iter().take(top) {
+                            writeln!(
+                                out,
+                                "  {} + {}: {} ({} nodes)",
+                                p.a,
+                                p.b,
+                                if p.services.is_empty() {
+                                    "no service".to_owned()
+                                } else {
+                                    p.services.join(", ")
+                                },
+                                p.total
+                            )?;
+                        }
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Boot { file, host, format } => {
+            use hostplan::sim::boot::{simulate, startup_text, suggest, Scenario, Timing};
+            let topology = match load_valid(&file)? {
+                Ok(t) => t,
+                Err(code) => return Ok(code),
+            };
+            if let Some(h) = &host {
+                if !topology.hosts.iter().any(|x| &x.id == h) {
+                    anyhow::bail!("unknown host `{h}`");
+                }
+            }
+            let timing = Timing::default();
+            let scenario = host.map_or(Scenario::ColdStart, Scenario::Reboot);
+            let timeline = simulate(&topology, &scenario, &timing);
+            let suggestion = suggest(&topology, &timing);
+            match format {
+                OutputFormat::Json => json_out(
+                    &mut out,
+                    &serde_json::json!({ "timeline": timeline, "suggestion": suggestion, "timing": timing }),
+                )?,
+                OutputFormat::Text => {
+                    writeln!(out, "Timeline ({}):", timeline.scenario)?;
+                    for e in &timeline.events {
+                        writeln!(
+                            out,
+                            "  {:>9}  {:<16} {:<14} {}",
+                            secs(e.at_ms),
+                            e.subject,
+                            format!("{:?}", e.kind),
+                            e.detail
+                        )?;
+                    }
+                    writeln!(out)?;
+                    for w in &timeline.waits {
+                        writeln!(
+                            out,
+                            "wait: {} waited {} for {}",
+                            w.who,
+                            secs(w.until_ms - w.from_ms),
+                            w.waited_for
+                        )?;
+                    }
+                    for f in &timeline.failures {
+                        let kind = if f.deadlock {
+                            "DEADLOCK"
+                        } else {
+                            "start failed"
+                        };
+                        writeln!(
+                            out,
+                            "{kind}: {} boots from {} ({}), not ready at {}",
+                            f.vm,
+                            f.storage,
+                            f.service,
+                            secs(f.at_ms)
+                        )?;
+                    }
+                    for h in &timeline.hazards {
+                        writeln!(out, "hazard: {}", h.detail)?;
+                    }
+                    match timeline.all_ready_ms {
+                        Some(t) => writeln!(out, "all ready at {}", secs(t))?,
+                        None => {
+                            writeln!(out, "never all ready: {}", timeline.never_ready.join(", "))?
+                        }
+                    }
+                    writeln!(
+                        out,
+                        "\nSuggested startup configuration (cold start {} → {}):",
+                        suggestion.before_ms.map_or("never".into(), secs),
+                        suggestion.after_ms.map_or("never".into(), secs)
+                    )?;
+                    if suggestion.changes.is_empty() {
+                        writeln!(out, "  (no change)")?;
+                    }
+                    for c in &suggestion.changes {
+                        writeln!(
+                            out,
+                            "  {:<16} {:<10} startup: {}  →  {}",
+                            c.vm,
+                            c.host,
+                            startup_text(c.order_before, c.up_before),
+                            startup_text(c.order_after, c.up_after)
+                        )?;
+                    }
+                    for c in &suggestion.cross_node {
+                        writeln!(out, "  cannot be ordered (different nodes): {c}")?;
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Generate {
+            hosts,
+            vms_per_host,
+            storage_every,
+            hosts_per_feed,
+            cluster_hosts,
+            seed,
+            format,
+        } => {
+            let spec = hostplan::sim::generate::FleetSpec {
+                hosts,
+                vms_per_host,
+                storage_every,
+                hosts_per_feed,
+                cluster_hosts,
+                seed,
+            };
+            let t = hostplan::sim::generate::generate(&spec);
+            match format {
+                TopologyFormat::Json => json_out(&mut out, &t)?,
+                TopologyFormat::Toml => write!(out, "{}", toml::to_string(&t)?)?,
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Schema => {
             writeln!(
