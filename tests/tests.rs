@@ -4,9 +4,11 @@
 // Helpers outside `#[test]` functions unwrap too: a panic is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod boot_cases;
 mod cli;
 mod graph;
 mod properties;
+mod sim;
 mod validate_cases;
 
 /// Path of a file under `tests/`.

@@ -813,9 +813,10 @@ pub struct Suggestion {
 }
 
 /// Suggest `order` and `up` values: providers of storage start before the guests that need
-/// them on the same node, each provider's `up` lasting until its service answers when a guest
-/// boots from it (Proxmox does not retry), or just long enough for retrying consumers to come
-/// up as the service does; guests with no such relation start first.
+/// them on the same node (order = 1 + depth in the provider → consumer relation), each
+/// provider's `up` lasting until its service answers when a guest boots from it (Proxmox does
+/// not retry), or just long enough for retrying consumers to come up as the service does.
+/// Guests outside storage dependencies keep their configuration.
 pub fn suggest(t: &Topology, timing: &Timing) -> Suggestion {
     let sim = Sim::new(t, timing);
     // Same-node precedence: provider → consumer, hard (boot disk) or soft (retrying volumes).
@@ -872,15 +873,12 @@ pub fn suggest(t: &Topology, timing: &Timing) -> Suggestion {
     let mut out = t.clone();
     let mut changes = Vec::new();
     for vm in &mut out.vms {
-        if !vm.onboot || vm.ha {
+        // Guests outside storage dependencies keep whatever order their owner chose.
+        if !vm.onboot || vm.ha || !involved.contains(vm.id.as_str()) {
             continue;
         }
         let before = (vm.startup.order, vm.startup.up);
-        let order = if involved.contains(vm.id.as_str()) {
-            level.get(vm.id.as_str()).copied().unwrap_or(0) + 2
-        } else {
-            1
-        };
+        let order = level.get(vm.id.as_str()).copied().unwrap_or(0) + 1;
         // How long this guest's next-in-line must wait: until its service answers (hard
         // dependants), or until it answers minus the dependant's own start and boot (soft).
         let orig = t.vms.iter().find(|v| v.id == vm.id).unwrap_or(vm);

@@ -1,0 +1,73 @@
+//! Data-driven boot-timeline tests: every `tests/cases/boot/<name>.toml` is simulated (a cold
+//! start, or `# scenario: reboot <host>` on its first line) and the start/stop events and the
+//! all-ready time must equal `<name>.expect` exactly: one `<seconds> <subject> <event>` per
+//! line, then `all-ready <seconds>|never`. Adding a case needs no Rust.
+
+use crate::fixture;
+use hostplan::sim::boot::{simulate, EventKind, Scenario, Timing};
+use std::fmt::Write as _;
+
+#[test]
+fn every_boot_case_gives_exactly_its_expected_timeline() {
+    let mut entries: Vec<_> = std::fs::read_dir(fixture("cases/boot"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for path in entries
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+    {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let report = hostplan::check(&name, text.as_bytes());
+        assert!(!report.has_errors(), "{name}: {:#?}", report.diagnostics);
+        let scenario = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# scenario: reboot "))
+            .map_or(Scenario::ColdStart, |h| {
+                Scenario::Reboot(h.trim().to_owned())
+            });
+        let tl = simulate(
+            report.topology.as_ref().unwrap(),
+            &scenario,
+            &Timing::default(),
+        );
+        let mut actual = String::new();
+        for e in &tl.events {
+            if matches!(
+                e.kind,
+                EventKind::StartIssued
+                    | EventKind::StartFailed
+                    | EventKind::StopIssued
+                    | EventKind::HostDown
+            ) {
+                let _ = writeln!(
+                    actual,
+                    "{:.1} {} {:?}",
+                    e.at_ms as f64 / 1000.0,
+                    e.subject,
+                    e.kind
+                );
+            }
+        }
+        let _ = writeln!(
+            actual,
+            "all-ready {}",
+            tl.all_ready_ms
+                .map_or("never".to_owned(), |t| format!("{:.1}", t as f64 / 1000.0))
+        );
+        let expected = std::fs::read_to_string(path.with_extension("expect")).unwrap_or_default();
+        if actual != expected {
+            failures.push(format!(
+                "--- {name}\nexpected:\n{expected}actual:\n{actual}"
+            ));
+        }
+        ran += 1;
+    }
+    assert!(ran >= 5, "only {ran} boot cases");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
