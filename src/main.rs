@@ -78,6 +78,39 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
+    /// Disaster recovery what-if: move a device (e.g. the HBA with its disks) to another host.
+    Recover {
+        /// Topology file, or `-` for standard input.
+        file: String,
+        /// Device id to move.
+        #[arg(long = "move", value_name = "DEVICE")]
+        device: String,
+        /// Target host id (created as a new host when it does not exist).
+        #[arg(long, value_name = "HOST")]
+        to: String,
+        /// Kind of a newly created target host.
+        #[arg(long, value_enum, default_value_t = NewHostKind::BareMetal)]
+        as_kind: NewHostKind,
+        /// PCI address of the device on the target, if known.
+        #[arg(long)]
+        address: Option<String>,
+        /// Write the resulting topology (TOML) to this file.
+        #[arg(short, long)]
+        output: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// Compare two topologies service by service (N-1 and host maintenance reboots).
+    Compare {
+        /// First topology.
+        a: String,
+        /// Second topology.
+        b: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
     /// Generate a synthetic fleet (for benchmarks and sizing).
     Generate {
         /// Number of Proxmox hosts.
@@ -116,6 +149,12 @@ enum Command {
 enum OutputFormat {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum NewHostKind {
+    BareMetal,
+    Proxmox,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -441,6 +480,173 @@ fn run() -> anyhow::Result<ExitCode> {
                     for c in &suggestion.cross_node {
                         writeln!(out, "  cannot be ordered (different nodes): {c}")?;
                     }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Recover {
+            file,
+            device,
+            to,
+            as_kind,
+            address,
+            output,
+            format,
+        } => {
+            use hostplan::sim::recover::{plan_move, MoveRequest};
+            let topology = match load_valid(&file)? {
+                Ok(t) => t,
+                Err(code) => return Ok(code),
+            };
+            let new_host_kind = match as_kind {
+                NewHostKind::BareMetal => hostplan::model::HostKind::BareMetal,
+                NewHostKind::Proxmox => hostplan::model::HostKind::Proxmox,
+            };
+            let plan = plan_move(
+                &topology,
+                &MoveRequest {
+                    device,
+                    to,
+                    new_host_kind,
+                    address,
+                },
+            )?;
+            if let Some(path) = &output {
+                std::fs::write(path, toml::to_string(&plan.topology)?)
+                    .with_context(|| format!("writing {path}"))?;
+            }
+            match format {
+                OutputFormat::Json => json_out(
+                    &mut out,
+                    &serde_json::json!({ "plan": plan, "topology": plan.topology }),
+                )?,
+                OutputFormat::Text => {
+                    writeln!(
+                        out,
+                        "Move `{}` from `{}` to `{}`{}",
+                        plan.device,
+                        plan.from,
+                        plan.to,
+                        if plan.created_host { " (new host)" } else { "" }
+                    )?;
+                    writeln!(
+                        out,
+                        "  disks moving with it: {}",
+                        if plan.moved_disks.is_empty() {
+                            "(none)".into()
+                        } else {
+                            plan.moved_disks.join(", ")
+                        }
+                    )?;
+                    for p in &plan.pools {
+                        writeln!(
+                            out,
+                            "  pool {}: {} on `{}`",
+                            p.pool,
+                            if p.importable {
+                                "imports"
+                            } else {
+                                "CANNOT be imported"
+                            },
+                            p.new_owner
+                        )?;
+                        for v in &p.vdevs {
+                            writeln!(
+                                out,
+                                "    vdev {} ({:?}): {}/{} disks present, {} needed{}",
+                                v.index,
+                                v.role,
+                                v.present,
+                                v.width,
+                                v.needed,
+                                if v.missing.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(" — missing {}", v.missing.join(", "))
+                                }
+                            )?;
+                        }
+                    }
+                    writeln!(
+                        out,
+                        "\nDown during the move: {}",
+                        if plan.down_during_move.is_empty() {
+                            "(nothing)".into()
+                        } else {
+                            plan.down_during_move.join(", ")
+                        }
+                    )?;
+                    writeln!(out, "\nChanges:")?;
+                    for c in &plan.changes {
+                        writeln!(out, "  - {c}")?;
+                    }
+                    writeln!(out, "\nBefore you move:")?;
+                    for c in &plan.caveats {
+                        writeln!(out, "  - {c}")?;
+                    }
+                    writeln!(
+                        out,
+                        "\nAfterwards: {}",
+                        if plan.down_after.is_empty() {
+                            "every service is up".to_owned()
+                        } else {
+                            format!("still down: {}", plan.down_after.join(", "))
+                        }
+                    )?;
+                    if let Some(path) = &output {
+                        writeln!(out, "resulting topology written to {path}")?;
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Compare { a, b, format } => {
+            let ta = match load_valid(&a)? {
+                Ok(t) => t,
+                Err(code) => return Ok(code),
+            };
+            let tb = match load_valid(&b)? {
+                Ok(t) => t,
+                Err(code) => return Ok(code),
+            };
+            let cmp = hostplan::sim::recover::compare(&ta, &tb)?;
+            match format {
+                OutputFormat::Json => json_out(&mut out, &cmp)?,
+                OutputFormat::Text => {
+                    let n = |v: &Option<Vec<String>>| {
+                        v.as_ref().map_or("—".to_owned(), |x| x.len().to_string())
+                    };
+                    let l = |v: &Option<Vec<String>>| {
+                        v.as_ref().map_or("—".to_owned(), |x| {
+                            if x.is_empty() {
+                                "none".into()
+                            } else {
+                                x.join(", ")
+                            }
+                        })
+                    };
+                    writeln!(
+                        out,
+                        "{:<24} {:>6} {:>6}   {:<28} {:<28}",
+                        "service", "SPOF A", "SPOF B", "reboot downs it (A)", "reboot downs it (B)"
+                    )?;
+                    for s in &cmp.services {
+                        writeln!(
+                            out,
+                            "{:<24} {:>6} {:>6}   {:<28} {:<28}",
+                            s.service,
+                            n(&s.spof_a),
+                            n(&s.spof_b),
+                            l(&s.reboot_a),
+                            l(&s.reboot_b)
+                        )?;
+                    }
+                    writeln!(
+                        out,
+                        "\ncold start all ready: A {}, B {}",
+                        cmp.all_ready_a.map_or("never".into(), secs),
+                        cmp.all_ready_b.map_or("never".into(), secs)
+                    )?;
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -541,7 +541,12 @@ fn role_name(role: VdevRole) -> &'static str {
 /// Device ids through which `provider` (a VM or a host) reaches `network`: NICs passed to the
 /// VM that are cabled to it, or ports of bridges carrying it (on the VM's host, or the host's
 /// own bridges and NICs).
-fn network_carriers(t: &Topology, lookup: &Lookup, provider: &str, network: &str) -> Vec<String> {
+pub(crate) fn network_carriers(
+    t: &Topology,
+    lookup: &Lookup,
+    provider: &str,
+    network: &str,
+) -> Vec<String> {
     let mut out = BTreeSet::new();
     let host_carriers = |host: &str, out: &mut BTreeSet<String>| {
         if let Some(h) = lookup.of(EntityKind::Host, host) {

@@ -1,1 +1,529 @@
-//! TODO
+//! Disaster recovery and migration what-ifs (rule book section E): move a passed-through
+//! device — typically the HBA with its disks — to another host or a new bare-metal chassis,
+//! check the pool can be imported there, list what is down during the move and what
+//! configuration must change, and produce the resulting topology. Also: compare two
+//! topologies service by service.
+
+use super::{dag_of, resolve_ids, SimError};
+use crate::graph::{NodeKind, State};
+use crate::model::{Cpu, Host, HostKind, MappingEntry, Topology, VdevRole};
+use crate::resolve::{vm_passthrough, EntityKind, Lookup};
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// What to move where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoveRequest {
+    /// The device to move (an HBA, NIC, GPU…).
+    pub device: String,
+    /// Target host id; created as a new host when it does not exist.
+    pub to: String,
+    /// Kind of the target when it is created.
+    pub new_host_kind: HostKind,
+    /// PCI address on the target, when known (else the old one is kept and flagged).
+    pub address: Option<String>,
+}
+
+/// Whether one vdev survives the move.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VdevCheck {
+    /// Position in the pool.
+    pub index: u32,
+    /// Role.
+    pub role: VdevRole,
+    /// Member disks reachable on the target.
+    pub present: u32,
+    /// Member disks in all.
+    pub width: u32,
+    /// Members needed.
+    pub needed: u32,
+    /// Disks left behind.
+    pub missing: Vec<String>,
+}
+
+/// Whether a pool can be imported on the target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PoolImport {
+    /// The pool.
+    pub pool: String,
+    /// Every data/special/dedup vdev has enough members on the target (DR-02).
+    pub importable: bool,
+    /// Per-vdev detail.
+    pub vdevs: Vec<VdevCheck>,
+    /// Who imports it after the move.
+    pub new_owner: String,
+}
+
+/// The outcome of a move.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecoveryPlan {
+    /// The device moved.
+    pub device: String,
+    /// From host.
+    pub from: String,
+    /// To host.
+    pub to: String,
+    /// The target did not exist and was created.
+    pub created_host: bool,
+    /// Disks that move with the device (attached to it).
+    pub moved_disks: Vec<String>,
+    /// VMs that move with it (they pass the device through and the target is a Proxmox node).
+    pub moved_vms: Vec<String>,
+    /// Pools affected and whether they import on the target.
+    pub pools: Vec<PoolImport>,
+    /// Services, volumes and VMs down while the device is out.
+    pub down_during_move: Vec<String>,
+    /// Configuration that must change (mappings, raw addresses, providers, storage).
+    pub changes: Vec<String>,
+    /// Things to do or check (export first, feature flags, config backup).
+    pub caveats: Vec<String>,
+    /// Services and volumes that are down in the resulting topology (should be none).
+    pub down_after: Vec<String>,
+    /// The resulting topology.
+    #[serde(skip)]
+    pub topology: Topology,
+}
+
+/// Plan moving a device to another (or a new) host.
+///
+/// # Errors
+/// [`SimError::UnknownId`] when the device does not exist, [`SimError::Unsuitable`] when the
+/// target is the device's own host, [`SimError::Cycle`] on a cyclic topology.
+///
+/// # Example
+/// ```
+/// use hostplan::sim::recover::{plan_move, MoveRequest};
+/// let t = hostplan::examples::seed().unwrap();
+/// let req = MoveRequest { device: "hba0".into(), to: "nas02".into(), new_host_kind: hostplan::model::HostKind::BareMetal, address: None };
+/// let plan = plan_move(&t, &req).unwrap();
+/// assert!(plan.pools.iter().all(|p| p.importable));
+/// ```
+pub fn plan_move(t: &Topology, req: &MoveRequest) -> Result<RecoveryPlan, SimError> {
+    let lookup = Lookup::new(t);
+    let dag = dag_of(t)?;
+    let dev_index = lookup.of(EntityKind::Device, &req.device).ok_or_else(|| {
+        resolve_ids(&dag, std::slice::from_ref(&req.device))
+            .err()
+            .unwrap_or(SimError::Unsuitable {
+                id: req.device.clone(),
+                why: "is not a PCIe device".into(),
+            })
+    })?;
+    let device = &t.devices[dev_index];
+    let from = device.host.clone();
+    if from == req.to {
+        return Err(SimError::Unsuitable {
+            id: req.to.clone(),
+            why: format!("already holds `{}`", req.device),
+        });
+    }
+    let mut out = t.clone();
+    let mut changes = Vec::new();
+    let mut caveats = Vec::new();
+    // The target host.
+    let created_host = lookup.of(EntityKind::Host, &req.to).is_none();
+    if created_host {
+        out.hosts.push(Host {
+            id: req.to.clone(),
+            kind: req.new_host_kind,
+            cpu: Cpu {
+                iommu: req.new_host_kind == HostKind::Proxmox,
+                ..Cpu::default()
+            },
+            ..Host::default()
+        });
+        changes.push(format!(
+            "new {} host `{}` (fill in CPU, RAM, boot disk, power feed and NICs)",
+            kind_word(req.new_host_kind),
+            req.to
+        ));
+    }
+    let target_kind = out
+        .hosts
+        .iter()
+        .find(|h| h.id == req.to)
+        .map_or(req.new_host_kind, |h| h.kind);
+    // Move the device and the disks behind it.
+    let address = req
+        .address
+        .clone()
+        .unwrap_or_else(|| device.address.clone());
+    if req.address.is_none() {
+        changes.push(format!("`{}` keeps PCI address {} in the plan: check the real one on `{}` (lspci -nn) — it usually changes with the slot (DR-04)", req.device, device.address, req.to));
+    }
+    for d in out.devices.iter_mut().filter(|d| d.id == req.device) {
+        d.host = req.to.clone();
+        d.address = address.clone();
+        // A new slot means a new IOMMU group; the old number proves nothing there.
+        d.iommu_group = None;
+    }
+    let mut moved_disks = Vec::new();
+    for d in out.disks.iter_mut().filter(|d| d.controller == req.device) {
+        d.host = req.to.clone();
+        moved_disks.push(d.id.clone());
+    }
+    // VMs that passed the device through.
+    let users: Vec<String> = t
+        .vms
+        .iter()
+        .filter(|vm| {
+            vm_passthrough(t, &lookup, vm)
+                .iter()
+                .any(|d| d.id == req.device)
+        })
+        .map(|vm| vm.id.clone())
+        .collect();
+    let mut moved_vms = Vec::new();
+    let mut removed_vms = BTreeSet::new();
+    for vm_id in &users {
+        let Some(vm) = out.vms.iter_mut().find(|v| &v.id == vm_id) else {
+            continue;
+        };
+        if target_kind == HostKind::BareMetal {
+            // The appliance now runs on the chassis itself: the VM's role moves to the host.
+            changes.push(format!("VM `{vm_id}` is replaced by `{}` running bare metal: install it there and restore its configuration backup (DR-05)", req.to));
+            removed_vms.insert(vm_id.clone());
+            continue;
+        }
+        let old_host = vm.host.clone();
+        vm.host = req.to.clone();
+        moved_vms.push(vm_id.clone());
+        changes.push(format!(
+            "VM `{vm_id}` moves from `{old_host}` to `{}`",
+            req.to
+        ));
+        // Other passthrough devices stay behind: drop them and say so.
+        let before = vm.hostpci.clone();
+        let stay: Vec<String> = vm_passthrough(
+            t,
+            &lookup,
+            &t.vms[lookup.of(EntityKind::Vm, vm_id).unwrap_or(0)],
+        )
+        .iter()
+        .filter(|d| d.id != req.device)
+        .map(|d| d.id.clone())
+        .collect();
+        // Keep only the entries that designate the moved device.
+        vm.hostpci.retain(|h| {
+            h.device.as_deref() == Some(req.device.as_str())
+                || h.mapping.as_ref().is_some_and(|m| {
+                    t.mappings.iter().any(|x| {
+                        &x.id == m
+                            && x.map
+                                .iter()
+                                .any(|e| e.node == old_host && e.path == device.address)
+                    })
+                })
+                || h.host.as_ref().is_some_and(|a| {
+                    a.split(';').any(|p| {
+                        crate::model::pci::PciAddress::parse(p).ok()
+                            == crate::model::pci::PciAddress::parse(&device.address).ok()
+                    })
+                })
+        });
+        if !stay.is_empty() {
+            changes.push(format!("VM `{vm_id}` also passes {} through, which stay on `{old_host}`: map equivalents on `{}` (hostpci entries dropped from the plan)", stay.join(", "), req.to));
+            vm.nics
+                .retain(|n| n.device.as_ref().is_none_or(|d| !stay.contains(d)));
+        }
+        for h in before.iter().filter(|h| vm.hostpci.contains(h)) {
+            if let Some(m) = &h.mapping {
+                if let Some(mapping) = out.mappings.iter_mut().find(|x| &x.id == m) {
+                    if !mapping.map.iter().any(|e| e.node == req.to) {
+                        mapping.map.push(MappingEntry {
+                            node: req.to.clone(),
+                            path: address.clone(),
+                            id: device.vendor_device.clone(),
+                            subsystem_id: device.subsystem.clone(),
+                            iommu_group: None,
+                        });
+                        changes.push(format!("mapping `{m}`: add an entry for node `{}` (path {address}, id {}, iommu group to be read on the node) — PT-13/PT-14", req.to, device.vendor_device.clone().unwrap_or_else(|| "?".into())));
+                    }
+                }
+            }
+            if h.host.is_some() {
+                changes.push(format!("VM `{vm_id}` hostpci{}: raw address {} must be re-checked on `{}`; a raw BDF grabs whatever sits there (DR-04)", h.index, h.host.clone().unwrap_or_default(), req.to));
+            }
+        }
+        // Its boot disk lived on the old host.
+        let storage_host = t
+            .storages
+            .iter()
+            .find(|s| s.id == vm.boot_storage)
+            .map(|s| s.host.clone());
+        if storage_host.as_deref() == Some(old_host.as_str()) {
+            let local = out
+                .storages
+                .iter()
+                .find(|s| s.host == req.to && s.service.is_none())
+                .map(|s| s.id.clone());
+            match local {
+                Some(s) => {
+                    changes.push(format!("VM `{vm_id}` boot disk: restore it from backup onto `{s}` on `{}` (it was on `{}`)", req.to, vm.boot_storage));
+                    vm.boot_storage = s;
+                }
+                None => {
+                    changes.push(format!("VM `{vm_id}` boot disk was on `{}` of `{old_host}`: `{}` needs a local storage for it (restore from backup)", vm.boot_storage, req.to));
+                    vm.boot_storage.clear();
+                }
+            }
+        }
+    }
+    // Mapping entries of the old node that pointed at the device are stale now.
+    if let Ok(old_addr) = crate::model::pci::PciAddress::parse(&device.address) {
+        for m in &mut out.mappings {
+            let before = m.map.len();
+            m.map.retain(|e| {
+                !(e.node == from
+                    && crate::model::pci::PciAddress::parse(&e.path)
+                        .is_ok_and(|p| p.overlaps(&old_addr)))
+            });
+            if m.map.len() != before {
+                changes.push(format!(
+                    "mapping `{}`: remove the entry for node `{from}` ({} is no longer there)",
+                    m.id, device.address
+                ));
+            }
+        }
+    }
+    // Pools and services follow the device.
+    let mut pools = Vec::new();
+    for p in out.pools.iter_mut() {
+        if !p
+            .vdevs
+            .iter()
+            .flat_map(|v| &v.disks)
+            .any(|d| moved_disks.contains(d))
+        {
+            continue;
+        }
+        if removed_vms.contains(&p.owner) {
+            changes.push(format!(
+                "pool `{}` is imported by `{}` instead of `{}`",
+                p.id, req.to, p.owner
+            ));
+            p.owner = req.to.clone();
+        }
+        let on_target = |d: &String| {
+            t.disks
+                .iter()
+                .any(|x| &x.id == d && (x.host == req.to || x.controller == req.device))
+        };
+        let mut vdevs = Vec::new();
+        for (i, v) in p.vdevs.iter().enumerate() {
+            if v.role == VdevRole::Spare {
+                continue;
+            }
+            let width = v.disks.len() as u32;
+            let needed = width - v.layout.tolerance(width);
+            let missing: Vec<String> = v.disks.iter().filter(|d| !on_target(d)).cloned().collect();
+            let present = width - missing.len() as u32;
+            if !v.role.is_required() && !missing.is_empty() {
+                caveats.push(format!("pool `{}`: {:?} vdev {i} stays behind ({}): import without it (`zpool import -m` for a missing log)", p.id, v.role, missing.join(", ")));
+            }
+            vdevs.push(VdevCheck {
+                index: i as u32,
+                role: v.role,
+                present,
+                width,
+                needed,
+                missing,
+            });
+        }
+        let importable = vdevs
+            .iter()
+            .filter(|v| v.role.is_required())
+            .all(|v| v.present >= v.needed);
+        if !importable {
+            let left: Vec<String> = vdevs
+                .iter()
+                .filter(|v| v.role.is_required() && v.present < v.needed)
+                .flat_map(|v| v.missing.clone())
+                .collect();
+            caveats.push(format!("pool `{}` cannot be imported on `{}`: move {} too — \"additional devices are known to be part of this pool\" (DR-02)", p.id, req.to, left.join(", ")));
+        }
+        if !p.active_features.is_empty() {
+            caveats.push(format!("pool `{}` has active features {}: the ZFS on `{}` must support them for a read-write import; never `zpool upgrade` if you may need to go back (DR-03)", p.id, p.active_features.join(", "), req.to));
+        }
+        pools.push(PoolImport {
+            pool: p.id.clone(),
+            importable,
+            vdevs,
+            new_owner: p.owner.clone(),
+        });
+    }
+    for s in out
+        .services
+        .iter_mut()
+        .filter(|s| removed_vms.contains(&s.provider))
+    {
+        changes.push(format!(
+            "service `{}` is provided by `{}` instead of `{}`",
+            s.id, req.to, s.provider
+        ));
+        s.provider = req.to.clone();
+    }
+    out.vms.retain(|v| !removed_vms.contains(&v.id));
+    // Mappings nobody uses and that have no entry left go away.
+    let used: BTreeSet<String> = out
+        .vms
+        .iter()
+        .flat_map(|v| v.hostpci.iter().filter_map(|h| h.mapping.clone()))
+        .collect();
+    out.mappings
+        .retain(|m| !m.map.is_empty() || used.contains(&m.id));
+    let after_lookup = Lookup::new(&out);
+    for s in &out.services {
+        if crate::graph::network_carriers(&out, &after_lookup, &s.provider, &s.network).is_empty() {
+            changes.push(format!(
+                "`{}` has no interface on `{}`: give it a NIC there, or `{}` is unreachable",
+                s.provider, s.network, s.id
+            ));
+        }
+    }
+    out.waivers.retain(|w| !removed_vms.contains(&w.resource));
+    if !pools.is_empty() {
+        caveats.push(format!("export the pool(s) on `{from}` first (TrueNAS Export/Disconnect, `zpool export`); an un-exported pool needs `zpool import -f` and must never be imported on two systems at once (DR-01)"));
+        caveats.push("keep the TrueNAS configuration backup off the pool: a fresh install + config + imported pool restores the shares (DR-05)".to_owned());
+    }
+    // What is down while the device is out (it and every VM using it stopped).
+    let mut failed_ids = vec![req.device.clone()];
+    failed_ids.extend(users.iter().cloned());
+    let failed = resolve_ids(&dag, &failed_ids)?;
+    let during = super::failure::report(&dag, &failed);
+    let down_during_move = during
+        .affected
+        .iter()
+        .filter(|a| {
+            a.state == State::Down
+                && matches!(
+                    a.kind,
+                    NodeKind::Vm
+                        | NodeKind::Service
+                        | NodeKind::Volumes
+                        | NodeKind::ControlPlane
+                        | NodeKind::Pool
+                )
+        })
+        .map(|a| a.id.clone())
+        .collect();
+    // And afterwards: the resulting topology at rest.
+    let down_after = match dag_of(&out) {
+        Ok(after) => super::failure::report(&after, &[])
+            .affected
+            .iter()
+            .filter(|a| {
+                a.state == State::Down
+                    && matches!(
+                        a.kind,
+                        NodeKind::Service | NodeKind::Volumes | NodeKind::ControlPlane
+                    )
+            })
+            .map(|a| a.id.clone())
+            .collect(),
+        Err(e) => vec![e.to_string()],
+    };
+    Ok(RecoveryPlan {
+        device: req.device.clone(),
+        from,
+        to: req.to.clone(),
+        created_host,
+        moved_disks,
+        moved_vms,
+        pools,
+        down_during_move,
+        changes,
+        caveats,
+        down_after,
+        topology: out,
+    })
+}
+
+fn kind_word(k: HostKind) -> &'static str {
+    match k {
+        HostKind::Proxmox => "Proxmox",
+        HostKind::BareMetal => "bare-metal",
+    }
+}
+
+/// One service compared across two topologies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceComparison {
+    /// Service, control plane or volumes id.
+    pub service: String,
+    /// Single points of failure in A (`None`: not in A).
+    pub spof_a: Option<Vec<String>>,
+    /// Single points of failure in B.
+    pub spof_b: Option<Vec<String>>,
+    /// Hosts whose maintenance reboot takes it down in A.
+    pub reboot_a: Option<Vec<String>>,
+    /// Hosts whose maintenance reboot takes it down in B.
+    pub reboot_b: Option<Vec<String>>,
+}
+
+/// Side-by-side comparison of two topologies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Comparison {
+    /// Per service.
+    pub services: Vec<ServiceComparison>,
+    /// Cold-start all-ready time of A, ms.
+    pub all_ready_a: Option<u64>,
+    /// Cold-start all-ready time of B, ms.
+    pub all_ready_b: Option<u64>,
+}
+
+/// Compare availability of each service across all single failures and a maintenance reboot
+/// of each host.
+///
+/// # Errors
+/// [`SimError::Cycle`] when either topology has a requirement cycle.
+pub fn compare(a: &Topology, b: &Topology) -> Result<Comparison, SimError> {
+    let side = |t: &Topology| -> Result<
+        std::collections::BTreeMap<String, (Vec<String>, Vec<String>)>,
+        SimError,
+    > {
+        let spof = super::spof::analyse(t, false)?;
+        let dag = dag_of(t)?;
+        let mut out = std::collections::BTreeMap::new();
+        for s in spof.services {
+            let Some(i) = dag.find(&s.service) else {
+                continue;
+            };
+            let hosts: Vec<String> = t
+                .hosts
+                .iter()
+                .filter(|h| {
+                    dag.find(&h.id).is_some_and(|hi| {
+                        super::failure::report(&dag, &[hi])
+                            .affected
+                            .iter()
+                            .any(|x| x.id == dag.node(i).id && x.state == State::Down)
+                    })
+                })
+                .map(|h| h.id.clone())
+                .collect();
+            out.insert(s.service, (s.components, hosts));
+        }
+        Ok(out)
+    };
+    let (sa, sb) = (side(a)?, side(b)?);
+    let names: BTreeSet<&String> = sa.keys().chain(sb.keys()).collect();
+    let services = names
+        .into_iter()
+        .map(|n| ServiceComparison {
+            service: n.clone(),
+            spof_a: sa.get(n).map(|x| x.0.clone()),
+            spof_b: sb.get(n).map(|x| x.0.clone()),
+            reboot_a: sa.get(n).map(|x| x.1.clone()),
+            reboot_b: sb.get(n).map(|x| x.1.clone()),
+        })
+        .collect();
+    let timing = super::boot::Timing::default();
+    Ok(Comparison {
+        services,
+        all_ready_a: super::boot::simulate(a, &super::boot::Scenario::ColdStart, &timing)
+            .all_ready_ms,
+        all_ready_b: super::boot::simulate(b, &super::boot::Scenario::ColdStart, &timing)
+            .all_ready_ms,
+    })
+}

@@ -789,7 +789,31 @@ impl Validator<'_> {
                     }
                 }
             }
-            self.reference(p.key("network"), &s.id, &s.network, EntityKind::Network);
+            let provider_ok = matches!(
+                self.lookup.get(&s.provider),
+                Some((EntityKind::Vm | EntityKind::Host, _))
+            );
+            if self.reference(p.key("network"), &s.id, &s.network, EntityKind::Network)
+                && provider_ok
+                && crate::graph::network_carriers(self.t, self.lookup, &s.provider, &s.network)
+                    .is_empty()
+            {
+                self.push(
+                    Diagnostic::warning(
+                        Code::InvalidCombination,
+                        p.key("network"),
+                        format!(
+                            "service `{}` is served on `{}`, but `{}` has no interface there",
+                            s.id, s.network, s.provider
+                        ),
+                    )
+                    .with_id(&s.provider)
+                    .expected(format!(
+                        "a NIC of `{}` (passed through, or a bridge port) on network `{}`",
+                        s.provider, s.network
+                    )),
+                );
+            }
         }
     }
 
