@@ -228,3 +228,228 @@ proptest! {
         prop_assert!(tl.all_ready_ms.is_some());
     }
 }
+
+#[test]
+fn moving_the_hba_to_a_new_server_imports_the_pool() {
+    use hostplan::sim::recover::{plan_move, MoveRequest};
+    let req = MoveRequest {
+        device: "hba0".into(),
+        to: "nas02".into(),
+        new_host_kind: hostplan::model::HostKind::BareMetal,
+        address: Some("0000:04:00.0".into()),
+    };
+    let plan = plan_move(&seed(), &req).unwrap();
+    assert!(plan.created_host);
+    assert_eq!(plan.moved_disks.len(), 6);
+    assert_eq!(plan.pools.len(), 1);
+    assert!(plan.pools[0].importable);
+    assert_eq!(plan.pools[0].new_owner, "nas02");
+    for id in ["truenas", "iscsi-k8s", "talos#volumes"] {
+        assert!(
+            plan.down_during_move.iter().any(|x| x == id),
+            "{id} should be down during the move"
+        );
+    }
+    assert!(
+        !plan.down_during_move.iter().any(|x| x == "talos"),
+        "the cluster itself keeps running"
+    );
+    assert!(plan
+        .changes
+        .iter()
+        .any(|c| c.contains("mapping `HBA`: remove the entry for node `srv01`")));
+    assert!(plan.caveats.iter().any(|c| c.contains("DR-01")));
+    // The resulting topology is valid (one warning: the new box needs a storage NIC).
+    let report = hostplan::validate::validate(&plan.topology);
+    assert!(
+        report
+            .iter()
+            .all(|d| d.severity != hostplan::diag::Severity::Error),
+        "{report:#?}"
+    );
+    assert!(plan
+        .topology
+        .devices
+        .iter()
+        .any(|d| d.id == "hba0" && d.host == "nas02" && d.address == "0000:04:00.0"));
+    assert!(plan
+        .topology
+        .services
+        .iter()
+        .any(|s| s.id == "iscsi-k8s" && s.provider == "nas02"));
+}
+
+#[test]
+fn moving_the_hba_to_another_proxmox_node_moves_truenas_and_extends_the_mapping() {
+    use hostplan::sim::recover::{plan_move, MoveRequest};
+    let req = MoveRequest {
+        device: "hba0".into(),
+        to: "srv02".into(),
+        new_host_kind: hostplan::model::HostKind::Proxmox,
+        address: None,
+    };
+    let plan = plan_move(&seed(), &req).unwrap();
+    assert_eq!(plan.moved_vms, ["truenas"]);
+    let m = plan
+        .topology
+        .mappings
+        .iter()
+        .find(|m| m.id == "HBA")
+        .unwrap();
+    assert_eq!(
+        m.map.iter().map(|e| e.node.as_str()).collect::<Vec<_>>(),
+        ["srv02"]
+    );
+    assert!(plan
+        .changes
+        .iter()
+        .any(|c| c.contains("nic1, nic2") && c.contains("stay on `srv01`")));
+    assert!(plan.changes.iter().any(|c| c.contains("keeps PCI address")));
+}
+
+#[test]
+fn a_pool_split_across_controllers_cannot_be_imported() {
+    use hostplan::sim::recover::{plan_move, MoveRequest};
+    let text = hostplan::examples::SEED
+        .replacen(
+            "id = \"tank-d1\"\nhost = \"srv01\"\ncontroller = \"hba0\"",
+            "id = \"tank-d1\"\nhost = \"srv01\"\ncontroller = \"onboard\"",
+            1,
+        )
+        .replacen(
+            "id = \"tank-d2\"\nhost = \"srv01\"\ncontroller = \"hba0\"",
+            "id = \"tank-d2\"\nhost = \"srv01\"\ncontroller = \"onboard\"",
+            1,
+        )
+        .replacen(
+            "id = \"tank-d3\"\nhost = \"srv01\"\ncontroller = \"hba0\"",
+            "id = \"tank-d3\"\nhost = \"srv01\"\ncontroller = \"onboard\"",
+            1,
+        );
+    let t = hostplan::source::parse("split.toml", text.as_bytes())
+        .topology
+        .unwrap();
+    let req = MoveRequest {
+        device: "hba0".into(),
+        to: "nas02".into(),
+        new_host_kind: hostplan::model::HostKind::BareMetal,
+        address: None,
+    };
+    let plan = plan_move(&t, &req).unwrap();
+    let pool = &plan.pools[0];
+    assert!(!pool.importable);
+    assert_eq!((pool.vdevs[0].present, pool.vdevs[0].needed), (3, 4));
+    assert_eq!(pool.vdevs[0].missing, ["tank-d1", "tank-d2", "tank-d3"]);
+    assert!(plan
+        .caveats
+        .iter()
+        .any(|c| c.contains("cannot be imported") && c.contains("DR-02")));
+}
+
+#[test]
+fn the_roadmap_removes_srv01_as_a_point_of_failure_for_storage() {
+    let cmp =
+        hostplan::sim::recover::compare(&seed(), &hostplan::examples::roadmap().unwrap()).unwrap();
+    let iscsi = cmp
+        .services
+        .iter()
+        .find(|s| s.service == "iscsi-k8s")
+        .unwrap();
+    assert!(iscsi.spof_a.as_ref().unwrap().contains(&"srv01".to_owned()));
+    assert!(!iscsi.spof_b.as_ref().unwrap().contains(&"srv01".to_owned()));
+    assert_eq!(iscsi.reboot_a.as_deref(), Some(&["srv01".to_owned()][..]));
+    assert_eq!(iscsi.reboot_b.as_deref(), Some(&["nas01".to_owned()][..]));
+}
+
+#[test]
+fn exact_availability_agrees_with_monte_carlo_on_the_seed() {
+    use hostplan::sim::availability::{analyse, Choice, Method, Options};
+    let t = seed();
+    let exact = analyse(&t, &Options::default()).unwrap();
+    let mc = analyse(
+        &t,
+        &Options {
+            choice: Choice::MonteCarlo,
+            samples: 200_000,
+            seed: 7,
+        },
+    )
+    .unwrap();
+    for (e, m) in exact.iter().zip(&mc) {
+        assert_eq!(e.method, Method::Exact);
+        let (lo, hi) = m.ci95.unwrap();
+        // The exact value lies within the Monte Carlo interval (widened a little: 95 % is not 100 %).
+        let slack = (hi - lo) / 2.0;
+        assert!(
+            e.availability >= lo - slack && e.availability <= hi + slack,
+            "{}: exact {} vs MC [{lo}, {hi}]",
+            e.service,
+            e.availability
+        );
+    }
+    // Deterministic: same seed, same numbers.
+    assert_eq!(
+        mc,
+        analyse(
+            &t,
+            &Options {
+                choice: Choice::MonteCarlo,
+                samples: 200_000,
+                seed: 7
+            }
+        )
+        .unwrap()
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Exact factoring equals brute-force enumeration of every combination of component
+    /// failures, on small random fleets with shared hosts, HBAs and power feeds.
+    #[test]
+    fn exact_availability_equals_enumeration(seed in any::<u64>(), storage_every in 1u32..3) {
+        use hostplan::graph::DependencyGraph;
+        use hostplan::sim::availability::{analyse, unavailability, Options};
+        use hostplan::sim::generate::{generate, FleetSpec};
+        let mut t = generate(&FleetSpec { hosts: 2, vms_per_host: 2, storage_every, hosts_per_feed: 2, cluster_hosts: 2, seed });
+        // Keep the cone small enough to enumerate: mirrors of two disks.
+        for p in &mut t.pools {
+            p.vdevs.truncate(1);
+            p.vdevs[0].layout = hostplan::model::VdevLayout::Mirror;
+            p.vdevs[0].disks.truncate(2);
+        }
+        let used: std::collections::BTreeSet<String> = t.pools.iter().flat_map(|p| p.vdevs[0].disks.clone()).collect();
+        t.disks.retain(|d| d.controller == "onboard" || used.contains(&d.id));
+        let dag = DependencyGraph::build(&t).dag().unwrap();
+        let u = unavailability(&t, &dag);
+        let exact = analyse(&t, &Options::default()).unwrap();
+        for row in exact {
+            let v = dag.find(&row.service).unwrap();
+            // Components in v's cone that can fail.
+            let mut cone = std::collections::BTreeSet::new();
+            let mut stack = vec![v];
+            while let Some(x) = stack.pop() {
+                if cone.insert(x) {
+                    stack.extend(dag.requirements(x).iter().filter(|r| r.1).map(|r| r.0));
+                }
+            }
+            let failable: Vec<u32> = cone.into_iter().filter(|&c| u[c as usize] > 0.0).collect();
+            prop_assume!(failable.len() <= 16);
+            let mut total = 0.0;
+            for bits in 0u32..(1 << failable.len()) {
+                let mut mask = vec![false; dag.len()];
+                let mut p = 1.0;
+                for (i, &c) in failable.iter().enumerate() {
+                    let down = bits & (1 << i) != 0;
+                    mask[c as usize] = down;
+                    p *= if down { u[c as usize] } else { 1.0 - u[c as usize] };
+                }
+                if dag.evaluate(&mask)[v as usize] != State::Down {
+                    total += p;
+                }
+            }
+            prop_assert!((total - row.availability).abs() < 1e-12, "{}: enumeration {total} vs exact {}", row.service, row.availability);
+        }
+    }
+}
