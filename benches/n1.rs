@@ -3,6 +3,8 @@
 //! largest naive run). Prints a Markdown table for BENCHMARKS.md.
 // A benchmark measures wall time; the clock ban is for the core.
 #![allow(clippy::disallowed_methods)]
+// A benchmark that cannot build its input should stop loudly.
+#![allow(clippy::expect_used)]
 
 use hostplan::graph::DependencyGraph;
 use hostplan::sim::generate::{generate, FleetSpec};

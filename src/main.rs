@@ -472,7 +472,7 @@ fn run() -> anyhow::Result<ExitCode> {
                     match timeline.all_ready_ms {
                         Some(t) => writeln!(out, "all ready at {}", secs(t))?,
                         None => {
-                            writeln!(out, "never all ready: {}", timeline.never_ready.join(", "))?
+                            writeln!(out, "never all ready: {}", timeline.never_ready.join(", "))?;
                         }
                     }
                     writeln!(

@@ -136,21 +136,25 @@ pub fn unavailability(t: &Topology, dag: &Dag) -> Vec<f64> {
         .collect();
     (0..dag.len() as u32)
         .map(|i| {
-            let n = dag.node(i);
-            let (given, media) = match n.kind {
-                NodeKind::Host => (host_rates.get(n.id.as_str()).copied(), None),
-                NodeKind::Device => (dev_rates.get(n.id.as_str()).copied(), None),
-                NodeKind::Disk => match disk_rates.get(n.id.as_str()) {
-                    Some((a, b, m)) => (Some((*a, *b)), Some(*m)),
+            let node = dag.node(i);
+            let (given, media) = match node.kind {
+                NodeKind::Host => (host_rates.get(node.id.as_str()).copied(), None),
+                NodeKind::Device => (dev_rates.get(node.id.as_str()).copied(), None),
+                NodeKind::Disk => match disk_rates.get(node.id.as_str()) {
+                    Some((given_mtbf, given_mttr, media)) => {
+                        (Some((*given_mtbf, *given_mttr)), Some(*media))
+                    }
                     None => (None, None),
                 },
                 _ => (None, None),
             };
-            let Some((mtbf, mttr)) = default_rates(n.kind, media) else {
+            let Some((mtbf, mttr)) = default_rates(node.kind, media) else {
                 return 0.0;
             };
             let (mtbf, mttr) = match given {
-                Some((a, b)) => (a.unwrap_or(mtbf), b.unwrap_or(mttr)),
+                Some((given_mtbf, given_mttr)) => {
+                    (given_mtbf.unwrap_or(mtbf), given_mttr.unwrap_or(mttr))
+                }
                 None => (mtbf, mttr),
             };
             if mtbf + mttr > 0.0 {
@@ -331,13 +335,14 @@ fn monte_carlo(dag: &Dag, u: &[f64], v: u32, cone: &[u32], opts: &Options) -> (f
             up_count += 1;
         }
     }
-    let n = f64::from(samples);
-    let p = up_count as f64 / n;
-    let z = 1.96_f64;
-    let denom = 1.0 + z * z / n;
-    let centre = (p + z * z / (2.0 * n)) / denom;
-    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / denom;
-    (p, (centre - half).max(0.0), (centre + half).min(1.0))
+    let total = f64::from(samples);
+    let share = up_count as f64 / total;
+    let z95 = 1.96_f64;
+    let denom = 1.0 + z95 * z95 / total;
+    let centre = (share + z95 * z95 / (2.0 * total)) / denom;
+    let half =
+        z95 * (share * (1.0 - share) / total + z95 * z95 / (4.0 * total * total)).sqrt() / denom;
+    (share, (centre - half).max(0.0), (centre + half).min(1.0))
 }
 
 #[cfg(test)]

@@ -201,6 +201,8 @@ pub struct Timeline {
 
 const MS: f64 = 1000.0;
 
+// The value is clamped to ≥ 0 first, so no sign is lost.
+#[allow(clippy::cast_sign_loss)]
 fn ms(s: f64) -> u64 {
     (s * MS).round().max(0.0) as u64
 }
@@ -632,7 +634,7 @@ pub fn simulate(t: &Topology, scenario: &Scenario, timing: &Timing) -> Timeline 
         let mut delay = ms(c.backoff.initial_s);
         while attempt < needed {
             attempt += delay.max(1);
-            delay = ((delay as f64 * c.backoff.factor) as u64).min(ms(c.backoff.max_s));
+            delay = ms(delay as f64 / MS * c.backoff.factor).min(ms(c.backoff.max_s));
         }
         if attempt > first_try {
             let missing: Vec<&str> = c

@@ -152,14 +152,14 @@ pub fn plan_move(t: &Topology, req: &MoveRequest) -> Result<RecoveryPlan, SimErr
         changes.push(format!("`{}` keeps PCI address {} in the plan: check the real one on `{}` (lspci -nn) — it usually changes with the slot (DR-04)", req.device, device.address, req.to));
     }
     for d in out.devices.iter_mut().filter(|d| d.id == req.device) {
-        d.host = req.to.clone();
-        d.address = address.clone();
+        d.host.clone_from(&req.to);
+        d.address.clone_from(&address);
         // A new slot means a new IOMMU group; the old number proves nothing there.
         d.iommu_group = None;
     }
     let mut moved_disks = Vec::new();
     for d in out.disks.iter_mut().filter(|d| d.controller == req.device) {
-        d.host = req.to.clone();
+        d.host.clone_from(&req.to);
         moved_disks.push(d.id.clone());
     }
     // VMs that passed the device through.
@@ -186,7 +186,7 @@ pub fn plan_move(t: &Topology, req: &MoveRequest) -> Result<RecoveryPlan, SimErr
             continue;
         }
         let old_host = vm.host.clone();
-        vm.host = req.to.clone();
+        vm.host.clone_from(&req.to);
         moved_vms.push(vm_id.clone());
         changes.push(format!(
             "VM `{vm_id}` moves from `{old_host}` to `{}`",
@@ -257,15 +257,12 @@ pub fn plan_move(t: &Topology, req: &MoveRequest) -> Result<RecoveryPlan, SimErr
                 .iter()
                 .find(|s| s.host == req.to && s.service.is_none())
                 .map(|s| s.id.clone());
-            match local {
-                Some(s) => {
-                    changes.push(format!("VM `{vm_id}` boot disk: restore it from backup onto `{s}` on `{}` (it was on `{}`)", req.to, vm.boot_storage));
-                    vm.boot_storage = s;
-                }
-                None => {
-                    changes.push(format!("VM `{vm_id}` boot disk was on `{}` of `{old_host}`: `{}` needs a local storage for it (restore from backup)", vm.boot_storage, req.to));
-                    vm.boot_storage.clear();
-                }
+            if let Some(s) = local {
+                changes.push(format!("VM `{vm_id}` boot disk: restore it from backup onto `{s}` on `{}` (it was on `{}`)", req.to, vm.boot_storage));
+                vm.boot_storage = s;
+            } else {
+                changes.push(format!("VM `{vm_id}` boot disk was on `{}` of `{old_host}`: `{}` needs a local storage for it (restore from backup)", vm.boot_storage, req.to));
+                vm.boot_storage.clear();
             }
         }
     }
@@ -288,7 +285,7 @@ pub fn plan_move(t: &Topology, req: &MoveRequest) -> Result<RecoveryPlan, SimErr
     }
     // Pools and services follow the device.
     let mut pools = Vec::new();
-    for p in out.pools.iter_mut() {
+    for p in &mut out.pools {
         if !p
             .vdevs
             .iter()
@@ -302,7 +299,7 @@ pub fn plan_move(t: &Topology, req: &MoveRequest) -> Result<RecoveryPlan, SimErr
                 "pool `{}` is imported by `{}` instead of `{}`",
                 p.id, req.to, p.owner
             ));
-            p.owner = req.to.clone();
+            p.owner.clone_from(&req.to);
         }
         let on_target = |d: &String| {
             t.disks
@@ -361,7 +358,7 @@ pub fn plan_move(t: &Topology, req: &MoveRequest) -> Result<RecoveryPlan, SimErr
             "service `{}` is provided by `{}` instead of `{}`",
             s.id, req.to, s.provider
         ));
-        s.provider = req.to.clone();
+        s.provider.clone_from(&req.to);
     }
     out.vms.retain(|v| !removed_vms.contains(&v.id));
     // Mappings nobody uses and that have no entry left go away.
@@ -472,16 +469,16 @@ pub struct Comparison {
     pub all_ready_b: Option<u64>,
 }
 
+/// Per service: (single points of failure, hosts whose reboot downs it).
+type SideFacts = std::collections::BTreeMap<String, (Vec<String>, Vec<String>)>;
+
 /// Compare availability of each service across all single failures and a maintenance reboot
 /// of each host.
 ///
 /// # Errors
 /// [`SimError::Cycle`] when either topology has a requirement cycle.
 pub fn compare(a: &Topology, b: &Topology) -> Result<Comparison, SimError> {
-    let side = |t: &Topology| -> Result<
-        std::collections::BTreeMap<String, (Vec<String>, Vec<String>)>,
-        SimError,
-    > {
+    let side = |t: &Topology| -> Result<SideFacts, SimError> {
         let spof = super::spof::analyse(t, false)?;
         let dag = dag_of(t)?;
         let mut out = std::collections::BTreeMap::new();

@@ -1,6 +1,6 @@
-//! A tiny seeded PRNG (SplitMix64): the same sequence on every platform, natively and in wasm.
+//! A tiny seeded PRNG (`SplitMix64`): the same sequence on every platform, natively and in wasm.
 
-/// SplitMix64 (Steele, Lea, Flood 2014), the generator Java's `SplittableRandom` uses.
+/// `SplitMix64` (Steele, Lea, Flood 2014), the generator Java's `SplittableRandom` uses.
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
 
@@ -26,6 +26,6 @@ impl Rng {
 
     /// Uniform in `0..n` (`n > 0`).
     pub fn below(&mut self, n: u32) -> u32 {
-        ((self.next_u64() >> 32) * u64::from(n) >> 32) as u32
+        (((self.next_u64() >> 32) * u64::from(n)) >> 32) as u32
     }
 }
