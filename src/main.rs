@@ -47,8 +47,11 @@ enum Command {
         /// Topology file, or `-` for standard input.
         file: String,
         /// Component ids to fail (repeatable).
-        #[arg(long = "fail", value_name = "ID", required = true)]
+        #[arg(long = "fail", value_name = "ID", required_unless_present = "reboot")]
         fail: Vec<String>,
+        /// Hosts that are rebooting: down now, back after their reboot (repeatable).
+        #[arg(long = "reboot", value_name = "HOST")]
+        reboot: Vec<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
@@ -300,16 +303,29 @@ fn run() -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Simulate { file, fail, format } => {
+        Command::Simulate {
+            file,
+            fail,
+            reboot,
+            format,
+        } => {
             let topology = match load_valid(&file)? {
                 Ok(t) => t,
                 Err(code) => return Ok(code),
             };
-            let report = hostplan::sim::failure::simulate(&topology, &fail)?;
+            let report = hostplan::sim::failure::simulate_with_reboots(&topology, &fail, &reboot)?;
             match format {
                 OutputFormat::Json => json_out(&mut out, &report)?,
                 OutputFormat::Text => {
                     writeln!(out, "failed: {}", report.failed.join(", "))?;
+                    for tr in &report.transient {
+                        let back = tr
+                            .back_after_ms
+                            .map_or("never (see `hostplan boot --host`)".to_owned(), |ms| {
+                                format!("after {}", secs(ms))
+                            });
+                        writeln!(out, "{} is rebooting: everything is back {back}", tr.host)?;
+                    }
                     writeln!(
                         out,
                         "{} up, {} degraded, {} down\n",
@@ -642,20 +658,29 @@ fn run() -> anyhow::Result<ExitCode> {
                             }
                         })
                     };
+                    let d = |v: Option<f64>| v.map_or("—".to_owned(), |m| format!("{m:.0} min"));
                     writeln!(
                         out,
-                        "{:<24} {:>6} {:>6}   {:<28} {:<28}",
-                        "service", "SPOF A", "SPOF B", "reboot downs it (A)", "reboot downs it (B)"
+                        "{:<24} {:>6} {:>6}   {:<22} {:<22} {:>10} {:>10}",
+                        "service",
+                        "SPOF A",
+                        "SPOF B",
+                        "reboot downs it (A)",
+                        "reboot downs it (B)",
+                        "down/yr A",
+                        "down/yr B"
                     )?;
                     for s in &cmp.services {
                         writeln!(
                             out,
-                            "{:<24} {:>6} {:>6}   {:<28} {:<28}",
+                            "{:<24} {:>6} {:>6}   {:<22} {:<22} {:>10} {:>10}",
                             s.service,
                             n(&s.spof_a),
                             n(&s.spof_b),
                             l(&s.reboot_a),
-                            l(&s.reboot_b)
+                            l(&s.reboot_b),
+                            d(s.downtime_a),
+                            d(s.downtime_b)
                         )?;
                     }
                     writeln!(

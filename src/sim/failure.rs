@@ -69,6 +69,19 @@ pub struct FailureReport {
     pub degraded: u32,
     /// Down count.
     pub down: u32,
+    /// Hosts that are only rebooting, and when everything is back (from the boot timeline).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub transient: Vec<Transient>,
+}
+
+/// A host that is down only while it reboots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Transient {
+    /// The host.
+    pub host: String,
+    /// When everything it runs (and everything waiting on it) is ready again, ms from the
+    /// start of the reboot; `None` if something never comes back.
+    pub back_after_ms: Option<u64>,
 }
 
 impl FailureReport {
@@ -103,6 +116,41 @@ pub fn simulate(t: &Topology, failed: &[String]) -> Result<FailureReport, SimErr
     Ok(report(&dag, &idx))
 }
 
+/// Like [`simulate`], with `rebooting` hosts down too — transiently: the report says when each
+/// is back, from the boot timeline of its reboot (rule book section B).
+///
+/// # Errors
+/// As [`simulate`], and [`SimError::Unsuitable`] when a rebooting id is not a host.
+pub fn simulate_with_reboots(
+    t: &Topology,
+    failed: &[String],
+    rebooting: &[String],
+) -> Result<FailureReport, SimError> {
+    let dag = dag_of(t)?;
+    let mut all: Vec<String> = failed.to_vec();
+    all.extend(rebooting.iter().cloned());
+    let idx = resolve_ids(&dag, &all)?;
+    let mut out = report(&dag, &idx);
+    for h in rebooting {
+        if !t.hosts.iter().any(|x| &x.id == h) {
+            return Err(SimError::Unsuitable {
+                id: h.clone(),
+                why: "is not a host; only hosts reboot".into(),
+            });
+        }
+        let timeline = super::boot::simulate(
+            t,
+            &super::boot::Scenario::Reboot(h.clone()),
+            &super::boot::Timing::default(),
+        );
+        out.transient.push(Transient {
+            host: h.clone(),
+            back_after_ms: timeline.all_ready_ms,
+        });
+    }
+    Ok(out)
+}
+
 /// [`simulate`] on an already built graph.
 pub fn report(dag: &Dag, failed: &[u32]) -> FailureReport {
     let mut mask = vec![false; dag.len()];
@@ -118,6 +166,7 @@ pub fn report(dag: &Dag, failed: &[u32]) -> FailureReport {
         up: 0,
         degraded: 0,
         down: 0,
+        transient: Vec::new(),
     };
     for (i, s) in states.iter().enumerate() {
         match s {

@@ -444,7 +444,7 @@ fn kind_word(k: HostKind) -> &'static str {
 }
 
 /// One service compared across two topologies.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ServiceComparison {
     /// Service, control plane or volumes id.
     pub service: String,
@@ -456,10 +456,14 @@ pub struct ServiceComparison {
     pub reboot_a: Option<Vec<String>>,
     /// Hosts whose maintenance reboot takes it down in B.
     pub reboot_b: Option<Vec<String>>,
+    /// Expected downtime per year in A, minutes (see [`super::availability`]).
+    pub downtime_a: Option<f64>,
+    /// Expected downtime per year in B, minutes.
+    pub downtime_b: Option<f64>,
 }
 
 /// Side-by-side comparison of two topologies.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
     /// Per service.
     pub services: Vec<ServiceComparison>,
@@ -504,6 +508,14 @@ pub fn compare(a: &Topology, b: &Topology) -> Result<Comparison, SimError> {
         Ok(out)
     };
     let (sa, sb) = (side(a)?, side(b)?);
+    let downtime = |t: &Topology| -> Result<std::collections::BTreeMap<String, f64>, SimError> {
+        let opts = super::availability::Options::default();
+        Ok(super::availability::analyse(t, &opts)?
+            .into_iter()
+            .map(|r| (r.service, r.downtime_min_per_year))
+            .collect())
+    };
+    let (da, db) = (downtime(a)?, downtime(b)?);
     let names: BTreeSet<&String> = sa.keys().chain(sb.keys()).collect();
     let services = names
         .into_iter()
@@ -513,6 +525,8 @@ pub fn compare(a: &Topology, b: &Topology) -> Result<Comparison, SimError> {
             spof_b: sb.get(n).map(|x| x.0.clone()),
             reboot_a: sa.get(n).map(|x| x.1.clone()),
             reboot_b: sb.get(n).map(|x| x.1.clone()),
+            downtime_a: da.get(n).copied(),
+            downtime_b: db.get(n).copied(),
         })
         .collect();
     let timing = super::boot::Timing::default();
