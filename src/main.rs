@@ -228,18 +228,20 @@ fn read_input(file: &str) -> anyhow::Result<(String, Vec<u8>)> {
     }
 }
 
-/// Read, validate and refuse to go on with a topology that has errors (exit 2).
-fn load_valid(file: &str) -> anyhow::Result<Result<hostplan::model::Topology, ExitCode>> {
+/// Read and validate; print the diagnostics and stop (exit 2, like any error reaching `main`)
+/// when the topology has errors: simulations of an inconsistent model would mislead.
+fn load_valid(file: &str) -> anyhow::Result<hostplan::model::Topology> {
     let (name, bytes) = read_input(file)?;
     let report = hostplan::check(&name, &bytes);
-    if report.has_errors() || report.topology.is_none() {
-        for d in &report.diagnostics {
-            eprintln!("{}", render(d, Some(&report.source.text)));
+    match report.topology {
+        Some(t) if !report.has_errors() => Ok(t),
+        _ => {
+            for d in &report.diagnostics {
+                eprintln!("{}", render(d, Some(&report.source.text)));
+            }
+            anyhow::bail!("{name} has errors: fix them first (`hostplan validate {file}`)")
         }
-        eprintln!("{name}: fix the errors above first (`hostplan validate {file}`)");
-        return Ok(Err(ExitCode::from(UNUSABLE)));
     }
-    Ok(report.topology.ok_or_else(|| ExitCode::from(UNUSABLE)))
 }
 
 fn secs(ms: u64) -> String {
@@ -309,10 +311,7 @@ fn run() -> anyhow::Result<ExitCode> {
             reboot,
             format,
         } => {
-            let topology = match load_valid(&file)? {
-                Ok(t) => t,
-                Err(code) => return Ok(code),
-            };
+            let topology = load_valid(&file)?;
             let report = hostplan::sim::failure::simulate_with_reboots(&topology, &fail, &reboot)?;
             match format {
                 OutputFormat::Json => json_out(&mut out, &report)?,
@@ -358,10 +357,7 @@ fn run() -> anyhow::Result<ExitCode> {
             top,
             format,
         } => {
-            let topology = match load_valid(&file)? {
-                Ok(t) => t,
-                Err(code) => return Ok(code),
-            };
+            let topology = load_valid(&file)?;
             let report = hostplan::sim::spof::analyse(&topology, pairs)?;
             match format {
                 OutputFormat::Json => json_out(&mut out, &report)?,
@@ -427,10 +423,7 @@ fn run() -> anyhow::Result<ExitCode> {
         }
         Command::Boot { file, host, format } => {
             use hostplan::sim::boot::{simulate, startup_text, suggest, Scenario, Timing};
-            let topology = match load_valid(&file)? {
-                Ok(t) => t,
-                Err(code) => return Ok(code),
-            };
+            let topology = load_valid(&file)?;
             if let Some(h) = &host {
                 if !topology.hosts.iter().any(|x| &x.id == h) {
                     anyhow::bail!("unknown host `{h}`");
@@ -527,10 +520,7 @@ fn run() -> anyhow::Result<ExitCode> {
             format,
         } => {
             use hostplan::sim::recover::{plan_move, MoveRequest};
-            let topology = match load_valid(&file)? {
-                Ok(t) => t,
-                Err(code) => return Ok(code),
-            };
+            let topology = load_valid(&file)?;
             let new_host_kind = match as_kind {
                 NewHostKind::BareMetal => hostplan::model::HostKind::BareMetal,
                 NewHostKind::Proxmox => hostplan::model::HostKind::Proxmox,
@@ -634,14 +624,8 @@ fn run() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Compare { a, b, format } => {
-            let ta = match load_valid(&a)? {
-                Ok(t) => t,
-                Err(code) => return Ok(code),
-            };
-            let tb = match load_valid(&b)? {
-                Ok(t) => t,
-                Err(code) => return Ok(code),
-            };
+            let ta = load_valid(&a)?;
+            let tb = load_valid(&b)?;
             let cmp = hostplan::sim::recover::compare(&ta, &tb)?;
             match format {
                 OutputFormat::Json => json_out(&mut out, &cmp)?,
@@ -701,10 +685,7 @@ fn run() -> anyhow::Result<ExitCode> {
             format,
         } => {
             use hostplan::sim::availability::{analyse, Choice, Method, Options};
-            let topology = match load_valid(&file)? {
-                Ok(t) => t,
-                Err(code) => return Ok(code),
-            };
+            let topology = load_valid(&file)?;
             let choice = if monte_carlo {
                 Choice::MonteCarlo
             } else {

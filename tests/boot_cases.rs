@@ -3,23 +3,15 @@
 //! all-ready time must equal `<name>.expect` exactly: one `<seconds> <subject> <event>` per
 //! line, then `all-ready <seconds>|never`. Adding a case needs no Rust.
 
-use crate::fixture;
+use crate::case_files;
 use hostplan::sim::boot::{simulate, EventKind, Scenario, Timing};
 use std::fmt::Write as _;
 
 #[test]
 fn every_boot_case_gives_exactly_its_expected_timeline() {
-    let mut entries: Vec<_> = std::fs::read_dir(fixture("cases/boot"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
     let mut failures = Vec::new();
     let mut ran = 0;
-    for path in entries
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-    {
+    for path in case_files("cases/boot", &["toml"]) {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let text = std::fs::read_to_string(&path).unwrap();
         let report = hostplan::check(&name, text.as_bytes());

@@ -459,7 +459,11 @@ fn a_rebooting_host_is_down_now_and_back_after_its_timeline() {
     let r = failure::simulate_with_reboots(&seed(), &[], &["srv01".into()]).unwrap();
     assert_eq!(r.state_of("iscsi-k8s"), State::Down);
     let back = r.transient[0].back_after_ms.unwrap();
-    let tl = simulate(&seed(), &Scenario::Reboot("srv01".into()), &Timing::default());
+    let tl = simulate(
+        &seed(),
+        &Scenario::Reboot("srv01".into()),
+        &Timing::default(),
+    );
     assert_eq!(Some(back), tl.all_ready_ms);
     let err = failure::simulate_with_reboots(&seed(), &[], &["hba0".into()]).unwrap_err();
     assert_eq!(err.to_string(), "`hba0` is not a host; only hosts reboot");
@@ -467,8 +471,13 @@ fn a_rebooting_host_is_down_now_and_back_after_its_timeline() {
 
 #[test]
 fn comparison_carries_yearly_downtime_for_both_sides() {
-    let cmp = hostplan::sim::recover::compare(&seed(), &hostplan::examples::roadmap().unwrap()).unwrap();
-    let iscsi = cmp.services.iter().find(|s| s.service == "iscsi-k8s").unwrap();
+    let cmp =
+        hostplan::sim::recover::compare(&seed(), &hostplan::examples::roadmap().unwrap()).unwrap();
+    let iscsi = cmp
+        .services
+        .iter()
+        .find(|s| s.service == "iscsi-k8s")
+        .unwrap();
     // Storage on its own chassis no longer shares the hypervisor's failures.
     assert!(iscsi.downtime_b.unwrap() < iscsi.downtime_a.unwrap());
 }

@@ -17,3 +17,18 @@ pub fn fixture(rel: &str) -> std::path::PathBuf {
         .join("tests")
         .join(rel)
 }
+
+/// The case files with extension `ext` (or any of `exts`) in `tests/<dir>`, sorted.
+pub fn case_files(dir: &str, exts: &[&str]) -> Vec<std::path::PathBuf> {
+    let mut out: Vec<_> = std::fs::read_dir(fixture(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| exts.contains(&e))
+        })
+        .collect();
+    out.sort();
+    out
+}

@@ -23,19 +23,9 @@ fn summarize(report: &hostplan::Report) -> String {
 
 #[test]
 fn every_case_file_gives_exactly_its_expected_diagnostics() {
-    let dir = fixture("cases/validate");
-    let mut entries: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
     let mut failures = Vec::new();
     let mut ran = 0;
-    for path in entries {
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        if ext != "toml" && ext != "json" {
-            continue;
-        }
+    for path in crate::case_files("cases/validate", &["toml", "json"]) {
         let name = path.file_name().unwrap().to_str().unwrap().to_owned();
         let expect_path = path.with_extension("expect");
         let expected = std::fs::read_to_string(&expect_path)

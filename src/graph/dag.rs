@@ -128,29 +128,8 @@ impl Dag {
     }
 
     fn gate(&self, i: u32, get: impl Fn(u32) -> State) -> State {
-        let (_, need) = self.need(i);
-        let mut holding = 0;
-        let mut degraded = false;
-        for &(r, req) in &self.reqs[i as usize] {
-            let s = get(r);
-            if req {
-                if s == State::Down {
-                    degraded = true;
-                } else {
-                    holding += 1;
-                    degraded |= s == State::Degraded;
-                }
-            } else {
-                degraded |= s != State::Up;
-            }
-        }
-        if holding < need {
-            State::Down
-        } else if degraded {
-            State::Degraded
-        } else {
-            State::Up
-        }
+        let reqs = self.reqs[i as usize].iter().map(|&(r, req)| (get(r), req));
+        super::gate_outcome(self.nodes[i as usize].gate, reqs)
     }
 
     /// State of every node when the nodes marked in `failed` fail (indexed like the dag).

@@ -62,6 +62,13 @@ pub enum NodeKind {
     Volumes,
 }
 
+impl NodeKind {
+    /// What users notice when it fails: storage services, control planes and volumes.
+    pub fn is_service(self) -> bool {
+        matches!(self, Self::Service | Self::Volumes | Self::ControlPlane)
+    }
+}
+
 impl From<EntityKind> for NodeKind {
     fn from(k: EntityKind) -> Self {
         match k {
@@ -464,34 +471,11 @@ impl DependencyGraph {
         if failed.contains(&NodeId(n)) {
             return State::Down;
         }
-        let mut required = 0u32;
-        let mut holding = 0u32;
-        let mut degraded = false;
-        for e in self.graph.edges_directed(n, Direction::Outgoing) {
-            let s = get(e.target());
-            if e.weight().required {
-                required += 1;
-                if s == State::Down {
-                    degraded = true;
-                } else {
-                    holding += 1;
-                    degraded |= s == State::Degraded;
-                }
-            } else {
-                degraded |= s != State::Up;
-            }
-        }
-        let need = match self.graph[n].gate {
-            Gate::All => required,
-            Gate::AtLeast(k) => k.min(required),
-        };
-        if holding < need {
-            State::Down
-        } else if degraded {
-            State::Degraded
-        } else {
-            State::Up
-        }
+        let reqs = self
+            .graph
+            .edges_directed(n, Direction::Outgoing)
+            .map(|e| (get(e.target()), e.weight().required));
+        gate_outcome(self.graph[n].gate, reqs)
     }
 
     /// Greatest fixpoint for graphs with cycles: start all down, raise what can stand.
@@ -525,6 +509,40 @@ impl DependencyGraph {
 /// Id of the graph node of the `index`-th vdev of pool `pool` (`tank#data-0`).
 pub fn vdev_node_id(pool: &str, role: VdevRole, index: usize) -> String {
     format!("{pool}#{}-{index}", role_name(role))
+}
+
+/// The state of a node that did not fail itself, from its gate and the states of its
+/// requirements (`(state, required)` pairs): down when fewer required edges hold than the gate
+/// needs; degraded when it holds but a required edge is down or degraded, or an optional one is
+/// not up; up otherwise. The one place the gate semantics live.
+pub(crate) fn gate_outcome(gate: Gate, reqs: impl IntoIterator<Item = (State, bool)>) -> State {
+    let mut required = 0u32;
+    let mut holding = 0u32;
+    let mut degraded = false;
+    for (s, req) in reqs {
+        if req {
+            required += 1;
+            if s == State::Down {
+                degraded = true;
+            } else {
+                holding += 1;
+                degraded |= s == State::Degraded;
+            }
+        } else {
+            degraded |= s != State::Up;
+        }
+    }
+    let need = match gate {
+        Gate::All => required,
+        Gate::AtLeast(k) => k.min(required),
+    };
+    if holding < need {
+        State::Down
+    } else if degraded {
+        State::Degraded
+    } else {
+        State::Up
+    }
 }
 
 fn role_name(role: VdevRole) -> &'static str {

@@ -178,10 +178,7 @@ pub fn analyse(t: &Topology, opts: &Options) -> Result<Vec<ServiceAvailability>,
     let u = unavailability(t, &dag);
     let mut out = Vec::new();
     for v in 0..dag.len() as u32 {
-        if !matches!(
-            dag.node(v).kind,
-            NodeKind::Service | NodeKind::Volumes | NodeKind::ControlPlane
-        ) {
+        if !dag.node(v).kind.is_service() {
             continue;
         }
         let cone = cone_of(&dag, v);

@@ -388,36 +388,12 @@ pub fn plan_move(t: &Topology, req: &MoveRequest) -> Result<RecoveryPlan, SimErr
     failed_ids.extend(users.iter().cloned());
     let failed = resolve_ids(&dag, &failed_ids)?;
     let during = super::failure::report(&dag, &failed);
-    let down_during_move = during
-        .affected
-        .iter()
-        .filter(|a| {
-            a.state == State::Down
-                && matches!(
-                    a.kind,
-                    NodeKind::Vm
-                        | NodeKind::Service
-                        | NodeKind::Volumes
-                        | NodeKind::ControlPlane
-                        | NodeKind::Pool
-                )
-        })
-        .map(|a| a.id.clone())
-        .collect();
+    let down_during_move = down_of(&during, |k| {
+        matches!(k, NodeKind::Vm | NodeKind::Pool) || k.is_service()
+    });
     // And afterwards: the resulting topology at rest.
     let down_after = match dag_of(&out) {
-        Ok(after) => super::failure::report(&after, &[])
-            .affected
-            .iter()
-            .filter(|a| {
-                a.state == State::Down
-                    && matches!(
-                        a.kind,
-                        NodeKind::Service | NodeKind::Volumes | NodeKind::ControlPlane
-                    )
-            })
-            .map(|a| a.id.clone())
-            .collect(),
+        Ok(after) => down_of(&super::failure::report(&after, &[]), NodeKind::is_service),
         Err(e) => vec![e.to_string()],
     };
     Ok(RecoveryPlan {
@@ -434,6 +410,16 @@ pub fn plan_move(t: &Topology, req: &MoveRequest) -> Result<RecoveryPlan, SimErr
         down_after,
         topology: out,
     })
+}
+
+/// Ids that are down in `report` and of a kind `keep` accepts.
+fn down_of(report: &super::failure::FailureReport, keep: impl Fn(NodeKind) -> bool) -> Vec<String> {
+    report
+        .affected
+        .iter()
+        .filter(|a| a.state == State::Down && keep(a.kind))
+        .map(|a| a.id.clone())
+        .collect()
 }
 
 fn kind_word(k: HostKind) -> &'static str {

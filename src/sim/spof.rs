@@ -214,13 +214,6 @@ pub struct SpofReport {
     pub pairs_examined: Option<u64>,
 }
 
-fn is_service(kind: NodeKind) -> bool {
-    matches!(
-        kind,
-        NodeKind::Service | NodeKind::Volumes | NodeKind::ControlPlane
-    )
-}
-
 /// Run the N-1 analysis (and N-2 with `pairs`).
 ///
 /// # Errors
@@ -257,7 +250,7 @@ pub fn analyse(t: &Topology, pairs: bool) -> Result<SpofReport, SimError> {
                 kind: dag.node(c).kind,
                 services: others
                     .iter()
-                    .filter(|&&v| is_service(dag.node(v).kind))
+                    .filter(|&&v| dag.node(v).kind.is_service())
                     .map(|&v| id(v))
                     .collect(),
                 vms: others
@@ -276,7 +269,7 @@ pub fn analyse(t: &Topology, pairs: bool) -> Result<SpofReport, SimError> {
             .then_with(|| a.id.cmp(&b.id))
     });
     let mut services: Vec<ServiceSpof> = (0..dag.len() as u32)
-        .filter(|&v| is_service(dag.node(v).kind))
+        .filter(|&v| dag.node(v).kind.is_service())
         .map(|v| ServiceSpof {
             service: id(v),
             components: k[v as usize]
@@ -296,7 +289,7 @@ pub fn analyse(t: &Topology, pairs: bool) -> Result<SpofReport, SimError> {
                 b: id(b),
                 services: nodes
                     .iter()
-                    .filter(|&&v| is_service(dag.node(v).kind))
+                    .filter(|&&v| dag.node(v).kind.is_service())
                     .map(|&v| id(v))
                     .collect(),
                 total: nodes.len() as u32,
