@@ -61,6 +61,8 @@ pub fn state_word(s: State) -> &'static str {
 pub struct FailureReport {
     /// The components failed on purpose.
     pub failed: Vec<String>,
+    /// The state of every component (synthetic nodes included), by id.
+    pub states: BTreeMap<String, State>,
     /// Every component not fully up, in topological order (causes before effects).
     pub affected: Vec<Affected>,
     /// Counts by state over all components.
@@ -87,10 +89,7 @@ pub struct Transient {
 impl FailureReport {
     /// State of a component by id (`Up` when not affected).
     pub fn state_of(&self, id: &str) -> State {
-        self.affected
-            .iter()
-            .find(|a| a.id == id)
-            .map_or(State::Up, |a| a.state)
+        self.states.get(id).copied().unwrap_or(State::Up)
     }
 }
 
@@ -162,6 +161,7 @@ pub fn report(dag: &Dag, failed: &[u32]) -> FailureReport {
     let states = dag.evaluate(&mask);
     let mut out = FailureReport {
         failed: failed.iter().map(|&i| dag.node(i).id.clone()).collect(),
+        states: BTreeMap::new(),
         affected: Vec::new(),
         up: 0,
         degraded: 0,
@@ -169,6 +169,7 @@ pub fn report(dag: &Dag, failed: &[u32]) -> FailureReport {
         transient: Vec::new(),
     };
     for (i, s) in states.iter().enumerate() {
+        out.states.insert(dag.node(i as u32).id.clone(), *s);
         match s {
             State::Up => out.up += 1,
             State::Degraded => out.degraded += 1,
