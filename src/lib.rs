@@ -31,6 +31,7 @@ pub mod diag;
 pub mod examples;
 pub mod graph;
 pub mod model;
+pub mod policy;
 pub mod resolve;
 pub mod schema;
 pub mod sim;

@@ -34,6 +34,33 @@ enum Command {
         #[arg(long, value_enum, default_value_t = FailOn::Warning)]
         fail_on: FailOn,
     },
+    /// Print the policy input document (topology + derived facts) as JSON, for OPA/conftest.
+    Facts {
+        /// Topology file, or `-` for standard input.
+        file: String,
+    },
+    /// Validate, derive facts, evaluate the rule book, and report.
+    Check {
+        /// Topology file, or `-` for standard input.
+        file: String,
+        /// Extra policy file or folder (repeatable).
+        #[arg(long = "policy", value_name = "PATH")]
+        policies: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+        /// Lowest severity of an unwaived finding that makes the exit code 1.
+        #[arg(long, value_enum, default_value_t = Gate::Error)]
+        fail_on: Gate,
+        /// The date waivers are checked against (default: today, UTC).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        today: Option<String>,
+    },
+    /// The rule book: run its tests, list its rules, write its reference.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
     /// Print the JSON Schema of the topology format.
     Schema,
     /// Print a built-in example topology (`seed` or `roadmap`).
@@ -171,6 +198,40 @@ enum OutputFormat {
     Json,
 }
 
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Run every rule's tests (`*_test.rego`) through the engine that ships.
+    Test {
+        /// Extra policy file or folder (repeatable); its `*_test.rego` files run too.
+        #[arg(long = "policy", value_name = "PATH")]
+        policies: Vec<String>,
+    },
+    /// List rule ids, severities and titles.
+    List,
+    /// Write the Markdown rule reference.
+    Doc {
+        /// Output file.
+        #[arg(short, long, default_value = "docs/rules.md")]
+        output: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
+    Sarif,
+    Junit,
+    Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Gate {
+    Error,
+    Warning,
+    Info,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum NewHostKind {
     BareMetal,
@@ -242,6 +303,49 @@ fn load_valid(file: &str) -> anyhow::Result<hostplan::model::Topology> {
             anyhow::bail!("{name} has errors: fix them first (`hostplan validate {file}`)")
         }
     }
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`, from the system clock (civil-from-days, H. Hinnant).
+fn today_utc() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400);
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Policy files at `path` (a file, or every `.rego` below a folder), tests included or not.
+fn policy_files(path: &str, tests: bool) -> anyhow::Result<Vec<hostplan::policy::PolicyFile>> {
+    let mut out = Vec::new();
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {path}"))?;
+    if meta.is_dir() {
+        let mut entries: Vec<_> = std::fs::read_dir(path)
+            .with_context(|| format!("reading {path}"))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            let s = p.to_string_lossy().into_owned();
+            if p.is_dir() {
+                out.extend(policy_files(&s, tests)?);
+            } else if s.ends_with(".rego") && (tests || !s.ends_with("_test.rego")) {
+                out.extend(policy_files(&s, tests)?);
+            }
+        }
+    } else if tests || !path.ends_with("_test.rego") {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+        out.push(hostplan::policy::PolicyFile { path: path.to_owned(), text });
+    }
+    Ok(out)
 }
 
 fn secs(ms: u64) -> String {
@@ -755,6 +859,89 @@ fn run() -> anyhow::Result<ExitCode> {
                 TopologyFormat::Toml => write!(out, "{}", toml::to_string(&t)?)?,
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Facts { file } => {
+            let topology = load_valid(&file)?;
+            json_out(&mut out, &hostplan::policy::facts::facts(&topology))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check { file, policies, format, fail_on, today } => {
+            use hostplan::policy::{report, Level, Limits, RuleBook};
+            let (name, bytes) = read_input(&file)?;
+            let checked = hostplan::check(&name, &bytes);
+            let topology = match checked.topology.as_ref() {
+                Some(t) if !checked.has_errors() => t,
+                _ => {
+                    for d in &checked.diagnostics {
+                        eprintln!("{}", render(d, Some(&checked.source.text)));
+                    }
+                    anyhow::bail!("{name} has errors: fix them first (`hostplan validate {file}`)");
+                }
+            };
+            let mut extra = Vec::new();
+            for p in &policies {
+                extra.extend(policy_files(p, false)?);
+            }
+            let book = RuleBook::builtin().with(extra);
+            let facts = hostplan::policy::facts::facts(topology);
+            let today = today.unwrap_or_else(today_utc);
+            let ev = book.evaluate(&facts, &topology.waivers, &today, Limits::default())?;
+            let gate = match fail_on {
+                Gate::Error => Level::Error,
+                Gate::Warning => Level::Warning,
+                Gate::Info => Level::Info,
+            };
+            match format {
+                CheckFormat::Text => write!(out, "{}", report::text(&ev, &checked.source, topology))?,
+                CheckFormat::Json => json_out(&mut out, &report::json(&ev, &checked.source, topology))?,
+                CheckFormat::Sarif => json_out(&mut out, &report::sarif(&ev, &checked.source, topology, env!("CARGO_PKG_VERSION")))?,
+                CheckFormat::Junit => write!(out, "{}", report::junit(&ev, gate))?,
+                CheckFormat::Github => write!(out, "{}", report::github(&ev, &checked.source, topology))?,
+            }
+            Ok(if ev.blocking(gate).next().is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Policy { command } => {
+            use hostplan::policy::{Limits, PolicyFile, RuleBook, BUILTIN_TESTS};
+            match command {
+                PolicyCommand::Test { policies } => {
+                    let mut rules = Vec::new();
+                    let mut tests: Vec<PolicyFile> = BUILTIN_TESTS
+                        .iter()
+                        .map(|(p, t)| PolicyFile { path: format!("policies/{p}"), text: (*t).to_owned() })
+                        .collect();
+                    for p in &policies {
+                        for f in policy_files(p, true)? {
+                            if f.path.ends_with("_test.rego") {
+                                tests.push(f);
+                            } else {
+                                rules.push(f);
+                            }
+                        }
+                    }
+                    let results = RuleBook::builtin().with(rules).run_tests(&tests, Limits::default())?;
+                    let failed = results.iter().filter(|r| r.1.is_err()).count();
+                    for (name, r) in &results {
+                        match r {
+                            Ok(()) => writeln!(out, "PASS {name}")?,
+                            Err(e) => writeln!(out, "FAIL {name}: {e}")?,
+                        }
+                    }
+                    writeln!(out, "{} passed, {failed} failed", results.len() - failed)?;
+                    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+                }
+                PolicyCommand::List => {
+                    for r in RuleBook::builtin().rules() {
+                        writeln!(out, "{:<8} {:<8} {}", r.id, r.severity, r.title)?;
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                PolicyCommand::Doc { output } => {
+                    let doc = hostplan::policy::metadata::markdown(&RuleBook::builtin().rules());
+                    std::fs::write(&output, doc).with_context(|| format!("writing {output}"))?;
+                    writeln!(out, "wrote {output}")?;
+                    Ok(ExitCode::SUCCESS)
+                }
+            }
         }
         Command::Schema => {
             writeln!(

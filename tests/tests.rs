@@ -7,6 +7,7 @@
 mod boot_cases;
 mod cli;
 mod graph;
+mod policy;
 mod properties;
 mod sim;
 mod validate_cases;

@@ -1,0 +1,115 @@
+# Startup and shutdown ordering (rule book section B).
+package hostplan.boot
+
+import data.hostplan.lib
+import rego.v1
+
+# METADATA
+# title: HA-managed guests ignore startup order
+# description: HA guests are started and stopped by the HA stack; their onboot and startup order settings do nothing.
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_startup_and_shutdown
+# custom:
+#   id: BOOT-01
+#   severity: info
+info contains lib.finding("BOOT-01", id, sprintf("%s is HA-managed: its startup order %d is ignored (HA starts it)", [id, vm.order])) if {
+	some id, vm in input.vms
+	vm.ha
+	vm.order != null
+}
+
+# The storage VM serving `svc` and a guest on the same node that needs it.
+same_node_consumer(svc) := {[s.provider, c] |
+	s := input.services[svc]
+	s.provider_is_vm
+	some c in s.consumers
+	input.vms[c].host == input.vms[s.provider].host
+	c != s.provider
+}
+
+# METADATA
+# title: up must cover the storage VM's time to serve
+# description: up is a sleep after issuing a start, not a readiness check; a storage provider ordered before its consumers needs up ≥ its time to serve, or they start before iSCSI/NFS exists.
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_startup_and_shutdown
+# custom:
+#   id: BOOT-03
+#   severity: warning
+warn contains lib.finding("BOOT-03", p, sprintf("%s is ordered before %s but its up delay (%d s) is shorter than its time to serve %s (~%d s): raise up", [p, c, up, svc, s.serve_after_start_s])) if {
+	some svc, s in input.services
+	some pair in same_node_consumer(svc)
+	p := pair[0]
+	c := pair[1]
+	input.vms[p].order != null
+	input.vms[c].order != null
+	input.vms[p].order < input.vms[c].order
+	up := up_of(input.vms[p])
+	up < s.serve_after_start_s
+}
+
+# METADATA
+# title: Storage must not stop before its consumers
+# description: Shutdown is the exact reverse of startup with unordered guests first; a storage VM that stops while its consumers still run pulls their disks away.
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_startup_and_shutdown
+# custom:
+#   id: BOOT-05
+#   severity: warning
+warn contains lib.finding("BOOT-05", h.provider, h.detail) if {
+	some h in input.boot.hazards
+}
+
+# METADATA
+# title: Talos needs the guest agent for a clean shutdown
+# description: Without the QEMU guest agent (siderolabs/qemu-guest-agent) shutdown falls back to ACPI and may be hard-stopped after the timeout.
+# related_resources:
+#   - ref: https://www.talos.dev/v1.9/talos-guides/install/virtualized-platforms/proxmox/
+# custom:
+#   id: BOOT-06
+#   severity: warning
+warn contains lib.finding("BOOT-06", id, sprintf("%s runs Talos without the guest agent: enable agent and the qemu-guest-agent extension", [id])) if {
+	some id, vm in input.vms
+	vm.role == "talos"
+	not vm.agent
+}
+
+# METADATA
+# title: Storage providers start before their consumers on the same node
+# description: Startup order is per node; a storage VM ordered after (or, unordered, started after) the guests that need it makes them wait or fail.
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_startup_and_shutdown
+# custom:
+#   id: BOOT-09
+#   severity: warning
+warn contains lib.finding("BOOT-09", p, sprintf("%s provides %s but starts after %s on the same node (order %v vs %v): give it a lower order", [p, svc, c, input.vms[p].order, input.vms[c].order])) if {
+	some svc, _ in input.services
+	some pair in same_node_consumer(svc)
+	p := pair[0]
+	c := pair[1]
+	starts_after(input.vms[p], input.vms[c])
+}
+
+# The `up` delay in effect: Proxmox sleeps 3 s after a QEMU start when none is set.
+up_of(vm) := vm.up if vm.up != null
+
+up_of(vm) := 3 if vm.up == null
+
+# Proxmox start order: ascending order, unordered last, then VMID.
+start_key(vm) := [vm.order, vm.vmid] if vm.order != null
+
+start_key(vm) := [4294967295, vm.vmid] if vm.order == null
+
+starts_after(a, b) if start_key(a) > start_key(b)
+
+# METADATA
+# title: No guest may boot from storage that is not served yet
+# description: A guest whose boot disk lives on storage served by a VM that starts after it (or by itself) fails to start, and Proxmox does not retry.
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_startup_and_shutdown
+# custom:
+#   id: BOOT-10
+#   severity: error
+deny contains lib.finding("BOOT-10", f.vm, sprintf("%s boots from %s (%s), which is not served when it starts%s", [f.vm, f.storage, f.service, suffix])) if {
+	some f in input.boot.failures
+	suffix := {true: ": a deadlock, it can never start", false: ": order the provider first with a long enough up"}[f.deadlock]
+}

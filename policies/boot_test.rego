@@ -1,0 +1,76 @@
+package hostplan.boot_test
+
+import data.hostplan.boot
+import data.hostplan.lib
+import rego.v1
+
+seed := data.fixtures.seed
+
+with_vm(id, patch) := object.union(seed, {"vms": {id: patch}})
+
+test_boot01_seed_passes if {
+	fs := boot.info with input as seed
+	not lib.has(fs, "BOOT-01")
+}
+
+test_boot01_ha_with_order if {
+	fs := boot.info with input as with_vm("talos-w1", {"ha": true, "order": 2})
+	lib.has_for(fs, "BOOT-01", "talos-w1")
+}
+
+ordered := object.union(seed, {"vms": {"truenas": {"order": 1, "up": 30}, "talos-cp1": {"order": 2}, "talos-w1": {"order": 2}, "talos-w2": {"order": 2}}})
+
+test_boot03_seed_passes if {
+	fs := boot.warn with input as seed
+	not lib.has(fs, "BOOT-03")
+}
+
+test_boot03_up_too_short if {
+	fs := boot.warn with input as ordered
+	lib.has_for(fs, "BOOT-03", "truenas")
+}
+
+test_boot03_up_long_enough if {
+	fs := boot.warn with input as object.union(ordered, {"vms": {"truenas": {"up": 200}}})
+	not lib.has(fs, "BOOT-03")
+}
+
+test_boot05_seed_passes if {
+	fs := boot.warn with input as seed
+	not lib.has(fs, "BOOT-05")
+}
+
+test_boot05_hazard if {
+	fs := boot.warn with input as object.union(seed, {"boot": {"hazards": [{"provider": "truenas", "service": "iscsi-k8s", "consumers": ["talos-w1"], "detail": "truenas is stopped before talos-w1"}]}})
+	lib.has_for(fs, "BOOT-05", "truenas")
+}
+
+test_boot06_seed_passes if {
+	fs := boot.warn with input as seed
+	not lib.has(fs, "BOOT-06")
+}
+
+test_boot06_no_agent if {
+	fs := boot.warn with input as with_vm("talos-w1", {"agent": false})
+	lib.has_for(fs, "BOOT-06", "talos-w1")
+}
+
+test_boot09_seed_passes if {
+	fs := boot.warn with input as seed
+	not lib.has(fs, "BOOT-09")
+}
+
+test_boot09_storage_ordered_after_consumers if {
+	fs := boot.warn with input as object.union(seed, {"vms": {"truenas": {"order": 2}, "talos-w1": {"order": 1}}})
+	lib.has_for(fs, "BOOT-09", "truenas")
+}
+
+test_boot10_seed_passes if {
+	fs := boot.deny with input as seed
+	not lib.has(fs, "BOOT-10")
+}
+
+test_boot10_start_failure if {
+	fs := boot.deny with input as object.union(seed, {"boot": {"failures": [{"vm": "app", "storage": "nas-nfs", "service": "nfs", "deadlock": true}]}})
+	lib.has_for(fs, "BOOT-10", "app")
+}

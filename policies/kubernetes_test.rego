@@ -1,0 +1,58 @@
+package hostplan.kubernetes_test
+
+import data.hostplan.kubernetes
+import data.hostplan.lib
+import rego.v1
+
+seed := data.fixtures.seed
+
+test_k8s01_seed_waits_after_cold_start if {
+	fs := kubernetes.info with input as seed
+	lib.has_for(fs, "K8S-01", "talos")
+}
+
+test_k8s01_no_wait_no_finding if {
+	fs := kubernetes.info with input as object.union(seed, {"boot": {"waits": []}})
+	not lib.has(fs, "K8S-01")
+}
+
+test_k8s03_seed_single_host if {
+	fs := kubernetes.warn with input as seed
+	not lib.has(fs, "K8S-03")
+}
+
+test_k8s03_consumers_on_other_hosts if {
+	hazard := {"provider": "truenas", "service": "iscsi-k8s", "consumers": ["talos-w1"], "detail": "rebooting srv01 takes iscsi-k8s away from talos-w1"}
+	fs := kubernetes.warn with input as object.union(seed, {"hosts": {"srv01": {"reboot_hazards": [hazard]}}})
+	lib.has_for(fs, "K8S-03", "truenas")
+}
+
+test_k8s04_seed_uses_iscsi if {
+	fs := kubernetes.info with input as seed
+	not lib.has(fs, "K8S-04")
+}
+
+test_k8s04_nfs if {
+	fs := kubernetes.info with input as object.union(seed, {"services": {"iscsi-k8s": {"kind": "nfs"}}})
+	lib.has_for(fs, "K8S-04", "talos")
+}
+
+test_k8s05_talos_on_iscsi if {
+	fs := kubernetes.info with input as seed
+	lib.has_for(fs, "K8S-05", "talos")
+}
+
+test_k8s05_not_talos if {
+	fs := kubernetes.info with input as object.union(seed, {"vms": {"talos-cp1": {"role": ""}, "talos-w1": {"role": ""}, "talos-w2": {"role": ""}}})
+	not lib.has(fs, "K8S-05")
+}
+
+test_k8s08_seed_passes if {
+	fs := kubernetes.deny with input as seed
+	not lib.has(fs, "K8S-08")
+}
+
+test_k8s08_kvm64_one_core if {
+	fs := kubernetes.deny with input as object.union(seed, {"vms": {"talos-w1": {"cpu_type": "kvm64", "cores": 1}}})
+	lib.has_for(fs, "K8S-08", "talos-w1")
+}

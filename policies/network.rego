@@ -1,0 +1,74 @@
+# Networks (rule book section G).
+package hostplan.network
+
+import data.hostplan.lib
+import rego.v1
+
+# METADATA
+# title: A passed-through NIC must not be a bridge port
+# description: The NIC leaves the host; a bridge using it loses its uplink (and with it every guest on the bridge).
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
+# custom:
+#   id: NET-01
+#   severity: error
+deny contains lib.finding("NET-01", dev_id, sprintf("%s is passed to %v but is a port of bridge %s on %s: give the bridge another NIC", [dev_id, d.passed_to, bridge, d.host])) if {
+	some dev_id, d in input.devices
+	count(d.passed_to) > 0
+	bridge := input.hosts[d.host].bridge_ports[dev_id]
+}
+
+# METADATA
+# title: Storage traffic on its own network
+# description: iSCSI/NFS belongs on a dedicated VLAN or segment, separated from client and management traffic.
+# related_resources:
+#   - ref: https://github.com/NetAppDocs/e-series
+# custom:
+#   id: NET-02
+#   severity: warning
+warn contains lib.finding("NET-02", sid, sprintf("%s (%s) is served on %s, which is not a storage network: use a dedicated VLAN", [sid, s.kind, s.network])) if {
+	some sid, s in input.services
+	s.kind in {"iscsi", "nfs"}
+	input.networks[s.network].purpose != "storage"
+}
+
+# METADATA
+# title: MTU identical along each path
+# description: A NIC or bridge with another MTU than its network black-holes large frames.
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pveceph.adoc
+# custom:
+#   id: NET-03
+#   severity: error
+deny contains lib.finding("NET-03", dev_id, sprintf("%s uses MTU %d on network %s, which uses %d", [dev_id, d.mtu, net, input.networks[net].mtu])) if {
+	some dev_id, d in input.devices
+	d.mtu != null
+	some net in d.networks
+	count(d.networks) == 1
+	input.networks[net].mtu != d.mtu
+}
+
+deny contains lib.finding("NET-03", hid, sprintf("bridge %s on %s uses MTU %d but carries %s at MTU %d", [b.name, hid, b.mtu, net, input.networks[net].mtu])) if {
+	some hid, h in input.hosts
+	some b in h.bridges
+	b.mtu != null
+	some net in b.networks
+	input.networks[net].mtu > b.mtu
+}
+
+# METADATA
+# title: Same-host consumers reach a passed-through storage NIC through the switch
+# description: When TrueNAS owns the storage NIC, guests on the same host reach it only via the physical switch (host → switch → host): the switch, cables and ports join the failure domain.
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
+# custom:
+#   id: NET-05
+#   severity: info
+info contains lib.finding("NET-05", sid, sprintf("%s reaches %v on the same host through the physical switch: the switch is part of its failure domain", [sid, same_host])) if {
+	some sid, s in input.services
+	s.provider_is_vm
+	some dev in input.vms[s.provider].passthrough
+	s.network in input.devices[dev].networks
+	same_host := [c | some c in s.consumers; input.vms[c].host == s.provider_host]
+	count(same_host) > 0
+}

@@ -1,0 +1,307 @@
+# PCI(e) passthrough on Proxmox VE (rule book section A).
+package hostplan.passthrough
+
+import data.hostplan.lib
+import rego.v1
+
+# METADATA
+# title: IOMMU must be active on a host that passes devices through
+# description: Proxmox refuses to start such a VM ("cannot prepare PCI pass-through, IOMMU not present"). Enable VT-d/AMD-Vi in firmware; on Intel with a kernel older than 6.8 add intel_iommu=on.
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
+# custom:
+#   id: PT-01
+#   severity: error
+deny contains lib.finding("PT-01", id, sprintf("host %s passes devices through but its IOMMU is off in firmware: enable VT-d/AMD-Vi", [id])) if {
+	some id, h in input.hosts
+	h.has_passthrough
+	not h.iommu
+}
+
+deny contains lib.finding("PT-01", id, sprintf("host %s (Intel, kernel %s) needs intel_iommu=on on the kernel command line for passthrough", [id, h.kernel])) if {
+	some id, h in input.hosts
+	h.has_passthrough
+	h.iommu
+	h.cpu_vendor == "intel"
+	h.kernel_ge_6_8 == false
+	not "intel_iommu=on" in h.cmdline
+}
+
+# METADATA
+# title: IOMMU interrupt remapping should be supported
+# description: Without interrupt remapping passthrough is unsafe; allow_unsafe_interrupts is a flagged workaround that "can make your system unstable".
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
+# custom:
+#   id: PT-02
+#   severity: warning
+warn contains lib.finding("PT-02", id, sprintf("host %s passes devices through without IOMMU interrupt remapping", [id])) if {
+	some id, h in input.hosts
+	h.has_passthrough
+	not h.interrupt_remapping
+}
+
+warn contains lib.finding("PT-02", id, sprintf("host %s uses allow_unsafe_interrupts: passthrough is not isolated", [id])) if {
+	some id, h in input.hosts
+	some flag in h.cmdline
+	contains(flag, "allow_unsafe_interrupts")
+}
+
+# METADATA
+# title: iommu=pt is optional, for host performance
+# description: Pass-through mode avoids DMA translation for devices the host keeps.
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
+# custom:
+#   id: PT-03
+#   severity: info
+info contains lib.finding("PT-03", id, sprintf("host %s: iommu=pt would avoid DMA translation for the devices the host keeps (optional)", [id])) if {
+	some id, h in input.hosts
+	h.has_passthrough
+	not "iommu=pt" in h.cmdline
+}
+
+# METADATA
+# title: An IOMMU group is passed through whole
+# description: VFIO only accepts a viable group; every non-bridge device sharing the group of a passed-through device must go to the same VM (or have no host driver).
+# related_resources:
+#   - ref: https://docs.kernel.org/driver-api/vfio.html
+# custom:
+#   id: PT-04
+#   severity: error
+deny contains lib.finding("PT-04", dev_id, sprintf("%s is passed to %s but shares IOMMU group %d with %s, which is not: pass the whole group to %s or move the card", [dev_id, vm_id, d.iommu_group, other, vm_id])) if {
+	some dev_id, d in input.devices
+	some vm_id in d.passed_to
+	some other in d.group_members
+	o := input.devices[other]
+	not o.bridge_class
+	not vm_id in o.passed_to
+}
+
+# METADATA
+# title: ACS override makes IOMMU groups synthetic
+# description: With pcie_acs_override the groups no longer prove isolation; devices behind a non-ACS bridge can still DMA to each other.
+# related_resources:
+#   - ref: https://docs.kernel.org/driver-api/vfio.html
+# custom:
+#   id: PT-05
+#   severity: warning
+warn contains lib.finding("PT-05", id, sprintf("host %s boots with %s: IOMMU groups do not prove isolation", [id, flag])) if {
+	some id, h in input.hosts
+	some flag in h.cmdline
+	startswith(flag, "pcie_acs_override")
+}
+
+# METADATA
+# title: pcie=1 requires a q35 machine type
+# description: qemu-server dies with "q35 machine model is not enabled" when a hostpci entry sets pcie on an i440fx machine.
+# related_resources:
+#   - ref: https://pve.proxmox.com/wiki/Manual:_qm.conf
+# custom:
+#   id: PT-06
+#   severity: error
+deny contains lib.finding("PT-06", id, sprintf("%s sets pcie=1 on hostpci%s but its machine is %q: use machine q35", [id, idx, vm.machine])) if {
+	some id, vm in input.vms
+	some idx, h in vm.hostpci
+	h.pcie
+	not vm.q35
+}
+
+# METADATA
+# title: A passed-through device must not carry what the host needs
+# description: The host loses the device; its root disks or management network must not depend on it, or the host locks itself out.
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
+# custom:
+#   id: PT-08
+#   severity: error
+deny contains lib.finding("PT-08", dev_id, sprintf("%s is passed to %s but carries host %s's management network (%s): keep a NIC for management", [dev_id, vm, d.host, h.management])) if {
+	some dev_id, d in input.devices
+	count(d.passed_to) > 0
+	some vm in d.passed_to
+	h := input.hosts[d.host]
+	dev_id in h.management_ports
+}
+
+deny contains lib.finding("PT-08", dev_id, sprintf("%s is passed to %s but host %s boots from a disk behind it: boot the host from another controller", [dev_id, vm, d.host])) if {
+	some dev_id, d in input.devices
+	some vm in d.passed_to
+	dev_id in input.hosts[d.host].boot_controllers
+}
+
+# METADATA
+# title: No host or other-VM storage behind a passed-through controller
+# description: Proxmox storages (local-lvm, local-zfs…) and other guests' disks vanish when the HBA is bound to vfio; hypervisor and TrueNAS must not share a controller.
+# related_resources:
+#   - ref: https://github.com/truenas/documentation
+# custom:
+#   id: PT-09
+#   severity: error
+deny contains lib.finding("PT-09", sid, sprintf("storage %s uses disk %s behind %s, which is passed to %s: move the storage off that controller", [sid, disk, ctrl, vm])) if {
+	some sid, s in input.storages
+	some disk in s.disks
+	ctrl := input.disks[disk].controller
+	some vm in input.devices[ctrl].passed_to
+}
+
+# METADATA
+# title: Ballooning is ineffective with passthrough
+# description: VFIO pins every guest page for DMA; set balloon 0 (bpg floating = 0) or equal to memory.
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_memory
+# custom:
+#   id: PT-10
+#   severity: warning
+warn contains lib.finding("PT-10", id, sprintf("%s passes devices through but balloons down to %d MiB of %d: all its RAM is pinned anyway; set balloon_mib = 0", [id, vm.balloon_mib, vm.memory_mib])) if {
+	some id, vm in input.vms
+	vm.pinned
+	vm.ballooning
+}
+
+# METADATA
+# title: Pinned guest memory must fit in the host
+# description: RAM of passthrough VMs is allocated and locked at start and cannot be overcommitted; with the host's own reserve it must fit, or the last VM fails to start.
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_memory
+# custom:
+#   id: PT-11
+#   severity: error
+deny contains lib.finding("PT-11", id, sprintf("host %s pins %d MiB for passthrough VMs plus a %d MiB host reserve, but has %d MiB", [id, h.pinned_mib, h.reserve_mib, h.ram_mib])) if {
+	some id, h in input.hosts
+	h.pinned_mib > 0
+	h.pinned_mib + h.reserve_mib > h.ram_mib
+}
+
+# METADATA
+# title: Passthrough VMs cannot be live-migrated
+# description: "can't migrate VM which uses local devices"; an HA-managed passthrough VM can only be moved offline, to nodes with the device.
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_migration
+# custom:
+#   id: PT-12
+#   severity: warning
+warn contains lib.finding("PT-12", id, sprintf("%s is HA-managed but passes devices through: it cannot live-migrate; restrict it with a strict node-affinity rule", [id])) if {
+	some id, vm in input.vms
+	vm.ha
+	vm.pinned
+}
+
+# METADATA
+# title: A VM that may move must use resource mappings
+# description: A raw host=BDF on a VM that HA can relocate grabs whatever device sits at that address on the other node.
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#resource_mapping
+# custom:
+#   id: PT-13
+#   severity: error
+deny contains lib.finding("PT-13", id, sprintf("%s is HA-managed but hostpci%s uses a raw address: use a cluster resource mapping", [id, idx])) if {
+	some id, vm in input.vms
+	vm.ha
+	some idx, h in vm.hostpci
+	h.kind == "host"
+}
+
+# METADATA
+# title: Mapping entries must match the node's hardware
+# description: Proxmox refuses to start a VM whose mapping's id, subsystem id or IOMMU group differ from the device ("hardware probably changed"); missing fields make the mapping incomplete.
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#resource_mapping
+# custom:
+#   id: PT-14
+#   severity: error
+deny contains lib.finding("PT-14", name, sprintf("mapping %s on %s records %s %v but device %s has %v", [name, node, field, recorded, e.device, actual])) if {
+	some name, m in input.mappings
+	some node, e in m.entries
+	e.device != null
+	some field, pair in {
+		"id": [e.id, e.device_vendor_device],
+		"subsystem_id": [e.subsystem_id, e.device_subsystem],
+		"iommu_group": [e.iommu_group, e.device_iommu_group],
+	}
+	recorded := pair[0]
+	actual := pair[1]
+	recorded != null
+	actual != null
+	recorded != actual
+}
+
+warn contains lib.finding("PT-14", name, sprintf("mapping %s on %s has no %s: the mapping is incomplete", [name, node, field])) if {
+	some name, m in input.mappings
+	some node, e in m.entries
+	some field in ["iommu_group", "subsystem_id"]
+	e[field] == null
+}
+
+# METADATA
+# title: An all-functions address passes every function
+# description: hostpci 01:00 without a function also passes the GPU's audio or the second port of a NIC.
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
+# custom:
+#   id: PT-16
+#   severity: info
+info contains lib.finding("PT-16", id, sprintf("%s hostpci%s passes every function of %s: %v", [id, idx, h.target, h.devices])) if {
+	some id, vm in input.vms
+	some idx, h in vm.hostpci
+	count(h.devices) > 1
+}
+
+# METADATA
+# title: Storage controllers usually need rombar=0
+# description: LSI/Broadcom and HP Smart Array option ROMs hang or slow the VM's boot.
+# related_resources:
+#   - ref: https://github.com/Aterfax/relax-intel-rmrr/issues/32
+# custom:
+#   id: PT-17
+#   severity: warning
+warn contains lib.finding("PT-17", id, sprintf("%s passes storage controller %s with the option ROM on: set rombar = false", [id, dev])) if {
+	some id, vm in input.vms
+	some h in vm.hostpci
+	h.rombar
+	some dev in h.devices
+	input.devices[dev].storage_class
+}
+
+# METADATA
+# title: Raw addresses need root; mappings work with API tokens
+# description: Only root@pam may set raw host= hostpci entries; the bpg provider's hostpci.id needs username/password authentication.
+# related_resources:
+#   - ref: https://registry.terraform.io/providers/bpg/proxmox/latest/docs/resources/virtual_environment_vm
+# custom:
+#   id: PT-18
+#   severity: warning
+warn contains lib.finding("PT-18", id, sprintf("%s hostpci%s uses a raw address: provisioning needs root@pam; a resource mapping works with API tokens", [id, idx])) if {
+	some id, vm in input.vms
+	some idx, h in vm.hostpci
+	h.kind == "host"
+}
+
+# METADATA
+# title: x-vga only for display devices
+# description: x-vga=1 makes the device the guest's primary GPU; on anything else it is meaningless.
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
+# custom:
+#   id: PT-19
+#   severity: warning
+warn contains lib.finding("PT-19", id, sprintf("%s sets x_vga on %s, which is not a display device", [id, dev])) if {
+	some id, vm in input.vms
+	some h in vm.hostpci
+	h.x_vga
+	some dev in h.devices
+	not input.devices[dev].display_class
+}
+
+# METADATA
+# title: Large pinned VMs start slowly
+# description: Pinning a large RAM takes minutes (512 GiB ≈ 4–5 min); qemu-server multiplies the start timeout, but boot ordering must allow for it.
+# related_resources:
+#   - ref: https://github.com/proxmox/qemu-server
+# custom:
+#   id: PT-20
+#   severity: info
+info contains lib.finding("PT-20", id, sprintf("%s pins %d GiB at start: expect a slow start and allow for it in startup up delays", [id, lib.gib(vm.memory_mib)])) if {
+	some id, vm in input.vms
+	vm.pinned
+	vm.memory_mib >= 65536
+}

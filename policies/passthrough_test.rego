@@ -1,0 +1,213 @@
+package hostplan.passthrough_test
+
+import data.hostplan.lib
+import data.hostplan.passthrough
+import rego.v1
+
+seed := data.fixtures.seed
+
+with_vm(id, patch) := object.union(seed, {"vms": {id: patch}})
+
+with_host(id, patch) := object.union(seed, {"hosts": {id: patch}})
+
+test_pt01_seed_passes if {
+	fs := passthrough.deny with input as seed
+	not lib.has(fs, "PT-01")
+}
+
+test_pt01_iommu_off if {
+	fs := passthrough.deny with input as with_host("srv01", {"iommu": false})
+	lib.has_for(fs, "PT-01", "srv01")
+}
+
+test_pt01_old_intel_kernel_without_flag if {
+	fs := passthrough.deny with input as with_host("srv01", {"kernel_ge_6_8": false, "cmdline": []})
+	lib.has_for(fs, "PT-01", "srv01")
+}
+
+test_pt02_seed_passes if {
+	fs := passthrough.warn with input as seed
+	not lib.has(fs, "PT-02")
+}
+
+test_pt02_no_remapping if {
+	fs := passthrough.warn with input as with_host("srv01", {"interrupt_remapping": false})
+	lib.has_for(fs, "PT-02", "srv01")
+}
+
+test_pt03_seed_has_iommu_pt if {
+	fs := passthrough.info with input as seed
+	not lib.has(fs, "PT-03")
+}
+
+test_pt03_advice_without_iommu_pt if {
+	fs := passthrough.info with input as with_host("srv01", {"cmdline": ["intel_iommu=on"]})
+	lib.has_for(fs, "PT-03", "srv01")
+}
+
+test_pt04_seed_groups_are_whole if {
+	fs := passthrough.deny with input as seed
+	not lib.has(fs, "PT-04")
+}
+
+test_pt04_group_split if {
+	fs := passthrough.deny with input as object.union(seed, {"devices": {"hba0": {"group_members": ["nic0"]}}})
+	lib.has_for(fs, "PT-04", "hba0")
+}
+
+test_pt04_bridge_in_group_is_fine if {
+	fs := passthrough.deny with input as object.union(seed, {"devices": {"hba0": {"group_members": ["nic0"]}, "nic0": {"bridge_class": true}}})
+	not lib.has(fs, "PT-04")
+}
+
+test_pt05_seed_passes if {
+	fs := passthrough.warn with input as seed
+	not lib.has(fs, "PT-05")
+}
+
+test_pt05_acs_override if {
+	fs := passthrough.warn with input as with_host("srv01", {"cmdline": ["intel_iommu=on", "pcie_acs_override=downstream,multifunction"]})
+	lib.has_for(fs, "PT-05", "srv01")
+}
+
+test_pt06_seed_passes if {
+	fs := passthrough.deny with input as seed
+	not lib.has(fs, "PT-06")
+}
+
+test_pt06_pcie_on_i440fx if {
+	fs := passthrough.deny with input as with_vm("truenas", {"q35": false, "machine": "i440fx"})
+	lib.has_for(fs, "PT-06", "truenas")
+}
+
+test_pt08_seed_passes if {
+	fs := passthrough.deny with input as seed
+	not lib.has(fs, "PT-08")
+}
+
+test_pt08_management_nic_passed if {
+	fs := passthrough.deny with input as object.union(seed, {"devices": {"nic0": {"passed_to": ["truenas"]}}})
+	lib.has_for(fs, "PT-08", "nic0")
+}
+
+test_pt08_boot_controller_passed if {
+	fs := passthrough.deny with input as with_host("srv01", {"boot_controllers": ["hba0"]})
+	lib.has_for(fs, "PT-08", "hba0")
+}
+
+test_pt09_seed_passes if {
+	fs := passthrough.deny with input as seed
+	not lib.has(fs, "PT-09")
+}
+
+test_pt09_storage_behind_hba if {
+	fs := passthrough.deny with input as object.union(seed, {"disks": {"local3tb": {"controller": "hba0"}}})
+	lib.has_for(fs, "PT-09", "local-lvm")
+}
+
+test_pt10_seed_passes if {
+	fs := passthrough.warn with input as seed
+	not lib.has(fs, "PT-10")
+}
+
+test_pt10_ballooning if {
+	fs := passthrough.warn with input as with_vm("truenas", {"ballooning": true, "balloon_mib": 8192})
+	lib.has_for(fs, "PT-10", "truenas")
+}
+
+test_pt11_seed_fits if {
+	fs := passthrough.deny with input as seed
+	not lib.has(fs, "PT-11")
+}
+
+test_pt11_too_much_pinned if {
+	fs := passthrough.deny with input as with_host("srv01", {"ram_mib": 32768})
+	lib.has_for(fs, "PT-11", "srv01")
+}
+
+test_pt12_seed_passes if {
+	fs := passthrough.warn with input as seed
+	not lib.has(fs, "PT-12")
+}
+
+test_pt12_ha_passthrough if {
+	fs := passthrough.warn with input as with_vm("truenas", {"ha": true})
+	lib.has_for(fs, "PT-12", "truenas")
+}
+
+test_pt13_seed_uses_mappings if {
+	fs := passthrough.deny with input as with_vm("truenas", {"ha": true})
+	not lib.has(fs, "PT-13")
+}
+
+test_pt13_ha_with_raw_address if {
+	fs := passthrough.deny with input as with_vm("truenas", {"ha": true, "hostpci": {"0": {"kind": "host"}}})
+	lib.has_for(fs, "PT-13", "truenas")
+}
+
+test_pt14_seed_mappings_match if {
+	fs := passthrough.deny with input as seed
+	not lib.has(fs, "PT-14")
+	ws := passthrough.warn with input as seed
+	not lib.has(ws, "PT-14")
+}
+
+test_pt14_wrong_iommu_group if {
+	fs := passthrough.deny with input as object.union(seed, {"mappings": {"HBA": {"entries": {"srv01": {"iommu_group": 24}}}}})
+	lib.has_for(fs, "PT-14", "HBA")
+}
+
+test_pt14_incomplete if {
+	ws := passthrough.warn with input as object.union(seed, {"mappings": {"HBA": {"entries": {"srv01": {"iommu_group": null}}}}})
+	lib.has_for(ws, "PT-14", "HBA")
+}
+
+test_pt16_seed_single_functions if {
+	fs := passthrough.info with input as seed
+	not lib.has(fs, "PT-16")
+}
+
+test_pt16_all_functions if {
+	fs := passthrough.info with input as with_vm("truenas", {"hostpci": {"1": {"devices": ["nic1", "nic2"], "target": "0000:02:00"}}})
+	lib.has_for(fs, "PT-16", "truenas")
+}
+
+test_pt17_seed_rombar_off if {
+	fs := passthrough.warn with input as seed
+	not lib.has(fs, "PT-17")
+}
+
+test_pt17_hba_with_rom if {
+	fs := passthrough.warn with input as with_vm("truenas", {"hostpci": {"0": {"rombar": true}}})
+	lib.has_for(fs, "PT-17", "truenas")
+}
+
+test_pt18_seed_uses_mappings if {
+	fs := passthrough.warn with input as seed
+	not lib.has(fs, "PT-18")
+}
+
+test_pt18_raw_address if {
+	fs := passthrough.warn with input as with_vm("truenas", {"hostpci": {"0": {"kind": "host"}}})
+	lib.has_for(fs, "PT-18", "truenas")
+}
+
+test_pt19_seed_passes if {
+	fs := passthrough.warn with input as seed
+	not lib.has(fs, "PT-19")
+}
+
+test_pt19_xvga_on_hba if {
+	fs := passthrough.warn with input as with_vm("truenas", {"hostpci": {"0": {"x_vga": true}}})
+	lib.has_for(fs, "PT-19", "truenas")
+}
+
+test_pt20_seed_is_small if {
+	fs := passthrough.info with input as seed
+	not lib.has(fs, "PT-20")
+}
+
+test_pt20_large_pinned_vm if {
+	fs := passthrough.info with input as with_vm("truenas", {"memory_mib": 262144})
+	lib.has_for(fs, "PT-20", "truenas")
+}

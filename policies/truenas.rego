@@ -1,0 +1,142 @@
+# TrueNAS (SCALE) in a VM (rule book section C).
+package hostplan.truenas
+
+import data.hostplan.lib
+import rego.v1
+
+# METADATA
+# title: Pool disks reach TrueNAS through a passed-through controller
+# description: Virtual disks or per-disk passthrough under a virtualised ZFS are unsupported and risk corruption; pass the whole HBA/SATA controller.
+# related_resources:
+#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+# custom:
+#   id: TN-01
+#   severity: warning
+warn contains lib.finding("TN-01", pid, sprintf("pool %s of VM %s has disks on %s, which is not passed through to it: pass the controller whole", [pid, p.owner, ctrl])) if {
+	some pid, p in input.pools
+	p.owner_is_vm
+	some ctrl in p.controllers
+	not passed_to_owner(ctrl, p.owner)
+}
+
+passed_to_owner(ctrl, vm) if vm in input.devices[ctrl].passed_to
+
+# METADATA
+# title: The HBA must be in IT mode
+# description: ZFS redundancy and repair need raw disks; IR/RAID firmware under ZFS is an error, a RAID card in JBOD mode a warning (it masks SMART).
+# related_resources:
+#   - ref: https://github.com/openzfs/zfs/discussions/14458
+# custom:
+#   id: TN-02
+#   severity: error
+deny contains lib.finding("TN-02", id, sprintf("%s holds pool disks in %s firmware mode: flash it to IT mode", [id, d.firmware_mode])) if {
+	some id, d in input.devices
+	d.firmware_mode in {"ir", "raid"}
+	count(d.disks) > 0
+}
+
+warn contains lib.finding("TN-02", id, sprintf("%s is a RAID controller in JBOD mode: prefer an HBA in IT mode (SMART and error handling)", [id])) if {
+	some id, d in input.devices
+	d.firmware_mode == "jbod"
+	count(d.disks) > 0
+}
+
+# METADATA
+# title: TrueNAS memory sizing
+# description: TrueNAS needs at least 8 GiB; 16 GiB or more when it backs iSCSI or VMs; about 1 GiB more per data drive beyond 8.
+# related_resources:
+#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+# custom:
+#   id: TN-04
+#   severity: error
+deny contains lib.finding("TN-04", id, sprintf("%s gives TrueNAS %d MiB: the minimum is 8192", [id, vm.memory_mib])) if {
+	some id in lib.truenas_vms
+	vm := input.vms[id]
+	vm.memory_mib < 8192
+}
+
+warn contains lib.finding("TN-04", id, sprintf("%s serves iSCSI with %d MiB: give it at least 16384 (32768 is optimal)", [id, vm.memory_mib])) if {
+	some id in lib.truenas_vms
+	vm := input.vms[id]
+	vm.memory_mib >= 8192
+	vm.memory_mib < 16384
+	some s in input.services
+	s.provider == id
+	s.kind == "iscsi"
+}
+
+warn contains lib.finding("TN-04", id, sprintf("%s has %d data drives but %d MiB: add about 1 GiB per drive beyond 8", [id, drives, vm.memory_mib])) if {
+	some id in lib.truenas_vms
+	vm := input.vms[id]
+	drives := sum([p.disk_count | some p in input.pools; p.owner == id])
+	drives > 8
+	vm.memory_mib < (8 + (drives - 8)) * 1024
+}
+
+# METADATA
+# title: ZFS hosts should have ECC memory
+# description: A bit flip before checksumming is written to disk as good data.
+# related_resources:
+#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+# custom:
+#   id: TN-05
+#   severity: warning
+warn contains lib.finding("TN-05", id, sprintf("host %s runs ZFS without ECC memory", [id])) if {
+	some id, h in input.hosts
+	h.zfs
+	not h.ecc
+}
+
+# METADATA
+# title: CPU type host exposes AES-NI to TrueNAS
+# description: Encryption throughput depends on AES-NI reaching the guest.
+# related_resources:
+#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+# custom:
+#   id: TN-06
+#   severity: info
+info contains lib.finding("TN-06", id, sprintf("%s uses CPU type %q: \"host\" exposes AES-NI for encryption", [id, vm.cpu_type])) if {
+	some id in lib.truenas_vms
+	vm := input.vms[id]
+	vm.cpu_type != "host"
+}
+
+# METADATA
+# title: TrueNAS boot disk of at least 16 GB
+# description: Boot environments need space; 8 GB is the absolute minimum.
+# related_resources:
+#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+# custom:
+#   id: TN-07
+#   severity: warning
+warn contains lib.finding("TN-07", id, sprintf("%s boot disk is %d GB: use at least 16", [id, vm.boot_disk_gb])) if {
+	some id in lib.truenas_vms
+	vm := input.vms[id]
+	vm.boot_disk_gb < 16
+}
+
+# METADATA
+# title: Virtualised TrueNAS is not recommended for critical data
+# description: iXsystems supports virtualised TrueNAS only with care (whole-controller passthrough, no virtual disks); plan the bare-metal move for critical data.
+# related_resources:
+#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+# custom:
+#   id: TN-09
+#   severity: info
+info contains lib.finding("TN-09", id, sprintf("%s runs TrueNAS virtualised: fine with HBA passthrough, but iXsystems advises bare metal for critical data", [id])) if {
+	some id in lib.truenas_vms
+}
+
+# METADATA
+# title: Jumbo frames only on dedicated storage links
+# description: An MTU above 1500 on a shared network fragments or black-holes traffic at the first device that does not match.
+# related_resources:
+#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+# custom:
+#   id: TN-11
+#   severity: warning
+warn contains lib.finding("TN-11", id, sprintf("network %s uses MTU %d but is not a dedicated storage network", [id, n.mtu])) if {
+	some id, n in input.networks
+	n.mtu > 1500
+	n.purpose != "storage"
+}

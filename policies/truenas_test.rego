@@ -1,0 +1,99 @@
+package hostplan.truenas_test
+
+import data.hostplan.lib
+import data.hostplan.truenas
+import rego.v1
+
+seed := data.fixtures.seed
+
+test_tn01_seed_passes if {
+	fs := truenas.warn with input as seed
+	not lib.has(fs, "TN-01")
+}
+
+test_tn01_disks_on_host_controller if {
+	fs := truenas.warn with input as object.union(seed, {"pools": {"tank": {"controllers": ["hba0", "onboard"]}}})
+	lib.has_for(fs, "TN-01", "tank")
+}
+
+test_tn02_seed_it_mode if {
+	fs := truenas.deny with input as seed
+	not lib.has(fs, "TN-02")
+}
+
+test_tn02_ir_mode if {
+	fs := truenas.deny with input as object.union(seed, {"devices": {"hba0": {"firmware_mode": "ir"}}})
+	lib.has_for(fs, "TN-02", "hba0")
+}
+
+test_tn02_jbod_warns if {
+	fs := truenas.warn with input as object.union(seed, {"devices": {"hba0": {"firmware_mode": "jbod"}}})
+	lib.has_for(fs, "TN-02", "hba0")
+}
+
+test_tn04_seed_has_32gib if {
+	fs := truenas.deny with input as seed
+	not lib.has(fs, "TN-04")
+	ws := truenas.warn with input as seed
+	not lib.has(ws, "TN-04")
+}
+
+test_tn04_4gib if {
+	fs := truenas.deny with input as object.union(seed, {"vms": {"truenas": {"memory_mib": 4096}}})
+	lib.has_for(fs, "TN-04", "truenas")
+}
+
+test_tn04_iscsi_needs_16gib if {
+	fs := truenas.warn with input as object.union(seed, {"vms": {"truenas": {"memory_mib": 12288}}})
+	lib.has_for(fs, "TN-04", "truenas")
+}
+
+test_tn05_seed_has_ecc if {
+	fs := truenas.warn with input as seed
+	not lib.has(fs, "TN-05")
+}
+
+test_tn05_no_ecc if {
+	fs := truenas.warn with input as object.union(seed, {"hosts": {"srv01": {"ecc": false}}})
+	lib.has_for(fs, "TN-05", "srv01")
+}
+
+test_tn06_seed_cpu_host if {
+	fs := truenas.info with input as seed
+	not lib.has(fs, "TN-06")
+}
+
+test_tn06_kvm64 if {
+	fs := truenas.info with input as object.union(seed, {"vms": {"truenas": {"cpu_type": "kvm64"}}})
+	lib.has_for(fs, "TN-06", "truenas")
+}
+
+test_tn07_seed_32gb_boot if {
+	fs := truenas.warn with input as seed
+	not lib.has(fs, "TN-07")
+}
+
+test_tn07_small_boot_disk if {
+	fs := truenas.warn with input as object.union(seed, {"vms": {"truenas": {"boot_disk_gb": 8}}})
+	lib.has_for(fs, "TN-07", "truenas")
+}
+
+test_tn09_virtualised if {
+	fs := truenas.info with input as seed
+	lib.has_for(fs, "TN-09", "truenas")
+}
+
+test_tn09_bare_metal_is_silent if {
+	fs := truenas.info with input as object.union(seed, {"vms": {"truenas": {"role": ""}}, "services": {"iscsi-k8s": {"provider_is_vm": false}}})
+	not lib.has(fs, "TN-09")
+}
+
+test_tn11_seed_passes if {
+	fs := truenas.warn with input as seed
+	not lib.has(fs, "TN-11")
+}
+
+test_tn11_jumbo_on_lan if {
+	fs := truenas.warn with input as object.union(seed, {"networks": {"lan": {"mtu": 9000}}})
+	lib.has_for(fs, "TN-11", "lan")
+}

@@ -1,0 +1,108 @@
+# ZFS pool redundancy (rule book section D).
+package hostplan.zfs
+
+import data.hostplan.lib
+import rego.v1
+
+# METADATA
+# title: No non-redundant data vdevs
+# description: A striped (single-disk) data vdev is strongly discouraged: losing it loses the pool.
+# related_resources:
+#   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpoolconcepts.7.html
+# custom:
+#   id: ZFS-03
+#   severity: warning
+warn contains lib.finding("ZFS-03", pid, sprintf("pool %s has a non-redundant data vdev (%s): any disk loss loses the pool", [pid, concat(", ", v.disks)])) if {
+	some pid, p in input.pools
+	some v in p.vdevs
+	v.role == "data"
+	v.tolerance == 0
+}
+
+# METADATA
+# title: Special and dedup vdevs as redundant as the data vdevs
+# description: Metadata lives on special/dedup vdevs; losing one loses the pool.
+# related_resources:
+#   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpoolconcepts.7.html
+# custom:
+#   id: ZFS-04
+#   severity: error
+deny contains lib.finding("ZFS-04", pid, sprintf("pool %s: its %s vdev tolerates %d disk loss(es) but its data vdevs tolerate %d: add mirrors", [pid, v.role, v.tolerance, p.data_tolerance])) if {
+	some pid, p in input.pools
+	some v in p.vdevs
+	v.role in {"special", "dedup"}
+	v.tolerance < p.data_tolerance
+}
+
+# METADATA
+# title: SLOG mirrored and power-loss protected
+# description: Losing the log loses the last seconds of sync writes; it should be mirrored, on power-loss-protected SSDs.
+# related_resources:
+#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+# custom:
+#   id: ZFS-05
+#   severity: warning
+warn contains lib.finding("ZFS-05", pid, sprintf("pool %s has a log vdev that is not mirrored: mirror the SLOG", [pid])) if {
+	some pid, p in input.pools
+	some v in p.vdevs
+	v.role == "log"
+	v.tolerance == 0
+}
+
+warn contains lib.finding("ZFS-05", pid, sprintf("pool %s has a log vdev without power-loss protection: use PLP SSDs", [pid])) if {
+	some pid, p in input.pools
+	some v in p.vdevs
+	v.role == "log"
+	not v.plp_all
+}
+
+# METADATA
+# title: Sensible raidz widths and parity
+# description: raidz vdevs of 3–9 disks, never more than 12; raidz1 is not recommended for drives over 1 TiB (a second failure during the long resilver).
+# related_resources:
+#   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpoolconcepts.7.html
+# custom:
+#   id: ZFS-06
+#   severity: warning
+warn contains lib.finding("ZFS-06", pid, sprintf("pool %s has a raidz1 of %d GB drives: use raidz2 (a second failure during resilver loses the pool)", [pid, v.min_size_gb])) if {
+	some pid, p in input.pools
+	some v in p.vdevs
+	v.layout in {"raidz1", "draid1"}
+	v.min_size_gb > 1099
+}
+
+warn contains lib.finding("ZFS-06", pid, sprintf("pool %s has a %s vdev of %d disks: keep raidz vdevs to 12 disks or fewer", [pid, v.layout, v.width])) if {
+	some pid, p in input.pools
+	some v in p.vdevs
+	startswith(v.layout, "raidz")
+	v.width > 12
+}
+
+# METADATA
+# title: Keep pools below 80 % full
+# description: ZFS slows down as it fills and switches allocation strategy near 90 %; replacements need headroom.
+# related_resources:
+#   - ref: https://github.com/freenas/freenas-docs
+# custom:
+#   id: ZFS-08
+#   severity: warning
+warn contains lib.finding("ZFS-08", pid, sprintf("pool %s is %d%% full: keep it below 80%%", [pid, round((p.used_gb * 100) / p.capacity_gb)])) if {
+	some pid, p in input.pools
+	p.used_gb != null
+	p.capacity_gb > 0
+	p.used_gb * 100 > p.capacity_gb * 80
+}
+
+# METADATA
+# title: A vdev is limited by its smallest disk
+# description: Mixed sizes waste the difference on every larger disk.
+# related_resources:
+#   - ref: https://github.com/freenas/freenas-docs
+# custom:
+#   id: ZFS-10
+#   severity: info
+info contains lib.finding("ZFS-10", pid, sprintf("pool %s mixes %d GB and %d GB disks in one vdev: capacity follows the smallest", [pid, v.min_size_gb, v.max_size_gb])) if {
+	some pid, p in input.pools
+	some v in p.vdevs
+	v.min_size_gb != v.max_size_gb
+}

@@ -1,0 +1,76 @@
+package hostplan.zfs_test
+
+import data.hostplan.lib
+import data.hostplan.zfs
+import rego.v1
+
+seed := data.fixtures.seed
+
+with_vdev(patch) := object.union(seed, {"pools": {"tank": {"vdevs": {"0": patch}}}})
+
+with_extra_vdev(v) := object.union(seed, {"pools": {"tank": {"vdevs": {"1": v}}}})
+
+test_zfs03_seed_raidz2 if {
+	fs := zfs.warn with input as seed
+	not lib.has(fs, "ZFS-03")
+}
+
+test_zfs03_stripe if {
+	fs := zfs.warn with input as with_vdev({"layout": "stripe", "tolerance": 0})
+	lib.has_for(fs, "ZFS-03", "tank")
+}
+
+test_zfs04_seed_has_no_special if {
+	fs := zfs.deny with input as seed
+	not lib.has(fs, "ZFS-04")
+}
+
+test_zfs04_single_special if {
+	fs := zfs.deny with input as with_extra_vdev({"role": "special", "layout": "stripe", "width": 1, "tolerance": 0, "disks": ["s1"], "plp_all": true, "min_size_gb": 500, "max_size_gb": 500})
+	lib.has_for(fs, "ZFS-04", "tank")
+}
+
+test_zfs05_seed_has_no_log if {
+	fs := zfs.warn with input as seed
+	not lib.has(fs, "ZFS-05")
+}
+
+test_zfs05_single_log_without_plp if {
+	fs := zfs.warn with input as with_extra_vdev({"role": "log", "layout": "stripe", "width": 1, "tolerance": 0, "disks": ["l1"], "plp_all": false, "min_size_gb": 100, "max_size_gb": 100})
+	lib.has_for(fs, "ZFS-05", "tank")
+}
+
+test_zfs06_seed_raidz2_of_six if {
+	fs := zfs.warn with input as seed
+	not lib.has(fs, "ZFS-06")
+}
+
+test_zfs06_raidz1_of_large_disks if {
+	fs := zfs.warn with input as with_vdev({"layout": "raidz1", "tolerance": 1})
+	lib.has_for(fs, "ZFS-06", "tank")
+}
+
+test_zfs06_too_wide if {
+	fs := zfs.warn with input as with_vdev({"width": 16})
+	lib.has_for(fs, "ZFS-06", "tank")
+}
+
+test_zfs08_seed_at_37_percent if {
+	fs := zfs.warn with input as seed
+	not lib.has(fs, "ZFS-08")
+}
+
+test_zfs08_nearly_full if {
+	fs := zfs.warn with input as object.union(seed, {"pools": {"tank": {"used_gb": 30000}}})
+	lib.has_for(fs, "ZFS-08", "tank")
+}
+
+test_zfs10_seed_same_sizes if {
+	fs := zfs.info with input as seed
+	not lib.has(fs, "ZFS-10")
+}
+
+test_zfs10_mixed_sizes if {
+	fs := zfs.info with input as with_vdev({"max_size_gb": 12000})
+	lib.has_for(fs, "ZFS-10", "tank")
+}

@@ -1,0 +1,429 @@
+//! The policy engine: a Rego rule book over the topology and its simulated facts.
+//!
+//! Rules live in `policies/<topic>.rego` (package `hostplan.<topic>`), each producing
+//! `deny` (errors), `warn` (warnings) and `info` sets of `{rule, resource, message}` objects,
+//! documented by `# METADATA` blocks ([`metadata`]). They run through regorus here, natively
+//! and in the browser, and unchanged under OPA/conftest on the output of `hostplan facts`.
+//! Waivers from the topology are applied afterwards, in Rust.
+
+pub mod facts;
+pub mod metadata;
+pub mod report;
+
+
+use metadata::RuleMeta;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A policy file: its path (for messages) and text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyFile {
+    /// Path shown in errors, e.g. `policies/zfs.rego`.
+    pub path: String,
+    /// Rego source.
+    pub text: String,
+}
+
+macro_rules! builtin {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../policies/", $name)))),*]
+    };
+}
+
+/// The shipped rule book: `(path under policies/, text)`.
+pub const BUILTIN: &[(&str, &str)] = builtin![
+    "lib/hostplan.rego",
+    "passthrough.rego",
+    "boot.rego",
+    "truenas.rego",
+    "zfs.rego",
+    "dr.rego",
+    "kubernetes.rego",
+    "network.rego",
+];
+
+/// The shipped rule tests.
+pub const BUILTIN_TESTS: &[(&str, &str)] = builtin![
+    "passthrough_test.rego",
+    "boot_test.rego",
+    "truenas_test.rego",
+    "zfs_test.rego",
+    "dr_test.rego",
+    "kubernetes_test.rego",
+    "network_test.rego",
+];
+
+/// The facts of the seed, used as `data.fixtures.seed` by the rule tests.
+pub const SEED_FIXTURE: &str = include_str!("../../policies/fixtures/seed/data.json");
+
+/// Why policies could not be loaded or evaluated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// A policy does not parse (or does not compile).
+    #[error("{file}:{line}:{column}: {message}")]
+    Syntax {
+        /// Policy file.
+        file: String,
+        /// 1-based line (0 when the engine gave none).
+        line: u32,
+        /// 1-based column.
+        column: u32,
+        /// The engine's message.
+        message: String,
+    },
+    /// Evaluation failed (a runtime error, or the time limit).
+    #[error("evaluating {query}: {message}")]
+    Eval {
+        /// What was evaluated.
+        query: String,
+        /// The engine's message.
+        message: String,
+    },
+}
+
+/// Severity of a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Advice.
+    Info,
+    /// Against guidance, fragile.
+    Warning,
+    /// Will not work, or risks data / lock-out.
+    Error,
+}
+
+impl Level {
+    /// `info`, `warning`, `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Warning => "warning",
+            Self::Error => "error",
+        }
+    }
+}
+
+/// Whether a finding counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum Status {
+    /// Counts.
+    Open,
+    /// Accepted by a waiver.
+    Waived {
+        /// The waiver's reason.
+        reason: String,
+        /// Its expiry.
+        expires: Option<String>,
+    },
+}
+
+/// One policy finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Rule id, e.g. `PT-06`.
+    pub rule: String,
+    /// Severity (from `deny`/`warn`/`info`).
+    pub level: Level,
+    /// The resource (entity id) it is about.
+    pub resource: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+    /// Rule title, from its METADATA.
+    pub title: String,
+    /// Reference links, from its METADATA.
+    pub references: Vec<String>,
+    /// Open or waived.
+    #[serde(flatten)]
+    pub status: Status,
+}
+
+/// What became of a waiver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WaiverState {
+    /// It waived at least one finding.
+    Used,
+    /// Its expiry date has passed: it no longer applies.
+    Expired,
+    /// It matches no finding (fixed, or a typo).
+    Stale,
+}
+
+/// A waiver and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaiverOutcome {
+    /// Rule id.
+    pub rule: String,
+    /// Resource.
+    pub resource: String,
+    /// Reason.
+    pub reason: String,
+    /// Expiry.
+    pub expires: Option<String>,
+    /// Outcome.
+    pub state: WaiverState,
+}
+
+/// Everything a policy evaluation produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evaluation {
+    /// Findings, sorted by severity (errors first), rule and resource.
+    pub findings: Vec<Finding>,
+    /// Waivers and their outcome.
+    pub waivers: Vec<WaiverOutcome>,
+    /// Documentation of every rule loaded.
+    pub rules: Vec<RuleMeta>,
+}
+
+impl Evaluation {
+    /// Open findings at or above `gate`.
+    pub fn blocking(&self, gate: Level) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(move |f| f.level >= gate && f.status == Status::Open)
+    }
+}
+
+/// Limits on evaluation, so a hostile or looping policy cannot hang a tab or CI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Wall-clock budget; only enforced where the engine has a clock (natively; in the
+    /// browser once the front end registers one).
+    pub time: core::time::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            time: core::time::Duration::from_secs(10),
+        }
+    }
+}
+
+/// A loaded rule book.
+#[derive(Debug, Clone)]
+pub struct RuleBook {
+    files: Vec<PolicyFile>,
+    rules: Vec<RuleMeta>,
+}
+
+impl RuleBook {
+    /// The shipped rule book.
+    pub fn builtin() -> Self {
+        Self::new(
+            BUILTIN
+                .iter()
+                .map(|(p, t)| PolicyFile { path: format!("policies/{p}"), text: (*t).to_owned() })
+                .collect(),
+        )
+    }
+
+    /// A rule book from files (the built-in ones plus user ones, or any set).
+    pub fn new(files: Vec<PolicyFile>) -> Self {
+        let rules = files.iter().flat_map(|f| metadata::parse(&f.path, &f.text)).collect();
+        Self { files, rules }
+    }
+
+    /// Add user policy files.
+    #[must_use]
+    pub fn with(mut self, extra: Vec<PolicyFile>) -> Self {
+        for f in extra {
+            self.rules.extend(metadata::parse(&f.path, &f.text));
+            self.files.push(f);
+        }
+        self
+    }
+
+    /// The files.
+    pub fn files(&self) -> &[PolicyFile] {
+        &self.files
+    }
+
+    /// Documentation of every rule, sorted by id.
+    pub fn rules(&self) -> Vec<RuleMeta> {
+        let mut r = self.rules.clone();
+        r.sort_by(|a, b| rule_order(&a.id).cmp(&rule_order(&b.id)));
+        r
+    }
+
+    fn engine(&self, limits: Limits) -> Result<regorus::Engine, PolicyError> {
+        let mut engine = regorus::Engine::new();
+        engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+            limit: limits.time,
+            check_interval: core::num::NonZeroU32::MIN,
+        });
+        for f in &self.files {
+            engine
+                .add_policy(f.path.clone(), f.text.clone())
+                .map_err(|e| syntax_error(&f.path, &e.to_string()))?;
+        }
+        Ok(engine)
+    }
+
+    /// Evaluate on a facts document, applying `waivers` as of `today` (`YYYY-MM-DD`).
+    ///
+    /// # Errors
+    /// [`PolicyError`] when a policy does not parse or evaluation fails.
+    pub fn evaluate(
+        &self,
+        input: &serde_json::Value,
+        waivers: &[crate::model::Waiver],
+        today: &str,
+        limits: Limits,
+    ) -> Result<Evaluation, PolicyError> {
+        let mut engine = self.engine(limits)?;
+        let input_text = input.to_string();
+        engine
+            .set_input_json(&input_text)
+            .map_err(|e| PolicyError::Eval { query: "input".into(), message: e.to_string() })?;
+        let packages = engine
+            .get_packages()
+            .map_err(|e| PolicyError::Eval { query: "packages".into(), message: e.to_string() })?;
+        let meta: BTreeMap<&str, &RuleMeta> = self.rules.iter().map(|m| (m.id.as_str(), m)).collect();
+        let mut findings = Vec::new();
+        for pkg in packages.iter().filter(|p| !p.ends_with("_test")) {
+            // One query per package: its value holds every rule, deny/warn/info among them.
+            let results = engine
+                .eval_query(pkg.clone(), false)
+                .map_err(|e| PolicyError::Eval { query: pkg.clone(), message: e.to_string() })?;
+            let Some(value) = results.result.first().and_then(|r| r.expressions.first()).map(|e| &e.value) else {
+                continue;
+            };
+            let json: serde_json::Value = value
+                .to_json_str()
+                .ok()
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or(serde_json::Value::Null);
+            for (set, level) in [("deny", Level::Error), ("warn", Level::Warning), ("info", Level::Info)] {
+                for item in json.get(set).and_then(|v| v.as_array()).into_iter().flatten() {
+                    findings.push(finding_of(item, level, &meta));
+                }
+            }
+        }
+        findings.sort_by(|a, b| {
+            (b.level, rule_order(&a.rule), &a.resource, &a.message).cmp(&(a.level, rule_order(&b.rule), &b.resource, &b.message))
+        });
+        findings.dedup();
+        let outcomes = apply_waivers(&mut findings, waivers, today);
+        Ok(Evaluation { findings, waivers: outcomes, rules: self.rules() })
+    }
+
+    /// Run every `test_*` rule of the `*_test` packages in `tests` against this rule book,
+    /// with the seed's facts as `data.fixtures.seed`. Returns `(test name, passed)`.
+    ///
+    /// # Errors
+    /// [`PolicyError::Syntax`] when a file does not parse.
+    pub fn run_tests(&self, tests: &[PolicyFile], limits: Limits) -> Result<Vec<(String, Result<(), String>)>, PolicyError> {
+        let mut engine = self.engine(limits)?;
+        let fixture = format!("{{\"fixtures\":{{\"seed\":{SEED_FIXTURE}}}}}");
+        engine
+            .add_data_json(&fixture)
+            .map_err(|e| PolicyError::Eval { query: "data.fixtures".into(), message: e.to_string() })?;
+        let mut names = Vec::new();
+        for f in tests {
+            let pkg = engine
+                .add_policy(f.path.clone(), f.text.clone())
+                .map_err(|e| syntax_error(&f.path, &e.to_string()))?;
+            for line in f.text.lines() {
+                if let Some(rest) = line.strip_prefix("test_") {
+                    let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    names.push((pkg.clone(), format!("test_{name}")));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (pkg, name) in names {
+            let query = format!("{pkg}.{name}");
+            let result = match engine.eval_rule(query.clone()) {
+                Ok(v) if v == regorus::Value::from(true) => Ok(()),
+                Ok(v) => Err(format!("evaluated to {}", v.to_json_str().unwrap_or_else(|_| "?".into()))),
+                Err(e) => Err(e.to_string()),
+            };
+            out.push((query, result));
+        }
+        Ok(out)
+    }
+}
+
+/// Sort key for rule ids: section, then number (`PT-2` before `PT-10`).
+fn rule_order(id: &str) -> (String, u32, String) {
+    let (sec, num) = id.rsplit_once('-').unwrap_or((id, ""));
+    let n: String = num.chars().take_while(char::is_ascii_digit).collect();
+    (sec.to_owned(), n.parse().unwrap_or(u32::MAX), id.to_owned())
+}
+
+fn finding_of(item: &serde_json::Value, level: Level, meta: &BTreeMap<&str, &RuleMeta>) -> Finding {
+    let text = |k: &str| item.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+    // conftest-style policies return plain strings.
+    let (rule, resource, message) = match item {
+        serde_json::Value::String(s) => ("user".to_owned(), String::new(), s.clone()),
+        serde_json::Value::Object(_) => (text("rule"), text("resource"), text("message")),
+        other => ("user".to_owned(), String::new(), other.to_string()),
+    };
+    let m = meta.get(rule.as_str());
+    Finding {
+        title: m.map(|m| m.title.clone()).unwrap_or_default(),
+        references: m.map(|m| m.references.clone()).unwrap_or_default(),
+        rule,
+        level,
+        resource,
+        message,
+        status: Status::Open,
+    }
+}
+
+fn apply_waivers(findings: &mut [Finding], waivers: &[crate::model::Waiver], today: &str) -> Vec<WaiverOutcome> {
+    waivers
+        .iter()
+        .map(|w| {
+            let expired = w.expires.as_deref().is_some_and(|e| e < today);
+            let mut used = false;
+            if !expired {
+                for f in findings.iter_mut().filter(|f| f.rule == w.rule && f.resource == w.resource) {
+                    f.status = Status::Waived { reason: w.reason.clone(), expires: w.expires.clone() };
+                    used = true;
+                }
+            }
+            let matches = findings.iter().any(|f| f.rule == w.rule && f.resource == w.resource);
+            WaiverOutcome {
+                rule: w.rule.clone(),
+                resource: w.resource.clone(),
+                reason: w.reason.clone(),
+                expires: w.expires.clone(),
+                state: if expired && matches {
+                    WaiverState::Expired
+                } else if used {
+                    WaiverState::Used
+                } else if expired {
+                    WaiverState::Expired
+                } else {
+                    WaiverState::Stale
+                },
+            }
+        })
+        .collect()
+}
+
+/// Turn regorus' error text (`file:line:col: error: …`) into a located error.
+fn syntax_error(file: &str, text: &str) -> PolicyError {
+    // regorus prints `--> file:line:col` or `file:line:col:` in its first lines.
+    for line in text.lines() {
+        let l = line.trim().trim_start_matches("-->").trim();
+        if let Some(rest) = l.strip_prefix(file) {
+            let mut parts = rest.trim_start_matches(':').splitn(3, ':');
+            let line_no = parts.next().and_then(|x| x.trim().parse().ok());
+            let col = parts.next().and_then(|x| x.trim().parse().ok());
+            if let (Some(line_no), Some(col)) = (line_no, col) {
+                let message = text
+                    .lines()
+                    .find(|x| x.contains("error"))
+                    .map_or_else(|| text.lines().next().unwrap_or_default().to_owned(), |x| x.trim().to_owned());
+                return PolicyError::Syntax { file: file.to_owned(), line: line_no, column: col, message };
+            }
+        }
+    }
+    PolicyError::Syntax { file: file.to_owned(), line: 0, column: 0, message: text.trim().to_owned() }
+}

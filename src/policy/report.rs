@@ -1,0 +1,244 @@
+//! Renderers for policy results: human text, JSON, SARIF 2.1.0, JUnit XML and GitHub
+//! annotations. Pure functions from an [`Evaluation`] to text; findings are located at the
+//! topology-file line of their resource.
+
+use super::{Evaluation, Finding, Level, Status, WaiverState};
+use crate::diag::{DataPath, Location};
+use crate::model::Topology;
+use crate::resolve::Lookup;
+use crate::source::SourceFile;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Where in the topology file a resource is defined (its `id`).
+pub fn locate(source: &SourceFile, t: &Topology, resource: &str) -> Option<Location> {
+    let lookup = Lookup::new(t);
+    let path = match lookup.get(resource) {
+        Some((kind, i)) => DataPath::root().key(kind.section()).index(i).key("id"),
+        None => DataPath::root().key("mappings").index(lookup.mapping(resource)?).key("id"),
+    };
+    source.spans.span(&path).map(|s| source.location(s))
+}
+
+fn status_word(f: &Finding) -> &'static str {
+    match f.status {
+        Status::Open => "",
+        Status::Waived { .. } => " (waived)",
+    }
+}
+
+/// Human text, grouped by resource, each group with a pointer into the topology file.
+pub fn text(ev: &Evaluation, source: &SourceFile, t: &Topology) -> String {
+    let mut out = String::new();
+    let mut groups: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for f in &ev.findings {
+        groups.entry(f.resource.as_str()).or_default().push(f);
+    }
+    for (resource, findings) in &groups {
+        match locate(source, t, resource) {
+            Some(loc) => {
+                let line = source.text.lines().nth(loc.line.saturating_sub(1) as usize).unwrap_or_default();
+                let _ = writeln!(out, "{resource}\n  --> {}:{}:{}\n   | {}", loc.file, loc.line, loc.column, line.trim_end());
+            }
+            None => {
+                let _ = writeln!(out, "{}", if resource.is_empty() { "(no resource)" } else { resource });
+            }
+        }
+        for f in findings {
+            let icon = match f.level {
+                Level::Error => "✖",
+                Level::Warning => "▲",
+                Level::Info => "ℹ",
+            };
+            let _ = writeln!(out, "  {icon} {}[{}]{} {}", f.level.as_str(), f.rule, status_word(f), f.message);
+            if let Status::Waived { reason, expires } = &f.status {
+                let _ = writeln!(out, "      waived: {reason}{}", expires.as_deref().map(|e| format!(" (until {e})")).unwrap_or_default());
+            }
+            if let Some(r) = f.references.first() {
+                let _ = writeln!(out, "      see {r}");
+            }
+        }
+        out.push('\n');
+    }
+    for w in &ev.waivers {
+        match w.state {
+            WaiverState::Expired => {
+                let _ = writeln!(out, "waiver for {} on {} expired on {}: it no longer applies", w.rule, w.resource, w.expires.as_deref().unwrap_or("?"));
+            }
+            WaiverState::Stale => {
+                let _ = writeln!(out, "waiver for {} on {} matches no finding: remove it", w.rule, w.resource);
+            }
+            WaiverState::Used => {}
+        }
+    }
+    let count = |l: Level| ev.findings.iter().filter(|f| f.level == l && f.status == Status::Open).count();
+    let waived = ev.findings.iter().filter(|f| f.status != Status::Open).count();
+    let _ = writeln!(out, "{} error(s), {} warning(s), {} info, {waived} waived", count(Level::Error), count(Level::Warning), count(Level::Info));
+    out
+}
+
+/// JSON: the evaluation plus each finding's location.
+pub fn json(ev: &Evaluation, source: &SourceFile, t: &Topology) -> serde_json::Value {
+    let findings: Vec<_> = ev
+        .findings
+        .iter()
+        .map(|f| {
+            let mut v = serde_json::to_value(f).unwrap_or_default();
+            if let (Some(obj), Some(loc)) = (v.as_object_mut(), locate(source, t, &f.resource)) {
+                obj.insert("location".into(), serde_json::to_value(loc).unwrap_or_default());
+            }
+            v
+        })
+        .collect();
+    json!({ "findings": findings, "waivers": ev.waivers })
+}
+
+/// SARIF 2.1.0: one run, the rules (with their metadata) in the driver, each result located
+/// at its resource's line in the topology file.
+pub fn sarif(ev: &Evaluation, source: &SourceFile, t: &Topology, version: &str) -> serde_json::Value {
+    let rules: Vec<_> = ev
+        .rules
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "name": r.id.replace('-', ""),
+                "shortDescription": { "text": r.title },
+                "fullDescription": { "text": r.description },
+                "helpUri": r.references.first(),
+                "defaultConfiguration": { "level": sarif_level_str(&r.severity) },
+                "properties": { "references": r.references, "policyFile": r.file },
+            })
+        })
+        .collect();
+    let index: BTreeMap<&str, usize> = ev.rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+    let results: Vec<_> = ev
+        .findings
+        .iter()
+        .map(|f| {
+            let mut r = json!({
+                "ruleId": f.rule,
+                "level": sarif_level(f.level),
+                "message": { "text": f.message },
+                "properties": { "resource": f.resource },
+            });
+            if let Some(i) = index.get(f.rule.as_str()) {
+                r["ruleIndex"] = json!(i);
+            }
+            if let Some(loc) = locate(source, t, &f.resource) {
+                r["locations"] = json!([{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": loc.file },
+                        "region": { "startLine": loc.line, "startColumn": loc.column },
+                    },
+                    "logicalLocations": [{ "name": f.resource }],
+                }]);
+            }
+            if let Status::Waived { reason, .. } = &f.status {
+                r["suppressions"] = json!([{ "kind": "external", "justification": reason }]);
+            }
+            r
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": { "name": "hostplan", "version": version, "rules": rules } },
+            "results": results,
+        }],
+    })
+}
+
+fn sarif_level(l: Level) -> &'static str {
+    match l {
+        Level::Error => "error",
+        Level::Warning => "warning",
+        Level::Info => "note",
+    }
+}
+
+fn sarif_level_str(s: &str) -> &'static str {
+    match s {
+        "error" => "error",
+        "warning" => "warning",
+        _ => "note",
+    }
+}
+
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JUnit XML: one test case per rule × resource with a finding (failed when open at or above
+/// `gate`), plus one passing case per rule without findings.
+pub fn junit(ev: &Evaluation, gate: Level) -> String {
+    let mut cases: BTreeMap<(String, String), Vec<&Finding>> = BTreeMap::new();
+    for f in &ev.findings {
+        cases.entry((f.rule.clone(), f.resource.clone())).or_default().push(f);
+    }
+    for r in &ev.rules {
+        if !ev.findings.iter().any(|f| f.rule == r.id) {
+            cases.entry((r.id.clone(), String::new())).or_default();
+        }
+    }
+    let failures = cases.values().filter(|fs| fs.iter().any(|f| f.level >= gate && f.status == Status::Open)).count();
+    let mut out = String::new();
+    let _ = writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+    let _ = writeln!(out, "<testsuites name=\"hostplan\" tests=\"{}\" failures=\"{failures}\">", cases.len());
+    let _ = writeln!(out, "  <testsuite name=\"hostplan policies\" tests=\"{}\" failures=\"{failures}\">", cases.len());
+    for ((rule, resource), fs) in &cases {
+        let name = if resource.is_empty() { rule.clone() } else { format!("{rule} {resource}") };
+        let _ = write!(out, "    <testcase classname=\"{}\" name=\"{}\"", xml(rule), xml(&name));
+        let failing: Vec<&&Finding> = fs.iter().filter(|f| f.level >= gate && f.status == Status::Open).collect();
+        if failing.is_empty() {
+            let notes: Vec<String> = fs.iter().map(|f| format!("{}{}: {}", f.level.as_str(), status_word(f), f.message)).collect();
+            if notes.is_empty() {
+                let _ = writeln!(out, "/>");
+            } else {
+                let _ = writeln!(out, ">\n      <system-out>{}</system-out>\n    </testcase>", xml(&notes.join("\n")));
+            }
+        } else {
+            let _ = writeln!(out, ">");
+            for f in failing {
+                let _ = writeln!(out, "      <failure type=\"{}\" message=\"{}\">{}</failure>", f.level.as_str(), xml(&f.message), xml(&f.references.join("\n")));
+            }
+            let _ = writeln!(out, "    </testcase>");
+        }
+    }
+    let _ = writeln!(out, "  </testsuite>\n</testsuites>");
+    out
+}
+
+/// GitHub Actions workflow commands (`::error file=…,line=…::message`).
+pub fn github(ev: &Evaluation, source: &SourceFile, t: &Topology) -> String {
+    let esc_data = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let esc_prop = |s: &str| esc_data(s).replace(':', "%3A").replace(',', "%2C");
+    let mut out = String::new();
+    for f in ev.findings.iter().filter(|f| f.status == Status::Open) {
+        let cmd = match f.level {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Info => "notice",
+        };
+        let mut props = vec![format!("title={}", esc_prop(&format!("{} {}", f.rule, f.title)))];
+        if let Some(loc) = locate(source, t, &f.resource) {
+            props.insert(0, format!("file={},line={},col={}", esc_prop(&loc.file), loc.line, loc.column));
+        }
+        let _ = writeln!(out, "::{cmd} {}::{}", props.join(","), esc_data(&f.message));
+    }
+    out
+}

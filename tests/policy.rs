@@ -1,0 +1,150 @@
+//! The policy engine: the rule book's own tests, the broken variants, waivers, user policies,
+//! limits and output formats.
+
+use hostplan::policy::{report, Level, Limits, PolicyError, PolicyFile, RuleBook, Status, WaiverState, BUILTIN_TESTS};
+use std::collections::BTreeSet;
+
+fn seed() -> hostplan::model::Topology {
+    hostplan::examples::seed().unwrap()
+}
+
+fn evaluate(t: &hostplan::model::Topology) -> hostplan::policy::Evaluation {
+    let facts = hostplan::policy::facts::facts(t);
+    RuleBook::builtin().evaluate(&facts, &t.waivers, "2026-11-26", Limits::default()).unwrap()
+}
+
+#[test]
+fn every_rule_test_passes_through_the_shipped_engine() {
+    let tests: Vec<PolicyFile> = BUILTIN_TESTS.iter().map(|(p, t)| PolicyFile { path: (*p).into(), text: (*t).into() }).collect();
+    let results = RuleBook::builtin().run_tests(&tests, Limits::default()).unwrap();
+    let failed: Vec<_> = results.iter().filter(|r| r.1.is_err()).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert!(results.len() >= 100, "only {} rule tests", results.len());
+}
+
+#[test]
+fn the_rule_book_covers_every_section_with_at_least_40_rules_each_tested_both_ways() {
+    let rules = RuleBook::builtin().rules();
+    assert!(rules.len() >= 40, "{} rules", rules.len());
+    let sections: BTreeSet<&str> = rules.iter().map(|r| r.id.split('-').next().unwrap()).collect();
+    assert_eq!(sections, BTreeSet::from(["BOOT", "DR", "K8S", "NET", "PT", "TN", "ZFS"]));
+    let tests: String = BUILTIN_TESTS.iter().map(|(_, t)| *t).collect();
+    for r in &rules {
+        assert!(!r.title.is_empty() && !r.references.is_empty(), "{} lacks title or reference", r.id);
+        assert!(matches!(r.severity.as_str(), "error" | "warning" | "info"), "{}", r.id);
+        // Each rule is named by at least two tests: one where it stays quiet, one where it fires.
+        let key = r.id.to_lowercase().replace('-', "");
+        let n = tests.lines().filter(|l| l.starts_with(&format!("test_{key}_"))).count();
+        assert!(n >= 2, "{} has {n} test(s)", r.id);
+    }
+}
+
+#[test]
+fn the_seed_fixture_is_the_seeds_facts() {
+    let fixture: serde_json::Value = serde_json::from_str(hostplan::policy::SEED_FIXTURE).unwrap();
+    assert_eq!(fixture, hostplan::policy::facts::facts(&seed()), "run `hostplan facts examples/seed.toml > policies/fixtures/seed/data.json`");
+}
+
+#[test]
+fn the_seed_passes_the_default_gate_with_advice_only() {
+    let ev = evaluate(&seed());
+    assert_eq!(ev.blocking(Level::Warning).count(), 0, "{:#?}", ev.findings);
+    assert!(ev.findings.iter().any(|f| f.rule == "TN-09"));
+}
+
+#[test]
+fn each_broken_variant_triggers_exactly_the_rule_meant() {
+    let mut ran = 0;
+    for path in crate::case_files("cases/policy", &["toml"]) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let report = hostplan::check(&name, &std::fs::read(&path).unwrap());
+        assert!(!report.has_errors(), "{name}: {:#?}", report.diagnostics);
+        let ev = evaluate(report.topology.as_ref().unwrap());
+        let mut actual: Vec<String> = ev.findings.iter().filter(|f| f.level > Level::Info).map(|f| format!("{} {} {}", f.level.as_str(), f.rule, f.resource)).collect();
+        actual.dedup();
+        actual.sort();
+        let expected: Vec<String> = std::fs::read_to_string(path.with_extension("expect")).unwrap().lines().map(str::to_owned).collect();
+        assert_eq!(actual, expected, "{name}");
+        ran += 1;
+    }
+    assert!(ran >= 8);
+}
+
+#[test]
+fn waivers_apply_expire_and_go_stale() {
+    let mut t = hostplan::source::parse("b.toml", &std::fs::read(crate::fixture("cases/policy/ballooning-with-passthrough.toml")).unwrap()).topology.unwrap();
+    let waiver = |rule: &str, resource: &str, expires: &str| hostplan::model::Waiver { rule: rule.into(), resource: resource.into(), reason: "accepted for the lab".into(), expires: Some(expires.into()) };
+    t.waivers = vec![waiver("PT-10", "truenas", "2027-01-01"), waiver("ZFS-06", "tank", "2027-01-01")];
+    let ev = evaluate(&t);
+    let f = ev.findings.iter().find(|f| f.rule == "PT-10").unwrap();
+    assert!(matches!(f.status, Status::Waived { .. }));
+    assert_eq!(ev.blocking(Level::Warning).count(), 0);
+    assert_eq!(ev.waivers[0].state, WaiverState::Used);
+    assert_eq!(ev.waivers[1].state, WaiverState::Stale);
+    t.waivers = vec![waiver("PT-10", "truenas", "2026-01-01")];
+    let ev = evaluate(&t);
+    assert_eq!(ev.waivers[0].state, WaiverState::Expired);
+    assert_eq!(ev.blocking(Level::Warning).count(), 1, "an expired waiver no longer applies");
+}
+
+#[test]
+fn user_policies_add_rules_and_conftest_style_strings() {
+    let user = PolicyFile {
+        path: "site.rego".into(),
+        text: "package site\n\nimport rego.v1\n\n# METADATA\n# title: VMIDs below 200 are reserved\n# related_resources:\n#   - ref: https://example.org/site-rules\n# custom:\n#   id: SITE-01\n#   severity: warning\nwarn contains {\"rule\": \"SITE-01\", \"resource\": id, \"message\": sprintf(\"%s uses reserved VMID %d\", [id, vm.vmid])} if {\n\tsome id, vm in input.vms\n\tvm.vmid < 200\n}\n\ndeny contains \"plain conftest message\" if false\n".into(),
+    };
+    let facts = hostplan::policy::facts::facts(&seed());
+    let ev = RuleBook::builtin().with(vec![user]).evaluate(&facts, &[], "2026-11-26", Limits::default()).unwrap();
+    let f = ev.findings.iter().find(|f| f.rule == "SITE-01").unwrap();
+    assert_eq!(f.resource, "truenas");
+    assert_eq!(f.title, "VMIDs below 200 are reserved");
+    assert!(ev.rules.iter().any(|r| r.id == "SITE-01"));
+}
+
+#[test]
+fn a_broken_policy_is_reported_with_file_line_and_column() {
+    let bad = PolicyFile { path: "broken.rego".into(), text: "package broken\n\nimport rego.v1\n\ndeny contains x if {\n\tx := [1, 2\n}\n".into() };
+    let facts = hostplan::policy::facts::facts(&seed());
+    let err = RuleBook::builtin().with(vec![bad]).evaluate(&facts, &[], "2026-11-26", Limits::default()).unwrap_err();
+    match err {
+        PolicyError::Syntax { file, line, column, .. } => {
+            assert_eq!(file, "broken.rego");
+            assert!(line >= 6 && column >= 1, "{line}:{column}");
+        }
+        other => panic!("expected a syntax error, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_runaway_policy_is_stopped_by_the_time_limit() {
+    let slow = PolicyFile {
+        path: "slow.rego".into(),
+        text: "package slow\n\nimport rego.v1\n\ndeny contains n if {\n\tn := count([1 | some a in numbers.range(1, 100000); some b in numbers.range(1, 100000); a > b])\n}\n".into(),
+    };
+    let facts = hostplan::policy::facts::facts(&seed());
+    let limits = Limits { time: std::time::Duration::from_millis(200) };
+    let err = RuleBook::builtin().with(vec![slow]).evaluate(&facts, &[], "2026-11-26", limits).unwrap_err();
+    assert!(matches!(err, PolicyError::Eval { .. }), "{err:?}");
+}
+
+#[test]
+fn reports_locate_findings_in_the_topology_file() {
+    let path = crate::fixture("cases/policy/pcie-on-i440fx.toml");
+    let report_in = hostplan::check("pcie-on-i440fx.toml", &std::fs::read(&path).unwrap());
+    let t = report_in.topology.as_ref().unwrap();
+    let ev = evaluate(t);
+    let sarif = report::sarif(&ev, &report_in.source, t, "0.1.0");
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let r = results.iter().find(|r| r["ruleId"] == "PT-06").unwrap();
+    let line = r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap();
+    let src = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(src.lines().nth(line as usize - 1).unwrap(), "id = \"truenas\"");
+    let rule = &sarif["runs"][0]["tool"]["driver"]["rules"][r["ruleIndex"].as_u64().unwrap() as usize];
+    assert_eq!(rule["id"], "PT-06");
+    let junit = report::junit(&ev, Level::Error);
+    assert!(junit.contains("<testcase classname=\"PT-06\" name=\"PT-06 truenas\">"), "{junit}");
+    assert!(junit.contains("<failure type=\"error\""));
+    let gh = report::github(&ev, &report_in.source, t);
+    assert!(gh.lines().any(|l| l.starts_with(&format!("::error file=pcie-on-i440fx.toml,line={line},col=6,title=PT-06"))), "{gh}");
+}
