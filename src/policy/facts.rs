@@ -42,8 +42,8 @@ fn kernel_at_least(version: &str, major: u32, minor: u32) -> Option<bool> {
 /// Build the facts document of a topology (which should validate without errors).
 ///
 /// # Complexity
-/// `O(n log n + d²)` plus one boot simulation per host (reboot hazards), for `d` devices per
-/// host.
+/// `O(n log n + d²)` for `d` devices per host, plus one cold-start boot simulation and the
+/// N-1 analysis.
 pub fn facts(t: &Topology) -> Value {
     let lookup = Lookup::new(t);
     let timing = Timing::default();
@@ -148,11 +148,23 @@ pub fn facts(t: &Topology) -> Value {
             }),
         );
     }
+    let mut reboot_hazards = boot::reboot_hazards_all(t);
+    // Hosts that run ZFS themselves or through a VM (for the ECC rule), computed once.
+    let zfs_hosts: std::collections::BTreeSet<&str> = t
+        .pools
+        .iter()
+        .map(|p| match lookup.get(&p.owner) {
+            Some((EntityKind::Vm, i)) => t.vms[i].host.as_str(),
+            _ => p.owner.as_str(),
+        })
+        .collect();
+    let disk_by_id: std::collections::BTreeMap<&str, &crate::model::Disk> =
+        t.disks.iter().map(|d| (d.id.as_str(), d)).collect();
     for h in &t.hosts {
         let boot_controllers: Vec<&str> = h
             .boot_disks
             .iter()
-            .filter_map(|d| t.disks.iter().find(|x| &x.id == d))
+            .filter_map(|d| disk_by_id.get(d.as_str()))
             .map(|d| d.controller.as_str())
             .collect();
         let mgmt_ports: Vec<String> = match &h.management {
@@ -169,8 +181,7 @@ pub fn facts(t: &Topology) -> Value {
             }
         }
         let pinned: u64 = t.vms.iter().filter(|v| v.host == h.id && v.onboot && !v.hostpci.is_empty()).map(|v| v.memory_mib).sum();
-        let zfs = t.pools.iter().any(|p| p.owner == h.id || t.vms.iter().any(|v| v.id == p.owner && v.host == h.id));
-        let reboot = boot::simulate(t, &Scenario::Reboot(h.id.clone()), &timing);
+        let zfs = zfs_hosts.contains(h.id.as_str());
         hosts.insert(
             h.id.clone(),
             json!({
@@ -186,7 +197,7 @@ pub fn facts(t: &Topology) -> Value {
                 "management": h.management, "management_ports": mgmt_ports,
                 "bridge_ports": bridge_ports,
                 "bridges": h.bridges,
-                "reboot_hazards": reboot.hazards,
+                "reboot_hazards": reboot_hazards.remove(&h.id).unwrap_or_default(),
             }),
         );
     }
@@ -196,7 +207,7 @@ pub fn facts(t: &Topology) -> Value {
         let mut data_tolerance: Option<u32> = None;
         let mut capacity_gb: u64 = 0;
         for (i, v) in p.vdevs.iter().enumerate() {
-            let sizes: Vec<u64> = v.disks.iter().filter_map(|d| t.disks.iter().find(|x| &x.id == d)).map(|d| d.size_gb).collect();
+            let sizes: Vec<u64> = v.disks.iter().filter_map(|d| disk_by_id.get(d.as_str())).map(|d| d.size_gb).collect();
             let width = v.disks.len() as u32;
             let tol = v.layout.tolerance(width);
             let min = sizes.iter().copied().min().unwrap_or(0);
@@ -205,7 +216,7 @@ pub fn facts(t: &Topology) -> Value {
                 // Usable space: the smallest member times the non-redundant members (ZFS-10).
                 capacity_gb += min * u64::from(width - tol);
             }
-            let plp_all = v.disks.iter().all(|d| t.disks.iter().any(|x| &x.id == d && x.plp));
+            let plp_all = v.disks.iter().all(|d| disk_by_id.get(d.as_str()).is_some_and(|x| x.plp));
             vdevs.insert(
                 i.to_string(),
                 json!({
@@ -223,7 +234,7 @@ pub fn facts(t: &Topology) -> Value {
             .vdevs
             .iter()
             .flat_map(|v| &v.disks)
-            .filter_map(|d| t.disks.iter().find(|x| &x.id == d))
+            .filter_map(|d| disk_by_id.get(d.as_str()))
             .map(|d| d.controller.as_str())
             .collect();
         pools.insert(

@@ -263,6 +263,21 @@ impl RuleBook {
         Ok(engine)
     }
 
+    /// Parse and compile the rule book once; evaluate many inputs with the result.
+    ///
+    /// # Errors
+    /// [`PolicyError::Syntax`] when a policy does not parse.
+    pub fn prepare(&self, limits: Limits) -> Result<Prepared, PolicyError> {
+        let engine = self.engine(limits)?;
+        let packages = engine
+            .get_packages()
+            .map_err(|e| PolicyError::Eval { query: "packages".into(), message: e.to_string() })?
+            .into_iter()
+            .filter(|p| !p.ends_with("_test"))
+            .collect();
+        Ok(Prepared { engine, packages, rules: self.rules() })
+    }
+
     /// Evaluate on a facts document, applying `waivers` as of `today` (`YYYY-MM-DD`).
     ///
     /// # Errors
@@ -274,41 +289,7 @@ impl RuleBook {
         today: &str,
         limits: Limits,
     ) -> Result<Evaluation, PolicyError> {
-        let mut engine = self.engine(limits)?;
-        let input_text = input.to_string();
-        engine
-            .set_input_json(&input_text)
-            .map_err(|e| PolicyError::Eval { query: "input".into(), message: e.to_string() })?;
-        let packages = engine
-            .get_packages()
-            .map_err(|e| PolicyError::Eval { query: "packages".into(), message: e.to_string() })?;
-        let meta: BTreeMap<&str, &RuleMeta> = self.rules.iter().map(|m| (m.id.as_str(), m)).collect();
-        let mut findings = Vec::new();
-        for pkg in packages.iter().filter(|p| !p.ends_with("_test")) {
-            // One query per package: its value holds every rule, deny/warn/info among them.
-            let results = engine
-                .eval_query(pkg.clone(), false)
-                .map_err(|e| PolicyError::Eval { query: pkg.clone(), message: e.to_string() })?;
-            let Some(value) = results.result.first().and_then(|r| r.expressions.first()).map(|e| &e.value) else {
-                continue;
-            };
-            let json: serde_json::Value = value
-                .to_json_str()
-                .ok()
-                .and_then(|s| serde_json::from_str(&s).ok())
-                .unwrap_or(serde_json::Value::Null);
-            for (set, level) in [("deny", Level::Error), ("warn", Level::Warning), ("info", Level::Info)] {
-                for item in json.get(set).and_then(|v| v.as_array()).into_iter().flatten() {
-                    findings.push(finding_of(item, level, &meta));
-                }
-            }
-        }
-        findings.sort_by(|a, b| {
-            (b.level, rule_order(&a.rule), &a.resource, &a.message).cmp(&(a.level, rule_order(&b.rule), &b.resource, &b.message))
-        });
-        findings.dedup();
-        let outcomes = apply_waivers(&mut findings, waivers, today);
-        Ok(Evaluation { findings, waivers: outcomes, rules: self.rules() })
+        self.prepare(limits)?.evaluate(input, waivers, today)
     }
 
     /// Run every `test_*` rule of the `*_test` packages in `tests` against this rule book,
@@ -345,6 +326,63 @@ impl RuleBook {
             out.push((query, result));
         }
         Ok(out)
+    }
+}
+
+/// A rule book parsed into an engine, ready to evaluate inputs.
+#[derive(Debug)]
+pub struct Prepared {
+    engine: regorus::Engine,
+    packages: Vec<String>,
+    rules: Vec<RuleMeta>,
+}
+
+impl Prepared {
+    /// Evaluate on a facts document, applying `waivers` as of `today` (`YYYY-MM-DD`).
+    ///
+    /// # Errors
+    /// [`PolicyError::Eval`] when evaluation fails or exceeds the time limit.
+    ///
+    /// # Complexity
+    /// One query per policy package; the cost is the rules' own (mostly linear in the number of
+    /// entities they iterate).
+    pub fn evaluate(
+        &mut self,
+        input: &serde_json::Value,
+        waivers: &[crate::model::Waiver],
+        today: &str,
+    ) -> Result<Evaluation, PolicyError> {
+        let engine = &mut self.engine;
+        engine
+            .set_input_json(&input.to_string())
+            .map_err(|e| PolicyError::Eval { query: "input".into(), message: e.to_string() })?;
+        let meta: BTreeMap<&str, &RuleMeta> = self.rules.iter().map(|m| (m.id.as_str(), m)).collect();
+        let mut findings = Vec::new();
+        for pkg in &self.packages {
+            // One query per package: its value holds every rule, deny/warn/info among them.
+            let results = engine
+                .eval_query(pkg.clone(), false)
+                .map_err(|e| PolicyError::Eval { query: pkg.clone(), message: e.to_string() })?;
+            let Some(value) = results.result.first().and_then(|r| r.expressions.first()).map(|e| &e.value) else {
+                continue;
+            };
+            let json: serde_json::Value = value
+                .to_json_str()
+                .ok()
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or(serde_json::Value::Null);
+            for (set, level) in [("deny", Level::Error), ("warn", Level::Warning), ("info", Level::Info)] {
+                for item in json.get(set).and_then(|v| v.as_array()).into_iter().flatten() {
+                    findings.push(finding_of(item, level, &meta));
+                }
+            }
+        }
+        findings.sort_by(|a, b| {
+            (b.level, rule_order(&a.rule), &a.resource, &a.message).cmp(&(a.level, rule_order(&b.rule), &b.resource, &b.message))
+        });
+        findings.dedup();
+        let outcomes = apply_waivers(&mut findings, waivers, today);
+        Ok(Evaluation { findings, waivers: outcomes, rules: self.rules.clone() })
     }
 }
 

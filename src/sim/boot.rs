@@ -724,22 +724,24 @@ fn stop_list<'t>(t: &'t Topology, host: &str) -> Vec<&'t Vm> {
     list
 }
 
-/// The VMs whose volumes or boot disks use `service`.
-fn consumers_of<'t>(t: &'t Topology, service: &str) -> BTreeSet<&'t str> {
-    let mut out = BTreeSet::new();
-    for c in t
-        .consumers
-        .iter()
-        .filter(|c| c.services.iter().any(|s| s == service))
-    {
-        out.extend(c.control_plane.iter().chain(&c.workers).map(String::as_str));
+/// For every service, the VMs whose volumes or boot disks use it. `O(v log s + c)`.
+fn consumer_index(t: &Topology) -> BTreeMap<&str, BTreeSet<&str>> {
+    let mut out: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for c in &t.consumers {
+        for s in &c.services {
+            out.entry(s.as_str())
+                .or_default()
+                .extend(c.control_plane.iter().chain(&c.workers).map(String::as_str));
+        }
     }
+    let storage_service: BTreeMap<&str, &str> = t
+        .storages
+        .iter()
+        .filter_map(|s| s.service.as_deref().map(|svc| (s.id.as_str(), svc)))
+        .collect();
     for vm in &t.vms {
-        if t.storages
-            .iter()
-            .any(|s| s.id == vm.boot_storage && s.service.as_deref() == Some(service))
-        {
-            out.insert(vm.id.as_str());
+        if let Some(svc) = storage_service.get(vm.boot_storage.as_str()) {
+            out.entry(svc).or_default().insert(vm.id.as_str());
         }
     }
     out
@@ -747,47 +749,59 @@ fn consumers_of<'t>(t: &'t Topology, service: &str) -> BTreeSet<&'t str> {
 
 /// Providers stopped before consumers on the same node (BOOT-05).
 fn shutdown_hazards(t: &Topology) -> Vec<ShutdownHazard> {
-    let mut out = Vec::new();
+    let consumers = consumer_index(t);
+    // Position of each guest in its node's stop list.
+    let mut position: BTreeMap<&str, (&str, usize)> = BTreeMap::new();
     for h in &t.hosts {
-        let order: Vec<&str> = stop_list(t, &h.id).iter().map(|v| v.id.as_str()).collect();
-        for s in &t.services {
-            let Some(p) = order.iter().position(|v| *v == s.provider) else {
-                continue;
-            };
-            let later: Vec<String> = consumers_of(t, &s.id)
-                .into_iter()
-                .filter(|c| order.iter().position(|v| v == c).is_some_and(|i| i > p))
-                .map(str::to_owned)
-                .collect();
-            if !later.is_empty() {
-                out.push(ShutdownHazard {
-                    provider: s.provider.clone(),
-                    service: s.id.clone(),
-                    detail: format!("{} is stopped before {} on {}: {} disappears under them (give {} a startup order, or its consumers none)", s.provider, later.join(", "), h.id, s.id, s.provider),
-                    consumers: later,
-                });
-            }
+        for (i, v) in stop_list(t, &h.id).into_iter().enumerate() {
+            position.insert(v.id.as_str(), (h.id.as_str(), i));
+        }
+    }
+    let mut out = Vec::new();
+    for s in &t.services {
+        let Some(&(host, p)) = position.get(s.provider.as_str()) else {
+            continue;
+        };
+        let later: Vec<String> = consumers
+            .get(s.id.as_str())
+            .into_iter()
+            .flatten()
+            .filter(|c| position.get(*c).is_some_and(|&(h, i)| h == host && i > p))
+            .map(|c| (*c).to_owned())
+            .collect();
+        if !later.is_empty() {
+            out.push(ShutdownHazard {
+                provider: s.provider.clone(),
+                service: s.id.clone(),
+                detail: format!("{} is stopped before {} on {host}: {} disappears under them (give {} a startup order, or its consumers none)", s.provider, later.join(", "), s.id, s.provider),
+                consumers: later,
+            });
         }
     }
     out
 }
 
 /// Consumers on other hosts that lose a service while `host` reboots (K8S-03, BOOT-09).
-fn reboot_hazards(t: &Topology, host: &str) -> Vec<ShutdownHazard> {
-    let mut out = Vec::new();
+pub fn reboot_hazards(t: &Topology, host: &str) -> Vec<ShutdownHazard> {
+    reboot_hazards_all(t).remove(host).unwrap_or_default()
+}
+
+/// [`reboot_hazards`] of every host at once. `O(v log v + s · c)`.
+pub fn reboot_hazards_all(t: &Topology) -> BTreeMap<String, Vec<ShutdownHazard>> {
+    let consumers = consumer_index(t);
+    let vm_host: BTreeMap<&str, &str> = t.vms.iter().map(|v| (v.id.as_str(), v.host.as_str())).collect();
+    let mut out: BTreeMap<String, Vec<ShutdownHazard>> = BTreeMap::new();
     for s in &t.services {
-        let on_host =
-            t.vms.iter().any(|v| v.id == s.provider && v.host == host) || s.provider == host;
-        if !on_host {
-            continue;
-        }
-        let remote: Vec<String> = consumers_of(t, &s.id)
+        let host = vm_host.get(s.provider.as_str()).copied().unwrap_or(s.provider.as_str());
+        let remote: Vec<String> = consumers
+            .get(s.id.as_str())
             .into_iter()
-            .filter(|c| t.vms.iter().any(|v| v.id == *c && v.host != host))
-            .map(str::to_owned)
+            .flatten()
+            .filter(|c| vm_host.get(*c).is_some_and(|h| *h != host))
+            .map(|c| (*c).to_owned())
             .collect();
         if !remote.is_empty() {
-            out.push(ShutdownHazard {
+            out.entry(host.to_owned()).or_default().push(ShutdownHazard {
                 provider: s.provider.clone(),
                 service: s.id.clone(),
                 detail: format!("rebooting {host} takes {} away from {} on other hosts while they keep running: iSCSI I/O queues for 120 s then fails (K8S-03); plan a drain", s.id, remote.join(", ")),
@@ -824,11 +838,12 @@ pub fn suggest(t: &Topology, timing: &Timing) -> Suggestion {
     // Same-node precedence: provider → consumer, hard (boot disk) or soft (retrying volumes).
     let mut preds: BTreeMap<&str, BTreeSet<(&str, bool)>> = BTreeMap::new();
     let mut cross = Vec::new();
+    let consumers = consumer_index(t);
     for s in &t.services {
         let Some(p) = t.vms.iter().find(|v| v.id == s.provider) else {
             continue;
         };
-        for c in consumers_of(t, &s.id) {
+        for &c in consumers.get(s.id.as_str()).into_iter().flatten() {
             let Some(cv) = t.vms.iter().find(|v| v.id == c) else {
                 continue;
             };
