@@ -27,13 +27,27 @@ fn main() {
     println!("|---|---:|---:|---:|---:|");
     let cases = [
         ("seed", hostplan::examples::seed().expect("seed parses")),
-        ("1,000 hosts / 10,000 VMs", generate(&FleetSpec { hosts: 1_000, vms_per_host: 10, ..FleetSpec::default() })),
+        (
+            "1,000 hosts / 10,000 VMs",
+            generate(&FleetSpec {
+                hosts: 1_000,
+                vms_per_host: 10,
+                ..FleetSpec::default()
+            }),
+        ),
     ];
     for (name, t) in cases {
         let (tf, doc) = best_of(3, || facts(&t));
-        let (te, ev) = best_of(5, || book.evaluate(&doc, &t.waivers, "2026-11-26", Limits::default()).expect("rule book evaluates"));
+        let (te, ev) = best_of(5, || {
+            book.evaluate(&doc, &t.waivers, "2026-11-26", Limits::default())
+                .expect("rule book evaluates")
+        });
         let mut prepared = book.prepare(Limits::default()).expect("rule book parses");
-        let (tr, _) = best_of(5, || prepared.evaluate(&doc, &t.waivers, "2026-11-26").expect("rule book evaluates"));
+        let (tr, _) = best_of(5, || {
+            prepared
+                .evaluate(&doc, &t.waivers, "2026-11-26")
+                .expect("rule book evaluates")
+        });
         println!(
             "| {name} | {:.1} ms | {:.1} ms | {:.1} ms | {} |",
             tf.as_secs_f64() * 1e3,

@@ -61,8 +61,12 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
-    /// Print the JSON Schema of the topology format.
-    Schema,
+    /// Print the JSON Schema of the topology format (or, with --facts, of `hostplan facts`).
+    Schema {
+        /// The schema of the policy input document instead.
+        #[arg(long)]
+        facts: bool,
+    },
     /// Print a built-in example topology (`seed` or `roadmap`).
     Example {
         /// Which example.
@@ -310,7 +314,7 @@ fn today_utc() -> String {
     let days = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() / 86_400);
-    let z = days as i64 + 719_468;
+    let z = i64::try_from(days).unwrap_or(0) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -334,16 +338,20 @@ fn policy_files(path: &str, tests: bool) -> anyhow::Result<Vec<hostplan::policy:
             .collect();
         entries.sort();
         for p in entries {
-            let s = p.to_string_lossy().into_owned();
-            if p.is_dir() {
-                out.extend(policy_files(&s, tests)?);
-            } else if s.ends_with(".rego") && (tests || !s.ends_with("_test.rego")) {
-                out.extend(policy_files(&s, tests)?);
+            let is_rego = p
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("rego"));
+            if p.is_dir() || is_rego {
+                // Files recurse to the branch below, which applies the test filter.
+                out.extend(policy_files(&p.to_string_lossy(), tests)?);
             }
         }
     } else if tests || !path.ends_with("_test.rego") {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
-        out.push(hostplan::policy::PolicyFile { path: path.to_owned(), text });
+        out.push(hostplan::policy::PolicyFile {
+            path: path.to_owned(),
+            text,
+        });
     }
     Ok(out)
 }
@@ -865,7 +873,13 @@ fn run() -> anyhow::Result<ExitCode> {
             json_out(&mut out, &hostplan::policy::facts::facts(&topology))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { file, policies, format, fail_on, today } => {
+        Command::Check {
+            file,
+            policies,
+            format,
+            fail_on,
+            today,
+        } => {
             use hostplan::policy::{report, Level, Limits, RuleBook};
             let (name, bytes) = read_input(&file)?;
             let checked = hostplan::check(&name, &bytes);
@@ -892,13 +906,26 @@ fn run() -> anyhow::Result<ExitCode> {
                 Gate::Info => Level::Info,
             };
             match format {
-                CheckFormat::Text => write!(out, "{}", report::text(&ev, &checked.source, topology))?,
-                CheckFormat::Json => json_out(&mut out, &report::json(&ev, &checked.source, topology))?,
-                CheckFormat::Sarif => json_out(&mut out, &report::sarif(&ev, &checked.source, topology, env!("CARGO_PKG_VERSION")))?,
+                CheckFormat::Text => {
+                    write!(out, "{}", report::text(&ev, &checked.source, topology))?;
+                }
+                CheckFormat::Json => {
+                    json_out(&mut out, &report::json(&ev, &checked.source, topology))?;
+                }
+                CheckFormat::Sarif => json_out(
+                    &mut out,
+                    &report::sarif(&ev, &checked.source, topology, env!("CARGO_PKG_VERSION")),
+                )?,
                 CheckFormat::Junit => write!(out, "{}", report::junit(&ev, gate))?,
-                CheckFormat::Github => write!(out, "{}", report::github(&ev, &checked.source, topology))?,
+                CheckFormat::Github => {
+                    write!(out, "{}", report::github(&ev, &checked.source, topology))?;
+                }
             }
-            Ok(if ev.blocking(gate).next().is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if ev.blocking(gate).next().is_some() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Policy { command } => {
             use hostplan::policy::{Limits, PolicyFile, RuleBook, BUILTIN_TESTS};
@@ -907,7 +934,10 @@ fn run() -> anyhow::Result<ExitCode> {
                     let mut rules = Vec::new();
                     let mut tests: Vec<PolicyFile> = BUILTIN_TESTS
                         .iter()
-                        .map(|(p, t)| PolicyFile { path: format!("policies/{p}"), text: (*t).to_owned() })
+                        .map(|(p, t)| PolicyFile {
+                            path: format!("policies/{p}"),
+                            text: (*t).to_owned(),
+                        })
                         .collect();
                     for p in &policies {
                         for f in policy_files(p, true)? {
@@ -918,7 +948,9 @@ fn run() -> anyhow::Result<ExitCode> {
                             }
                         }
                     }
-                    let results = RuleBook::builtin().with(rules).run_tests(&tests, Limits::default())?;
+                    let results = RuleBook::builtin()
+                        .with(rules)
+                        .run_tests(&tests, Limits::default())?;
                     let failed = results.iter().filter(|r| r.1.is_err()).count();
                     for (name, r) in &results {
                         match r {
@@ -927,7 +959,11 @@ fn run() -> anyhow::Result<ExitCode> {
                         }
                     }
                     writeln!(out, "{} passed, {failed} failed", results.len() - failed)?;
-                    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+                    Ok(if failed == 0 {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    })
                 }
                 PolicyCommand::List => {
                     for r in RuleBook::builtin().rules() {
@@ -943,12 +979,13 @@ fn run() -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        Command::Schema => {
-            writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(&hostplan::schema::json_schema())?
-            )?;
+        Command::Schema { facts } => {
+            let schema = if facts {
+                hostplan::policy::facts::facts_schema()
+            } else {
+                hostplan::schema::json_schema()
+            };
+            writeln!(out, "{}", serde_json::to_string_pretty(&schema)?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Example { name } => {

@@ -85,3 +85,84 @@ fn schema_subcommand_prints_the_json_schema() {
     assert_eq!(schema, hostplan::schema::json_schema());
     assert!(schema["$defs"]["HostPci"]["properties"]["mapping"].is_object());
 }
+
+#[test]
+fn check_gates_on_severity_and_reports_in_every_format() {
+    let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/seed.toml");
+    let seed = seed.to_str().unwrap();
+    assert_eq!(
+        hostplan(&["check", seed]).0,
+        0,
+        "the seed passes the default gate"
+    );
+    assert_eq!(
+        hostplan(&["check", seed, "--fail-on", "info"]).0,
+        1,
+        "it has advice"
+    );
+    let broken = fixture("cases/policy/pcie-on-i440fx.toml");
+    let broken = broken.to_str().unwrap();
+    let (code, out) = hostplan(&["check", broken]);
+    assert_eq!(code, 1);
+    assert!(out.contains("error[PT-06] truenas sets pcie=1"), "{out}");
+    for format in ["json", "sarif"] {
+        let (code, out) = hostplan(&["check", broken, "--format", format]);
+        assert_eq!(code, 1);
+        serde_json::from_str::<serde_json::Value>(&out).unwrap();
+    }
+    let (_, junit) = hostplan(&["check", broken, "--format", "junit"]);
+    assert!(
+        junit.starts_with("<?xml") && junit.contains("<failure"),
+        "{junit}"
+    );
+    let (_, gh) = hostplan(&["check", broken, "--format", "github"]);
+    assert!(gh.starts_with("::error file="), "{gh}");
+}
+
+#[test]
+fn a_broken_user_policy_is_an_error_with_its_position() {
+    let dir = std::env::temp_dir().join(format!("hostplan-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.rego");
+    std::fs::write(
+        &bad,
+        "package bad\n\nimport rego.v1\n\ndeny contains x if {\n\tx := [1,\n}\n",
+    )
+    .unwrap();
+    let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/seed.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_hostplan"))
+        .args([
+            "check",
+            seed.to_str().unwrap(),
+            "--policy",
+            bad.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{}:", bad.display())), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn policy_subcommands_list_test_and_document_the_rule_book() {
+    let (code, out) = hostplan(&["policy", "list"]);
+    assert_eq!(code, 0);
+    assert!(out.lines().count() >= 40);
+    assert!(
+        out.contains("PT-06    error    pcie=1 requires a q35 machine type"),
+        "{out}"
+    );
+    let (code, out) = hostplan(&["policy", "test"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.trim_end().ends_with(" passed, 0 failed"), "{out}");
+    let doc = std::env::temp_dir().join(format!("hostplan-rules-{}.md", std::process::id()));
+    assert_eq!(
+        hostplan(&["policy", "doc", "-o", doc.to_str().unwrap()]).0,
+        0
+    );
+    let text = std::fs::read_to_string(&doc).unwrap();
+    assert!(text.contains("## PT-06"));
+    std::fs::remove_file(&doc).unwrap();
+}

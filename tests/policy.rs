@@ -1,7 +1,9 @@
 //! The policy engine: the rule book's own tests, the broken variants, waivers, user policies,
 //! limits and output formats.
 
-use hostplan::policy::{report, Level, Limits, PolicyError, PolicyFile, RuleBook, Status, WaiverState, BUILTIN_TESTS};
+use hostplan::policy::{
+    report, Level, Limits, PolicyError, PolicyFile, RuleBook, Status, WaiverState, BUILTIN_TESTS,
+};
 use std::collections::BTreeSet;
 
 fn seed() -> hostplan::model::Topology {
@@ -10,13 +12,23 @@ fn seed() -> hostplan::model::Topology {
 
 fn evaluate(t: &hostplan::model::Topology) -> hostplan::policy::Evaluation {
     let facts = hostplan::policy::facts::facts(t);
-    RuleBook::builtin().evaluate(&facts, &t.waivers, "2026-11-26", Limits::default()).unwrap()
+    RuleBook::builtin()
+        .evaluate(&facts, &t.waivers, "2026-11-26", Limits::default())
+        .unwrap()
 }
 
 #[test]
 fn every_rule_test_passes_through_the_shipped_engine() {
-    let tests: Vec<PolicyFile> = BUILTIN_TESTS.iter().map(|(p, t)| PolicyFile { path: (*p).into(), text: (*t).into() }).collect();
-    let results = RuleBook::builtin().run_tests(&tests, Limits::default()).unwrap();
+    let tests: Vec<PolicyFile> = BUILTIN_TESTS
+        .iter()
+        .map(|(p, t)| PolicyFile {
+            path: (*p).into(),
+            text: (*t).into(),
+        })
+        .collect();
+    let results = RuleBook::builtin()
+        .run_tests(&tests, Limits::default())
+        .unwrap();
     let failed: Vec<_> = results.iter().filter(|r| r.1.is_err()).collect();
     assert!(failed.is_empty(), "{failed:#?}");
     assert!(results.len() >= 100, "only {} rule tests", results.len());
@@ -26,15 +38,32 @@ fn every_rule_test_passes_through_the_shipped_engine() {
 fn the_rule_book_covers_every_section_with_at_least_40_rules_each_tested_both_ways() {
     let rules = RuleBook::builtin().rules();
     assert!(rules.len() >= 40, "{} rules", rules.len());
-    let sections: BTreeSet<&str> = rules.iter().map(|r| r.id.split('-').next().unwrap()).collect();
-    assert_eq!(sections, BTreeSet::from(["BOOT", "DR", "K8S", "NET", "PT", "TN", "ZFS"]));
+    let sections: BTreeSet<&str> = rules
+        .iter()
+        .map(|r| r.id.split('-').next().unwrap())
+        .collect();
+    assert_eq!(
+        sections,
+        BTreeSet::from(["BOOT", "DR", "K8S", "NET", "PT", "TN", "ZFS"])
+    );
     let tests: String = BUILTIN_TESTS.iter().map(|(_, t)| *t).collect();
     for r in &rules {
-        assert!(!r.title.is_empty() && !r.references.is_empty(), "{} lacks title or reference", r.id);
-        assert!(matches!(r.severity.as_str(), "error" | "warning" | "info"), "{}", r.id);
+        assert!(
+            !r.title.is_empty() && !r.references.is_empty(),
+            "{} lacks title or reference",
+            r.id
+        );
+        assert!(
+            matches!(r.severity.as_str(), "error" | "warning" | "info"),
+            "{}",
+            r.id
+        );
         // Each rule is named by at least two tests: one where it stays quiet, one where it fires.
         let key = r.id.to_lowercase().replace('-', "");
-        let n = tests.lines().filter(|l| l.starts_with(&format!("test_{key}_"))).count();
+        let n = tests
+            .lines()
+            .filter(|l| l.starts_with(&format!("test_{key}_")))
+            .count();
         assert!(n >= 2, "{} has {n} test(s)", r.id);
     }
 }
@@ -42,7 +71,11 @@ fn the_rule_book_covers_every_section_with_at_least_40_rules_each_tested_both_wa
 #[test]
 fn the_seed_fixture_is_the_seeds_facts() {
     let fixture: serde_json::Value = serde_json::from_str(hostplan::policy::SEED_FIXTURE).unwrap();
-    assert_eq!(fixture, hostplan::policy::facts::facts(&seed()), "run `hostplan facts examples/seed.toml > policies/fixtures/seed/data.json`");
+    assert_eq!(
+        fixture,
+        hostplan::policy::facts::facts(&seed()),
+        "run `hostplan facts examples/seed.toml > policies/fixtures/seed/data.json`"
+    );
 }
 
 #[test]
@@ -60,10 +93,19 @@ fn each_broken_variant_triggers_exactly_the_rule_meant() {
         let report = hostplan::check(&name, &std::fs::read(&path).unwrap());
         assert!(!report.has_errors(), "{name}: {:#?}", report.diagnostics);
         let ev = evaluate(report.topology.as_ref().unwrap());
-        let mut actual: Vec<String> = ev.findings.iter().filter(|f| f.level > Level::Info).map(|f| format!("{} {} {}", f.level.as_str(), f.rule, f.resource)).collect();
+        let mut actual: Vec<String> = ev
+            .findings
+            .iter()
+            .filter(|f| f.level > Level::Info)
+            .map(|f| format!("{} {} {}", f.level.as_str(), f.rule, f.resource))
+            .collect();
         actual.dedup();
         actual.sort();
-        let expected: Vec<String> = std::fs::read_to_string(path.with_extension("expect")).unwrap().lines().map(str::to_owned).collect();
+        let expected: Vec<String> = std::fs::read_to_string(path.with_extension("expect"))
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect();
         assert_eq!(actual, expected, "{name}");
         ran += 1;
     }
@@ -72,9 +114,25 @@ fn each_broken_variant_triggers_exactly_the_rule_meant() {
 
 #[test]
 fn waivers_apply_expire_and_go_stale() {
-    let mut t = hostplan::source::parse("b.toml", &std::fs::read(crate::fixture("cases/policy/ballooning-with-passthrough.toml")).unwrap()).topology.unwrap();
-    let waiver = |rule: &str, resource: &str, expires: &str| hostplan::model::Waiver { rule: rule.into(), resource: resource.into(), reason: "accepted for the lab".into(), expires: Some(expires.into()) };
-    t.waivers = vec![waiver("PT-10", "truenas", "2027-01-01"), waiver("ZFS-06", "tank", "2027-01-01")];
+    let mut t = hostplan::source::parse(
+        "b.toml",
+        &std::fs::read(crate::fixture(
+            "cases/policy/ballooning-with-passthrough.toml",
+        ))
+        .unwrap(),
+    )
+    .topology
+    .unwrap();
+    let waiver = |rule: &str, resource: &str, expires: &str| hostplan::model::Waiver {
+        rule: rule.into(),
+        resource: resource.into(),
+        reason: "accepted for the lab".into(),
+        expires: Some(expires.into()),
+    };
+    t.waivers = vec![
+        waiver("PT-10", "truenas", "2027-01-01"),
+        waiver("ZFS-06", "tank", "2027-01-01"),
+    ];
     let ev = evaluate(&t);
     let f = ev.findings.iter().find(|f| f.rule == "PT-10").unwrap();
     assert!(matches!(f.status, Status::Waived { .. }));
@@ -84,7 +142,11 @@ fn waivers_apply_expire_and_go_stale() {
     t.waivers = vec![waiver("PT-10", "truenas", "2026-01-01")];
     let ev = evaluate(&t);
     assert_eq!(ev.waivers[0].state, WaiverState::Expired);
-    assert_eq!(ev.blocking(Level::Warning).count(), 1, "an expired waiver no longer applies");
+    assert_eq!(
+        ev.blocking(Level::Warning).count(),
+        1,
+        "an expired waiver no longer applies"
+    );
 }
 
 #[test]
@@ -94,7 +156,10 @@ fn user_policies_add_rules_and_conftest_style_strings() {
         text: "package site\n\nimport rego.v1\n\n# METADATA\n# title: VMIDs below 200 are reserved\n# related_resources:\n#   - ref: https://example.org/site-rules\n# custom:\n#   id: SITE-01\n#   severity: warning\nwarn contains {\"rule\": \"SITE-01\", \"resource\": id, \"message\": sprintf(\"%s uses reserved VMID %d\", [id, vm.vmid])} if {\n\tsome id, vm in input.vms\n\tvm.vmid < 200\n}\n\ndeny contains \"plain conftest message\" if false\n".into(),
     };
     let facts = hostplan::policy::facts::facts(&seed());
-    let ev = RuleBook::builtin().with(vec![user]).evaluate(&facts, &[], "2026-11-26", Limits::default()).unwrap();
+    let ev = RuleBook::builtin()
+        .with(vec![user])
+        .evaluate(&facts, &[], "2026-11-26", Limits::default())
+        .unwrap();
     let f = ev.findings.iter().find(|f| f.rule == "SITE-01").unwrap();
     assert_eq!(f.resource, "truenas");
     assert_eq!(f.title, "VMIDs below 200 are reserved");
@@ -103,11 +168,19 @@ fn user_policies_add_rules_and_conftest_style_strings() {
 
 #[test]
 fn a_broken_policy_is_reported_with_file_line_and_column() {
-    let bad = PolicyFile { path: "broken.rego".into(), text: "package broken\n\nimport rego.v1\n\ndeny contains x if {\n\tx := [1, 2\n}\n".into() };
+    let bad = PolicyFile {
+        path: "broken.rego".into(),
+        text: "package broken\n\nimport rego.v1\n\ndeny contains x if {\n\tx := [1, 2\n}\n".into(),
+    };
     let facts = hostplan::policy::facts::facts(&seed());
-    let err = RuleBook::builtin().with(vec![bad]).evaluate(&facts, &[], "2026-11-26", Limits::default()).unwrap_err();
+    let err = RuleBook::builtin()
+        .with(vec![bad])
+        .evaluate(&facts, &[], "2026-11-26", Limits::default())
+        .unwrap_err();
     match err {
-        PolicyError::Syntax { file, line, column, .. } => {
+        PolicyError::Syntax {
+            file, line, column, ..
+        } => {
             assert_eq!(file, "broken.rego");
             assert!(line >= 6 && column >= 1, "{line}:{column}");
         }
@@ -122,8 +195,13 @@ fn a_runaway_policy_is_stopped_by_the_time_limit() {
         text: "package slow\n\nimport rego.v1\n\ndeny contains n if {\n\tn := count([1 | some a in numbers.range(1, 100000); some b in numbers.range(1, 100000); a > b])\n}\n".into(),
     };
     let facts = hostplan::policy::facts::facts(&seed());
-    let limits = Limits { time: std::time::Duration::from_millis(200) };
-    let err = RuleBook::builtin().with(vec![slow]).evaluate(&facts, &[], "2026-11-26", limits).unwrap_err();
+    let limits = Limits {
+        time: std::time::Duration::from_millis(200),
+    };
+    let err = RuleBook::builtin()
+        .with(vec![slow])
+        .evaluate(&facts, &[], "2026-11-26", limits)
+        .unwrap_err();
     assert!(matches!(err, PolicyError::Eval { .. }), "{err:?}");
 }
 
@@ -137,14 +215,108 @@ fn reports_locate_findings_in_the_topology_file() {
     assert_eq!(sarif["version"], "2.1.0");
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     let r = results.iter().find(|r| r["ruleId"] == "PT-06").unwrap();
-    let line = r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap();
+    let line = r["locations"][0]["physicalLocation"]["region"]["startLine"]
+        .as_u64()
+        .unwrap();
     let src = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(src.lines().nth(line as usize - 1).unwrap(), "id = \"truenas\"");
-    let rule = &sarif["runs"][0]["tool"]["driver"]["rules"][r["ruleIndex"].as_u64().unwrap() as usize];
+    assert_eq!(
+        src.lines().nth(line as usize - 1).unwrap(),
+        "id = \"truenas\""
+    );
+    let rule =
+        &sarif["runs"][0]["tool"]["driver"]["rules"][r["ruleIndex"].as_u64().unwrap() as usize];
     assert_eq!(rule["id"], "PT-06");
     let junit = report::junit(&ev, Level::Error);
-    assert!(junit.contains("<testcase classname=\"PT-06\" name=\"PT-06 truenas\">"), "{junit}");
+    assert!(
+        junit.contains("<testcase classname=\"PT-06\" name=\"PT-06 truenas\">"),
+        "{junit}"
+    );
     assert!(junit.contains("<failure type=\"error\""));
     let gh = report::github(&ev, &report_in.source, t);
-    assert!(gh.lines().any(|l| l.starts_with(&format!("::error file=pcie-on-i440fx.toml,line={line},col=6,title=PT-06"))), "{gh}");
+    assert!(
+        gh.lines().any(|l| l.starts_with(&format!(
+            "::error file=pcie-on-i440fx.toml,line={line},col=6,title=PT-06"
+        ))),
+        "{gh}"
+    );
+}
+
+/// Every key of the seed's facts (and of a generated fleet's) is declared by the facts schema,
+/// with a matching JSON type — a structural check of the documented input.
+#[test]
+fn facts_conform_to_their_published_schema() {
+    fn check(
+        schema: &serde_json::Value,
+        value: &serde_json::Value,
+        path: &str,
+        errors: &mut Vec<String>,
+    ) {
+        if let Some(types) = schema.get("type") {
+            let name = match value {
+                serde_json::Value::Null => "null",
+                serde_json::Value::Bool(_) => "boolean",
+                serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+                serde_json::Value::Number(_) => "number",
+                serde_json::Value::String(_) => "string",
+                serde_json::Value::Array(_) => "array",
+                serde_json::Value::Object(_) => "object",
+            };
+            let ok = match types {
+                serde_json::Value::String(t) => t == name || (t == "number" && name == "integer"),
+                serde_json::Value::Array(ts) => ts
+                    .iter()
+                    .any(|t| t == name || (t == "number" && name == "integer")),
+                _ => true,
+            };
+            if !ok {
+                errors.push(format!("{path}: {name} where the schema says {types}"));
+            }
+        }
+        if let serde_json::Value::Object(map) = value {
+            for (k, v) in map {
+                let sub = schema
+                    .get("properties")
+                    .and_then(|p| p.get(k))
+                    .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()));
+                match sub {
+                    Some(sub) => check(sub, v, &format!("{path}.{k}"), errors),
+                    None if schema.get("properties").is_some() => {
+                        errors.push(format!("{path}.{k}: not in the schema"))
+                    }
+                    None => {}
+                }
+            }
+        }
+        if let (serde_json::Value::Array(items), Some(item)) = (value, schema.get("items")) {
+            for (i, v) in items.iter().enumerate() {
+                check(item, v, &format!("{path}[{i}]"), errors);
+            }
+        }
+    }
+    let schema = hostplan::policy::facts::facts_schema();
+    assert_eq!(
+        schema["properties"]["schema"]["const"],
+        hostplan::policy::facts::FACTS_SCHEMA
+    );
+    let fleet = hostplan::sim::generate::generate(&hostplan::sim::generate::FleetSpec::default());
+    for t in [seed(), hostplan::examples::roadmap().unwrap(), fleet] {
+        let mut errors = Vec::new();
+        check(
+            &schema,
+            &hostplan::policy::facts::facts(&t),
+            "input",
+            &mut errors,
+        );
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+}
+
+#[test]
+fn the_committed_rule_reference_is_current() {
+    let committed = std::fs::read_to_string(crate::fixture("../docs/rules.md")).unwrap();
+    assert_eq!(
+        committed,
+        hostplan::policy::metadata::markdown(&RuleBook::builtin().rules()),
+        "run `hostplan policy doc`"
+    );
 }

@@ -12,6 +12,11 @@ use crate::resolve::{hostpci_devices, vm_passthrough, EntityKind, Lookup};
 use crate::sim::boot::{self, Scenario, Timing};
 use serde_json::{json, Map, Value};
 
+/// JSON Schema of the facts document (`docs/facts.schema.json`; `hostplan schema --facts`).
+pub fn facts_schema() -> serde_json::Value {
+    serde_json::from_str(include_str!("../../docs/facts.schema.json")).unwrap_or_default()
+}
+
 /// Version of the facts document.
 pub const FACTS_SCHEMA: &str = "hostplan-facts/1";
 
@@ -51,10 +56,14 @@ pub fn facts(t: &Topology) -> Value {
     let mut devices = Map::new();
     let mut vms = Map::new();
     // Device → VMs passing it through.
-    let mut passed_to: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
+    let mut passed_to: std::collections::BTreeMap<&str, Vec<&str>> =
+        std::collections::BTreeMap::new();
     for vm in &t.vms {
         for d in vm_passthrough(t, &lookup, vm) {
-            passed_to.entry(d.id.as_str()).or_default().push(vm.id.as_str());
+            passed_to
+                .entry(d.id.as_str())
+                .or_default()
+                .push(vm.id.as_str());
         }
     }
     for d in &t.devices {
@@ -72,7 +81,9 @@ pub fn facts(t: &Topology) -> Value {
             Some(a) => t
                 .devices
                 .iter()
-                .filter(|o| o.host == d.host && PciAddress::parse(&o.address).is_ok_and(|b| a.overlaps(&b)))
+                .filter(|o| {
+                    o.host == d.host && PciAddress::parse(&o.address).is_ok_and(|b| a.overlaps(&b))
+                })
                 .map(|o| o.id.clone())
                 .collect(),
             None => Vec::new(),
@@ -180,7 +191,12 @@ pub fn facts(t: &Topology) -> Value {
                 bridge_ports.insert(p.clone(), Value::String(b.name.clone()));
             }
         }
-        let pinned: u64 = t.vms.iter().filter(|v| v.host == h.id && v.onboot && !v.hostpci.is_empty()).map(|v| v.memory_mib).sum();
+        let pinned: u64 = t
+            .vms
+            .iter()
+            .filter(|v| v.host == h.id && v.onboot && !v.hostpci.is_empty())
+            .map(|v| v.memory_mib)
+            .sum();
         let zfs = zfs_hosts.contains(h.id.as_str());
         hosts.insert(
             h.id.clone(),
@@ -207,7 +223,12 @@ pub fn facts(t: &Topology) -> Value {
         let mut data_tolerance: Option<u32> = None;
         let mut capacity_gb: u64 = 0;
         for (i, v) in p.vdevs.iter().enumerate() {
-            let sizes: Vec<u64> = v.disks.iter().filter_map(|d| disk_by_id.get(d.as_str())).map(|d| d.size_gb).collect();
+            let sizes: Vec<u64> = v
+                .disks
+                .iter()
+                .filter_map(|d| disk_by_id.get(d.as_str()))
+                .map(|d| d.size_gb)
+                .collect();
             let width = v.disks.len() as u32;
             let tol = v.layout.tolerance(width);
             let min = sizes.iter().copied().min().unwrap_or(0);
@@ -216,7 +237,10 @@ pub fn facts(t: &Topology) -> Value {
                 // Usable space: the smallest member times the non-redundant members (ZFS-10).
                 capacity_gb += min * u64::from(width - tol);
             }
-            let plp_all = v.disks.iter().all(|d| disk_by_id.get(d.as_str()).is_some_and(|x| x.plp));
+            let plp_all = v
+                .disks
+                .iter()
+                .all(|d| disk_by_id.get(d.as_str()).is_some_and(|x| x.plp));
             vdevs.insert(
                 i.to_string(),
                 json!({
@@ -257,7 +281,10 @@ pub fn facts(t: &Topology) -> Value {
     }
     let mut storages = Map::new();
     for s in &t.storages {
-        storages.insert(s.id.clone(), json!({ "host": s.host, "kind": s.kind, "disks": s.disks, "service": s.service }));
+        storages.insert(
+            s.id.clone(),
+            json!({ "host": s.host, "kind": s.kind, "disks": s.disks, "service": s.service }),
+        );
     }
     let mut disks = Map::new();
     for d in &t.disks {
@@ -280,17 +307,13 @@ pub fn facts(t: &Topology) -> Value {
             Some((EntityKind::Vm, i)) => t.vms[i].host.clone(),
             _ => s.provider.clone(),
         };
-        let provider_vm = lookup.of(EntityKind::Vm, &s.provider).map(|i| &t.vms[i]);
-        let serve_s = provider_vm.map(|v| {
-            let pin = if v.hostpci.is_empty() { 0.0 } else { v.memory_mib as f64 / 1024.0 * timing.pin_s_per_gib };
-            let boot = if v.boot_time_s == 0 { timing.default_guest_boot_s } else { v.boot_time_s };
-            (timing.qemu_start_s + pin + f64::from(boot) + f64::from(s.ready_after_s)).ceil() as u64
-        });
+        let provider_is_vm = lookup.of(EntityKind::Vm, &s.provider).is_some();
+        let serve_s = boot::time_to_serve_ms(t, s, &timing).map(|ms| ms.div_ceil(1000));
         services.insert(
             s.id.clone(),
             json!({
                 "kind": s.kind, "provider": s.provider, "provider_host": provider_host,
-                "provider_is_vm": provider_vm.is_some(),
+                "provider_is_vm": provider_is_vm,
                 "pool": s.pool, "network": s.network,
                 "consumers": consumers,
                 "serve_after_start_s": serve_s,
@@ -303,7 +326,12 @@ pub fn facts(t: &Topology) -> Value {
     }
     let cold = boot::simulate(t, &Scenario::ColdStart, &timing);
     let spof = crate::sim::spof::analyse(t, false)
-        .map(|r| r.services.into_iter().map(|s| (s.service, json!(s.components))).collect::<Map<_, _>>())
+        .map(|r| {
+            r.services
+                .into_iter()
+                .map(|s| (s.service, json!(s.components)))
+                .collect::<Map<_, _>>()
+        })
         .unwrap_or_default();
     let graph_ok = DependencyGraph::build(t).dag().is_ok();
     json!({

@@ -10,7 +10,6 @@ pub mod facts;
 pub mod metadata;
 pub mod report;
 
-
 use metadata::RuleMeta;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -216,14 +215,20 @@ impl RuleBook {
         Self::new(
             BUILTIN
                 .iter()
-                .map(|(p, t)| PolicyFile { path: format!("policies/{p}"), text: (*t).to_owned() })
+                .map(|(p, t)| PolicyFile {
+                    path: format!("policies/{p}"),
+                    text: (*t).to_owned(),
+                })
                 .collect(),
         )
     }
 
     /// A rule book from files (the built-in ones plus user ones, or any set).
     pub fn new(files: Vec<PolicyFile>) -> Self {
-        let rules = files.iter().flat_map(|f| metadata::parse(&f.path, &f.text)).collect();
+        let rules = files
+            .iter()
+            .flat_map(|f| metadata::parse(&f.path, &f.text))
+            .collect();
         Self { files, rules }
     }
 
@@ -245,7 +250,7 @@ impl RuleBook {
     /// Documentation of every rule, sorted by id.
     pub fn rules(&self) -> Vec<RuleMeta> {
         let mut r = self.rules.clone();
-        r.sort_by(|a, b| rule_order(&a.id).cmp(&rule_order(&b.id)));
+        r.sort_by_key(|a| rule_order(&a.id));
         r
     }
 
@@ -271,11 +276,18 @@ impl RuleBook {
         let engine = self.engine(limits)?;
         let packages = engine
             .get_packages()
-            .map_err(|e| PolicyError::Eval { query: "packages".into(), message: e.to_string() })?
+            .map_err(|e| PolicyError::Eval {
+                query: "packages".into(),
+                message: e.to_string(),
+            })?
             .into_iter()
             .filter(|p| !p.ends_with("_test"))
             .collect();
-        Ok(Prepared { engine, packages, rules: self.rules() })
+        Ok(Prepared {
+            engine,
+            packages,
+            rules: self.rules(),
+        })
     }
 
     /// Evaluate on a facts document, applying `waivers` as of `today` (`YYYY-MM-DD`).
@@ -297,12 +309,19 @@ impl RuleBook {
     ///
     /// # Errors
     /// [`PolicyError::Syntax`] when a file does not parse.
-    pub fn run_tests(&self, tests: &[PolicyFile], limits: Limits) -> Result<Vec<(String, Result<(), String>)>, PolicyError> {
+    pub fn run_tests(
+        &self,
+        tests: &[PolicyFile],
+        limits: Limits,
+    ) -> Result<Vec<TestOutcome>, PolicyError> {
         let mut engine = self.engine(limits)?;
         let fixture = format!("{{\"fixtures\":{{\"seed\":{SEED_FIXTURE}}}}}");
         engine
             .add_data_json(&fixture)
-            .map_err(|e| PolicyError::Eval { query: "data.fixtures".into(), message: e.to_string() })?;
+            .map_err(|e| PolicyError::Eval {
+                query: "data.fixtures".into(),
+                message: e.to_string(),
+            })?;
         let mut names = Vec::new();
         for f in tests {
             let pkg = engine
@@ -310,7 +329,10 @@ impl RuleBook {
                 .map_err(|e| syntax_error(&f.path, &e.to_string()))?;
             for line in f.text.lines() {
                 if let Some(rest) = line.strip_prefix("test_") {
-                    let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
                     names.push((pkg.clone(), format!("test_{name}")));
                 }
             }
@@ -320,7 +342,10 @@ impl RuleBook {
             let query = format!("{pkg}.{name}");
             let result = match engine.eval_rule(query.clone()) {
                 Ok(v) if v == regorus::Value::from(true) => Ok(()),
-                Ok(v) => Err(format!("evaluated to {}", v.to_json_str().unwrap_or_else(|_| "?".into()))),
+                Ok(v) => Err(format!(
+                    "evaluated to {}",
+                    v.to_json_str().unwrap_or_else(|_| "?".into())
+                )),
                 Err(e) => Err(e.to_string()),
             };
             out.push((query, result));
@@ -328,6 +353,9 @@ impl RuleBook {
         Ok(out)
     }
 }
+
+/// A rule test's query and whether it passed (with the reason when not).
+pub type TestOutcome = (String, Result<(), String>);
 
 /// A rule book parsed into an engine, ready to evaluate inputs.
 #[derive(Debug)]
@@ -355,15 +383,27 @@ impl Prepared {
         let engine = &mut self.engine;
         engine
             .set_input_json(&input.to_string())
-            .map_err(|e| PolicyError::Eval { query: "input".into(), message: e.to_string() })?;
-        let meta: BTreeMap<&str, &RuleMeta> = self.rules.iter().map(|m| (m.id.as_str(), m)).collect();
+            .map_err(|e| PolicyError::Eval {
+                query: "input".into(),
+                message: e.to_string(),
+            })?;
+        let meta: BTreeMap<&str, &RuleMeta> =
+            self.rules.iter().map(|m| (m.id.as_str(), m)).collect();
         let mut findings = Vec::new();
         for pkg in &self.packages {
             // One query per package: its value holds every rule, deny/warn/info among them.
             let results = engine
                 .eval_query(pkg.clone(), false)
-                .map_err(|e| PolicyError::Eval { query: pkg.clone(), message: e.to_string() })?;
-            let Some(value) = results.result.first().and_then(|r| r.expressions.first()).map(|e| &e.value) else {
+                .map_err(|e| PolicyError::Eval {
+                    query: pkg.clone(),
+                    message: e.to_string(),
+                })?;
+            let Some(value) = results
+                .result
+                .first()
+                .and_then(|r| r.expressions.first())
+                .map(|e| &e.value)
+            else {
                 continue;
             };
             let json: serde_json::Value = value
@@ -371,18 +411,36 @@ impl Prepared {
                 .ok()
                 .and_then(|s| serde_json::from_str(&s).ok())
                 .unwrap_or(serde_json::Value::Null);
-            for (set, level) in [("deny", Level::Error), ("warn", Level::Warning), ("info", Level::Info)] {
-                for item in json.get(set).and_then(|v| v.as_array()).into_iter().flatten() {
+            for (set, level) in [
+                ("deny", Level::Error),
+                ("warn", Level::Warning),
+                ("info", Level::Info),
+            ] {
+                for item in json
+                    .get(set)
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+                {
                     findings.push(finding_of(item, level, &meta));
                 }
             }
         }
         findings.sort_by(|a, b| {
-            (b.level, rule_order(&a.rule), &a.resource, &a.message).cmp(&(a.level, rule_order(&b.rule), &b.resource, &b.message))
+            (b.level, rule_order(&a.rule), &a.resource, &a.message).cmp(&(
+                a.level,
+                rule_order(&b.rule),
+                &b.resource,
+                &b.message,
+            ))
         });
         findings.dedup();
         let outcomes = apply_waivers(&mut findings, waivers, today);
-        Ok(Evaluation { findings, waivers: outcomes, rules: self.rules.clone() })
+        Ok(Evaluation {
+            findings,
+            waivers: outcomes,
+            rules: self.rules.clone(),
+        })
     }
 }
 
@@ -394,7 +452,12 @@ fn rule_order(id: &str) -> (String, u32, String) {
 }
 
 fn finding_of(item: &serde_json::Value, level: Level, meta: &BTreeMap<&str, &RuleMeta>) -> Finding {
-    let text = |k: &str| item.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+    let text = |k: &str| {
+        item.get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
     // conftest-style policies return plain strings.
     let (rule, resource, message) = match item {
         serde_json::Value::String(s) => ("user".to_owned(), String::new(), s.clone()),
@@ -413,19 +476,31 @@ fn finding_of(item: &serde_json::Value, level: Level, meta: &BTreeMap<&str, &Rul
     }
 }
 
-fn apply_waivers(findings: &mut [Finding], waivers: &[crate::model::Waiver], today: &str) -> Vec<WaiverOutcome> {
+fn apply_waivers(
+    findings: &mut [Finding],
+    waivers: &[crate::model::Waiver],
+    today: &str,
+) -> Vec<WaiverOutcome> {
     waivers
         .iter()
         .map(|w| {
             let expired = w.expires.as_deref().is_some_and(|e| e < today);
             let mut used = false;
             if !expired {
-                for f in findings.iter_mut().filter(|f| f.rule == w.rule && f.resource == w.resource) {
-                    f.status = Status::Waived { reason: w.reason.clone(), expires: w.expires.clone() };
+                for f in findings
+                    .iter_mut()
+                    .filter(|f| f.rule == w.rule && f.resource == w.resource)
+                {
+                    f.status = Status::Waived {
+                        reason: w.reason.clone(),
+                        expires: w.expires.clone(),
+                    };
                     used = true;
                 }
             }
-            let matches = findings.iter().any(|f| f.rule == w.rule && f.resource == w.resource);
+            let matches = findings
+                .iter()
+                .any(|f| f.rule == w.rule && f.resource == w.resource);
             WaiverOutcome {
                 rule: w.rule.clone(),
                 resource: w.resource.clone(),
@@ -455,13 +530,23 @@ fn syntax_error(file: &str, text: &str) -> PolicyError {
             let line_no = parts.next().and_then(|x| x.trim().parse().ok());
             let col = parts.next().and_then(|x| x.trim().parse().ok());
             if let (Some(line_no), Some(col)) = (line_no, col) {
-                let message = text
-                    .lines()
-                    .find(|x| x.contains("error"))
-                    .map_or_else(|| text.lines().next().unwrap_or_default().to_owned(), |x| x.trim().to_owned());
-                return PolicyError::Syntax { file: file.to_owned(), line: line_no, column: col, message };
+                let message = text.lines().find(|x| x.contains("error")).map_or_else(
+                    || text.lines().next().unwrap_or_default().to_owned(),
+                    |x| x.trim().to_owned(),
+                );
+                return PolicyError::Syntax {
+                    file: file.to_owned(),
+                    line: line_no,
+                    column: col,
+                    message,
+                };
             }
         }
     }
-    PolicyError::Syntax { file: file.to_owned(), line: 0, column: 0, message: text.trim().to_owned() }
+    PolicyError::Syntax {
+        file: file.to_owned(),
+        line: 0,
+        column: 0,
+        message: text.trim().to_owned(),
+    }
 }

@@ -16,7 +16,10 @@ pub fn locate(source: &SourceFile, t: &Topology, resource: &str) -> Option<Locat
     let lookup = Lookup::new(t);
     let path = match lookup.get(resource) {
         Some((kind, i)) => DataPath::root().key(kind.section()).index(i).key("id"),
-        None => DataPath::root().key("mappings").index(lookup.mapping(resource)?).key("id"),
+        None => DataPath::root()
+            .key("mappings")
+            .index(lookup.mapping(resource)?)
+            .key("id"),
     };
     source.spans.span(&path).map(|s| source.location(s))
 }
@@ -38,11 +41,30 @@ pub fn text(ev: &Evaluation, source: &SourceFile, t: &Topology) -> String {
     for (resource, findings) in &groups {
         match locate(source, t, resource) {
             Some(loc) => {
-                let line = source.text.lines().nth(loc.line.saturating_sub(1) as usize).unwrap_or_default();
-                let _ = writeln!(out, "{resource}\n  --> {}:{}:{}\n   | {}", loc.file, loc.line, loc.column, line.trim_end());
+                let line = source
+                    .text
+                    .lines()
+                    .nth(loc.line.saturating_sub(1) as usize)
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "{resource}\n  --> {}:{}:{}\n   | {}",
+                    loc.file,
+                    loc.line,
+                    loc.column,
+                    line.trim_end()
+                );
             }
             None => {
-                let _ = writeln!(out, "{}", if resource.is_empty() { "(no resource)" } else { resource });
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    if resource.is_empty() {
+                        "(no resource)"
+                    } else {
+                        resource
+                    }
+                );
             }
         }
         for f in findings {
@@ -51,9 +73,23 @@ pub fn text(ev: &Evaluation, source: &SourceFile, t: &Topology) -> String {
                 Level::Warning => "▲",
                 Level::Info => "ℹ",
             };
-            let _ = writeln!(out, "  {icon} {}[{}]{} {}", f.level.as_str(), f.rule, status_word(f), f.message);
+            let _ = writeln!(
+                out,
+                "  {icon} {}[{}]{} {}",
+                f.level.as_str(),
+                f.rule,
+                status_word(f),
+                f.message
+            );
             if let Status::Waived { reason, expires } = &f.status {
-                let _ = writeln!(out, "      waived: {reason}{}", expires.as_deref().map(|e| format!(" (until {e})")).unwrap_or_default());
+                let _ = writeln!(
+                    out,
+                    "      waived: {reason}{}",
+                    expires
+                        .as_deref()
+                        .map(|e| format!(" (until {e})"))
+                        .unwrap_or_default()
+                );
             }
             if let Some(r) = f.references.first() {
                 let _ = writeln!(out, "      see {r}");
@@ -64,17 +100,42 @@ pub fn text(ev: &Evaluation, source: &SourceFile, t: &Topology) -> String {
     for w in &ev.waivers {
         match w.state {
             WaiverState::Expired => {
-                let _ = writeln!(out, "waiver for {} on {} expired on {}: it no longer applies", w.rule, w.resource, w.expires.as_deref().unwrap_or("?"));
+                let _ = writeln!(
+                    out,
+                    "waiver for {} on {} expired on {}: it no longer applies",
+                    w.rule,
+                    w.resource,
+                    w.expires.as_deref().unwrap_or("?")
+                );
             }
             WaiverState::Stale => {
-                let _ = writeln!(out, "waiver for {} on {} matches no finding: remove it", w.rule, w.resource);
+                let _ = writeln!(
+                    out,
+                    "waiver for {} on {} matches no finding: remove it",
+                    w.rule, w.resource
+                );
             }
             WaiverState::Used => {}
         }
     }
-    let count = |l: Level| ev.findings.iter().filter(|f| f.level == l && f.status == Status::Open).count();
-    let waived = ev.findings.iter().filter(|f| f.status != Status::Open).count();
-    let _ = writeln!(out, "{} error(s), {} warning(s), {} info, {waived} waived", count(Level::Error), count(Level::Warning), count(Level::Info));
+    let count = |l: Level| {
+        ev.findings
+            .iter()
+            .filter(|f| f.level == l && f.status == Status::Open)
+            .count()
+    };
+    let waived = ev
+        .findings
+        .iter()
+        .filter(|f| f.status != Status::Open)
+        .count();
+    let _ = writeln!(
+        out,
+        "{} error(s), {} warning(s), {} info, {waived} waived",
+        count(Level::Error),
+        count(Level::Warning),
+        count(Level::Info)
+    );
     out
 }
 
@@ -86,7 +147,10 @@ pub fn json(ev: &Evaluation, source: &SourceFile, t: &Topology) -> serde_json::V
         .map(|f| {
             let mut v = serde_json::to_value(f).unwrap_or_default();
             if let (Some(obj), Some(loc)) = (v.as_object_mut(), locate(source, t, &f.resource)) {
-                obj.insert("location".into(), serde_json::to_value(loc).unwrap_or_default());
+                obj.insert(
+                    "location".into(),
+                    serde_json::to_value(loc).unwrap_or_default(),
+                );
             }
             v
         })
@@ -96,7 +160,12 @@ pub fn json(ev: &Evaluation, source: &SourceFile, t: &Topology) -> serde_json::V
 
 /// SARIF 2.1.0: one run, the rules (with their metadata) in the driver, each result located
 /// at its resource's line in the topology file.
-pub fn sarif(ev: &Evaluation, source: &SourceFile, t: &Topology, version: &str) -> serde_json::Value {
+pub fn sarif(
+    ev: &Evaluation,
+    source: &SourceFile,
+    t: &Topology,
+    version: &str,
+) -> serde_json::Value {
     let rules: Vec<_> = ev
         .rules
         .iter()
@@ -112,7 +181,12 @@ pub fn sarif(ev: &Evaluation, source: &SourceFile, t: &Topology, version: &str) 
             })
         })
         .collect();
-    let index: BTreeMap<&str, usize> = ev.rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
+    let index: BTreeMap<&str, usize> = ev
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
     let results: Vec<_> = ev
         .findings
         .iter()
@@ -188,33 +262,75 @@ fn xml(s: &str) -> String {
 pub fn junit(ev: &Evaluation, gate: Level) -> String {
     let mut cases: BTreeMap<(String, String), Vec<&Finding>> = BTreeMap::new();
     for f in &ev.findings {
-        cases.entry((f.rule.clone(), f.resource.clone())).or_default().push(f);
+        cases
+            .entry((f.rule.clone(), f.resource.clone()))
+            .or_default()
+            .push(f);
     }
     for r in &ev.rules {
         if !ev.findings.iter().any(|f| f.rule == r.id) {
             cases.entry((r.id.clone(), String::new())).or_default();
         }
     }
-    let failures = cases.values().filter(|fs| fs.iter().any(|f| f.level >= gate && f.status == Status::Open)).count();
+    let failures = cases
+        .values()
+        .filter(|fs| {
+            fs.iter()
+                .any(|f| f.level >= gate && f.status == Status::Open)
+        })
+        .count();
     let mut out = String::new();
     let _ = writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-    let _ = writeln!(out, "<testsuites name=\"hostplan\" tests=\"{}\" failures=\"{failures}\">", cases.len());
-    let _ = writeln!(out, "  <testsuite name=\"hostplan policies\" tests=\"{}\" failures=\"{failures}\">", cases.len());
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"hostplan\" tests=\"{}\" failures=\"{failures}\">",
+        cases.len()
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"hostplan policies\" tests=\"{}\" failures=\"{failures}\">",
+        cases.len()
+    );
     for ((rule, resource), fs) in &cases {
-        let name = if resource.is_empty() { rule.clone() } else { format!("{rule} {resource}") };
-        let _ = write!(out, "    <testcase classname=\"{}\" name=\"{}\"", xml(rule), xml(&name));
-        let failing: Vec<&&Finding> = fs.iter().filter(|f| f.level >= gate && f.status == Status::Open).collect();
+        let name = if resource.is_empty() {
+            rule.clone()
+        } else {
+            format!("{rule} {resource}")
+        };
+        let _ = write!(
+            out,
+            "    <testcase classname=\"{}\" name=\"{}\"",
+            xml(rule),
+            xml(&name)
+        );
+        let failing: Vec<&&Finding> = fs
+            .iter()
+            .filter(|f| f.level >= gate && f.status == Status::Open)
+            .collect();
         if failing.is_empty() {
-            let notes: Vec<String> = fs.iter().map(|f| format!("{}{}: {}", f.level.as_str(), status_word(f), f.message)).collect();
+            let notes: Vec<String> = fs
+                .iter()
+                .map(|f| format!("{}{}: {}", f.level.as_str(), status_word(f), f.message))
+                .collect();
             if notes.is_empty() {
                 let _ = writeln!(out, "/>");
             } else {
-                let _ = writeln!(out, ">\n      <system-out>{}</system-out>\n    </testcase>", xml(&notes.join("\n")));
+                let _ = writeln!(
+                    out,
+                    ">\n      <system-out>{}</system-out>\n    </testcase>",
+                    xml(&notes.join("\n"))
+                );
             }
         } else {
             let _ = writeln!(out, ">");
             for f in failing {
-                let _ = writeln!(out, "      <failure type=\"{}\" message=\"{}\">{}</failure>", f.level.as_str(), xml(&f.message), xml(&f.references.join("\n")));
+                let _ = writeln!(
+                    out,
+                    "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+                    f.level.as_str(),
+                    xml(&f.message),
+                    xml(&f.references.join("\n"))
+                );
             }
             let _ = writeln!(out, "    </testcase>");
         }
@@ -225,7 +341,11 @@ pub fn junit(ev: &Evaluation, gate: Level) -> String {
 
 /// GitHub Actions workflow commands (`::error file=…,line=…::message`).
 pub fn github(ev: &Evaluation, source: &SourceFile, t: &Topology) -> String {
-    let esc_data = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let esc_data = |s: &str| {
+        s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
     let esc_prop = |s: &str| esc_data(s).replace(':', "%3A").replace(',', "%2C");
     let mut out = String::new();
     for f in ev.findings.iter().filter(|f| f.status == Status::Open) {
@@ -234,9 +354,20 @@ pub fn github(ev: &Evaluation, source: &SourceFile, t: &Topology) -> String {
             Level::Warning => "warning",
             Level::Info => "notice",
         };
-        let mut props = vec![format!("title={}", esc_prop(&format!("{} {}", f.rule, f.title)))];
+        let mut props = vec![format!(
+            "title={}",
+            esc_prop(&format!("{} {}", f.rule, f.title))
+        )];
         if let Some(loc) = locate(source, t, &f.resource) {
-            props.insert(0, format!("file={},line={},col={}", esc_prop(&loc.file), loc.line, loc.column));
+            props.insert(
+                0,
+                format!(
+                    "file={},line={},col={}",
+                    esc_prop(&loc.file),
+                    loc.line,
+                    loc.column
+                ),
+            );
         }
         let _ = writeln!(out, "::{cmd} {}::{}", props.join(","), esc_data(&f.message));
     }

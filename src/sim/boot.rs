@@ -409,6 +409,18 @@ impl<'a> Sim<'a> {
     }
 }
 
+/// How long after its provider's start is issued a service answers: start task, guest boot,
+/// then `ready_after_s`. `None` when the provider is not a VM.
+pub fn time_to_serve_ms(
+    t: &Topology,
+    service: &crate::model::Service,
+    timing: &Timing,
+) -> Option<u64> {
+    let sim = Sim::new(t, timing);
+    let vm = t.vms.iter().find(|v| v.id == service.provider)?;
+    Some(sim.start_task_ms(vm) + sim.guest_boot_ms(vm) + ms(f64::from(service.ready_after_s)))
+}
+
 /// Simulate a scenario.
 ///
 /// # Complexity
@@ -789,10 +801,17 @@ pub fn reboot_hazards(t: &Topology, host: &str) -> Vec<ShutdownHazard> {
 /// [`reboot_hazards`] of every host at once. `O(v log v + s · c)`.
 pub fn reboot_hazards_all(t: &Topology) -> BTreeMap<String, Vec<ShutdownHazard>> {
     let consumers = consumer_index(t);
-    let vm_host: BTreeMap<&str, &str> = t.vms.iter().map(|v| (v.id.as_str(), v.host.as_str())).collect();
+    let vm_host: BTreeMap<&str, &str> = t
+        .vms
+        .iter()
+        .map(|v| (v.id.as_str(), v.host.as_str()))
+        .collect();
     let mut out: BTreeMap<String, Vec<ShutdownHazard>> = BTreeMap::new();
     for s in &t.services {
-        let host = vm_host.get(s.provider.as_str()).copied().unwrap_or(s.provider.as_str());
+        let host = vm_host
+            .get(s.provider.as_str())
+            .copied()
+            .unwrap_or(s.provider.as_str());
         let remote: Vec<String> = consumers
             .get(s.id.as_str())
             .into_iter()
