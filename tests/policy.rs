@@ -281,7 +281,7 @@ fn facts_conform_to_their_published_schema() {
                 match sub {
                     Some(sub) => check(sub, v, &format!("{path}.{k}"), errors),
                     None if schema.get("properties").is_some() => {
-                        errors.push(format!("{path}.{k}: not in the schema"))
+                        errors.push(format!("{path}.{k}: not in the schema"));
                     }
                     None => {}
                 }
