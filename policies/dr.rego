@@ -56,6 +56,6 @@ info contains lib.finding("DR-04", id, sprintf("%s passes storage controller %s 
 #   severity: info
 info contains lib.finding("DR-05", id, sprintf("%s owns pool(s) %v: keep its configuration backup somewhere the pool and %s do not take down", [id, pools, input.vms[id].host])) if {
 	some id in lib.truenas_vms
-	pools := [pid | some pid, p in input.pools; p.owner == id]
+	pools := [pid | p := input.pools[pid]; p.owner == id]
 	count(pools) > 0
 }

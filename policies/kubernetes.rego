@@ -68,7 +68,7 @@ info contains lib.finding("K8S-05", cid, sprintf("%s (Talos) mounts iSCSI from %
 # custom:
 #   id: K8S-08
 #   severity: error
-deny contains lib.finding("K8S-08", id, sprintf("%s runs Talos with CPU type %q: use host or x86-64-v2-AES (x86-64-v2 needed)", [id, vm.cpu_type])) if {
+deny contains lib.finding("K8S-08", id, sprintf("%s runs Talos with CPU type \"%s\": use host or x86-64-v2-AES (x86-64-v2 needed)", [id, vm.cpu_type])) if {
 	some id, vm in talos
 	vm.cpu_type in {"kvm64", "qemu64", ""}
 }
@@ -83,4 +83,4 @@ deny contains lib.finding("K8S-08", id, sprintf("%s runs Talos with %d MiB of RA
 	vm.memory_mib < 2048
 }
 
-talos := {id: vm | some id, vm in input.vms; vm.role == "talos"}
+talos := {id: vm | vm := input.vms[id]; vm.role == "talos"}

@@ -69,6 +69,6 @@ info contains lib.finding("NET-05", sid, sprintf("%s reaches %v on the same host
 	s.provider_is_vm
 	some dev in input.vms[s.provider].passthrough
 	s.network in input.devices[dev].networks
-	same_host := [c | some c in s.consumers; input.vms[c].host == s.provider_host]
+	same_host := [c | c := s.consumers[_]; input.vms[c].host == s.provider_host]
 	count(same_host) > 0
 }

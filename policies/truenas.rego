@@ -68,7 +68,7 @@ warn contains lib.finding("TN-04", id, sprintf("%s serves iSCSI with %d MiB: giv
 warn contains lib.finding("TN-04", id, sprintf("%s has %d data drives but %d MiB: add about 1 GiB per drive beyond 8", [id, drives, vm.memory_mib])) if {
 	some id in lib.truenas_vms
 	vm := input.vms[id]
-	drives := sum([p.disk_count | some p in input.pools; p.owner == id])
+	drives := sum([p.disk_count | p := input.pools[_]; p.owner == id])
 	drives > 8
 	vm.memory_mib < (8 + (drives - 8)) * 1024
 }
@@ -95,7 +95,7 @@ warn contains lib.finding("TN-05", id, sprintf("host %s runs ZFS without ECC mem
 # custom:
 #   id: TN-06
 #   severity: info
-info contains lib.finding("TN-06", id, sprintf("%s uses CPU type %q: \"host\" exposes AES-NI for encryption", [id, vm.cpu_type])) if {
+info contains lib.finding("TN-06", id, sprintf("%s uses CPU type \"%s\": \"host\" exposes AES-NI for encryption", [id, vm.cpu_type])) if {
 	some id in lib.truenas_vms
 	vm := input.vms[id]
 	vm.cpu_type != "host"
