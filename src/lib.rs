@@ -29,6 +29,7 @@
 
 pub mod diag;
 pub mod examples;
+pub mod export;
 pub mod graph;
 pub mod model;
 pub mod policy;

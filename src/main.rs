@@ -56,6 +56,43 @@ enum Command {
         #[arg(long, value_name = "YYYY-MM-DD")]
         today: Option<String>,
     },
+    /// Export the topology: the validated spec, Proxmox VM configs, or a diagram.
+    Export {
+        /// Topology file, or `-` for standard input.
+        file: String,
+        /// What to write.
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// Folder to write into (default: standard output).
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<String>,
+        /// Write the spec even with open findings at or above the gate.
+        #[arg(long)]
+        allow_findings: bool,
+        /// Extra policy file or folder (repeatable); part of the spec's policy digest.
+        #[arg(long = "policy", value_name = "PATH")]
+        policies: Vec<String>,
+        /// Lowest severity of an unwaived finding that blocks the spec.
+        #[arg(long, value_enum, default_value_t = Gate::Error)]
+        fail_on: Gate,
+        /// The date waivers are checked against (default: today, UTC).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        today: Option<String>,
+    },
+    /// Verify a spec: untouched since export, same policies, and still passing.
+    Verify {
+        /// Spec file, or `-` for standard input.
+        spec: String,
+        /// Extra policy file or folder (repeatable), as used for the export.
+        #[arg(long = "policy", value_name = "PATH")]
+        policies: Vec<String>,
+        /// Lowest severity of an unwaived finding that fails verification.
+        #[arg(long, value_enum, default_value_t = Gate::Error)]
+        fail_on: Gate,
+        /// The date waivers are checked against (default: today, UTC).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        today: Option<String>,
+    },
     /// The rule book: run its tests, list its rules, write its reference.
     Policy {
         #[command(subcommand)]
@@ -221,6 +258,18 @@ enum PolicyCommand {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    /// Canonical JSON with facts, policy results and digests (`hostplan.spec.json`).
+    Spec,
+    /// One `<vmid>.conf` per VM.
+    Proxmox,
+    /// Mermaid `graph TD` (`topology.mmd`).
+    Mermaid,
+    /// Graphviz (`topology.dot`).
+    Dot,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum CheckFormat {
     Text,
     Json,
@@ -354,6 +403,22 @@ fn policy_files(path: &str, tests: bool) -> anyhow::Result<Vec<hostplan::policy:
         });
     }
     Ok(out)
+}
+
+fn level_of(gate: Gate) -> hostplan::policy::Level {
+    match gate {
+        Gate::Error => hostplan::policy::Level::Error,
+        Gate::Warning => hostplan::policy::Level::Warning,
+        Gate::Info => hostplan::policy::Level::Info,
+    }
+}
+
+fn rule_book(policies: &[String]) -> anyhow::Result<hostplan::policy::RuleBook> {
+    let mut extra = Vec::new();
+    for p in policies {
+        extra.extend(policy_files(p, false)?);
+    }
+    Ok(hostplan::policy::RuleBook::builtin().with(extra))
 }
 
 fn secs(ms: u64) -> String {
@@ -880,7 +945,7 @@ fn run() -> anyhow::Result<ExitCode> {
             fail_on,
             today,
         } => {
-            use hostplan::policy::{report, Level, Limits, RuleBook};
+            use hostplan::policy::{report, Limits};
             let (name, bytes) = read_input(&file)?;
             let checked = hostplan::check(&name, &bytes);
             let topology = match checked.topology.as_ref() {
@@ -892,19 +957,11 @@ fn run() -> anyhow::Result<ExitCode> {
                     anyhow::bail!("{name} has errors: fix them first (`hostplan validate {file}`)");
                 }
             };
-            let mut extra = Vec::new();
-            for p in &policies {
-                extra.extend(policy_files(p, false)?);
-            }
-            let book = RuleBook::builtin().with(extra);
+            let book = rule_book(&policies)?;
             let facts = hostplan::policy::facts::facts(topology);
             let today = today.unwrap_or_else(today_utc);
             let ev = book.evaluate(&facts, &topology.waivers, &today, Limits::default())?;
-            let gate = match fail_on {
-                Gate::Error => Level::Error,
-                Gate::Warning => Level::Warning,
-                Gate::Info => Level::Info,
-            };
+            let gate = level_of(fail_on);
             match format {
                 CheckFormat::Text => {
                     write!(out, "{}", report::text(&ev, &checked.source, topology))?;
@@ -926,6 +983,90 @@ fn run() -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Export {
+            file,
+            format,
+            output,
+            allow_findings,
+            policies,
+            fail_on,
+            today,
+        } => {
+            use hostplan::export::{dot, mermaid, proxmox, spec};
+            let topology = load_valid(&file)?;
+            let files: Vec<(String, String)> = match format {
+                ExportFormat::Spec => {
+                    let book = rule_book(&policies)?;
+                    let today = today.unwrap_or_else(today_utc);
+                    match spec::export(&topology, &book, &today, level_of(fail_on), allow_findings)
+                    {
+                        Ok(doc) => vec![("hostplan.spec.json".to_owned(), spec::to_text(&doc))],
+                        Err(spec::SpecError::Blocked(list)) => {
+                            eprintln!("export refused: {} finding(s) at or above `{}` (waive them, fix them, or pass --allow-findings):", list.len(), format!("{:?}", level_of(fail_on)).to_lowercase());
+                            for l in &list {
+                                eprintln!("{l}");
+                            }
+                            return Ok(ExitCode::from(1));
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                ExportFormat::Proxmox => proxmox::export(&topology),
+                ExportFormat::Mermaid => {
+                    vec![("topology.mmd".to_owned(), mermaid::export(&topology))]
+                }
+                ExportFormat::Dot => vec![("topology.dot".to_owned(), dot::export(&topology))],
+            };
+            match output {
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir).with_context(|| format!("creating {dir}"))?;
+                    for (name, text) in &files {
+                        let path = std::path::Path::new(&dir).join(name);
+                        std::fs::write(&path, text)
+                            .with_context(|| format!("writing {}", path.display()))?;
+                        writeln!(out, "wrote {}", path.display())?;
+                    }
+                }
+                None => {
+                    for (name, text) in &files {
+                        if files.len() > 1 {
+                            writeln!(out, "# ==> {name} <==")?;
+                        }
+                        write!(out, "{text}")?;
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify {
+            spec,
+            policies,
+            fail_on,
+            today,
+        } => {
+            let (name, bytes) = read_input(&spec)?;
+            let text = String::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8"))?;
+            let book = rule_book(&policies)?;
+            let today = today.unwrap_or_else(today_utc);
+            match hostplan::export::spec::verify(&text, &book, level_of(fail_on), &today) {
+                Ok(doc) => {
+                    writeln!(
+                        out,
+                        "{name}: verified ({})",
+                        doc["digest"].as_str().unwrap_or_default()
+                    )?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(
+                    e @ (hostplan::export::spec::SpecError::Mismatch(_)
+                    | hostplan::export::spec::SpecError::Blocked(_)),
+                ) => {
+                    eprintln!("{name}: {e}");
+                    Ok(ExitCode::from(1))
+                }
+                Err(e) => Err(anyhow::Error::new(e).context(name)),
+            }
         }
         Command::Policy { command } => {
             use hostplan::policy::{Limits, PolicyFile, RuleBook, BUILTIN_TESTS};

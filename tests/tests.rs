@@ -6,6 +6,7 @@
 
 mod boot_cases;
 mod cli;
+mod export;
 mod graph;
 mod policy;
 mod properties;

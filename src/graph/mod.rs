@@ -506,6 +506,12 @@ impl DependencyGraph {
     }
 }
 
+/// The entity a node is drawn as: synthetic nodes (`tank#data-0`, `truenas#storage50`,
+/// `talos#volumes`) belong to the entity before the `#`.
+pub fn display_owner(id: &str) -> &str {
+    id.split('#').next().unwrap_or(id)
+}
+
 /// Id of the graph node of the `index`-th vdev of pool `pool` (`tank#data-0`).
 pub fn vdev_node_id(pool: &str, role: VdevRole, index: usize) -> String {
     format!("{pool}#{}-{index}", role_name(role))

@@ -5,7 +5,7 @@
 //! # Complexity
 //! `O(n + e log e)` for `n` components and `e` dependency edges.
 
-use hostplan::graph::{DependencyGraph, EdgeKind};
+use hostplan::graph::{display_owner, DependencyGraph, EdgeKind};
 use hostplan::model::Topology;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -429,12 +429,6 @@ fn brackets(t: &Topology, boxes: &[NodeBox]) -> Vec<Bracket> {
     out
 }
 
-/// The box a graph node is drawn as: synthetic nodes (`pool#data-0`, `svc#net`,
-/// `consumer#volumes`) are drawn as their owner.
-fn owner(id: &str) -> &str {
-    id.split('#').next().unwrap_or(id)
-}
-
 fn arrows(t: &Topology, boxes: &[NodeBox], brackets: &[Bracket]) -> Vec<Arrow> {
     let pos: BTreeMap<&str, &NodeBox> = boxes.iter().map(|b| (b.id.as_str(), b)).collect();
     let bracketed: BTreeMap<&str, &Bracket> = brackets.iter().map(|b| (b.id.as_str(), b)).collect();
@@ -465,7 +459,7 @@ fn arrows(t: &Topology, boxes: &[NodeBox], brackets: &[Bracket]) -> Vec<Arrow> {
             });
             continue;
         }
-        let (from, to) = (owner(from), owner(to));
+        let (from, to) = (display_owner(from), display_owner(to));
         // Containment already shows "runs on this host".
         let (Some(a), Some(b)) = (pos.get(from), pos.get(to)) else {
             continue;

@@ -1,0 +1,218 @@
+//! The diagram both [`super::mermaid`] and [`super::dot`] draw: hosts as groups holding their
+//! devices, disks and storages, VMs as nested groups holding the pools they import, the rest
+//! loose, and arrows from each requirement to what requires it (the seed diagram's direction).
+
+use crate::graph::{display_owner, DependencyGraph, EdgeKind};
+use crate::model::{HostKind, Topology};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How a node is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// Disks and pools.
+    Disk,
+    /// Services and consumers.
+    Round,
+    /// Everything else.
+    Box,
+}
+
+/// A node: an entity id, a detail line, and a key safe in any diagram language.
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    pub key: String,
+    pub id: String,
+    pub detail: String,
+    pub shape: Shape,
+    pub passed_through: bool,
+}
+
+/// A group (subgraph / cluster).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Group {
+    pub key: String,
+    pub title: String,
+    pub nodes: Vec<usize>,
+    pub children: Vec<Group>,
+}
+
+/// An arrow from a requirement to what requires it.
+#[derive(Debug, Clone)]
+pub(crate) struct Edge {
+    pub from: usize,
+    pub to: usize,
+    pub label: &'static str,
+    pub passthrough: bool,
+}
+
+/// The whole diagram.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Diagram {
+    pub nodes: Vec<Node>,
+    pub groups: Vec<Group>,
+    pub loose: Vec<usize>,
+    pub edges: Vec<Edge>,
+}
+
+fn edge_label(kind: EdgeKind) -> &'static str {
+    match kind {
+        EdgeKind::PoweredBy => "powers",
+        EdgeKind::RunsOn => "runs",
+        EdgeKind::AttachedTo => "attaches",
+        EdgeKind::Member | EdgeKind::Quorum => "member of",
+        EdgeKind::Vdev => "vdev",
+        EdgeKind::ImportedBy => "imports",
+        EdgeKind::BootsFrom => "stores",
+        EdgeKind::Passthrough => "PCIe Passthrough",
+        EdgeKind::BackedBy => "backs",
+        EdgeKind::Network => "carries",
+        EdgeKind::Needs => "serves",
+    }
+}
+
+pub(crate) fn build(t: &Topology) -> Diagram {
+    let mut d = Diagram::default();
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut add = |d: &mut Diagram, id: &str, detail: String, shape: Shape| -> usize {
+        let i = d.nodes.len();
+        d.nodes.push(Node {
+            key: format!("n{i}"),
+            id: id.to_owned(),
+            detail,
+            shape,
+            passed_through: false,
+        });
+        index.insert(id.to_owned(), i);
+        i
+    };
+    let hosts: BTreeSet<&str> = t.hosts.iter().map(|h| h.id.as_str()).collect();
+    for (hi, h) in t.hosts.iter().enumerate() {
+        let title = match h.kind {
+            HostKind::Proxmox => format!("Physical Host: {}", h.id),
+            HostKind::BareMetal => format!("Bare-metal Host: {}", h.id),
+        };
+        let mut g = Group {
+            key: format!("host_{hi}"),
+            title,
+            ..Group::default()
+        };
+        for x in t.devices.iter().filter(|x| x.host == h.id) {
+            g.nodes.push(add(
+                &mut d,
+                &x.id,
+                format!("{:?} {}", x.kind, x.address).to_lowercase(),
+                Shape::Box,
+            ));
+        }
+        for x in t.disks.iter().filter(|x| x.host == h.id) {
+            g.nodes.push(add(
+                &mut d,
+                &x.id,
+                format!("{} GB {:?}", x.size_gb, x.media).to_lowercase(),
+                Shape::Disk,
+            ));
+        }
+        for x in t.storages.iter().filter(|x| x.host == h.id) {
+            g.nodes.push(add(
+                &mut d,
+                &x.id,
+                format!("storage {:?}", x.kind).to_lowercase(),
+                Shape::Box,
+            ));
+        }
+        for x in t.pools.iter().filter(|p| p.owner == h.id) {
+            g.nodes
+                .push(add(&mut d, &x.id, "ZFS pool".into(), Shape::Disk));
+        }
+        d.groups.push(g);
+    }
+    for (vi, vm) in t.vms.iter().enumerate() {
+        let mut g = Group {
+            key: format!("vm_{vi}"),
+            title: format!("VM: {}", vm.id),
+            ..Group::default()
+        };
+        g.nodes.push(add(
+            &mut d,
+            &vm.id,
+            format!("VM {} · {} MiB", vm.vmid, vm.memory_mib),
+            Shape::Box,
+        ));
+        for p in t.pools.iter().filter(|p| p.owner == vm.id) {
+            g.nodes
+                .push(add(&mut d, &p.id, "ZFS pool".into(), Shape::Disk));
+        }
+        match t.hosts.iter().position(|h| h.id == vm.host) {
+            Some(hi) => d.groups[hi].children.push(g),
+            None => d.groups.push(g),
+        }
+    }
+    let mut loose = Vec::new();
+    for x in t
+        .devices
+        .iter()
+        .filter(|x| !hosts.contains(x.host.as_str()))
+    {
+        loose.push(add(&mut d, &x.id, "device".into(), Shape::Box));
+    }
+    for x in t.disks.iter().filter(|x| !hosts.contains(x.host.as_str())) {
+        loose.push(add(&mut d, &x.id, "disk".into(), Shape::Disk));
+    }
+    for x in t
+        .storages
+        .iter()
+        .filter(|x| !hosts.contains(x.host.as_str()))
+    {
+        loose.push(add(&mut d, &x.id, "storage".into(), Shape::Box));
+    }
+    for x in &t.services {
+        loose.push(add(
+            &mut d,
+            &x.id,
+            format!("{:?} service", x.kind).to_lowercase(),
+            Shape::Round,
+        ));
+    }
+    for x in &t.consumers {
+        loose.push(add(
+            &mut d,
+            &x.id,
+            format!("{:?}", x.kind).to_lowercase(),
+            Shape::Round,
+        ));
+    }
+    for x in &t.networks {
+        loose.push(add(
+            &mut d,
+            &x.id,
+            x.vlan
+                .map_or_else(|| "network".into(), |v| format!("VLAN {v}")),
+            Shape::Box,
+        ));
+    }
+    for x in &t.power_feeds {
+        loose.push(add(&mut d, &x.id, "power feed".into(), Shape::Box));
+    }
+    d.loose = loose;
+    let mut seen = BTreeSet::new();
+    for (from, to, e) in DependencyGraph::build(t).edges() {
+        let (dependent, requirement) = (display_owner(from), display_owner(to));
+        let (Some(&a), Some(&b)) = (index.get(requirement), index.get(dependent)) else {
+            continue;
+        };
+        if a == b || !seen.insert((a, b)) {
+            continue;
+        }
+        let passthrough = e.kind == EdgeKind::Passthrough;
+        if passthrough {
+            d.nodes[a].passed_through = true;
+        }
+        d.edges.push(Edge {
+            from: a,
+            to: b,
+            label: edge_label(e.kind),
+            passthrough,
+        });
+    }
+    d
+}

@@ -1,0 +1,187 @@
+//! The validated spec: what the provisioner consumes and CI re-checks.
+//!
+//! Canonical JSON (object keys sorted, no insignificant whitespace in the digested form) with
+//! the schema version, the generator, the normalized topology, the derived facts, the policy
+//! results with waivers applied, the digest of the policy set, and a SHA-256 over all of it.
+//! [`verify`] recomputes everything from the embedded topology and fails if anything differs:
+//! the spec was edited by hand, was produced by other policies, or no longer passes.
+
+use crate::model::Topology;
+use crate::policy::{Evaluation, Level, Limits, PolicyError, RuleBook};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+/// Version of the spec format. Readers accept this and every older version.
+pub const SPEC_VERSION: u32 = 1;
+
+/// Why a spec could not be produced or does not verify.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpecError {
+    /// Open findings at or above the gate block the export.
+    #[error("{} finding(s) at or above the gate block the export:\n{}", .0.len(), .0.join("\n"))]
+    Blocked(Vec<String>),
+    /// The policy engine failed.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// The text is not a spec.
+    #[error("not a hostplan spec: {0}")]
+    Malformed(String),
+    /// Written by a newer hostplan.
+    #[error("spec version {0} is newer than this hostplan reads ({SPEC_VERSION})")]
+    TooNew(u32),
+    /// Something recomputed differs from what the spec says.
+    #[error("spec does not verify: {0}")]
+    Mismatch(String),
+}
+
+/// SHA-256 of a string, hex.
+pub fn sha256_hex(text: &str) -> String {
+    use std::fmt::Write as _;
+    let digest = Sha256::digest(text.as_bytes());
+    digest.iter().fold(String::with_capacity(64), |mut hex, b| {
+        let _ = write!(hex, "{b:02x}");
+        hex
+    })
+}
+
+/// Digest of a policy set: every file's path and text, in order.
+pub fn policy_digest(book: &RuleBook) -> String {
+    let mut all = String::new();
+    for f in book.files() {
+        all.push_str(&f.path);
+        all.push('\0');
+        all.push_str(&f.text);
+        all.push('\0');
+    }
+    sha256_hex(&all)
+}
+
+fn findings_doc(ev: &Evaluation) -> Value {
+    json!({ "findings": ev.findings, "waivers": ev.waivers })
+}
+
+/// Build the spec. `today` judges waiver expiry; `gate` the level that blocks unless
+/// `allow_findings`.
+///
+/// # Errors
+/// [`SpecError::Blocked`] listing the blocking findings; [`SpecError::Policy`].
+pub fn export(
+    t: &Topology,
+    book: &RuleBook,
+    today: &str,
+    gate: Level,
+    allow_findings: bool,
+) -> Result<Value, SpecError> {
+    let facts = crate::policy::facts::facts(t);
+    let ev = book.evaluate(&facts, &t.waivers, today, Limits::default())?;
+    let blocking: Vec<String> = ev
+        .blocking(gate)
+        .map(|f| {
+            format!(
+                "  {}[{}] {}: {}",
+                f.level.as_str(),
+                f.rule,
+                f.resource,
+                f.message
+            )
+        })
+        .collect();
+    if !blocking.is_empty() && !allow_findings {
+        return Err(SpecError::Blocked(blocking));
+    }
+    let mut spec = json!({
+        "spec_version": SPEC_VERSION,
+        "generator": { "name": "hostplan", "version": env!("CARGO_PKG_VERSION") },
+        "evaluated_on": today,
+        "topology": t,
+        "facts": facts,
+        "policy": { "digest": policy_digest(book), "rules": ev.rules.len(), "results": findings_doc(&ev) },
+    });
+    let digest = sha256_hex(&spec.to_string());
+    spec["digest"] = json!(format!("sha256:{digest}"));
+    Ok(spec)
+}
+
+/// Pretty canonical text of a spec (keys sorted: `serde_json` maps are ordered).
+pub fn to_text(spec: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(spec).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Verify a spec against `book`: same digest over the content, same policy set, same facts
+/// and findings when recomputed from the embedded topology as of its export date, and —
+/// evaluated again as of `today` (waivers may have expired since) — nothing open at or above
+/// `gate`.
+///
+/// # Errors
+/// [`SpecError`] naming what differs.
+pub fn verify(text: &str, book: &RuleBook, gate: Level, today: &str) -> Result<Value, SpecError> {
+    let mut spec: Value =
+        serde_json::from_str(text).map_err(|e| SpecError::Malformed(e.to_string()))?;
+    let version = spec
+        .get("spec_version")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| SpecError::Malformed("no spec_version".into()))?;
+    let version = u32::try_from(version).unwrap_or(u32::MAX);
+    if version > SPEC_VERSION {
+        return Err(SpecError::TooNew(version));
+    }
+    let claimed = spec
+        .as_object_mut()
+        .and_then(|o| o.remove("digest"))
+        .and_then(|d| d.as_str().map(str::to_owned))
+        .ok_or_else(|| SpecError::Malformed("no digest".into()))?;
+    let actual = format!("sha256:{}", sha256_hex(&spec.to_string()));
+    if claimed != actual {
+        return Err(SpecError::Mismatch(format!(
+            "content digest is {actual}, the spec claims {claimed}: it was edited after export"
+        )));
+    }
+    let digest = policy_digest(book);
+    if spec["policy"]["digest"] != json!(digest) {
+        return Err(SpecError::Mismatch(format!(
+            "it was produced by another policy set ({}), not this one ({digest})",
+            spec["policy"]["digest"]
+        )));
+    }
+    let t: Topology = serde_json::from_value(spec["topology"].clone())
+        .map_err(|e| SpecError::Malformed(format!("topology: {e}")))?;
+    let diags = crate::validate::validate(&t);
+    if let Some(d) = diags
+        .iter()
+        .find(|d| d.severity == crate::diag::Severity::Error)
+    {
+        return Err(SpecError::Mismatch(format!(
+            "its topology no longer validates: {}",
+            d.message
+        )));
+    }
+    let facts = crate::policy::facts::facts(&t);
+    if spec["facts"] != facts {
+        return Err(SpecError::Mismatch(
+            "its facts differ from the ones this hostplan derives from its topology".into(),
+        ));
+    }
+    let exported_on = spec["evaluated_on"].as_str().unwrap_or_default().to_owned();
+    let ev = book.evaluate(&facts, &t.waivers, &exported_on, Limits::default())?;
+    if spec["policy"]["results"] != findings_doc(&ev) {
+        return Err(SpecError::Mismatch(
+            "its policy results differ from a fresh evaluation".into(),
+        ));
+    }
+    let now = book.evaluate(&facts, &t.waivers, today, Limits::default())?;
+    let blocking: Vec<String> = now
+        .blocking(gate)
+        .map(|f| format!("{}[{}] {}", f.level.as_str(), f.rule, f.resource))
+        .collect();
+    if !blocking.is_empty() {
+        return Err(SpecError::Mismatch(format!(
+            "it no longer passes the gate: {}",
+            blocking.join(", ")
+        )));
+    }
+    spec["digest"] = json!(claimed);
+    Ok(spec)
+}

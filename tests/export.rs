@@ -1,0 +1,140 @@
+//! Exports: the validated spec and its verification, Proxmox configs, diagrams.
+
+use hostplan::export::spec::{export, to_text, verify, SpecError};
+use hostplan::policy::{Level, PolicyFile, RuleBook};
+
+fn seed() -> hostplan::model::Topology {
+    hostplan::examples::seed().unwrap()
+}
+
+#[test]
+fn a_spec_verifies_and_is_deterministic() {
+    let book = RuleBook::builtin();
+    let a = to_text(&export(&seed(), &book, "2026-11-26", Level::Error, false).unwrap());
+    let b = to_text(&export(&seed(), &book, "2026-11-26", Level::Error, false).unwrap());
+    assert_eq!(a, b, "same input, same spec");
+    let doc = verify(&a, &book, Level::Error, "2026-11-26").unwrap();
+    assert!(doc["digest"].as_str().unwrap().starts_with("sha256:"));
+    assert_eq!(doc["spec_version"], 1);
+    assert_eq!(doc["generator"]["name"], "hostplan");
+}
+
+#[test]
+fn hand_edits_other_policies_and_new_findings_fail_verification() {
+    let book = RuleBook::builtin();
+    let text = to_text(&export(&seed(), &book, "2026-11-26", Level::Error, false).unwrap());
+    let edited = text.replacen("\"memory_mib\": 32768", "\"memory_mib\": 4096", 1);
+    assert!(
+        matches!(verify(&edited, &book, Level::Error, "2026-11-26"), Err(SpecError::Mismatch(m)) if m.contains("edited"))
+    );
+    let other = RuleBook::builtin().with(vec![PolicyFile {
+        path: "extra.rego".into(),
+        text: "package extra\nimport rego.v1\n".into(),
+    }]);
+    assert!(
+        matches!(verify(&text, &other, Level::Error, "2026-11-26"), Err(SpecError::Mismatch(m)) if m.contains("another policy set"))
+    );
+    // Exported with findings allowed: intact, but it does not pass the gate.
+    let broken = hostplan::source::parse(
+        "b.toml",
+        &std::fs::read(crate::fixture("cases/policy/truenas-4gib.toml")).unwrap(),
+    )
+    .topology
+    .unwrap();
+    assert!(
+        matches!(export(&broken, &book, "2026-11-26", Level::Error, false), Err(SpecError::Blocked(l)) if l.len() == 1)
+    );
+    let allowed = to_text(&export(&broken, &book, "2026-11-26", Level::Error, true).unwrap());
+    assert!(
+        matches!(verify(&allowed, &book, Level::Error, "2026-11-26"), Err(SpecError::Mismatch(m)) if m.contains("no longer passes"))
+    );
+    assert!(verify(&allowed, &book, Level::Error, "2026-11-26").is_err());
+    assert!(matches!(
+        verify("{}", &book, Level::Error, "2026-11-26"),
+        Err(SpecError::Malformed(_))
+    ));
+    assert!(matches!(
+        verify(
+            &text.replacen("\"spec_version\": 1", "\"spec_version\": 9", 1),
+            &book,
+            Level::Error,
+            "2026-11-26"
+        ),
+        Err(SpecError::TooNew(9))
+    ));
+}
+
+#[test]
+fn a_waiver_that_expires_after_export_fails_verification_later() {
+    let mut t = hostplan::source::parse(
+        "b.toml",
+        &std::fs::read(crate::fixture("cases/policy/truenas-4gib.toml")).unwrap(),
+    )
+    .topology
+    .unwrap();
+    t.waivers.push(hostplan::model::Waiver {
+        rule: "TN-04".into(),
+        resource: "truenas".into(),
+        reason: "lab box".into(),
+        expires: Some("2026-12-31".into()),
+    });
+    let book = RuleBook::builtin();
+    let text = to_text(&export(&t, &book, "2026-11-26", Level::Error, false).unwrap());
+    assert!(verify(&text, &book, Level::Error, "2026-12-01").is_ok());
+    assert!(
+        matches!(verify(&text, &book, Level::Error, "2027-01-02"), Err(SpecError::Mismatch(m)) if m.contains("no longer passes"))
+    );
+}
+
+#[test]
+fn cli_export_then_verify() {
+    let dir = std::env::temp_dir().join(format!("hostplan-export-{}", std::process::id()));
+    let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/seed.toml");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_hostplan"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "export",
+        seed.to_str().unwrap(),
+        "--format",
+        "spec",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let spec = dir.join("hostplan.spec.json");
+    let out = run(&["verify", spec.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&[
+        "export",
+        seed.to_str().unwrap(),
+        "--format",
+        "proxmox",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let conf = std::fs::read_to_string(dir.join("100.conf")).unwrap();
+    assert!(
+        conf.contains("hostpci0: mapping=HBA,pcie=1,rombar=0\n"),
+        "{conf}"
+    );
+    let broken = crate::fixture("cases/policy/pcie-on-i440fx.toml");
+    let out = run(&["export", broken.to_str().unwrap(), "--format", "spec"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error[PT-06] truenas"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
