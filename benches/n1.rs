@@ -11,19 +11,9 @@ use hostplan::sim::generate::{generate, FleetSpec};
 use hostplan::sim::spof::{
     critical_pairs, killer_sets, single_failures_fast, single_failures_naive,
 };
-use std::time::{Duration, Instant};
+mod common;
 
-fn best_of<T>(runs: u32, mut f: impl FnMut() -> T) -> (Duration, T) {
-    let mut best = Duration::MAX;
-    let mut out = None;
-    for _ in 0..runs {
-        let start = Instant::now();
-        let r = f();
-        best = best.min(start.elapsed());
-        out = Some(r);
-    }
-    (best, out.expect("at least one run"))
-}
+use common::best_of;
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");

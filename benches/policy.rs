@@ -7,19 +7,9 @@
 
 use hostplan::policy::{facts::facts, Limits, RuleBook};
 use hostplan::sim::generate::{generate, FleetSpec};
-use std::time::{Duration, Instant};
+mod common;
 
-fn best_of<T>(runs: u32, mut f: impl FnMut() -> T) -> (Duration, T) {
-    let mut best = Duration::MAX;
-    let mut out = None;
-    for _ in 0..runs {
-        let start = Instant::now();
-        let r = f();
-        best = best.min(start.elapsed());
-        out = Some(r);
-    }
-    (best, out.expect("at least one run"))
-}
+use common::best_of;
 
 fn main() {
     let book = RuleBook::builtin();

@@ -421,6 +421,15 @@ fn rule_book(policies: &[String]) -> anyhow::Result<hostplan::policy::RuleBook> 
     Ok(hostplan::policy::RuleBook::builtin().with(extra))
 }
 
+/// `a, b, c`, or `empty` for an empty list.
+fn list_or(items: &[String], empty: &str) -> String {
+    if items.is_empty() {
+        empty.to_owned()
+    } else {
+        items.join(", ")
+    }
+}
+
 fn secs(ms: u64) -> String {
     format!("{:.1} s", ms as f64 / 1000.0)
 }
@@ -549,11 +558,7 @@ fn run() -> anyhow::Result<ExitCode> {
                             out,
                             "  {:<24} {}",
                             s.service,
-                            if s.components.is_empty() {
-                                "(none)".to_owned()
-                            } else {
-                                s.components.join(", ")
-                            }
+                            list_or(&s.components, "(none)")
                         )?;
                     }
                     writeln!(out, "\nBlast radius, largest first:")?;
@@ -585,11 +590,7 @@ fn run() -> anyhow::Result<ExitCode> {
                                 "  {} + {}: {} ({} nodes)",
                                 p.a,
                                 p.b,
-                                if p.services.is_empty() {
-                                    "no service".to_owned()
-                                } else {
-                                    p.services.join(", ")
-                                },
+                                list_or(&p.services, "no service"),
                                 p.total
                             )?;
                         }
@@ -732,11 +733,7 @@ fn run() -> anyhow::Result<ExitCode> {
                     writeln!(
                         out,
                         "  disks moving with it: {}",
-                        if plan.moved_disks.is_empty() {
-                            "(none)".into()
-                        } else {
-                            plan.moved_disks.join(", ")
-                        }
+                        list_or(&plan.moved_disks, "(none)")
                     )?;
                     for p in &plan.pools {
                         writeln!(
@@ -770,11 +767,7 @@ fn run() -> anyhow::Result<ExitCode> {
                     writeln!(
                         out,
                         "\nDown during the move: {}",
-                        if plan.down_during_move.is_empty() {
-                            "(nothing)".into()
-                        } else {
-                            plan.down_during_move.join(", ")
-                        }
+                        list_or(&plan.down_during_move, "(nothing)")
                     )?;
                     writeln!(out, "\nChanges:")?;
                     for c in &plan.changes {
@@ -811,13 +804,7 @@ fn run() -> anyhow::Result<ExitCode> {
                         v.as_ref().map_or("—".to_owned(), |x| x.len().to_string())
                     };
                     let l = |v: &Option<Vec<String>>| {
-                        v.as_ref().map_or("—".to_owned(), |x| {
-                            if x.is_empty() {
-                                "none".into()
-                            } else {
-                                x.join(", ")
-                            }
-                        })
+                        v.as_ref().map_or("—".to_owned(), |x| list_or(x, "none"))
                     };
                     let d = |v: Option<f64>| v.map_or("—".to_owned(), |m| format!("{m:.0} min"));
                     writeln!(
