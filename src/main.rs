@@ -78,6 +78,9 @@ enum Command {
         /// The date waivers are checked against (default: today, UTC).
         #[arg(long, value_name = "YYYY-MM-DD")]
         today: Option<String>,
+        /// `source` of the wrapper module in HCL output.
+        #[arg(long, default_value = "../../modules/platform/truenas")]
+        module_source: String,
     },
     /// Verify a spec: untouched since export, same policies, and still passing.
     Verify {
@@ -267,6 +270,10 @@ enum ExportFormat {
     Mermaid,
     /// Graphviz (`topology.dot`).
     Dot,
+    /// Wrapper-module inputs, one `<vm>.auto.tfvars.json` per VM.
+    Tfvars,
+    /// `main.tf` with one wrapper `module` block per VM.
+    Hcl,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -979,8 +986,9 @@ fn run() -> anyhow::Result<ExitCode> {
             policies,
             fail_on,
             today,
+            module_source,
         } => {
-            use hostplan::export::{dot, mermaid, proxmox, spec};
+            use hostplan::export::{dot, mermaid, proxmox, spec, terraform};
             let topology = load_valid(&file)?;
             let files: Vec<(String, String)> = match format {
                 ExportFormat::Spec => {
@@ -1004,6 +1012,11 @@ fn run() -> anyhow::Result<ExitCode> {
                     vec![("topology.mmd".to_owned(), mermaid::export(&topology))]
                 }
                 ExportFormat::Dot => vec![("topology.dot".to_owned(), dot::export(&topology))],
+                ExportFormat::Tfvars => terraform::tfvars(&topology)?,
+                ExportFormat::Hcl => vec![(
+                    "main.tf".to_owned(),
+                    terraform::hcl_modules(&topology, &module_source)?,
+                )],
             };
             match output {
                 Some(dir) => {

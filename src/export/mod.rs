@@ -10,3 +10,4 @@ pub mod dot;
 pub mod mermaid;
 pub mod proxmox;
 pub mod spec;
+pub mod terraform;

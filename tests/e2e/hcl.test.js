@@ -1,0 +1,75 @@
+// Exported HCL parses with HashiCorp's own HCL library (npm @cdktf/hcl2json, a WebAssembly
+// build of it) and means the same as the tfvars JSON, also for hostile names.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { parse } = require('@cdktf/hcl2json');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const hostplan = process.env.HOSTPLAN_BIN ?? path.join(root, 'target/debug/hostplan');
+
+// hcl2json renders strings in Terraform's JSON syntax, where a literal `${` is written `$${`.
+const literal = (v) =>
+  typeof v === 'string' ? v.replaceAll('$${', '${').replaceAll('%%{', '%{')
+  : Array.isArray(v) ? v.map(literal)
+  : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, literal(x)]))
+  : v;
+
+function exportBoth(topologyPath) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hostplan-hcl-'));
+  execFileSync(hostplan, ['export', topologyPath, '--format', 'hcl', '-o', dir]);
+  execFileSync(hostplan, ['export', topologyPath, '--format', 'tfvars', '-o', dir]);
+  return dir;
+}
+
+async function checkSameMeaning(topologyPath) {
+  const dir = exportBoth(topologyPath);
+  const hcl = fs.readFileSync(path.join(dir, 'main.tf'), 'utf8');
+  const parsed = await parse('main.tf', hcl);
+  const modules = parsed.module;
+  const tfvars = fs.readdirSync(dir).filter((f) => f.endsWith('.auto.tfvars.json'));
+  assert.ok(tfvars.length > 0);
+  assert.equal(Object.keys(modules).length, tfvars.length);
+  for (const file of tfvars) {
+    const name = file.replace('.auto.tfvars.json', '');
+    const json = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+    const [block] = modules[name];
+    const { source, ...inputs } = literal(block);
+    assert.equal(typeof source, 'string');
+    assert.deepEqual(inputs, json, `module ${name}`);
+  }
+  fs.rmSync(dir, { recursive: true });
+  return { hcl, modules };
+}
+
+test('the seed exports HCL that HashiCorp parses into the tfvars values', async () => {
+  const { modules } = await checkSameMeaning(path.join(root, 'examples/seed.toml'));
+  assert.equal(modules.truenas[0].res_dedicated_memory, 32768);
+  assert.deepEqual(modules.truenas[0].res_hostpci[0], { mapping: 'HBA', pcie: true, rombar: false });
+});
+
+test('hostile names cannot inject HCL', async () => {
+  const evil = [
+    'x" } resource "null_resource" "pwn" { #',
+    '${file("/etc/passwd")}',
+    '%{ for x in y }',
+    'line\nbreak',
+    'EOT\n<<EOT',
+  ];
+  const hostpci = evil.map((m, i) => `[[vms.hostpci]]\nindex = ${i}\nmapping = ${JSON.stringify(m)}\n`).join('\n');
+  const mappings = evil.map((m) => `[[mappings]]\nid = ${JSON.stringify(m)}\nmap = [{ node = "h", path = "0000:0${evil.indexOf(m) + 1}:00.0" }]\n`).join('\n');
+  const devices = evil.map((_, i) => `[[devices]]\nid = "d${i}"\nhost = "h"\nkind = "nic"\naddress = "0000:0${i + 1}:00.0"\n`).join('\n');
+  const topo = `schema_version = 1\n[[hosts]]\nid = "h"\n${devices}\n${mappings}\n[[vms]]\nid = "vm"\nvmid = 100\nhost = "h"\ncpu_type = ${JSON.stringify(evil[1])}\n${hostpci}`;
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hostplan-evil-')), 'evil.toml');
+  fs.writeFileSync(file, topo);
+  const { hcl, modules } = await checkSameMeaning(file);
+  assert.deepEqual(Object.keys(modules), ['vm'], 'no extra blocks');
+  assert.ok(!hcl.includes('resource "null_resource"\n'), hcl);
+  assert.equal(literal(modules.vm[0]).res_cpu_type, '${file("/etc/passwd")}');
+});
