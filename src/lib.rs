@@ -31,6 +31,7 @@ pub mod diag;
 pub mod examples;
 pub mod export;
 pub mod graph;
+pub mod import;
 pub mod model;
 pub mod policy;
 pub mod resolve;

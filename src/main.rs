@@ -82,6 +82,24 @@ enum Command {
         #[arg(long, default_value = "../../modules/platform/truenas")]
         module_source: String,
     },
+    /// Import what you already have into topology pieces (so far: `zpool status` output).
+    Import {
+        /// What the input is.
+        #[arg(long, value_enum)]
+        from: ImportFormat,
+        /// Input files (`-` for standard input).
+        #[arg(required = true)]
+        paths: Vec<String>,
+        /// Host the disks are in.
+        #[arg(long)]
+        host: String,
+        /// VM or host that imports the pools (default: the host).
+        #[arg(long)]
+        owner: Option<String>,
+        /// Write the TOML fragment to this file (default: standard output).
+        #[arg(short, long)]
+        output: Option<String>,
+    },
     /// Verify a spec: untouched since export, same policies, and still passing.
     Verify {
         /// Spec file, or `-` for standard input.
@@ -274,6 +292,12 @@ enum ExportFormat {
     Tfvars,
     /// `main.tf` with one wrapper `module` block per VM.
     Hcl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ImportFormat {
+    /// `zpool status` output (pool layouts, device states).
+    ZpoolStatus,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -1036,6 +1060,41 @@ fn run() -> anyhow::Result<ExitCode> {
                         write!(out, "{text}")?;
                     }
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            from,
+            paths,
+            host,
+            owner,
+            output,
+        } => {
+            let ImportFormat::ZpoolStatus = from;
+            let mut pools = Vec::new();
+            for p in &paths {
+                let (name, bytes) = read_input(p)?;
+                let text =
+                    String::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8"))?;
+                pools.extend(hostplan::import::zpool::parse(&text));
+            }
+            let owner = owner.unwrap_or_else(|| host.clone());
+            let (disks, pools, notes) = hostplan::import::zpool::to_topology(&pools, &host, &owner);
+            let fragment = hostplan::model::Topology {
+                schema_version: hostplan::model::SCHEMA_VERSION,
+                disks,
+                pools,
+                ..Default::default()
+            };
+            let text = toml::to_string(&fragment)?;
+            match &output {
+                Some(path) => {
+                    std::fs::write(path, &text).with_context(|| format!("writing {path}"))?
+                }
+                None => write!(out, "{text}")?,
+            }
+            for n in &notes {
+                eprintln!("note: {n}");
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -8,6 +8,7 @@ mod boot_cases;
 mod cli;
 mod export;
 mod graph;
+mod import;
 mod policy;
 mod properties;
 mod sim;

@@ -1,0 +1,166 @@
+//! Importers against real command outputs from `../shared/real-inputs/` (kept outside the
+//! repository: they are third-party fixtures).
+
+use hostplan::import::zpool::parse;
+use hostplan::model::{VdevLayout, VdevRole};
+
+fn real(rel: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/real-inputs")
+        .join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (the real inputs live in ../shared/real-inputs)",
+            path.display()
+        )
+    })
+}
+
+/// `(pool, state, [(role, layout, [devices])])` of every pool.
+fn summary(text: &str) -> Vec<(String, String, Vec<(VdevRole, VdevLayout, Vec<String>)>)> {
+    parse(text)
+        .into_iter()
+        .map(|p| {
+            (
+                p.name,
+                p.state,
+                p.vdevs
+                    .into_iter()
+                    .map(|v| {
+                        (
+                            v.role,
+                            v.layout,
+                            v.devices.into_iter().map(|d| d.name).collect(),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn s(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| (*x).to_owned()).collect()
+}
+
+#[test]
+fn mirrors_with_a_spare() {
+    let got = summary(&real(
+        "zpool-status/jc/tests_fixtures_generic_zpool-status-spares.out",
+    ));
+    assert_eq!(got.len(), 1);
+    let (name, state, vdevs) = &got[0];
+    assert_eq!((name.as_str(), state.as_str()), ("tank", "ONLINE"));
+    assert_eq!(vdevs.len(), 5);
+    assert_eq!(
+        vdevs[0],
+        (VdevRole::Data, VdevLayout::Mirror, s(&["sdh", "sdk"]))
+    );
+    assert_eq!(
+        vdevs[3],
+        (VdevRole::Data, VdevLayout::Mirror, s(&["sdg", "sdi"]))
+    );
+    assert_eq!(vdevs[4], (VdevRole::Spare, VdevLayout::Stripe, s(&["sdf"])));
+}
+
+#[test]
+fn several_pools_without_blank_lines_and_names_with_colons() {
+    let got = summary(&real(
+        "zpool-status/jc/tests_fixtures_generic_zpool-status-v.out",
+    ));
+    let names: Vec<&str> = got.iter().map(|p| p.0.as_str()).collect();
+    assert_eq!(names, ["zhgstera6", "zint500", "zsam53"]);
+    assert_eq!(
+        got[0].2,
+        vec![(
+            VdevRole::Data,
+            VdevLayout::Stripe,
+            s(&["726060ALE614-K8JAPRGN:10"])
+        )]
+    );
+    assert_eq!(
+        got[2].2,
+        vec![(
+            VdevRole::Data,
+            VdevLayout::Stripe,
+            s(&["Portable_SSD_T5-S49WNP0N120517B:8"])
+        )]
+    );
+}
+
+#[test]
+fn old_solaris_output_with_a_degraded_mirror() {
+    let pools = parse(&real(
+        "zpool-status/jc/tests_fixtures_generic_zpool-status-v2.out",
+    ));
+    assert_eq!(pools[0].state, "DEGRADED");
+    let v = &pools[0].vdevs[0];
+    assert_eq!(
+        (v.layout, v.state.as_str()),
+        (VdevLayout::Mirror, "DEGRADED")
+    );
+    assert_eq!(v.devices[1].name, "c1t1d0");
+    assert_eq!(v.devices[1].state, "UNAVAIL");
+    assert_eq!(v.devices[1].note, "cannot open");
+}
+
+#[test]
+fn an_unavailable_stripe() {
+    let got = summary(&real(
+        "zpool-status/jc/tests_fixtures_generic_zpool-status-v3.out",
+    ));
+    assert_eq!(got[0].1, "UNAVAIL");
+    assert_eq!(
+        got[0].2,
+        vec![
+            (VdevRole::Data, VdevLayout::Stripe, s(&["c1t0d0"])),
+            (VdevRole::Data, VdevLayout::Stripe, s(&["c1t1d0"]))
+        ]
+    );
+}
+
+#[test]
+fn wwn_mirrors_after_a_multi_line_status() {
+    let got = summary(&real(
+        "zpool-status/jc/tests_fixtures_generic_zpool-status-v4.out",
+    ));
+    assert_eq!(got[0].2.len(), 2);
+    assert_eq!(
+        got[0].2[1],
+        (
+            VdevRole::Data,
+            VdevLayout::Mirror,
+            s(&["wwn-0x5000c500e39e8af6", "wwn-0x5000c500e3b3a41e"])
+        )
+    );
+}
+
+#[test]
+fn imported_pools_simulate_like_their_state_says() {
+    use hostplan::import::zpool::to_topology;
+    let pools = parse(&real(
+        "zpool-status/jc/tests_fixtures_generic_zpool-status-v2.out",
+    ));
+    let (disks, pools, notes) = to_topology(&pools, "nas", "nas");
+    let mut t = hostplan::model::Topology {
+        schema_version: 1,
+        disks,
+        pools,
+        ..Default::default()
+    };
+    t.hosts.push(hostplan::model::Host {
+        id: "nas".into(),
+        kind: hostplan::model::HostKind::BareMetal,
+        ..Default::default()
+    });
+    assert_eq!(hostplan::validate::validate(&t), vec![]);
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("c1t1d0 is UNAVAIL (cannot open)")),
+        "{notes:?}"
+    );
+    // Failing the unavailable disk reproduces the DEGRADED state.
+    let r = hostplan::sim::failure::simulate(&t, &["c1t1d0".into()]).unwrap();
+    assert_eq!(r.state_of("tank"), hostplan::graph::State::Degraded);
+}
