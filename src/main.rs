@@ -1089,7 +1089,7 @@ fn run() -> anyhow::Result<ExitCode> {
             let text = toml::to_string(&fragment)?;
             match &output {
                 Some(path) => {
-                    std::fs::write(path, &text).with_context(|| format!("writing {path}"))?
+                    std::fs::write(path, &text).with_context(|| format!("writing {path}"))?;
                 }
                 None => write!(out, "{text}")?,
             }
