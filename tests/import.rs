@@ -16,8 +16,11 @@ fn real(rel: &str) -> String {
     })
 }
 
-/// `(pool, state, [(role, layout, [devices])])` of every pool.
-fn summary(text: &str) -> Vec<(String, String, Vec<(VdevRole, VdevLayout, Vec<String>)>)> {
+/// A vdev as `(role, layout, member names)`.
+type VdevSummary = (VdevRole, VdevLayout, Vec<String>);
+
+/// `(pool, state, vdevs)` of every pool.
+fn summary(text: &str) -> Vec<(String, String, Vec<VdevSummary>)> {
     parse(text)
         .into_iter()
         .map(|p| {
