@@ -82,7 +82,7 @@ enum Command {
         #[arg(long, default_value = "../../modules/platform/truenas")]
         module_source: String,
     },
-    /// Import what you already have into topology pieces (so far: `zpool status` output).
+    /// Import what you already have into topology pieces (so far: `zpool status`, `lspci -nnmmv`).
     Import {
         /// What the input is.
         #[arg(long, value_enum)]
@@ -298,6 +298,8 @@ enum ExportFormat {
 enum ImportFormat {
     /// `zpool status` output (pool layouts, device states).
     ZpoolStatus,
+    /// `lspci -nnmmv` output (PCIe devices, classes, ids, IOMMU groups when present).
+    Lspci,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -1070,22 +1072,40 @@ fn run() -> anyhow::Result<ExitCode> {
             owner,
             output,
         } => {
-            let ImportFormat::ZpoolStatus = from;
-            let mut pools = Vec::new();
+            let mut texts = Vec::new();
             for p in &paths {
                 let (name, bytes) = read_input(p)?;
-                let text =
-                    String::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8"))?;
-                pools.extend(hostplan::import::zpool::parse(&text));
+                texts.push(
+                    String::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8"))?,
+                );
             }
-            let owner = owner.unwrap_or_else(|| host.clone());
-            let (disks, pools, notes) = hostplan::import::zpool::to_topology(&pools, &host, &owner);
-            let fragment = hostplan::model::Topology {
+            let mut fragment = hostplan::model::Topology {
                 schema_version: hostplan::model::SCHEMA_VERSION,
-                disks,
-                pools,
                 ..Default::default()
             };
+            let mut notes = Vec::new();
+            match from {
+                ImportFormat::ZpoolStatus => {
+                    let pools: Vec<_> = texts
+                        .iter()
+                        .flat_map(|t| hostplan::import::zpool::parse(t))
+                        .collect();
+                    let owner = owner.unwrap_or_else(|| host.clone());
+                    let (disks, pools, n) =
+                        hostplan::import::zpool::to_topology(&pools, &host, &owner);
+                    (fragment.disks, fragment.pools) = (disks, pools);
+                    notes.extend(n);
+                }
+                ImportFormat::Lspci => {
+                    for t in &texts {
+                        let (records, n) = hostplan::import::lspci::parse(t);
+                        fragment
+                            .devices
+                            .extend(hostplan::import::lspci::to_devices(&records, &host));
+                        notes.extend(n);
+                    }
+                }
+            }
             let text = toml::to_string(&fragment)?;
             match &output {
                 Some(path) => {

@@ -167,3 +167,67 @@ fn imported_pools_simulate_like_their_state_says() {
     let r = hostplan::sim::failure::simulate(&t, &["c1t1d0".into()]).unwrap();
     assert_eq!(r.state_of("tank"), hostplan::graph::State::Degraded);
 }
+
+#[test]
+fn lspci_records_become_devices() {
+    use hostplan::import::lspci::{parse, to_devices};
+    use hostplan::model::DeviceKind;
+    let (records, notes) = parse(&real(
+        "pci/jc_lspci/tests_fixtures_ubuntu-20.10_lspci-nnmmv.out",
+    ));
+    assert_eq!(records.len(), 47);
+    let scsi = records
+        .iter()
+        .find(|r| r.address == "0000:00:10.0")
+        .unwrap();
+    assert_eq!(scsi.class, "0x0100");
+    assert_eq!(scsi.vendor_device.as_deref(), Some("1000:0030"));
+    assert_eq!(scsi.subsystem.as_deref(), Some("15ad:1976"));
+    assert_eq!(
+        scsi.model,
+        "Broadcom / LSI 53c1030 PCI-X Fusion-MPT Dual Ultra320 SCSI"
+    );
+    assert!(notes.iter().any(|n| n.contains("Rev")), "{notes:?}");
+    assert!(
+        records.iter().any(|r| r.address == "00ff:02:05.0"),
+        "an unpadded domain is padded"
+    );
+    let devices = to_devices(&records, "vm1");
+    assert_eq!(
+        devices
+            .iter()
+            .find(|d| d.address == "0000:00:10.0")
+            .unwrap()
+            .kind,
+        DeviceKind::Hba
+    );
+    assert_eq!(
+        devices
+            .iter()
+            .find(|d| d.address == "0000:00:0f.0")
+            .unwrap()
+            .kind,
+        DeviceKind::Gpu
+    );
+    // The devices drop into a topology that validates.
+    let mut t = hostplan::model::Topology {
+        schema_version: 1,
+        devices,
+        ..Default::default()
+    };
+    t.hosts.push(hostplan::model::Host {
+        id: "vm1".into(),
+        ..Default::default()
+    });
+    assert_eq!(hostplan::validate::validate(&t), vec![]);
+}
+
+#[test]
+fn lspci_with_iommu_groups_and_garbage() {
+    use hostplan::import::lspci::parse;
+    let (records, notes) = parse("Slot:\t0000:01:00.0\nClass:\tSerial Attached SCSI controller [0107]\nVendor:\tBroadcom / LSI [1000]\nDevice:\tSAS2008 [0072]\nIOMMUGroup:\t12\n\nSlot:\tnot-an-address\n\nnonsense\n");
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].iommu_group, Some(12));
+    assert!(notes.iter().any(|n| n.contains("not-an-address")));
+    assert!(notes.iter().any(|n| n.contains("no Slot line")));
+}
