@@ -163,19 +163,25 @@ pub fn plan_move(t: &Topology, req: &MoveRequest) -> Result<RecoveryPlan, SimErr
         moved_disks.push(d.id.clone());
     }
     // VMs that passed the device through.
-    let users: Vec<String> = t
+    // VMs that pass the device through, with the other devices they pass (which stay behind).
+    let users: Vec<(String, Vec<String>)> = t
         .vms
         .iter()
-        .filter(|vm| {
-            vm_passthrough(t, &lookup, vm)
-                .iter()
-                .any(|d| d.id == req.device)
+        .filter_map(|vm| {
+            let passed = vm_passthrough(t, &lookup, vm);
+            passed.iter().any(|d| d.id == req.device).then(|| {
+                let others = passed
+                    .iter()
+                    .filter(|d| d.id != req.device)
+                    .map(|d| d.id.clone())
+                    .collect();
+                (vm.id.clone(), others)
+            })
         })
-        .map(|vm| vm.id.clone())
         .collect();
     let mut moved_vms = Vec::new();
     let mut removed_vms = BTreeSet::new();
-    for vm_id in &users {
+    for (vm_id, stay) in &users {
         let Some(vm) = out.vms.iter_mut().find(|v| &v.id == vm_id) else {
             continue;
         };
@@ -194,15 +200,6 @@ pub fn plan_move(t: &Topology, req: &MoveRequest) -> Result<RecoveryPlan, SimErr
         ));
         // Other passthrough devices stay behind: drop them and say so.
         let before = vm.hostpci.clone();
-        let stay: Vec<String> = vm_passthrough(
-            t,
-            &lookup,
-            &t.vms[lookup.of(EntityKind::Vm, vm_id).unwrap_or(0)],
-        )
-        .iter()
-        .filter(|d| d.id != req.device)
-        .map(|d| d.id.clone())
-        .collect();
         // Keep only the entries that designate the moved device.
         vm.hostpci.retain(|h| {
             h.device.as_deref() == Some(req.device.as_str())
@@ -385,7 +382,7 @@ pub fn plan_move(t: &Topology, req: &MoveRequest) -> Result<RecoveryPlan, SimErr
     }
     // What is down while the device is out (it and every VM using it stopped).
     let mut failed_ids = vec![req.device.clone()];
-    failed_ids.extend(users.iter().cloned());
+    failed_ids.extend(users.iter().map(|(id, _)| id.clone()));
     let failed = resolve_ids(&dag, &failed_ids)?;
     let during = super::failure::report(&dag, &failed);
     let down_during_move = down_of(&during, |k| {
