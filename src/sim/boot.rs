@@ -51,6 +51,33 @@ pub struct Timing {
     pub default_guest_boot_s: u32,
 }
 
+impl Timing {
+    /// How long a guest's start task takes: QEMU up, plus pinning its RAM with passthrough.
+    fn start_task_ms(&self, vm: &Vm) -> u64 {
+        let pin = if vm.hostpci.is_empty() {
+            0.0
+        } else {
+            vm.memory_mib as f64 / 1024.0 * self.pin_s_per_gib
+        };
+        ms(self.qemu_start_s + pin)
+    }
+
+    /// From issuing a guest's start until its OS is up.
+    fn guest_up_ms(&self, vm: &Vm) -> u64 {
+        let boot = if vm.boot_time_s == 0 {
+            self.default_guest_boot_s
+        } else {
+            vm.boot_time_s
+        };
+        self.start_task_ms(vm) + ms(f64::from(boot))
+    }
+
+    /// From issuing the provider's start until `service` answers.
+    fn serve_ms(&self, provider: &Vm, service: &crate::model::Service) -> u64 {
+        self.guest_up_ms(provider) + ms(f64::from(service.ready_after_s))
+    }
+}
+
 impl Default for Timing {
     fn default() -> Self {
         Self {
@@ -242,24 +269,6 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn start_task_ms(&self, vm: &Vm) -> u64 {
-        let pin = if vm.hostpci.is_empty() {
-            0.0
-        } else {
-            vm.memory_mib as f64 / 1024.0 * self.timing.pin_s_per_gib
-        };
-        ms(self.timing.qemu_start_s + pin)
-    }
-
-    fn guest_boot_ms(&self, vm: &Vm) -> u64 {
-        let s = if vm.boot_time_s == 0 {
-            self.timing.default_guest_boot_s
-        } else {
-            vm.boot_time_s
-        };
-        ms(f64::from(s))
-    }
-
     fn host_boot_ms(&self, host: &str) -> u64 {
         let s = self.t.hosts.iter().find(|h| h.id == host).map_or(
             self.timing.default_host_boot_s,
@@ -392,8 +401,8 @@ impl<'a> Sim<'a> {
                 return None;
             }
         }
-        let end = at + self.start_task_ms(vm);
-        let up = end + self.guest_boot_ms(vm);
+        let end = at + self.timing.start_task_ms(vm);
+        let up = at + self.timing.guest_up_ms(vm);
         run.events.push(Event {
             at_ms: up,
             subject: vm.id.clone(),
@@ -416,9 +425,8 @@ pub fn time_to_serve_ms(
     service: &crate::model::Service,
     timing: &Timing,
 ) -> Option<u64> {
-    let sim = Sim::new(t, timing);
     let vm = t.vms.iter().find(|v| v.id == service.provider)?;
-    Some(sim.start_task_ms(vm) + sim.guest_boot_ms(vm) + ms(f64::from(service.ready_after_s)))
+    Some(timing.serve_ms(vm, service))
 }
 
 /// Simulate a scenario.
@@ -927,16 +935,12 @@ pub fn suggest(t: &Topology, timing: &Timing) -> Suggestion {
                 let Some(s) = t.services.iter().find(|s| s.provider == vm.id) else {
                     continue;
                 };
-                let serve = sim.start_task_ms(orig)
-                    + sim.guest_boot_ms(orig)
-                    + ms(f64::from(s.ready_after_s));
+                let serve = timing.serve_ms(orig, s);
                 let need = if *hard {
                     serve
                 } else {
                     let cv = t.vms.iter().find(|v| v.id == *c);
-                    serve.saturating_sub(
-                        cv.map_or(0, |cv| sim.start_task_ms(cv) + sim.guest_boot_ms(cv)),
-                    )
+                    serve.saturating_sub(cv.map_or(0, |cv| timing.guest_up_ms(cv)))
                 };
                 let secs = u32::try_from(need.div_ceil(1000)).unwrap_or(u32::MAX);
                 up = Some(up.map_or(secs, |u| u.max(secs)));
