@@ -1,0 +1,984 @@
+//! Terraform HCL → VMs and PCI mappings.
+//!
+//! Understands the three dialects seen in real configurations (see
+//! `../shared/domain/EDGE_CASES.md`):
+//! - wrapper-module blocks like the seed's (`res_dedicated_memory`, `res_cpu_cores`,
+//!   `res_cpu_type`, `res_hostpci`), plus the other inputs [`crate::export::terraform`] can
+//!   write (`vm_id`, `node_name`, `on_boot`, `machine`…);
+//! - the bpg provider: `proxmox_virtual_environment_vm` with static and `dynamic "hostpci"`
+//!   blocks, and the PCI mapping resources (`proxmox_virtual_environment_hardware_mapping_pci`
+//!   and its new name `proxmox_hardware_mapping_pci`);
+//! - the Telmate provider's `proxmox_vm_qemu`: the 2.x `hostpci` blocks, `pci { … }` and
+//!   `pcis { pciN { mapping { … } | raw { … } } }`.
+//!
+//! Variables (their defaults) and locals with literal values are resolved; every other
+//! expression, attribute or block is listed in the notes with its file, line and column.
+
+use super::hcl_eval::{eval, Scope};
+use super::{line_col, Imported, Note};
+use crate::model::{HostPci, Mapping, MappingEntry, Topology, Vm, VmNic, SCHEMA_VERSION};
+use hcl::edit::structure::{Block, Body};
+use hcl::edit::Span;
+use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
+/// The bpg VM resource type.
+pub const BPG_VM: &str = "proxmox_virtual_environment_vm";
+/// The bpg PCI mapping resource type (deprecated name, still the common one).
+pub const BPG_MAPPING: &str = "proxmox_virtual_environment_hardware_mapping_pci";
+/// The bpg PCI mapping resource type's new name.
+pub const BPG_MAPPING_NEW: &str = "proxmox_hardware_mapping_pci";
+/// The Telmate VM resource type.
+pub const TELMATE_VM: &str = "proxmox_vm_qemu";
+
+/// Where notes go while reading one file.
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+    notes: RefCell<Vec<Note>>,
+}
+
+impl Ctx<'_> {
+    fn note(&self, span: Option<std::ops::Range<usize>>, subject: &str, message: String) {
+        let (line, column) = span.map_or((0, 0), |s| line_col(self.text, s.start));
+        self.notes.borrow_mut().push(Note {
+            file: self.file.to_owned(),
+            line,
+            column,
+            subject: subject.to_owned(),
+            message,
+        });
+    }
+}
+
+/// Reads one block body: hands out attributes and nested blocks, and at the end lists the ones
+/// nobody asked for as "not modelled".
+struct Reader<'a> {
+    ctx: &'a Ctx<'a>,
+    body: &'a Body,
+    scope: Scope,
+    subject: String,
+    used: RefCell<BTreeSet<String>>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(ctx: &'a Ctx<'a>, body: &'a Body, scope: Scope, subject: String) -> Self {
+        Self {
+            ctx,
+            body,
+            scope,
+            subject,
+            used: RefCell::default(),
+        }
+    }
+
+    /// The value of attribute `key`; an unresolvable value is noted and reads as absent.
+    fn get(&self, key: &str) -> Option<Value> {
+        let attr = self.body.get_attribute(key)?;
+        self.used.borrow_mut().insert(key.to_owned());
+        let expr = hcl::Expression::from(attr.value.clone());
+        match eval(&expr, &self.scope) {
+            Ok(v) => Some(v),
+            Err(u) => {
+                self.ctx.note(
+                    attr.span(),
+                    &format!("{}.{key}", self.subject),
+                    format!("`{}` is not a literal, a variable default or a local with a literal value; not imported", u.0.trim()),
+                );
+                None
+            }
+        }
+    }
+
+    fn str(&self, key: &str) -> Option<String> {
+        self.get(key)
+            .and_then(|v| self.typed(key, as_string(&v), "a string"))
+    }
+
+    fn u64(&self, key: &str) -> Option<u64> {
+        self.get(key)
+            .and_then(|v| self.typed(key, as_u64(&v), "a whole number"))
+    }
+
+    fn i64(&self, key: &str) -> Option<i64> {
+        self.get(key)
+            .and_then(|v| self.typed(key, as_i64(&v), "a whole number"))
+    }
+
+    fn bool(&self, key: &str) -> Option<bool> {
+        self.get(key)
+            .and_then(|v| self.typed(key, as_bool(&v), "a boolean"))
+    }
+
+    fn typed<T>(&self, key: &str, v: Option<T>, what: &str) -> Option<T> {
+        if v.is_none() {
+            let span = self.body.get_attribute(key).and_then(Span::span);
+            self.ctx.note(
+                span,
+                &format!("{}.{key}", self.subject),
+                format!("expected {what}; not imported"),
+            );
+        }
+        v
+    }
+
+    /// Nested blocks named `ident`.
+    fn blocks(&self, ident: &str) -> Vec<&'a Block> {
+        self.used.borrow_mut().insert(ident.to_owned());
+        self.body
+            .blocks()
+            .filter(|b| b.ident.as_str() == ident)
+            .collect()
+    }
+
+    /// Mark `key` as seen on purpose (meta-arguments already handled elsewhere).
+    fn skip(&self, key: &str) {
+        self.used.borrow_mut().insert(key.to_owned());
+    }
+
+    /// A reader for a nested block.
+    fn child(&self, block: &'a Block, scope: Option<Scope>) -> Reader<'a> {
+        Reader::new(
+            self.ctx,
+            &block.body,
+            scope.unwrap_or_else(|| self.scope.clone()),
+            format!("{}.{}", self.subject, block.ident.as_str()),
+        )
+    }
+
+    /// Note every attribute and block not read.
+    fn finish(&self) {
+        let used = self.used.borrow();
+        for s in self.body.iter() {
+            if let Some(a) = s.as_attribute() {
+                if !used.contains(a.key.as_str()) {
+                    self.ctx.note(
+                        a.span(),
+                        &format!("{}.{}", self.subject, a.key.as_str()),
+                        "attribute not modelled by hostplan; not imported".into(),
+                    );
+                }
+            } else if let Some(b) = s.as_block() {
+                let name = b.ident.as_str();
+                let key = if name == "dynamic" {
+                    b.labels.first().map_or("dynamic", |l| l.as_str())
+                } else {
+                    name
+                };
+                if !used.contains(key) {
+                    self.ctx.note(
+                        b.span(),
+                        &format!("{}.{key}", self.subject),
+                        "block not modelled by hostplan; not imported".into(),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Static blocks `ident` and the expansions of `dynamic "ident"` blocks (whose `for_each`
+    /// must resolve to a literal list or map), each with the scope to read it in.
+    fn repeated(&self, ident: &str) -> Vec<(&'a Block, Option<Scope>)> {
+        let mut out: Vec<(&'a Block, Option<Scope>)> =
+            self.blocks(ident).into_iter().map(|b| (b, None)).collect();
+        for d in self.body.get_blocks("dynamic") {
+            if d.labels.first().map(|l| l.as_str()) != Some(ident) {
+                continue;
+            }
+            let r = Reader::new(
+                self.ctx,
+                &d.body,
+                self.scope.clone(),
+                format!("{}.dynamic.{ident}", self.subject),
+            );
+            let iterator = r.str("iterator").unwrap_or_else(|| ident.to_owned());
+            let Some(items) = r.get("for_each") else {
+                if r.body.get_attribute("for_each").is_none() {
+                    self.ctx
+                        .note(d.span(), &r.subject, "no `for_each`; not imported".into());
+                }
+                continue;
+            };
+            let pairs: Vec<(Value, Value)> = match items {
+                Value::Array(a) => a
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (Value::from(i), v))
+                    .collect(),
+                Value::Object(o) => o.into_iter().map(|(k, v)| (Value::from(k), v)).collect(),
+                _ => {
+                    self.ctx.note(
+                        d.span(),
+                        &r.subject,
+                        "`for_each` is neither a list nor a map; not imported".into(),
+                    );
+                    continue;
+                }
+            };
+            let contents: Vec<&Block> = d.body.get_blocks("content").collect();
+            r.skip("content");
+            r.finish();
+            let Some(content) = contents.first() else {
+                self.ctx.note(
+                    d.span(),
+                    &r.subject,
+                    "no `content` block; not imported".into(),
+                );
+                continue;
+            };
+            for (key, value) in pairs {
+                let mut scope = self.scope.clone();
+                scope.iterator = Some((
+                    iterator.clone(),
+                    serde_json::json!({ "key": key, "value": value }),
+                ));
+                out.push((content, Some(scope)));
+            }
+        }
+        out
+    }
+}
+
+fn as_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn as_i64(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn as_u64(v: &Value) -> Option<u64> {
+    as_i64(v).and_then(|i| u64::try_from(i).ok())
+}
+
+fn as_bool(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => n.as_i64().map(|i| i != 0),
+        Value::String(s) => match s.as_str() {
+            "true" | "1" => Some(true),
+            "false" | "0" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn u32_of(v: u64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+/// `hostpci3` → 3.
+fn hostpci_index(device: &str) -> Option<u32> {
+    device.strip_prefix("hostpci")?.parse().ok()
+}
+
+/// Import Terraform files, given as `(name, text)`: variables and locals from all of them are in
+/// scope everywhere, as in one Terraform module.
+pub fn import(files: &[(String, String)]) -> Imported {
+    let mut topology = Topology {
+        schema_version: SCHEMA_VERSION,
+        ..Topology::default()
+    };
+    let mut notes = Vec::new();
+    let mut parsed = Vec::new();
+    for (name, text) in files {
+        match hcl::edit::parser::parse_body(text) {
+            Ok(body) => parsed.push((name.as_str(), text.as_str(), body)),
+            Err(e) => notes.push(Note {
+                file: name.clone(),
+                line: e.location().line(),
+                column: e.location().column(),
+                subject: String::new(),
+                message: format!("not valid HCL: {}; file not imported", e.message()),
+            }),
+        }
+    }
+    let scope = collect_scope(&parsed);
+    for (name, text, body) in &parsed {
+        let ctx = Ctx {
+            file: name,
+            text,
+            notes: RefCell::default(),
+        };
+        for s in body.iter() {
+            let Some(block) = s.as_block() else {
+                let subject = s
+                    .as_attribute()
+                    .map_or_else(String::new, |a| a.key.as_str().to_owned());
+                ctx.note(
+                    s.span(),
+                    &subject,
+                    "top-level attribute outside any block; not imported".into(),
+                );
+                continue;
+            };
+            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+            match (block.ident.as_str(), labels.as_slice()) {
+                ("variable" | "locals" | "terraform" | "provider", _) => {}
+                ("module", [label]) => {
+                    if let Some(vm) = module_vm(&ctx, block, label, &scope) {
+                        topology.vms.push(vm);
+                    }
+                }
+                ("resource", [kind, label]) if *kind == BPG_VM => {
+                    topology.vms.push(bpg_vm(&ctx, block, label, &scope));
+                }
+                ("resource", [kind, label]) if *kind == BPG_MAPPING || *kind == BPG_MAPPING_NEW => {
+                    topology
+                        .mappings
+                        .push(bpg_mapping(&ctx, block, kind, label, &scope));
+                }
+                ("resource", [kind, label]) if *kind == TELMATE_VM => {
+                    topology.vms.push(telmate_vm(&ctx, block, label, &scope));
+                }
+                (ident, labels) => ctx.note(
+                    block.span(),
+                    &std::iter::once(ident)
+                        .chain(labels.iter().copied())
+                        .collect::<Vec<_>>()
+                        .join("."),
+                    "not a VM, wrapper module or PCI mapping; skipped".into(),
+                ),
+            }
+        }
+        notes.extend(ctx.notes.into_inner());
+    }
+    Imported { topology, notes }
+}
+
+/// Variable defaults and locals (resolved in dependency order; what never resolves is simply
+/// absent, and reported where it is used).
+fn collect_scope(parsed: &[(&str, &str, Body)]) -> Scope {
+    let mut scope = Scope::default();
+    let mut pending: Vec<(String, hcl::Expression)> = Vec::new();
+    for (_, _, body) in parsed {
+        for block in body.blocks() {
+            match block.ident.as_str() {
+                "variable" => {
+                    let Some(name) = block.labels.first() else {
+                        continue;
+                    };
+                    if let Some(a) = block.body.get_attribute("default") {
+                        if let Ok(v) = eval(&hcl::Expression::from(a.value.clone()), &scope) {
+                            scope.vars.insert(name.as_str().to_owned(), v);
+                        }
+                    }
+                }
+                "locals" => {
+                    for a in block.body.attributes() {
+                        pending.push((
+                            a.key.as_str().to_owned(),
+                            hcl::Expression::from(a.value.clone()),
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    // Locals may refer to each other in any order: resolve until nothing changes.
+    loop {
+        let before = pending.len();
+        pending.retain(|(name, expr)| match eval(expr, &scope) {
+            Ok(v) => {
+                scope.locals.insert(name.clone(), v);
+                false
+            }
+            Err(_) => true,
+        });
+        if pending.len() == before {
+            break;
+        }
+    }
+    scope
+}
+
+/// Shared by the bpg and module readers: one `res_hostpci`-style object.
+fn hostpci_from_object(v: &Value, index: u32) -> Result<HostPci, String> {
+    let Value::Object(o) = v else {
+        return Err("a hostpci entry is not an object".into());
+    };
+    let mut h = HostPci {
+        index,
+        ..HostPci::default()
+    };
+    for (k, v) in o {
+        match (k.as_str(), v) {
+            (_, Value::Null) => {}
+            ("mapping", v) => h.mapping = as_string(v),
+            ("id", v) => h.host = as_string(v),
+            ("device", v) => {
+                h.index = as_string(v)
+                    .as_deref()
+                    .and_then(hostpci_index)
+                    .ok_or_else(|| format!("`device = {v}` is not `hostpciN`"))?;
+            }
+            ("pcie", v) => h.pcie = as_bool(v).ok_or("`pcie` is not a boolean")?,
+            ("rombar", v) => h.rombar = as_bool(v).ok_or("`rombar` is not a boolean")?,
+            ("xvga", v) => h.x_vga = as_bool(v).ok_or("`xvga` is not a boolean")?,
+            (other, _) => return Err(format!("attribute `{other}` is not modelled")),
+        }
+    }
+    if h.mapping.is_none() && h.host.is_none() {
+        return Err("neither `mapping` nor `id`".into());
+    }
+    Ok(h)
+}
+
+/// The wrapper module's known inputs (what [`crate::export::terraform`] writes).
+fn module_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Option<Vm> {
+    let subject = format!("module.{label}");
+    let r = Reader::new(ctx, &block.body, scope.clone(), subject.clone());
+    let looks_like_vm = block.body.attributes().any(|a| {
+        let k = a.key.as_str();
+        k.starts_with("res_") || k == "vm_id"
+    });
+    if !looks_like_vm {
+        ctx.note(
+            block.span(),
+            &subject,
+            "module has no `res_*` inputs: not a VM wrapper; skipped".into(),
+        );
+        return None;
+    }
+    r.skip("source");
+    r.skip("version");
+    let mut vm = Vm {
+        id: r.str("name").unwrap_or_else(|| label.to_owned()),
+        ..Vm::default()
+    };
+    if let Some(v) = r.u64("res_dedicated_memory") {
+        vm.memory_mib = v;
+    }
+    if let Some(v) = r.u64("res_floating_memory") {
+        vm.balloon_mib = (v != vm.memory_mib).then_some(v);
+    }
+    if let Some(v) = r.u64("res_cpu_cores") {
+        vm.cores = u32_of(v);
+    }
+    if let Some(v) = r.str("res_cpu_type") {
+        vm.cpu_type = v;
+    }
+    if let Some(v) = r.u64("vm_id") {
+        vm.vmid = u32_of(v);
+    }
+    if let Some(v) = r.str("node_name") {
+        vm.host = v;
+    }
+    if let Some(v) = r.bool("on_boot") {
+        vm.onboot = v;
+    }
+    if let Some(v) = r.str("machine") {
+        vm.machine = v;
+    }
+    if let Some(v) = r.u64("startup_order") {
+        vm.startup.order = Some(u32_of(v));
+    }
+    if let Some(Value::Array(items)) = r.get("res_hostpci") {
+        let span = block.body.get_attribute("res_hostpci").and_then(Span::span);
+        for (i, item) in items.iter().enumerate() {
+            match hostpci_from_object(item, u32_of(i as u64)) {
+                Ok(h) => vm.hostpci.push(h),
+                Err(why) => ctx.note(
+                    span.clone(),
+                    &format!("{subject}.res_hostpci[{i}]"),
+                    format!("{why}; entry not imported"),
+                ),
+            }
+        }
+    }
+    r.finish();
+    missing_placement(ctx, block, &subject, &vm);
+    Some(vm)
+}
+
+fn missing_placement(ctx: &Ctx<'_>, block: &Block, subject: &str, vm: &Vm) {
+    let mut missing = Vec::new();
+    if vm.host.is_empty() {
+        missing.push("host");
+    }
+    if vm.vmid == 0 {
+        missing.push("vmid");
+    }
+    if !missing.is_empty() {
+        ctx.note(
+            block.span(),
+            subject,
+            format!(
+                "the input does not say the VM's {}; fill it in before validating",
+                missing.join(" or ")
+            ),
+        );
+    }
+}
+
+/// bpg `proxmox_virtual_environment_vm`, with the provider's defaults where they differ from
+/// hostplan's (`on_boot` true, `cpu.type` `qemu64`, `cpu.cores` 1, `memory.dedicated` 512,
+/// `memory.floating` 0 = no balloon device, `disk.size` 8).
+fn bpg_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
+    let subject = format!("{BPG_VM}.{label}");
+    let r = Reader::new(ctx, &block.body, scope.clone(), subject.clone());
+    meta_arguments(ctx, &r, block, &subject);
+    let mut vm = Vm {
+        id: r.str("name").unwrap_or_else(|| label.to_owned()),
+        vmid: r.u64("vm_id").map_or(0, u32_of),
+        host: r.str("node_name").unwrap_or_default(),
+        onboot: r.bool("on_boot").unwrap_or(true),
+        machine: r.str("machine").unwrap_or_default(),
+        cores: 1,
+        cpu_type: "qemu64".into(),
+        memory_mib: 512,
+        ..Vm::default()
+    };
+    for b in r.blocks("cpu") {
+        let c = r.child(b, None);
+        vm.cores = c.u64("cores").map_or(1, u32_of);
+        vm.cpu_type = c.str("type").unwrap_or_else(|| "qemu64".into());
+        c.finish();
+    }
+    let mut floating = 0;
+    for b in r.blocks("memory") {
+        let m = r.child(b, None);
+        vm.memory_mib = m.u64("dedicated").unwrap_or(512);
+        floating = m.u64("floating").unwrap_or(0);
+        m.finish();
+    }
+    // floating = dedicated: a balloon device that never shrinks = Proxmox's default (no
+    // `balloon:` line); 0 removes the device.
+    vm.balloon_mib = (floating != vm.memory_mib).then_some(floating);
+    for b in r.blocks("agent") {
+        let a = r.child(b, None);
+        vm.agent = a.bool("enabled").unwrap_or(false);
+        a.finish();
+    }
+    for b in r.blocks("startup") {
+        let s = r.child(b, None);
+        let positive = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
+        vm.startup.order = positive(s.i64("order"));
+        vm.startup.up = positive(s.i64("up_delay"));
+        vm.startup.down = positive(s.i64("down_delay"));
+        s.finish();
+    }
+    for (position, (b, scope)) in r.repeated("hostpci").into_iter().enumerate() {
+        let h = r.child(b, scope);
+        let index = h
+            .str("device")
+            .and_then(|d| {
+                let i = hostpci_index(&d);
+                if i.is_none() {
+                    ctx.note(
+                        b.span(),
+                        &h.subject,
+                        format!("`device = \"{d}\"` is not `hostpciN`; using its position"),
+                    );
+                }
+                i
+            })
+            .unwrap_or_else(|| u32_of(position as u64));
+        let entry = HostPci {
+            index,
+            mapping: h.str("mapping"),
+            host: h.str("id"),
+            pcie: h.bool("pcie").unwrap_or(false),
+            rombar: h.bool("rombar").unwrap_or(true),
+            x_vga: h.bool("xvga").unwrap_or(false),
+            device: None,
+        };
+        h.finish();
+        if entry.mapping.is_none() && entry.host.is_none() {
+            ctx.note(
+                b.span(),
+                &h.subject,
+                "neither `mapping` nor `id` resolved; entry not imported".into(),
+            );
+        } else {
+            vm.hostpci.push(entry);
+        }
+    }
+    let mut boot_seen = false;
+    for b in r.blocks("disk") {
+        let d = r.child(b, None);
+        let interface = d.str("interface").unwrap_or_default();
+        let storage = d.str("datastore_id").unwrap_or_else(|| "local-lvm".into());
+        let size = d.u64("size").unwrap_or(8);
+        if boot_seen {
+            ctx.note(
+                b.span(),
+                &d.subject,
+                format!("data disk `{interface}` ({size} GB on {storage}) is not modelled; not imported"),
+            );
+            d.skip("file_format");
+        } else {
+            boot_seen = true;
+            vm.boot_storage = storage;
+            vm.boot_disk_gb = u32_of(size);
+        }
+        d.finish();
+    }
+    for b in r.blocks("network_device") {
+        let n = r.child(b, None);
+        let bridge = n.str("bridge").unwrap_or_else(|| "vmbr0".into());
+        let vlan = n.u64("vlan_id");
+        let network = vlan.map_or_else(|| bridge.clone(), |v| format!("vlan{v}"));
+        ctx.note(
+            b.span(),
+            &n.subject,
+            format!("network id `{network}` guessed from the bridge/VLAN; rename it to your network's id"),
+        );
+        vm.nics.push(VmNic {
+            network,
+            bridge: Some(bridge),
+            mtu: n.u64("mtu").map(u32_of),
+            device: None,
+        });
+        n.skip("model");
+        n.skip("mac_address");
+        n.finish();
+    }
+    r.finish();
+    missing_placement(ctx, block, &subject, &vm);
+    vm
+}
+
+/// `count` / `for_each` on a resource: one resource in hostplan terms, reported.
+fn meta_arguments(ctx: &Ctx<'_>, r: &Reader<'_>, block: &Block, subject: &str) {
+    for meta in ["count", "for_each"] {
+        if let Some(a) = block.body.get_attribute(meta) {
+            r.skip(meta);
+            ctx.note(
+                a.span(),
+                &format!("{subject}.{meta}"),
+                format!("`{meta}` is not expanded: imported as one VM"),
+            );
+        }
+    }
+    r.skip("depends_on");
+    r.skip("lifecycle");
+    r.skip("provider");
+}
+
+fn bpg_mapping(ctx: &Ctx<'_>, block: &Block, kind: &str, label: &str, scope: &Scope) -> Mapping {
+    let subject = format!("{kind}.{label}");
+    let r = Reader::new(ctx, &block.body, scope.clone(), subject.clone());
+    meta_arguments(ctx, &r, block, &subject);
+    let mut m = Mapping {
+        id: r.str("name").unwrap_or_else(|| label.to_owned()),
+        description: r.str("comment").unwrap_or_default(),
+        map: Vec::new(),
+    };
+    let span = block.body.get_attribute("map").and_then(Span::span);
+    match r.get("map") {
+        Some(Value::Array(entries)) => {
+            for (i, e) in entries.iter().enumerate() {
+                let Value::Object(o) = e else {
+                    ctx.note(
+                        span.clone(),
+                        &format!("{subject}.map[{i}]"),
+                        "not an object; not imported".into(),
+                    );
+                    continue;
+                };
+                let mut entry = MappingEntry::default();
+                for (k, v) in o {
+                    match (k.as_str(), v) {
+                        (_, Value::Null) => {}
+                        ("node", v) => entry.node = as_string(v).unwrap_or_default(),
+                        ("path", v) => entry.path = as_string(v).unwrap_or_default(),
+                        ("id", v) => entry.id = as_string(v),
+                        ("subsystem_id", v) => entry.subsystem_id = as_string(v),
+                        ("iommu_group", v) => {
+                            entry.iommu_group = as_i64(v).and_then(|g| i32::try_from(g).ok());
+                        }
+                        (other, _) => ctx.note(
+                            span.clone(),
+                            &format!("{subject}.map[{i}].{other}"),
+                            "attribute not modelled by hostplan; not imported".into(),
+                        ),
+                    }
+                }
+                m.map.push(entry);
+            }
+        }
+        Some(_) => ctx.note(span, &subject, "`map` is not a list; not imported".into()),
+        None => {}
+    }
+    r.finish();
+    m
+}
+
+/// Telmate `proxmox_vm_qemu` (2.x and 3.x attribute names).
+fn telmate_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
+    let subject = format!("{TELMATE_VM}.{label}");
+    let r = Reader::new(ctx, &block.body, scope.clone(), subject.clone());
+    meta_arguments(ctx, &r, block, &subject);
+    let mut vm = Vm {
+        id: r.str("name").unwrap_or_else(|| label.to_owned()),
+        vmid: r.u64("vmid").map_or(0, u32_of),
+        host: r.str("target_node").unwrap_or_default(),
+        memory_mib: r.u64("memory").unwrap_or(512),
+        cores: r.u64("cores").map_or(1, u32_of),
+        machine: r.str("machine").unwrap_or_default(),
+        onboot: r
+            .bool("onboot")
+            .or_else(|| r.bool("start_at_node_boot"))
+            .unwrap_or(false),
+        agent: r.bool("agent").unwrap_or(false),
+        cpu_type: r.str("cpu_type").unwrap_or_else(|| "host".into()),
+        ..Vm::default()
+    };
+    // 2.x: `cpu = "host"`; 3.x: a `cpu { cores type }` block.
+    if let Some(t) = r.str("cpu") {
+        vm.cpu_type = t;
+    }
+    for b in r.blocks("cpu") {
+        let c = r.child(b, None);
+        if let Some(v) = c.u64("cores") {
+            vm.cores = u32_of(v);
+        }
+        if let Some(t) = c.str("type") {
+            vm.cpu_type = t;
+        }
+        c.skip("sockets");
+        c.finish();
+    }
+    if let Some(b) = r.u64("balloon") {
+        vm.balloon_mib = (b != vm.memory_mib).then_some(b);
+    }
+    if let Some(s) = r.str("startup") {
+        vm.startup = super::proxmox_conf::parse_startup(&s);
+    }
+    for b in r.blocks("startup_shutdown") {
+        let s = r.child(b, None);
+        let positive = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
+        vm.startup.order = positive(s.i64("order"));
+        vm.startup.up = positive(s.i64("startup_delay"));
+        vm.startup.down = positive(s.i64("shutdown_timeout"));
+        s.finish();
+    }
+    // 2.x: `hostpci { host = "0000:01:00" pcie = 1 rombar = 0 }`, numbered in order.
+    for (position, (b, sc)) in r.repeated("hostpci").into_iter().enumerate() {
+        let h = r.child(b, sc);
+        let entry = HostPci {
+            index: u32_of(position as u64),
+            host: h.str("host"),
+            mapping: h.str("mapping"),
+            pcie: h.bool("pcie").unwrap_or(false),
+            rombar: h.bool("rombar").unwrap_or(true),
+            x_vga: h.bool("x-vga").or_else(|| h.bool("xvga")).unwrap_or(false),
+            device: None,
+        };
+        h.finish();
+        push_pci(ctx, b, &h.subject, &mut vm, entry);
+    }
+    // 3.x: `pci { id = 0 raw_id = "…" | mapping_id = "…" … }`.
+    for (position, (b, sc)) in r.repeated("pci").into_iter().enumerate() {
+        let h = r.child(b, sc);
+        let entry = HostPci {
+            index: h.u64("id").map_or(u32_of(position as u64), u32_of),
+            host: h.str("raw_id"),
+            mapping: h.str("mapping_id"),
+            pcie: h.bool("pcie").unwrap_or(false),
+            rombar: h.bool("rombar").unwrap_or(true),
+            x_vga: h.bool("primary_gpu").unwrap_or(false),
+            device: None,
+        };
+        h.finish();
+        push_pci(ctx, b, &h.subject, &mut vm, entry);
+    }
+    // 3.x: `pcis { pci0 { mapping { mapping_id … } } pci1 { raw { raw_id … } } }`.
+    for pcis in r.blocks("pcis") {
+        let p = r.child(pcis, None);
+        for slot in pcis.body.blocks() {
+            let name = slot.ident.as_str();
+            p.skip(name);
+            let Some(index) = name.strip_prefix("pci").and_then(|n| n.parse::<u32>().ok()) else {
+                continue;
+            };
+            let s = p.child(slot, None);
+            for kind in ["mapping", "raw"] {
+                for inner in s.blocks(kind) {
+                    let h = s.child(inner, None);
+                    let entry = HostPci {
+                        index,
+                        host: h.str("raw_id"),
+                        mapping: h.str("mapping_id"),
+                        pcie: h.bool("pcie").unwrap_or(false),
+                        rombar: h.bool("rombar").unwrap_or(true),
+                        x_vga: h.bool("primary_gpu").unwrap_or(false),
+                        device: None,
+                    };
+                    h.finish();
+                    push_pci(ctx, inner, &h.subject, &mut vm, entry);
+                }
+            }
+            s.finish();
+        }
+        p.finish();
+    }
+    r.finish();
+    missing_placement(ctx, block, &subject, &vm);
+    vm
+}
+
+fn push_pci(ctx: &Ctx<'_>, b: &Block, subject: &str, vm: &mut Vm, entry: HostPci) {
+    if entry.mapping.is_none() && entry.host.is_none() {
+        ctx.note(
+            b.span(),
+            subject,
+            "no device address or mapping resolved; entry not imported".into(),
+        );
+    } else {
+        vm.hostpci.push(entry);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::import;
+
+    fn one(text: &str) -> super::Imported {
+        import(&[("main.tf".into(), text.into())])
+    }
+
+    #[test]
+    fn seed_module_block_imports() {
+        let i = one(r#"
+module "truenas_vm" {
+  source = "../../modules/platform/truenas"
+  res_dedicated_memory = 32768  # 32GB
+  res_cpu_cores        = 6
+  res_cpu_type         = "host"
+  res_hostpci = [
+    { mapping = "HBA", pcie = true, rombar = false },
+    { mapping = "NIC1", pcie = true },
+  ]
+}
+"#);
+        let vm = &i.topology.vms[0];
+        assert_eq!(vm.id, "truenas_vm");
+        assert_eq!(
+            (vm.memory_mib, vm.cores, vm.cpu_type.as_str()),
+            (32768, 6, "host")
+        );
+        assert_eq!(vm.hostpci.len(), 2);
+        assert!(!vm.hostpci[0].rombar && vm.hostpci[1].rombar);
+        assert_eq!(vm.hostpci[1].index, 1);
+        assert_eq!(i.notes.len(), 1, "{:?}", i.notes);
+        assert!(i.notes[0].message.contains("host or vmid"));
+    }
+
+    #[test]
+    fn dynamic_hostpci_with_locals_and_unresolved_references() {
+        let i = one(r#"
+variable "node" { default = "pve1" }
+locals {
+  devs = [{ id = "0000:01:00", pcie = true }, { id = local.gpu, pcie = false }]
+  gpu  = "0000:02:00.0"
+}
+resource "proxmox_virtual_environment_vm" "nas" {
+  name      = "nas"
+  node_name = var.node
+  vm_id     = 100
+  tags      = ["a"]
+  memory { dedicated = 8192 }
+  dynamic "hostpci" {
+    for_each = local.devs
+    content {
+      device = "hostpci${hostpci.key}"
+      id     = hostpci.value.id
+      pcie   = hostpci.value.pcie
+    }
+  }
+  description = "not modelled"
+  machine     = lookup(local.machines, "nas")
+}
+"#);
+        let vm = &i.topology.vms[0];
+        assert_eq!(vm.host, "pve1");
+        assert_eq!(vm.balloon_mib, Some(0), "bpg floating defaults to 0");
+        assert_eq!(vm.hostpci.len(), 2);
+        assert_eq!(vm.hostpci[1].host.as_deref(), Some("0000:02:00.0"));
+        assert_eq!(vm.hostpci[1].index, 1);
+        let text: Vec<String> = i.notes.iter().map(ToString::to_string).collect();
+        assert!(
+            text.iter().any(|n| n.starts_with(
+                "main.tf:11:3: proxmox_virtual_environment_vm.nas.tags: attribute not modelled"
+            )),
+            "{text:#?}"
+        );
+        assert!(
+            text.iter().any(|n| n.contains(
+                "main.tf:22:3: proxmox_virtual_environment_vm.nas.machine: `lookup(local.machines"
+            )),
+            "{text:#?}"
+        );
+    }
+
+    #[test]
+    fn telmate_forms() {
+        let i = one(r#"
+resource "proxmox_vm_qemu" "nas" {
+  name        = "nas"
+  target_node = "pve"
+  vmid        = 200
+  memory      = 16384
+  balloon     = 0
+  startup     = "order=1,up=90"
+  pcis {
+    pci0 {
+      mapping {
+        mapping_id = "LSI-HBA"
+        pcie       = true
+      }
+    }
+  }
+  pci {
+    id          = 1
+    raw_id      = "0000:00:02"
+    primary_gpu = true
+  }
+  scsi1 = "x"
+}
+"#);
+        let vm = &i.topology.vms[0];
+        assert_eq!(vm.startup.order, Some(1));
+        assert_eq!(vm.startup.up, Some(90));
+        assert_eq!(vm.balloon_mib, Some(0));
+        assert_eq!(vm.hostpci.len(), 2);
+        assert_eq!(
+            vm.hostpci
+                .iter()
+                .find(|h| h.index == 0)
+                .unwrap()
+                .mapping
+                .as_deref(),
+            Some("LSI-HBA")
+        );
+        assert!(vm.hostpci.iter().find(|h| h.index == 1).unwrap().x_vga);
+        assert_eq!(i.notes.len(), 1, "{:?}", i.notes);
+    }
+
+    #[test]
+    fn broken_hcl_is_located() {
+        let i = one("resource \"a\" \"b\" {\n  x = \n}\n");
+        assert!(i.topology.vms.is_empty());
+        assert_eq!(i.notes.len(), 1);
+        assert_eq!(
+            (i.notes[0].line, i.notes[0].column),
+            (2, 7),
+            "{:?}",
+            i.notes
+        );
+    }
+}
