@@ -81,8 +81,13 @@ enum Command {
         /// `source` of the wrapper module in HCL output.
         #[arg(long, default_value = "../../modules/platform/truenas")]
         module_source: String,
+        /// The wrapper module's variable declarations (a `.tf` file, or a folder whose
+        /// `variables*.tf` are read; repeatable): inputs then follow their names and types.
+        #[arg(long = "variables", value_name = "PATH")]
+        variables: Vec<String>,
     },
-    /// Import what you already have into topology pieces (so far: `zpool status`, `lspci -nnmmv`).
+    /// Import what you already have (Terraform, Proxmox configs, hardware inventories, `zpool
+    /// status`) as a topology fragment; what could not be mapped is listed on standard error.
     Import {
         /// What the input is.
         #[arg(long, value_enum)]
@@ -90,9 +95,10 @@ enum Command {
         /// Input files (`-` for standard input).
         #[arg(required = true)]
         paths: Vec<String>,
-        /// Host the disks are in.
+        /// Host the hardware is in (required for pvesh-pci, lspci, iommu-groups and
+        /// zpool-status); for VMs, the node of those whose input does not say it.
         #[arg(long)]
-        host: String,
+        host: Option<String>,
         /// VM or host that imports the pools (default: the host).
         #[arg(long)]
         owner: Option<String>,
@@ -292,14 +298,38 @@ enum ExportFormat {
     Tfvars,
     /// `main.tf` with one wrapper `module` block per VM.
     Hcl,
+    /// `resources.tf`: plain bpg `proxmox_virtual_environment_vm` and PCI mapping resources.
+    HclResources,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum ImportFormat {
-    /// `zpool status` output (pool layouts, device states).
-    ZpoolStatus,
+    /// Terraform HCL: wrapper modules, bpg/Telmate VMs, PCI mappings (`.tf` files).
+    Terraform,
+    /// Proxmox VM configs (`/etc/pve/qemu-server/<vmid>.conf`).
+    ProxmoxConf,
+    /// `pvesh get /nodes/<node>/hardware/pci --output-format json`.
+    PveshPci,
     /// `lspci -nnmmv` output (PCIe devices, classes, ids, IOMMU groups when present).
     Lspci,
+    /// IOMMU group listings (`IOMMU Group N …` loops or `/sys/kernel/iommu_groups/...` paths).
+    IommuGroups,
+    /// `zpool status` output (pool layouts, device states).
+    ZpoolStatus,
+}
+
+impl From<ImportFormat> for hostplan::import::Format {
+    fn from(f: ImportFormat) -> Self {
+        use hostplan::import::Format;
+        match f {
+            ImportFormat::Terraform => Format::Terraform,
+            ImportFormat::ProxmoxConf => Format::ProxmoxConf,
+            ImportFormat::PveshPci => Format::PveshPci,
+            ImportFormat::Lspci => Format::Lspci,
+            ImportFormat::IommuGroups => Format::IommuGroups,
+            ImportFormat::ZpoolStatus => Format::ZpoolStatus,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -360,6 +390,41 @@ fn main() -> ExitCode {
             ExitCode::from(UNUSABLE)
         }
     }
+}
+
+/// `variables*.tf` declarations: files as given, folders scanned for `variables*.tf`.
+fn read_variables(
+    paths: &[String],
+) -> anyhow::Result<Vec<hostplan::export::tftypes::Variable>> {
+    let mut files = Vec::new();
+    for p in paths {
+        let path = std::path::Path::new(p);
+        if path.is_dir() {
+            let mut names: Vec<_> = std::fs::read_dir(path)
+                .with_context(|| format!("reading {p}"))?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|f| {
+                    f.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("variables") && n.ends_with(".tf"))
+                })
+                .collect();
+            names.sort();
+            if names.is_empty() {
+                anyhow::bail!("{p} has no variables*.tf");
+            }
+            for f in names {
+                let text = std::fs::read_to_string(&f)
+                    .with_context(|| format!("reading {}", f.display()))?;
+                files.push((f.display().to_string(), text));
+            }
+        } else {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {p}"))?;
+            files.push((p.clone(), text));
+        }
+    }
+    Ok(hostplan::export::tftypes::parse_variables(&files)?)
 }
 
 fn read_input(file: &str) -> anyhow::Result<(String, Vec<u8>)> {
@@ -1013,6 +1078,7 @@ fn run() -> anyhow::Result<ExitCode> {
             fail_on,
             today,
             module_source,
+            variables,
         } => {
             use hostplan::export::{dot, mermaid, proxmox, spec, terraform};
             let topology = load_valid(&file)?;
@@ -1038,10 +1104,24 @@ fn run() -> anyhow::Result<ExitCode> {
                     vec![("topology.mmd".to_owned(), mermaid::export(&topology))]
                 }
                 ExportFormat::Dot => vec![("topology.dot".to_owned(), dot::export(&topology))],
-                ExportFormat::Tfvars => terraform::tfvars(&topology)?,
-                ExportFormat::Hcl => vec![(
-                    "main.tf".to_owned(),
-                    terraform::hcl_modules(&topology, &module_source)?,
+                ExportFormat::Tfvars | ExportFormat::Hcl => {
+                    let declared = read_variables(&variables)?;
+                    let declared = (!variables.is_empty()).then_some(declared.as_slice());
+                    let (files, notes) = if matches!(format, ExportFormat::Tfvars) {
+                        terraform::tfvars(&topology, declared)
+                    } else {
+                        terraform::hcl_modules(&topology, &module_source, declared)
+                            .map(|(text, notes)| (vec![("main.tf".to_owned(), text)], notes))
+                    }
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    for n in &notes {
+                        eprintln!("note: {n}");
+                    }
+                    files
+                }
+                ExportFormat::HclResources => vec![(
+                    "resources.tf".to_owned(),
+                    terraform::hcl_resources(&topology).map_err(|e| anyhow::anyhow!("{e}"))?,
                 )],
             };
             match output {
@@ -1072,40 +1152,17 @@ fn run() -> anyhow::Result<ExitCode> {
             owner,
             output,
         } => {
-            let mut texts = Vec::new();
+            let mut named = Vec::new();
             for p in &paths {
                 let (name, bytes) = read_input(p)?;
-                texts.push(
-                    String::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8"))?,
-                );
+                let text =
+                    String::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8"))?;
+                named.push((name, text));
             }
-            let mut fragment = hostplan::model::Topology {
-                schema_version: hostplan::model::SCHEMA_VERSION,
-                ..Default::default()
-            };
-            let mut notes = Vec::new();
-            match from {
-                ImportFormat::ZpoolStatus => {
-                    let pools: Vec<_> = texts
-                        .iter()
-                        .flat_map(|t| hostplan::import::zpool::parse(t))
-                        .collect();
-                    let owner = owner.unwrap_or_else(|| host.clone());
-                    let (disks, pools, n) =
-                        hostplan::import::zpool::to_topology(&pools, &host, &owner);
-                    (fragment.disks, fragment.pools) = (disks, pools);
-                    notes.extend(n);
-                }
-                ImportFormat::Lspci => {
-                    for t in &texts {
-                        let (records, n) = hostplan::import::lspci::parse(t);
-                        fragment
-                            .devices
-                            .extend(hostplan::import::lspci::to_devices(&records, &host));
-                        notes.extend(n);
-                    }
-                }
-            }
+            let imported =
+                hostplan::import::run(from.into(), &named, host.as_deref(), owner.as_deref())?;
+            let fragment = imported.topology;
+            let notes = imported.notes;
             let text = toml::to_string(&fragment)?;
             match &output {
                 Some(path) => {

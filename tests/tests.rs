@@ -11,6 +11,7 @@ mod graph;
 mod import;
 mod policy;
 mod properties;
+mod roundtrip;
 mod sim;
 mod validate_cases;
 

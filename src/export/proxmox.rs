@@ -1,10 +1,18 @@
 //! Proxmox VM configuration lines (`/etc/pve/qemu-server/<vmid>.conf`, or `qm set` options).
 
 use crate::model::{Topology, Vm};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-/// The config lines of one VM that hostplan models, in Proxmox's own key order.
-pub fn vm_conf(vm: &Vm) -> String {
+/// The config lines of one VM of `t` that hostplan models, in Proxmox's own (alphabetical) key
+/// order. A hostpci entry naming a hostplan device is written as that device's address; the
+/// virtio NICs get their network's VLAN as `tag=`.
+pub fn vm_conf(t: &Topology, vm: &Vm) -> String {
+    let vlans: BTreeMap<&str, u16> = t
+        .networks
+        .iter()
+        .filter_map(|n| n.vlan.map(|v| (n.id.as_str(), v)))
+        .collect();
     let mut out = String::new();
     let _ = writeln!(out, "# {} (hostplan)", vm.id.replace(['\n', '\r'], " "));
     if vm.agent {
@@ -12,6 +20,9 @@ pub fn vm_conf(vm: &Vm) -> String {
     }
     if let Some(b) = vm.balloon_mib {
         let _ = writeln!(out, "balloon: {b}");
+    }
+    if !vm.boot_storage.is_empty() {
+        let _ = writeln!(out, "boot: order=scsi0");
     }
     let _ = writeln!(out, "cores: {}", vm.cores.max(1));
     if !vm.cpu_type.is_empty() {
@@ -24,8 +35,11 @@ pub fn vm_conf(vm: &Vm) -> String {
         } else if let Some(addr) = &h.host {
             parts.push(addr.clone());
         } else if let Some(d) = &h.device {
-            // A hostplan device id has no meaning to Proxmox: say so rather than guess.
-            parts.push(format!("<address of {d}>"));
+            match t.devices.iter().find(|x| &x.id == d) {
+                Some(dev) => parts.push(dev.address.clone()),
+                // Validation rejects unknown devices; say so rather than guess.
+                None => parts.push(format!("<address of {d}>")),
+            }
         }
         if h.pcie {
             parts.push("pcie=1".into());
@@ -43,6 +57,19 @@ pub fn vm_conf(vm: &Vm) -> String {
     }
     let _ = writeln!(out, "memory: {}", vm.memory_mib);
     let _ = writeln!(out, "name: {}", proxmox_name(&vm.id));
+    for (i, n) in vm.nics.iter().filter(|n| n.device.is_none()).enumerate() {
+        let mut parts = vec![
+            "virtio".to_owned(),
+            format!("bridge={}", n.bridge.as_deref().unwrap_or("vmbr0")),
+        ];
+        if let Some(vlan) = vlans.get(n.network.as_str()) {
+            parts.push(format!("tag={vlan}"));
+        }
+        if let Some(mtu) = n.mtu {
+            parts.push(format!("mtu={mtu}"));
+        }
+        let _ = writeln!(out, "net{i}: {}", parts.join(","));
+    }
     let _ = writeln!(out, "onboot: {}", u8::from(vm.onboot));
     let mut startup = Vec::new();
     if let Some(o) = vm.startup.order {
@@ -53,6 +80,13 @@ pub fn vm_conf(vm: &Vm) -> String {
     }
     if let Some(d) = vm.startup.down {
         startup.push(format!("down={d}"));
+    }
+    if !vm.boot_storage.is_empty() {
+        let _ = writeln!(
+            out,
+            "scsi0: {}:vm-{}-disk-0,size={}G",
+            vm.boot_storage, vm.vmid, vm.boot_disk_gb
+        );
     }
     if !startup.is_empty() {
         let _ = writeln!(out, "startup: {}", startup.join(","));
@@ -79,7 +113,7 @@ fn proxmox_name(id: &str) -> String {
 pub fn export(t: &Topology) -> Vec<(String, String)> {
     t.vms
         .iter()
-        .map(|vm| (format!("{}.conf", vm.vmid), vm_conf(vm)))
+        .map(|vm| (format!("{}.conf", vm.vmid), vm_conf(t, vm)))
         .collect()
 }
 
@@ -88,7 +122,7 @@ mod tests {
     #[test]
     fn seed_truenas_conf_matches_the_seed() {
         let t = crate::examples::seed().unwrap();
-        let conf = super::vm_conf(&t.vms[0]);
+        let conf = super::vm_conf(&t, &t.vms[0]);
         for line in [
             "hostpci0: mapping=HBA,pcie=1,rombar=0",
             "hostpci1: mapping=NIC1,pcie=1",

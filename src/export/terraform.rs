@@ -1,21 +1,33 @@
-//! Terraform for a wrapper module like the seed's `modules/platform/truenas`
-//! (`res_dedicated_memory`, `res_cpu_cores`, `res_cpu_type`, `res_hostpci`): the inputs of each
-//! VM as `<vm>.auto.tfvars.json`, and as `module` blocks in HCL.
+//! Terraform, in the two shapes people use:
+//!
+//! - a wrapper module like the seed's `modules/platform/truenas` (`res_dedicated_memory`,
+//!   `res_cpu_cores`, `res_cpu_type`, `res_hostpci`): each VM's inputs as
+//!   `<vm>.auto.tfvars.json` and as `module` blocks. Given the module's `variables*.tf`, the
+//!   inputs follow its declarations instead: every declared variable hostplan can fill (see
+//!   [`known_inputs`] for the names it knows), converted to the declared type, with every
+//!   attribute an `object(...)` requires — and a variable it cannot fill is an error, not
+//!   something Terraform would reject later;
+//! - plain bpg provider resources: `proxmox_virtual_environment_vm` with explicit values for
+//!   every setting whose default differs between Proxmox and the provider, and the PCI
+//!   hardware-mapping resources with their per-node `map` entries.
 //!
 //! Every string goes through `hcl-rs`, which escapes quotes, control characters and template
 //! markers (`${`, `%{`), so no id or name can inject HCL; tests parse the output with
 //! HashiCorp's own parser (npm `@cdktf/hcl2json`) and compare it with the JSON form.
 
-use crate::model::{Topology, Vm};
-use serde_json::{json, Value};
+use super::tftypes::{conform, Variable};
+use crate::import::terraform::{BPG_MAPPING, BPG_VM};
+use crate::model::{HostPci, Topology, Vm};
+use serde_json::{json, Map, Value};
+use std::fmt;
 
-/// Why a VM cannot be expressed for the wrapper module.
+/// Why a VM cannot be expressed in Terraform.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TerraformError {
-    /// A hostpci entry names a hostplan device id, which means nothing to Proxmox.
-    #[error("VM `{vm}` hostpci{index} names device `{device}`: give it a mapping or a raw address to export it")]
-    UnmappedDevice {
+    /// A hostpci entry names a hostplan device id that is not in the topology.
+    #[error("VM `{vm}` hostpci{index} names device `{device}`, which is not in the topology")]
+    UnknownDevice {
         /// The VM.
         vm: String,
         /// The hostpci index.
@@ -23,43 +35,286 @@ pub enum TerraformError {
         /// The device id.
         device: String,
     },
+    /// A declared variable hostplan cannot fill with a value of its type.
+    #[error("VM `{vm}`: variable `{variable}` ({declared_at}): {reason}")]
+    Unfillable {
+        /// The VM.
+        vm: String,
+        /// The variable.
+        variable: String,
+        /// `file:line` of its declaration.
+        declared_at: String,
+        /// Why.
+        reason: String,
+    },
+    /// A mapping entry without the vendor:device id the provider requires.
+    #[error("mapping `{mapping}` on node `{node}`: no vendor:device `id`, and no device at {path} in the topology says it")]
+    MappingWithoutId {
+        /// The mapping.
+        mapping: String,
+        /// The node of the entry.
+        node: String,
+        /// The entry's path.
+        path: String,
+    },
     /// The HCL writer failed.
     #[error("writing HCL: {0}")]
     Hcl(String),
 }
 
-/// The wrapper module's inputs for one VM.
-///
-/// # Errors
-/// [`TerraformError::UnmappedDevice`] for a hostpci entry given as a hostplan device id.
-pub fn vm_inputs(vm: &Vm) -> Result<Value, TerraformError> {
-    let mut hostpci = Vec::new();
-    for h in &vm.hostpci {
-        let mut entry = serde_json::Map::new();
-        if let Some(m) = &h.mapping {
-            entry.insert("mapping".into(), json!(m));
-        } else if let Some(a) = &h.host {
-            entry.insert("id".into(), json!(a));
-        } else if let Some(d) = &h.device {
-            return Err(TerraformError::UnmappedDevice {
-                vm: vm.id.clone(),
-                index: h.index,
-                device: d.clone(),
-            });
+/// Every problem found, so one run shows them all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerraformErrors(pub Vec<TerraformError>);
+
+impl fmt::Display for TerraformErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
         }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TerraformErrors {}
+
+/// A hostpci entry's device, as Proxmox names it: the mapping or the raw address (a hostplan
+/// device id is resolved to its address on the VM's host).
+fn hostpci_target(t: &Topology, vm: &Vm, h: &HostPci) -> Result<(Option<String>, Option<String>), TerraformError> {
+    if let Some(m) = &h.mapping {
+        return Ok((Some(m.clone()), None));
+    }
+    if let Some(a) = &h.host {
+        return Ok((None, Some(a.clone())));
+    }
+    let device = h.device.clone().unwrap_or_default();
+    t.devices
+        .iter()
+        .find(|d| d.id == device && d.host == vm.host)
+        .or_else(|| t.devices.iter().find(|d| d.id == device))
+        .map(|d| (None, Some(d.address.clone())))
+        .ok_or(TerraformError::UnknownDevice {
+            vm: vm.id.clone(),
+            index: h.index,
+            device,
+        })
+}
+
+/// The seed's compact `res_hostpci` entry: `mapping` or `id`, `pcie`, and `rombar`/`xvga` only
+/// when they differ from Proxmox's defaults (the seed's wrapper defaults them).
+fn compact_hostpci(t: &Topology, vm: &Vm) -> Result<Value, TerraformError> {
+    let mut out = Vec::new();
+    for h in &vm.hostpci {
+        let mut entry = Map::new();
+        match hostpci_target(t, vm, h)? {
+            (Some(m), _) => entry.insert("mapping".into(), json!(m)),
+            (_, a) => entry.insert("id".into(), json!(a)),
+        };
         entry.insert("pcie".into(), json!(h.pcie));
-        entry.insert("rombar".into(), json!(h.rombar));
+        // As the seed writes them: `rombar` only when it differs from Proxmox's default (on).
+        if !h.rombar {
+            entry.insert("rombar".into(), json!(false));
+        }
         if h.x_vga {
             entry.insert("xvga".into(), json!(true));
         }
-        hostpci.push(Value::Object(entry));
+        out.push(Value::Object(entry));
     }
+    Ok(Value::Array(out))
+}
+
+/// The seed wrapper's four inputs for one VM.
+///
+/// # Errors
+/// [`TerraformError::UnknownDevice`] for a hostpci entry naming a device not in `t`.
+pub fn vm_inputs(t: &Topology, vm: &Vm) -> Result<Value, TerraformError> {
     Ok(json!({
         "res_dedicated_memory": vm.memory_mib,
         "res_cpu_cores": vm.cores,
         "res_cpu_type": vm.cpu_type,
-        "res_hostpci": hostpci,
+        "res_hostpci": compact_hostpci(t, vm)?,
     }))
+}
+
+/// Whether any passthrough entry is exposed as PCIe (which needs the q35 machine).
+fn uses_pcie(vm: &Vm) -> bool {
+    vm.hostpci.iter().any(|h| h.pcie)
+}
+
+/// The machine type to write: the model's, or `q35` where PCIe passthrough needs it.
+fn machine_of(vm: &Vm) -> String {
+    if vm.machine.is_empty() && uses_pcie(vm) {
+        "q35".into()
+    } else {
+        vm.machine.clone()
+    }
+}
+
+/// Everything hostplan can fill for a wrapper module, under the input names wrappers use
+/// (several spellings for the common ones). `res_hostpci` here is the full form (`device`,
+/// `mapping`, `id`, `pcie`, `rombar`, `xvga`, `mdev` with `null` for "none"), cut down to the
+/// declared object type by [`conform`].
+///
+/// # Errors
+/// As [`vm_inputs`].
+pub fn known_inputs(t: &Topology, vm: &Vm) -> Result<Map<String, Value>, TerraformError> {
+    let mut hostpci = Vec::new();
+    for h in &vm.hostpci {
+        let (mapping, id) = hostpci_target(t, vm, h)?;
+        hostpci.push(json!({
+            "device": format!("hostpci{}", h.index),
+            "mapping": mapping,
+            "id": id,
+            "pcie": h.pcie,
+            "rombar": h.rombar,
+            "xvga": h.x_vga,
+            "mdev": null,
+        }));
+    }
+    let mut m = Map::new();
+    let mut put = |names: &[&str], v: Value| {
+        for n in names {
+            m.insert((*n).to_owned(), v.clone());
+        }
+    };
+    put(&["res_dedicated_memory", "memory", "memory_mib"], json!(vm.memory_mib));
+    put(
+        &["res_floating_memory", "floating_memory", "balloon"],
+        json!(vm.balloon_mib.unwrap_or(vm.memory_mib)),
+    );
+    put(&["res_cpu_cores", "cores", "cpu_cores"], json!(vm.cores));
+    put(&["res_cpu_type", "cpu_type"], json!(vm.cpu_type));
+    put(&["res_hostpci", "hostpci"], Value::Array(hostpci));
+    put(&["vm_id", "vmid"], json!(vm.vmid));
+    put(&["node_name", "target_node", "node"], json!(vm.host));
+    put(&["name", "vm_name"], json!(vm.id));
+    put(&["on_boot", "onboot"], json!(vm.onboot));
+    put(&["agent_enabled", "agent"], json!(vm.agent));
+    let machine = machine_of(vm);
+    if !machine.is_empty() {
+        put(&["machine"], json!(machine));
+    }
+    if let Some(o) = vm.startup.order {
+        put(&["startup_order"], json!(o));
+    }
+    if let Some(u) = vm.startup.up {
+        put(&["startup_up_delay", "up_delay"], json!(u));
+    }
+    if let Some(d) = vm.startup.down {
+        put(&["startup_down_delay", "down_delay"], json!(d));
+    }
+    if !vm.boot_storage.is_empty() {
+        put(&["datastore_id", "res_datastore", "disk_datastore"], json!(vm.boot_storage));
+        put(&["disk_size", "res_disk_size"], json!(vm.boot_disk_gb));
+    }
+    Ok(m)
+}
+
+/// A VM's module inputs with what the export could not pass along.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModuleInputs {
+    /// The VM id.
+    pub vm: String,
+    /// Input name → value, in name order.
+    pub inputs: Map<String, Value>,
+    /// Settings that could not be passed (the module's types have no room for them) and
+    /// declared variables left at their defaults.
+    pub notes: Vec<String>,
+}
+
+/// Drops that lose nothing: a hostpci attribute at its Proxmox default, or the slot name a
+/// wrapper derives from the list position.
+fn harmless_drop(path: &str, v: &Value) -> bool {
+    let attr = path.rsplit('.').next().unwrap_or(path);
+    matches!(
+        (attr, v),
+        ("pcie" | "xvga", Value::Bool(false)) | ("rombar", Value::Bool(true)) | ("device", _)
+    )
+}
+
+/// Each VM's inputs: the seed's four when `variables` is `None`, else exactly the declared
+/// variables hostplan can fill, conformed to their types.
+///
+/// # Errors
+/// Every unknown device and every variable that cannot be filled, for all VMs at once.
+pub fn module_inputs(t: &Topology, variables: Option<&[Variable]>) -> Result<Vec<ModuleInputs>, TerraformErrors> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for vm in &t.vms {
+        let Some(vars) = variables else {
+            match vm_inputs(t, vm) {
+                Ok(Value::Object(inputs)) => out.push(ModuleInputs {
+                    vm: vm.id.clone(),
+                    inputs,
+                    notes: Vec::new(),
+                }),
+                Ok(_) => {}
+                Err(e) => errors.push(e),
+            }
+            continue;
+        };
+        let known = match known_inputs(t, vm) {
+            Ok(k) => k,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let mut inputs = Map::new();
+        let mut notes = Vec::new();
+        for var in vars {
+            let unfillable = |reason: String| TerraformError::Unfillable {
+                vm: vm.id.clone(),
+                variable: var.name.clone(),
+                declared_at: var.declared_at.clone(),
+                reason,
+            };
+            match known.get(&var.name) {
+                Some(v) => {
+                    let mut dropped = Vec::new();
+                    match conform(v, &var.ty, &mut dropped) {
+                        Ok(c) => {
+                            inputs.insert(var.name.clone(), c);
+                        }
+                        Err(why) => errors.push(unfillable(why)),
+                    }
+                    for d in dropped.iter().filter(|d| !harmless_drop(&d.path, &d.value)) {
+                        notes.push(format!(
+                            "VM `{}`: `{}{} = {}` cannot be passed: the type of `{}` has no such attribute",
+                            vm.id, var.name, d.path, d.value, var.name
+                        ));
+                    }
+                }
+                None if var.has_default => notes.push(format!(
+                    "VM `{}`: `{}` left at the module's default (hostplan has no value for it)",
+                    vm.id, var.name
+                )),
+                None => errors.push(unfillable(
+                    "required (no default) and hostplan has no value for it".into(),
+                )),
+            }
+        }
+        // The model's passthrough matters most: say when the module cannot take it at all.
+        if !vm.hostpci.is_empty() && !vars.iter().any(|v| v.name == "res_hostpci" || v.name == "hostpci") {
+            notes.push(format!(
+                "VM `{}`: the module declares no `res_hostpci`/`hostpci` variable; its {} passthrough entries are not passed",
+                vm.id,
+                vm.hostpci.len()
+            ));
+        }
+        out.push(ModuleInputs {
+            vm: vm.id.clone(),
+            inputs,
+            notes,
+        });
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(TerraformErrors(errors))
+    }
 }
 
 /// A Terraform identifier for a VM id: letters, digits, `_` and `-`, starting with a letter.
@@ -80,19 +335,24 @@ pub fn module_name(id: &str) -> String {
     s
 }
 
-/// `<vm>.auto.tfvars.json` for every VM.
+/// `<vm>.auto.tfvars.json` for every VM, and the notes of [`module_inputs`].
 ///
 /// # Errors
-/// As [`vm_inputs`].
-pub fn tfvars(t: &Topology) -> Result<Vec<(String, String)>, TerraformError> {
-    t.vms
-        .iter()
-        .map(|vm| {
-            let mut text = serde_json::to_string_pretty(&vm_inputs(vm)?).unwrap_or_default();
-            text.push('\n');
-            Ok((format!("{}.auto.tfvars.json", module_name(&vm.id)), text))
-        })
-        .collect()
+/// As [`module_inputs`].
+pub fn tfvars(
+    t: &Topology,
+    variables: Option<&[Variable]>,
+) -> Result<(Vec<(String, String)>, Vec<String>), TerraformErrors> {
+    let all = module_inputs(t, variables)?;
+    let mut files = Vec::new();
+    let mut notes = Vec::new();
+    for m in all {
+        let mut text = serde_json::to_string_pretty(&Value::Object(m.inputs)).unwrap_or_default();
+        text.push('\n');
+        files.push((format!("{}.auto.tfvars.json", module_name(&m.vm)), text));
+        notes.extend(m.notes);
+    }
+    Ok((files, notes))
 }
 
 fn to_hcl(v: &Value) -> hcl::Expression {
@@ -124,30 +384,181 @@ fn to_hcl(v: &Value) -> hcl::Expression {
 }
 
 /// `main.tf`: one `module` block per VM with `source` and its inputs, formatted like
-/// `terraform fmt`.
+/// `terraform fmt`, and the notes of [`module_inputs`].
 ///
 /// # Errors
-/// As [`vm_inputs`]; [`TerraformError::Hcl`] if the writer fails.
-pub fn hcl_modules(t: &Topology, source: &str) -> Result<String, TerraformError> {
+/// As [`module_inputs`]; [`TerraformError::Hcl`] if the writer fails.
+pub fn hcl_modules(
+    t: &Topology,
+    source: &str,
+    variables: Option<&[Variable]>,
+) -> Result<(String, Vec<String>), TerraformErrors> {
+    let all = module_inputs(t, variables)?;
     let mut body = hcl::Body::builder();
-    for vm in &t.vms {
-        let inputs = vm_inputs(vm)?;
+    let mut notes = Vec::new();
+    for m in all {
         let mut block = hcl::Block::builder("module")
-            .add_label(module_name(&vm.id))
+            .add_label(module_name(&m.vm))
             .add_attribute(("source", source.to_owned()));
-        if let Value::Object(map) = inputs {
-            for (k, v) in &map {
-                block = block.add_attribute(hcl::Attribute::new(
-                    hcl::Identifier::sanitized(k),
-                    to_hcl(v),
-                ));
-            }
+        for (k, v) in &m.inputs {
+            block = block.add_attribute(hcl::Attribute::new(hcl::Identifier::sanitized(k), to_hcl(v)));
         }
         body = body.add_block(block.build());
+        notes.extend(m.notes);
     }
-    let text =
-        hcl::format::to_string(&body.build()).map_err(|e| TerraformError::Hcl(e.to_string()))?;
+    Ok((write_body(body.build())?, notes))
+}
+
+fn write_body(body: hcl::Body) -> Result<String, TerraformErrors> {
+    let text = hcl::format::to_string(&body)
+        .map_err(|e| TerraformErrors(vec![TerraformError::Hcl(e.to_string())]))?;
     Ok(align_equals(&text))
+}
+
+/// Plain bpg provider resources: one `proxmox_virtual_environment_vm` per VM and one
+/// `proxmox_virtual_environment_hardware_mapping_pci` per mapping.
+///
+/// Settings whose defaults differ between Proxmox and the provider are always written:
+/// `on_boot` (provider: true, Proxmox: false), `cpu.type` (provider: `qemu64`),
+/// `memory.floating` (provider: 0 = no balloon device; Proxmox: a balloon device at the full
+/// size), each hostpci's `pcie`, `rombar` and `xvga`; `machine = "q35"` where a passthrough
+/// entry is PCIe; `startup` with order and delays when any is set.
+///
+/// # Errors
+/// Every unknown device and mapping entry without a vendor:device id, at once.
+pub fn hcl_resources(t: &Topology) -> Result<String, TerraformErrors> {
+    let mut body = hcl::Body::builder();
+    let mut errors = Vec::new();
+    for vm in &t.vms {
+        match vm_resource(t, vm) {
+            Ok(b) => body = body.add_block(b),
+            Err(e) => errors.push(e),
+        }
+    }
+    for m in &t.mappings {
+        let mut entries = Vec::new();
+        for e in &m.map {
+            let device = t.devices.iter().find(|d| {
+                d.host == e.node
+                    && crate::model::pci::PciAddress::parse(&d.address).ok()
+                        == crate::model::pci::PciAddress::parse(&e.path).ok()
+            });
+            let Some(id) = e.id.clone().or_else(|| device.and_then(|d| d.vendor_device.clone())) else {
+                errors.push(TerraformError::MappingWithoutId {
+                    mapping: m.id.clone(),
+                    node: e.node.clone(),
+                    path: e.path.clone(),
+                });
+                continue;
+            };
+            let mut entry = Map::new();
+            entry.insert("id".into(), json!(id));
+            if let Some(g) = e.iommu_group.or_else(|| device.and_then(|d| d.iommu_group)) {
+                entry.insert("iommu_group".into(), json!(g));
+            }
+            entry.insert("node".into(), json!(e.node));
+            entry.insert("path".into(), json!(e.path));
+            if let Some(s) = e.subsystem_id.clone().or_else(|| device.and_then(|d| d.subsystem.clone())) {
+                entry.insert("subsystem_id".into(), json!(s));
+            }
+            entries.push(Value::Object(entry));
+        }
+        let mut block = hcl::Block::builder("resource")
+            .add_label(BPG_MAPPING)
+            .add_label(module_name(&m.id))
+            .add_attribute(("name", m.id.clone()));
+        if !m.description.is_empty() {
+            block = block.add_attribute(("comment", m.description.clone()));
+        }
+        block = block.add_attribute(hcl::Attribute::new(
+            hcl::Identifier::sanitized("map"),
+            to_hcl(&Value::Array(entries)),
+        ));
+        body = body.add_block(block.build());
+    }
+    if !errors.is_empty() {
+        return Err(TerraformErrors(errors));
+    }
+    write_body(body.build())
+}
+
+fn attrs_block(name: &str, attrs: &[(&str, Value)]) -> hcl::Block {
+    let mut b = hcl::Block::builder(name.to_owned());
+    for (k, v) in attrs {
+        b = b.add_attribute(hcl::Attribute::new(hcl::Identifier::sanitized(*k), to_hcl(v)));
+    }
+    b.build()
+}
+
+fn vm_resource(t: &Topology, vm: &Vm) -> Result<hcl::Block, TerraformError> {
+    let mut b = hcl::Block::builder("resource")
+        .add_label(BPG_VM)
+        .add_label(module_name(&vm.id))
+        .add_attribute(("name", vm.id.clone()))
+        .add_attribute(("node_name", vm.host.clone()))
+        .add_attribute(("vm_id", i64::from(vm.vmid)))
+        .add_attribute(("on_boot", vm.onboot));
+    let machine = machine_of(vm);
+    if !machine.is_empty() {
+        b = b.add_attribute(("machine", machine));
+    }
+    b = b
+        .add_block(attrs_block("agent", &[("enabled", json!(vm.agent))]))
+        .add_block(attrs_block(
+            "cpu",
+            &[("cores", json!(vm.cores)), ("type", json!(vm.cpu_type))],
+        ))
+        .add_block(attrs_block(
+            "memory",
+            &[
+                ("dedicated", json!(vm.memory_mib)),
+                ("floating", json!(vm.balloon_mib.unwrap_or(vm.memory_mib))),
+            ],
+        ));
+    for h in &vm.hostpci {
+        let (mapping, id) = hostpci_target(t, vm, h)?;
+        let mut attrs = vec![("device", json!(format!("hostpci{}", h.index)))];
+        match (mapping, id) {
+            (Some(m), _) => attrs.push(("mapping", json!(m))),
+            (_, a) => attrs.push(("id", json!(a))),
+        }
+        attrs.extend([
+            ("pcie", json!(h.pcie)),
+            ("rombar", json!(h.rombar)),
+            ("xvga", json!(h.x_vga)),
+        ]);
+        b = b.add_block(attrs_block("hostpci", &attrs));
+    }
+    let s = &vm.startup;
+    if s.order.is_some() || s.up.is_some() || s.down.is_some() {
+        // The provider's "unset" is -1.
+        let v = |x: Option<u32>| json!(x.map_or(-1, i64::from));
+        b = b.add_block(attrs_block(
+            "startup",
+            &[("order", v(s.order)), ("up_delay", v(s.up)), ("down_delay", v(s.down))],
+        ));
+    }
+    if !vm.boot_storage.is_empty() {
+        b = b.add_block(attrs_block(
+            "disk",
+            &[
+                ("datastore_id", json!(vm.boot_storage)),
+                ("interface", json!("scsi0")),
+                ("size", json!(vm.boot_disk_gb)),
+            ],
+        ));
+    }
+    for n in vm.nics.iter().filter(|n| n.device.is_none()) {
+        let mut attrs = vec![("bridge", json!(n.bridge.clone().unwrap_or_else(|| "vmbr0".into())))];
+        if let Some(vlan) = t.networks.iter().find(|x| x.id == n.network).and_then(|x| x.vlan) {
+            attrs.push(("vlan_id", json!(vlan)));
+        }
+        if let Some(mtu) = n.mtu {
+            attrs.push(("mtu", json!(mtu)));
+        }
+        b = b.add_block(attrs_block("network_device", &attrs));
+    }
+    Ok(b.build())
 }
 
 /// Align the `=` of consecutive attributes at the same indentation, as `terraform fmt` does:
@@ -213,7 +624,8 @@ mod tests {
     #[test]
     fn the_seed_module_block_matches_the_seed() {
         let t = crate::examples::seed().unwrap();
-        let text = super::hcl_modules(&t, "../../modules/platform/truenas").unwrap();
+        let (text, notes) = super::hcl_modules(&t, "../../modules/platform/truenas", None).unwrap();
+        assert!(notes.is_empty());
         assert!(text.contains("module \"truenas\" {"), "{text}");
         assert!(
             text.contains("  source               = \"../../modules/platform/truenas\"\n"),
@@ -235,7 +647,7 @@ mod tests {
     fn template_markers_and_quotes_are_escaped() {
         let mut t = crate::examples::seed().unwrap();
         t.vms[0].cpu_type = "x\"${file(\"/etc/passwd\")}%{if 1}".into();
-        let text = super::hcl_modules(&t, "./m").unwrap();
+        let (text, _) = super::hcl_modules(&t, "./m", None).unwrap();
         assert!(
             text.contains(r#"res_cpu_type         = "x\"$${file(\"/etc/passwd\")}%%{if 1}""#),
             "{text}"

@@ -62,6 +62,168 @@ pub struct Imported {
     pub notes: Vec<Note>,
 }
 
+/// The note for a VM whose input does not say its node (dropped when the caller names one).
+pub(crate) const NO_HOST: &str =
+    "the input does not say which node the VM is on: set its host before validating";
+
+/// The formats hostplan imports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Format {
+    /// Terraform HCL: wrapper modules, bpg and Telmate VMs, PCI mappings.
+    Terraform,
+    /// `/etc/pve/qemu-server/<vmid>.conf`.
+    ProxmoxConf,
+    /// `pvesh get /nodes/<node>/hardware/pci --output-format json`.
+    PveshPci,
+    /// `lspci -nnmmv`.
+    Lspci,
+    /// An IOMMU group listing.
+    IommuGroups,
+    /// `zpool status`.
+    ZpoolStatus,
+}
+
+impl Format {
+    /// Every format, in the order the CLI and the web app list them.
+    pub const ALL: [Format; 6] = [
+        Format::Terraform,
+        Format::ProxmoxConf,
+        Format::PveshPci,
+        Format::Lspci,
+        Format::IommuGroups,
+        Format::ZpoolStatus,
+    ];
+
+    /// The CLI's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Terraform => "terraform",
+            Format::ProxmoxConf => "proxmox-conf",
+            Format::PveshPci => "pvesh-pci",
+            Format::Lspci => "lspci",
+            Format::IommuGroups => "iommu-groups",
+            Format::ZpoolStatus => "zpool-status",
+        }
+    }
+
+    /// Whether the input describes one host's hardware (so the host must be named).
+    pub fn needs_host(self) -> bool {
+        matches!(
+            self,
+            Format::PveshPci | Format::Lspci | Format::IommuGroups | Format::ZpoolStatus
+        )
+    }
+
+    /// Guess the format from a file name and its first bytes (for drag and drop).
+    pub fn guess(name: &str, text: &str) -> Option<Format> {
+        let head = text.trim_start();
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".tf") {
+            Some(Format::Terraform)
+        } else if lower.ends_with(".conf") {
+            Some(Format::ProxmoxConf)
+        } else if head.starts_with('[') || head.starts_with('{') {
+            Some(Format::PveshPci)
+        } else if head.starts_with("Slot:") {
+            Some(Format::Lspci)
+        } else if head.to_ascii_lowercase().starts_with("iommu group")
+            || head.starts_with("/sys/kernel/iommu_groups/")
+        {
+            Some(Format::IommuGroups)
+        } else if head.starts_with("pool:") {
+            Some(Format::ZpoolStatus)
+        } else {
+            None
+        }
+    }
+}
+
+/// Why an import could not run at all (anything less is a [`Note`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportError {
+    /// A hardware inventory without the host it was taken on.
+    #[error("`{0}` describes one host's hardware: name the host it was taken on")]
+    HostRequired(&'static str),
+}
+
+fn plain_notes(file: &str, notes: Vec<String>) -> impl Iterator<Item = Note> + '_ {
+    notes.into_iter().map(move |message| Note {
+        file: file.to_owned(),
+        line: 0,
+        column: 0,
+        subject: String::new(),
+        message,
+    })
+}
+
+/// Import `files` (`(name, text)`) of one format. `host` places hardware (and fills the host
+/// of VMs whose input does not say it); `owner` is who imports zpool pools (default: `host`).
+///
+/// # Errors
+/// [`ImportError::HostRequired`] for a hardware format without `host`.
+pub fn run(
+    format: Format,
+    files: &[(String, String)],
+    host: Option<&str>,
+    owner: Option<&str>,
+) -> Result<Imported, ImportError> {
+    let need_host = || host.ok_or(ImportError::HostRequired(format.name()));
+    let mut out = Imported {
+        topology: Topology {
+            schema_version: crate::model::SCHEMA_VERSION,
+            ..Topology::default()
+        },
+        notes: Vec::new(),
+    };
+    match format {
+        Format::Terraform => out = terraform::import(files),
+        Format::ProxmoxConf => {
+            for (name, text) in files {
+                let one = proxmox_conf::import(name, text);
+                out.topology.vms.extend(one.topology.vms);
+                out.notes.extend(one.notes);
+            }
+        }
+        Format::PveshPci | Format::Lspci | Format::IommuGroups => {
+            let host = need_host()?;
+            for (name, text) in files {
+                let (records, notes) = match format {
+                    Format::PveshPci => pvesh::parse(name, text),
+                    Format::IommuGroups => iommu::parse(name, text),
+                    _ => {
+                        let (r, n) = lspci::parse(text);
+                        (r, plain_notes(name, n).collect())
+                    }
+                };
+                out.topology
+                    .devices
+                    .extend(lspci::to_devices(&records, host));
+                out.notes.extend(notes);
+            }
+        }
+        Format::ZpoolStatus => {
+            let host = need_host()?;
+            for (name, text) in files {
+                let pools = zpool::parse(text);
+                let (disks, pools, notes) = zpool::to_topology(&pools, host, owner.unwrap_or(host));
+                out.topology.disks.extend(disks);
+                out.topology.pools.extend(pools);
+                out.notes.extend(plain_notes(name, notes));
+            }
+        }
+    }
+    if let Some(h) = host {
+        for vm in out.topology.vms.iter_mut().filter(|v| v.host.is_empty()) {
+            vm.host = h.to_owned();
+        }
+        out.notes.retain(|n| n.message != NO_HOST);
+    }
+    Ok(out)
+}
+
 /// 1-based (line, column) of byte `offset` in `text`.
 pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());

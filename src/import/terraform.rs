@@ -504,21 +504,14 @@ fn module_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Option
 }
 
 fn missing_placement(ctx: &Ctx<'_>, block: &Block, subject: &str, vm: &Vm) {
-    let mut missing = Vec::new();
     if vm.host.is_empty() {
-        missing.push("host");
+        ctx.note(block.span(), subject, super::NO_HOST.into());
     }
     if vm.vmid == 0 {
-        missing.push("vmid");
-    }
-    if !missing.is_empty() {
         ctx.note(
             block.span(),
             subject,
-            format!(
-                "the input does not say the VM's {}; fill it in before validating",
-                missing.join(" or ")
-            ),
+            "the input does not say the VM's vmid: fill it in before validating".into(),
         );
     }
 }
@@ -874,8 +867,8 @@ module "truenas_vm" {
         assert_eq!(vm.hostpci.len(), 2);
         assert!(!vm.hostpci[0].rombar && vm.hostpci[1].rombar);
         assert_eq!(vm.hostpci[1].index, 1);
-        assert_eq!(i.notes.len(), 1, "{:?}", i.notes);
-        assert!(i.notes[0].message.contains("host or vmid"));
+        assert_eq!(i.notes.len(), 2, "{:?}", i.notes);
+        assert!(i.notes[0].message.contains("host"));
     }
 
     #[test]
