@@ -317,6 +317,24 @@ pub fn module_inputs(t: &Topology, variables: Option<&[Variable]>) -> Result<Vec
     }
 }
 
+/// Terraform labels for `ids`, in order: [`module_name`] of each, made unique by a `_2`, `_3`…
+/// suffix where two ids sanitise to the same label (`a.b` and `a_b`).
+pub fn unique_labels<'a>(ids: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    ids.into_iter()
+        .map(|id| {
+            let base = module_name(id);
+            let mut label = base.clone();
+            let mut n = 2;
+            while !seen.insert(label.clone()) {
+                label = format!("{base}_{n}");
+                n += 1;
+            }
+            label
+        })
+        .collect()
+}
+
 /// A Terraform identifier for a VM id: letters, digits, `_` and `-`, starting with a letter.
 pub fn module_name(id: &str) -> String {
     let mut s: String = id
@@ -344,12 +362,13 @@ pub fn tfvars(
     variables: Option<&[Variable]>,
 ) -> Result<(Vec<(String, String)>, Vec<String>), TerraformErrors> {
     let all = module_inputs(t, variables)?;
+    let labels = unique_labels(all.iter().map(|m| m.vm.as_str()));
     let mut files = Vec::new();
     let mut notes = Vec::new();
-    for m in all {
+    for (m, label) in all.into_iter().zip(labels) {
         let mut text = serde_json::to_string_pretty(&Value::Object(m.inputs)).unwrap_or_default();
         text.push('\n');
-        files.push((format!("{}.auto.tfvars.json", module_name(&m.vm)), text));
+        files.push((format!("{label}.auto.tfvars.json"), text));
         notes.extend(m.notes);
     }
     Ok((files, notes))
@@ -394,11 +413,12 @@ pub fn hcl_modules(
     variables: Option<&[Variable]>,
 ) -> Result<(String, Vec<String>), TerraformErrors> {
     let all = module_inputs(t, variables)?;
+    let labels = unique_labels(all.iter().map(|m| m.vm.as_str()));
     let mut body = hcl::Body::builder();
     let mut notes = Vec::new();
-    for m in all {
+    for (m, label) in all.into_iter().zip(labels) {
         let mut block = hcl::Block::builder("module")
-            .add_label(module_name(&m.vm))
+            .add_label(label)
             .add_attribute(("source", source.to_owned()));
         for (k, v) in &m.inputs {
             block = block.add_attribute(hcl::Attribute::new(hcl::Identifier::sanitized(k), to_hcl(v)));
@@ -429,13 +449,15 @@ fn write_body(body: hcl::Body) -> Result<String, TerraformErrors> {
 pub fn hcl_resources(t: &Topology) -> Result<String, TerraformErrors> {
     let mut body = hcl::Body::builder();
     let mut errors = Vec::new();
-    for vm in &t.vms {
-        match vm_resource(t, vm) {
+    let vm_labels = unique_labels(t.vms.iter().map(|v| v.id.as_str()));
+    for (vm, label) in t.vms.iter().zip(vm_labels) {
+        match vm_resource(t, vm, label) {
             Ok(b) => body = body.add_block(b),
             Err(e) => errors.push(e),
         }
     }
-    for m in &t.mappings {
+    let mapping_labels = unique_labels(t.mappings.iter().map(|m| m.id.as_str()));
+    for (m, label) in t.mappings.iter().zip(mapping_labels) {
         let mut entries = Vec::new();
         for e in &m.map {
             let device = t.devices.iter().find(|d| {
@@ -465,7 +487,7 @@ pub fn hcl_resources(t: &Topology) -> Result<String, TerraformErrors> {
         }
         let mut block = hcl::Block::builder("resource")
             .add_label(BPG_MAPPING)
-            .add_label(module_name(&m.id))
+            .add_label(label)
             .add_attribute(("name", m.id.clone()));
         if !m.description.is_empty() {
             block = block.add_attribute(("comment", m.description.clone()));
@@ -490,10 +512,10 @@ fn attrs_block(name: &str, attrs: &[(&str, Value)]) -> hcl::Block {
     b.build()
 }
 
-fn vm_resource(t: &Topology, vm: &Vm) -> Result<hcl::Block, TerraformError> {
+fn vm_resource(t: &Topology, vm: &Vm, label: String) -> Result<hcl::Block, TerraformError> {
     let mut b = hcl::Block::builder("resource")
         .add_label(BPG_VM)
-        .add_label(module_name(&vm.id))
+        .add_label(label)
         .add_attribute(("name", vm.id.clone()))
         .add_attribute(("node_name", vm.host.clone()))
         .add_attribute(("vm_id", i64::from(vm.vmid)))
@@ -641,6 +663,50 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("mapping = \"HBA\""), "{text}");
+    }
+
+    #[test]
+    fn labels_stay_unique_after_sanitising() {
+        assert_eq!(
+            super::unique_labels(["a.b", "a_b", "a b", "1x"]),
+            ["a_b", "a_b_2", "a_b_3", "vm_1x"]
+        );
+    }
+
+    #[test]
+    fn typed_inputs_follow_the_declarations() {
+        let t = crate::examples::seed().unwrap();
+        let vars = crate::export::tftypes::parse_variables(&[(
+            "variables.tf".into(),
+            r#"
+variable "vm_id" { type = string }
+variable "res_dedicated_memory" { type = number }
+variable "res_hostpci" {
+  type = list(object({ device = string, mapping = optional(string), id = optional(string), pcie = bool, rombar = optional(bool, true) }))
+}
+variable "res_disk_iops" { default = 0 }
+"#
+            .into(),
+        )])
+        .unwrap();
+        let all = super::module_inputs(&t, Some(&vars)).unwrap();
+        let truenas = &all[0];
+        assert_eq!(truenas.inputs["vm_id"], serde_json::json!("100"));
+        assert_eq!(
+            truenas.inputs["res_hostpci"][0],
+            serde_json::json!({"device": "hostpci0", "mapping": "HBA", "pcie": true, "rombar": false})
+        );
+        assert!(!truenas.inputs.contains_key("res_disk_iops"));
+        assert!(truenas.notes.iter().any(|n| n.contains("`res_disk_iops` left at the module's default")), "{:?}", truenas.notes);
+
+        let strict = crate::export::tftypes::parse_variables(&[(
+            "variables.tf".into(),
+            "variable \"res_hostpci\" {\n  type = list(object({ device = string, driver = string }))\n}\nvariable \"password\" { type = string }\n".into(),
+        )])
+        .unwrap();
+        let errors = super::module_inputs(&t, Some(&strict)).unwrap_err().to_string();
+        assert!(errors.contains("VM `truenas`: variable `res_hostpci` (variables.tf:1): the type requires attribute `[0].driver`"), "{errors}");
+        assert!(errors.contains("variable `password` (variables.tf:4): required (no default)"), "{errors}");
     }
 
     #[test]

@@ -64,7 +64,7 @@ test('hostile names cannot inject HCL', async () => {
   ];
   const hostpci = evil.map((m, i) => `[[vms.hostpci]]\nindex = ${i}\nmapping = ${JSON.stringify(m)}\n`).join('\n');
   const mappings = evil.map((m) => `[[mappings]]\nid = ${JSON.stringify(m)}\nmap = [{ node = "h", path = "0000:0${evil.indexOf(m) + 1}:00.0" }]\n`).join('\n');
-  const devices = evil.map((_, i) => `[[devices]]\nid = "d${i}"\nhost = "h"\nkind = "nic"\naddress = "0000:0${i + 1}:00.0"\n`).join('\n');
+  const devices = evil.map((_, i) => `[[devices]]\nid = "d${i}"\nhost = "h"\nkind = "nic"\naddress = "0000:0${i + 1}:00.0"\nvendor_device = "8086:1533"\n`).join('\n');
   const topo = `schema_version = 1\n[[hosts]]\nid = "h"\n${devices}\n${mappings}\n[[vms]]\nid = "vm"\nvmid = 100\nhost = "h"\ncpu_type = ${JSON.stringify(evil[1])}\n${hostpci}`;
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hostplan-evil-')), 'evil.toml');
   fs.writeFileSync(file, topo);
@@ -72,4 +72,37 @@ test('hostile names cannot inject HCL', async () => {
   assert.deepEqual(Object.keys(modules), ['vm'], 'no extra blocks');
   assert.ok(!hcl.includes('resource "null_resource"\n'), hcl);
   assert.equal(literal(modules.vm[0]).res_cpu_type, '${file("/etc/passwd")}');
+
+  // The plain provider resources carry the same strings, escaped the same way.
+  const res = await resources(file);
+  assert.deepEqual(Object.keys(res.resource).sort(), [
+    'proxmox_virtual_environment_hardware_mapping_pci',
+    'proxmox_virtual_environment_vm',
+  ]);
+  const mappingNames = Object.values(res.resource.proxmox_virtual_environment_hardware_mapping_pci)
+    .map(([m]) => literal(m).name);
+  assert.deepEqual(mappingNames.sort(), [...evil].sort());
+  const [vm] = res.resource.proxmox_virtual_environment_vm.vm;
+  assert.deepEqual(vm.hostpci.map((h) => literal(h).mapping), evil);
+  assert.equal(literal(vm.cpu[0]).type, evil[1]);
+});
+
+async function resources(topologyPath) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hostplan-res-'));
+  execFileSync(hostplan, ['export', topologyPath, '--format', 'hcl-resources', '-o', dir]);
+  const text = fs.readFileSync(path.join(dir, 'resources.tf'), 'utf8');
+  fs.rmSync(dir, { recursive: true });
+  return parse('resources.tf', text);
+}
+
+test('the seed exports bpg resources HashiCorp parses, with the provider-default overrides explicit', async () => {
+  const res = await resources(path.join(root, 'examples/seed.toml'));
+  const [truenas] = res.resource.proxmox_virtual_environment_vm.truenas;
+  assert.equal(truenas.on_boot, true);
+  assert.equal(truenas.machine, 'q35');
+  assert.deepEqual(truenas.memory, [{ dedicated: 32768, floating: 0 }]);
+  assert.deepEqual(truenas.cpu, [{ cores: 6, type: 'host' }]);
+  assert.deepEqual(truenas.hostpci[0], { device: 'hostpci0', mapping: 'HBA', pcie: true, rombar: false, xvga: false });
+  const [hba] = res.resource.proxmox_virtual_environment_hardware_mapping_pci.HBA;
+  assert.deepEqual(hba.map, [{ id: '1000:0072', iommu_group: 12, node: 'srv01', path: '0000:01:00.0', subsystem_id: '1000:3020' }]);
 });
