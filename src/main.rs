@@ -393,9 +393,7 @@ fn main() -> ExitCode {
 }
 
 /// `variables*.tf` declarations: files as given, folders scanned for `variables*.tf`.
-fn read_variables(
-    paths: &[String],
-) -> anyhow::Result<Vec<hostplan::export::tftypes::Variable>> {
+fn read_variables(paths: &[String]) -> anyhow::Result<Vec<hostplan::export::tftypes::Variable>> {
     let mut files = Vec::new();
     for p in paths {
         let path = std::path::Path::new(p);
@@ -405,9 +403,11 @@ fn read_variables(
                 .filter_map(Result::ok)
                 .map(|e| e.path())
                 .filter(|f| {
-                    f.file_name()
+                    let stem_ok = f
+                        .file_name()
                         .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("variables") && n.ends_with(".tf"))
+                        .is_some_and(|n| n.starts_with("variables"));
+                    stem_ok && f.extension().is_some_and(|e| e == "tf")
                 })
                 .collect();
             names.sort();

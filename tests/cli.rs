@@ -166,3 +166,117 @@ fn policy_subcommands_list_test_and_document_the_rule_book() {
     assert!(text.contains("## PT-06"));
     std::fs::remove_file(&doc).unwrap();
 }
+
+fn hostplan_err(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hostplan"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn exported_proxmox_configs_import_back_with_notes_on_stderr() {
+    let dir = std::env::temp_dir().join(format!("hostplan-conf-{}", std::process::id()));
+    let seed = fixture("../examples/seed.toml");
+    let (code, _, err) = hostplan_err(&[
+        "export",
+        seed.to_str().unwrap(),
+        "--format",
+        "proxmox",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let conf = dir.join("100.conf");
+    let (code, out, err) = hostplan_err(&[
+        "import",
+        "--from",
+        "proxmox-conf",
+        "--host",
+        "srv01",
+        conf.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let fragment: hostplan::model::Topology = toml::from_str(&out).unwrap();
+    let seed_vm = &hostplan::examples::seed().unwrap().vms[0];
+    let vm = &fragment.vms[0];
+    assert_eq!(
+        (
+            &vm.id,
+            vm.vmid,
+            &vm.host,
+            vm.memory_mib,
+            vm.balloon_mib,
+            &vm.hostpci
+        ),
+        (
+            &seed_vm.id,
+            seed_vm.vmid,
+            &seed_vm.host,
+            seed_vm.memory_mib,
+            seed_vm.balloon_mib,
+            &seed_vm.hostpci
+        )
+    );
+    assert!(
+        err.contains("100.conf:1:1: description: VM description not modelled: truenas (hostplan)"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn hardware_imports_need_a_host_and_typed_exports_report_what_they_cannot_fill() {
+    let seed = fixture("../examples/seed.toml");
+    let (code, _, err) = hostplan_err(&["import", "--from", "pvesh-pci", seed.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`pvesh-pci` describes one host's hardware"),
+        "{err}"
+    );
+
+    let dir = std::env::temp_dir().join(format!("hostplan-vars-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("variables.tf"),
+        "variable \"res_cpu_cores\" { type = number }\nvariable \"ssh_key\" { type = string }\n",
+    )
+    .unwrap();
+    let (code, _, err) = hostplan_err(&[
+        "export",
+        seed.to_str().unwrap(),
+        "--format",
+        "tfvars",
+        "--variables",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("variable `ssh_key` ("), "{err}");
+    assert!(
+        err.contains("variables.tf:2): required (no default)"),
+        "{err}"
+    );
+
+    std::fs::write(
+        dir.join("variables.tf"),
+        "variable \"res_cpu_cores\" { type = string }\n",
+    )
+    .unwrap();
+    let (code, out, err) = hostplan_err(&[
+        "export",
+        seed.to_str().unwrap(),
+        "--format",
+        "tfvars",
+        "--variables",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"res_cpu_cores\": \"6\""), "{out}");
+    assert!(err.contains("declares no `res_hostpci`"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

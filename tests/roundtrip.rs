@@ -75,7 +75,10 @@ fn arb_vm() -> impl Strategy<Value = Vm> {
             any::<bool>(),
             arb_startup(),
             arb_hostpci(4),
-            prop_oneof![Just(None), ("local-lvm|local-zfs|ssd", 1u32..2000).prop_map(Some)],
+            prop_oneof![
+                Just(None),
+                ("local-lvm|local-zfs|ssd", 1u32..2000).prop_map(Some)
+            ],
         ),
     )
         .prop_map(
@@ -223,7 +226,9 @@ fn seed_module_block() -> String {
         .join("../shared/seed/truenas-virtualization.md");
     let doc = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{}: {e} (the seed lives in ../shared/seed)", path.display()));
-    let start = doc.find("module \"truenas_vm\"").expect("the seed prints a module block");
+    let start = doc
+        .find("module \"truenas_vm\"")
+        .expect("the seed prints a module block");
     let end = start + doc[start..].find("\n}\n").expect("the block closes") + 3;
     doc[start..end].to_owned()
 }
@@ -239,18 +244,37 @@ fn module_values(text: &str) -> serde_json::Value {
 #[test]
 fn the_seed_module_block_imports_and_exports_to_the_same_values() {
     let seed = seed_module_block();
-    let imported = import::run(Format::Terraform, &[("main.tf".into(), seed.clone())], None, None).unwrap();
+    let imported = import::run(
+        Format::Terraform,
+        &[("main.tf".into(), seed.clone())],
+        None,
+        None,
+    )
+    .unwrap();
     let vm = &imported.topology.vms[0];
     assert_eq!(vm.id, "truenas_vm");
-    assert_eq!((vm.memory_mib, vm.cores, vm.cpu_type.as_str()), (32768, 6, "host"));
-    let mappings: Vec<_> = vm.hostpci.iter().map(|h| h.mapping.as_deref().unwrap()).collect();
+    assert_eq!(
+        (vm.memory_mib, vm.cores, vm.cpu_type.as_str()),
+        (32768, 6, "host")
+    );
+    let mappings: Vec<_> = vm
+        .hostpci
+        .iter()
+        .map(|h| h.mapping.as_deref().unwrap())
+        .collect();
     assert_eq!(mappings, ["HBA", "NIC1", "NIC2"]);
     assert!(!vm.hostpci[0].rombar && vm.hostpci[1].rombar && vm.hostpci.iter().all(|h| h.pcie));
     // Only the placement the wrapper inputs do not carry is reported.
     let notes: Vec<String> = imported.notes.iter().map(ToString::to_string).collect();
     assert_eq!(notes.len(), 2, "{notes:#?}");
-    assert!(notes.iter().all(|n| n.contains("host") || n.contains("vmid")), "{notes:#?}");
+    assert!(
+        notes
+            .iter()
+            .all(|n| n.contains("host") || n.contains("vmid")),
+        "{notes:#?}"
+    );
 
-    let (exported, _) = terraform::hcl_modules(&imported.topology, "../../modules/platform/truenas", None).unwrap();
+    let (exported, _) =
+        terraform::hcl_modules(&imported.topology, "../../modules/platform/truenas", None).unwrap();
     assert_eq!(module_values(&exported), module_values(&seed), "{exported}");
 }

@@ -82,7 +82,11 @@ impl std::error::Error for TerraformErrors {}
 
 /// A hostpci entry's device, as Proxmox names it: the mapping or the raw address (a hostplan
 /// device id is resolved to its address on the VM's host).
-fn hostpci_target(t: &Topology, vm: &Vm, h: &HostPci) -> Result<(Option<String>, Option<String>), TerraformError> {
+fn hostpci_target(
+    t: &Topology,
+    vm: &Vm,
+    h: &HostPci,
+) -> Result<(Option<String>, Option<String>), TerraformError> {
     if let Some(m) = &h.mapping {
         return Ok((Some(m.clone()), None));
     }
@@ -179,7 +183,10 @@ pub fn known_inputs(t: &Topology, vm: &Vm) -> Result<Map<String, Value>, Terrafo
             m.insert((*n).to_owned(), v.clone());
         }
     };
-    put(&["res_dedicated_memory", "memory", "memory_mib"], json!(vm.memory_mib));
+    put(
+        &["res_dedicated_memory", "memory", "memory_mib"],
+        json!(vm.memory_mib),
+    );
     put(
         &["res_floating_memory", "floating_memory", "balloon"],
         json!(vm.balloon_mib.unwrap_or(vm.memory_mib)),
@@ -206,7 +213,10 @@ pub fn known_inputs(t: &Topology, vm: &Vm) -> Result<Map<String, Value>, Terrafo
         put(&["startup_down_delay", "down_delay"], json!(d));
     }
     if !vm.boot_storage.is_empty() {
-        put(&["datastore_id", "res_datastore", "disk_datastore"], json!(vm.boot_storage));
+        put(
+            &["datastore_id", "res_datastore", "disk_datastore"],
+            json!(vm.boot_storage),
+        );
         put(&["disk_size", "res_disk_size"], json!(vm.boot_disk_gb));
     }
     Ok(m)
@@ -239,7 +249,10 @@ fn harmless_drop(path: &str, v: &Value) -> bool {
 ///
 /// # Errors
 /// Every unknown device and every variable that cannot be filled, for all VMs at once.
-pub fn module_inputs(t: &Topology, variables: Option<&[Variable]>) -> Result<Vec<ModuleInputs>, TerraformErrors> {
+pub fn module_inputs(
+    t: &Topology,
+    variables: Option<&[Variable]>,
+) -> Result<Vec<ModuleInputs>, TerraformErrors> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for vm in &t.vms {
@@ -297,7 +310,11 @@ pub fn module_inputs(t: &Topology, variables: Option<&[Variable]>) -> Result<Vec
             }
         }
         // The model's passthrough matters most: say when the module cannot take it at all.
-        if !vm.hostpci.is_empty() && !vars.iter().any(|v| v.name == "res_hostpci" || v.name == "hostpci") {
+        if !vm.hostpci.is_empty()
+            && !vars
+                .iter()
+                .any(|v| v.name == "res_hostpci" || v.name == "hostpci")
+        {
             notes.push(format!(
                 "VM `{}`: the module declares no `res_hostpci`/`hostpci` variable; its {} passthrough entries are not passed",
                 vm.id,
@@ -353,6 +370,9 @@ pub fn module_name(id: &str) -> String {
     s
 }
 
+/// Output files as `(name, text)`.
+pub type Files = Vec<(String, String)>;
+
 /// `<vm>.auto.tfvars.json` for every VM, and the notes of [`module_inputs`].
 ///
 /// # Errors
@@ -360,7 +380,7 @@ pub fn module_name(id: &str) -> String {
 pub fn tfvars(
     t: &Topology,
     variables: Option<&[Variable]>,
-) -> Result<(Vec<(String, String)>, Vec<String>), TerraformErrors> {
+) -> Result<(Files, Vec<String>), TerraformErrors> {
     let all = module_inputs(t, variables)?;
     let labels = unique_labels(all.iter().map(|m| m.vm.as_str()));
     let mut files = Vec::new();
@@ -421,16 +441,19 @@ pub fn hcl_modules(
             .add_label(label)
             .add_attribute(("source", source.to_owned()));
         for (k, v) in &m.inputs {
-            block = block.add_attribute(hcl::Attribute::new(hcl::Identifier::sanitized(k), to_hcl(v)));
+            block = block.add_attribute(hcl::Attribute::new(
+                hcl::Identifier::sanitized(k),
+                to_hcl(v),
+            ));
         }
         body = body.add_block(block.build());
         notes.extend(m.notes);
     }
-    Ok((write_body(body.build())?, notes))
+    Ok((write_body(&body.build())?, notes))
 }
 
-fn write_body(body: hcl::Body) -> Result<String, TerraformErrors> {
-    let text = hcl::format::to_string(&body)
+fn write_body(body: &hcl::Body) -> Result<String, TerraformErrors> {
+    let text = hcl::format::to_string(body)
         .map_err(|e| TerraformErrors(vec![TerraformError::Hcl(e.to_string())]))?;
     Ok(align_equals(&text))
 }
@@ -465,7 +488,10 @@ pub fn hcl_resources(t: &Topology) -> Result<String, TerraformErrors> {
                     && crate::model::pci::PciAddress::parse(&d.address).ok()
                         == crate::model::pci::PciAddress::parse(&e.path).ok()
             });
-            let Some(id) = e.id.clone().or_else(|| device.and_then(|d| d.vendor_device.clone())) else {
+            let Some(id) =
+                e.id.clone()
+                    .or_else(|| device.and_then(|d| d.vendor_device.clone()))
+            else {
                 errors.push(TerraformError::MappingWithoutId {
                     mapping: m.id.clone(),
                     node: e.node.clone(),
@@ -480,7 +506,11 @@ pub fn hcl_resources(t: &Topology) -> Result<String, TerraformErrors> {
             }
             entry.insert("node".into(), json!(e.node));
             entry.insert("path".into(), json!(e.path));
-            if let Some(s) = e.subsystem_id.clone().or_else(|| device.and_then(|d| d.subsystem.clone())) {
+            if let Some(s) = e
+                .subsystem_id
+                .clone()
+                .or_else(|| device.and_then(|d| d.subsystem.clone()))
+            {
                 entry.insert("subsystem_id".into(), json!(s));
             }
             entries.push(Value::Object(entry));
@@ -501,13 +531,16 @@ pub fn hcl_resources(t: &Topology) -> Result<String, TerraformErrors> {
     if !errors.is_empty() {
         return Err(TerraformErrors(errors));
     }
-    write_body(body.build())
+    write_body(&body.build())
 }
 
 fn attrs_block(name: &str, attrs: &[(&str, Value)]) -> hcl::Block {
     let mut b = hcl::Block::builder(name.to_owned());
     for (k, v) in attrs {
-        b = b.add_attribute(hcl::Attribute::new(hcl::Identifier::sanitized(*k), to_hcl(v)));
+        b = b.add_attribute(hcl::Attribute::new(
+            hcl::Identifier::sanitized(*k),
+            to_hcl(v),
+        ));
     }
     b.build()
 }
@@ -557,7 +590,11 @@ fn vm_resource(t: &Topology, vm: &Vm, label: String) -> Result<hcl::Block, Terra
         let v = |x: Option<u32>| json!(x.map_or(-1, i64::from));
         b = b.add_block(attrs_block(
             "startup",
-            &[("order", v(s.order)), ("up_delay", v(s.up)), ("down_delay", v(s.down))],
+            &[
+                ("order", v(s.order)),
+                ("up_delay", v(s.up)),
+                ("down_delay", v(s.down)),
+            ],
         ));
     }
     if !vm.boot_storage.is_empty() {
@@ -571,8 +608,16 @@ fn vm_resource(t: &Topology, vm: &Vm, label: String) -> Result<hcl::Block, Terra
         ));
     }
     for n in vm.nics.iter().filter(|n| n.device.is_none()) {
-        let mut attrs = vec![("bridge", json!(n.bridge.clone().unwrap_or_else(|| "vmbr0".into())))];
-        if let Some(vlan) = t.networks.iter().find(|x| x.id == n.network).and_then(|x| x.vlan) {
+        let mut attrs = vec![(
+            "bridge",
+            json!(n.bridge.clone().unwrap_or_else(|| "vmbr0".into())),
+        )];
+        if let Some(vlan) = t
+            .networks
+            .iter()
+            .find(|x| x.id == n.network)
+            .and_then(|x| x.vlan)
+        {
             attrs.push(("vlan_id", json!(vlan)));
         }
         if let Some(mtu) = n.mtu {
@@ -697,16 +742,28 @@ variable "res_disk_iops" { default = 0 }
             serde_json::json!({"device": "hostpci0", "mapping": "HBA", "pcie": true, "rombar": false})
         );
         assert!(!truenas.inputs.contains_key("res_disk_iops"));
-        assert!(truenas.notes.iter().any(|n| n.contains("`res_disk_iops` left at the module's default")), "{:?}", truenas.notes);
+        assert!(
+            truenas
+                .notes
+                .iter()
+                .any(|n| n.contains("`res_disk_iops` left at the module's default")),
+            "{:?}",
+            truenas.notes
+        );
 
         let strict = crate::export::tftypes::parse_variables(&[(
             "variables.tf".into(),
             "variable \"res_hostpci\" {\n  type = list(object({ device = string, driver = string }))\n}\nvariable \"password\" { type = string }\n".into(),
         )])
         .unwrap();
-        let errors = super::module_inputs(&t, Some(&strict)).unwrap_err().to_string();
+        let errors = super::module_inputs(&t, Some(&strict))
+            .unwrap_err()
+            .to_string();
         assert!(errors.contains("VM `truenas`: variable `res_hostpci` (variables.tf:1): the type requires attribute `[0].driver`"), "{errors}");
-        assert!(errors.contains("variable `password` (variables.tf:4): required (no default)"), "{errors}");
+        assert!(
+            errors.contains("variable `password` (variables.tf:4): required (no default)"),
+            "{errors}"
+        );
     }
 
     #[test]

@@ -196,15 +196,21 @@ fn conform_at(
     path: &str,
     dropped: &mut Vec<Dropped>,
 ) -> Result<Value, String> {
-    let here = || if path.is_empty() { "the value".to_owned() } else { format!("`{path}`") };
+    let here = || {
+        if path.is_empty() {
+            "the value".to_owned()
+        } else {
+            format!("`{path}`")
+        }
+    };
     if value.is_null() {
         return Ok(Value::Null);
     }
     Ok(match (ty, value) {
         (TfType::Any, v) => v.clone(),
-        (TfType::String, Value::String(_)) | (TfType::Number, Value::Number(_)) | (TfType::Bool, Value::Bool(_)) => {
-            value.clone()
-        }
+        (TfType::String, Value::String(_))
+        | (TfType::Number, Value::Number(_))
+        | (TfType::Bool, Value::Bool(_)) => value.clone(),
         (TfType::String, Value::Number(n)) => Value::String(n.to_string()),
         (TfType::String, Value::Bool(b)) => Value::String(b.to_string()),
         (TfType::Number, Value::String(s)) => s
@@ -230,7 +236,12 @@ fn conform_at(
         ),
         (TfType::Map(inner), Value::Object(o)) => Value::Object(
             o.iter()
-                .map(|(k, v)| Ok((k.clone(), conform_at(v, inner, &format!("{path}.{k}"), dropped)?)))
+                .map(|(k, v)| {
+                    Ok((
+                        k.clone(),
+                        conform_at(v, inner, &format!("{path}.{k}"), dropped)?,
+                    ))
+                })
                 .collect::<Result<Map<_, _>, String>>()?,
         ),
         (TfType::Object(attrs), Value::Object(o)) => {
@@ -260,7 +271,13 @@ fn conform_at(
             }
             Value::Object(out)
         }
-        (t, v) => return Err(format!("{} is `{v}`, which is not a {}", here(), describe(t))),
+        (t, v) => {
+            return Err(format!(
+                "{} is `{v}`, which is not a {}",
+                here(),
+                describe(t)
+            ))
+        }
     })
 }
 
@@ -309,8 +326,12 @@ variable "tags" { }
         assert_eq!(vars[0].ty, TfType::Number);
         assert!(!vars[0].has_default && vars[1].has_default);
         assert_eq!(vars[3].ty, TfType::Any);
-        let TfType::List(inner) = &vars[2].ty else { panic!() };
-        let TfType::Object(attrs) = inner.as_ref() else { panic!() };
+        let TfType::List(inner) = &vars[2].ty else {
+            panic!()
+        };
+        let TfType::Object(attrs) = inner.as_ref() else {
+            panic!()
+        };
         assert_eq!(attrs["mapping"], (TfType::String, true));
         assert_eq!(attrs["rombar"], (TfType::Bool, false));
         assert_eq!(vars[2].declared_at, "variables.tf:7");
@@ -322,17 +343,33 @@ variable "tags" { }
         let mut dropped = Vec::new();
         let v = json!([{ "device": "hostpci0", "mapping": "HBA", "id": null, "pcie": true, "rombar": false, "xvga": true }]);
         let out = conform(&v, &vars[2].ty, &mut dropped).unwrap();
-        assert_eq!(out, json!([{ "device": "hostpci0", "mapping": "HBA", "pcie": true, "rombar": false }]));
-        assert_eq!(dropped, vec![Dropped { path: "[0].xvga".into(), value: json!(true) }]);
+        assert_eq!(
+            out,
+            json!([{ "device": "hostpci0", "mapping": "HBA", "pcie": true, "rombar": false }])
+        );
+        assert_eq!(
+            dropped,
+            vec![Dropped {
+                path: "[0].xvga".into(),
+                value: json!(true)
+            }]
+        );
         let err = conform(&json!([{ "mapping": "HBA" }]), &vars[2].ty, &mut dropped).unwrap_err();
         assert!(err.contains("`[0].device`"), "{err}");
-        assert_eq!(conform(&json!(6), &TfType::String, &mut dropped).unwrap(), json!("6"));
+        assert_eq!(
+            conform(&json!(6), &TfType::String, &mut dropped).unwrap(),
+            json!("6")
+        );
         assert!(conform(&json!("six"), &TfType::Number, &mut dropped).is_err());
     }
 
     #[test]
     fn bad_type_expressions_are_located() {
-        let err = parse_variables(&[("v.tf".into(), "variable \"x\" {\n  type = lizt(string)\n}\n".into())]).unwrap_err();
+        let err = parse_variables(&[(
+            "v.tf".into(),
+            "variable \"x\" {\n  type = lizt(string)\n}\n".into(),
+        )])
+        .unwrap_err();
         assert_eq!((err.line, err.column), (2, 3));
         assert!(err.message.contains("lizt"), "{err}");
     }

@@ -30,6 +30,7 @@ fn unresolved(e: &Expression) -> Unresolved {
 }
 
 /// Evaluate `e` in `scope`.
+#[allow(clippy::many_single_char_names)] // e, t, o, a, n: the usual names for HCL/JSON parts
 pub(crate) fn eval(e: &Expression, scope: &Scope) -> Result<Value, Unresolved> {
     Ok(match e {
         Expression::Null => Value::Null,

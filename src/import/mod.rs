@@ -4,7 +4,7 @@
 //!
 //! - [`terraform`]: wrapper-module blocks, bpg `proxmox_virtual_environment_vm` and PCI
 //!   mappings, Telmate `proxmox_vm_qemu` (variables and locals with literal values resolved);
-//! - [`proxmox_conf`]: `/etc/pve/qemu-server/<vmid>.conf`;
+//! - [`proxmox_conf`] reads `/etc/pve/qemu-server/<vmid>.conf`;
 //! - [`pvesh`], [`lspci`] and [`iommu`]: the hardware inventory of one host;
 //! - [`zpool`]: `zpool status` → pool layouts.
 
@@ -119,10 +119,13 @@ impl Format {
     /// Guess the format from a file name and its first bytes (for drag and drop).
     pub fn guess(name: &str, text: &str) -> Option<Format> {
         let head = text.trim_start();
-        let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".tf") {
+        let ext = std::path::Path::new(name)
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        if ext.as_deref() == Some("tf") {
             Some(Format::Terraform)
-        } else if lower.ends_with(".conf") {
+        } else if ext.as_deref() == Some("conf") {
             Some(Format::ProxmoxConf)
         } else if head.starts_with('[') || head.starts_with('{') {
             Some(Format::PveshPci)
@@ -217,7 +220,7 @@ pub fn run(
     }
     if let Some(h) = host {
         for vm in out.topology.vms.iter_mut().filter(|v| v.host.is_empty()) {
-            vm.host = h.to_owned();
+            h.clone_into(&mut vm.host);
         }
         out.notes.retain(|n| n.message != NO_HOST);
     }

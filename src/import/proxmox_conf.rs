@@ -66,7 +66,7 @@ pub fn import(name: &str, text: &str) -> Imported {
         notes.push(Note {
             file: name.to_owned(),
             line,
-            column: if line == 0 { 0 } else { 1 },
+            column: usize::from(line != 0),
             subject: subject.to_owned(),
             message,
         });
@@ -121,7 +121,7 @@ pub fn import(name: &str, text: &str) -> Imported {
         };
         let (key, value) = (key.trim(), value.trim());
         match key {
-            "name" => vm.id = value.to_owned(),
+            "name" => value.clone_into(&mut vm.id),
             "memory" => match value.parse() {
                 Ok(m) => vm.memory_mib = m,
                 Err(_) => note(line_no, key, format!("`{value}` is not MiB; skipped")),
@@ -138,7 +138,10 @@ pub fn import(name: &str, text: &str) -> Imported {
             "cpu" => {
                 let mut parts = value.split(',');
                 let first = parts.next().unwrap_or("");
-                vm.cpu_type = first.strip_prefix("cputype=").unwrap_or(first).to_owned();
+                first
+                    .strip_prefix("cputype=")
+                    .unwrap_or(first)
+                    .clone_into(&mut vm.cpu_type);
                 let rest: Vec<&str> = parts.collect();
                 if !rest.is_empty() {
                     note(
@@ -148,7 +151,7 @@ pub fn import(name: &str, text: &str) -> Imported {
                     );
                 }
             }
-            "machine" => vm.machine = value.to_owned(),
+            "machine" => value.clone_into(&mut vm.machine),
             "onboot" => vm.onboot = bool_opt(value).unwrap_or(false),
             "startup" => vm.startup = parse_startup(value),
             "agent" => {
@@ -238,7 +241,7 @@ pub fn import(name: &str, text: &str) -> Imported {
             .find_map(|o| o.strip_prefix("size="))
             .and_then(size_gb);
         if Some(i) == boot {
-            vm.boot_storage = storage.to_owned();
+            storage.clone_into(&mut vm.boot_storage);
             vm.boot_disk_gb = size.unwrap_or(0);
             if size.is_none() {
                 note(*line_no, key, "boot disk without a readable `size=`".into());

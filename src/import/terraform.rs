@@ -150,7 +150,7 @@ impl<'a> Reader<'a> {
     /// Note every attribute and block not read.
     fn finish(&self) {
         let used = self.used.borrow();
-        for s in self.body.iter() {
+        for s in self.body {
             if let Some(a) = s.as_attribute() {
                 if !used.contains(a.key.as_str()) {
                     self.ctx.note(
@@ -183,7 +183,11 @@ impl<'a> Reader<'a> {
         let mut out: Vec<(&'a Block, Option<Scope>)> =
             self.blocks(ident).into_iter().map(|b| (b, None)).collect();
         for d in self.body.get_blocks("dynamic") {
-            if d.labels.first().map(|l| l.as_str()) != Some(ident) {
+            if d.labels
+                .first()
+                .map(hcl::edit::structure::BlockLabel::as_str)
+                != Some(ident)
+            {
                 continue;
             }
             let r = Reader::new(
@@ -311,7 +315,7 @@ pub fn import(files: &[(String, String)]) -> Imported {
             text,
             notes: RefCell::default(),
         };
-        for s in body.iter() {
+        for s in body {
             let Some(block) = s.as_block() else {
                 let subject = s
                     .as_attribute()
@@ -323,7 +327,11 @@ pub fn import(files: &[(String, String)]) -> Imported {
                 );
                 continue;
             };
-            let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+            let labels: Vec<&str> = block
+                .labels
+                .iter()
+                .map(hcl::edit::structure::BlockLabel::as_str)
+                .collect();
             match (block.ident.as_str(), labels.as_slice()) {
                 ("variable" | "locals" | "terraform" | "provider", _) => {}
                 ("module", [label]) => {
