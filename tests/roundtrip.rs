@@ -278,3 +278,24 @@ fn the_seed_module_block_imports_and_exports_to_the_same_values() {
         terraform::hcl_modules(&imported.topology, "../../modules/platform/truenas", None).unwrap();
     assert_eq!(module_values(&exported), module_values(&seed), "{exported}");
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// No input makes an importer panic, in any format: odd input becomes notes.
+    #[test]
+    fn importers_never_panic(
+        text in prop_oneof![
+            ".{0,300}",
+            // Near-misses of the real syntaxes reach deeper into the parsers.
+            "(resource|module|variable|locals|dynamic|hostpci|content|for_each|=|\\{|\\}|\\[|\\]|\"|\\$\\{|var\\.|local\\.|[a-z0-9]| |\n){0,80}",
+            "(hostpci[0-9]{1,2}|memory|name|scsi0|net0|boot|startup|#|:|,|=|%|[a-z0-9.;]| |\n){0,80}",
+            "(IOMMU Group|/sys/kernel/iommu_groups/|devices/|\\[|\\]|:|[0-9a-f.]| |\n){0,80}",
+        ],
+        host in proptest::option::of("[a-z]{1,5}"),
+    ) {
+        for format in Format::ALL {
+            let _ = import::run(format, &[("input".into(), text.clone())], host.as_deref(), None);
+        }
+    }
+}
