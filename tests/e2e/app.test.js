@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -13,6 +15,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
 let server, browser, base;
+const hostplan = process.env.HOSTPLAN_BIN ?? path.join(root, 'target/debug/hostplan');
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/ is missing: run `trunk build --release` first');
@@ -119,5 +122,130 @@ test('the page works in a narrow window', async () => {
   const box = await aside.boundingBox();
   assert.ok(box.width <= 420, `side panel ${box.width}px wide in a 420px window`);
   await page.screenshot({ path: path.join(root, 'docs', 'screenshot-narrow.png') });
+  await page.close();
+});
+
+async function tab(page, name) {
+  await page.click(`#tab-${name}`);
+  await page.waitForSelector(`#panel`);
+}
+
+test('losing srv01 turns TrueNAS and the Talos volumes red, with the cause chain', async () => {
+  const { page, problems } = await openApp();
+  await page.click('svg#graph g.host[data-id="srv01"] .host-handle');
+  assert.match(await page.textContent('#inspector h3'), /srv01/);
+  await tab(page, 'simulate');
+  await page.click('#lose-host');
+  await page.waitForSelector('svg#graph g.node[data-id="truenas"][data-state="down"]');
+  for (const id of ['truenas', 'talos', 'iscsi-k8s', 'tank']) {
+    assert.equal(await page.getAttribute(`svg#graph g.node[data-id="${id}"]`, 'data-state'), 'down', id);
+    assert.match(await page.getAttribute(`svg#graph g.node[data-id="${id}"]`, 'class'), /\bdown\b/);
+  }
+  // The state is also an icon, not colour alone.
+  assert.equal(await page.textContent('svg#graph g.node[data-id="truenas"] .state-icon'), '✖');
+  const volumes = await page.textContent('#affected li[data-id="talos#volumes"]');
+  assert.match(volumes, /talos#volumes down ← iscsi-k8s down ← truenas down ← srv01 failed/);
+  await page.click('svg#graph g.node[data-id="truenas"]');
+  assert.match(await page.textContent('#selected-chain'), /truenas down ← srv01 failed/);
+  fs.mkdirSync(path.join(root, 'docs'), { recursive: true });
+  await page.screenshot({ path: path.join(root, 'docs', 'screenshot-simulation.png'), fullPage: true });
+  await page.click('#clear-sim');
+  await page.waitForSelector('svg#graph g.node[data-id="truenas"][data-state="up"]');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('ballooning on the TrueNAS VM shows PT-10; removing it clears it', async () => {
+  const { page, problems } = await openApp();
+  await page.click('svg#graph g.node[data-id="truenas"]');
+  const field = '#f-vms-0--balloon-mib';
+  assert.equal(await page.inputValue(field), '0');
+  await page.fill(field, '16384');
+  await page.press(field, 'Enter');
+  await tab(page, 'review');
+  await page.waitForSelector('#findings li.finding[data-rule="PT-10"][data-resource="truenas"]');
+  assert.match(await page.textContent('#findings li.finding[data-rule="PT-10"]'), /balloons down to 16384 MiB/);
+  await page.screenshot({ path: path.join(root, 'docs', 'screenshot-review.png'), fullPage: true });
+  await tab(page, 'inspect');
+  await page.fill(field, '0');
+  await page.press(field, 'Enter');
+  await tab(page, 'review');
+  await page.waitForSelector('#findings-count');
+  assert.equal(await page.$$eval('#findings li.finding[data-rule="PT-10"]', (e) => e.length), 0);
+  // Undo brings the finding back; redo clears it again.
+  await page.click('#undo');
+  await page.waitForSelector('#findings li.finding[data-rule="PT-10"]');
+  await page.click('#redo');
+  await page.waitForFunction(() => !document.querySelector('#findings li.finding[data-rule="PT-10"]'));
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('the exported spec downloads and `hostplan verify` accepts it', async () => {
+  const { page } = await openApp();
+  await tab(page, 'transfer');
+  await page.waitForSelector('#export-preview');
+  assert.match(await page.textContent('#export-preview'), /"spec_version"/);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('button.download[data-file="hostplan.spec.json"]'),
+  ]);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hostplan-spec-')), 'hostplan.spec.json');
+  await download.saveAs(file);
+  const out = execFileSync(hostplan, ['verify', file], { encoding: 'utf8' });
+  assert.match(out, /verified/i);
+  // Every other format previews as text.
+  for (const f of ['tfvars', 'hcl', 'hcl-resources', 'proxmox', 'mermaid', 'dot']) {
+    await page.selectOption('#export-format', f);
+    await page.waitForFunction((f) => document.querySelector('#export-format').value === f, f);
+    assert.ok((await page.textContent('#export-preview')).length > 20, f);
+  }
+  assert.match(await page.textContent('#export-preview'), /digraph/);
+  await page.close();
+});
+
+test('an edit survives a reload; the share link opens the same topology in a fresh profile', async () => {
+  const { page } = await openApp();
+  await page.click('svg#graph g.node[data-id="truenas"]');
+  await page.fill('#f-vms-0--cores', '8');
+  await page.press('#f-vms-0--cores', 'Enter');
+  await page.waitForFunction(() => document.querySelector('#saved').textContent.includes('saved'));
+  await page.reload();
+  await page.waitForSelector('svg#graph g.node[data-id="truenas"]');
+  await page.click('svg#graph g.node[data-id="truenas"]');
+  assert.equal(await page.inputValue('#f-vms-0--cores'), '8');
+
+  await page.click('#share');
+  const link = await page.inputValue('#share-link');
+  assert.match(link, /#t=[A-Za-z0-9_-]+$/);
+  const fresh = await browser.newContext();
+  const other = await fresh.newPage();
+  await other.goto(link);
+  await other.waitForSelector('svg#graph g.node[data-id="truenas"]');
+  assert.match(await other.textContent('#current-file'), /shared\.toml/);
+  await other.click('svg#graph g.node[data-id="truenas"]');
+  assert.equal(await other.inputValue('#f-vms-0--cores'), '8');
+  await fresh.close();
+  await page.close();
+});
+
+test('a bad import or text never replaces the work; imports show what was not mapped first', async () => {
+  const { page } = await openApp();
+  await tab(page, 'text');
+  await page.fill('#toml', '[[hosts]\n');
+  await page.click('#apply-text');
+  await page.waitForSelector('#text-panel .field-error');
+  assert.match(await page.textContent('#current-file'), /seed\.toml/);
+  await tab(page, 'transfer');
+  const conf = 'name: truenas\nmemory: 65536\nostype: l26\n';
+  await page.setInputFiles('#import-file', { name: '100.conf', mimeType: 'text/plain', buffer: Buffer.from(conf) });
+  await page.waitForSelector('#import-preview');
+  const preview = await page.textContent('#import-preview');
+  assert.match(preview, /replaces truenas/);
+  assert.match(preview, /ostype: l26` is not modelled/);
+  await page.click('#import-merge');
+  await tab(page, 'inspect');
+  await page.click('svg#graph g.node[data-id="truenas"]');
+  assert.equal(await page.inputValue('#f-vms-0--memory-mib'), '65536');
   await page.close();
 });

@@ -41,6 +41,8 @@ pub enum BoxKind {
     Network,
     /// A power feed.
     Power,
+    /// A collapsed host, standing for everything in it.
+    Host,
 }
 
 impl BoxKind {
@@ -56,6 +58,7 @@ impl BoxKind {
             Self::Consumer => "consumer",
             Self::Network => "network",
             Self::Power => "power",
+            Self::Host => "host-box",
         }
     }
 }
@@ -196,7 +199,15 @@ fn place_bands(bands: Vec<Vec<Item>>, mut y: f64, out: &mut Vec<NodeBox>) -> (f6
 /// Lay out a topology so that arrows ("requires") point downwards: consumers, services and
 /// pools on top; then the hosts, each holding VMs, storages, disks and PCIe devices in that
 /// order (disks grouped under their controller); networks and power feeds at the bottom.
+#[cfg(test)]
 pub fn layout(t: &Topology) -> Layout {
+    layout_with(t, &BTreeSet::new())
+}
+
+/// [`layout`] with the hosts in `collapsed` drawn as one box each: arrows to anything inside
+/// end at that box, so a 500-component site stays readable.
+pub fn layout_with(t: &Topology, collapsed: &BTreeSet<String>) -> Layout {
+    let mut alias: BTreeMap<String, String> = BTreeMap::new();
     let mut l = Layout::default();
     let top: Vec<Vec<Item>> = vec![
         t.consumers
@@ -246,7 +257,7 @@ pub fn layout(t: &Topology) -> Layout {
                 .position(|c| c.id == d.controller)
                 .map_or(0, |p| p + 1)
         });
-        let rows: [Vec<Item>; 4] = [
+        let mut rows: [Vec<Item>; 4] = [
             t.vms
                 .iter()
                 .filter(|v| on(&v.host))
@@ -290,6 +301,22 @@ pub fn layout(t: &Topology) -> Layout {
                 })
                 .collect(),
         ];
+        if collapsed.contains(&h.id) {
+            let inside: Vec<String> = rows.iter().flatten().map(|(id, _, _)| id.clone()).collect();
+            for id in &inside {
+                alias.insert(id.clone(), h.id.clone());
+            }
+            rows = [
+                vec![(
+                    h.id.clone(),
+                    format!("▸ {} component(s)", inside.len()),
+                    BoxKind::Host,
+                )],
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+            ];
+        }
         let inner_w = rows
             .iter()
             .map(|r| row_width(r.len()))
@@ -378,7 +405,7 @@ pub fn layout(t: &Topology) -> Layout {
     l.width = (x - GAP_X * 2.0 + PAD).max(top_w.max(bottom_w) + 2.0 * PAD);
     l.height = y - GAP_Y + PAD;
     l.brackets = brackets(t, &l.boxes);
-    l.arrows = arrows(t, &l.boxes, &l.brackets);
+    l.arrows = arrows(t, &l.boxes, &l.brackets, &alias);
     l
 }
 
@@ -429,11 +456,16 @@ fn brackets(t: &Topology, boxes: &[NodeBox]) -> Vec<Bracket> {
     out
 }
 
-fn arrows(t: &Topology, boxes: &[NodeBox], brackets: &[Bracket]) -> Vec<Arrow> {
+fn arrows(
+    t: &Topology,
+    boxes: &[NodeBox],
+    brackets: &[Bracket],
+    alias: &BTreeMap<String, String>,
+) -> Vec<Arrow> {
     let pos: BTreeMap<&str, &NodeBox> = boxes.iter().map(|b| (b.id.as_str(), b)).collect();
     let bracketed: BTreeMap<&str, &Bracket> = brackets.iter().map(|b| (b.id.as_str(), b)).collect();
     let graph = DependencyGraph::build(t);
-    let mut seen = BTreeSet::new();
+    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
     let mut out = Vec::new();
     for (from, to, edge) in graph.edges() {
         // Pool → vdev ends at the vdev's bracket; the bracket itself shows membership.
@@ -460,11 +492,14 @@ fn arrows(t: &Topology, boxes: &[NodeBox], brackets: &[Bracket]) -> Vec<Arrow> {
             continue;
         }
         let (from, to) = (display_owner(from), display_owner(to));
+        let via = |id: &'_ str| alias.get(id).map_or(id.to_owned(), Clone::clone);
+        let (from_owned, to_owned) = (via(from), via(to));
+        let (from, to) = (from_owned.as_str(), to_owned.as_str());
         // Containment already shows "runs on this host".
         let (Some(a), Some(b)) = (pos.get(from), pos.get(to)) else {
             continue;
         };
-        if from == to || !seen.insert((from, to)) {
+        if from == to || !seen.insert((from.to_owned(), to.to_owned())) {
             continue;
         }
         let passthrough = edge.kind == EdgeKind::Passthrough;
@@ -603,6 +638,20 @@ mod tests {
             let b = l.boxes.iter().find(|b| b.id == id).unwrap();
             assert_eq!(b.host, None, "{id}");
         }
+    }
+
+    #[test]
+    fn a_collapsed_host_is_one_box_and_arrows_end_at_it() {
+        let t = hostplan::examples::seed().unwrap();
+        let l = layout_with(&t, &BTreeSet::from(["srv01".to_owned()]));
+        assert!(l.boxes.iter().all(|b| b.id != "hba0" && b.id != "truenas"));
+        let host = l.boxes.iter().find(|b| b.id == "srv01").unwrap();
+        assert_eq!(host.kind, BoxKind::Host);
+        assert!(l
+            .arrows
+            .iter()
+            .any(|a| a.from == "iscsi-k8s" && a.to == "srv01"));
+        assert!(l.arrows.iter().all(|a| a.from != a.to));
     }
 
     #[test]

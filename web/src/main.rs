@@ -1,7 +1,12 @@
-//! Browser entry point: mount the app. Everything else lives in the library modules.
+//! Browser entry point: mount the app. Everything else lives in the modules below.
+mod analysis;
 mod app;
 mod components;
+mod edit;
 mod layout;
+// Storage and fragment access exist only in the browser; the encoding is tested natively.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod persist;
 mod state;
 
 fn main() {

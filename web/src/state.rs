@@ -1,16 +1,23 @@
 //! Pure application state and its reducer: no browser calls, testable with plain `#[test]`.
+//!
+//! Every change to the model goes through [`Action`]s that produce a new [`Doc`] (model, its
+//! TOML text and its diagnostics) and push the old one on the undo stack; a file or text that
+//! cannot be read as a topology never replaces the current one.
 
 use hostplan::diag::Diagnostic;
 use hostplan::model::Topology;
 use std::rc::Rc;
 use yew::Reducible;
 
+/// How many edits can be undone.
+const UNDO_DEPTH: usize = 200;
+
 /// A topology currently shown, with what validation said about it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Loaded {
+pub struct Doc {
     /// File name shown in diagnostics.
     pub name: String,
-    /// The file's text (for snippets).
+    /// The TOML text (what the text view shows and diagnostics point into).
     pub text: String,
     /// The model.
     pub topology: Topology,
@@ -18,7 +25,7 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// A file that could not be read as a topology; the current one stays.
+/// A file or text that could not be read as a topology; the current one stays.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rejected {
     /// File name.
@@ -31,38 +38,61 @@ pub struct Rejected {
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
     /// What is shown.
-    pub current: Loaded,
-    /// What was shown before the last successful open (one step back).
-    pub previous: Option<Loaded>,
-    /// The last file that could not be opened.
+    pub current: Doc,
+    /// Earlier versions, most recent last.
+    pub undo: Vec<Doc>,
+    /// Undone versions, most recent last.
+    pub redo: Vec<Doc>,
+    /// The last file or text that could not be read.
     pub rejected: Option<Rejected>,
     /// Selected component id.
     pub selected: Option<String>,
+    /// Components failed in the simulation.
+    pub failed: Vec<String>,
+    /// Hosts rebooting in the simulation.
+    pub rebooting: Vec<String>,
+    /// Bumped on every model change (a cheap key for memoised analyses).
+    pub revision: u64,
 }
 
-/// Everything a user can do in this first cut.
+/// Everything a user can do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    /// Open a file (bytes as read from disk, or a built-in example).
+    /// Open a file (bytes as read from disk, a built-in example, autosave or a share link).
     Open {
         /// File name.
         name: String,
         /// Its bytes.
         bytes: Vec<u8>,
     },
-    /// Go back to the topology shown before the last open.
-    RestorePrevious,
+    /// Replace the model (a form edit, a waiver, an applied suggestion, a merged import).
+    Edit(Box<Topology>),
+    /// Replace the model from the text view's TOML.
+    EditText(String),
+    /// Step back one change.
+    Undo,
+    /// Step forward again.
+    Redo,
     /// Dismiss the "could not open" banner.
     DismissRejected,
     /// Select (or with `None` clear) a component.
     Select(Option<String>),
+    /// Fail a component in the simulation, or bring it back.
+    ToggleFailed(String),
+    /// Set the simulated failures and reboots at once (presets).
+    Simulate {
+        /// Failed components.
+        failed: Vec<String>,
+        /// Rebooting hosts.
+        rebooting: Vec<String>,
+    },
 }
 
 impl State {
     /// The state on first load: the built-in seed.
     pub fn initial() -> Self {
         let current =
-            read("seed.toml", hostplan::examples::SEED.as_bytes()).unwrap_or_else(|r| Loaded {
+            read("seed.toml", hostplan::examples::SEED.as_bytes()).unwrap_or_else(|r| Doc {
                 name: r.name,
                 text: String::new(),
                 topology: Topology::default(),
@@ -70,18 +100,45 @@ impl State {
             });
         Self {
             current,
-            previous: None,
+            undo: Vec::new(),
+            redo: Vec::new(),
             rejected: None,
             selected: None,
+            failed: Vec::new(),
+            rebooting: Vec::new(),
+            revision: 0,
         }
+    }
+
+    fn replace(&mut self, doc: Doc) {
+        let old = std::mem::replace(&mut self.current, doc);
+        self.undo.push(old);
+        if self.undo.len() > UNDO_DEPTH {
+            self.undo.remove(0);
+        }
+        self.redo.clear();
+        self.rejected = None;
+        self.revision += 1;
+        self.forget_missing();
+    }
+
+    /// Drop a selection or simulated failure whose component no longer exists.
+    fn forget_missing(&mut self) {
+        let t = &self.current.topology;
+        let exists = |id: &str| hostplan::resolve::Lookup::new(t).get(id).is_some();
+        if self.selected.as_deref().is_some_and(|s| !exists(s)) {
+            self.selected = None;
+        }
+        self.failed.retain(|f| exists(f));
+        self.rebooting.retain(|h| exists(h));
     }
 }
 
 /// Read and validate; `Err` when the bytes are not a usable topology.
-pub fn read(name: &str, bytes: &[u8]) -> Result<Loaded, Rejected> {
+pub fn read(name: &str, bytes: &[u8]) -> Result<Doc, Rejected> {
     let report = hostplan::check(name, bytes);
     match report.topology {
-        Some(topology) => Ok(Loaded {
+        Some(topology) => Ok(Doc {
             name: name.to_owned(),
             text: report.source.text,
             topology,
@@ -94,6 +151,22 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Loaded, Rejected> {
     }
 }
 
+/// A model as a document: serialised to TOML and checked, so diagnostics point into the text
+/// the text view shows.
+pub fn doc_of(name: &str, t: &Topology) -> Doc {
+    let text = toml::to_string(t).unwrap_or_default();
+    match read(name, text.as_bytes()) {
+        Ok(doc) => doc,
+        // Serialising a model always gives readable TOML; keep the model if it ever does not.
+        Err(r) => Doc {
+            name: name.to_owned(),
+            text,
+            topology: t.clone(),
+            diagnostics: r.diagnostics,
+        },
+    }
+}
+
 impl Reducible for State {
     type Action = Action;
 
@@ -101,22 +174,52 @@ impl Reducible for State {
         let mut next = (*self).clone();
         match action {
             Action::Open { name, bytes } => match read(&name, &bytes) {
-                Ok(loaded) => {
-                    next.previous = Some(std::mem::replace(&mut next.current, loaded));
-                    next.rejected = None;
+                Ok(doc) => {
+                    next.replace(doc);
                     next.selected = None;
+                    next.failed.clear();
+                    next.rebooting.clear();
                 }
                 // A file that is not a topology never replaces the user's work.
                 Err(rejected) => next.rejected = Some(rejected),
             },
-            Action::RestorePrevious => {
-                if let Some(prev) = next.previous.take() {
-                    next.current = prev;
-                    next.selected = None;
+            Action::Edit(t) => {
+                let doc = doc_of(&next.current.name, &t);
+                next.replace(doc);
+            }
+            Action::EditText(text) => match read(&next.current.name, text.as_bytes()) {
+                Ok(doc) => next.replace(doc),
+                Err(rejected) => next.rejected = Some(rejected),
+            },
+            Action::Undo => {
+                if let Some(prev) = next.undo.pop() {
+                    let cur = std::mem::replace(&mut next.current, prev);
+                    next.redo.push(cur);
+                    next.revision += 1;
+                    next.forget_missing();
+                }
+            }
+            Action::Redo => {
+                if let Some(again) = next.redo.pop() {
+                    let cur = std::mem::replace(&mut next.current, again);
+                    next.undo.push(cur);
+                    next.revision += 1;
+                    next.forget_missing();
                 }
             }
             Action::DismissRejected => next.rejected = None,
             Action::Select(id) => next.selected = id,
+            Action::ToggleFailed(id) => {
+                if let Some(i) = next.failed.iter().position(|f| *f == id) {
+                    next.failed.remove(i);
+                } else {
+                    next.failed.push(id);
+                }
+            }
+            Action::Simulate { failed, rebooting } => {
+                next.failed = failed;
+                next.rebooting = rebooting;
+            }
         }
         Rc::new(next)
     }
@@ -148,10 +251,13 @@ mod tests {
         let rejected = s.rejected.as_ref().unwrap();
         assert_eq!(rejected.name, "bad.toml");
         assert_eq!(rejected.diagnostics[0].code, hostplan::diag::Code::Syntax);
+        let s = s.reduce(Action::EditText("[[vms]\n".into()));
+        assert_eq!(s.current.name, "seed.toml");
+        assert!(s.rejected.is_some());
     }
 
     #[test]
-    fn a_file_with_errors_is_shown_and_the_previous_one_can_be_restored() {
+    fn a_file_with_errors_is_shown_and_undo_restores_the_previous_one() {
         let s = open(
             Rc::new(State::initial()),
             "t.toml",
@@ -159,7 +265,47 @@ mod tests {
         );
         assert_eq!(s.current.name, "t.toml");
         assert_eq!(s.current.diagnostics.len(), 1);
-        let s = s.reduce(Action::RestorePrevious);
+        let s = s.reduce(Action::Undo);
         assert_eq!(s.current.name, "seed.toml");
+        let s = s.reduce(Action::Redo);
+        assert_eq!(s.current.name, "t.toml");
+    }
+
+    #[test]
+    fn edits_revalidate_and_undo_redo_walks_them() {
+        let s = Rc::new(State::initial());
+        let mut t = s.current.topology.clone();
+        t.vms[0].host = "nowhere".into();
+        let s = s.reduce(Action::Edit(Box::new(t)));
+        let unknown = |s: &State| {
+            s.current.diagnostics.iter().any(|d| {
+                d.code == hostplan::diag::Code::UnknownReference
+                    && d.path.to_string() == "vms[0].host"
+            })
+        };
+        assert!(unknown(&s), "{:?}", s.current.diagnostics);
+        assert!(s.current.text.contains("host = \"nowhere\""));
+        let s = s.reduce(Action::Undo);
+        assert!(s.current.diagnostics.is_empty());
+        let s = s.reduce(Action::Redo);
+        assert!(unknown(&s));
+    }
+
+    #[test]
+    fn deleting_a_failed_component_forgets_the_failure() {
+        let s = Rc::new(State::initial()).reduce(Action::ToggleFailed("hba0".into()));
+        assert_eq!(s.failed, ["hba0"]);
+        let mut t = s.current.topology.clone();
+        t.disks.retain(|d| d.controller != "hba0");
+        t.pools.clear();
+        t.services.clear();
+        t.consumers.clear();
+        t.devices.retain(|d| d.id != "hba0");
+        for vm in &mut t.vms {
+            vm.hostpci.retain(|h| h.device.as_deref() != Some("hba0"));
+        }
+        t.mappings.retain(|m| m.id != "HBA");
+        let s = s.reduce(Action::Edit(Box::new(t)));
+        assert!(s.failed.is_empty());
     }
 }

@@ -1,7 +1,14 @@
 //! The topology as an SVG graph: hosts as containers, passthrough links dashed and red as in
-//! the seed's diagram, dependencies as arrows. Names are rendered as text nodes, never markup.
+//! the seed's diagram, dependencies as arrows. Pan (drag), zoom (wheel or buttons), fit;
+//! a selection highlights what it depends on and what depends on it; simulated states recolour
+//! the boxes and add an icon, so state never relies on colour alone. Names are rendered as text
+//! nodes, never markup.
 
-use crate::layout::{Layout, BOX_H, BOX_W};
+use crate::components::simulate::state_icon;
+use crate::layout::{BoxKind, Layout, BOX_H, BOX_W};
+use hostplan::graph::State;
+use hostplan::sim::failure::state_word;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -16,29 +23,175 @@ pub struct GraphViewProps {
     pub selected: Option<String>,
     /// Called with the clicked id (or `None` for the background).
     pub on_select: Callback<Option<String>>,
+    /// Simulated state of each affected box.
+    pub states: Rc<BTreeMap<String, State>>,
+    /// Simulated failures (drawn as failed, not merely down).
+    pub failed: Rc<Vec<String>>,
+    /// What the selection depends on, and what depends on it.
+    pub related: Rc<(BTreeSet<String>, BTreeSet<String>)>,
+    /// Search text: matching ids are highlighted.
+    pub search: String,
+    /// Collapse or expand a host.
+    pub on_toggle_collapse: Callback<String>,
+}
+
+/// The visible window onto the drawing, in drawing units.
+#[derive(Clone, Copy, PartialEq)]
+struct View {
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
 }
 
 /// SVG drawing of the graph.
 #[component]
 pub fn GraphView(props: &GraphViewProps) -> Html {
     let l = &props.layout;
-    let view_box = format!("0 0 {:.0} {:.0}", l.width, l.height);
+    let full = View {
+        x: 0.0,
+        y: 0.0,
+        w: l.width.max(1.0),
+        h: l.height.max(1.0),
+    };
+    let view = use_state(|| full);
+    // A new layout (edit, collapse) refits when the drawing grew beyond the window.
+    {
+        let view = view.clone();
+        use_effect_with((l.width as i64, l.height as i64), move |_| {
+            view.set(full);
+        });
+    }
+    let drag = use_mut_ref(|| None::<(f64, f64, View, f64)>);
+    let svg_ref = use_node_ref();
+    let v = *view;
+    let zoom = |factor: f64| {
+        let view = view.clone();
+        Callback::from(move |_: MouseEvent| {
+            let v = *view;
+            let (w, h) = (v.w * factor, v.h * factor);
+            view.set(View {
+                x: v.x + (v.w - w) / 2.0,
+                y: v.y + (v.h - h) / 2.0,
+                w,
+                h,
+            });
+        })
+    };
+    let fit = {
+        let view = view.clone();
+        Callback::from(move |_: MouseEvent| view.set(full))
+    };
+    let on_wheel = {
+        let view = view.clone();
+        Callback::from(move |e: WheelEvent| {
+            e.prevent_default();
+            let v = *view;
+            let f = if e.delta_y() > 0.0 { 1.15 } else { 1.0 / 1.15 };
+            let (w, h) = (v.w * f, v.h * f);
+            view.set(View {
+                x: v.x + (v.w - w) / 2.0,
+                y: v.y + (v.h - h) / 2.0,
+                w,
+                h,
+            });
+        })
+    };
+    let on_down = {
+        let drag = drag.clone();
+        let view = view.clone();
+        let svg_ref = svg_ref.clone();
+        Callback::from(move |e: PointerEvent| {
+            let width = svg_ref
+                .cast::<web_sys::Element>()
+                .map_or(1.0, |el| el.get_bounding_client_rect().width().max(1.0));
+            *drag.borrow_mut() = Some((
+                f64::from(e.client_x()),
+                f64::from(e.client_y()),
+                *view,
+                width,
+            ));
+        })
+    };
+    let on_move = {
+        let drag = drag.clone();
+        let view = view.clone();
+        Callback::from(move |e: PointerEvent| {
+            let Some((x0, y0, start, width)) = *drag.borrow() else {
+                return;
+            };
+            let scale = start.w / width;
+            let (dx, dy) = (f64::from(e.client_x()) - x0, f64::from(e.client_y()) - y0);
+            if dx.abs() + dy.abs() > 3.0 {
+                view.set(View {
+                    x: start.x - dx * scale,
+                    y: start.y - dy * scale,
+                    ..start
+                });
+            }
+        })
+    };
+    let on_up = {
+        let drag = drag.clone();
+        Callback::from(move |_: PointerEvent| *drag.borrow_mut() = None)
+    };
     let on_bg = {
         let cb = props.on_select.clone();
         Callback::from(move |_: MouseEvent| cb.emit(None))
     };
+    let search = props.search.trim().to_lowercase();
+    let matches = |id: &str| !search.is_empty() && id.to_lowercase().contains(&search);
+    let (needs, needed_by) = &*props.related;
     let hosts = l.hosts.iter().map(|h| {
+        let select = {
+            let cb = props.on_select.clone();
+            let id = h.id.clone();
+            Callback::from(move |e: MouseEvent| {
+                e.stop_propagation();
+                cb.emit(Some(id.clone()));
+            })
+        };
+        let toggle = {
+            let cb = props.on_toggle_collapse.clone();
+            let id = h.id.clone();
+            Callback::from(move |e: MouseEvent| {
+                e.stop_propagation();
+                cb.emit(id.clone());
+            })
+        };
+        let state = props.states.get(&h.id).copied();
+        let failed = props.failed.contains(&h.id);
+        let selected = props.selected.as_deref() == Some(h.id.as_str());
+        let class = classes!(
+            "host",
+            state.map(state_word),
+            failed.then_some("failed"),
+            selected.then_some("selected"),
+            matches(&h.id).then_some("match"),
+        );
         html! {
-            <g class="host" data-id={h.id.clone()}>
+            <g class={class} data-id={h.id.clone()}>
                 <rect x={h.x.to_string()} y={h.y.to_string()} width={h.w.to_string()} height={h.h.to_string()} rx="10" />
-                <text class="host-title" x={(h.x + 12.0).to_string()} y={(h.y + 20.0).to_string()}>{ &h.id }</text>
-                <text class="host-detail" x={(h.x + 12.0).to_string()} y={(h.y + 36.0).to_string()}>{ &h.detail }</text>
+                <g class="host-handle" onclick={select} tabindex="0" role="button" aria-label={format!("host {}", h.id)}>
+                    <rect class="host-title-hit" x={h.x.to_string()} y={h.y.to_string()} width={h.w.min(260.0).to_string()} height="40" />
+                    <text class="host-title" x={(h.x + 12.0).to_string()} y={(h.y + 20.0).to_string()}>
+                        { if failed { "✖ " } else { "" } }{ &h.id }
+                    </text>
+                    <text class="host-detail" x={(h.x + 12.0).to_string()} y={(h.y + 36.0).to_string()}>{ &h.detail }</text>
+                </g>
+                <g class="collapse-toggle" onclick={toggle} role="button" tabindex="0" aria-label={format!("collapse or expand {}", h.id)}>
+                    <rect x={(h.x + h.w - 26.0).to_string()} y={(h.y + 6.0).to_string()} width="20" height="20" rx="4" />
+                    <text x={(h.x + h.w - 20.0).to_string()} y={(h.y + 21.0).to_string()}>{ "±" }</text>
+                </g>
             </g>
         }
     });
     let arrows = l.arrows.iter().map(|a| {
-        let related = props.selected.as_deref().is_some_and(|s| s == a.from || s == a.to);
-        let class = classes!("edge", a.passthrough.then_some("passthrough"), related.then_some("related"));
+        let related = props.selected.as_deref().is_some_and(|s| s == a.from || s == a.to)
+            || (needed_by.contains(&a.from) && (needed_by.contains(&a.to) || props.selected.as_deref() == Some(a.to.as_str())))
+            || (needs.contains(&a.to) && (needs.contains(&a.from) || props.selected.as_deref() == Some(a.from.as_str())));
+        let down = props.states.get(&a.to).is_some_and(|s| *s == State::Down);
+        let class = classes!("edge", a.passthrough.then_some("passthrough"), related.then_some("related"), down.then_some("broken"));
         let marker = if a.passthrough { "url(#arrow-pt)" } else { "url(#arrow)" };
         html! {
             <path class={class} d={a.path.clone()} marker-end={marker} data-from={a.from.clone()} data-to={a.to.clone()}>
@@ -58,13 +211,37 @@ pub fn GraphView(props: &GraphViewProps) -> Html {
     let boxes = l.boxes.iter().map(|b| {
         let flagged = props.flagged.contains(&b.id);
         let selected = props.selected.as_deref() == Some(b.id.as_str());
-        let class = classes!("node", b.kind.class(), flagged.then_some("flagged"), selected.then_some("selected"));
+        let state = props.states.get(&b.id).copied();
+        let failed = props.failed.contains(&b.id);
+        let rel = if needs.contains(&b.id) {
+            Some("needed")
+        } else if needed_by.contains(&b.id) {
+            Some("dependent")
+        } else {
+            None
+        };
+        let class = classes!(
+            "node",
+            b.kind.class(),
+            flagged.then_some("flagged"),
+            selected.then_some("selected"),
+            state.map(state_word),
+            failed.then_some("failed"),
+            rel,
+            matches(&b.id).then_some("match"),
+        );
         let onclick = {
             let cb = props.on_select.clone();
+            let toggle = props.on_toggle_collapse.clone();
             let id = b.id.clone();
+            let host_box = b.kind == BoxKind::Host;
             Callback::from(move |e: MouseEvent| {
                 e.stop_propagation();
-                cb.emit(Some(id.clone()));
+                if host_box && e.detail() >= 2 {
+                    toggle.emit(id.clone());
+                } else {
+                    cb.emit(Some(id.clone()));
+                }
             })
         };
         let onkeydown = {
@@ -77,33 +254,56 @@ pub fn GraphView(props: &GraphViewProps) -> Html {
                 }
             })
         };
+        let icon = if failed {
+            Some("✖")
+        } else {
+            state.map(state_icon)
+        };
+        let state_text = if failed {
+            " — failed".to_owned()
+        } else {
+            state.map(|s| format!(" — {}", state_word(s))).unwrap_or_default()
+        };
         html! {
-            <g class={class} data-id={b.id.clone()} transform={format!("translate({:.1},{:.1})", b.x, b.y)}
-               tabindex="0" role="button" aria-label={format!("{} {}", b.kind.class(), b.id)} {onclick} {onkeydown}>
+            <g class={class} data-id={b.id.clone()} data-state={state.map(state_word).unwrap_or("up")} transform={format!("translate({:.1},{:.1})", b.x, b.y)}
+               tabindex="0" role="button" aria-label={format!("{} {}{state_text}", b.kind.class(), b.id)} {onclick} {onkeydown}>
                 <rect width={BOX_W.to_string()} height={BOX_H.to_string()} rx="6" />
                 <text class="label" x="8" y="17">{ clip(&b.id, 17) }</text>
                 <text class="detail" x="8" y="33">{ clip(&b.detail, 22) }</text>
                 if flagged { <text class="flag" x={(BOX_W - 16.0).to_string()} y="17">{ "⚠" }</text> }
-                <title>{ format!("{}\n{}", b.id, b.detail) }</title>
+                if let Some(i) = icon { <text class="state-icon" x={(BOX_W - 16.0).to_string()} y="35">{ i }</text> }
+                <title>{ format!("{}\n{}{state_text}", b.id, b.detail) }</title>
             </g>
         }
     });
     html! {
-        <svg id="graph" class="graph" viewBox={view_box} width={format!("{:.0}", l.width)} height={format!("{:.0}", l.height)}
-             role="img" aria-label="Topology graph" onclick={on_bg}>
-            <defs>
-                <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-                    <path d="M0,0 L10,5 L0,10 z" class="arrowhead" />
-                </marker>
-                <marker id="arrow-pt" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-                    <path d="M0,0 L10,5 L0,10 z" class="arrowhead-pt" />
-                </marker>
-            </defs>
-            { for hosts }
-            <g class="edges">{ for arrows }</g>
-            { for brackets }
-            { for boxes }
-        </svg>
+        <div class="graph-wrap">
+            <div class="graph-tools" role="toolbar" aria-label="Graph view">
+                <button type="button" onclick={zoom(1.0 / 1.25)} aria-label="Zoom in" title="Zoom in">{ "+" }</button>
+                <button type="button" onclick={zoom(1.25)} aria-label="Zoom out" title="Zoom out">{ "−" }</button>
+                <button type="button" id="fit" onclick={fit} title="Fit the whole graph">{ "Fit" }</button>
+            </div>
+            <svg id="graph" class="graph" ref={svg_ref} viewBox={format!("{:.1} {:.1} {:.1} {:.1}", v.x, v.y, v.w, v.h)}
+                 role="img" aria-label="Topology graph" onclick={on_bg} onwheel={on_wheel}
+                 onpointerdown={on_down} onpointermove={on_move} onpointerup={on_up.clone()} onpointerleave={on_up}>
+                <defs>
+                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                        <path d="M0,0 L10,5 L0,10 z" class="arrowhead" />
+                    </marker>
+                    <marker id="arrow-pt" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                        <path d="M0,0 L10,5 L0,10 z" class="arrowhead-pt" />
+                    </marker>
+                    <pattern id="down-hatch" patternUnits="userSpaceOnUse" width="8" height="8" patternTransform="rotate(45)">
+                        <rect width="8" height="8" class="down-bg" />
+                        <line x1="0" y1="0" x2="0" y2="8" class="down-line" />
+                    </pattern>
+                </defs>
+                { for hosts }
+                <g class="edges">{ for arrows }</g>
+                { for brackets }
+                { for boxes }
+            </svg>
+        </div>
     }
 }
 

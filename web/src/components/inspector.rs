@@ -1,17 +1,15 @@
-//! Details of the selected component: what it requires and what requires it.
+//! The inspector: the selected component's form (every field, validated inline), what it
+//! requires and what requires it, and adding or deleting entities of any kind.
 
+use crate::components::editor::{EntityForm, SetField};
+use crate::edit::{entities, locate, SECTIONS};
+use hostplan::diag::Diagnostic;
 use hostplan::graph::DependencyGraph;
+use hostplan::model::Topology;
+use serde_json::Value;
 use std::rc::Rc;
+use web_sys::HtmlSelectElement;
 use yew::prelude::*;
-
-/// Props of [`Inspector`].
-#[derive(Properties, PartialEq)]
-pub struct InspectorProps {
-    /// The dependency graph of the current topology.
-    pub graph: Rc<GraphHandle>,
-    /// Selected id.
-    pub selected: Option<String>,
-}
 
 /// A graph wrapper compared by identity, so props stay cheap.
 pub struct GraphHandle(pub DependencyGraph);
@@ -22,34 +20,170 @@ impl PartialEq for GraphHandle {
     }
 }
 
+/// Props of [`Inspector`].
+#[derive(Properties, PartialEq)]
+pub struct InspectorProps {
+    /// The dependency graph of the current topology.
+    pub graph: Rc<GraphHandle>,
+    /// The model.
+    pub topology: Rc<Topology>,
+    /// Its JSON form.
+    pub json: Rc<Value>,
+    /// The core's JSON Schema.
+    pub schema: Rc<Value>,
+    /// Diagnostics of the current document.
+    pub diagnostics: Rc<Vec<Diagnostic>>,
+    /// Selected id (or `section[i]` for entities without an id, such as waivers).
+    pub selected: Option<String>,
+    /// Select something.
+    pub on_select: Callback<Option<String>>,
+    /// A field edit.
+    pub on_set: Callback<SetField>,
+    /// Add an entity to a section.
+    pub on_add: Callback<String>,
+    /// Delete `(section, index)`.
+    pub on_delete: Callback<(String, usize)>,
+    /// The message of an edit the model rejected.
+    pub edit_error: Option<String>,
+}
+
+/// Where the selection is in the model: `(section, index)`, from an id or a `section[i]` key.
+pub fn target(t: &Topology, selected: &str) -> Option<(&'static str, usize)> {
+    if selected == "site" {
+        return Some(("site", 0));
+    }
+    locate(t, selected).or_else(|| {
+        let (section, rest) = selected.split_once('[')?;
+        let i = rest.trim_end_matches(']').parse().ok()?;
+        SECTIONS
+            .iter()
+            .find(|(s, _)| *s == section)
+            .map(|(s, _)| (*s, i))
+    })
+}
+
 /// The inspector panel.
 #[component]
 pub fn Inspector(props: &InspectorProps) -> Html {
+    let add_section = use_state(|| "vms".to_owned());
+    let t = &props.topology;
+    let on_pick = {
+        let cb = props.on_select.clone();
+        Callback::from(move |e: Event| {
+            let s: HtmlSelectElement = e.target_unchecked_into();
+            let v = s.value();
+            cb.emit((!v.is_empty()).then_some(v));
+        })
+    };
+    let on_section = {
+        let add_section = add_section.clone();
+        Callback::from(move |e: Event| {
+            let s: HtmlSelectElement = e.target_unchecked_into();
+            add_section.set(s.value());
+        })
+    };
+    let on_add = {
+        let cb = props.on_add.clone();
+        let section = add_section.clone();
+        Callback::from(move |_: MouseEvent| cb.emit((*section).clone()))
+    };
+    let all = entities(t);
+    let picker = html! {
+        <div class="row">
+            <label for="entity-pick">{ "Edit" }</label>
+            <select id="entity-pick" onchange={on_pick}>
+                <option value="" selected={props.selected.is_none()}>{ "choose a component…" }</option>
+                <option value="site" selected={props.selected.as_deref() == Some("site")}>{ "site" }</option>
+                { for all.iter().map(|(section, i, label)| {
+                    let key = if section == &"waivers" { format!("{section}[{i}]") } else { label.clone() };
+                    html! { <option value={key.clone()} selected={props.selected.as_deref() == Some(key.as_str())}>{ format!("{section}: {label}") }</option> }
+                }) }
+            </select>
+        </div>
+    };
+    let adder = html! {
+        <div class="row">
+            <label for="add-section">{ "New" }</label>
+            <select id="add-section" onchange={on_section}>
+                { for SECTIONS.iter().filter(|(s, _)| *s != "site").map(|(s, _)| html! { <option value={*s} selected={*s == *add_section}>{ *s }</option> }) }
+            </select>
+            <button type="button" id="add-entity" onclick={on_add}>{ "+ Add" }</button>
+        </div>
+    };
     let Some(id) = &props.selected else {
-        return html! { <p class="hint">{ "Select a component to see what it requires and what depends on it." }</p> };
+        return html! {
+            <div class="inspector" id="inspector">
+                { picker }{ adder }
+                <p class="hint">{ "Select a component in the graph (or pick one above) to edit it and see what it requires and what depends on it." }</p>
+            </div>
+        };
+    };
+    let location = target(t, id);
+    let form = match location {
+        Some((section, index)) => {
+            let def = SECTIONS
+                .iter()
+                .find(|(s, _)| *s == section)
+                .map_or("", |(_, d)| *d)
+                .to_owned();
+            let path = if section == "site" {
+                "site".to_owned()
+            } else {
+                format!("{section}[{index}]")
+            };
+            let delete = (section != "site").then(|| {
+                let cb = props.on_delete.clone();
+                Callback::from(move |_: MouseEvent| cb.emit((section.to_owned(), index)))
+            });
+            html! {
+                <>
+                    <EntityForm schema={props.schema.clone()} json={props.json.clone()} {path} {def}
+                        diagnostics={props.diagnostics.clone()} on_set={props.on_set.clone()} />
+                    if let Some(onclick) = delete {
+                        <button type="button" class="danger" id="delete-entity" {onclick}>{ format!("Delete {id}") }</button>
+                    }
+                </>
+            }
+        }
+        None => {
+            html! { <p class="hint">{ format!("`{id}` is part of another component (a vdev or a consumer's volumes).") }</p> }
+        }
     };
     let g = &props.graph.0;
-    let Some(n) = g.find(id) else {
-        return html! { <p class="hint">{ format!("`{id}` is not in the graph.") }</p> };
-    };
-    let kind = g
-        .node_of(n)
-        .map(|x| format!("{:?}", x.kind))
-        .unwrap_or_default();
-    let reqs = g.requirements(n).into_iter().filter_map(|(m, e)| {
-        g.node_of(m).map(|x| html! { <li>{ &x.id }<span class="edge-kind">{ format!(" ({:?}{})", e.kind, if e.required { "" } else { ", optional" }) }</span></li> })
+    let deps = g.find(id).map(|n| {
+        let kind = g.node_of(n).map(|x| format!("{:?}", x.kind)).unwrap_or_default();
+        let item = |m| {
+            g.node_of(m).map(|x| {
+                let cb = props.on_select.clone();
+                let target = hostplan::graph::display_owner(&x.id).to_owned();
+                let onclick = Callback::from(move |_: MouseEvent| cb.emit(Some(target.clone())));
+                html! { <li><button type="button" class="link" {onclick}>{ &x.id }</button></li> }
+            })
+        };
+        let reqs = g.requirements(n).into_iter().filter_map(|(m, e)| {
+            item(m).map(|li| html! { <>{ li }<span class="edge-kind">{ format!("({:?}{})", e.kind, if e.required { "" } else { ", optional" }) }</span></> })
+        });
+        let needed_by = g.dependents(n).into_iter().filter_map(item);
+        html! {
+            <>
+                <p class="kind">{ kind }</p>
+                <h4>{ "Requires" }</h4>
+                <ul>{ for reqs }</ul>
+                <h4>{ "Required by" }</h4>
+                <ul>{ for needed_by }</ul>
+            </>
+        }
     });
-    let deps = g
-        .dependents(n)
-        .into_iter()
-        .filter_map(|m| g.node_of(m).map(|x| html! { <li>{ &x.id }</li> }));
     html! {
         <div class="inspector" id="inspector">
-            <h3>{ id }<span class="kind">{ format!(" · {kind}") }</span></h3>
-            <h4>{ "Requires" }</h4>
-            <ul>{ for reqs }</ul>
-            <h4>{ "Required by" }</h4>
-            <ul>{ for deps }</ul>
+            { picker }{ adder }
+            <h3>{ id }</h3>
+            if let Some(e) = &props.edit_error { <p class="field-error" role="alert" id="edit-error">{ format!("Not applied: {e}") }</p> }
+            { for deps }
+            <details open=true class="form-details">
+                <summary>{ "Fields" }</summary>
+                { form }
+            </details>
         </div>
     }
 }

@@ -1,0 +1,219 @@
+//! What the panels show, computed from the model by the core: simulation states and cause
+//! chains, highlight sets for a selection, and the policy engine kept warm between edits.
+//! No browser calls except the clock the policy engine is given (see [`today`]).
+
+use hostplan::graph::{DependencyGraph, State};
+use hostplan::model::Topology;
+use hostplan::policy::{Evaluation, Limits, PolicyError, PolicyFile, Prepared, RuleBook};
+use hostplan::sim::failure::FailureReport;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The simulated state of every component (empty when nothing is failed).
+pub fn simulate(
+    t: &Topology,
+    failed: &[String],
+    rebooting: &[String],
+) -> Result<FailureReport, String> {
+    if failed.is_empty() && rebooting.is_empty() {
+        return hostplan::sim::failure::simulate(t, &[]).map_err(|e| e.to_string());
+    }
+    hostplan::sim::failure::simulate_with_reboots(t, failed, rebooting).map_err(|e| e.to_string())
+}
+
+/// State per box id (synthetic graph nodes such as `tank#data-0` folded into their owner: the
+/// worst state wins).
+pub fn box_states(report: &FailureReport) -> BTreeMap<String, State> {
+    let mut out: BTreeMap<String, State> = BTreeMap::new();
+    for (id, s) in &report.states {
+        if *s == State::Up {
+            continue;
+        }
+        let owner = hostplan::graph::display_owner(id).to_owned();
+        let e = out.entry(owner).or_insert(*s);
+        if rank(*s) > rank(*e) {
+            *e = *s;
+        }
+    }
+    out
+}
+
+fn rank(s: State) -> u8 {
+    match s {
+        State::Up => 0,
+        State::Degraded => 1,
+        State::Down => 2,
+    }
+}
+
+/// Everything `id` depends on and everything that depends on it, transitively (box ids).
+pub fn related(g: &DependencyGraph, id: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let Some(start) = g.find(id) else {
+        return (BTreeSet::new(), BTreeSet::new());
+    };
+    let walk = |forward: bool| {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![start];
+        let mut out = BTreeSet::new();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            let next: Vec<_> = if forward {
+                g.requirements(n).into_iter().map(|(m, _)| m).collect()
+            } else {
+                g.dependents(n)
+            };
+            for m in next {
+                if let Some(node) = g.node_of(m) {
+                    out.insert(hostplan::graph::display_owner(&node.id).to_owned());
+                }
+                stack.push(m);
+            }
+        }
+        out.remove(id);
+        out
+    };
+    (walk(true), walk(false))
+}
+
+/// Today as `YYYY-MM-DD` (UTC), for waiver expiry.
+pub fn today() -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let d = js_sys::Date::new_0();
+        format!(
+            "{:04}-{:02}-{:02}",
+            d.get_utc_full_year(),
+            d.get_utc_month() + 1,
+            d.get_utc_date()
+        )
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        "2026-01-01".to_owned()
+    }
+}
+
+/// The browser's monotonic clock for the policy engine's time limit (regorus has no clock on
+/// `wasm32-unknown-unknown` unless given one).
+#[cfg(target_arch = "wasm32")]
+struct BrowserClock;
+
+#[cfg(target_arch = "wasm32")]
+impl regorus::utils::limits::TimeSource for BrowserClock {
+    fn now(&self) -> Option<core::time::Duration> {
+        let ms = web_sys::window()?.performance()?.now();
+        Some(core::time::Duration::from_secs_f64(ms / 1000.0))
+    }
+}
+
+/// Give the policy engine the browser's clock (once per page).
+pub fn register_clock() {
+    #[cfg(target_arch = "wasm32")]
+    {
+        static CLOCK: BrowserClock = BrowserClock;
+        let _ = regorus::utils::limits::set_time_source(&CLOCK);
+    }
+}
+
+/// The rule book (built in plus the user's files), prepared once and reused for every edit.
+pub struct Policies {
+    /// The user's extra policy files.
+    pub user: Vec<PolicyFile>,
+    book: RuleBook,
+    prepared: Option<Prepared>,
+    /// Why the user's files could not be loaded (the built-in book is used meanwhile).
+    pub error: Option<PolicyError>,
+}
+
+impl Policies {
+    /// The built-in rule book.
+    pub fn builtin() -> Self {
+        Self {
+            user: Vec::new(),
+            book: RuleBook::builtin(),
+            prepared: None,
+            error: None,
+        }
+    }
+
+    /// The rule book in use.
+    pub fn book(&self) -> &RuleBook {
+        &self.book
+    }
+
+    /// Load the user's files on top of the built-in book; on a syntax error the previous book
+    /// stays and the error is kept for display.
+    pub fn set_user(&mut self, files: Vec<PolicyFile>) {
+        let book = RuleBook::builtin().with(files.clone());
+        match book.prepare(Limits::default()) {
+            Ok(p) => {
+                self.user = files;
+                self.book = book;
+                self.prepared = Some(p);
+                self.error = None;
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Evaluate on `t` as of `today`.
+    ///
+    /// # Errors
+    /// When the engine fails (the built-in book always parses).
+    pub fn evaluate(&mut self, t: &Topology, today: &str) -> Result<Evaluation, PolicyError> {
+        if self.prepared.is_none() {
+            self.prepared = Some(self.book.prepare(Limits::default())?);
+        }
+        let facts = hostplan::policy::facts::facts(t);
+        match self.prepared.as_mut() {
+            Some(p) => p.evaluate(&facts, &t.waivers, today),
+            None => self
+                .book
+                .evaluate(&facts, &t.waivers, today, Limits::default()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn losing_srv01_downs_truenas_and_the_talos_volumes() {
+        let t = hostplan::examples::seed().unwrap();
+        let r = simulate(&t, &["srv01".into()], &[]).unwrap();
+        let states = box_states(&r);
+        assert_eq!(states.get("truenas"), Some(&State::Down));
+        assert_eq!(states.get("talos"), Some(&State::Down));
+    }
+
+    #[test]
+    fn the_hba_relates_to_its_host_and_to_what_needs_it() {
+        let t = hostplan::examples::seed().unwrap();
+        let g = DependencyGraph::build(&t);
+        let (needs, needed_by) = related(&g, "hba0");
+        assert!(needs.contains("srv01"));
+        assert!(needed_by.contains("truenas") && needed_by.contains("talos"));
+        assert!(!needed_by.contains("hba0"));
+    }
+
+    #[test]
+    fn ballooning_on_truenas_is_a_finding_and_user_policies_load() {
+        let mut t = hostplan::examples::seed().unwrap();
+        let mut p = Policies::builtin();
+        let before = p.evaluate(&t, "2026-11-26").unwrap();
+        t.vms[0].balloon_mib = Some(16384);
+        let after = p.evaluate(&t, "2026-11-26").unwrap();
+        assert!(after.findings.len() > before.findings.len());
+        p.set_user(vec![PolicyFile {
+            path: "mine.rego".into(),
+            text: "package broken\nx := [\n".into(),
+        }]);
+        assert!(matches!(p.error, Some(PolicyError::Syntax { .. })));
+        assert!(
+            p.evaluate(&t, "2026-11-26").is_ok(),
+            "the previous book stays"
+        );
+    }
+}

@@ -1,0 +1,212 @@
+//! Policy review: findings grouped by severity and resource, each linked to its component and
+//! to the rule's documentation; waiving a finding (with a reason and an expiry) adds a waiver to
+//! the topology; extra Rego policies load from a file or an editor, syntax errors at their line.
+
+use hostplan::model::Waiver;
+use hostplan::policy::{Evaluation, Finding, Level, PolicyError, Status};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+/// Props of [`ReviewPanel`].
+#[derive(Properties, PartialEq)]
+pub struct ReviewProps {
+    /// The evaluation of the current topology.
+    pub evaluation: Rc<Result<Evaluation, String>>,
+    /// The user's policy text currently loaded (empty when none).
+    pub user_policy: String,
+    /// Why the user's policy could not be loaded.
+    pub policy_error: Option<Rc<PolicyError>>,
+    /// Select a component.
+    pub on_select: Callback<Option<String>>,
+    /// Add a waiver.
+    pub on_waive: Callback<Waiver>,
+    /// Load user policy text (`(file name, text)`).
+    pub on_policy: Callback<(String, String)>,
+}
+
+fn level_icon(l: Level) -> (&'static str, &'static str) {
+    match l {
+        Level::Error => ("✖", "error"),
+        Level::Warning => ("▲", "warning"),
+        Level::Info => ("ℹ", "info"),
+    }
+}
+
+/// The review panel.
+#[component]
+pub fn ReviewPanel(props: &ReviewProps) -> Html {
+    let waiving = use_state(|| None::<(String, String)>);
+    let editor = use_node_ref();
+    let reader = use_mut_ref(|| None::<gloo_file::callbacks::FileReader>);
+    let eval = match props.evaluation.as_ref() {
+        Ok(e) => e,
+        Err(e) => {
+            return html! { <p class="field-error" role="alert">{ format!("Policy evaluation failed: {e}") }</p> }
+        }
+    };
+    // Severity, then resource.
+    let mut groups: BTreeMap<(std::cmp::Reverse<Level>, String), Vec<&Finding>> = BTreeMap::new();
+    for f in &eval.findings {
+        groups
+            .entry((std::cmp::Reverse(f.level), f.resource.clone()))
+            .or_default()
+            .push(f);
+    }
+    let open = eval
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Open)
+        .count();
+    let rules: BTreeMap<&str, &hostplan::policy::metadata::RuleMeta> =
+        eval.rules.iter().map(|r| (r.id.as_str(), r)).collect();
+    let finding_html = |f: &Finding| {
+        let (icon, class) = level_icon(f.level);
+        let select = {
+            let cb = props.on_select.clone();
+            let id = f.resource.clone();
+            Callback::from(move |_: MouseEvent| cb.emit(Some(id.clone())))
+        };
+        let start_waive = {
+            let waiving = waiving.clone();
+            let key = (f.rule.clone(), f.resource.clone());
+            Callback::from(move |_: MouseEvent| waiving.set(Some(key.clone())))
+        };
+        let is_waiving = waiving.as_ref() == Some(&(f.rule.clone(), f.resource.clone()));
+        let doc = rules.get(f.rule.as_str());
+        let waived = matches!(f.status, Status::Waived { .. });
+        html! {
+            <li class={classes!("finding", class, waived.then_some("waived"))} data-rule={f.rule.clone()} data-resource={f.resource.clone()}>
+                <div class="finding-head">
+                    <span class="icon" aria-label={class}>{ icon }</span>
+                    <span class="code">{ &f.rule }</span>
+                    <strong>{ &f.title }</strong>
+                    if waived { <span class="badge">{ "waived" }</span> }
+                </div>
+                <p class="msg">{ &f.message }</p>
+                <div class="finding-actions">
+                    <button type="button" class="chip" onclick={select}>{ format!("show {}", f.resource) }</button>
+                    if !waived { <button type="button" class="small waive" onclick={start_waive}>{ "Waive…" }</button> }
+                </div>
+                if is_waiving { { waive_form(props, f, &waiving) } }
+                <details class="rule-doc">
+                    <summary>{ format!("About {}", f.rule) }</summary>
+                    if let Some(d) = doc {
+                        <p>{ &d.description }</p>
+                        <p class="hint">{ format!("{}:{}", d.file, d.line) }</p>
+                    }
+                    <ul>{ for f.references.iter().map(|r| html! { <li><a href={r.clone()} target="_blank" rel="noopener noreferrer">{ r }</a></li> }) }</ul>
+                </details>
+            </li>
+        }
+    };
+    let on_load_text = {
+        let cb = props.on_policy.clone();
+        let editor = editor.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(t) = editor.cast::<HtmlTextAreaElement>() {
+                cb.emit(("user.rego".to_owned(), t.value()));
+            }
+        })
+    };
+    let on_policy_file = {
+        let cb = props.on_policy.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            let name = file.name();
+            let cb = cb.clone();
+            let task =
+                gloo_file::callbacks::read_as_text(&gloo_file::File::from(file), move |res| {
+                    cb.emit((name, res.unwrap_or_default()));
+                });
+            *reader.borrow_mut() = Some(task);
+            input.set_value("");
+        })
+    };
+    html! {
+        <div class="panel" id="review-panel">
+            <p id="findings-count">{ format!("{open} open finding(s), {} waived; {} rules.", eval.findings.len() - open, eval.rules.len()) }</p>
+            <ul class="findings" id="findings">
+                { for groups.iter().map(|((_, resource), fs)| html! {
+                    <li class="finding-group">
+                        <h4>{ resource }</h4>
+                        <ul>{ for fs.iter().map(|f| finding_html(f)) }</ul>
+                    </li>
+                }) }
+            </ul>
+            if !eval.waivers.is_empty() {
+                <h3>{ "Waivers" }</h3>
+                <ul class="waivers">{ for eval.waivers.iter().map(|w| html! {
+                    <li>{ format!("{} → {}: {} ({:?}{})", w.rule, w.resource, w.reason, w.state, w.expires.as_ref().map(|e| format!(", expires {e}")).unwrap_or_default()) }</li>
+                }) }</ul>
+            }
+            <h3>{ "Your policies (Rego)" }</h3>
+            <label for="user-rego" class="visually-hidden">{ "Extra Rego policy" }</label>
+            <textarea id="user-rego" ref={editor} rows="8" spellcheck="false"
+                placeholder={"package mine\nimport rego.v1\n\n# METADATA\n# title: …\n# custom:\n#   id: MY-01\n#   severity: warning\nwarn contains {\"rule\": \"MY-01\", \"resource\": vm.id, \"message\": \"…\"} if { some vm in input.vms; vm.cores > 8 }"}
+                value={props.user_policy.clone()} />
+            <div class="row">
+                <button type="button" id="load-rego" onclick={on_load_text}>{ "Load policy" }</button>
+                <label class="button secondary" for="rego-file">{ "Open .rego…" }</label>
+                <input id="rego-file" class="file-input" type="file" accept=".rego" onchange={on_policy_file} />
+            </div>
+            if let Some(e) = &props.policy_error {
+                <p class="field-error" role="alert" id="rego-error">{ e.to_string() }</p>
+            }
+        </div>
+    }
+}
+
+fn waive_form(
+    props: &ReviewProps,
+    f: &Finding,
+    waiving: &UseStateHandle<Option<(String, String)>>,
+) -> Html {
+    let reason = NodeRef::default();
+    let expires = NodeRef::default();
+    let submit = {
+        let cb = props.on_waive.clone();
+        let (rule, resource) = (f.rule.clone(), f.resource.clone());
+        let (reason, expires) = (reason.clone(), expires.clone());
+        let waiving = waiving.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let text = reason
+                .cast::<HtmlInputElement>()
+                .map(|i| i.value())
+                .unwrap_or_default();
+            if text.trim().is_empty() {
+                return;
+            }
+            let date = expires
+                .cast::<HtmlInputElement>()
+                .map(|i| i.value())
+                .unwrap_or_default();
+            cb.emit(Waiver {
+                rule: rule.clone(),
+                resource: resource.clone(),
+                reason: text.trim().to_owned(),
+                expires: (!date.is_empty()).then_some(date),
+            });
+            waiving.set(None);
+        })
+    };
+    let cancel = {
+        let waiving = waiving.clone();
+        Callback::from(move |_: MouseEvent| waiving.set(None))
+    };
+    html! {
+        <form class="waive-form" onsubmit={submit}>
+            <label for="waive-reason">{ "Reason" }</label>
+            <input id="waive-reason" ref={reason} type="text" required=true placeholder="why this is accepted" />
+            <label for="waive-expires">{ "Expires" }</label>
+            <input id="waive-expires" ref={expires} type="date" />
+            <button type="submit">{ "Waive" }</button>
+            <button type="button" onclick={cancel}>{ "Cancel" }</button>
+        </form>
+    }
+}

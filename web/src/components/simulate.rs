@@ -1,0 +1,212 @@
+//! Failure simulation: presets (lose a host, reboot a host, power cut), the component picked in
+//! the graph, the resulting states with their cause chains, and the single-points-of-failure
+//! view with blast radius.
+
+use hostplan::graph::State;
+use hostplan::model::Topology;
+use hostplan::sim::failure::{state_word, FailureReport};
+use hostplan::sim::spof::SpofReport;
+use std::rc::Rc;
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+/// Props of [`SimulatePanel`].
+#[derive(Properties, PartialEq)]
+pub struct SimulateProps {
+    /// The model.
+    pub topology: Rc<Topology>,
+    /// The current simulation.
+    pub report: Rc<Result<FailureReport, String>>,
+    /// Failed components.
+    pub failed: Vec<String>,
+    /// Rebooting hosts.
+    pub rebooting: Vec<String>,
+    /// Selected component.
+    pub selected: Option<String>,
+    /// Set failures and reboots.
+    pub on_simulate: Callback<(Vec<String>, Vec<String>)>,
+    /// Toggle one failure.
+    pub on_toggle: Callback<String>,
+    /// Select a component.
+    pub on_select: Callback<Option<String>>,
+    /// The N-1 analysis (and N-2 when asked).
+    pub spof: Rc<Result<SpofReport, String>>,
+    /// Run the N-2 (pairs) analysis.
+    pub on_pairs: Callback<()>,
+}
+
+/// Icon for a state: shape as well as colour.
+pub fn state_icon(s: State) -> &'static str {
+    match s {
+        State::Up => "✓",
+        State::Degraded => "◐",
+        State::Down => "✖",
+    }
+}
+
+/// The simulation panel.
+#[component]
+pub fn SimulatePanel(props: &SimulateProps) -> Html {
+    let host_pick = use_state(String::new);
+    let t = &props.topology;
+    let host = if host_pick.is_empty() {
+        t.hosts.first().map(|h| h.id.clone()).unwrap_or_default()
+    } else {
+        (*host_pick).clone()
+    };
+    let on_host = {
+        let host_pick = host_pick.clone();
+        Callback::from(move |e: Event| {
+            let s: HtmlSelectElement = e.target_unchecked_into();
+            host_pick.set(s.value());
+        })
+    };
+    let preset = |failed: Vec<String>, rebooting: Vec<String>| {
+        let cb = props.on_simulate.clone();
+        Callback::from(move |_: MouseEvent| cb.emit((failed.clone(), rebooting.clone())))
+    };
+    // A power cut takes every feed (or, without feeds in the model, every host).
+    let cut: Vec<String> = if t.power_feeds.is_empty() {
+        t.hosts.iter().map(|h| h.id.clone()).collect()
+    } else {
+        t.power_feeds.iter().map(|p| p.id.clone()).collect()
+    };
+    let toggle_selected = props.selected.clone().map(|id| {
+        let cb = props.on_toggle.clone();
+        let failing = props.failed.contains(&id);
+        let label = if failing {
+            format!("Bring {id} back")
+        } else {
+            format!("Fail {id}")
+        };
+        html! { <button type="button" id="fail-selected" onclick={Callback::from(move |_: MouseEvent| cb.emit(id.clone()))}>{ label }</button> }
+    });
+    let summary = match props.report.as_ref() {
+        Ok(r) if r.failed.is_empty() && r.transient.is_empty() => html! {
+            <p class="hint">{ "Nothing failed. Pick a preset, or select a component and fail it." }</p>
+        },
+        Ok(r) => report_view(r, props),
+        Err(e) => html! { <p class="field-error" role="alert">{ e }</p> },
+    };
+    html! {
+        <div class="panel" id="simulate-panel">
+            <div class="row">
+                <label for="sim-host">{ "Host" }</label>
+                <select id="sim-host" onchange={on_host}>
+                    { for t.hosts.iter().map(|h| html! { <option value={h.id.clone()} selected={h.id == host}>{ &h.id }</option> }) }
+                </select>
+                <button type="button" id="lose-host" onclick={preset(vec![host.clone()], vec![])}>{ "Lose host" }</button>
+                <button type="button" id="reboot-host" onclick={preset(vec![], vec![host.clone()])}>{ "Reboot host" }</button>
+            </div>
+            <div class="row">
+                <button type="button" id="power-cut" onclick={preset(cut, vec![])}>{ "Power cut" }</button>
+                { for toggle_selected }
+                <button type="button" id="clear-sim" onclick={preset(vec![], vec![])}>{ "Clear" }</button>
+            </div>
+            { summary }
+            <h3>{ "Single points of failure" }</h3>
+            { spof_view(props) }
+        </div>
+    }
+}
+
+fn report_view(r: &FailureReport, props: &SimulateProps) -> Html {
+    let failed = r.failed.join(", ");
+    let rebooting: Vec<String> = r
+        .transient
+        .iter()
+        .map(|tr| match tr.back_after_ms {
+            Some(ms) => format!("{} (all back after {:.0} s)", tr.host, ms as f64 / 1000.0),
+            None => format!("{} (something never comes back)", tr.host),
+        })
+        .collect();
+    let chain_of_selected = props.selected.as_ref().and_then(|s| {
+        r.affected
+            .iter()
+            .find(|a| a.id == *s || hostplan::graph::display_owner(&a.id) == s)
+    });
+    html! {
+        <div id="sim-result">
+            <p class="sim-counts">
+                <span class="up">{ format!("✓ {} up", r.up) }</span>
+                <span class="degraded">{ format!(" ◐ {} degraded", r.degraded) }</span>
+                <span class="down">{ format!(" ✖ {} down", r.down) }</span>
+            </p>
+            if !failed.is_empty() { <p>{ "Failed: " }<strong>{ failed }</strong></p> }
+            if !rebooting.is_empty() { <p>{ "Rebooting: " }{ rebooting.join(", ") }</p> }
+            if let Some(a) = chain_of_selected {
+                <p class="chain" id="selected-chain"><strong>{ "Why: " }</strong>{ a.chain_text() }</p>
+            }
+            <ul class="affected" id="affected">
+                { for r.affected.iter().map(|a| {
+                    let id = hostplan::graph::display_owner(&a.id).to_owned();
+                    let cb = props.on_select.clone();
+                    let onclick = Callback::from(move |_: MouseEvent| cb.emit(Some(id.clone())));
+                    html! {
+                        <li class={classes!("state", state_word(a.state))} data-id={a.id.clone()}>
+                            <button type="button" {onclick}>
+                                <span class="icon" aria-hidden="true">{ state_icon(a.state) }</span>
+                                <span class="head"><strong>{ &a.id }</strong>{ format!(" {}", state_word(a.state)) }</span>
+                                <span class="chain-text">{ a.chain_text() }</span>
+                            </button>
+                        </li>
+                    }
+                }) }
+            </ul>
+        </div>
+    }
+}
+
+fn spof_view(props: &SimulateProps) -> Html {
+    let report = match props.spof.as_ref() {
+        Ok(r) => r,
+        Err(e) => return html! { <p class="field-error">{ e }</p> },
+    };
+    let on_pairs = {
+        let cb = props.on_pairs.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(()))
+    };
+    let select = |id: String| {
+        let cb = props.on_select.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(Some(id.clone())))
+    };
+    let pairs_html = match &report.pairs {
+        Some(pairs) => html! {
+            <>
+                <h4>{ format!("Critical pairs ({} examined)", report.pairs_examined.unwrap_or(0)) }</h4>
+                if pairs.is_empty() { <p class="hint">{ "No pair takes down more than its members do alone." }</p> }
+                <ul id="pairs">{ for pairs.iter().take(50).map(|p| html! {
+                    <li>{ format!("{} + {} → {}", p.a, p.b, p.services.join(", ")) }</li>
+                }) }</ul>
+            </>
+        },
+        None => {
+            html! { <button type="button" id="run-pairs" onclick={on_pairs}>{ "Find critical pairs (N-2)" }</button> }
+        }
+    };
+    html! {
+        <div id="spof">
+            <table class="spof">
+                <thead><tr><th scope="col">{ "Service / volumes" }</th><th scope="col">{ "Single points of failure" }</th></tr></thead>
+                <tbody>
+                { for report.services.iter().map(|s| html! {
+                    <tr>
+                        <th scope="row">{ &s.service }</th>
+                        <td>{ for s.components.iter().map(|c| html! { <button type="button" class="chip" onclick={select(c.clone())}>{ c }</button> }) }</td>
+                    </tr>
+                }) }
+                </tbody>
+            </table>
+            <h4>{ "Blast radius (top 10)" }</h4>
+            <ol class="blast">
+                { for report.ranking.iter().take(10).map(|b| html! {
+                    <li>
+                        <button type="button" class="chip" onclick={select(b.id.clone())}>{ &b.id }</button>
+                        { format!(" takes down {} service(s), {} VM(s), {} component(s) in all", b.services.len(), b.vms.len(), b.total) }
+                    </li>
+                }) }
+            </ol>
+            { pairs_html }
+        </div>
+    }
+}

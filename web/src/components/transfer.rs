@@ -1,0 +1,368 @@
+//! Export and import. Every export format with a preview (text, never markup), a copy button
+//! and a download; every import format by file picker or drag and drop, showing what could not
+//! be mapped — and what the merge will add or replace — before anything changes.
+
+use crate::edit::{merge, Merged};
+use hostplan::export::{dot, mermaid, proxmox, spec, terraform};
+use hostplan::import::{Format, Imported};
+use hostplan::model::Topology;
+use hostplan::policy::{Level, RuleBook};
+use std::rc::Rc;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// Export formats, as `(value, label)`.
+const EXPORTS: [(&str, &str); 7] = [
+    ("spec", "Validated spec (JSON)"),
+    ("tfvars", "Terraform: wrapper inputs (tfvars JSON)"),
+    ("hcl", "Terraform: wrapper module blocks (HCL)"),
+    ("hcl-resources", "Terraform: bpg provider resources (HCL)"),
+    ("proxmox", "Proxmox VM configs"),
+    ("mermaid", "Mermaid diagram"),
+    ("dot", "Graphviz DOT"),
+];
+
+/// Render one export format: `Ok(files)` or why it was refused.
+pub fn render(
+    t: &Topology,
+    book: &RuleBook,
+    today: &str,
+    format: &str,
+) -> Result<Vec<(String, String)>, String> {
+    match format {
+        "spec" => match spec::export(t, book, today, Level::Error, false) {
+            Ok(doc) => Ok(vec![("hostplan.spec.json".into(), spec::to_text(&doc))]),
+            Err(spec::SpecError::Blocked(list)) => Err(format!(
+                "Export refused: {} open finding(s) at error level — fix or waive them first:\n{}",
+                list.len(),
+                list.join("\n")
+            )),
+            Err(e) => Err(e.to_string()),
+        },
+        "tfvars" => terraform::tfvars(t, None)
+            .map(|(files, _)| files)
+            .map_err(|e| e.to_string()),
+        "hcl" => terraform::hcl_modules(t, "../../modules/platform/truenas", None)
+            .map(|(text, _)| vec![("main.tf".into(), text)])
+            .map_err(|e| e.to_string()),
+        "hcl-resources" => terraform::hcl_resources(t)
+            .map(|text| vec![("resources.tf".into(), text)])
+            .map_err(|e| e.to_string()),
+        "proxmox" => Ok(proxmox::export(t)),
+        "mermaid" => Ok(vec![("topology.mmd".into(), mermaid::export(t))]),
+        "dot" => Ok(vec![("topology.dot".into(), dot::export(t))]),
+        other => Err(format!("unknown format {other}")),
+    }
+}
+
+/// Props of [`TransferPanel`].
+#[derive(Properties, PartialEq)]
+pub struct TransferProps {
+    /// The model.
+    pub topology: Rc<Topology>,
+    /// Revision of the model (cache key).
+    pub revision: u64,
+    /// The rule book in use (for the spec).
+    pub book: Rc<RuleBookHandle>,
+    /// Merge a topology in (the import).
+    pub on_merge: Callback<Topology>,
+}
+
+/// A rule book compared by identity.
+pub struct RuleBookHandle(pub RuleBook, pub u64);
+
+impl PartialEq for RuleBookHandle {
+    fn eq(&self, other: &Self) -> bool {
+        self.1 == other.1
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn download(name: &str, text: &str) {
+    use wasm_bindgen::JsCast;
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("application/octet-stream");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Ok(a) = doc.create_element("a") {
+        if let Ok(a) = a.dyn_into::<web_sys::HtmlAnchorElement>() {
+            a.set_href(&url);
+            a.set_download(name);
+            a.click();
+        }
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn download(_: &str, _: &str) {}
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn copy(text: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn copy(_: &str) {}
+
+/// An import waiting for confirmation.
+#[derive(Clone, PartialEq)]
+struct Pending {
+    files: Vec<String>,
+    imported: Imported,
+    merged: Result<(Topology, Merged), String>,
+}
+
+/// The export/import panel.
+#[component]
+pub fn TransferPanel(props: &TransferProps) -> Html {
+    let format = use_state(|| "spec".to_owned());
+    let import_format = use_state(|| "auto".to_owned());
+    let host = use_state(|| {
+        props
+            .topology
+            .hosts
+            .first()
+            .map(|h| h.id.clone())
+            .unwrap_or_default()
+    });
+    let pending = use_state(|| None::<Result<Pending, String>>);
+    let reader = use_mut_ref(Vec::<gloo_file::callbacks::FileReader>::new);
+    let dragging = use_state(|| false);
+    let today = crate::analysis::today();
+    let rendered = use_memo(
+        (
+            props.revision,
+            props.book.1,
+            (*format).clone(),
+            props.topology.clone(),
+        ),
+        |(_, _, f, t)| render(t, &props.book.0, &today, f),
+    );
+    let on_format = {
+        let format = format.clone();
+        Callback::from(move |e: Event| {
+            let s: HtmlSelectElement = e.target_unchecked_into();
+            format.set(s.value());
+        })
+    };
+    let all_text = match rendered.as_ref() {
+        Ok(files) if files.len() == 1 => files[0].1.clone(),
+        Ok(files) => files
+            .iter()
+            .map(|(n, t)| format!("# ==> {n} <==\n{t}"))
+            .collect::<String>(),
+        Err(e) => e.clone(),
+    };
+    let on_copy = {
+        let text = all_text.clone();
+        Callback::from(move |_: MouseEvent| copy(&text))
+    };
+    let downloads = match rendered.as_ref() {
+        Ok(files) => html! { <>{ for files.iter().map(|(name, text)| {
+            let (n, t) = (name.clone(), text.clone());
+            let onclick = Callback::from(move |_: MouseEvent| download(&n, &t));
+            html! { <button type="button" class="download" data-file={name.clone()} {onclick}>{ format!("⤓ {name}") }</button> }
+        }) }</> },
+        Err(_) => html! {},
+    };
+
+    // Import: read every file, then run the importer and prepare the merge.
+    let start_import = {
+        let pending = pending.clone();
+        let import_format = import_format.clone();
+        let host = host.clone();
+        let topology = props.topology.clone();
+        Rc::new(move |files: Vec<web_sys::File>| {
+            let total = files.len();
+            let collected = Rc::new(std::cell::RefCell::new(Vec::<(String, String)>::new()));
+            let mut tasks = reader.borrow_mut();
+            tasks.clear();
+            for file in files {
+                let name = file.name();
+                let collected = collected.clone();
+                let pending = pending.clone();
+                let fmt = (*import_format).clone();
+                let host = (*host).clone();
+                let topology = topology.clone();
+                tasks.push(gloo_file::callbacks::read_as_text(
+                    &gloo_file::File::from(file),
+                    move |res| {
+                        collected.borrow_mut().push((name, res.unwrap_or_default()));
+                        if collected.borrow().len() == total {
+                            let files = collected.borrow().clone();
+                            pending.set(Some(prepare(&topology, &files, &fmt, &host)));
+                        }
+                    },
+                ));
+            }
+        })
+    };
+    let on_import_file = {
+        let start = start_import.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let Some(list) = input.files() else { return };
+            let files: Vec<web_sys::File> =
+                (0..list.length()).filter_map(|i| list.get(i)).collect();
+            start(files);
+            input.set_value("");
+        })
+    };
+    let on_drop = {
+        let start = start_import.clone();
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            dragging.set(false);
+            let Some(list) = e.data_transfer().and_then(|d| d.files()) else {
+                return;
+            };
+            let files: Vec<web_sys::File> =
+                (0..list.length()).filter_map(|i| list.get(i)).collect();
+            start(files);
+        })
+    };
+    let on_dragover = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            dragging.set(true);
+        })
+    };
+    let on_dragleave = {
+        let dragging = dragging.clone();
+        Callback::from(move |_: DragEvent| dragging.set(false))
+    };
+    let on_import_format = {
+        let import_format = import_format.clone();
+        Callback::from(move |e: Event| {
+            let s: HtmlSelectElement = e.target_unchecked_into();
+            import_format.set(s.value());
+        })
+    };
+    let on_host = {
+        let host = host.clone();
+        Callback::from(move |e: Event| {
+            let i: HtmlInputElement = e.target_unchecked_into();
+            host.set(i.value().trim().to_owned());
+        })
+    };
+    let pending_html = match pending.as_ref() {
+        None => html! {},
+        Some(Err(e)) => html! { <p class="field-error" role="alert" id="import-error">{ e }</p> },
+        Some(Ok(p)) => {
+            let confirm = match &p.merged {
+                Ok((t, _)) => {
+                    let cb = props.on_merge.clone();
+                    let t = t.clone();
+                    let pending = pending.clone();
+                    Some(Callback::from(move |_: MouseEvent| {
+                        cb.emit(t.clone());
+                        pending.set(None);
+                    }))
+                }
+                Err(_) => None,
+            };
+            let cancel = {
+                let pending = pending.clone();
+                Callback::from(move |_: MouseEvent| pending.set(None))
+            };
+            let f = &p.imported.topology;
+            let counts: Vec<String> = [
+                ("VM", f.vms.len()),
+                ("mapping", f.mappings.len()),
+                ("device", f.devices.len()),
+                ("disk", f.disks.len()),
+                ("pool", f.pools.len()),
+            ]
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(w, n)| format!("{n} {w}(s)"))
+            .collect();
+            html! {
+                <div class="import-preview" id="import-preview">
+                    <p>{ format!("From {}: {}", p.files.join(", "), if counts.is_empty() { "nothing".to_owned() } else { counts.join(", ") }) }</p>
+                    if let Ok((_, m)) = &p.merged {
+                        <p>{ format!("Merging adds {} and replaces {}.",
+                            if m.added.is_empty() { "nothing".to_owned() } else { m.added.join(", ") },
+                            if m.replaced.is_empty() { "nothing".to_owned() } else { m.replaced.join(", ") }) }</p>
+                    }
+                    if let Err(e) = &p.merged { <p class="field-error">{ e }</p> }
+                    <h4>{ format!("Not mapped ({})", p.imported.notes.len()) }</h4>
+                    <ul class="notes" id="import-notes">{ for p.imported.notes.iter().map(|n| html! { <li>{ n.to_string() }</li> }) }</ul>
+                    if let Some(onclick) = confirm { <button type="button" id="import-merge" {onclick}>{ "Merge into the topology" }</button> }
+                    <button type="button" onclick={cancel}>{ "Discard" }</button>
+                </div>
+            }
+        }
+    };
+    html! {
+        <div class="panel" id="transfer-panel">
+            <h3>{ "Export" }</h3>
+            <div class="row">
+                <label for="export-format">{ "Format" }</label>
+                <select id="export-format" onchange={on_format}>
+                    { for EXPORTS.iter().map(|(v, l)| html! { <option value={*v} selected={*v == *format}>{ *l }</option> }) }
+                </select>
+            </div>
+            <pre class={classes!("preview", rendered.is_err().then_some("refused"))} id="export-preview" tabindex="0" aria-label="Export preview">{ all_text }</pre>
+            <div class="row">
+                <button type="button" id="export-copy" onclick={on_copy}>{ "Copy" }</button>
+                { downloads }
+            </div>
+            <h3>{ "Import" }</h3>
+            <div class="row">
+                <label for="import-format">{ "From" }</label>
+                <select id="import-format" onchange={on_import_format}>
+                    <option value="auto" selected={*import_format == "auto"}>{ "guess from the file" }</option>
+                    { for Format::ALL.iter().map(|f| html! { <option value={f.name()} selected={f.name() == *import_format}>{ f.name() }</option> }) }
+                </select>
+                <label for="import-host">{ "host" }</label>
+                <input id="import-host" type="text" size="8" value={(*host).clone()} onchange={on_host} />
+            </div>
+            <div class={classes!("dropzone", dragging.then_some("over"))} ondrop={on_drop} ondragover={on_dragover} ondragleave={on_dragleave}>
+                <label class="button secondary" for="import-file">{ "Choose files…" }</label>
+                <input id="import-file" class="file-input" type="file" multiple=true onchange={on_import_file} />
+                <span>{ " or drop Terraform, Proxmox conf, pvesh JSON, lspci, IOMMU-group or zpool-status files here" }</span>
+            </div>
+            { pending_html }
+        </div>
+    }
+}
+
+fn prepare(
+    t: &Topology,
+    files: &[(String, String)],
+    format: &str,
+    host: &str,
+) -> Result<Pending, String> {
+    let fmt = if format == "auto" {
+        let (n, text) = files.first().ok_or("no file")?;
+        Format::guess(n, text)
+            .ok_or_else(|| format!("Cannot tell what {n} is: choose the format."))?
+    } else {
+        *Format::ALL
+            .iter()
+            .find(|f| f.name() == format)
+            .ok_or("unknown format")?
+    };
+    let host = (!host.is_empty()).then_some(host);
+    let imported = hostplan::import::run(fmt, files, host, None).map_err(|e| e.to_string())?;
+    let merged = merge(t, &imported.topology);
+    Ok(Pending {
+        files: files.iter().map(|(n, _)| n.clone()).collect(),
+        imported,
+        merged,
+    })
+}

@@ -1,0 +1,183 @@
+//! What-ifs: "move this device to that host" (disaster recovery) and a side-by-side comparison
+//! of the current topology with another one (the bare-metal roadmap ships as an example).
+
+use hostplan::model::{HostKind, Topology};
+use hostplan::sim::recover::{compare, plan_move, MoveRequest};
+use std::rc::Rc;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// Props of [`WhatIfPanel`].
+#[derive(Properties, PartialEq)]
+pub struct WhatIfProps {
+    /// The model.
+    pub topology: Rc<Topology>,
+    /// Adopt a topology (the plan's result).
+    pub on_apply: Callback<Topology>,
+}
+
+fn select_value(e: &Event) -> String {
+    let s: HtmlSelectElement = e.target_unchecked_into();
+    s.value()
+}
+
+/// The what-if panel.
+#[component]
+pub fn WhatIfPanel(props: &WhatIfProps) -> Html {
+    let t = &props.topology;
+    let device = use_state(|| {
+        t.devices
+            .iter()
+            .find(|d| d.kind == hostplan::model::DeviceKind::Hba)
+            .or(t.devices.first())
+            .map(|d| d.id.clone())
+            .unwrap_or_default()
+    });
+    let target = use_state(|| "nas02".to_owned());
+    let other = use_state(|| {
+        hostplan::examples::ALL
+            .get(1)
+            .map(|(n, _)| (*n).to_owned())
+            .unwrap_or_default()
+    });
+    let plan = use_memo(
+        (t.clone(), (*device).clone(), (*target).clone()),
+        |(t, d, to)| {
+            if d.is_empty() || to.is_empty() {
+                return None;
+            }
+            let kind = if t.hosts.iter().any(|h| h.id == *to) {
+                HostKind::Proxmox
+            } else {
+                HostKind::BareMetal
+            };
+            Some(
+                plan_move(
+                    t,
+                    &MoveRequest {
+                        device: d.clone(),
+                        to: to.clone(),
+                        new_host_kind: kind,
+                        address: None,
+                    },
+                )
+                .map_err(|e| e.to_string()),
+            )
+        },
+    );
+    let comparison = use_memo((t.clone(), (*other).clone()), |(t, name)| {
+        let b = hostplan::examples::ALL
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(n, text)| hostplan::check(n, text.as_bytes()).topology);
+        b.map(|b| compare(t, &b).map_err(|e| e.to_string()))
+    });
+    let on_device = {
+        let device = device.clone();
+        Callback::from(move |e: Event| device.set(select_value(&e)))
+    };
+    let on_target = {
+        let target = target.clone();
+        Callback::from(move |e: Event| {
+            let i: HtmlInputElement = e.target_unchecked_into();
+            target.set(i.value().trim().to_owned());
+        })
+    };
+    let on_other = {
+        let other = other.clone();
+        Callback::from(move |e: Event| other.set(select_value(&e)))
+    };
+    let plan_html = match plan.as_ref() {
+        None => html! { <p class="hint">{ "Pick a device and a target host." }</p> },
+        Some(Err(e)) => html! { <p class="field-error" role="alert">{ e }</p> },
+        Some(Ok(p)) => {
+            let apply = {
+                let cb = props.on_apply.clone();
+                let topo = p.topology.clone();
+                Callback::from(move |_: MouseEvent| cb.emit(topo.clone()))
+            };
+            html! {
+                <div id="dr-plan">
+                    <p>{ format!("Move {} from {} to {}{}.", p.device, p.from, p.to, if p.created_host { " (a new host)" } else { "" }) }</p>
+                    if !p.moved_disks.is_empty() { <p>{ format!("Disks that move with it: {}", p.moved_disks.join(", ")) }</p> }
+                    if !p.moved_vms.is_empty() { <p>{ format!("VMs that move: {}", p.moved_vms.join(", ")) }</p> }
+                    <ul>{ for p.pools.iter().map(|pi| html! {
+                        <li class={if pi.importable { "ok" } else { "field-error" }}>
+                            { format!("{} {} pool {} (imported by {})", if pi.importable { "✓" } else { "✖" }, if pi.importable { "imports" } else { "CANNOT import" }, pi.pool, pi.new_owner) }
+                        </li>
+                    }) }</ul>
+                    if !p.down_during_move.is_empty() { <p>{ format!("Down during the move: {}", p.down_during_move.join(", ")) }</p> }
+                    <h4>{ "Changes" }</h4>
+                    <ul>{ for p.changes.iter().map(|c| html! { <li>{ c }</li> }) }</ul>
+                    <h4>{ "Caveats" }</h4>
+                    <ul>{ for p.caveats.iter().map(|c| html! { <li>{ c }</li> }) }</ul>
+                    if p.down_after.is_empty() {
+                        <p class="ok">{ "✓ Everything is back up in the resulting topology." }</p>
+                    } else {
+                        <p class="field-error">{ format!("✖ Still down afterwards: {}", p.down_after.join(", ")) }</p>
+                    }
+                    <button type="button" onclick={apply}>{ "Adopt the resulting topology" }</button>
+                </div>
+            }
+        }
+    };
+    let minutes = |m: Option<f64>| m.map_or_else(|| "—".to_owned(), |m| format!("{m:.0} min/yr"));
+    let list = |l: &Option<Vec<String>>| {
+        l.as_ref().map_or_else(
+            || "—".to_owned(),
+            |v| {
+                if v.is_empty() {
+                    "none".to_owned()
+                } else {
+                    v.join(", ")
+                }
+            },
+        )
+    };
+    let compare_html = match comparison.as_ref() {
+        None => html! {},
+        Some(Err(e)) => html! { <p class="field-error">{ e }</p> },
+        Some(Ok(c)) => html! {
+            <table class="compare" id="compare">
+                <thead><tr><th scope="col">{ "Service" }</th><th scope="col">{ "SPOF now" }</th><th scope="col">{ "SPOF other" }</th><th scope="col">{ "Downtime now" }</th><th scope="col">{ "Downtime other" }</th></tr></thead>
+                <tbody>
+                { for c.services.iter().map(|s| html! {
+                    <tr>
+                        <th scope="row">{ &s.service }</th>
+                        <td>{ list(&s.spof_a) }</td><td>{ list(&s.spof_b) }</td>
+                        <td>{ minutes(s.downtime_a) }</td><td>{ minutes(s.downtime_b) }</td>
+                    </tr>
+                }) }
+                <tr><th scope="row">{ "cold start, all ready" }</th><td colspan="2"></td>
+                    <td>{ c.all_ready_a.map_or_else(|| "never".into(), |m| format!("{:.0} s", m as f64 / 1000.0)) }</td>
+                    <td>{ c.all_ready_b.map_or_else(|| "never".into(), |m| format!("{:.0} s", m as f64 / 1000.0)) }</td></tr>
+                </tbody>
+            </table>
+        },
+    };
+    html! {
+        <div class="panel" id="whatif-panel">
+            <h3>{ "Move a device (disaster recovery)" }</h3>
+            <div class="row">
+                <label for="dr-device">{ "Device" }</label>
+                <select id="dr-device" onchange={on_device}>
+                    { for t.devices.iter().map(|d| html! { <option value={d.id.clone()} selected={d.id == *device}>{ format!("{} ({:?} on {})", d.id, d.kind, d.host) }</option> }) }
+                </select>
+            </div>
+            <div class="row">
+                <label for="dr-target">{ "to host" }</label>
+                <input id="dr-target" type="text" list="dr-hosts" value={(*target).clone()} onchange={on_target} />
+                <datalist id="dr-hosts">{ for t.hosts.iter().map(|h| html! { <option value={h.id.clone()} /> }) }</datalist>
+            </div>
+            { plan_html }
+            <h3>{ "Compare with" }</h3>
+            <div class="row">
+                <label for="compare-with">{ "Other topology" }</label>
+                <select id="compare-with" onchange={on_other}>
+                    { for hostplan::examples::ALL.iter().map(|(n, _)| html! { <option value={*n} selected={*n == *other}>{ *n }</option> }) }
+                </select>
+            </div>
+            { compare_html }
+        </div>
+    }
+}

@@ -1,0 +1,391 @@
+//! Editing the model through its JSON form, driven by the core's JSON Schema: the inspector's
+//! forms are generated from the schema (so every field of every entity is editable, with its
+//! documentation as the label's hint), and an edit is "set this value at this path", checked by
+//! deserialising the result back into a [`Topology`]. Pure: tested natively.
+
+use hostplan::model::Topology;
+use serde_json::{Map, Value};
+
+/// One step of a path into the JSON form: `vms[0].hostpci[1].pcie`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    /// An object key.
+    Key(String),
+    /// An array index.
+    Index(usize),
+}
+
+/// `vms[0].hostpci[1].pcie` → segments (the same text as the core's `DataPath`).
+pub fn parse_path(s: &str) -> Vec<Seg> {
+    let mut out = Vec::new();
+    for part in s.split('.').filter(|p| !p.is_empty()) {
+        let mut rest = part;
+        if let Some(open) = rest.find('[') {
+            if open > 0 {
+                out.push(Seg::Key(rest[..open].to_owned()));
+            }
+            rest = &rest[open..];
+            while let Some(r) = rest.strip_prefix('[') {
+                let close = r.find(']').unwrap_or(r.len());
+                if let Ok(i) = r[..close].parse() {
+                    out.push(Seg::Index(i));
+                }
+                rest = r.get(close + 1..).unwrap_or("");
+            }
+        } else {
+            out.push(Seg::Key(rest.to_owned()));
+        }
+    }
+    out
+}
+
+/// The path's text form.
+#[cfg(test)]
+pub fn path_text(path: &[Seg]) -> String {
+    let mut s = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            Seg::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+/// The value at `path`, if any.
+pub fn get_at<'v>(root: &'v Value, path: &[Seg]) -> Option<&'v Value> {
+    path.iter().try_fold(root, |v, seg| match seg {
+        Seg::Key(k) => v.get(k),
+        Seg::Index(i) => v.get(*i),
+    })
+}
+
+/// Set (`Some`) or remove (`None`) the value at `path`; missing objects on the way are created.
+fn set_at(root: &mut Value, path: &[Seg], value: Option<Value>) -> Result<(), String> {
+    let Some((last, parents)) = path.split_last() else {
+        return Err("empty path".into());
+    };
+    let mut cur = root;
+    for seg in parents {
+        cur = match seg {
+            Seg::Key(k) => {
+                let obj = cur.as_object_mut().ok_or("not an object")?;
+                obj.entry(k.clone())
+                    .or_insert_with(|| Value::Object(Map::new()))
+            }
+            Seg::Index(i) => cur
+                .as_array_mut()
+                .and_then(|a| a.get_mut(*i))
+                .ok_or("no such item")?,
+        };
+    }
+    match (last, value) {
+        (Seg::Key(k), Some(v)) => {
+            cur.as_object_mut()
+                .ok_or("not an object")?
+                .insert(k.clone(), v);
+        }
+        (Seg::Key(k), None) => {
+            cur.as_object_mut().ok_or("not an object")?.remove(k);
+        }
+        (Seg::Index(i), Some(v)) => {
+            let a = cur.as_array_mut().ok_or("not a list")?;
+            if *i < a.len() {
+                a[*i] = v;
+            } else {
+                a.push(v);
+            }
+        }
+        (Seg::Index(i), None) => {
+            let a = cur.as_array_mut().ok_or("not a list")?;
+            if *i < a.len() {
+                a.remove(*i);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `t` with the value at `path` set or removed.
+///
+/// # Errors
+/// A message when the result is not a topology (a wrong type for the field).
+pub fn apply(t: &Topology, path: &str, value: Option<Value>) -> Result<Topology, String> {
+    let mut json = serde_json::to_value(t).map_err(|e| e.to_string())?;
+    set_at(&mut json, &parse_path(path), value)?;
+    serde_json::from_value(json).map_err(|e| e.to_string())
+}
+
+/// The editable sections, in the order the picker lists them, with the schema definition of
+/// their items.
+pub const SECTIONS: [(&str, &str); 13] = [
+    ("hosts", "Host"),
+    ("devices", "Device"),
+    ("mappings", "Mapping"),
+    ("disks", "Disk"),
+    ("storages", "Storage"),
+    ("pools", "Pool"),
+    ("networks", "Network"),
+    ("vms", "Vm"),
+    ("services", "Service"),
+    ("consumers", "Consumer"),
+    ("power_feeds", "PowerFeed"),
+    ("waivers", "Waiver"),
+    ("site", "Site"),
+];
+
+/// Every entity as `(section, index, label)`: the id, or `rule → resource` for a waiver.
+pub fn entities(t: &Topology) -> Vec<(&'static str, usize, String)> {
+    let json = serde_json::to_value(t).unwrap_or(Value::Null);
+    let mut out = Vec::new();
+    for (section, _) in SECTIONS {
+        if let Some(items) = json.get(section).and_then(Value::as_array) {
+            for (i, item) in items.iter().enumerate() {
+                let label = match item.get("id").and_then(Value::as_str) {
+                    Some(id) => id.to_owned(),
+                    None => format!(
+                        "{} → {}",
+                        item.get("rule").and_then(Value::as_str).unwrap_or("?"),
+                        item.get("resource").and_then(Value::as_str).unwrap_or("?")
+                    ),
+                };
+                out.push((section, i, label));
+            }
+        }
+    }
+    out
+}
+
+/// Where an id lives: `(section, index)`; mappings included.
+pub fn locate(t: &Topology, id: &str) -> Option<(&'static str, usize)> {
+    entities(t)
+        .into_iter()
+        .find(|(_, _, label)| label == id)
+        .map(|(s, i, _)| (s, i))
+}
+
+/// Follow `$ref`s.
+pub fn resolve<'s>(schema: &'s Value, node: &'s Value) -> &'s Value {
+    let mut node = node;
+    for _ in 0..8 {
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(r) => {
+                let name = r.rsplit('/').next().unwrap_or(r);
+                match schema.get("$defs").and_then(|d| d.get(name)) {
+                    Some(n) => node = n,
+                    None => break,
+                }
+            }
+            None => break,
+        }
+    }
+    node
+}
+
+/// A value built from the schema's defaults (objects get every property that has one).
+pub fn default_value(schema: &Value, node: &Value) -> Value {
+    let node = resolve(schema, node);
+    if let Some(d) = node.get("default") {
+        return d.clone();
+    }
+    if let Some(props) = node.get("properties").and_then(Value::as_object) {
+        let mut out = Map::new();
+        for (k, p) in props {
+            let p = resolve(schema, p);
+            if let Some(d) = p.get("default") {
+                out.insert(k.clone(), d.clone());
+            } else if p.get("properties").is_some() {
+                out.insert(k.clone(), default_value(schema, p));
+            }
+        }
+        return Value::Object(out);
+    }
+    if let Some(first) = node
+        .get("oneOf")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+        .and_then(|c| c.get("const"))
+    {
+        return first.clone();
+    }
+    Value::Null
+}
+
+/// `t` with a new item in `section` (schema defaults, a fresh id `<prefix>-N`); returns the id.
+///
+/// # Errors
+/// When the section is unknown.
+pub fn add(t: &Topology, schema: &Value, section: &str) -> Result<(Topology, String), String> {
+    let (_, def) = SECTIONS
+        .iter()
+        .find(|(s, _)| *s == section)
+        .ok_or_else(|| format!("unknown section {section}"))?;
+    let mut item = default_value(
+        schema,
+        &serde_json::json!({ "$ref": format!("#/$defs/{def}") }),
+    );
+    let taken: std::collections::BTreeSet<String> =
+        entities(t).into_iter().map(|(_, _, l)| l).collect();
+    let prefix = section.trim_end_matches('s').replace('_', "-");
+    let id = (1..)
+        .map(|n| format!("new-{prefix}-{n}"))
+        .find(|c| !taken.contains(c))
+        .unwrap_or_default();
+    if let Value::Object(o) = &mut item {
+        if section == "waivers" {
+            o.insert("rule".into(), Value::String("RULE-ID".into()));
+            o.insert("resource".into(), Value::String(id.clone()));
+            o.insert(
+                "reason".into(),
+                Value::String("why this is accepted".into()),
+            );
+        } else {
+            o.insert("id".into(), Value::String(id.clone()));
+        }
+    }
+    let mut json = serde_json::to_value(t).map_err(|e| e.to_string())?;
+    let list = json
+        .as_object_mut()
+        .ok_or("not an object")?
+        .entry(section.to_owned())
+        .or_insert_with(|| Value::Array(Vec::new()));
+    list.as_array_mut().ok_or("not a list")?.push(item);
+    let t = serde_json::from_value(json).map_err(|e| e.to_string())?;
+    Ok((t, id))
+}
+
+/// `t` without item `index` of `section`.
+///
+/// # Errors
+/// When there is no such item.
+pub fn delete(t: &Topology, section: &str, index: usize) -> Result<Topology, String> {
+    apply(t, &format!("{section}[{index}]"), None)
+}
+
+/// What a merge did: ids added and ids replaced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Merged {
+    /// New entities.
+    pub added: Vec<String>,
+    /// Entities replaced by the imported version (same id).
+    pub replaced: Vec<String>,
+}
+
+/// `t` with the entities of `fragment` merged in: an entity whose id already exists replaces
+/// it (an import is the newer truth), the others are appended.
+///
+/// # Errors
+/// When the result is not a topology (cannot happen for fragments made by the importers).
+pub fn merge(t: &Topology, fragment: &Topology) -> Result<(Topology, Merged), String> {
+    let mut json = serde_json::to_value(t).map_err(|e| e.to_string())?;
+    let frag = serde_json::to_value(fragment).map_err(|e| e.to_string())?;
+    let mut merged = Merged::default();
+    for (section, _) in SECTIONS {
+        let Some(items) = frag.get(section).and_then(Value::as_array) else {
+            continue;
+        };
+        let Some(obj) = json.as_object_mut() else {
+            break;
+        };
+        let list = obj
+            .entry(section.to_owned())
+            .or_insert_with(|| Value::Array(Vec::new()));
+        let Some(list) = list.as_array_mut() else {
+            continue;
+        };
+        for item in items {
+            let id = item.get("id").and_then(Value::as_str).map(str::to_owned);
+            let existing = id.as_ref().and_then(|id| {
+                list.iter()
+                    .position(|x| x.get("id").and_then(Value::as_str) == Some(id))
+            });
+            match (existing, id) {
+                (Some(i), Some(id)) => {
+                    list[i] = item.clone();
+                    merged.replaced.push(id);
+                }
+                (_, id) => {
+                    list.push(item.clone());
+                    merged.added.push(id.unwrap_or_else(|| section.to_owned()));
+                }
+            }
+        }
+    }
+    let t = serde_json::from_value(json).map_err(|e| e.to_string())?;
+    Ok((t, merged))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed() -> Topology {
+        hostplan::examples::seed().unwrap()
+    }
+
+    #[test]
+    fn paths_parse_and_print_like_the_cores_data_paths() {
+        let p = parse_path("vms[0].hostpci[12].pcie");
+        assert_eq!(
+            p,
+            [
+                Seg::Key("vms".into()),
+                Seg::Index(0),
+                Seg::Key("hostpci".into()),
+                Seg::Index(12),
+                Seg::Key("pcie".into())
+            ]
+        );
+        assert_eq!(path_text(&p), "vms[0].hostpci[12].pcie");
+    }
+
+    #[test]
+    fn setting_and_removing_fields() {
+        let t = seed();
+        let with = apply(&t, "vms[0].balloon_mib", Some(serde_json::json!(4096))).unwrap();
+        assert_eq!(with.vms[0].balloon_mib, Some(4096));
+        let without = apply(&with, "vms[0].balloon_mib", None).unwrap();
+        assert_eq!(without.vms[0].balloon_mib, None);
+        let err = apply(&t, "vms[0].cores", Some(serde_json::json!("six"))).unwrap_err();
+        assert!(err.contains("invalid type"), "{err}");
+    }
+
+    #[test]
+    fn merging_an_import_adds_and_replaces_by_id() {
+        let t = seed();
+        let conf = "memory: 65536\nname: truenas\n";
+        let imported = hostplan::import::run(
+            hostplan::import::Format::ProxmoxConf,
+            &[("100.conf".into(), conf.into())],
+            Some("srv01"),
+            None,
+        )
+        .unwrap();
+        let (m, what) = merge(&t, &imported.topology).unwrap();
+        assert_eq!(what.replaced, ["truenas"]);
+        assert_eq!(m.vms[0].memory_mib, 65536);
+        assert_eq!(m.vms.len(), t.vms.len());
+    }
+
+    #[test]
+    fn adding_and_deleting_entities() {
+        let schema = hostplan::schema::json_schema();
+        let t = seed();
+        let (t2, id) = add(&t, &schema, "vms").unwrap();
+        assert_eq!(id, "new-vm-1");
+        let vm = t2.vms.last().unwrap();
+        assert_eq!(vm.id, "new-vm-1");
+        assert!(vm.hostpci.is_empty());
+        assert_eq!(locate(&t2, "new-vm-1"), Some(("vms", t.vms.len())));
+        let (t3, wid) = add(&t2, &schema, "waivers").unwrap();
+        assert_eq!(t3.waivers.last().unwrap().resource, wid);
+        let t4 = delete(&t3, "vms", t.vms.len()).unwrap();
+        assert_eq!(t4.vms.len(), t.vms.len());
+        assert_eq!(locate(&t, "HBA").map(|(s, _)| s), Some("mappings"));
+    }
+}
