@@ -249,3 +249,40 @@ test('a bad import or text never replaces the work; imports show what was not ma
   assert.equal(await page.inputValue('#f-vms-0--memory-mib'), '65536');
   await page.close();
 });
+
+test('the boot timeline marks waits, and the suggested order is one click away', async () => {
+  const { page, problems } = await openApp();
+  await tab(page, 'boot');
+  await page.waitForSelector('#gantt');
+  assert.ok(await page.$$eval('#gantt rect.wait', (e) => e.length) > 0, 'the Talos volumes wait for iSCSI');
+  const before = await page.textContent('#boot-summary');
+  assert.match(await page.textContent('#boot-suggestion'), /truenas/);
+  await page.screenshot({ path: path.join(root, 'docs', 'screenshot-boot.png'), fullPage: true });
+  await page.click('#apply-suggestion');
+  await page.waitForFunction(() => !document.querySelector('#boot-suggestion'));
+  assert.notEqual(await page.textContent('#boot-summary'), before);
+  await tab(page, 'inspect');
+  await page.click('svg#graph g.node[data-id="truenas"]');
+  assert.equal(await page.inputValue('#f-vms-0--startup-order'), '1');
+  // The DR what-if: moving the HBA to a new server keeps the pool importable.
+  await tab(page, 'whatif');
+  await page.waitForSelector('#dr-plan');
+  assert.match(await page.textContent('#dr-plan'), /imports pool tank/);
+  assert.match(await page.textContent('#compare'), /iscsi-k8s/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('hosts collapse to one box; search finds and selects by id', async () => {
+  const { page } = await openApp();
+  await page.click('#collapse-all');
+  await page.waitForSelector('svg#graph g.node.host-box[data-id="srv01"]');
+  assert.equal(await page.$$eval('svg#graph g.node[data-id="hba0"]', (e) => e.length), 0);
+  await page.click('#collapse-all');
+  await page.waitForSelector('svg#graph g.node[data-id="hba0"]');
+  await page.fill('#search', 'nic2');
+  await page.press('#search', 'Enter');
+  await page.waitForSelector('svg#graph g.node.selected[data-id="nic2"]');
+  assert.match(await page.getAttribute('svg#graph g.node[data-id="nic2"]', 'class'), /\bmatch\b/);
+  await page.close();
+});

@@ -32,6 +32,28 @@ const TABS: [(&str, &str); 7] = [
     ("transfer", "Export / import"),
 ];
 
+const EDIT_START: &str = "hostplan-edit-start";
+
+fn performance() -> Option<web_sys::Performance> {
+    web_sys::window()?.performance()
+}
+
+fn perf_mark(name: &str) {
+    if let Some(p) = performance() {
+        let _ = p.mark(name);
+    }
+}
+
+/// Measure from `start` (if that mark exists) to now, then forget `start`.
+fn perf_measure(name: &str, start: &str) {
+    if let Some(p) = performance() {
+        if p.get_entries_by_name(start).length() > 0 {
+            let _ = p.measure_with_start_mark(name, start);
+            p.clear_marks_with_mark_name(start);
+        }
+    }
+}
+
 /// The state on page load: a shared link wins, then the autosave, then the seed.
 fn startup() -> State {
     let state = State::initial();
@@ -104,13 +126,14 @@ pub fn App() -> Html {
         let d = state.current.diagnostics.clone();
         move |_| d
     });
-    let laid_out = use_memo((rev, (*collapsed).clone()), {
-        let t = topology.clone();
-        move |(_, c)| layout_with(&t, c)
-    });
     let graph = use_memo(rev, {
         let t = topology.clone();
         move |_| GraphHandle(hostplan::graph::DependencyGraph::build(&t))
+    });
+    let laid_out = use_memo((rev, (*collapsed).clone()), {
+        let t = topology.clone();
+        let g = graph.clone();
+        move |(_, c)| layout_with(&t, &g.0, c)
     });
     let sim = use_memo((rev, state.failed.clone(), state.rebooting.clone()), {
         let t = topology.clone();
@@ -129,20 +152,38 @@ pub fn App() -> Html {
                 .unwrap_or_default()
         }
     });
-    let spof = use_memo((rev, *pairs), {
+    // The N-1 analysis only while its panel is open (it is the costliest per edit).
+    let spof = use_memo((rev, *pairs, *tab == "simulate"), {
         let t = topology.clone();
-        move |(_, p)| hostplan::sim::spof::analyse(&t, *p).map_err(|e| e.to_string())
-    });
-    let evaluation = use_memo((rev, *policy_version), {
-        let t = topology.clone();
-        let policies = policies.clone();
-        move |_| {
-            policies
-                .borrow_mut()
-                .evaluate(&t, &analysis::today())
-                .map_err(|e| e.to_string())
+        move |(_, p, open)| {
+            if *open {
+                hostplan::sim::spof::analyse(&t, *p).map_err(|e| e.to_string())
+            } else {
+                Err("(computed when the panel is open)".to_owned())
+            }
         }
     });
+    // Policies run just after the redraw, so an edit shows at once and findings follow.
+    let evaluation = use_state(|| {
+        Rc::new(Err::<hostplan::policy::Evaluation, String>(
+            "evaluating…".to_owned(),
+        ))
+    });
+    {
+        let evaluation = evaluation.clone();
+        let t = topology.clone();
+        let policies = policies.clone();
+        use_effect_with((rev, *policy_version), move |_| {
+            let timer = gloo_timers::callback::Timeout::new(0, move || {
+                let result = policies
+                    .borrow_mut()
+                    .evaluate(&t, &analysis::today())
+                    .map_err(|e| e.to_string());
+                evaluation.set(Rc::new(result));
+            });
+            move || drop(timer)
+        });
+    }
     let book = use_memo(*policy_version, {
         let policies = policies.clone();
         move |v| RuleBookHandle(policies.borrow().book().clone(), *v)
@@ -165,6 +206,10 @@ pub fn App() -> Html {
         }
     });
 
+    // Performance marks read by `scripts/bench-web` (see BENCHMARKS.md): when the first render
+    // is on screen, and how long an edit takes from the field's change to the committed redraw.
+    use_effect_with((), |()| perf_mark("hostplan-interactive"));
+    use_effect_with(rev, |_| perf_measure("hostplan-edit", EDIT_START));
     // Autosave on every change.
     {
         let saved_ok = saved_ok.clone();
@@ -234,6 +279,7 @@ pub fn App() -> Html {
         let edit = edit.clone();
         let edit_error = edit_error.clone();
         Callback::from(move |(path, value): SetField| {
+            perf_mark(EDIT_START);
             match crate::edit::apply(&topology, &path, value) {
                 Ok(t) => edit.emit(t),
                 Err(e) => edit_error.set(Some(format!("{path}: {e}"))),
@@ -434,7 +480,7 @@ pub fn App() -> Html {
     } else {
         topology.site.name.clone()
     };
-    let open_findings = match evaluation.as_ref() {
+    let open_findings = match evaluation.as_ref().as_ref() {
         Ok(e) => e
             .findings
             .iter()
@@ -475,7 +521,7 @@ pub fn App() -> Html {
         "boot" => html! { <BootPanel topology={topology.clone()} on_apply={edit.clone()} /> },
         "whatif" => html! { <WhatIfPanel topology={topology.clone()} on_apply={edit.clone()} /> },
         "review" => html! {
-            <ReviewPanel evaluation={evaluation.clone()} user_policy={(*user_policy).clone()} policy_error={(*policy_error).clone()}
+            <ReviewPanel evaluation={(*evaluation).clone()} user_policy={(*user_policy).clone()} policy_error={(*policy_error).clone()}
                 on_select={on_select.clone()} on_waive={on_waive} on_policy={on_policy} />
         },
         "transfer" => {

@@ -201,12 +201,12 @@ fn place_bands(bands: Vec<Vec<Item>>, mut y: f64, out: &mut Vec<NodeBox>) -> (f6
 /// order (disks grouped under their controller); networks and power feeds at the bottom.
 #[cfg(test)]
 pub fn layout(t: &Topology) -> Layout {
-    layout_with(t, &BTreeSet::new())
+    layout_with(t, &DependencyGraph::build(t), &BTreeSet::new())
 }
 
 /// [`layout`] with the hosts in `collapsed` drawn as one box each: arrows to anything inside
 /// end at that box, so a 500-component site stays readable.
-pub fn layout_with(t: &Topology, collapsed: &BTreeSet<String>) -> Layout {
+pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<String>) -> Layout {
     let mut alias: BTreeMap<String, String> = BTreeMap::new();
     let mut l = Layout::default();
     let top: Vec<Vec<Item>> = vec![
@@ -405,7 +405,7 @@ pub fn layout_with(t: &Topology, collapsed: &BTreeSet<String>) -> Layout {
     l.width = (x - GAP_X * 2.0 + PAD).max(top_w.max(bottom_w) + 2.0 * PAD);
     l.height = y - GAP_Y + PAD;
     l.brackets = brackets(t, &l.boxes);
-    l.arrows = arrows(t, &l.boxes, &l.brackets, &alias);
+    l.arrows = arrows(graph, &l.boxes, &l.brackets, &alias);
     l
 }
 
@@ -457,14 +457,13 @@ fn brackets(t: &Topology, boxes: &[NodeBox]) -> Vec<Bracket> {
 }
 
 fn arrows(
-    t: &Topology,
+    graph: &DependencyGraph,
     boxes: &[NodeBox],
     brackets: &[Bracket],
     alias: &BTreeMap<String, String>,
 ) -> Vec<Arrow> {
     let pos: BTreeMap<&str, &NodeBox> = boxes.iter().map(|b| (b.id.as_str(), b)).collect();
     let bracketed: BTreeMap<&str, &Bracket> = brackets.iter().map(|b| (b.id.as_str(), b)).collect();
-    let graph = DependencyGraph::build(t);
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
     let mut out = Vec::new();
     for (from, to, edge) in graph.edges() {
@@ -643,7 +642,11 @@ mod tests {
     #[test]
     fn a_collapsed_host_is_one_box_and_arrows_end_at_it() {
         let t = hostplan::examples::seed().unwrap();
-        let l = layout_with(&t, &BTreeSet::from(["srv01".to_owned()]));
+        let l = layout_with(
+            &t,
+            &DependencyGraph::build(&t),
+            &BTreeSet::from(["srv01".to_owned()]),
+        );
         assert!(l.boxes.iter().all(|b| b.id != "hba0" && b.id != "truenas"));
         let host = l.boxes.iter().find(|b| b.id == "srv01").unwrap();
         assert_eq!(host.kind, BoxKind::Host);

@@ -26,29 +26,47 @@ struct Row {
     detail: String,
 }
 
-/// Rows of the chart, in order of first appearance.
-fn rows(tl: &Timeline) -> Vec<Row> {
+/// Rows of the chart, in order of first appearance: hosts from power-on (or shutdown) to up,
+/// guests from start to OS up, services from their provider being up to answering, consumers
+/// until their volumes attach.
+fn rows(t: &Topology, tl: &Timeline) -> Vec<Row> {
     let mut order: Vec<String> = Vec::new();
     let mut by: BTreeMap<String, Row> = BTreeMap::new();
+    let guest_up: BTreeMap<&str, u64> = tl
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::GuestUp)
+        .map(|e| (e.subject.as_str(), e.at_ms))
+        .collect();
     for e in &tl.events {
-        if matches!(
-            e.kind,
-            EventKind::HostUp | EventKind::HostDown | EventKind::StopIssued | EventKind::Stopped
-        ) {
+        if matches!(e.kind, EventKind::StopIssued | EventKind::Stopped) {
             continue;
         }
+        // A service's bar starts when its provider is up; a host's at power-on (t = 0).
+        let start = match e.kind {
+            EventKind::ServiceReady => t
+                .services
+                .iter()
+                .find(|s| s.id == e.subject)
+                .and_then(|s| guest_up.get(s.provider.as_str()).copied())
+                .unwrap_or(e.at_ms),
+            EventKind::HostUp => 0,
+            _ => e.at_ms,
+        };
         let row = by.entry(e.subject.clone()).or_insert_with(|| {
             order.push(e.subject.clone());
             Row {
                 subject: e.subject.clone(),
-                start: e.at_ms,
+                start,
                 end: None,
                 failed: false,
                 detail: String::new(),
             }
         });
         match e.kind {
-            EventKind::GuestUp
+            EventKind::HostDown => row.start = e.at_ms,
+            EventKind::HostUp
+            | EventKind::GuestUp
             | EventKind::ServiceReady
             | EventKind::VolumesReady
             | EventKind::QuorumUp => {
@@ -93,7 +111,7 @@ pub fn BootPanel(props: &BootProps) -> Html {
         Callback::from(move |_: MouseEvent| cb.emit(s.topology.clone()))
     };
     let tl = &*timeline;
-    let rows = rows(tl);
+    let rows = rows(&t, tl);
     let end = tl
         .events
         .iter()

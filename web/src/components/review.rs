@@ -47,10 +47,13 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
         }
     };
     // Severity, then resource.
-    let mut groups: BTreeMap<(std::cmp::Reverse<Level>, String), Vec<&Finding>> = BTreeMap::new();
+    let mut groups: BTreeMap<std::cmp::Reverse<Level>, BTreeMap<String, Vec<&Finding>>> =
+        BTreeMap::new();
     for f in &eval.findings {
         groups
-            .entry((std::cmp::Reverse(f.level), f.resource.clone()))
+            .entry(std::cmp::Reverse(f.level))
+            .or_default()
+            .entry(f.resource.clone())
             .or_default()
             .push(f);
     }
@@ -131,11 +134,20 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
         <div class="panel" id="review-panel">
             <p id="findings-count">{ format!("{open} open finding(s), {} waived; {} rules.", eval.findings.len() - open, eval.rules.len()) }</p>
             <ul class="findings" id="findings">
-                { for groups.iter().map(|((_, resource), fs)| html! {
-                    <li class="finding-group">
-                        <h4>{ resource }</h4>
-                        <ul>{ for fs.iter().map(|f| finding_html(f)) }</ul>
-                    </li>
+                { for groups.iter().map(|(level, by_resource)| {
+                    let (icon, class) = level_icon(level.0);
+                    let count: usize = by_resource.values().map(Vec::len).sum();
+                    html! {
+                        <li class={classes!("severity-group", class)}>
+                            <h3>{ format!("{icon} {} ({count})", match level.0 { Level::Error => "Errors", Level::Warning => "Warnings", Level::Info => "Info" }) }</h3>
+                            <ul>{ for by_resource.iter().map(|(resource, fs)| html! {
+                                <li class="finding-group">
+                                    <h4>{ resource }</h4>
+                                    <ul>{ for fs.iter().map(|f| finding_html(f)) }</ul>
+                                </li>
+                            }) }</ul>
+                        </li>
+                    }
                 }) }
             </ul>
             if !eval.waivers.is_empty() {
