@@ -174,13 +174,26 @@ pub fn unavailability(t: &Topology, dag: &Dag) -> Vec<f64> {
 /// # Complexity
 /// Per service with a cone of `c` nodes: `O(2^s · c)` exact, or `O(samples · c)`.
 pub fn analyse(t: &Topology, opts: &Options) -> Result<Vec<ServiceAvailability>, SimError> {
+    analyse_with_progress(t, opts, &mut |_| {})
+}
+
+/// [`analyse`], reporting progress (0–1, per service analysed) to `progress`.
+///
+/// # Errors
+/// As [`analyse`].
+pub fn analyse_with_progress(
+    t: &Topology,
+    opts: &Options,
+    progress: &mut dyn FnMut(f64),
+) -> Result<Vec<ServiceAvailability>, SimError> {
     let dag = dag_of(t)?;
     let u = unavailability(t, &dag);
     let mut out = Vec::new();
-    for v in 0..dag.len() as u32 {
-        if !dag.node(v).kind.is_service() {
-            continue;
-        }
+    let services: Vec<u32> = (0..dag.len() as u32)
+        .filter(|&v| dag.node(v).kind.is_service())
+        .collect();
+    for (n, &v) in services.iter().enumerate() {
+        progress(n as f64 / services.len().max(1) as f64);
         let cone = cone_of(&dag, v);
         let components = cone.iter().filter(|&&c| u[c as usize] > 0.0).count() as u32;
         let shared = shared_nodes(&dag, &cone, &BTreeSet::new()).len() as u32;

@@ -110,6 +110,16 @@ pub fn single_failures_naive(dag: &Dag) -> Vec<Vec<u32>> {
 /// Returns each critical pair with the nodes only the pair downs, and the number of candidate
 /// pairs examined (the pruned search space).
 pub fn critical_pairs(dag: &Dag, k: &KillerSets) -> (BTreeMap<(u32, u32), Vec<u32>>, u64) {
+    critical_pairs_with_progress(dag, k, &mut |_| {})
+}
+
+/// [`critical_pairs`], calling `progress` with the share of candidate pairs examined (0–1)
+/// every few hundred pairs — for front ends that show a progress bar.
+pub fn critical_pairs_with_progress(
+    dag: &Dag,
+    k: &KillerSets,
+    progress: &mut dyn FnMut(f64),
+) -> (BTreeMap<(u32, u32), Vec<u32>>, u64) {
     let mut candidates: BTreeSet<(u32, u32)> = BTreeSet::new();
     for v in 0..dag.len() as u32 {
         let (required, need) = dag.need(v);
@@ -140,7 +150,10 @@ pub fn critical_pairs(dag: &Dag, k: &KillerSets) -> (BTreeMap<(u32, u32), Vec<u3
     }
     let examined = candidates.len() as u64;
     let mut out = BTreeMap::new();
-    for (a, b) in candidates {
+    for (n, (a, b)) in candidates.into_iter().enumerate() {
+        if n % 256 == 0 {
+            progress(n as f64 / examined.max(1) as f64);
+        }
         let down: BTreeSet<u32> = dag
             .propagate(&[a, b])
             .into_iter()
@@ -228,6 +241,18 @@ pub struct SpofReport {
 /// assert!(iscsi.components.contains(&"srv01".to_owned()));
 /// ```
 pub fn analyse(t: &Topology, pairs: bool) -> Result<SpofReport, SimError> {
+    analyse_with_progress(t, pairs, &mut |_| {})
+}
+
+/// [`analyse`], reporting the N-2 search's progress (0–1) to `progress`.
+///
+/// # Errors
+/// As [`analyse`].
+pub fn analyse_with_progress(
+    t: &Topology,
+    pairs: bool,
+    progress: &mut dyn FnMut(f64),
+) -> Result<SpofReport, SimError> {
     let dag = dag_of(t)?;
     let k = killer_sets(&dag);
     let mut radius = vec![Vec::new(); dag.len()];
@@ -281,7 +306,7 @@ pub fn analyse(t: &Topology, pairs: bool) -> Result<SpofReport, SimError> {
         .collect();
     services.sort_by(|a, b| a.service.cmp(&b.service));
     let (pairs, pairs_examined) = if pairs {
-        let (found, examined) = critical_pairs(&dag, &k);
+        let (found, examined) = critical_pairs_with_progress(&dag, &k, progress);
         let mut list: Vec<CriticalPair> = found
             .into_iter()
             .map(|((a, b), nodes)| CriticalPair {

@@ -286,3 +286,31 @@ test('hosts collapse to one box; search finds and selects by id', async () => {
   assert.match(await page.getAttribute('svg#graph g.node[data-id="nic2"]', 'class'), /\bmatch\b/);
   await page.close();
 });
+
+test('long analyses run in a Web Worker with progress and cancel; the page stays responsive', async () => {
+  const { page, problems } = await openApp();
+  await tab(page, 'simulate');
+  await page.click('#run-pairs');
+  await page.waitForSelector('#pairs-result', { timeout: 30000 });
+  assert.match(await page.textContent('#pairs-result'), /candidate pair\(s\) examined/);
+
+  await page.fill('#mc-samples', '20000000');
+  await page.press('#mc-samples', 'Enter');
+  await page.click('#run-availability');
+  await page.waitForSelector('#availability-progress');
+  // The UI thread is free while the worker samples: selecting still works at once.
+  const t0 = Date.now();
+  await page.click('svg#graph g.node[data-id="hba0"]');
+  await page.waitForSelector('svg#graph g.node.selected[data-id="hba0"]');
+  assert.ok(Date.now() - t0 < 2000, `selection took ${Date.now() - t0} ms during the job`);
+  await page.click('#availability-cancel');
+  await page.waitForSelector('#availability-cancelled');
+
+  await page.fill('#mc-samples', '20000');
+  await page.press('#mc-samples', 'Enter');
+  await page.click('#run-availability');
+  await page.waitForSelector('#availability-result', { timeout: 60000 });
+  assert.match(await page.textContent('#availability-result'), /iscsi-k8s/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

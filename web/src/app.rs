@@ -110,7 +110,6 @@ pub fn App() -> Html {
     let policy_version = use_state(|| 0u64);
     let user_policy = use_state(String::new);
     let policy_error = use_state(|| None::<Rc<hostplan::policy::PolicyError>>);
-    let pairs = use_state(|| false);
     let schema = use_memo((), |()| hostplan::schema::json_schema());
 
     let rev = state.revision;
@@ -153,11 +152,11 @@ pub fn App() -> Html {
         }
     });
     // The N-1 analysis only while its panel is open (it is the costliest per edit).
-    let spof = use_memo((rev, *pairs, *tab == "simulate"), {
+    let spof = use_memo((rev, *tab == "simulate"), {
         let t = topology.clone();
-        move |(_, p, open)| {
+        move |(_, open)| {
             if *open {
-                hostplan::sim::spof::analyse(&t, *p).map_err(|e| e.to_string())
+                hostplan::sim::spof::analyse(&t, false).map_err(|e| e.to_string())
             } else {
                 Err("(computed when the panel is open)".to_owned())
             }
@@ -463,10 +462,6 @@ pub fn App() -> Html {
         let state = state.clone();
         Callback::from(move |id: String| state.dispatch(Action::ToggleFailed(id)))
     };
-    let on_pairs = {
-        let pairs = pairs.clone();
-        Callback::from(move |()| pairs.set(true))
-    };
 
     let errors = state
         .current
@@ -516,7 +511,7 @@ pub fn App() -> Html {
         "simulate" => html! {
             <SimulatePanel topology={topology.clone()} report={sim.clone()} failed={state.failed.clone()} rebooting={state.rebooting.clone()}
                 selected={state.selected.clone()} on_simulate={on_simulate} on_toggle={on_toggle_failed} on_select={on_select.clone()}
-                spof={spof.clone()} on_pairs={on_pairs} />
+                spof={spof.clone()} toml={state.current.text.clone()} />
         },
         "boot" => html! { <BootPanel topology={topology.clone()} on_apply={edit.clone()} /> },
         "whatif" => html! { <WhatIfPanel topology={topology.clone()} on_apply={edit.clone()} /> },

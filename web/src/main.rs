@@ -3,6 +3,7 @@ mod analysis;
 mod app;
 mod components;
 mod edit;
+mod jobs;
 mod layout;
 // Storage and fragment access exist only in the browser; the encoding is tested natively.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]

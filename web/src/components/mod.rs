@@ -5,6 +5,7 @@ pub mod diagnostics;
 pub mod editor;
 pub mod graph_view;
 pub mod inspector;
+pub mod job;
 pub mod review;
 pub mod simulate;
 pub mod transfer;

@@ -2,6 +2,7 @@
 //! the graph, the resulting states with their cause chains, and the single-points-of-failure
 //! view with blast radius.
 
+use crate::components::job::{JobKind, JobPanel};
 use hostplan::graph::State;
 use hostplan::model::Topology;
 use hostplan::sim::failure::{state_word, FailureReport};
@@ -29,10 +30,10 @@ pub struct SimulateProps {
     pub on_toggle: Callback<String>,
     /// Select a component.
     pub on_select: Callback<Option<String>>,
-    /// The N-1 analysis (and N-2 when asked).
+    /// The N-1 analysis.
     pub spof: Rc<Result<SpofReport, String>>,
-    /// Run the N-2 (pairs) analysis.
-    pub on_pairs: Callback<()>,
+    /// The topology's TOML (for the long analyses in the worker).
+    pub toml: String,
 }
 
 /// Icon for a state: shape as well as colour.
@@ -106,6 +107,11 @@ pub fn SimulatePanel(props: &SimulateProps) -> Html {
             { summary }
             <h3>{ "Single points of failure" }</h3>
             { spof_view(props) }
+            <h4>{ "Critical pairs (N-2)" }</h4>
+            <JobPanel kind={JobKind::Pairs} toml={props.toml.clone()} on_select={props.on_select.clone()} />
+            <h3>{ "Availability" }</h3>
+            <p class="hint">{ "Expected downtime per service from each component's MTBF/MTTR (the model's, or defaults by kind)." }</p>
+            <JobPanel kind={JobKind::Availability} toml={props.toml.clone()} on_select={props.on_select.clone()} />
         </div>
     }
 }
@@ -162,27 +168,9 @@ fn spof_view(props: &SimulateProps) -> Html {
         Ok(r) => r,
         Err(e) => return html! { <p class="field-error">{ e }</p> },
     };
-    let on_pairs = {
-        let cb = props.on_pairs.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(()))
-    };
     let select = |id: String| {
         let cb = props.on_select.clone();
         Callback::from(move |_: MouseEvent| cb.emit(Some(id.clone())))
-    };
-    let pairs_html = match &report.pairs {
-        Some(pairs) => html! {
-            <>
-                <h4>{ format!("Critical pairs ({} examined)", report.pairs_examined.unwrap_or(0)) }</h4>
-                if pairs.is_empty() { <p class="hint">{ "No pair takes down more than its members do alone." }</p> }
-                <ul id="pairs">{ for pairs.iter().take(50).map(|p| html! {
-                    <li>{ format!("{} + {} → {}", p.a, p.b, p.services.join(", ")) }</li>
-                }) }</ul>
-            </>
-        },
-        None => {
-            html! { <button type="button" id="run-pairs" onclick={on_pairs}>{ "Find critical pairs (N-2)" }</button> }
-        }
     };
     html! {
         <div id="spof">
@@ -206,7 +194,6 @@ fn spof_view(props: &SimulateProps) -> Html {
                     </li>
                 }) }
             </ol>
-            { pairs_html }
         </div>
     }
 }
