@@ -140,9 +140,9 @@ pub fn App() -> Html {
     });
     let states = use_memo(sim.clone(), |sim| match sim.as_ref() {
         Ok(r) => analysis::box_states(r),
-        Err(_) => Default::default(),
+        Err(_) => std::collections::BTreeMap::default(),
     });
-    let failed = use_memo(state.failed.clone(), |f| f.clone());
+    let failed = use_memo(state.failed.clone(), Clone::clone);
     let related = use_memo((rev, state.selected.clone()), {
         let g = graph.clone();
         move |(_, s)| {
@@ -455,7 +455,7 @@ pub fn App() -> Html {
     let on_simulate = {
         let state = state.clone();
         Callback::from(move |(failed, rebooting): (Vec<String>, Vec<String>)| {
-            state.dispatch(Action::Simulate { failed, rebooting })
+            state.dispatch(Action::Simulate { failed, rebooting });
         })
     };
     let on_toggle_failed = {

@@ -51,7 +51,10 @@ pub fn path_text(path: &[Seg]) -> String {
                 }
                 s.push_str(k);
             }
-            Seg::Index(i) => s.push_str(&format!("[{i}]")),
+            Seg::Index(i) => {
+                use std::fmt::Write as _;
+                let _ = write!(s, "[{i}]");
+            }
         }
     }
     s
@@ -232,7 +235,8 @@ pub fn add(t: &Topology, schema: &Value, section: &str) -> Result<(Topology, Str
     let taken: std::collections::BTreeSet<String> =
         entities(t).into_iter().map(|(_, _, l)| l).collect();
     let prefix = section.trim_end_matches('s').replace('_', "-");
-    let id = (1..)
+    // At most `taken.len() + 1` candidates: one of them is free.
+    let id = (1..=taken.len() + 1)
         .map(|n| format!("new-{prefix}-{n}"))
         .find(|c| !taken.contains(c))
         .unwrap_or_default();

@@ -95,7 +95,7 @@ mod tests {
         let toml = hostplan::examples::SEED.to_owned();
         let mut seen = Vec::new();
         let r = run(&Request::Pairs { toml: toml.clone() }, &mut |p| {
-            seen.push(p)
+            seen.push(p);
         });
         let Response::Done { result } = r else {
             panic!("{r:?}")

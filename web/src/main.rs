@@ -3,6 +3,8 @@ mod analysis;
 mod app;
 mod components;
 mod edit;
+// The page uses the job messages; running jobs is the worker's (and the native tests').
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 mod jobs;
 mod layout;
 // Storage and fragment access exist only in the browser; the encoding is tested natively.

@@ -163,7 +163,7 @@ fn field(ctx: &Ctx<'_>, name: &str, prop: &Value, path: &str) -> Html {
         let onchange = Callback::from(move |e: Event| {
             let s: HtmlSelectElement = e.target_unchecked_into();
             let v = s.value();
-            set.emit((p.clone(), (!v.is_empty()).then(|| Value::String(v))));
+            set.emit((p.clone(), (!v.is_empty()).then_some(Value::String(v))));
         });
         return html! {
             <div class="field">

@@ -265,7 +265,7 @@ pub fn GraphView(props: &GraphViewProps) -> Html {
             state.map(|s| format!(" — {}", state_word(s))).unwrap_or_default()
         };
         html! {
-            <g class={class} data-id={b.id.clone()} data-state={state.map(state_word).unwrap_or("up")} transform={format!("translate({:.1},{:.1})", b.x, b.y)}
+            <g class={class} data-id={b.id.clone()} data-state={state.map_or("up", state_word)} transform={format!("translate({:.1},{:.1})", b.x, b.y)}
                tabindex="0" role="button" aria-label={format!("{} {}{state_text}", b.kind.class(), b.id)} {onclick} {onkeydown}>
                 <rect width={BOX_W.to_string()} height={BOX_H.to_string()} rx="6" />
                 <text class="label" x="8" y="17">{ clip(&b.id, 17) }</text>

@@ -38,17 +38,19 @@ enum Status {
     Cancelled,
 }
 
+/// The page's handler of the worker's messages.
+#[cfg(target_arch = "wasm32")]
+type Listener = wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>;
+
 /// A running worker and the closure it calls (kept alive together).
 #[derive(Default)]
 struct Running {
     #[cfg(target_arch = "wasm32")]
-    worker: Option<(
-        web_sys::Worker,
-        wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>,
-    )>,
+    worker: Option<(web_sys::Worker, Listener)>,
 }
 
 impl Running {
+    #[cfg_attr(not(target_arch = "wasm32"), allow(clippy::unused_self))]
     fn stop(&mut self) {
         #[cfg(target_arch = "wasm32")]
         if let Some((w, _)) = self.worker.take() {
@@ -94,6 +96,7 @@ fn start(
 }
 
 #[cfg(not(target_arch = "wasm32"))]
+#[allow(clippy::needless_pass_by_value, clippy::unnecessary_wraps)] // the browser version's signature
 fn start(
     _: &Rc<RefCell<Running>>,
     req: &Request,

@@ -158,10 +158,11 @@ pub fn TransferPanel(props: &TransferProps) -> Html {
     };
     let all_text = match rendered.as_ref() {
         Ok(files) if files.len() == 1 => files[0].1.clone(),
-        Ok(files) => files
-            .iter()
-            .map(|(n, t)| format!("# ==> {n} <==\n{t}"))
-            .collect::<String>(),
+        Ok(files) => files.iter().fold(String::new(), |mut out, (n, t)| {
+            use std::fmt::Write as _;
+            let _ = write!(out, "# ==> {n} <==\n{t}");
+            out
+        }),
         Err(e) => e.clone(),
     };
     let on_copy = {
