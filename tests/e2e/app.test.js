@@ -111,6 +111,22 @@ test('hostile names render as text, never as markup', async () => {
   await page.waitForSelector('svg#graph g.node.vm');
   assert.equal(await page.$$eval('img', (e) => e.length), 0);
   assert.match(await page.textContent('svg#graph g.node.vm title'), /<img src=x onerror=alert\(1\)>/);
+  // …and everywhere else: the inspector, the simulation, the review, the export previews.
+  await page.click('svg#graph g.node.vm');
+  assert.match(await page.textContent('#inspector h3'), /<img src=x onerror=alert\(1\)>/);
+  await tab(page, 'simulate');
+  await page.click('#lose-host');
+  await page.waitForSelector('#affected');
+  assert.match(await page.textContent('#affected'), /<img src=x onerror=alert\(1\)>/);
+  await tab(page, 'review');
+  await page.waitForSelector('#findings-count');
+  await tab(page, 'transfer');
+  for (const f of ['proxmox', 'mermaid', 'dot', 'hcl-resources']) {
+    await page.selectOption('#export-format', f);
+    await page.waitForFunction((f) => document.querySelector('#export-format').value === f, f);
+  }
+  assert.match(await page.textContent('#export-preview'), /<img src=x onerror=alert\(1\)>/);
+  assert.equal(await page.$$eval('img', (e) => e.length), 0);
   assert.equal(dialogs, 0);
   assert.deepEqual(problems, []);
   await page.close();

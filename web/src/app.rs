@@ -143,6 +143,23 @@ pub fn App() -> Html {
         Err(_) => std::collections::BTreeMap::default(),
     });
     let failed = use_memo(state.failed.clone(), Clone::clone);
+    let chains = use_memo(sim.clone(), |sim| match sim.as_ref() {
+        // A box may stand for several graph nodes (`talos`, `talos#volumes`): one line each.
+        Ok(r) => r.affected.iter().fold(
+            std::collections::BTreeMap::<String, String>::new(),
+            |mut m, a| {
+                let line = m
+                    .entry(hostplan::graph::display_owner(&a.id).to_owned())
+                    .or_default();
+                if !line.is_empty() {
+                    line.push('\n');
+                }
+                line.push_str(&a.chain_text());
+                m
+            },
+        ),
+        Err(_) => std::collections::BTreeMap::default(),
+    });
     let related = use_memo((rev, state.selected.clone()), {
         let g = graph.clone();
         move |(_, s)| {
@@ -582,7 +599,7 @@ pub fn App() -> Html {
                         <button type="button" id="collapse-all" onclick={on_collapse_all}>{ if collapsed.is_empty() { "Collapse hosts" } else { "Expand hosts" } }</button>
                     </div>
                     <GraphView layout={laid_out.clone()} flagged={flagged.clone()} selected={state.selected.clone()} on_select={on_select.clone()}
-                        states={states.clone()} failed={failed.clone()} related={related.clone()} search={(*search).clone()} on_toggle_collapse={on_toggle_collapse} />
+                        states={states.clone()} failed={failed.clone()} related={related.clone()} search={(*search).clone()} chains={chains.clone()} on_toggle_collapse={on_toggle_collapse} />
                     <div class="legend" aria-label="Legend">
                         <span><svg width="36" height="10"><path d="M0,5 L36,5" class="edge" /></svg>{ " requires" }</span>
                         <span><svg width="36" height="10"><path d="M0,5 L36,5" class="edge passthrough" /></svg>{ " PCIe passthrough" }</span>

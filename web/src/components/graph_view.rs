@@ -31,6 +31,8 @@ pub struct GraphViewProps {
     pub related: Rc<(BTreeSet<String>, BTreeSet<String>)>,
     /// Search text: matching ids are highlighted.
     pub search: String,
+    /// Cause chain of each affected box (shown on hover).
+    pub chains: Rc<BTreeMap<String, String>>,
     /// Collapse or expand a host.
     pub on_toggle_collapse: Callback<String>,
 }
@@ -143,22 +145,32 @@ pub fn GraphView(props: &GraphViewProps) -> Html {
     let matches = |id: &str| !search.is_empty() && id.to_lowercase().contains(&search);
     let (needs, needed_by) = &*props.related;
     let hosts = l.hosts.iter().map(|h| {
-        let select = {
+        let do_select = {
             let cb = props.on_select.clone();
             let id = h.id.clone();
-            Callback::from(move |e: MouseEvent| {
-                e.stop_propagation();
-                cb.emit(Some(id.clone()));
-            })
+            Callback::from(move |()| cb.emit(Some(id.clone())))
         };
-        let toggle = {
+        let do_toggle = {
             let cb = props.on_toggle_collapse.clone();
             let id = h.id.clone();
+            Callback::from(move |()| cb.emit(id.clone()))
+        };
+        let click = |cb: Callback<()>| {
             Callback::from(move |e: MouseEvent| {
                 e.stop_propagation();
-                cb.emit(id.clone());
+                cb.emit(());
             })
         };
+        let keys = |cb: Callback<()>| {
+            Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" || e.key() == " " {
+                    e.prevent_default();
+                    cb.emit(());
+                }
+            })
+        };
+        let (select, select_key) = (click(do_select.clone()), keys(do_select));
+        let (toggle, toggle_key) = (click(do_toggle.clone()), keys(do_toggle));
         let state = props.states.get(&h.id).copied();
         let failed = props.failed.contains(&h.id);
         let selected = props.selected.as_deref() == Some(h.id.as_str());
@@ -172,14 +184,14 @@ pub fn GraphView(props: &GraphViewProps) -> Html {
         html! {
             <g class={class} data-id={h.id.clone()}>
                 <rect x={h.x.to_string()} y={h.y.to_string()} width={h.w.to_string()} height={h.h.to_string()} rx="10" />
-                <g class="host-handle" onclick={select} tabindex="0" role="button" aria-label={format!("host {}", h.id)}>
+                <g class="host-handle" onclick={select} onkeydown={select_key} tabindex="0" role="button" aria-label={format!("host {}", h.id)}>
                     <rect class="host-title-hit" x={h.x.to_string()} y={h.y.to_string()} width={h.w.min(260.0).to_string()} height="40" />
                     <text class="host-title" x={(h.x + 12.0).to_string()} y={(h.y + 20.0).to_string()}>
                         { if failed { "✖ " } else { "" } }{ &h.id }
                     </text>
                     <text class="host-detail" x={(h.x + 12.0).to_string()} y={(h.y + 36.0).to_string()}>{ &h.detail }</text>
                 </g>
-                <g class="collapse-toggle" onclick={toggle} role="button" tabindex="0" aria-label={format!("collapse or expand {}", h.id)}>
+                <g class="collapse-toggle" onclick={toggle} onkeydown={toggle_key} role="button" tabindex="0" aria-label={format!("collapse or expand {}", h.id)}>
                     <rect x={(h.x + h.w - 26.0).to_string()} y={(h.y + 6.0).to_string()} width="20" height="20" rx="4" />
                     <text x={(h.x + h.w - 20.0).to_string()} y={(h.y + 21.0).to_string()}>{ "±" }</text>
                 </g>
@@ -272,7 +284,7 @@ pub fn GraphView(props: &GraphViewProps) -> Html {
                 <text class="detail" x="8" y="33">{ clip(&b.detail, 22) }</text>
                 if flagged { <text class="flag" x={(BOX_W - 16.0).to_string()} y="17">{ "⚠" }</text> }
                 if let Some(i) = icon { <text class="state-icon" x={(BOX_W - 16.0).to_string()} y="35">{ i }</text> }
-                <title>{ format!("{}\n{}{state_text}", b.id, b.detail) }</title>
+                <title>{ format!("{}\n{}{state_text}{}", b.id, b.detail, props.chains.get(&b.id).map(|c| format!("\n{c}")).unwrap_or_default()) }</title>
             </g>
         }
     });
