@@ -268,6 +268,20 @@ mod tests {
     }
 
     #[test]
+    fn naming_the_host_places_the_vms_and_drops_the_placement_note() {
+        let files = [("100.conf".to_owned(), "name: a\n".to_owned())];
+        let without = super::run(super::Format::ProxmoxConf, &files, None, None).unwrap();
+        assert!(without.notes.iter().any(|n| n.message == super::NO_HOST));
+        let with = super::run(super::Format::ProxmoxConf, &files, Some("pve"), None).unwrap();
+        assert_eq!(with.topology.vms[0].host, "pve");
+        assert!(with.notes.iter().all(|n| n.message != super::NO_HOST));
+        assert_eq!(
+            super::run(super::Format::Lspci, &files, None, None),
+            Err(super::ImportError::HostRequired("lspci"))
+        );
+    }
+
+    #[test]
     fn line_and_column_are_one_based() {
         assert_eq!(super::line_col("ab\ncd", 4), (2, 2));
         assert_eq!(super::line_col("ab", 0), (1, 1));

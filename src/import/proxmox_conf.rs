@@ -272,11 +272,7 @@ pub fn import(name: &str, text: &str) -> Imported {
             format!("no `name:` line; the VM is called `{}`", vm.id),
         );
     }
-    note(
-        0,
-        &vm.id,
-        "the file does not say which node it is on: set the VM's host".into(),
-    );
+    note(0, &vm.id, super::NO_HOST.into());
     Imported {
         topology: Topology {
             schema_version: SCHEMA_VERSION,

@@ -257,7 +257,8 @@ test('a bad import or text never replaces the work; imports show what was not ma
   await page.setInputFiles('#import-file', { name: '100.conf', mimeType: 'text/plain', buffer: Buffer.from(conf) });
   await page.waitForSelector('#import-preview');
   const preview = await page.textContent('#import-preview');
-  assert.match(preview, /replaces truenas/);
+  assert.match(preview, /updates truenas \([^)]*memory_mib/);
+  assert.doesNotMatch(preview, /does not say which node/, 'the host field places the VM');
   assert.match(preview, /ostype: l26` is not modelled/);
   await page.click('#import-merge');
   await tab(page, 'inspect');

@@ -271,28 +271,38 @@ pub fn delete(t: &Topology, section: &str, index: usize) -> Result<Topology, Str
     apply(t, &format!("{section}[{index}]"), None)
 }
 
-/// What a merge did: ids added and ids replaced.
+/// What a merge did: ids added and ids updated.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Merged {
     /// New entities.
     pub added: Vec<String>,
-    /// Entities replaced by the imported version (same id).
-    pub replaced: Vec<String>,
+    /// Entities updated by the imported version (same id), with the fields that changed.
+    pub updated: Vec<(String, Vec<String>)>,
 }
 
-/// `t` with the entities of `fragment` merged in: an entity whose id already exists replaces
-/// it (an import is the newer truth), the others are appended.
+/// `t` with the entities of `fragment` merged in. New ids are appended. An entity whose id
+/// exists is updated field by field: an imported field overrides unless its value is the
+/// format's default (importers cannot tell "absent" from "default", and an import must not
+/// wipe what the model knows and the input does not say — a VM's role, its NICs' networks…).
 ///
 /// # Errors
 /// When the result is not a topology (cannot happen for fragments made by the importers).
-pub fn merge(t: &Topology, fragment: &Topology) -> Result<(Topology, Merged), String> {
+pub fn merge(
+    t: &Topology,
+    fragment: &Topology,
+    schema: &Value,
+) -> Result<(Topology, Merged), String> {
     let mut json = serde_json::to_value(t).map_err(|e| e.to_string())?;
     let frag = serde_json::to_value(fragment).map_err(|e| e.to_string())?;
     let mut merged = Merged::default();
-    for (section, _) in SECTIONS {
+    for (section, def) in SECTIONS {
         let Some(items) = frag.get(section).and_then(Value::as_array) else {
             continue;
         };
+        let defaults = default_value(
+            schema,
+            &serde_json::json!({ "$ref": format!("#/$defs/{def}") }),
+        );
         let Some(obj) = json.as_object_mut() else {
             break;
         };
@@ -310,8 +320,17 @@ pub fn merge(t: &Topology, fragment: &Topology) -> Result<(Topology, Merged), St
             });
             match (existing, id) {
                 (Some(i), Some(id)) => {
-                    list[i] = item.clone();
-                    merged.replaced.push(id);
+                    let mut changed = Vec::new();
+                    if let (Some(old), Some(new)) = (list[i].as_object_mut(), item.as_object()) {
+                        for (k, v) in new {
+                            let is_default = defaults.get(k) == Some(v);
+                            if !is_default && old.get(k) != Some(v) {
+                                old.insert(k.clone(), v.clone());
+                                changed.push(k.clone());
+                            }
+                        }
+                    }
+                    merged.updated.push((id, changed));
                 }
                 (_, id) => {
                     list.push(item.clone());
@@ -370,9 +389,17 @@ mod tests {
             None,
         )
         .unwrap();
-        let (m, what) = merge(&t, &imported.topology).unwrap();
-        assert_eq!(what.replaced, ["truenas"]);
+        let schema = hostplan::schema::json_schema();
+        let (m, what) = merge(&t, &imported.topology, &schema).unwrap();
+        assert_eq!(what.updated[0].0, "truenas");
+        assert!(
+            what.updated[0].1.contains(&"memory_mib".to_owned()),
+            "{what:?}"
+        );
         assert_eq!(m.vms[0].memory_mib, 65536);
+        // What the conf does not say stays: the role, the passed-through NICs.
+        assert_eq!(m.vms[0].role, t.vms[0].role);
+        assert_eq!(m.vms[0].nics, t.vms[0].nics);
         assert_eq!(m.vms.len(), t.vms.len());
     }
 

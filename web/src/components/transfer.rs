@@ -295,9 +295,11 @@ pub fn TransferPanel(props: &TransferProps) -> Html {
                 <div class="import-preview" id="import-preview">
                     <p>{ format!("From {}: {}", p.files.join(", "), if counts.is_empty() { "nothing".to_owned() } else { counts.join(", ") }) }</p>
                     if let Ok((_, m)) = &p.merged {
-                        <p>{ format!("Merging adds {} and replaces {}.",
+                        <p>{ format!("Merging adds {} and updates {}.",
                             if m.added.is_empty() { "nothing".to_owned() } else { m.added.join(", ") },
-                            if m.replaced.is_empty() { "nothing".to_owned() } else { m.replaced.join(", ") }) }</p>
+                            if m.updated.is_empty() { "nothing".to_owned() } else {
+                                m.updated.iter().map(|(id, fields)| if fields.is_empty() { format!("{id} (no change)") } else { format!("{id} ({})", fields.join(", ")) }).collect::<Vec<_>>().join("; ")
+                            }) }</p>
                     }
                     if let Err(e) = &p.merged { <p class="field-error">{ e }</p> }
                     <h4>{ format!("Not mapped ({})", p.imported.notes.len()) }</h4>
@@ -360,7 +362,7 @@ fn prepare(
     };
     let host = (!host.is_empty()).then_some(host);
     let imported = hostplan::import::run(fmt, files, host, None).map_err(|e| e.to_string())?;
-    let merged = merge(t, &imported.topology);
+    let merged = merge(t, &imported.topology, &hostplan::schema::json_schema());
     Ok(Pending {
         files: files.iter().map(|(n, _)| n.clone()).collect(),
         imported,
