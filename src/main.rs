@@ -89,9 +89,12 @@ enum Command {
     /// Import what you already have (Terraform, Proxmox configs, hardware inventories, `zpool
     /// status`) as a topology fragment; what could not be mapped is listed on standard error.
     Import {
-        /// What the input is.
-        #[arg(long, value_enum)]
-        from: ImportFormat,
+        /// What the input is: terraform (`.tf` files), proxmox-conf
+        /// (`/etc/pve/qemu-server/<vmid>.conf`), pvesh-pci (`pvesh get /nodes/<node>/hardware/pci
+        /// --output-format json`), lspci (`lspci -nnmmv`), iommu-groups (the usual IOMMU group
+        /// loop, or `find /sys/kernel/iommu_groups/ -type l`), zpool-status.
+        #[arg(long, value_parser = import_format())]
+        from: hostplan::import::Format,
         /// Input files (`-` for standard input).
         #[arg(required = true)]
         paths: Vec<String>,
@@ -303,36 +306,6 @@ enum ExportFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum ImportFormat {
-    /// Terraform HCL: wrapper modules, bpg/Telmate VMs, PCI mappings (`.tf` files).
-    Terraform,
-    /// Proxmox VM configs (`/etc/pve/qemu-server/<vmid>.conf`).
-    ProxmoxConf,
-    /// `pvesh get /nodes/<node>/hardware/pci --output-format json`.
-    PveshPci,
-    /// `lspci -nnmmv` output (PCIe devices, classes, ids, IOMMU groups when present).
-    Lspci,
-    /// IOMMU group listings (`IOMMU Group N …` loops or `/sys/kernel/iommu_groups/...` paths).
-    IommuGroups,
-    /// `zpool status` output (pool layouts, device states).
-    ZpoolStatus,
-}
-
-impl From<ImportFormat> for hostplan::import::Format {
-    fn from(f: ImportFormat) -> Self {
-        use hostplan::import::Format;
-        match f {
-            ImportFormat::Terraform => Format::Terraform,
-            ImportFormat::ProxmoxConf => Format::ProxmoxConf,
-            ImportFormat::PveshPci => Format::PveshPci,
-            ImportFormat::Lspci => Format::Lspci,
-            ImportFormat::IommuGroups => Format::IommuGroups,
-            ImportFormat::ZpoolStatus => Format::ZpoolStatus,
-        }
-    }
-}
-
-#[derive(Clone, Copy, ValueEnum)]
 enum CheckFormat {
     Text,
     Json,
@@ -390,6 +363,13 @@ fn main() -> ExitCode {
             ExitCode::from(UNUSABLE)
         }
     }
+}
+
+/// The import formats by the core's names, listed in `--help`.
+fn import_format() -> impl clap::builder::TypedValueParser<Value = hostplan::import::Format> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(hostplan::import::Format::ALL.map(|f| f.name()))
+        .try_map(|s| hostplan::import::Format::from_name(&s).ok_or("unknown format"))
 }
 
 /// `variables*.tf` declarations: files as given, folders scanned for `variables*.tf`.
@@ -1159,8 +1139,7 @@ fn run() -> anyhow::Result<ExitCode> {
                     String::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8"))?;
                 named.push((name, text));
             }
-            let imported =
-                hostplan::import::run(from.into(), &named, host.as_deref(), owner.as_deref())?;
+            let imported = hostplan::import::run(from, &named, host.as_deref(), owner.as_deref())?;
             let fragment = imported.topology;
             let notes = imported.notes;
             let text = toml::to_string(&fragment)?;

@@ -108,6 +108,11 @@ impl Format {
         }
     }
 
+    /// The format called `name` (as [`Format::name`] gives it).
+    pub fn from_name(name: &str) -> Option<Format> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+
     /// Whether the input describes one host's hardware (so the host must be named).
     pub fn needs_host(self) -> bool {
         matches!(

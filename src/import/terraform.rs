@@ -564,12 +564,7 @@ fn bpg_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
         a.finish();
     }
     for b in r.blocks("startup") {
-        let s = r.child(b, None);
-        let positive = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
-        vm.startup.order = positive(s.i64("order"));
-        vm.startup.up = positive(s.i64("up_delay"));
-        vm.startup.down = positive(s.i64("down_delay"));
-        s.finish();
+        vm.startup = startup_block(&r.child(b, None), ["order", "up_delay", "down_delay"]);
     }
     for (position, (b, scope)) in r.repeated("hostpci").into_iter().enumerate() {
         let h = r.child(b, scope);
@@ -650,6 +645,19 @@ fn bpg_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
     r.finish();
     missing_placement(ctx, block, &subject, &vm);
     vm
+}
+
+/// A startup block whose attributes for order, up and down delay are `names`; negative values
+/// (the providers' "unset", `-1`) read as unset.
+fn startup_block(s: &Reader<'_>, names: [&str; 3]) -> crate::model::Startup {
+    let positive = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
+    let out = crate::model::Startup {
+        order: positive(s.i64(names[0])),
+        up: positive(s.i64(names[1])),
+        down: positive(s.i64(names[2])),
+    };
+    s.finish();
+    out
 }
 
 /// `count` / `for_each` on a resource: one resource in hostplan terms, reported.
@@ -760,12 +768,10 @@ fn telmate_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
         vm.startup = super::proxmox_conf::parse_startup(&s);
     }
     for b in r.blocks("startup_shutdown") {
-        let s = r.child(b, None);
-        let positive = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok());
-        vm.startup.order = positive(s.i64("order"));
-        vm.startup.up = positive(s.i64("startup_delay"));
-        vm.startup.down = positive(s.i64("shutdown_timeout"));
-        s.finish();
+        vm.startup = startup_block(
+            &r.child(b, None),
+            ["order", "startup_delay", "shutdown_timeout"],
+        );
     }
     // 2.x: `hostpci { host = "0000:01:00" pcie = 1 rombar = 0 }`, numbered in order.
     for (position, (b, sc)) in r.repeated("hostpci").into_iter().enumerate() {

@@ -87,6 +87,19 @@ pub struct Transient {
 }
 
 impl FailureReport {
+    /// The report of a scenario where nothing fails: no states recorded, everything up.
+    pub fn nothing_failed() -> Self {
+        Self {
+            failed: Vec::new(),
+            states: BTreeMap::new(),
+            affected: Vec::new(),
+            up: 0,
+            degraded: 0,
+            down: 0,
+            transient: Vec::new(),
+        }
+    }
+
     /// State of a component by id (`Up` when not affected).
     pub fn state_of(&self, id: &str) -> State {
         self.states.get(id).copied().unwrap_or(State::Up)
@@ -161,12 +174,7 @@ pub fn report(dag: &Dag, failed: &[u32]) -> FailureReport {
     let states = dag.evaluate(&mask);
     let mut out = FailureReport {
         failed: failed.iter().map(|&i| dag.node(i).id.clone()).collect(),
-        states: BTreeMap::new(),
-        affected: Vec::new(),
-        up: 0,
-        degraded: 0,
-        down: 0,
-        transient: Vec::new(),
+        ..FailureReport::nothing_failed()
     };
     for (i, s) in states.iter().enumerate() {
         out.states.insert(dag.node(i as u32).id.clone(), *s);

@@ -2,37 +2,23 @@
 // Real browser, real DOM, real wasm; no browser download (playwright-core + /usr/bin/chromium).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { serveDist, launchChromium } from './serve.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // HOSTPLAN_DIST lets the same tests run on another build (e.g. the Debian-toolchain one).
 const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
 let server, browser, base;
 const hostplan = process.env.HOSTPLAN_BIN ?? path.join(root, 'target/debug/hostplan');
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/ is missing: run `trunk build --release` first');
-  server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    const file = path.join(dist, url.pathname === '/' ? 'index.html' : path.normalize(url.pathname));
-    if (!file.startsWith(dist) || !fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
-    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
-    fs.createReadStream(file).pipe(res);
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${server.address().port}/`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  ({ server, base } = await serveDist(dist));
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -71,11 +57,14 @@ test('the default topology is drawn as a graph with passthrough links', async ()
 test('selecting a component shows what it requires and what requires it', async () => {
   const { page } = await openApp();
   await page.click('svg#graph g.node[data-id="hba0"]');
-  const text = await page.textContent('#inspector');
-  assert.match(text, /hba0/);
-  assert.match(text, /Requires\s*srv01/);
-  assert.match(text, /truenas/);
-  assert.match(text, /tank-d1/);
+  assert.match(await page.textContent('#inspector h3'), /hba0/);
+  const [requires, requiredBy] = await page.$$eval('#inspector h4 + ul', (els) => els.map((e) => e.textContent));
+  assert.match(requires, /srv01/);
+  assert.doesNotMatch(requires, /truenas/);
+  assert.match(requiredBy, /truenas/);
+  assert.match(requiredBy, /tank-d1/);
+  // What it depends on and what depends on it are outlined in the graph.
+  assert.match(await page.getAttribute('svg#graph g.node[data-id="truenas"]', 'class'), /\bdependent\b/);
   await page.close();
 });
 

@@ -5,33 +5,20 @@
 //     out and redrawn (the app's `hostplan-edit` measure), over repeated edits;
 //  3. the wasm bundle's size, raw and gzip -9.
 // Run with scripts/bench-web; results go to BENCHMARKS.md by hand.
-import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { serveDist, launchChromium } from './serve.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
 const hostplan = process.env.HOSTPLAN_BIN ?? path.join(root, 'target/release/hostplan');
 const runs = Number(process.env.RUNS ?? 10);
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
 
-const server = http.createServer((req, res) => {
-  const url = new URL(req.url, 'http://x');
-  const file = path.join(dist, url.pathname === '/' ? 'index.html' : path.normalize(url.pathname));
-  if (!file.startsWith(dist) || !fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
-  res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
-  fs.createReadStream(file).pipe(res);
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${server.address().port}/`;
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-});
+const { server, base } = await serveDist(dist);
+const browser = await launchChromium();
 const stats = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1], n: s.length };

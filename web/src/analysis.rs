@@ -16,15 +16,7 @@ pub fn simulate(
 ) -> Result<FailureReport, String> {
     if failed.is_empty() && rebooting.is_empty() {
         // Nothing failed: everything is up, no need to build the graph again.
-        return Ok(FailureReport {
-            failed: Vec::new(),
-            states: BTreeMap::new(),
-            affected: Vec::new(),
-            up: 0,
-            degraded: 0,
-            down: 0,
-            transient: Vec::new(),
-        });
+        return Ok(FailureReport::nothing_failed());
     }
     hostplan::sim::failure::simulate_with_reboots(t, failed, rebooting).map_err(|e| e.to_string())
 }

@@ -46,6 +46,19 @@ struct View {
     h: f64,
 }
 
+impl View {
+    /// The window `factor` times as large around the same centre (< 1 zooms in).
+    fn scaled(self, factor: f64) -> Self {
+        let (w, h) = (self.w * factor, self.h * factor);
+        Self {
+            x: self.x + (self.w - w) / 2.0,
+            y: self.y + (self.h - h) / 2.0,
+            w,
+            h,
+        }
+    }
+}
+
 /// SVG drawing of the graph.
 #[component]
 pub fn GraphView(props: &GraphViewProps) -> Html {
@@ -69,16 +82,7 @@ pub fn GraphView(props: &GraphViewProps) -> Html {
     let v = *view;
     let zoom = |factor: f64| {
         let view = view.clone();
-        Callback::from(move |_: MouseEvent| {
-            let v = *view;
-            let (w, h) = (v.w * factor, v.h * factor);
-            view.set(View {
-                x: v.x + (v.w - w) / 2.0,
-                y: v.y + (v.h - h) / 2.0,
-                w,
-                h,
-            });
-        })
+        Callback::from(move |_: MouseEvent| view.set(view.scaled(factor)))
     };
     let fit = {
         let view = view.clone();
@@ -88,15 +92,8 @@ pub fn GraphView(props: &GraphViewProps) -> Html {
         let view = view.clone();
         Callback::from(move |e: WheelEvent| {
             e.prevent_default();
-            let v = *view;
             let f = if e.delta_y() > 0.0 { 1.15 } else { 1.0 / 1.15 };
-            let (w, h) = (v.w * f, v.h * f);
-            view.set(View {
-                x: v.x + (v.w - w) / 2.0,
-                y: v.y + (v.h - h) / 2.0,
-                w,
-                h,
-            });
+            view.set(view.scaled(f));
         })
     };
     let on_down = {
