@@ -368,8 +368,10 @@ fn main() -> ExitCode {
 /// The import formats by the core's names, listed in `--help`.
 fn import_format() -> impl clap::builder::TypedValueParser<Value = hostplan::import::Format> {
     use clap::builder::TypedValueParser as _;
-    clap::builder::PossibleValuesParser::new(hostplan::import::Format::ALL.map(|f| f.name()))
-        .try_map(|s| hostplan::import::Format::from_name(&s).ok_or("unknown format"))
+    clap::builder::PossibleValuesParser::new(
+        hostplan::import::Format::ALL.map(hostplan::import::Format::name),
+    )
+    .try_map(|s| hostplan::import::Format::from_name(&s).ok_or("unknown format"))
 }
 
 /// `variables*.tf` declarations: files as given, folders scanned for `variables*.tf`.
