@@ -293,7 +293,7 @@ pub fn GraphView(props: &GraphViewProps) -> Html {
                 <button type="button" id="fit" onclick={fit} title="Fit the whole graph">{ "Fit" }</button>
             </div>
             <svg id="graph" class="graph" ref={svg_ref} viewBox={format!("{:.1} {:.1} {:.1} {:.1}", v.x, v.y, v.w, v.h)}
-                 role="img" aria-label="Topology graph" onclick={on_bg} onwheel={on_wheel}
+                 role="group" aria-label="Topology graph: components are buttons (Enter selects)" onclick={on_bg} onwheel={on_wheel}
                  onpointerdown={on_down} onpointermove={on_move} onpointerup={on_up.clone()} onpointerleave={on_up}>
                 <defs>
                     <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
