@@ -175,7 +175,7 @@ test('ballooning on the TrueNAS VM shows PT-10; removing it clears it', async ()
   await page.fill(field, '0');
   await page.press(field, 'Enter');
   await tab(page, 'review');
-  await page.waitForSelector('#findings-count');
+  await page.waitForSelector('#findings-count[data-stale="false"]');
   assert.equal(await page.$$eval('#findings li.finding[data-rule="PT-10"]', (e) => e.length), 0);
   // Undo brings the finding back; redo clears it again.
   await page.click('#undo');

@@ -180,22 +180,27 @@ pub fn App() -> Html {
         }
     });
     // Policies run just after the redraw, so an edit shows at once and findings follow.
+    // (revision and policy version it was computed for, result): stale while an edit is pending.
     let evaluation = use_state(|| {
-        Rc::new(Err::<hostplan::policy::Evaluation, String>(
-            "evaluating…".to_owned(),
-        ))
+        (
+            u64::MAX,
+            0u64,
+            Rc::new(Err::<hostplan::policy::Evaluation, String>(
+                "evaluating…".to_owned(),
+            )),
+        )
     });
     {
         let evaluation = evaluation.clone();
         let t = topology.clone();
         let policies = policies.clone();
-        use_effect_with((rev, *policy_version), move |_| {
+        use_effect_with((rev, *policy_version), move |&(rev, version)| {
             let timer = gloo_timers::callback::Timeout::new(0, move || {
                 let result = policies
                     .borrow_mut()
                     .evaluate(&t, &analysis::today())
                     .map_err(|e| e.to_string());
-                evaluation.set(Rc::new(result));
+                evaluation.set((rev, version, Rc::new(result)));
             });
             move || drop(timer)
         });
@@ -492,7 +497,8 @@ pub fn App() -> Html {
     } else {
         topology.site.name.clone()
     };
-    let open_findings = match evaluation.as_ref().as_ref() {
+    let findings_stale = evaluation.0 != rev || evaluation.1 != *policy_version;
+    let open_findings = match evaluation.2.as_ref() {
         Ok(e) => e
             .findings
             .iter()
@@ -533,7 +539,7 @@ pub fn App() -> Html {
         "boot" => html! { <BootPanel topology={topology.clone()} on_apply={edit.clone()} /> },
         "whatif" => html! { <WhatIfPanel topology={topology.clone()} on_apply={edit.clone()} /> },
         "review" => html! {
-            <ReviewPanel evaluation={(*evaluation).clone()} user_policy={(*user_policy).clone()} policy_error={(*policy_error).clone()}
+            <ReviewPanel evaluation={evaluation.2.clone()} stale={findings_stale} user_policy={(*user_policy).clone()} policy_error={(*policy_error).clone()}
                 on_select={on_select.clone()} on_waive={on_waive} on_policy={on_policy} />
         },
         "transfer" => {

@@ -14,6 +14,8 @@ use yew::prelude::*;
 pub struct ReviewProps {
     /// The evaluation of the current topology.
     pub evaluation: Rc<Result<Evaluation, String>>,
+    /// The evaluation is of an earlier version (a new one is being computed).
+    pub stale: bool,
     /// The user's policy text currently loaded (empty when none).
     pub user_policy: String,
     /// Why the user's policy could not be loaded.
@@ -132,7 +134,10 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
     };
     html! {
         <div class="panel" id="review-panel">
-            <p id="findings-count">{ format!("{open} open finding(s), {} waived; {} rules.", eval.findings.len() - open, eval.rules.len()) }</p>
+            <p id="findings-count" data-stale={props.stale.to_string()}>
+                { format!("{open} open finding(s), {} waived; {} rules.", eval.findings.len() - open, eval.rules.len()) }
+                if props.stale { <span class="hint" id="findings-stale">{ " — updating…" }</span> }
+            </p>
             <ul class="findings" id="findings">
                 { for groups.iter().map(|(level, by_resource)| {
                     let (icon, class) = level_icon(level.0);
