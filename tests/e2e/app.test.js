@@ -279,6 +279,22 @@ test('the boot timeline marks waits, and the suggested order is one click away',
   await page.close();
 });
 
+test('the panels are keyboard reachable: arrow keys move between tabs', async () => {
+  const { page } = await openApp();
+  await page.focus('#tab-inspect');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.getAttribute('#tab-text', 'aria-selected'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-text');
+  await page.keyboard.press('End');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-transfer');
+  await page.waitForSelector('#transfer-panel');
+  // Graph components take Enter like buttons.
+  await page.focus('svg#graph g.node[data-id="hba0"]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('svg#graph g.node.selected[data-id="hba0"]');
+  await page.close();
+});
+
 test('hosts collapse to one box; search finds and selects by id', async () => {
   const { page } = await openApp();
   await page.click('#collapse-all');

@@ -513,6 +513,33 @@ pub fn App() -> Html {
         let tab_h = tab.clone();
         let k = (*key).to_owned();
         let onclick = Callback::from(move |_: MouseEvent| tab_h.set(k.clone()));
+        // The WAI-ARIA tabs pattern: arrows move between tabs, Home/End to the ends; only the
+        // active tab is in the Tab order.
+        let onkeydown = {
+            let tab_h = tab.clone();
+            let at = TABS.iter().position(|(k, _)| k == key).unwrap_or(0);
+            Callback::from(move |e: KeyboardEvent| {
+                let next = match e.key().as_str() {
+                    "ArrowRight" | "ArrowDown" => (at + 1) % TABS.len(),
+                    "ArrowLeft" | "ArrowUp" => (at + TABS.len() - 1) % TABS.len(),
+                    "Home" => 0,
+                    "End" => TABS.len() - 1,
+                    _ => return,
+                };
+                e.prevent_default();
+                tab_h.set(TABS[next].0.to_owned());
+                let id = format!("tab-{}", TABS[next].0);
+                if let Some(el) = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.get_element_by_id(&id))
+                {
+                    use wasm_bindgen::JsCast;
+                    if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+                        let _ = el.focus();
+                    }
+                }
+            })
+        };
         let active = *tab == *key;
         let badge = match *key {
             "review" if open_findings > 0 => format!(" ({open_findings})"),
@@ -522,7 +549,8 @@ pub fn App() -> Html {
             _ => String::new(),
         };
         html! {
-            <button type="button" role="tab" id={format!("tab-{key}")} aria-selected={active.to_string()} aria-controls="panel" class={classes!("tab", active.then_some("active"))} {onclick}>
+            <button type="button" role="tab" id={format!("tab-{key}")} aria-selected={active.to_string()} aria-controls="panel"
+                tabindex={if active { "0" } else { "-1" }} class={classes!("tab", active.then_some("active"))} {onclick} {onkeydown}>
                 { *label }{ badge }
             </button>
         }
