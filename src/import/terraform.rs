@@ -582,25 +582,7 @@ fn bpg_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
                 i
             })
             .unwrap_or_else(|| u32_of(position as u64));
-        let entry = HostPci {
-            index,
-            mapping: h.str("mapping"),
-            host: h.str("id"),
-            pcie: h.bool("pcie").unwrap_or(false),
-            rombar: h.bool("rombar").unwrap_or(true),
-            x_vga: h.bool("xvga").unwrap_or(false),
-            device: None,
-        };
-        h.finish();
-        if entry.mapping.is_none() && entry.host.is_none() {
-            ctx.note(
-                b.span(),
-                &h.subject,
-                "neither `mapping` nor `id` resolved; entry not imported".into(),
-            );
-        } else {
-            vm.hostpci.push(entry);
-        }
+        take_pci(ctx, b, &h, index, &BPG_PCI, &mut vm);
     }
     let mut boot_seen = false;
     for b in r.blocks("disk") {
@@ -776,32 +758,13 @@ fn telmate_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
     // 2.x: `hostpci { host = "0000:01:00" pcie = 1 rombar = 0 }`, numbered in order.
     for (position, (b, sc)) in r.repeated("hostpci").into_iter().enumerate() {
         let h = r.child(b, sc);
-        let entry = HostPci {
-            index: u32_of(position as u64),
-            host: h.str("host"),
-            mapping: h.str("mapping"),
-            pcie: h.bool("pcie").unwrap_or(false),
-            rombar: h.bool("rombar").unwrap_or(true),
-            x_vga: h.bool("x-vga").or_else(|| h.bool("xvga")).unwrap_or(false),
-            device: None,
-        };
-        h.finish();
-        push_pci(ctx, b, &h.subject, &mut vm, entry);
+        take_pci(ctx, b, &h, u32_of(position as u64), &TELMATE2_PCI, &mut vm);
     }
     // 3.x: `pci { id = 0 raw_id = "…" | mapping_id = "…" … }`.
     for (position, (b, sc)) in r.repeated("pci").into_iter().enumerate() {
         let h = r.child(b, sc);
-        let entry = HostPci {
-            index: h.u64("id").map_or(u32_of(position as u64), u32_of),
-            host: h.str("raw_id"),
-            mapping: h.str("mapping_id"),
-            pcie: h.bool("pcie").unwrap_or(false),
-            rombar: h.bool("rombar").unwrap_or(true),
-            x_vga: h.bool("primary_gpu").unwrap_or(false),
-            device: None,
-        };
-        h.finish();
-        push_pci(ctx, b, &h.subject, &mut vm, entry);
+        let index = h.u64("id").map_or(u32_of(position as u64), u32_of);
+        take_pci(ctx, b, &h, index, &TELMATE3_PCI, &mut vm);
     }
     // 3.x: `pcis { pci0 { mapping { mapping_id … } } pci1 { raw { raw_id … } } }`.
     for pcis in r.blocks("pcis") {
@@ -816,17 +779,7 @@ fn telmate_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
             for kind in ["mapping", "raw"] {
                 for inner in s.blocks(kind) {
                     let h = s.child(inner, None);
-                    let entry = HostPci {
-                        index,
-                        host: h.str("raw_id"),
-                        mapping: h.str("mapping_id"),
-                        pcie: h.bool("pcie").unwrap_or(false),
-                        rombar: h.bool("rombar").unwrap_or(true),
-                        x_vga: h.bool("primary_gpu").unwrap_or(false),
-                        device: None,
-                    };
-                    h.finish();
-                    push_pci(ctx, inner, &h.subject, &mut vm, entry);
+                    take_pci(ctx, inner, &h, index, &TELMATE3_PCI, &mut vm);
                 }
             }
             s.finish();
@@ -838,12 +791,56 @@ fn telmate_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
     vm
 }
 
-fn push_pci(ctx: &Ctx<'_>, b: &Block, subject: &str, vm: &mut Vm, entry: HostPci) {
+/// The attribute names of one provider dialect's passthrough block.
+struct PciKeys {
+    /// The mapping name.
+    mapping: &'static str,
+    /// The raw PCI address.
+    address: &'static str,
+    /// The primary-GPU flag, first spelling found wins.
+    x_vga: &'static [&'static str],
+}
+
+/// bpg `hostpci { mapping | id … xvga }`.
+const BPG_PCI: PciKeys = PciKeys {
+    mapping: "mapping",
+    address: "id",
+    x_vga: &["xvga"],
+};
+/// Telmate 2.x `hostpci { mapping | host … x-vga }`.
+const TELMATE2_PCI: PciKeys = PciKeys {
+    mapping: "mapping",
+    address: "host",
+    x_vga: &["x-vga", "xvga"],
+};
+/// Telmate 3.x `pci { … }` and `pcis { pciN { mapping | raw { … } } }`.
+const TELMATE3_PCI: PciKeys = PciKeys {
+    mapping: "mapping_id",
+    address: "raw_id",
+    x_vga: &["primary_gpu"],
+};
+
+/// Read one passthrough block of a dialect (`pcie` default off, `rombar` on, as in Proxmox),
+/// note what it did not use, and add it to `vm` — or say why not when it names no device.
+fn take_pci(ctx: &Ctx<'_>, b: &Block, h: &Reader<'_>, index: u32, keys: &PciKeys, vm: &mut Vm) {
+    let entry = HostPci {
+        index,
+        mapping: h.str(keys.mapping),
+        host: h.str(keys.address),
+        pcie: h.bool("pcie").unwrap_or(false),
+        rombar: h.bool("rombar").unwrap_or(true),
+        x_vga: keys.x_vga.iter().find_map(|k| h.bool(k)).unwrap_or(false),
+        device: None,
+    };
+    h.finish();
     if entry.mapping.is_none() && entry.host.is_none() {
         ctx.note(
             b.span(),
-            subject,
-            "no device address or mapping resolved; entry not imported".into(),
+            &h.subject,
+            format!(
+                "neither `{}` nor `{}` resolved; entry not imported",
+                keys.mapping, keys.address
+            ),
         );
     } else {
         vm.hostpci.push(entry);
