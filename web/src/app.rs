@@ -113,17 +113,19 @@ pub fn App() -> Html {
     let schema = use_memo((), |()| hostplan::schema::json_schema());
 
     let rev = state.revision;
+    // The memos capture the (cheap) state handle and copy out of it only when the revision
+    // changes, not on every render (selection, tab switches, simulation choices).
     let topology: Rc<Topology> = use_memo(rev, {
-        let t = state.current.topology.clone();
-        move |_| t
+        let s = state.clone();
+        move |_| s.current.topology.clone()
     });
     let json = use_memo(rev, {
         let t = topology.clone();
         move |_| serde_json::to_value(&*t).unwrap_or_default()
     });
     let diagnostics = use_memo(rev, {
-        let d = state.current.diagnostics.clone();
-        move |_| d
+        let s = state.clone();
+        move |_| s.current.diagnostics.clone()
     });
     let graph = use_memo(rev, {
         let t = topology.clone();
@@ -210,19 +212,11 @@ pub fn App() -> Html {
         move |v| RuleBookHandle(policies.borrow().book().clone(), *v)
     });
     let flagged = use_memo(rev, {
-        let cur = state.current.clone();
+        let (t, diagnostics) = (topology.clone(), diagnostics.clone());
         move |_| {
             // Flag the entity a diagnostic sits in (`vms[0].host` → that VM) and the id it names.
-            let mut ids: Vec<String> = cur
-                .diagnostics
-                .iter()
-                .filter_map(|d| d.id.clone())
-                .collect();
-            ids.extend(
-                cur.diagnostics
-                    .iter()
-                    .filter_map(|d| owner_of(&cur.topology, &d.path)),
-            );
+            let mut ids: Vec<String> = diagnostics.iter().filter_map(|d| d.id.clone()).collect();
+            ids.extend(diagnostics.iter().filter_map(|d| owner_of(&t, &d.path)));
             ids
         }
     });
@@ -234,13 +228,15 @@ pub fn App() -> Html {
     // Autosave on every change.
     {
         let saved_ok = saved_ok.clone();
-        let name = state.current.name.clone();
-        let text = state.current.text.clone();
+        let s = state.clone();
         use_effect_with(rev, move |_| {
             #[cfg(target_arch = "wasm32")]
-            saved_ok.set(crate::persist::save(&crate::persist::Saved { name, text }));
+            saved_ok.set(crate::persist::save(&crate::persist::Saved {
+                name: s.current.name.clone(),
+                text: s.current.text.clone(),
+            }));
             #[cfg(not(target_arch = "wasm32"))]
-            let _ = (saved_ok, name, text);
+            let _ = (saved_ok, s);
         });
     }
     // Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) anywhere but in a text field, which keeps its own undo.
@@ -411,7 +407,7 @@ pub fn App() -> Html {
     };
     let on_share = {
         let share = share.clone();
-        let text = state.current.text.clone();
+        let s = state.clone();
         Callback::from(move |_: MouseEvent| {
             #[cfg(target_arch = "wasm32")]
             let base = crate::persist::base_url();
@@ -420,7 +416,7 @@ pub fn App() -> Html {
             let link = format!(
                 "{base}#{}{}",
                 crate::persist::FRAGMENT_KEY,
-                crate::persist::encode(&text)
+                crate::persist::encode(&s.current.text)
             );
             crate::components::transfer::copy(&link);
             share.set(Some(link));
@@ -435,7 +431,7 @@ pub fn App() -> Html {
     };
     let on_search_enter = {
         let search = search.clone();
-        let topology = topology.clone();
+        let json = json.clone();
         let state = state.clone();
         Callback::from(move |e: KeyboardEvent| {
             if e.key() != "Enter" {
@@ -445,7 +441,7 @@ pub fn App() -> Html {
             if q.is_empty() {
                 return;
             }
-            if let Some((_, _, id)) = crate::edit::entities(&topology)
+            if let Some((_, _, id)) = crate::edit::entities(&json)
                 .into_iter()
                 .find(|(_, _, id)| id.to_lowercase().contains(&q))
             {
@@ -571,11 +567,11 @@ pub fn App() -> Html {
                 on_select={on_select.clone()} on_waive={on_waive} on_policy={on_policy} />
         },
         "transfer" => {
-            html! { <TransferPanel topology={topology.clone()} revision={rev} book={book.clone()} on_merge={edit.clone()} /> }
+            html! { <TransferPanel topology={topology.clone()} revision={rev} book={book.clone()} on_merge={edit.clone()} schema={schema.clone()} /> }
         }
         _ => html! {
             <>
-                <Inspector graph={graph.clone()} topology={topology.clone()} json={json.clone()} schema={schema.clone()}
+                <Inspector graph={graph.clone()} json={json.clone()} schema={schema.clone()}
                     diagnostics={diagnostics.clone()} selected={state.selected.clone()} on_select={on_select.clone()}
                     on_set={on_set} on_add={on_add} on_delete={on_delete} edit_error={(*edit_error).clone()} />
                 <h2>{ "Validation" }<span class="counts" id="counts">{ format!(" {errors} error(s), {warnings} warning(s)") }</span></h2>

@@ -142,9 +142,9 @@ pub const SECTIONS: [(&str, &str); 13] = [
     ("site", "Site"),
 ];
 
-/// Every entity as `(section, index, label)`: the id, or `rule → resource` for a waiver.
-pub fn entities(t: &Topology) -> Vec<(&'static str, usize, String)> {
-    let json = serde_json::to_value(t).unwrap_or(Value::Null);
+/// Every entity of a topology's JSON form as `(section, index, label)`: the id, or
+/// `rule → resource` for a waiver. (Callers hold the JSON form already: no serialising here.)
+pub fn entities(json: &Value) -> Vec<(&'static str, usize, String)> {
     let mut out = Vec::new();
     for (section, _) in SECTIONS {
         if let Some(items) = json.get(section).and_then(Value::as_array) {
@@ -165,8 +165,8 @@ pub fn entities(t: &Topology) -> Vec<(&'static str, usize, String)> {
 }
 
 /// Where an id lives: `(section, index)`; mappings included.
-pub fn locate(t: &Topology, id: &str) -> Option<(&'static str, usize)> {
-    entities(t)
+pub fn locate(json: &Value, id: &str) -> Option<(&'static str, usize)> {
+    entities(json)
         .into_iter()
         .find(|(_, _, label)| label == id)
         .map(|(s, i, _)| (s, i))
@@ -232,8 +232,9 @@ pub fn add(t: &Topology, schema: &Value, section: &str) -> Result<(Topology, Str
         schema,
         &serde_json::json!({ "$ref": format!("#/$defs/{def}") }),
     );
+    let mut json = serde_json::to_value(t).map_err(|e| e.to_string())?;
     let taken: std::collections::BTreeSet<String> =
-        entities(t).into_iter().map(|(_, _, l)| l).collect();
+        entities(&json).into_iter().map(|(_, _, l)| l).collect();
     let prefix = section.trim_end_matches('s').replace('_', "-");
     // At most `taken.len() + 1` candidates: one of them is free.
     let id = (1..=taken.len() + 1)
@@ -252,7 +253,6 @@ pub fn add(t: &Topology, schema: &Value, section: &str) -> Result<(Topology, Str
             o.insert("id".into(), Value::String(id.clone()));
         }
     }
-    let mut json = serde_json::to_value(t).map_err(|e| e.to_string())?;
     let list = json
         .as_object_mut()
         .ok_or("not an object")?
@@ -412,11 +412,12 @@ mod tests {
         let vm = t2.vms.last().unwrap();
         assert_eq!(vm.id, "new-vm-1");
         assert!(vm.hostpci.is_empty());
-        assert_eq!(locate(&t2, "new-vm-1"), Some(("vms", t.vms.len())));
+        let json = |t: &Topology| serde_json::to_value(t).unwrap();
+        assert_eq!(locate(&json(&t2), "new-vm-1"), Some(("vms", t.vms.len())));
         let (t3, wid) = add(&t2, &schema, "waivers").unwrap();
         assert_eq!(t3.waivers.last().unwrap().resource, wid);
         let t4 = delete(&t3, "vms", t.vms.len()).unwrap();
         assert_eq!(t4.vms.len(), t.vms.len());
-        assert_eq!(locate(&t, "HBA").map(|(s, _)| s), Some("mappings"));
+        assert_eq!(locate(&json(&t), "HBA").map(|(s, _)| s), Some("mappings"));
     }
 }

@@ -122,10 +122,24 @@ impl State {
         self.forget_missing();
     }
 
+    /// One step back (`undo`) or forward: the current version goes on the other stack.
+    fn travel(&mut self, back: bool) {
+        let (from, to) = if back {
+            (&mut self.undo, &mut self.redo)
+        } else {
+            (&mut self.redo, &mut self.undo)
+        };
+        if let Some(doc) = from.pop() {
+            to.push(std::mem::replace(&mut self.current, doc));
+            self.revision += 1;
+            self.forget_missing();
+        }
+    }
+
     /// Drop a selection or simulated failure whose component no longer exists.
     fn forget_missing(&mut self) {
-        let t = &self.current.topology;
-        let exists = |id: &str| hostplan::resolve::Lookup::new(t).get(id).is_some();
+        let lookup = hostplan::resolve::Lookup::new(&self.current.topology);
+        let exists = |id: &str| lookup.get(id).is_some();
         if self.selected.as_deref().is_some_and(|s| !exists(s)) {
             self.selected = None;
         }
@@ -191,22 +205,8 @@ impl Reducible for State {
                 Ok(doc) => next.replace(doc),
                 Err(rejected) => next.rejected = Some(rejected),
             },
-            Action::Undo => {
-                if let Some(prev) = next.undo.pop() {
-                    let cur = std::mem::replace(&mut next.current, prev);
-                    next.redo.push(cur);
-                    next.revision += 1;
-                    next.forget_missing();
-                }
-            }
-            Action::Redo => {
-                if let Some(again) = next.redo.pop() {
-                    let cur = std::mem::replace(&mut next.current, again);
-                    next.undo.push(cur);
-                    next.revision += 1;
-                    next.forget_missing();
-                }
-            }
+            Action::Undo => next.travel(true),
+            Action::Redo => next.travel(false),
             Action::DismissRejected => next.rejected = None,
             Action::Select(id) => next.selected = id,
             Action::ToggleFailed(id) => {

@@ -6,7 +6,6 @@ use hostplan::model::Topology;
 use hostplan::sim::boot::{EventKind, Scenario, Suggestion, Timeline, Timing};
 use std::collections::BTreeMap;
 use std::rc::Rc;
-use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 /// Props of [`BootPanel`].
@@ -98,13 +97,7 @@ pub fn BootPanel(props: &BootProps) -> Html {
     let suggestion: Rc<Suggestion> = use_memo(t.clone(), |t| {
         hostplan::sim::boot::suggest(t, &Timing::default())
     });
-    let on_scenario = {
-        let scenario = scenario.clone();
-        Callback::from(move |e: Event| {
-            let s: HtmlSelectElement = e.target_unchecked_into();
-            scenario.set(s.value());
-        })
-    };
+    let on_scenario = super::store_select(&scenario);
     let apply = {
         let cb = props.on_apply.clone();
         let s = suggestion.clone();

@@ -5,7 +5,6 @@ use crate::components::editor::{EntityForm, SetField};
 use crate::edit::{entities, locate, SECTIONS};
 use hostplan::diag::Diagnostic;
 use hostplan::graph::DependencyGraph;
-use hostplan::model::Topology;
 use serde_json::Value;
 use std::rc::Rc;
 use web_sys::HtmlSelectElement;
@@ -25,8 +24,6 @@ impl PartialEq for GraphHandle {
 pub struct InspectorProps {
     /// The dependency graph of the current topology.
     pub graph: Rc<GraphHandle>,
-    /// The model.
-    pub topology: Rc<Topology>,
     /// Its JSON form.
     pub json: Rc<Value>,
     /// The core's JSON Schema.
@@ -47,12 +44,13 @@ pub struct InspectorProps {
     pub edit_error: Option<String>,
 }
 
-/// Where the selection is in the model: `(section, index)`, from an id or a `section[i]` key.
-pub fn target(t: &Topology, selected: &str) -> Option<(&'static str, usize)> {
+/// Where the selection is in the model (its JSON form): `(section, index)`, from an id or a
+/// `section[i]` key.
+pub fn target(json: &Value, selected: &str) -> Option<(&'static str, usize)> {
     if selected == "site" {
         return Some(("site", 0));
     }
-    locate(t, selected).or_else(|| {
+    locate(json, selected).or_else(|| {
         let (section, rest) = selected.split_once('[')?;
         let i = rest.trim_end_matches(']').parse().ok()?;
         SECTIONS
@@ -66,7 +64,6 @@ pub fn target(t: &Topology, selected: &str) -> Option<(&'static str, usize)> {
 #[component]
 pub fn Inspector(props: &InspectorProps) -> Html {
     let add_section = use_state(|| "vms".to_owned());
-    let t = &props.topology;
     let on_pick = {
         let cb = props.on_select.clone();
         Callback::from(move |e: Event| {
@@ -75,19 +72,13 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             cb.emit((!v.is_empty()).then_some(v));
         })
     };
-    let on_section = {
-        let add_section = add_section.clone();
-        Callback::from(move |e: Event| {
-            let s: HtmlSelectElement = e.target_unchecked_into();
-            add_section.set(s.value());
-        })
-    };
+    let on_section = super::store_select(&add_section);
     let on_add = {
         let cb = props.on_add.clone();
         let section = add_section.clone();
         Callback::from(move |_: MouseEvent| cb.emit((*section).clone()))
     };
-    let all = entities(t);
+    let all = entities(&props.json);
     let picker = html! {
         <div class="row">
             <label for="entity-pick">{ "Edit" }</label>
@@ -118,7 +109,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             </div>
         };
     };
-    let location = target(t, id);
+    let location = target(&props.json, id);
     let form = match location {
         Some((section, index)) => {
             let def = SECTIONS

@@ -10,3 +10,23 @@ pub mod review;
 pub mod simulate;
 pub mod transfer;
 pub mod whatif;
+
+use yew::{Callback, Event, TargetCast, UseStateHandle};
+
+/// A `change` handler storing a `<select>`'s value in `state`.
+pub fn store_select(state: &UseStateHandle<String>) -> Callback<Event> {
+    let state = state.clone();
+    Callback::from(move |e: Event| {
+        let s: web_sys::HtmlSelectElement = e.target_unchecked_into();
+        state.set(s.value());
+    })
+}
+
+/// A `change` handler storing a text `<input>`'s value, trimmed, in `state`.
+pub fn store_trimmed(state: &UseStateHandle<String>) -> Callback<Event> {
+    let state = state.clone();
+    Callback::from(move |e: Event| {
+        let i: web_sys::HtmlInputElement = e.target_unchecked_into();
+        state.set(i.value().trim().to_owned());
+    })
+}

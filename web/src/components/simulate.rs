@@ -8,7 +8,6 @@ use hostplan::model::Topology;
 use hostplan::sim::failure::{state_word, FailureReport};
 use hostplan::sim::spof::SpofReport;
 use std::rc::Rc;
-use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 /// Props of [`SimulatePanel`].
@@ -55,13 +54,7 @@ pub fn SimulatePanel(props: &SimulateProps) -> Html {
     } else {
         (*host_pick).clone()
     };
-    let on_host = {
-        let host_pick = host_pick.clone();
-        Callback::from(move |e: Event| {
-            let s: HtmlSelectElement = e.target_unchecked_into();
-            host_pick.set(s.value());
-        })
-    };
+    let on_host = super::store_select(&host_pick);
     let preset = |failed: Vec<String>, rebooting: Vec<String>| {
         let cb = props.on_simulate.clone();
         Callback::from(move |_: MouseEvent| cb.emit((failed.clone(), rebooting.clone())))

@@ -8,7 +8,7 @@ use hostplan::import::{Format, Imported};
 use hostplan::model::Topology;
 use hostplan::policy::{Level, RuleBook};
 use std::rc::Rc;
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 /// Export formats, as `(value, label)`.
@@ -66,6 +66,8 @@ pub struct TransferProps {
     pub book: Rc<RuleBookHandle>,
     /// Merge a topology in (the import).
     pub on_merge: Callback<Topology>,
+    /// The core's JSON Schema (the merge compares imported fields with its defaults).
+    pub schema: Rc<serde_json::Value>,
 }
 
 /// A rule book compared by identity.
@@ -149,13 +151,7 @@ pub fn TransferPanel(props: &TransferProps) -> Html {
         ),
         |(_, _, f, t)| render(t, &props.book.0, &today, f),
     );
-    let on_format = {
-        let format = format.clone();
-        Callback::from(move |e: Event| {
-            let s: HtmlSelectElement = e.target_unchecked_into();
-            format.set(s.value());
-        })
-    };
+    let on_format = super::store_select(&format);
     let all_text = match rendered.as_ref() {
         Ok(files) if files.len() == 1 => files[0].1.clone(),
         Ok(files) => files.iter().fold(String::new(), |mut out, (n, t)| {
@@ -184,6 +180,7 @@ pub fn TransferPanel(props: &TransferProps) -> Html {
         let import_format = import_format.clone();
         let host = host.clone();
         let topology = props.topology.clone();
+        let schema = props.schema.clone();
         Rc::new(move |files: Vec<web_sys::File>| {
             let total = files.len();
             let collected = Rc::new(std::cell::RefCell::new(Vec::<(String, String)>::new()));
@@ -196,13 +193,14 @@ pub fn TransferPanel(props: &TransferProps) -> Html {
                 let fmt = (*import_format).clone();
                 let host = (*host).clone();
                 let topology = topology.clone();
+                let schema = schema.clone();
                 tasks.push(gloo_file::callbacks::read_as_text(
                     &gloo_file::File::from(file),
                     move |res| {
                         collected.borrow_mut().push((name, res.unwrap_or_default()));
                         if collected.borrow().len() == total {
                             let files = collected.borrow().clone();
-                            pending.set(Some(prepare(&topology, &files, &fmt, &host)));
+                            pending.set(Some(prepare(&topology, &schema, &files, &fmt, &host)));
                         }
                     },
                 ));
@@ -245,20 +243,8 @@ pub fn TransferPanel(props: &TransferProps) -> Html {
         let dragging = dragging.clone();
         Callback::from(move |_: DragEvent| dragging.set(false))
     };
-    let on_import_format = {
-        let import_format = import_format.clone();
-        Callback::from(move |e: Event| {
-            let s: HtmlSelectElement = e.target_unchecked_into();
-            import_format.set(s.value());
-        })
-    };
-    let on_host = {
-        let host = host.clone();
-        Callback::from(move |e: Event| {
-            let i: HtmlInputElement = e.target_unchecked_into();
-            host.set(i.value().trim().to_owned());
-        })
-    };
+    let on_import_format = super::store_select(&import_format);
+    let on_host = super::store_trimmed(&host);
     let pending_html = match pending.as_ref() {
         None => html! {},
         Some(Err(e)) => html! { <p class="field-error" role="alert" id="import-error">{ e }</p> },
@@ -346,6 +332,7 @@ pub fn TransferPanel(props: &TransferProps) -> Html {
 
 fn prepare(
     t: &Topology,
+    schema: &serde_json::Value,
     files: &[(String, String)],
     format: &str,
     host: &str,
@@ -355,14 +342,11 @@ fn prepare(
         Format::guess(n, text)
             .ok_or_else(|| format!("Cannot tell what {n} is: choose the format."))?
     } else {
-        *Format::ALL
-            .iter()
-            .find(|f| f.name() == format)
-            .ok_or("unknown format")?
+        Format::from_name(format).ok_or("unknown format")?
     };
     let host = (!host.is_empty()).then_some(host);
     let imported = hostplan::import::run(fmt, files, host, None).map_err(|e| e.to_string())?;
-    let merged = merge(t, &imported.topology, &hostplan::schema::json_schema());
+    let merged = merge(t, &imported.topology, schema);
     Ok(Pending {
         files: files.iter().map(|(n, _)| n.clone()).collect(),
         imported,

@@ -4,7 +4,6 @@
 use hostplan::model::{HostKind, Topology};
 use hostplan::sim::recover::{compare, plan_move, MoveRequest};
 use std::rc::Rc;
-use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 /// Props of [`WhatIfPanel`].
@@ -14,11 +13,6 @@ pub struct WhatIfProps {
     pub topology: Rc<Topology>,
     /// Adopt a topology (the plan's result).
     pub on_apply: Callback<Topology>,
-}
-
-fn select_value(e: &Event) -> String {
-    let s: HtmlSelectElement = e.target_unchecked_into();
-    s.value()
 }
 
 /// The what-if panel.
@@ -72,21 +66,9 @@ pub fn WhatIfPanel(props: &WhatIfProps) -> Html {
             .and_then(|(n, text)| hostplan::check(n, text.as_bytes()).topology);
         b.map(|b| compare(t, &b).map_err(|e| e.to_string()))
     });
-    let on_device = {
-        let device = device.clone();
-        Callback::from(move |e: Event| device.set(select_value(&e)))
-    };
-    let on_target = {
-        let target = target.clone();
-        Callback::from(move |e: Event| {
-            let i: HtmlInputElement = e.target_unchecked_into();
-            target.set(i.value().trim().to_owned());
-        })
-    };
-    let on_other = {
-        let other = other.clone();
-        Callback::from(move |e: Event| other.set(select_value(&e)))
-    };
+    let on_device = super::store_select(&device);
+    let on_target = super::store_trimmed(&target);
+    let on_other = super::store_select(&other);
     let plan_html = match plan.as_ref() {
         None => html! { <p class="hint">{ "Pick a device and a target host." }</p> },
         Some(Err(e)) => html! { <p class="field-error" role="alert">{ e }</p> },
