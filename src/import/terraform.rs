@@ -771,10 +771,11 @@ fn telmate_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
         let p = r.child(pcis, None);
         for slot in pcis.body.blocks() {
             let name = slot.ident.as_str();
-            p.skip(name);
+            // A slot not named `pciN` stays unread, so `finish` reports it.
             let Some(index) = name.strip_prefix("pci").and_then(|n| n.parse::<u32>().ok()) else {
                 continue;
             };
+            p.skip(name);
             let s = p.child(slot, None);
             for kind in ["mapping", "raw"] {
                 for inner in s.blocks(kind) {
@@ -952,6 +953,13 @@ resource "proxmox_vm_qemu" "nas" {
     raw_id      = "0000:00:02"
     primary_gpu = true
   }
+  pcis {
+    gpu {
+      raw {
+        raw_id = "0000:03:00"
+      }
+    }
+  }
   scsi1 = "x"
 }
 "#);
@@ -970,7 +978,14 @@ resource "proxmox_vm_qemu" "nas" {
             Some("LSI-HBA")
         );
         assert!(vm.hostpci.iter().find(|h| h.index == 1).unwrap().x_vga);
-        assert_eq!(i.notes.len(), 1, "{:?}", i.notes);
+        assert_eq!(i.notes.len(), 2, "{:?}", i.notes);
+        assert!(
+            i.notes
+                .iter()
+                .any(|n| n.subject == "proxmox_vm_qemu.nas.pcis.gpu"),
+            "a slot not named pciN is reported, not dropped: {:?}",
+            i.notes
+        );
     }
 
     #[test]
