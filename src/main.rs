@@ -409,6 +409,56 @@ fn read_variables(paths: &[String]) -> anyhow::Result<Vec<hostplan::export::tfty
     Ok(hostplan::export::tftypes::parse_variables(&files)?)
 }
 
+/// Write every `(name, text)` into `dir`, or none of them: each is written to a temporary name
+/// first and renamed only when all were written, so a failure (a name the file system refuses,
+/// a full disk) never leaves half an export behind. Returns the written paths.
+fn write_all_or_nothing(
+    dir: &std::path::Path,
+    files: &[(String, String)],
+) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut staged: Vec<(std::path::PathBuf, std::path::PathBuf)> = Vec::new();
+    let cleanup = |staged: &[(std::path::PathBuf, std::path::PathBuf)]| {
+        for (tmp, _) in staged {
+            let _ = std::fs::remove_file(tmp);
+        }
+    };
+    for (i, (name, text)) in files.iter().enumerate() {
+        let path = dir.join(name);
+        let tmp = dir.join(format!(".hostplan-export-{}-{i}.tmp", std::process::id()));
+        let written = std::fs::write(&tmp, text)
+            .with_context(|| format!("writing {}", tmp.display()))
+            .and_then(|()| {
+                // The final name must be usable too; probe it without creating it.
+                match std::fs::metadata(&path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        Err(anyhow::Error::new(e))
+                            .with_context(|| format!("writing {}", path.display()))
+                    }
+                    _ => Ok(()),
+                }
+            });
+        staged.push((tmp, path));
+        if let Err(e) = written {
+            cleanup(&staged);
+            return Err(e.context("nothing was written"));
+        }
+    }
+    let mut done = Vec::new();
+    for (k, (tmp, path)) in staged.iter().enumerate() {
+        if let Err(e) = std::fs::rename(tmp, path) {
+            cleanup(&staged[k..]);
+            return Err(anyhow::Error::new(e).context(format!(
+                "writing {} (after {k} of {} files)",
+                path.display(),
+                staged.len()
+            )));
+        }
+        done.push(path.clone());
+    }
+    Ok(done)
+}
+
 fn read_input(file: &str) -> anyhow::Result<(String, Vec<u8>)> {
     if file == "-" {
         let mut buf = Vec::new();
@@ -1081,7 +1131,9 @@ fn run() -> anyhow::Result<ExitCode> {
                         Err(e) => return Err(e.into()),
                     }
                 }
-                ExportFormat::Proxmox => proxmox::export(&topology),
+                ExportFormat::Proxmox => {
+                    proxmox::export(&topology).map_err(|e| anyhow::anyhow!("{e}"))?
+                }
                 ExportFormat::Mermaid => {
                     vec![("topology.mmd".to_owned(), mermaid::export(&topology))]
                 }
@@ -1108,11 +1160,7 @@ fn run() -> anyhow::Result<ExitCode> {
             };
             match output {
                 Some(dir) => {
-                    std::fs::create_dir_all(&dir).with_context(|| format!("creating {dir}"))?;
-                    for (name, text) in &files {
-                        let path = std::path::Path::new(&dir).join(name);
-                        std::fs::write(&path, text)
-                            .with_context(|| format!("writing {}", path.display()))?;
+                    for path in write_all_or_nothing(std::path::Path::new(&dir), &files)? {
                         writeln!(out, "wrote {}", path.display())?;
                     }
                 }

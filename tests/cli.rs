@@ -280,3 +280,48 @@ fn hardware_imports_need_a_host_and_typed_exports_report_what_they_cannot_fill()
     assert!(err.contains("declares no `res_hostpci`"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Export of a topology whose values would inject config lines is refused before anything is
+/// written; an export that fails half-way (a file name the file system refuses) writes nothing.
+#[test]
+fn exports_are_refused_whole_or_written_whole() {
+    let dir = std::env::temp_dir().join(format!("hostplan-cli-export-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let seed = hostplan::examples::SEED;
+    let evil = seed.replacen(
+        "cpu_type = \"host\"",
+        "cpu_type = \"host\\nhookscript: local:snippets/pwn.pl\"",
+        1,
+    );
+    assert!(evil.len() > seed.len(), "the seed's CPU type was not found");
+    let file = std::env::temp_dir().join(format!("hostplan-evil-{}.toml", std::process::id()));
+    std::fs::write(&file, &evil).unwrap();
+    let (code, out) = hostplan(&[
+        "export",
+        file.to_str().unwrap(),
+        "--format",
+        "proxmox",
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(!dir.exists(), "nothing may be written for a refused export");
+
+    // A VM id of 5,000 characters: its tfvars file name is too long for the file system.
+    let long = "a".repeat(5000);
+    let long_ids = seed.replace("\"talos-w2\"", &format!("\"{long}\""));
+    assert!(long_ids.len() > seed.len(), "the seed has no talos-w2");
+    std::fs::write(&file, &long_ids).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hostplan"))
+        .args(["export", file.to_str().unwrap(), "--format", "tfvars", "-o"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_file(&file).unwrap();
+}

@@ -9,6 +9,7 @@ mod cli;
 mod export;
 mod graph;
 mod import;
+mod injection;
 mod policy;
 mod properties;
 mod roundtrip;

@@ -68,6 +68,9 @@ pub enum Code {
     EmptyPool,
     /// A cycle in the "requires" graph.
     RequiresCycle,
+    /// A value a provisioner receives is not in the format Proxmox requires (storage and
+    /// mapping ids, bridge names, CPU and machine types, VM names).
+    InvalidFormat,
 }
 
 impl Code {
@@ -90,6 +93,7 @@ impl Code {
             Self::DiskReused => "disk-reused",
             Self::EmptyPool => "empty-pool",
             Self::RequiresCycle => "requires-cycle",
+            Self::InvalidFormat => "invalid-format",
         }
     }
 

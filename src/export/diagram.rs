@@ -27,11 +27,14 @@ pub(crate) struct Node {
     pub passed_through: bool,
 }
 
-/// A group (subgraph / cluster).
+/// A group (subgraph / cluster), titled `<kind>: <name>`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Group {
     pub key: String,
-    pub title: String,
+    /// What the group is (`Physical Host`, `VM`…), written before its name.
+    pub kind: &'static str,
+    /// The entity's id.
+    pub name: String,
     pub nodes: Vec<usize>,
     pub children: Vec<Group>,
 }
@@ -87,13 +90,14 @@ pub(crate) fn build(t: &Topology) -> Diagram {
     };
     let hosts: BTreeSet<&str> = t.hosts.iter().map(|h| h.id.as_str()).collect();
     for (hi, h) in t.hosts.iter().enumerate() {
-        let title = match h.kind {
-            HostKind::Proxmox => format!("Physical Host: {}", h.id),
-            HostKind::BareMetal => format!("Bare-metal Host: {}", h.id),
+        let kind = match h.kind {
+            HostKind::Proxmox => "Physical Host",
+            HostKind::BareMetal => "Bare-metal Host",
         };
         let mut g = Group {
             key: format!("host_{hi}"),
-            title,
+            kind,
+            name: h.id.clone(),
             ..Group::default()
         };
         for x in t.devices.iter().filter(|x| x.host == h.id) {
@@ -129,7 +133,8 @@ pub(crate) fn build(t: &Topology) -> Diagram {
     for (vi, vm) in t.vms.iter().enumerate() {
         let mut g = Group {
             key: format!("vm_{vi}"),
-            title: format!("VM: {}", vm.id),
+            kind: "VM",
+            name: vm.id.clone(),
             ..Group::default()
         };
         g.nodes.push(add(

@@ -22,7 +22,11 @@ fn quoted(text: &str) -> String {
 
 fn cluster(out: &mut String, d: &diagram::Diagram, g: &Group, indent: &str) {
     let _ = writeln!(out, "{indent}subgraph cluster_{} {{", g.key);
-    let _ = writeln!(out, "{indent}  label={};", quoted(&g.title));
+    let _ = writeln!(
+        out,
+        "{indent}  label={};",
+        quoted(&format!("{}: {}", g.kind, g.name))
+    );
     for &n in &g.nodes {
         node(out, d, n, &format!("{indent}  "));
     }

@@ -1,20 +1,137 @@
 //! Proxmox VM configuration lines (`/etc/pve/qemu-server/<vmid>.conf`, or `qm set` options).
 
+use crate::model::pci::PciAddress;
+use crate::model::pve::{self, Format};
 use crate::model::{Topology, Vm};
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
+
+/// A value the conf cannot carry safely: it would break its line or its option list (or it is
+/// missing where a line needs it). The export of that VM stops rather than write it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfError {
+    /// The VM's id.
+    pub vm: String,
+    /// The model field, as a path below the VM (`cpu_type`, `nics[0].bridge`…).
+    pub field: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+impl fmt::Display for ConfError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "VM `{}`: `{}` cannot be written to its Proxmox conf: {}",
+            self.vm, self.field, self.problem
+        )
+    }
+}
+
+impl std::error::Error for ConfError {}
+
+/// Every VM that could not be exported, at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfErrors(pub Vec<ConfError>);
+
+impl fmt::Display for ConfErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfErrors {}
+
+/// Checks each value before it reaches a line: the defence in depth behind validation.
+struct Guard<'a> {
+    vm: &'a Vm,
+}
+
+impl Guard<'_> {
+    fn error(&self, field: impl Into<String>, problem: impl Into<String>) -> ConfError {
+        ConfError {
+            vm: self.vm.id.clone(),
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+
+    /// `value` if it has Proxmox's `format`.
+    fn format<'v>(
+        &self,
+        field: &str,
+        format: Format,
+        value: &'v str,
+    ) -> Result<&'v str, ConfError> {
+        format
+            .check(value)
+            .map(|()| value)
+            .map_err(|e| self.error(field, e.to_string()))
+    }
+
+    /// A PCI address list (`;`-separated) written as given, when every part is an address made
+    /// of hex digits, `:` and `.` only.
+    fn addresses<'v>(&self, field: &str, value: &'v str) -> Result<&'v str, ConfError> {
+        let ok = !value.is_empty()
+            && value.split(';').all(|part| {
+                part.bytes()
+                    .all(|c| c.is_ascii_hexdigit() || matches!(c, b':' | b'.'))
+                    && PciAddress::parse(part).is_ok()
+            });
+        if ok {
+            Ok(value)
+        } else {
+            Err(self.error(
+                field,
+                format!("{value:?} is not a PCI address list like `0000:01:00.0` or `01:00;02:00`"),
+            ))
+        }
+    }
+}
+
+/// Whether any passthrough entry is exposed as PCIe, which needs a q35 machine.
+fn uses_pcie(vm: &Vm) -> bool {
+    vm.hostpci.iter().any(|h| h.pcie)
+}
 
 /// The config lines of one VM of `t` that hostplan models, in Proxmox's own (alphabetical) key
 /// order. A hostpci entry naming a hostplan device is written as that device's address; the
-/// virtio NICs get their network's VLAN as `tag=`.
-pub fn vm_conf(t: &Topology, vm: &Vm) -> String {
+/// virtio NICs get their network's VLAN as `tag=`; `machine: q35` is written where a `pcie=1`
+/// entry needs it and the model names no machine (qemu-server refuses `pcie=1` on i440fx).
+/// Unset values (no cores, no CPU type, no memory) are left out, so Proxmox's defaults apply.
+///
+/// # Errors
+/// The first value that is not in the format Proxmox requires, or that names nothing (a NIC
+/// without a bridge, a device not in `t`): nothing is guessed and no line can be injected.
+pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
+    let g = Guard { vm };
     let vlans: BTreeMap<&str, u16> = t
         .networks
         .iter()
         .filter_map(|n| n.vlan.map(|v| (n.id.as_str(), v)))
         .collect();
+    let name = proxmox_name(&vm.id);
+    g.format("id", Format::DnsName, &name)?;
     let mut out = String::new();
-    let _ = writeln!(out, "# {} (hostplan)", vm.id.replace(['\n', '\r'], " "));
+    // A comment line: the id's own line breaks must not end it.
+    let comment: String = vm
+        .id
+        .chars()
+        .map(|c| {
+            if c.is_control() || is_line_break(c) {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let _ = writeln!(out, "# {comment} (hostplan)");
     if vm.agent {
         let _ = writeln!(out, "agent: 1");
     }
@@ -24,22 +141,33 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> String {
     if !vm.boot_storage.is_empty() {
         let _ = writeln!(out, "boot: order=scsi0");
     }
-    let _ = writeln!(out, "cores: {}", vm.cores.max(1));
-    if !vm.cpu_type.is_empty() {
-        let _ = writeln!(out, "cpu: {}", vm.cpu_type);
+    if vm.cores > 0 {
+        let _ = writeln!(out, "cores: {}", vm.cores);
     }
-    for h in &vm.hostpci {
+    if !vm.cpu_type.is_empty() {
+        let cpu = g.format("cpu_type", Format::CpuType, &vm.cpu_type)?;
+        let _ = writeln!(out, "cpu: {cpu}");
+    }
+    for (j, h) in vm.hostpci.iter().enumerate() {
+        let field = |k: &str| format!("hostpci[{j}].{k}");
         let mut parts = Vec::new();
         if let Some(m) = &h.mapping {
+            let m = g.format(&field("mapping"), Format::ConfigId, m)?;
             parts.push(format!("mapping={m}"));
         } else if let Some(addr) = &h.host {
-            parts.push(addr.clone());
+            parts.push(g.addresses(&field("host"), addr)?.to_owned());
         } else if let Some(d) = &h.device {
-            match t.devices.iter().find(|x| &x.id == d) {
-                Some(dev) => parts.push(dev.address.clone()),
-                // Validation rejects unknown devices; say so rather than guess.
-                None => parts.push(format!("<address of {d}>")),
-            }
+            let dev = t
+                .devices
+                .iter()
+                .find(|x| &x.id == d)
+                .ok_or_else(|| g.error(field("device"), format!("names no device (`{d}`)")))?;
+            parts.push(g.addresses(&field("device"), &dev.address)?.to_owned());
+        } else {
+            return Err(g.error(
+                format!("hostpci[{j}]"),
+                "names no device, mapping or address",
+            ));
         }
         if h.pcie {
             parts.push("pcie=1".into());
@@ -53,15 +181,29 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> String {
         let _ = writeln!(out, "hostpci{}: {}", h.index, parts.join(","));
     }
     if !vm.machine.is_empty() {
-        let _ = writeln!(out, "machine: {}", vm.machine);
+        let machine = g.format("machine", Format::Machine, &vm.machine)?;
+        let _ = writeln!(out, "machine: {machine}");
+    } else if uses_pcie(vm) {
+        let _ = writeln!(out, "machine: q35");
     }
-    let _ = writeln!(out, "memory: {}", vm.memory_mib);
-    let _ = writeln!(out, "name: {}", proxmox_name(&vm.id));
-    for (i, n) in vm.nics.iter().filter(|n| n.device.is_none()).enumerate() {
-        let mut parts = vec![
-            "virtio".to_owned(),
-            format!("bridge={}", n.bridge.as_deref().unwrap_or("vmbr0")),
-        ];
+    if vm.memory_mib > 0 {
+        let _ = writeln!(out, "memory: {}", vm.memory_mib);
+    }
+    let _ = writeln!(out, "name: {name}");
+    for (i, (j, n)) in vm
+        .nics
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.device.is_none())
+        .enumerate()
+    {
+        let field = format!("nics[{j}].bridge");
+        let bridge = n
+            .bridge
+            .as_deref()
+            .ok_or_else(|| g.error(&field, "a virtio NIC needs a bridge"))?;
+        let bridge = g.format(&field, Format::BridgeId, bridge)?;
+        let mut parts = vec!["virtio".to_owned(), format!("bridge={bridge}")];
         if let Some(vlan) = vlans.get(n.network.as_str()) {
             parts.push(format!("tag={vlan}"));
         }
@@ -82,20 +224,35 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> String {
         startup.push(format!("down={d}"));
     }
     if !vm.boot_storage.is_empty() {
+        let storage = g.format(
+            "boot_storage",
+            Format::StorageId,
+            pve::storage_name(&vm.boot_storage),
+        )?;
         let _ = writeln!(
             out,
-            "scsi0: {}:vm-{}-disk-0,size={}G",
-            vm.boot_storage, vm.vmid, vm.boot_disk_gb
+            "scsi0: {storage}:vm-{}-disk-0,size={}G",
+            vm.vmid, vm.boot_disk_gb
         );
     }
     if !startup.is_empty() {
         let _ = writeln!(out, "startup: {}", startup.join(","));
     }
-    out
+    Ok(out)
 }
 
-/// A VM name Proxmox accepts (a DNS name): other characters become `-`.
-fn proxmox_name(id: &str) -> String {
+/// Characters that end a line for some reader: Proxmox splits on `\n`, editors on the rest.
+fn is_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r' | '\u{0b}' | '\u{0c}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+    )
+}
+
+/// The VM name Proxmox will see: the id, with characters a DNS name cannot hold turned into
+/// `-` and leading/trailing `-` and `.` dropped. Validation warns when this differs from the id
+/// and refuses an id that leaves no DNS name.
+pub fn proxmox_name(id: &str) -> String {
     let s: String = id
         .chars()
         .map(|c| {
@@ -106,15 +263,28 @@ fn proxmox_name(id: &str) -> String {
             }
         })
         .collect();
-    s.trim_matches('-').to_owned()
+    s.trim_matches(['-', '.']).to_owned()
 }
 
 /// Every VM's config, as `(file name, text)`: `<vmid>.conf`.
-pub fn export(t: &Topology) -> Vec<(String, String)> {
-    t.vms
-        .iter()
-        .map(|vm| (format!("{}.conf", vm.vmid), vm_conf(t, vm)))
-        .collect()
+///
+/// # Errors
+/// Every VM whose conf could not be written safely ([`vm_conf`]); nothing is returned then, so
+/// a caller never writes some files of an export and not the others.
+pub fn export(t: &Topology) -> Result<Vec<(String, String)>, ConfErrors> {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for vm in &t.vms {
+        match vm_conf(t, vm) {
+            Ok(text) => files.push((format!("{}.conf", vm.vmid), text)),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(ConfErrors(errors))
+    }
 }
 
 #[cfg(test)]
@@ -122,7 +292,7 @@ mod tests {
     #[test]
     fn seed_truenas_conf_matches_the_seed() {
         let t = crate::examples::seed().unwrap();
-        let conf = super::vm_conf(&t, &t.vms[0]);
+        let conf = super::vm_conf(&t, &t.vms[0]).unwrap();
         for line in [
             "hostpci0: mapping=HBA,pcie=1,rombar=0",
             "hostpci1: mapping=NIC1,pcie=1",

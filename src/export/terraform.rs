@@ -15,8 +15,10 @@
 //! markers (`${`, `%{`), so no id or name can inject HCL; tests parse the output with
 //! HashiCorp's own parser (npm `@cdktf/hcl2json`) and compare it with the JSON form.
 
+use super::proxmox::proxmox_name;
 use super::tftypes::{conform, Variable};
 use crate::import::terraform::{BPG_MAPPING, BPG_VM};
+use crate::model::pve::storage_name;
 use crate::model::{HostPci, Topology, Vm};
 use serde_json::{json, Map, Value};
 use std::fmt;
@@ -134,12 +136,19 @@ fn compact_hostpci(t: &Topology, vm: &Vm) -> Result<Value, TerraformError> {
 /// # Errors
 /// [`TerraformError::UnknownDevice`] for a hostpci entry naming a device not in `t`.
 pub fn vm_inputs(t: &Topology, vm: &Vm) -> Result<Value, TerraformError> {
-    Ok(json!({
-        "res_dedicated_memory": vm.memory_mib,
-        "res_cpu_cores": vm.cores,
-        "res_cpu_type": vm.cpu_type,
-        "res_hostpci": compact_hostpci(t, vm)?,
-    }))
+    // Unset values (0, "") are left out: the module's default applies, nothing is invented.
+    let mut m = Map::new();
+    if vm.memory_mib > 0 {
+        m.insert("res_dedicated_memory".into(), json!(vm.memory_mib));
+    }
+    if vm.cores > 0 {
+        m.insert("res_cpu_cores".into(), json!(vm.cores));
+    }
+    if !vm.cpu_type.is_empty() {
+        m.insert("res_cpu_type".into(), json!(vm.cpu_type));
+    }
+    m.insert("res_hostpci".into(), compact_hostpci(t, vm)?);
+    Ok(Value::Object(m))
 }
 
 /// Whether any passthrough entry is exposed as PCIe (which needs the q35 machine).
@@ -183,20 +192,26 @@ pub fn known_inputs(t: &Topology, vm: &Vm) -> Result<Map<String, Value>, Terrafo
             m.insert((*n).to_owned(), v.clone());
         }
     };
-    put(
-        &["res_dedicated_memory", "memory", "memory_mib"],
-        json!(vm.memory_mib),
-    );
-    put(
-        &["res_floating_memory", "floating_memory", "balloon"],
-        json!(vm.balloon_mib.unwrap_or(vm.memory_mib)),
-    );
-    put(&["res_cpu_cores", "cores", "cpu_cores"], json!(vm.cores));
-    put(&["res_cpu_type", "cpu_type"], json!(vm.cpu_type));
+    if vm.memory_mib > 0 {
+        put(
+            &["res_dedicated_memory", "memory", "memory_mib"],
+            json!(vm.memory_mib),
+        );
+        put(
+            &["res_floating_memory", "floating_memory", "balloon"],
+            json!(vm.balloon_mib.unwrap_or(vm.memory_mib)),
+        );
+    }
+    if vm.cores > 0 {
+        put(&["res_cpu_cores", "cores", "cpu_cores"], json!(vm.cores));
+    }
+    if !vm.cpu_type.is_empty() {
+        put(&["res_cpu_type", "cpu_type"], json!(vm.cpu_type));
+    }
     put(&["res_hostpci", "hostpci"], Value::Array(hostpci));
     put(&["vm_id", "vmid"], json!(vm.vmid));
     put(&["node_name", "target_node", "node"], json!(vm.host));
-    put(&["name", "vm_name"], json!(vm.id));
+    put(&["name", "vm_name"], json!(proxmox_name(&vm.id)));
     put(&["on_boot", "onboot"], json!(vm.onboot));
     put(&["agent_enabled", "agent"], json!(vm.agent));
     let machine = machine_of(vm);
@@ -215,7 +230,7 @@ pub fn known_inputs(t: &Topology, vm: &Vm) -> Result<Map<String, Value>, Terrafo
     if !vm.boot_storage.is_empty() {
         put(
             &["datastore_id", "res_datastore", "disk_datastore"],
-            json!(vm.boot_storage),
+            json!(storage_name(&vm.boot_storage)),
         );
         put(&["disk_size", "res_disk_size"], json!(vm.boot_disk_gb));
     }
@@ -549,7 +564,7 @@ fn vm_resource(t: &Topology, vm: &Vm, label: String) -> Result<hcl::Block, Terra
     let mut b = hcl::Block::builder("resource")
         .add_label(BPG_VM)
         .add_label(label)
-        .add_attribute(("name", vm.id.clone()))
+        .add_attribute(("name", proxmox_name(&vm.id)))
         .add_attribute(("node_name", vm.host.clone()))
         .add_attribute(("vm_id", i64::from(vm.vmid)))
         .add_attribute(("on_boot", vm.onboot));
@@ -557,19 +572,24 @@ fn vm_resource(t: &Topology, vm: &Vm, label: String) -> Result<hcl::Block, Terra
     if !machine.is_empty() {
         b = b.add_attribute(("machine", machine));
     }
+    // Unset values are left out (the provider's default applies); `type` is written whenever
+    // it is known because the provider's default (`qemu64`) is not Proxmox's.
+    let mut cpu = Vec::new();
+    if vm.cores > 0 {
+        cpu.push(("cores", json!(vm.cores)));
+    }
+    if !vm.cpu_type.is_empty() {
+        cpu.push(("type", json!(vm.cpu_type)));
+    }
+    let mut memory = Vec::new();
+    if vm.memory_mib > 0 {
+        memory.push(("dedicated", json!(vm.memory_mib)));
+        memory.push(("floating", json!(vm.balloon_mib.unwrap_or(vm.memory_mib))));
+    }
     b = b
         .add_block(attrs_block("agent", &[("enabled", json!(vm.agent))]))
-        .add_block(attrs_block(
-            "cpu",
-            &[("cores", json!(vm.cores)), ("type", json!(vm.cpu_type))],
-        ))
-        .add_block(attrs_block(
-            "memory",
-            &[
-                ("dedicated", json!(vm.memory_mib)),
-                ("floating", json!(vm.balloon_mib.unwrap_or(vm.memory_mib))),
-            ],
-        ));
+        .add_block(attrs_block("cpu", &cpu))
+        .add_block(attrs_block("memory", &memory));
     for h in &vm.hostpci {
         let (mapping, id) = hostpci_target(t, vm, h)?;
         let mut attrs = vec![("device", json!(format!("hostpci{}", h.index)))];
@@ -601,7 +621,7 @@ fn vm_resource(t: &Topology, vm: &Vm, label: String) -> Result<hcl::Block, Terra
         b = b.add_block(attrs_block(
             "disk",
             &[
-                ("datastore_id", json!(vm.boot_storage)),
+                ("datastore_id", json!(storage_name(&vm.boot_storage))),
                 ("interface", json!("scsi0")),
                 ("size", json!(vm.boot_disk_gb)),
             ],

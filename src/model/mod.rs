@@ -7,6 +7,7 @@
 //! same on 64-bit hosts and in 32-bit WebAssembly.
 
 pub mod pci;
+pub mod pve;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -511,7 +512,8 @@ pub struct Network {
     pub purpose: String,
 }
 
-/// Proxmox machine type: `i440fx`/`pc`, `q35`, `pc-q35-<ver>`, possibly with `,viommu=…`.
+/// Proxmox machine type: `pc` (i440fx), `pc-i440fx-<ver>`, `q35`, `pc-q35-<ver>`, possibly with
+/// `,viommu=…` ([`pve::Format::Machine`]).
 pub type MachineType = String;
 
 /// `startup: order=,up=,down=` of a Proxmox guest.

@@ -10,6 +10,7 @@
 
 use crate::diag::{did_you_mean, Code, DataPath, Diagnostic};
 use crate::model::pci::PciAddress;
+use crate::model::pve::{self, Format};
 use crate::model::{DeviceKind, Topology, VdevLayout, VdevRole, ONBOARD};
 use crate::resolve::{hostpci_devices, EntityKind, HostPciError, Lookup};
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,6 +41,7 @@ pub fn validate(t: &Topology) -> Vec<Diagnostic> {
     v.services();
     v.consumers();
     v.waivers();
+    v.proxmox_formats();
     // A cycle through a dangling or ambiguous reference would be an artefact of that error.
     if !v.out.iter().any(|d| {
         matches!(
@@ -914,6 +916,115 @@ impl Validator<'_> {
                 }
             }
         }
+    }
+
+    /// Every value that reaches a provisioner has the format Proxmox enforces for it, so no
+    /// export can carry a line break, an extra option or a name Proxmox refuses.
+    fn proxmox_formats(&mut self) {
+        let t = self.t;
+        for (i, h) in t.hosts.iter().enumerate() {
+            // Empty ids are reported as `missing-id`.
+            if h.kind == crate::model::HostKind::Proxmox && !h.id.is_empty() {
+                let path = at("hosts", i).key("id");
+                self.format(path, &h.id, "node name", Format::NodeName, &h.id);
+            }
+            for (j, b) in h.bridges.iter().enumerate() {
+                let path = at("hosts", i).key("bridges").index(j).key("name");
+                self.format(path, &h.id, "bridge name", Format::BridgeId, &b.name);
+            }
+        }
+        for (i, m) in t
+            .mappings
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !m.id.is_empty())
+        {
+            let path = at("mappings", i).key("id");
+            self.format(path, &m.id, "mapping id", Format::ConfigId, &m.id);
+        }
+        for (i, s) in t
+            .storages
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.id.is_empty())
+        {
+            let path = at("storages", i).key("id");
+            let name = pve::storage_name(&s.id);
+            self.format(path, &s.id, "storage name", Format::StorageId, name);
+        }
+        for (i, vm) in t.vms.iter().enumerate() {
+            let p = at("vms", i);
+            self.vm_name(p.key("id"), &vm.id);
+            if !vm.cpu_type.is_empty() {
+                self.format(
+                    p.key("cpu_type"),
+                    &vm.id,
+                    "CPU type",
+                    Format::CpuType,
+                    &vm.cpu_type,
+                );
+            }
+            if !vm.machine.is_empty() {
+                self.format(
+                    p.key("machine"),
+                    &vm.id,
+                    "machine type",
+                    Format::Machine,
+                    &vm.machine,
+                );
+            }
+            for (j, nic) in vm.nics.iter().enumerate() {
+                if let Some(b) = &nic.bridge {
+                    let path = p.key("nics").index(j).key("bridge");
+                    self.format(path, &vm.id, "bridge name", Format::BridgeId, b);
+                }
+            }
+        }
+    }
+
+    /// Report `value` (the `what` of entity `owner`) at `path` unless it has `format`.
+    fn format(&mut self, path: DataPath, owner: &str, what: &str, format: Format, value: &str) {
+        if format.accepts(value) {
+            return;
+        }
+        self.push(
+            Diagnostic::error(
+                Code::InvalidFormat,
+                path,
+                format!("`{owner}` has {what} {value:?}, which Proxmox does not accept"),
+            )
+            .with_id(owner)
+            .expected(format.expected())
+            .help(format.hint(value).map_or_else(
+                || format!("Proxmox's format: {}", format.source()),
+                str::to_owned,
+            )),
+        );
+    }
+
+    /// A VM's id becomes its Proxmox `name` (a DNS name): a warning when the export has to
+    /// change characters, an error when nothing of it is a DNS name.
+    fn vm_name(&mut self, path: DataPath, id: &str) {
+        if Format::DnsName.accepts(id) || id.is_empty() {
+            return;
+        }
+        let name = crate::export::proxmox::proxmox_name(id);
+        let d = if Format::DnsName.accepts(&name) {
+            Diagnostic::warning(
+                Code::InvalidFormat,
+                path,
+                format!("VM id `{id}` is not a DNS name; Proxmox exports name the VM `{name}`"),
+            )
+            .help("rename the VM to a DNS name to keep the two the same")
+        } else {
+            Diagnostic::error(
+                Code::InvalidFormat,
+                path,
+                format!("VM id `{id}` leaves no DNS name for the Proxmox `name`"),
+            )
+            .help(format!("Proxmox's format: {}", Format::DnsName.source()))
+        };
+        self.push(d.with_id(id).expected(Format::DnsName.expected()));
     }
 
     fn cycles(&mut self) {

@@ -21,15 +21,15 @@ const literal = (v) =>
   : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, literal(x)]))
   : v;
 
-function exportBoth(topologyPath) {
+function exportBoth(topologyPath, extra = []) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hostplan-hcl-'));
-  execFileSync(hostplan, ['export', topologyPath, '--format', 'hcl', '-o', dir]);
+  execFileSync(hostplan, ['export', topologyPath, '--format', 'hcl', '-o', dir, ...extra]);
   execFileSync(hostplan, ['export', topologyPath, '--format', 'tfvars', '-o', dir]);
   return dir;
 }
 
-async function checkSameMeaning(topologyPath) {
-  const dir = exportBoth(topologyPath);
+async function checkSameMeaning(topologyPath, extra = []) {
+  const dir = exportBoth(topologyPath, extra);
   const hcl = fs.readFileSync(path.join(dir, 'main.tf'), 'utf8');
   const parsed = await parse('main.tf', hcl);
   const modules = parsed.module;
@@ -54,7 +54,7 @@ test('the seed exports HCL that HashiCorp parses into the tfvars values', async 
   assert.deepEqual(modules.truenas[0].res_hostpci[0], { mapping: 'HBA', pcie: true, rombar: false });
 });
 
-test('hostile names cannot inject HCL', async () => {
+test('hostile strings cannot inject HCL', async () => {
   const evil = [
     'x" } resource "null_resource" "pwn" { #',
     '${file("/etc/passwd")}',
@@ -62,29 +62,37 @@ test('hostile names cannot inject HCL', async () => {
     'line\nbreak',
     'EOT\n<<EOT',
   ];
-  const hostpci = evil.map((m, i) => `[[vms.hostpci]]\nindex = ${i}\nmapping = ${JSON.stringify(m)}\n`).join('\n');
-  const mappings = evil.map((m) => `[[mappings]]\nid = ${JSON.stringify(m)}\nmap = [{ node = "h", path = "0000:0${evil.indexOf(m) + 1}:00.0" }]\n`).join('\n');
+  // Proxmox's formats keep these out of ids, CPU types, bridge and mapping names (validation
+  // refuses them, tests/injection.rs); they still reach HCL as free text: mapping descriptions,
+  // the module source, and VM ids (written as the DNS name Proxmox gets, labels sanitised).
+  const vmId = 'x" } resource "null_resource" "pwn" { ${file("/etc/passwd")}';
+  const mappings = evil.map((m, i) => `[[mappings]]\nid = "m${i}"\ndescription = ${JSON.stringify(m)}\nmap = [{ node = "h", path = "0000:0${i + 1}:00.0" }]\n`).join('\n');
+  const hostpci = evil.map((_, i) => `[[vms.hostpci]]\nindex = ${i}\nmapping = "m${i}"\n`).join('\n');
   const devices = evil.map((_, i) => `[[devices]]\nid = "d${i}"\nhost = "h"\nkind = "nic"\naddress = "0000:0${i + 1}:00.0"\nvendor_device = "8086:1533"\n`).join('\n');
-  const topo = `schema_version = 1\n[[hosts]]\nid = "h"\n${devices}\n${mappings}\n[[vms]]\nid = "vm"\nvmid = 100\nhost = "h"\ncpu_type = ${JSON.stringify(evil[1])}\n${hostpci}`;
+  const topo = `schema_version = 1\n[[hosts]]\nid = "h"\n${devices}\n${mappings}\n[[vms]]\nid = ${JSON.stringify(vmId)}\nvmid = 100\nhost = "h"\ncpu_type = "host"\n${hostpci}`;
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'hostplan-evil-')), 'evil.toml');
   fs.writeFileSync(file, topo);
-  const { hcl, modules } = await checkSameMeaning(file);
-  assert.deepEqual(Object.keys(modules), ['vm'], 'no extra blocks');
+  const source = evil[0] + evil[1];
+  const { hcl, modules } = await checkSameMeaning(file, ['--module-source', source]);
+  assert.equal(Object.keys(modules).length, 1, 'no extra blocks');
   assert.ok(!hcl.includes('resource "null_resource"\n'), hcl);
-  assert.equal(literal(modules.vm[0]).res_cpu_type, '${file("/etc/passwd")}');
+  const [block] = Object.values(modules)[0];
+  assert.equal(literal(block).source, source);
 
-  // The plain provider resources carry the same strings, escaped the same way.
+  // The plain provider resources: the descriptions come back exactly, the VM name is the
+  // DNS name Proxmox accepts, and nothing else appears.
   const res = await resources(file);
   assert.deepEqual(Object.keys(res.resource).sort(), [
     'proxmox_virtual_environment_hardware_mapping_pci',
     'proxmox_virtual_environment_vm',
   ]);
-  const mappingNames = Object.values(res.resource.proxmox_virtual_environment_hardware_mapping_pci)
-    .map(([m]) => literal(m).name);
-  assert.deepEqual(mappingNames.sort(), [...evil].sort());
-  const [vm] = res.resource.proxmox_virtual_environment_vm.vm;
-  assert.deepEqual(vm.hostpci.map((h) => literal(h).mapping), evil);
-  assert.equal(literal(vm.cpu[0]).type, evil[1]);
+  const comments = Object.values(res.resource.proxmox_virtual_environment_hardware_mapping_pci)
+    .map(([m]) => literal(m).comment);
+  assert.deepEqual(comments.sort(), [...evil].sort());
+  const vms = Object.values(res.resource.proxmox_virtual_environment_vm);
+  assert.equal(vms.length, 1);
+  assert.equal(vms[0][0].name, 'x----resource--null-resource---pwn------file---etc-passwd');
+  assert.deepEqual(vms[0][0].hostpci.map((h) => h.mapping), evil.map((_, i) => `m${i}`));
 });
 
 async function resources(topologyPath) {

@@ -48,7 +48,7 @@ pub fn render(
         "hcl-resources" => terraform::hcl_resources(t)
             .map(|text| vec![("resources.tf".into(), text)])
             .map_err(|e| e.to_string()),
-        "proxmox" => Ok(proxmox::export(t)),
+        "proxmox" => proxmox::export(t).map_err(|e| e.to_string()),
         "mermaid" => Ok(vec![("topology.mmd".into(), mermaid::export(t))]),
         "dot" => Ok(vec![("topology.dot".into(), dot::export(t))]),
         other => Err(format!("unknown format {other}")),
