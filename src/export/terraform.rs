@@ -586,10 +586,13 @@ fn vm_resource(t: &Topology, vm: &Vm, label: String) -> Result<hcl::Block, Terra
         memory.push(("dedicated", json!(vm.memory_mib)));
         memory.push(("floating", json!(vm.balloon_mib.unwrap_or(vm.memory_mib))));
     }
-    b = b
-        .add_block(attrs_block("agent", &[("enabled", json!(vm.agent))]))
-        .add_block(attrs_block("cpu", &cpu))
-        .add_block(attrs_block("memory", &memory));
+    b = b.add_block(attrs_block("agent", &[("enabled", json!(vm.agent))]));
+    if !cpu.is_empty() {
+        b = b.add_block(attrs_block("cpu", &cpu));
+    }
+    if !memory.is_empty() {
+        b = b.add_block(attrs_block("memory", &memory));
+    }
     for h in &vm.hostpci {
         let (mapping, id) = hostpci_target(t, vm, h)?;
         let mut attrs = vec![("device", json!(format!("hostpci{}", h.index)))];
