@@ -70,7 +70,7 @@ warn contains lib.finding("BOOT-05", h.provider, h.detail) if {
 warn contains lib.finding("BOOT-06", id, sprintf("%s runs Talos without the guest agent: enable agent and the qemu-guest-agent extension", [id])) if {
 	some id, vm in input.vms
 	vm.role == "talos"
-	not vm.agent
+	vm.agent == false
 }
 
 # METADATA
@@ -112,4 +112,12 @@ starts_after(a, b) if start_key(a) > start_key(b)
 deny contains lib.finding("BOOT-10", f.vm, sprintf("%s boots from %s (%s), which is not served when it starts%s", [f.vm, f.storage, f.service, suffix])) if {
 	some f in input.boot.failures
 	suffix := {true: ": a deadlock, it can never start", false: ": order the provider first with a long enough up"}[f.deadlock]
+}
+
+# BOOT-06 cannot be judged while a Talos VM's guest-agent setting is unknown.
+not_evaluated contains lib.not_evaluated("BOOT-06", id, u) if {
+	some id, vm in input.vms
+	vm.role == "talos"
+	u := lib.unknowns(vm, ["agent"])
+	count(u) > 0
 }

@@ -74,3 +74,11 @@ test_boot10_start_failure if {
 	fs := boot.deny with input as object.union(seed, {"boot": {"failures": [{"vm": "app", "storage": "nas-nfs", "service": "nfs", "deadlock": true}]}})
 	lib.has_for(fs, "BOOT-10", "app")
 }
+
+test_boot06_not_evaluated_when_agent_unknown if {
+	doc := lib.with_unknown(seed, "vms", "talos-w1", ["agent"])
+	boot_warn := boot.warn with input as doc
+	not lib.has_for(boot_warn, "BOOT-06", "talos-w1")
+	boot_not_evaluated := boot.not_evaluated with input as doc
+	lib.skipped(boot_not_evaluated, "BOOT-06", "talos-w1")
+}

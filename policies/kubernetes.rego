@@ -84,3 +84,10 @@ deny contains lib.finding("K8S-08", id, sprintf("%s runs Talos with %d MiB of RA
 }
 
 talos := {id: vm | vm := input.vms[id]; vm.role == "talos"}
+
+# K8S-08 cannot be judged while the Talos VM's CPU type, cores or memory are unknown.
+not_evaluated contains lib.not_evaluated("K8S-08", id, u) if {
+	some id, vm in talos
+	u := lib.unknowns(vm, ["cpu_type", "cores", "memory_mib"])
+	count(u) > 0
+}

@@ -56,3 +56,10 @@ test_k8s08_kvm64_one_core if {
 	fs := kubernetes.deny with input as object.union(seed, {"vms": {"talos-w1": {"cpu_type": "kvm64", "cores": 1}}})
 	lib.has_for(fs, "K8S-08", "talos-w1")
 }
+
+test_k8s08_not_evaluated_when_cpu_type_unknown if {
+	doc := lib.with_unknown(seed, "vms", "talos-w1", ["cpu_type"])
+	kubernetes_not_evaluated := kubernetes.not_evaluated with input as doc
+	lib.skipped(kubernetes_not_evaluated, "K8S-08", "talos-w1")
+	not lib.skipped(kubernetes_not_evaluated, "K8S-08", "talos-w2")
+}

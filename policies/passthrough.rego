@@ -15,7 +15,7 @@ import rego.v1
 deny contains lib.finding("PT-01", id, sprintf("host %s passes devices through but its IOMMU is off in firmware: enable VT-d/AMD-Vi", [id])) if {
 	some id, h in input.hosts
 	h.has_passthrough
-	not h.iommu
+	h.iommu == false
 }
 
 deny contains lib.finding("PT-01", id, sprintf("host %s (Intel, kernel %s) needs intel_iommu=on on the kernel command line for passthrough", [id, h.kernel])) if {
@@ -38,7 +38,7 @@ deny contains lib.finding("PT-01", id, sprintf("host %s (Intel, kernel %s) needs
 warn contains lib.finding("PT-02", id, sprintf("host %s passes devices through without IOMMU interrupt remapping", [id])) if {
 	some id, h in input.hosts
 	h.has_passthrough
-	not h.interrupt_remapping
+	h.interrupt_remapping == false
 }
 
 warn contains lib.finding("PT-02", id, sprintf("host %s uses allow_unsafe_interrupts: passthrough is not isolated", [id])) if {
@@ -104,7 +104,7 @@ deny contains lib.finding("PT-06", id, sprintf("%s sets pcie=1 on hostpci%s but 
 	some id, vm in input.vms
 	some idx, h in vm.hostpci
 	h.pcie
-	not vm.q35
+	vm.q35 == false
 }
 
 # METADATA
@@ -304,4 +304,29 @@ info contains lib.finding("PT-20", id, sprintf("%s pins %d GiB at start: expect 
 	some id, vm in input.vms
 	vm.pinned
 	vm.memory_mib >= 65536
+}
+
+# Rules that cannot be judged while a fact they need is unknown.
+not_evaluated contains lib.not_evaluated(rule, id, u) if {
+	some id, h in input.hosts
+	h.has_passthrough
+	some [rule, facts] in [["PT-01", ["iommu"]], ["PT-02", ["interrupt_remapping"]], ["PT-11", ["pinned_mib"]]]
+	u := lib.unknowns(h, facts)
+	count(u) > 0
+}
+
+not_evaluated contains lib.not_evaluated("PT-06", id, u) if {
+	some id, vm in input.vms
+	some h in vm.hostpci
+	h.pcie
+	u := lib.unknowns(vm, ["q35"])
+	count(u) > 0
+}
+
+not_evaluated contains lib.not_evaluated(rule, id, u) if {
+	some id, vm in input.vms
+	vm.pinned
+	some [rule, facts] in [["PT-10", ["ballooning"]], ["PT-20", ["memory_mib"]]]
+	u := lib.unknowns(vm, facts)
+	count(u) > 0
 }

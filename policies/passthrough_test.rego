@@ -211,3 +211,29 @@ test_pt20_large_pinned_vm if {
 	fs := passthrough.info with input as with_vm("truenas", {"memory_mib": 262144})
 	lib.has_for(fs, "PT-20", "truenas")
 }
+
+test_pt01_not_evaluated_when_iommu_unknown if {
+	doc := lib.with_unknown(seed, "hosts", "srv01", ["iommu"])
+	passthrough_deny := passthrough.deny with input as doc
+	not lib.has(passthrough_deny, "PT-01")
+	passthrough_not_evaluated := passthrough.not_evaluated with input as doc
+	lib.skipped(passthrough_not_evaluated, "PT-01", "srv01")
+}
+
+test_pt06_not_evaluated_when_machine_unknown if {
+	doc := lib.with_unknown(seed, "vms", "truenas", ["machine", "q35"])
+	passthrough_deny := passthrough.deny with input as doc
+	not lib.has(passthrough_deny, "PT-06")
+	passthrough_not_evaluated := passthrough.not_evaluated with input as doc
+	lib.skipped(passthrough_not_evaluated, "PT-06", "truenas")
+}
+
+test_pt11_not_evaluated_when_pinned_memory_unknown if {
+	doc := lib.with_unknown(seed, "hosts", "srv01", ["pinned_mib"])
+	passthrough_not_evaluated := passthrough.not_evaluated with input as doc
+	lib.skipped(passthrough_not_evaluated, "PT-11", "srv01")
+}
+
+test_known_facts_are_evaluated if {
+	count(passthrough.not_evaluated) == 0 with input as seed
+}

@@ -140,3 +140,12 @@ warn contains lib.finding("TN-11", id, sprintf("network %s uses MTU %d but is no
 	n.mtu > 1500
 	n.purpose != "storage"
 }
+
+# TrueNAS sizing rules cannot be judged while the facts they need are unknown.
+not_evaluated contains lib.not_evaluated(rule, id, u) if {
+	some id in lib.truenas_vms
+	vm := input.vms[id]
+	some [rule, facts] in [["TN-04", ["memory_mib"]], ["TN-06", ["cpu_type"]], ["TN-07", ["boot_disk_gb"]]]
+	u := lib.unknowns(vm, facts)
+	count(u) > 0
+}

@@ -97,3 +97,11 @@ test_tn11_jumbo_on_lan if {
 	fs := truenas.warn with input as object.union(seed, {"networks": {"lan": {"mtu": 9000}}})
 	lib.has_for(fs, "TN-11", "lan")
 }
+
+test_tn04_not_evaluated_when_memory_unknown if {
+	doc := lib.with_unknown(object.union(seed, {"vms": {"truenas": {"memory_mib": 4096}}}), "vms", "truenas", ["memory_mib"])
+	truenas_deny := truenas.deny with input as doc
+	not lib.has(truenas_deny, "TN-04")
+	truenas_not_evaluated := truenas.not_evaluated with input as doc
+	lib.skipped(truenas_not_evaluated, "TN-04", "truenas")
+}

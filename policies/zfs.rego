@@ -53,7 +53,7 @@ warn contains lib.finding("ZFS-05", pid, sprintf("pool %s has a log vdev without
 	some pid, p in input.pools
 	some v in p.vdevs
 	v.role == "log"
-	not v.plp_all
+	v.plp_all == false
 }
 
 # METADATA
@@ -105,4 +105,21 @@ info contains lib.finding("ZFS-10", pid, sprintf("pool %s mixes %d GB and %d GB 
 	some pid, p in input.pools
 	some v in p.vdevs
 	v.min_size_gb != v.max_size_gb
+}
+
+# Rules on disk sizes and power-loss protection cannot be judged while a member disk's are
+# unknown (e.g. imported from `zpool status`, which shows neither).
+not_evaluated contains lib.not_evaluated(rule, pid, u) if {
+	some pid, p in input.pools
+	some [rule, facts] in [["ZFS-06", ["disk_sizes"]], ["ZFS-08", ["disk_sizes"]], ["ZFS-10", ["disk_sizes"]]]
+	u := lib.unknowns(p, facts)
+	count(u) > 0
+}
+
+not_evaluated contains lib.not_evaluated("ZFS-05", pid, u) if {
+	some pid, p in input.pools
+	some v in p.vdevs
+	v.role == "log"
+	u := lib.unknowns(p, ["disk_plp"])
+	count(u) > 0
 }

@@ -74,3 +74,10 @@ test_zfs10_mixed_sizes if {
 	fs := zfs.info with input as with_vdev({"max_size_gb": 12000})
 	lib.has_for(fs, "ZFS-10", "tank")
 }
+
+test_zfs06_not_evaluated_when_disk_sizes_unknown if {
+	doc := object.union(seed, {"pools": {"tank": {"unknown": ["disk_sizes"]}}})
+	zfs_not_evaluated := zfs.not_evaluated with input as doc
+	lib.skipped(zfs_not_evaluated, "ZFS-06", "tank")
+	lib.skipped(zfs_not_evaluated, "ZFS-10", "tank")
+}

@@ -1114,6 +1114,14 @@ fn run() -> anyhow::Result<ExitCode> {
         } => {
             use hostplan::export::{dot, mermaid, proxmox, spec, terraform};
             let topology = load_valid(&file)?;
+            if !matches!(
+                format,
+                ExportFormat::Mermaid | ExportFormat::Dot | ExportFormat::Spec
+            ) {
+                for n in hostplan::export::unknown_notes(&topology) {
+                    eprintln!("note: {n}");
+                }
+            }
             let files: Vec<(String, String)> = match format {
                 ExportFormat::Spec => {
                     let book = rule_book(&policies)?;
@@ -1192,7 +1200,7 @@ fn run() -> anyhow::Result<ExitCode> {
             let imported = hostplan::import::run(from, &named, host.as_deref(), owner.as_deref())?;
             let fragment = imported.topology;
             let notes = imported.notes;
-            let text = toml::to_string(&fragment)?;
+            let text = hostplan::import::fragment_text(&fragment)?;
             match &output {
                 Some(path) => {
                     std::fs::write(path, &text).with_context(|| format!("writing {path}"))?;

@@ -14,6 +14,7 @@ mod policy;
 mod properties;
 mod roundtrip;
 mod sim;
+mod unknowns;
 mod validate_cases;
 
 /// Path of a file under `tests/`.

@@ -39,3 +39,26 @@ truenas_vms contains id if {
 
 # Kibibytes are not used: sizes are MiB (memory) and decimal GB (disks).
 gib(mib) := mib / 1024
+
+# A rule that could not be judged on `resource` because the facts `unknown` are not known (an
+# importer could not resolve them). hostplan lists these apart ("not evaluated") and drops the
+# rule's findings on that resource; conftest and OPA ignore the set. An unknown fact is absent
+# from the facts document, so no rule body can read a stand-in value.
+not_evaluated(rule, resource, unknown) := {"rule": rule, "resource": resource, "unknown": unknown}
+
+# Which of `names` are unknown facts of `entity` (a host, VM, disk or pool of the input).
+unknowns(entity, names) := [n | some n in names; n in object.get(entity, "unknown", [])]
+
+# `input` with the facts `facts` of entity `id` in `collection` unknown: removed and listed, as
+# the facts document has them when an importer could not resolve them (for the rules' tests).
+with_unknown(doc, collection, id, facts) := object.union(object.remove(doc, [collection]), {collection: object.union(
+	object.remove(doc[collection], [id]),
+	{id: object.union(object.remove(doc[collection][id], facts), {"unknown": facts})},
+)})
+
+# Whether `rule` was not evaluated on `resource` (in a package's `not_evaluated` set).
+skipped(set, rule, resource) if {
+	some s in set
+	s.rule == rule
+	s.resource == resource
+}

@@ -71,6 +71,8 @@ pub enum Code {
     /// A value a provisioner receives is not in the format Proxmox requires (storage and
     /// mapping ids, bridge names, CPU and machine types, VM names).
     InvalidFormat,
+    /// A value the topology needs is not known (an importer could not resolve it).
+    UnknownValue,
 }
 
 impl Code {
@@ -94,6 +96,7 @@ impl Code {
             Self::EmptyPool => "empty-pool",
             Self::RequiresCycle => "requires-cycle",
             Self::InvalidFormat => "invalid-format",
+            Self::UnknownValue => "unknown-value",
         }
     }
 

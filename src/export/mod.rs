@@ -14,3 +14,26 @@ pub mod proxmox;
 pub mod spec;
 pub mod terraform;
 pub mod tftypes;
+
+/// What the provisioner formats (Proxmox confs, module inputs, provider resources) leave out
+/// because the model does not know it: one note per VM and field. The default of whatever
+/// applies the export — Proxmox, the provider or the wrapper module — takes its place; a field
+/// an export cannot do without is an error of that export instead.
+pub fn unknown_notes(t: &crate::model::Topology) -> Vec<String> {
+    t.vms
+        .iter()
+        .flat_map(|vm| {
+            vm.unknown.iter().map(move |u| {
+                let at = u
+                    .from
+                    .as_deref()
+                    .map(|f| format!(" ({f})"))
+                    .unwrap_or_default();
+                format!(
+                    "VM `{}`: `{}` is not known{at}: left out, the provisioner's default applies",
+                    vm.id, u.field
+                )
+            })
+        })
+        .collect()
+}

@@ -118,6 +118,16 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
         .collect();
     let name = proxmox_name(&vm.id);
     g.format("id", Format::DnsName, &name)?;
+    let known = |field: &str| !vm.is_unknown(field);
+    if !known("vmid") {
+        return Err(g.error("vmid", "is not known, and the conf file is named by it"));
+    }
+    if !known("boot_storage") && !vm.boot_storage.is_empty() {
+        return Err(g.error(
+            "boot_storage",
+            "is not known, and the boot disk's line needs it",
+        ));
+    }
     let mut out = String::new();
     // A comment line: the id's own line breaks must not end it.
     let comment: String = vm
@@ -132,19 +142,19 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
         })
         .collect();
     let _ = writeln!(out, "# {comment} (hostplan)");
-    if vm.agent {
+    if vm.agent && known("agent") {
         let _ = writeln!(out, "agent: 1");
     }
-    if let Some(b) = vm.balloon_mib {
+    if let Some(b) = vm.balloon_mib.filter(|_| known("balloon_mib")) {
         let _ = writeln!(out, "balloon: {b}");
     }
     if !vm.boot_storage.is_empty() {
         let _ = writeln!(out, "boot: order=scsi0");
     }
-    if vm.cores > 0 {
+    if vm.cores > 0 && known("cores") {
         let _ = writeln!(out, "cores: {}", vm.cores);
     }
-    if !vm.cpu_type.is_empty() {
+    if !vm.cpu_type.is_empty() && known("cpu_type") {
         let cpu = g.format("cpu_type", Format::CpuType, &vm.cpu_type)?;
         let _ = writeln!(out, "cpu: {cpu}");
     }
@@ -180,13 +190,15 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
         }
         let _ = writeln!(out, "hostpci{}: {}", h.index, parts.join(","));
     }
-    if !vm.machine.is_empty() {
+    if !known("machine") {
+        // Unknown: no line, and no q35 guessed either.
+    } else if !vm.machine.is_empty() {
         let machine = g.format("machine", Format::Machine, &vm.machine)?;
         let _ = writeln!(out, "machine: {machine}");
     } else if uses_pcie(vm) {
         let _ = writeln!(out, "machine: q35");
     }
-    if vm.memory_mib > 0 {
+    if vm.memory_mib > 0 && known("memory_mib") {
         let _ = writeln!(out, "memory: {}", vm.memory_mib);
     }
     let _ = writeln!(out, "name: {name}");
@@ -212,7 +224,9 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
         }
         let _ = writeln!(out, "net{i}: {}", parts.join(","));
     }
-    let _ = writeln!(out, "onboot: {}", u8::from(vm.onboot));
+    if known("onboot") {
+        let _ = writeln!(out, "onboot: {}", u8::from(vm.onboot));
+    }
     let mut startup = Vec::new();
     if let Some(o) = vm.startup.order {
         startup.push(format!("order={o}"));
@@ -229,13 +243,13 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
             Format::StorageId,
             pve::storage_name(&vm.boot_storage),
         )?;
-        let _ = writeln!(
-            out,
-            "scsi0: {storage}:vm-{}-disk-0,size={}G",
-            vm.vmid, vm.boot_disk_gb
-        );
+        let _ = write!(out, "scsi0: {storage}:vm-{}-disk-0", vm.vmid);
+        if known("boot_disk_gb") {
+            let _ = write!(out, ",size={}G", vm.boot_disk_gb);
+        }
+        out.push('\n');
     }
-    if !startup.is_empty() {
+    if !startup.is_empty() && known("startup") {
         let _ = writeln!(out, "startup: {}", startup.join(","));
     }
     Ok(out)

@@ -59,6 +59,14 @@ pub enum TerraformError {
         /// The entry's path.
         path: String,
     },
+    /// A value the resource cannot do without is not known.
+    #[error("VM `{vm}`: `{field}` is not known, and the provider needs it (fill it in)")]
+    Unknown {
+        /// The VM.
+        vm: String,
+        /// The model field.
+        field: String,
+    },
     /// The HCL writer failed.
     #[error("writing HCL: {0}")]
     Hcl(String),
@@ -136,15 +144,16 @@ fn compact_hostpci(t: &Topology, vm: &Vm) -> Result<Value, TerraformError> {
 /// # Errors
 /// [`TerraformError::UnknownDevice`] for a hostpci entry naming a device not in `t`.
 pub fn vm_inputs(t: &Topology, vm: &Vm) -> Result<Value, TerraformError> {
-    // Unset values (0, "") are left out: the module's default applies, nothing is invented.
+    // Unset and unknown values are left out: the module's default applies, nothing is invented.
+    let known = |f: &str| !vm.is_unknown(f);
     let mut m = Map::new();
-    if vm.memory_mib > 0 {
+    if vm.memory_mib > 0 && known("memory_mib") {
         m.insert("res_dedicated_memory".into(), json!(vm.memory_mib));
     }
-    if vm.cores > 0 {
+    if vm.cores > 0 && known("cores") {
         m.insert("res_cpu_cores".into(), json!(vm.cores));
     }
-    if !vm.cpu_type.is_empty() {
+    if !vm.cpu_type.is_empty() && known("cpu_type") {
         m.insert("res_cpu_type".into(), json!(vm.cpu_type));
     }
     m.insert("res_hostpci".into(), compact_hostpci(t, vm)?);
@@ -192,7 +201,8 @@ pub fn known_inputs(t: &Topology, vm: &Vm) -> Result<Map<String, Value>, Terrafo
             m.insert((*n).to_owned(), v.clone());
         }
     };
-    if vm.memory_mib > 0 {
+    let known = |f: &str| !vm.is_unknown(f);
+    if vm.memory_mib > 0 && known("memory_mib") && known("balloon_mib") {
         put(
             &["res_dedicated_memory", "memory", "memory_mib"],
             json!(vm.memory_mib),
@@ -202,32 +212,51 @@ pub fn known_inputs(t: &Topology, vm: &Vm) -> Result<Map<String, Value>, Terrafo
             json!(vm.balloon_mib.unwrap_or(vm.memory_mib)),
         );
     }
-    if vm.cores > 0 {
+    if vm.cores > 0 && known("cores") {
         put(&["res_cpu_cores", "cores", "cpu_cores"], json!(vm.cores));
     }
-    if !vm.cpu_type.is_empty() {
+    if !vm.cpu_type.is_empty() && known("cpu_type") {
         put(&["res_cpu_type", "cpu_type"], json!(vm.cpu_type));
     }
     put(&["res_hostpci", "hostpci"], Value::Array(hostpci));
-    put(&["vm_id", "vmid"], json!(vm.vmid));
-    put(&["node_name", "target_node", "node"], json!(vm.host));
+    if known("vmid") {
+        put(&["vm_id", "vmid"], json!(vm.vmid));
+    }
+    if known("host") {
+        put(
+            &[
+                "node_name",
+                "target_node",
+                "node",
+                "vm_node",
+                "vm_node_name",
+            ],
+            json!(vm.host),
+        );
+    }
     put(&["name", "vm_name"], json!(proxmox_name(&vm.id)));
-    put(&["on_boot", "onboot"], json!(vm.onboot));
-    put(&["agent_enabled", "agent"], json!(vm.agent));
+    if known("onboot") {
+        put(&["on_boot", "onboot"], json!(vm.onboot));
+    }
+    if known("agent") {
+        put(&["agent_enabled", "agent"], json!(vm.agent));
+    }
     let machine = machine_of(vm);
-    if !machine.is_empty() {
+    if !machine.is_empty() && known("machine") {
         put(&["machine"], json!(machine));
     }
-    if let Some(o) = vm.startup.order {
-        put(&["startup_order"], json!(o));
+    if known("startup") {
+        if let Some(o) = vm.startup.order {
+            put(&["startup_order"], json!(o));
+        }
+        if let Some(u) = vm.startup.up {
+            put(&["startup_up_delay", "up_delay"], json!(u));
+        }
+        if let Some(d) = vm.startup.down {
+            put(&["startup_down_delay", "down_delay"], json!(d));
+        }
     }
-    if let Some(u) = vm.startup.up {
-        put(&["startup_up_delay", "up_delay"], json!(u));
-    }
-    if let Some(d) = vm.startup.down {
-        put(&["startup_down_delay", "down_delay"], json!(d));
-    }
-    if !vm.boot_storage.is_empty() {
+    if !vm.boot_storage.is_empty() && known("boot_storage") && known("boot_disk_gb") {
         put(
             &["datastore_id", "res_datastore", "disk_datastore"],
             json!(storage_name(&vm.boot_storage)),
@@ -561,32 +590,48 @@ fn attrs_block(name: &str, attrs: &[(&str, Value)]) -> hcl::Block {
 }
 
 fn vm_resource(t: &Topology, vm: &Vm, label: String) -> Result<hcl::Block, TerraformError> {
+    let known = |f: &str| !vm.is_unknown(f);
+    if !known("host") {
+        return Err(TerraformError::Unknown {
+            vm: vm.id.clone(),
+            field: "host".into(),
+        });
+    }
     let mut b = hcl::Block::builder("resource")
         .add_label(BPG_VM)
         .add_label(label)
         .add_attribute(("name", proxmox_name(&vm.id)))
-        .add_attribute(("node_name", vm.host.clone()))
-        .add_attribute(("vm_id", i64::from(vm.vmid)))
-        .add_attribute(("on_boot", vm.onboot));
+        .add_attribute(("node_name", vm.host.clone()));
+    // Unknown: left out (the provider picks the next free id; its `on_boot` default applies).
+    if known("vmid") {
+        b = b.add_attribute(("vm_id", i64::from(vm.vmid)));
+    }
+    if known("onboot") {
+        b = b.add_attribute(("on_boot", vm.onboot));
+    }
     let machine = machine_of(vm);
-    if !machine.is_empty() {
+    if !machine.is_empty() && known("machine") {
         b = b.add_attribute(("machine", machine));
     }
     // Unset values are left out (the provider's default applies); `type` is written whenever
     // it is known because the provider's default (`qemu64`) is not Proxmox's.
     let mut cpu = Vec::new();
-    if vm.cores > 0 {
+    if vm.cores > 0 && known("cores") {
         cpu.push(("cores", json!(vm.cores)));
     }
-    if !vm.cpu_type.is_empty() {
+    if !vm.cpu_type.is_empty() && known("cpu_type") {
         cpu.push(("type", json!(vm.cpu_type)));
     }
     let mut memory = Vec::new();
-    if vm.memory_mib > 0 {
+    if vm.memory_mib > 0 && known("memory_mib") {
         memory.push(("dedicated", json!(vm.memory_mib)));
-        memory.push(("floating", json!(vm.balloon_mib.unwrap_or(vm.memory_mib))));
+        if known("balloon_mib") {
+            memory.push(("floating", json!(vm.balloon_mib.unwrap_or(vm.memory_mib))));
+        }
     }
-    b = b.add_block(attrs_block("agent", &[("enabled", json!(vm.agent))]));
+    if known("agent") {
+        b = b.add_block(attrs_block("agent", &[("enabled", json!(vm.agent))]));
+    }
     if !cpu.is_empty() {
         b = b.add_block(attrs_block("cpu", &cpu));
     }
@@ -608,7 +653,7 @@ fn vm_resource(t: &Topology, vm: &Vm, label: String) -> Result<hcl::Block, Terra
         b = b.add_block(attrs_block("hostpci", &attrs));
     }
     let s = &vm.startup;
-    if s.order.is_some() || s.up.is_some() || s.down.is_some() {
+    if known("startup") && (s.order.is_some() || s.up.is_some() || s.down.is_some()) {
         // The provider's "unset" is -1.
         let v = |x: Option<u32>| json!(x.map_or(-1, i64::from));
         b = b.add_block(attrs_block(
@@ -621,20 +666,24 @@ fn vm_resource(t: &Topology, vm: &Vm, label: String) -> Result<hcl::Block, Terra
         ));
     }
     if !vm.boot_storage.is_empty() {
-        b = b.add_block(attrs_block(
-            "disk",
-            &[
-                ("datastore_id", json!(storage_name(&vm.boot_storage))),
-                ("interface", json!("scsi0")),
-                ("size", json!(vm.boot_disk_gb)),
-            ],
-        ));
+        if !known("boot_storage") {
+            return Err(TerraformError::Unknown {
+                vm: vm.id.clone(),
+                field: "boot_storage".into(),
+            });
+        }
+        let mut disk = vec![
+            ("datastore_id", json!(storage_name(&vm.boot_storage))),
+            ("interface", json!("scsi0")),
+        ];
+        if known("boot_disk_gb") {
+            disk.push(("size", json!(vm.boot_disk_gb)));
+        }
+        b = b.add_block(attrs_block("disk", &disk));
     }
     for n in vm.nics.iter().filter(|n| n.device.is_none()) {
-        let mut attrs = vec![(
-            "bridge",
-            json!(n.bridge.clone().unwrap_or_else(|| "vmbr0".into())),
-        )];
+        // No bridge in the model (validation refuses that): the provider's default applies.
+        let mut attrs: Vec<(&str, Value)> = n.bridge.iter().map(|b| ("bridge", json!(b))).collect();
         if let Some(vlan) = t
             .networks
             .iter()

@@ -262,6 +262,38 @@ pub(crate) fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The TOML text of an imported fragment, without the values it does not know: a field listed
+/// in a VM's or disk's `unknown` is left out of the text (reading it back gives the same model),
+/// so nothing in the file looks stated that the input did not state.
+///
+/// # Errors
+/// When the fragment cannot be written as TOML (not for fragments the importers produce).
+pub fn fragment_text(fragment: &Topology) -> Result<String, toml::ser::Error> {
+    let mut value = toml::Value::try_from(fragment)?;
+    for section in ["vms", "disks"] {
+        let Some(items) = value.get_mut(section).and_then(toml::Value::as_array_mut) else {
+            continue;
+        };
+        for item in items {
+            let Some(t) = item.as_table_mut() else {
+                continue;
+            };
+            let unknown: Vec<String> = t
+                .get("unknown")
+                .and_then(toml::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|u| u.get("field").and_then(toml::Value::as_str))
+                .map(str::to_owned)
+                .collect();
+            for field in unknown {
+                t.remove(&field);
+            }
+        }
+    }
+    toml::to_string(&value)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -16,7 +16,7 @@
 
 use super::hcl_eval::{eval, Scope};
 use super::{line_col, Imported, Note};
-use crate::model::{HostPci, Mapping, MappingEntry, Topology, Vm, VmNic, SCHEMA_VERSION};
+use crate::model::{HostPci, Mapping, MappingEntry, Topology, Unknown, Vm, VmNic, SCHEMA_VERSION};
 use hcl::edit::structure::{Block, Body};
 use hcl::edit::Span;
 use serde_json::Value;
@@ -52,6 +52,9 @@ impl Ctx<'_> {
     }
 }
 
+/// An attribute that is present but could not be read: its span and expression text.
+type Unresolvable = (Option<std::ops::Range<usize>>, String);
+
 /// Reads one block body: hands out attributes and nested blocks, and at the end lists the ones
 /// nobody asked for as "not modelled".
 struct Reader<'a> {
@@ -60,6 +63,8 @@ struct Reader<'a> {
     scope: Scope,
     subject: String,
     used: RefCell<BTreeSet<String>>,
+    /// Attributes present but not resolvable (or of the wrong type): key → (span, text).
+    unresolved: RefCell<std::collections::BTreeMap<String, Unresolvable>>,
 }
 
 impl<'a> Reader<'a> {
@@ -70,6 +75,31 @@ impl<'a> Reader<'a> {
             scope,
             subject,
             used: RefCell::default(),
+            unresolved: RefCell::default(),
+        }
+    }
+
+    /// The model field `field` as unknown, if attribute `key` is present but could not be
+    /// resolved: with the attribute's `file:line:column` and its expression.
+    fn unknown(&self, key: &str, field: &str) -> Option<Unknown> {
+        let unresolved = self.unresolved.borrow();
+        let (span, text) = unresolved.get(key)?;
+        let (line, column) = span
+            .as_ref()
+            .map_or((0, 0), |s| line_col(self.ctx.text, s.start));
+        Some(Unknown {
+            field: field.to_owned(),
+            from: Some(format!("{}:{line}:{column}", self.ctx.file)),
+            expression: Some(text.clone()),
+        })
+    }
+
+    /// Record `field` of `vm` as unknown when attribute `key` could not be resolved.
+    fn mark(&self, vm: &mut Vm, key: &str, field: &str) {
+        if let Some(u) = self.unknown(key, field) {
+            if !vm.is_unknown(field) {
+                vm.unknown.push(u);
+            }
         }
     }
 
@@ -84,8 +114,11 @@ impl<'a> Reader<'a> {
                 self.ctx.note(
                     attr.span(),
                     &format!("{}.{key}", self.subject),
-                    format!("`{}` is not a literal, a variable default or a local with a literal value; not imported", u.0.trim()),
+                    format!("`{}` is not a literal, a variable default or a local with a literal value; left unknown", u.0.trim()),
                 );
+                self.unresolved
+                    .borrow_mut()
+                    .insert(key.to_owned(), (attr.span(), u.0.trim().to_owned()));
                 None
             }
         }
@@ -113,12 +146,19 @@ impl<'a> Reader<'a> {
 
     fn typed<T>(&self, key: &str, v: Option<T>, what: &str) -> Option<T> {
         if v.is_none() {
-            let span = self.body.get_attribute(key).and_then(Span::span);
+            let attr = self.body.get_attribute(key);
+            let span = attr.and_then(Span::span);
             self.ctx.note(
-                span,
+                span.clone(),
                 &format!("{}.{key}", self.subject),
-                format!("expected {what}; not imported"),
+                format!("expected {what}; left unknown"),
             );
+            let text = attr
+                .map(|a| hcl::Expression::from(a.value.clone()).to_string())
+                .unwrap_or_default();
+            self.unresolved
+                .borrow_mut()
+                .insert(key.to_owned(), (span, text.trim().to_owned()));
         }
         v
     }
@@ -444,13 +484,56 @@ fn hostpci_from_object(v: &Value, index: u32) -> Result<HostPci, String> {
     Ok(h)
 }
 
+/// The spellings wrapper modules use for a VM's name.
+const MODULE_NAME: &[&str] = &["name", "vm_name"];
+
+/// The model fields a wrapper module's inputs set, each with the spellings real wrappers use
+/// (the seed's `res_*` first); [`crate::export::terraform`] writes the same names.
+const MODULE_INPUTS: &[(&str, &[&str])] = &[
+    (
+        "memory_mib",
+        &["res_dedicated_memory", "memory", "memory_mib"],
+    ),
+    (
+        "balloon_mib",
+        &["res_floating_memory", "floating_memory", "balloon"],
+    ),
+    ("cores", &["res_cpu_cores", "cores", "cpu_cores"]),
+    ("cpu_type", &["res_cpu_type", "cpu_type"]),
+    ("vmid", &["vm_id", "vmid"]),
+    (
+        "host",
+        &[
+            "node_name",
+            "target_node",
+            "vm_node",
+            "vm_node_name",
+            "node",
+        ],
+    ),
+    ("onboot", &["on_boot", "onboot"]),
+    ("agent", &["agent_enabled", "agent"]),
+    ("machine", &["machine"]),
+    ("startup", &["startup_order"]),
+    (
+        "boot_storage",
+        &["datastore_id", "res_datastore", "disk_datastore"],
+    ),
+    ("boot_disk_gb", &["disk_size", "res_disk_size"]),
+];
+
 /// The wrapper module's known inputs (what [`crate::export::terraform`] writes).
 fn module_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Option<Vm> {
     let subject = format!("module.{label}");
     let r = Reader::new(ctx, &block.body, scope.clone(), subject.clone());
     let looks_like_vm = block.body.attributes().any(|a| {
         let k = a.key.as_str();
-        k.starts_with("res_") || k == "vm_id"
+        k.starts_with("res_")
+            || MODULE_INPUTS
+                .iter()
+                .filter(|(f, _)| matches!(*f, "vmid" | "host"))
+                .any(|(_, names)| names.contains(&k))
+            || k == "vm_name"
     });
     if !looks_like_vm {
         ctx.note(
@@ -462,36 +545,62 @@ fn module_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Option
     }
     r.skip("source");
     r.skip("version");
+    // The first of several spellings wrappers use that the block sets.
+    let key_of = |names: &[&'static str]| -> Option<&'static str> {
+        names
+            .iter()
+            .copied()
+            .find(|k| block.body.get_attribute(k).is_some())
+    };
     let mut vm = Vm {
-        id: r.str("name").unwrap_or_else(|| label.to_owned()),
+        id: key_of(MODULE_NAME)
+            .and_then(|k| r.str(k))
+            .unwrap_or_else(|| label.to_owned()),
         ..Vm::default()
     };
-    if let Some(v) = r.u64("res_dedicated_memory") {
-        vm.memory_mib = v;
+    for (field, names) in MODULE_INPUTS {
+        let Some(key) = key_of(names) else {
+            continue;
+        };
+        match *field {
+            "memory_mib" => vm.memory_mib = r.u64(key).unwrap_or_default(),
+            "balloon_mib" => {
+                if let Some(v) = r.u64(key) {
+                    vm.balloon_mib = Some(v);
+                }
+            }
+            "cores" => vm.cores = r.u64(key).map_or(0, u32_of),
+            "cpu_type" => vm.cpu_type = r.str(key).unwrap_or_default(),
+            "vmid" => vm.vmid = r.u64(key).map_or(0, u32_of),
+            "host" => vm.host = r.str(key).unwrap_or_default(),
+            "onboot" => vm.onboot = r.bool(key).unwrap_or_default(),
+            "agent" => vm.agent = r.bool(key).unwrap_or_default(),
+            "machine" => vm.machine = r.str(key).unwrap_or_default(),
+            "startup" => vm.startup.order = r.u64(key).map(u32_of),
+            "boot_storage" => vm.boot_storage = r.str(key).unwrap_or_default(),
+            "boot_disk_gb" => vm.boot_disk_gb = r.u64(key).map_or(0, u32_of),
+            _ => {}
+        }
+        r.mark(&mut vm, key, field);
     }
-    if let Some(v) = r.u64("res_floating_memory") {
-        vm.balloon_mib = (v != vm.memory_mib).then_some(v);
+    // A floating size equal to the dedicated one is Proxmox's default balloon device.
+    if vm.balloon_mib == Some(vm.memory_mib) {
+        vm.balloon_mib = None;
     }
-    if let Some(v) = r.u64("res_cpu_cores") {
-        vm.cores = u32_of(v);
-    }
-    if let Some(v) = r.str("res_cpu_type") {
-        vm.cpu_type = v;
-    }
-    if let Some(v) = r.u64("vm_id") {
-        vm.vmid = u32_of(v);
-    }
-    if let Some(v) = r.str("node_name") {
-        vm.host = v;
-    }
-    if let Some(v) = r.bool("on_boot") {
-        vm.onboot = v;
-    }
-    if let Some(v) = r.str("machine") {
-        vm.machine = v;
-    }
-    if let Some(v) = r.u64("startup_order") {
-        vm.startup.order = Some(u32_of(v));
+    // What the block does not pass takes the module's own default, which this block does not
+    // show: unknown, never the provider's or hostplan's default. (Host and vmid are reported
+    // as missing placement instead.)
+    let (line, column) = block.span().map_or((0, 0), |s| line_col(ctx.text, s.start));
+    for (field, names) in MODULE_INPUTS {
+        if key_of(names).is_none() && !matches!(*field, "host" | "vmid") {
+            vm.unknown.push(Unknown {
+                field: (*field).to_owned(),
+                from: Some(format!("{}:{line}:{column}", ctx.file)),
+                expression: Some(format!(
+                    "not passed to module `{label}`: the module's default applies"
+                )),
+            });
+        }
     }
     if let Some(Value::Array(items)) = r.get("res_hostpci") {
         let span = block.body.get_attribute("res_hostpci").and_then(Span::span);
@@ -542,10 +651,20 @@ fn bpg_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
         memory_mib: 512,
         ..Vm::default()
     };
+    for (key, field) in [
+        ("vm_id", "vmid"),
+        ("node_name", "host"),
+        ("on_boot", "onboot"),
+        ("machine", "machine"),
+    ] {
+        r.mark(&mut vm, key, field);
+    }
     for b in r.blocks("cpu") {
         let c = r.child(b, None);
         vm.cores = c.u64("cores").map_or(1, u32_of);
         vm.cpu_type = c.str("type").unwrap_or_else(|| "qemu64".into());
+        c.mark(&mut vm, "cores", "cores");
+        c.mark(&mut vm, "type", "cpu_type");
         c.finish();
     }
     let mut floating = 0;
@@ -553,6 +672,8 @@ fn bpg_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
         let m = r.child(b, None);
         vm.memory_mib = m.u64("dedicated").unwrap_or(512);
         floating = m.u64("floating").unwrap_or(0);
+        m.mark(&mut vm, "dedicated", "memory_mib");
+        m.mark(&mut vm, "floating", "balloon_mib");
         m.finish();
     }
     // floating = dedicated: a balloon device that never shrinks = Proxmox's default (no
@@ -561,10 +682,15 @@ fn bpg_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
     for b in r.blocks("agent") {
         let a = r.child(b, None);
         vm.agent = a.bool("enabled").unwrap_or(false);
+        a.mark(&mut vm, "enabled", "agent");
         a.finish();
     }
     for b in r.blocks("startup") {
-        vm.startup = startup_block(&r.child(b, None), ["order", "up_delay", "down_delay"]);
+        let s = r.child(b, None);
+        vm.startup = startup_block(&s, ["order", "up_delay", "down_delay"]);
+        for k in ["order", "up_delay", "down_delay"] {
+            s.mark(&mut vm, k, "startup");
+        }
     }
     for (position, (b, scope)) in r.repeated("hostpci").into_iter().enumerate() {
         let h = r.child(b, scope);
@@ -601,6 +727,8 @@ fn bpg_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
             boot_seen = true;
             vm.boot_storage = storage;
             vm.boot_disk_gb = u32_of(size);
+            d.mark(&mut vm, "datastore_id", "boot_storage");
+            d.mark(&mut vm, "size", "boot_disk_gb");
         }
         d.finish();
     }
@@ -740,6 +868,8 @@ fn telmate_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
         if let Some(t) = c.str("type") {
             vm.cpu_type = t;
         }
+        c.mark(&mut vm, "cores", "cores");
+        c.mark(&mut vm, "type", "cpu_type");
         c.skip("sockets");
         c.finish();
     }
@@ -750,10 +880,27 @@ fn telmate_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
         vm.startup = super::proxmox_conf::parse_startup(&s);
     }
     for b in r.blocks("startup_shutdown") {
-        vm.startup = startup_block(
-            &r.child(b, None),
-            ["order", "startup_delay", "shutdown_timeout"],
-        );
+        let s = r.child(b, None);
+        vm.startup = startup_block(&s, ["order", "startup_delay", "shutdown_timeout"]);
+        for k in ["order", "startup_delay", "shutdown_timeout"] {
+            s.mark(&mut vm, k, "startup");
+        }
+    }
+    for (key, field) in [
+        ("vmid", "vmid"),
+        ("target_node", "host"),
+        ("memory", "memory_mib"),
+        ("cores", "cores"),
+        ("machine", "machine"),
+        ("onboot", "onboot"),
+        ("start_at_node_boot", "onboot"),
+        ("agent", "agent"),
+        ("cpu_type", "cpu_type"),
+        ("cpu", "cpu_type"),
+        ("balloon", "balloon_mib"),
+        ("startup", "startup"),
+    ] {
+        r.mark(&mut vm, key, field);
     }
     // 2.x: `hostpci { host = "0000:01:00" pcie = 1 rombar = 0 }`, numbered in order.
     for (position, (b, sc)) in r.repeated("hostpci").into_iter().enumerate() {

@@ -116,33 +116,68 @@ pub enum CpuVendor {
     Other,
 }
 
-/// CPU facts of a host.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// CPU facts of a host. A fact not given is unknown — never "off": rules that need it say
+/// they could not be evaluated.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Cpu {
     /// Physical cores.
-    pub cores: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cores: Option<u32>,
     /// Vendor.
-    pub vendor: CpuVendor,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<CpuVendor>,
     /// IOMMU (VT-d / AMD-Vi) enabled in firmware.
-    pub iommu: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iommu: Option<bool>,
     /// IOMMU interrupt remapping supported.
-    pub interrupt_remapping: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupt_remapping: Option<bool>,
     /// AES-NI available.
-    pub aes_ni: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aes_ni: Option<bool>,
 }
 
-impl Default for Cpu {
-    fn default() -> Self {
-        Self {
-            cores: 4,
-            vendor: CpuVendor::Intel,
-            iommu: false,
-            interrupt_remapping: false,
-            aes_ni: false,
-        }
-    }
+/// A value an importer could not resolve (or a file says it does not know): which field, and
+/// where the input sets it. While a field is listed here its value in the model means nothing:
+/// validation warns, policies that need it report "not evaluated", exports leave it out.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Unknown {
+    /// The field, as named in this format (`memory_mib`, `cpu_type`, `size_gb`…).
+    pub field: String,
+    /// Where the input sets it, `file:line:column`, when it came from an import.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The expression that could not be resolved (`var.memory`, `local.node`…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
 }
+
+/// Whether `field` is listed in `unknown`.
+pub fn is_unknown(unknown: &[Unknown], field: &str) -> bool {
+    unknown.iter().any(|u| u.field == field)
+}
+
+/// The fields of a VM an importer can fail to resolve (and so may be listed as unknown).
+pub const VM_UNKNOWABLE: &[&str] = &[
+    "vmid",
+    "host",
+    "memory_mib",
+    "balloon_mib",
+    "cores",
+    "cpu_type",
+    "machine",
+    "boot_storage",
+    "boot_disk_gb",
+    "onboot",
+    "agent",
+    "startup",
+    "ha",
+];
+
+/// The fields of a disk an importer can fail to resolve.
+pub const DISK_UNKNOWABLE: &[&str] = &["size_gb", "media", "plp", "controller"];
 
 /// A Linux bridge (`vmbrN`) on a Proxmox node.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
@@ -167,8 +202,9 @@ pub struct Host {
     pub id: String,
     /// Proxmox node or bare-metal appliance.
     pub kind: HostKind,
-    /// CPU facts.
-    pub cpu: Cpu,
+    /// CPU facts; absent = all unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<Cpu>,
     /// Installed RAM in GiB.
     pub ram_gib: u32,
     /// Whether the RAM is ECC.
@@ -355,6 +391,9 @@ pub struct Disk {
     /// Mean time to repair (replace + resilver), hours.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mttr_hours: Option<f64>,
+    /// Fields not known (see [`Unknown`]); one of [`DISK_UNKNOWABLE`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown: Vec<Unknown>,
 }
 
 /// The `onboard` controller keyword for [`Disk::controller`].
@@ -635,6 +674,23 @@ pub struct Vm {
     pub hostpci: Vec<HostPci>,
     /// Network interfaces.
     pub nics: Vec<VmNic>,
+    /// Fields not known (see [`Unknown`]); one of [`VM_UNKNOWABLE`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown: Vec<Unknown>,
+}
+
+impl Vm {
+    /// Whether the VM's `field` is not known.
+    pub fn is_unknown(&self, field: &str) -> bool {
+        is_unknown(&self.unknown, field)
+    }
+}
+
+impl Disk {
+    /// Whether the disk's `field` is not known.
+    pub fn is_unknown(&self, field: &str) -> bool {
+        is_unknown(&self.unknown, field)
+    }
 }
 
 /// Storage protocol.

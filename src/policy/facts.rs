@@ -44,6 +44,43 @@ fn kernel_at_least(version: &str, major: u32, minor: u32) -> Option<bool> {
     Some((ma, mi) >= (major, minor))
 }
 
+/// The facts of a VM that follow from its model `field`, which is unknown.
+fn vm_facts_of(field: &str) -> &'static [&'static str] {
+    match field {
+        "memory_mib" => &["memory_mib", "ballooning"],
+        "balloon_mib" => &["balloon_mib", "ballooning"],
+        "cores" => &["cores"],
+        "cpu_type" => &["cpu_type"],
+        "machine" => &["machine", "q35"],
+        "onboot" => &["onboot"],
+        "agent" => &["agent"],
+        "boot_storage" => &["boot_storage"],
+        "boot_disk_gb" => &["boot_disk_gb"],
+        "startup" => &["order", "up", "down"],
+        "ha" => &["ha"],
+        "vmid" => &["vmid"],
+        "host" => &["host"],
+        _ => &[],
+    }
+}
+
+/// Remove the `unknown` facts from `fact` (so no rule reads a stand-in value: under any Rego
+/// engine a missing fact makes the rule's body undefined) and list them under `unknown`, where
+/// the engine finds them for "not evaluated" ([`super::Prepared::evaluate`]).
+fn mark_unknown(fact: &mut Value, unknown: &[&str]) {
+    if let Value::Object(map) = fact {
+        let mut names: Vec<&str> = unknown.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        for n in &names {
+            map.remove(*n);
+        }
+        if !names.is_empty() {
+            map.insert("unknown".into(), json!(names));
+        }
+    }
+}
+
 /// Build the facts document of a topology (which should validate without errors).
 ///
 /// # Complexity
@@ -142,9 +179,7 @@ pub fn facts(t: &Topology) -> Value {
         let machine = vm.machine.to_ascii_lowercase();
         let q35 = machine.starts_with("q35") || machine.starts_with("pc-q35");
         let pinned = !vm.hostpci.is_empty();
-        vms.insert(
-            vm.id.clone(),
-            json!({
+        let mut fact = json!({
                 "host": vm.host, "vmid": vm.vmid, "role": vm.role,
                 "memory_mib": vm.memory_mib, "balloon_mib": vm.balloon_mib,
                 "ballooning": vm.balloon_mib.is_some_and(|b| b > 0 && b < vm.memory_mib),
@@ -156,8 +191,15 @@ pub fn facts(t: &Topology) -> Value {
                 "passthrough": pt.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
                 "pinned": pinned,
                 "nics": vm.nics,
-            }),
-        );
+        });
+        let unknown: Vec<&str> = vm
+            .unknown
+            .iter()
+            .flat_map(|u| vm_facts_of(&u.field))
+            .copied()
+            .collect();
+        mark_unknown(&mut fact, &unknown);
+        vms.insert(vm.id.clone(), fact);
     }
     let mut reboot_hazards = boot::reboot_hazards_all(t);
     // Hosts that run ZFS themselves or through a VM (for the ECC rule), computed once.
@@ -198,12 +240,24 @@ pub fn facts(t: &Topology) -> Value {
             .map(|v| v.memory_mib)
             .sum();
         let zfs = zfs_hosts.contains(h.id.as_str());
-        hosts.insert(
-            h.id.clone(),
-            json!({
+        let cpu = h.cpu.clone().unwrap_or_default();
+        // Evidence counts: a device in an IOMMU group proves the IOMMU is on.
+        let iommu = cpu.iommu.or_else(|| {
+            t.devices
+                .iter()
+                .any(|d| d.host == h.id && d.iommu_group.is_some_and(|g| g >= 0))
+                .then_some(true)
+        });
+        // Pinned memory is unknown while a passthrough VM's memory or onboot is.
+        let pinned_unknown = t.vms.iter().any(|v| {
+            v.host == h.id
+                && !v.hostpci.is_empty()
+                && (v.is_unknown("memory_mib") || v.is_unknown("onboot"))
+        });
+        let mut fact = json!({
                 "kind": h.kind, "proxmox": h.kind == HostKind::Proxmox,
                 "ram_mib": u64::from(h.ram_gib) * 1024, "ecc": h.ecc,
-                "cpu_vendor": h.cpu.vendor, "iommu": h.cpu.iommu, "interrupt_remapping": h.cpu.interrupt_remapping,
+                "cpu_vendor": cpu.vendor, "iommu": iommu, "interrupt_remapping": cpu.interrupt_remapping,
                 "kernel": h.kernel, "kernel_ge_6_8": kernel_at_least(&h.kernel, 6, 8),
                 "cmdline": h.kernel_cmdline,
                 "has_passthrough": t.vms.iter().any(|v| v.host == h.id && !v.hostpci.is_empty()),
@@ -214,14 +268,27 @@ pub fn facts(t: &Topology) -> Value {
                 "bridge_ports": bridge_ports,
                 "bridges": h.bridges,
                 "reboot_hazards": reboot_hazards.remove(&h.id).unwrap_or_default(),
-            }),
-        );
+        });
+        let mut unknown = Vec::new();
+        for (fact_name, known) in [
+            ("cpu_vendor", cpu.vendor.is_some()),
+            ("iommu", iommu.is_some()),
+            ("interrupt_remapping", cpu.interrupt_remapping.is_some()),
+            ("pinned_mib", !pinned_unknown),
+        ] {
+            if !known {
+                unknown.push(fact_name);
+            }
+        }
+        mark_unknown(&mut fact, &unknown);
+        hosts.insert(h.id.clone(), fact);
     }
     let mut pools = Map::new();
     for p in &t.pools {
         let mut vdevs = Map::new();
         let mut data_tolerance: Option<u32> = None;
         let mut capacity_gb: u64 = 0;
+        let mut sizes_unknown = false;
         for (i, v) in p.vdevs.iter().enumerate() {
             let sizes: Vec<u64> = v
                 .disks
@@ -241,14 +308,29 @@ pub fn facts(t: &Topology) -> Value {
                 .disks
                 .iter()
                 .all(|d| disk_by_id.get(d.as_str()).is_some_and(|x| x.plp));
-            vdevs.insert(
-                i.to_string(),
-                json!({
-                    "role": v.role, "layout": v.layout, "width": width, "tolerance": tol,
-                    "min_size_gb": min, "max_size_gb": sizes.iter().copied().max().unwrap_or(0),
-                    "plp_all": plp_all, "disks": v.disks,
-                }),
-            );
+            let member_unknown = |field: &str| {
+                v.disks
+                    .iter()
+                    .filter_map(|d| disk_by_id.get(d.as_str()))
+                    .any(|d| d.is_unknown(field))
+            };
+            let mut vdev = json!({
+                "role": v.role, "layout": v.layout, "width": width, "tolerance": tol,
+                "min_size_gb": min, "max_size_gb": sizes.iter().copied().max().unwrap_or(0),
+                "plp_all": plp_all, "disks": v.disks,
+            });
+            // Facts that rest on unknown member facts are left out, not guessed.
+            if let Value::Object(m) = &mut vdev {
+                if member_unknown("size_gb") {
+                    m.remove("min_size_gb");
+                    m.remove("max_size_gb");
+                    sizes_unknown = true;
+                }
+                if member_unknown("plp") {
+                    m.remove("plp_all");
+                }
+            }
+            vdevs.insert(i.to_string(), vdev);
         }
         let owner_host = match lookup.get(&p.owner) {
             Some((EntityKind::Vm, i)) => t.vms[i].host.clone(),
@@ -261,6 +343,22 @@ pub fn facts(t: &Topology) -> Value {
             .filter_map(|d| disk_by_id.get(d.as_str()))
             .map(|d| d.controller.as_str())
             .collect();
+        let members = || {
+            p.vdevs
+                .iter()
+                .flat_map(|v| &v.disks)
+                .filter_map(|d| disk_by_id.get(d.as_str()))
+        };
+        let mut unknown = Vec::new();
+        if members().any(|d| d.is_unknown("size_gb")) {
+            unknown.push("disk_sizes");
+        }
+        if members().any(|d| d.is_unknown("plp")) {
+            unknown.push("disk_plp");
+        }
+        if members().any(|d| d.is_unknown("media")) {
+            unknown.push("disk_media");
+        }
         pools.insert(
             p.id.clone(),
             json!({
@@ -269,7 +367,7 @@ pub fn facts(t: &Topology) -> Value {
                 "host": owner_host,
                 "vdevs": vdevs,
                 "data_tolerance": data_tolerance.unwrap_or(0),
-                "capacity_gb": capacity_gb,
+                "capacity_gb": (!sizes_unknown).then_some(capacity_gb),
                 "used_gb": p.used_gb,
                 "dedup": p.dedup,
                 "active_features": p.active_features,
@@ -278,6 +376,11 @@ pub fn facts(t: &Topology) -> Value {
                 "onboard_disks": controllers.contains(ONBOARD),
             }),
         );
+        if !unknown.is_empty() {
+            if let Some(Value::Object(m)) = pools.get_mut(&p.id) {
+                m.insert("unknown".into(), json!(unknown));
+            }
+        }
     }
     let mut storages = Map::new();
     for s in &t.storages {
@@ -288,7 +391,10 @@ pub fn facts(t: &Topology) -> Value {
     }
     let mut disks = Map::new();
     for d in &t.disks {
-        disks.insert(d.id.clone(), json!({ "host": d.host, "controller": d.controller, "size_gb": d.size_gb, "media": d.media, "plp": d.plp }));
+        let mut fact = json!({ "host": d.host, "controller": d.controller, "size_gb": d.size_gb, "media": d.media, "plp": d.plp });
+        let unknown: Vec<&str> = d.unknown.iter().map(|u| u.field.as_str()).collect();
+        mark_unknown(&mut fact, &unknown);
+        disks.insert(d.id.clone(), fact);
     }
     let mut networks = Map::new();
     for n in &t.networks {

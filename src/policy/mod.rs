@@ -117,6 +117,14 @@ pub enum Status {
         /// Its expiry.
         expires: Option<String>,
     },
+    /// The rule needs facts about the resource that are unknown (an importer could not resolve
+    /// them): it was not evaluated there — neither a finding nor a pass. Listed apart in every
+    /// report; never blocks a gate.
+    #[serde(rename = "not-evaluated")]
+    NotEvaluated {
+        /// The unknown facts the rule needs (`memory_mib`, `iommu`…).
+        unknown: Vec<String>,
+    },
 }
 
 /// One policy finding.
@@ -390,6 +398,7 @@ impl Prepared {
         let meta: BTreeMap<&str, &RuleMeta> =
             self.rules.iter().map(|m| (m.id.as_str(), m)).collect();
         let mut findings = Vec::new();
+        let mut skipped = Vec::new();
         for pkg in &self.packages {
             // One query per package: its value holds every rule, deny/warn/info among them.
             let results = engine
@@ -425,7 +434,15 @@ impl Prepared {
                     findings.push(finding_of(item, level, &meta));
                 }
             }
+            skipped.extend(
+                json.get("not_evaluated")
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|item| not_evaluated_of(item, &meta)),
+            );
         }
+        replace_not_evaluated(&mut findings, skipped);
         findings.sort_by(|a, b| {
             (b.level, rule_order(&a.rule), &a.resource, &a.message).cmp(&(
                 a.level,
@@ -442,6 +459,47 @@ impl Prepared {
             rules: self.rules.clone(),
         })
     }
+}
+
+/// One `not_evaluated` item of a package (`lib.not_evaluated(rule, resource, facts)`): a rule
+/// that could not be judged on a resource because facts it needs are unknown.
+fn not_evaluated_of(item: &serde_json::Value, meta: &BTreeMap<&str, &RuleMeta>) -> Option<Finding> {
+    let rule = item.get("rule")?.as_str()?.to_owned();
+    let resource = item.get("resource")?.as_str()?.to_owned();
+    let unknown: Vec<String> = item
+        .get("unknown")?
+        .as_array()?
+        .iter()
+        .filter_map(|u| u.as_str().map(str::to_owned))
+        .collect();
+    let m = meta.get(rule.as_str());
+    Some(Finding {
+        message: format!(
+            "{rule} not evaluated for {resource}: {} unknown",
+            unknown.join(", ")
+        ),
+        title: m.map(|m| m.title.clone()).unwrap_or_default(),
+        references: m.map(|m| m.references.clone()).unwrap_or_default(),
+        level: Level::Info,
+        rule,
+        resource,
+        status: Status::NotEvaluated { unknown },
+    })
+}
+
+/// A rule not evaluated on a resource has no findings there: whatever it concluded from the
+/// facts it does know is replaced by the one "not evaluated" entry — an unknown fact is neither
+/// a problem nor a pass.
+fn replace_not_evaluated(findings: &mut Vec<Finding>, skipped: Vec<Finding>) {
+    if skipped.is_empty() {
+        return;
+    }
+    let keys: std::collections::BTreeSet<(String, String)> = skipped
+        .iter()
+        .map(|f| (f.rule.clone(), f.resource.clone()))
+        .collect();
+    findings.retain(|f| !keys.contains(&(f.rule.clone(), f.resource.clone())));
+    findings.extend(skipped);
 }
 
 /// Sort key for rule ids: section, then number (`PT-2` before `PT-10`).
@@ -487,10 +545,9 @@ fn apply_waivers(
             let expired = w.expires.as_deref().is_some_and(|e| e < today);
             let mut used = false;
             if !expired {
-                for f in findings
-                    .iter_mut()
-                    .filter(|f| f.rule == w.rule && f.resource == w.resource)
-                {
+                for f in findings.iter_mut().filter(|f| {
+                    f.rule == w.rule && f.resource == w.resource && f.status == Status::Open
+                }) {
                     f.status = Status::Waived {
                         reason: w.reason.clone(),
                         expires: w.expires.clone(),
@@ -498,9 +555,11 @@ fn apply_waivers(
                     used = true;
                 }
             }
-            let matches = findings
-                .iter()
-                .any(|f| f.rule == w.rule && f.resource == w.resource);
+            let matches = findings.iter().any(|f| {
+                f.rule == w.rule
+                    && f.resource == w.resource
+                    && !matches!(f.status, Status::NotEvaluated { .. })
+            });
             WaiverOutcome {
                 rule: w.rule.clone(),
                 resource: w.resource.clone(),

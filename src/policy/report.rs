@@ -28,14 +28,19 @@ fn status_word(f: &Finding) -> &'static str {
     match f.status {
         Status::Open => "",
         Status::Waived { .. } => " (waived)",
+        Status::NotEvaluated { .. } => " (not evaluated)",
     }
+}
+
+fn is_not_evaluated(f: &Finding) -> bool {
+    matches!(f.status, Status::NotEvaluated { .. })
 }
 
 /// Human text, grouped by resource, each group with a pointer into the topology file.
 pub fn text(ev: &Evaluation, source: &SourceFile, t: &Topology) -> String {
     let mut out = String::new();
     let mut groups: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for f in &ev.findings {
+    for f in ev.findings.iter().filter(|f| !is_not_evaluated(f)) {
         groups.entry(f.resource.as_str()).or_default().push(f);
     }
     for (resource, findings) in &groups {
@@ -97,6 +102,17 @@ pub fn text(ev: &Evaluation, source: &SourceFile, t: &Topology) -> String {
         }
         out.push('\n');
     }
+    let skipped: Vec<&Finding> = ev.findings.iter().filter(|f| is_not_evaluated(f)).collect();
+    if !skipped.is_empty() {
+        let _ = writeln!(
+            out,
+            "not evaluated (facts unknown — fill them in or import them):"
+        );
+        for f in &skipped {
+            let _ = writeln!(out, "  ? {}", f.message);
+        }
+        out.push('\n');
+    }
     for w in &ev.waivers {
         match w.state {
             WaiverState::Expired => {
@@ -127,35 +143,43 @@ pub fn text(ev: &Evaluation, source: &SourceFile, t: &Topology) -> String {
     let waived = ev
         .findings
         .iter()
-        .filter(|f| f.status != Status::Open)
+        .filter(|f| matches!(f.status, Status::Waived { .. }))
         .count();
-    let _ = writeln!(
+    let _ = write!(
         out,
         "{} error(s), {} warning(s), {} info, {waived} waived",
         count(Level::Error),
         count(Level::Warning),
         count(Level::Info)
     );
+    if skipped.is_empty() {
+        out.push('\n');
+    } else {
+        let _ = writeln!(out, ", {} not evaluated", skipped.len());
+    }
     out
 }
 
-/// JSON: the evaluation plus each finding's location.
+/// JSON: the evaluation plus each finding's location; rules not evaluated for unknown facts
+/// are listed apart under `not_evaluated` (same fields, `status: "not-evaluated"`, `unknown`).
 pub fn json(ev: &Evaluation, source: &SourceFile, t: &Topology) -> serde_json::Value {
-    let findings: Vec<_> = ev
-        .findings
-        .iter()
-        .map(|f| {
-            let mut v = serde_json::to_value(f).unwrap_or_default();
-            if let (Some(obj), Some(loc)) = (v.as_object_mut(), locate(source, t, &f.resource)) {
-                obj.insert(
-                    "location".into(),
-                    serde_json::to_value(loc).unwrap_or_default(),
-                );
-            }
-            v
-        })
-        .collect();
-    json!({ "findings": findings, "waivers": ev.waivers })
+    let located = |f: &Finding| {
+        let mut v = serde_json::to_value(f).unwrap_or_default();
+        if let (Some(obj), Some(loc)) = (v.as_object_mut(), locate(source, t, &f.resource)) {
+            obj.insert(
+                "location".into(),
+                serde_json::to_value(loc).unwrap_or_default(),
+            );
+        }
+        v
+    };
+    let (skipped, findings): (Vec<&Finding>, Vec<&Finding>) =
+        ev.findings.iter().partition(|f| is_not_evaluated(f));
+    json!({
+        "findings": findings.into_iter().map(located).collect::<Vec<_>>(),
+        "not_evaluated": skipped.into_iter().map(located).collect::<Vec<_>>(),
+        "waivers": ev.waivers,
+    })
 }
 
 /// SARIF 2.1.0: one run, the rules (with their metadata) in the driver, each result located
@@ -209,8 +233,17 @@ pub fn sarif(
                     "logicalLocations": [{ "name": f.resource }],
                 }]);
             }
-            if let Status::Waived { reason, .. } = &f.status {
-                r["suppressions"] = json!([{ "kind": "external", "justification": reason }]);
+            match &f.status {
+                Status::Waived { reason, .. } => {
+                    r["suppressions"] = json!([{ "kind": "external", "justification": reason }]);
+                }
+                // SARIF's "open": the tool could not decide, for lack of information.
+                Status::NotEvaluated { unknown } => {
+                    r["kind"] = json!("open");
+                    r["level"] = json!("none");
+                    r["properties"]["unknown"] = json!(unknown);
+                }
+                Status::Open => {}
             }
             r
         })
@@ -307,7 +340,13 @@ pub fn junit(ev: &Evaluation, gate: Level) -> String {
             .iter()
             .filter(|f| f.level >= gate && f.status == Status::Open)
             .collect();
-        if failing.is_empty() {
+        if let Some(skip) = fs.iter().find(|f| is_not_evaluated(f)) {
+            let _ = writeln!(
+                out,
+                ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                xml(&skip.message)
+            );
+        } else if failing.is_empty() {
             let notes: Vec<String> = fs
                 .iter()
                 .map(|f| format!("{}{}: {}", f.level.as_str(), status_word(f), f.message))
@@ -348,16 +387,22 @@ pub fn github(ev: &Evaluation, source: &SourceFile, t: &Topology) -> String {
     };
     let esc_prop = |s: &str| esc_data(s).replace(':', "%3A").replace(',', "%2C");
     let mut out = String::new();
-    for f in ev.findings.iter().filter(|f| f.status == Status::Open) {
+    for f in ev
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Open || is_not_evaluated(f))
+    {
         let cmd = match f.level {
             Level::Error => "error",
             Level::Warning => "warning",
             Level::Info => "notice",
         };
-        let mut props = vec![format!(
-            "title={}",
-            esc_prop(&format!("{} {}", f.rule, f.title))
-        )];
+        let title = if is_not_evaluated(f) {
+            format!("{} not evaluated", f.rule)
+        } else {
+            format!("{} {}", f.rule, f.title)
+        };
+        let mut props = vec![format!("title={}", esc_prop(&title))];
         if let Some(loc) = locate(source, t, &f.resource) {
             props.insert(
                 0,

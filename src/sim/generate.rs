@@ -88,13 +88,13 @@ pub fn generate(spec: &FleetSpec) -> Topology {
         let storage_host = spec.storage_every > 0 && h % spec.storage_every == 0;
         t.hosts.push(Host {
             id: hid.clone(),
-            cpu: Cpu {
-                cores: 32,
-                iommu: true,
-                interrupt_remapping: true,
-                aes_ni: true,
-                ..Cpu::default()
-            },
+            cpu: Some(Cpu {
+                cores: Some(32),
+                vendor: Some(crate::model::CpuVendor::Intel),
+                iommu: Some(true),
+                interrupt_remapping: Some(true),
+                aes_ni: Some(true),
+            }),
             ram_gib: 256,
             ecc: true,
             boot_disks: vec![format!("{hid}-boot")],

@@ -6,7 +6,7 @@
 
 use super::{dag_of, resolve_ids, SimError};
 use crate::graph::{NodeKind, State};
-use crate::model::{Cpu, Host, HostKind, MappingEntry, Topology, VdevRole};
+use crate::model::{Host, HostKind, MappingEntry, Topology, VdevRole};
 use crate::resolve::{vm_passthrough, EntityKind, Lookup};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -126,10 +126,8 @@ pub fn plan_move(t: &Topology, req: &MoveRequest) -> Result<RecoveryPlan, SimErr
         out.hosts.push(Host {
             id: req.to.clone(),
             kind: req.new_host_kind,
-            cpu: Cpu {
-                iommu: req.new_host_kind == HostKind::Proxmox,
-                ..Cpu::default()
-            },
+            // Nothing is known of the new machine's CPU until someone fills it in.
+            cpu: None,
             ..Host::default()
         });
         changes.push(format!(

@@ -42,6 +42,7 @@ pub fn validate(t: &Topology) -> Vec<Diagnostic> {
     v.consumers();
     v.waivers();
     v.proxmox_formats();
+    v.unknowns();
     // A cycle through a dangling or ambiguous reference would be an artefact of that error.
     if !v.out.iter().any(|d| {
         matches!(
@@ -914,6 +915,94 @@ impl Validator<'_> {
                         .expected("a date `YYYY-MM-DD`"),
                     );
                 }
+            }
+        }
+    }
+
+    /// Each value an importer could not resolve is reported where it is listed, with where the
+    /// import found it; a listed field that cannot be unknown is an error. A host that passes
+    /// devices through without known IOMMU facts (and no IOMMU groups proving them) is reported
+    /// too.
+    fn unknowns(&mut self) {
+        let t = self.t;
+        let lists = t
+            .vms
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                (
+                    "vms",
+                    i,
+                    v.id.as_str(),
+                    "VM",
+                    &v.unknown,
+                    crate::model::VM_UNKNOWABLE,
+                )
+            })
+            .chain(t.disks.iter().enumerate().map(|(i, d)| {
+                (
+                    "disks",
+                    i,
+                    d.id.as_str(),
+                    "disk",
+                    &d.unknown,
+                    crate::model::DISK_UNKNOWABLE,
+                )
+            }));
+        for (section, i, id, noun, unknown, allowed) in lists {
+            for (j, u) in unknown.iter().enumerate() {
+                let path = at(section, i).key("unknown").index(j).key("field");
+                if !allowed.contains(&u.field.as_str()) {
+                    let mut d = Diagnostic::error(
+                        Code::UnknownValue,
+                        path,
+                        format!("{noun} `{id}` lists `{}` as unknown, which is not one of its fields that can be", u.field),
+                    )
+                    .with_id(id)
+                    .expected(format!("one of {}", allowed.join(", ")));
+                    if let Some(s) = did_you_mean(&u.field, allowed.iter().copied()) {
+                        d = d.help(format!("did you mean `{s}`?"));
+                    }
+                    self.push(d);
+                    continue;
+                }
+                let source = match (&u.from, &u.expression) {
+                    (Some(at), Some(e)) => format!(" ({at}: `{e}`)"),
+                    (Some(at), None) => format!(" ({at})"),
+                    (None, Some(e)) => format!(" (`{e}`)"),
+                    (None, None) => String::new(),
+                };
+                self.push(
+                    Diagnostic::warning(
+                        Code::UnknownValue,
+                        path,
+                        format!("{noun} `{id}`: `{}` is not known{source}", u.field),
+                    )
+                    .with_id(id)
+                    .help("fill it in: until then rules that need it are not evaluated and exports leave it out"),
+                );
+            }
+        }
+        for (i, h) in t.hosts.iter().enumerate() {
+            let passes = t
+                .vms
+                .iter()
+                .any(|v| v.host == h.id && !v.hostpci.is_empty());
+            let evidence = t
+                .devices
+                .iter()
+                .any(|d| d.host == h.id && d.iommu_group.is_some_and(|g| g >= 0));
+            let known = h.cpu.as_ref().and_then(|c| c.iommu).is_some();
+            if passes && !known && !evidence {
+                self.push(
+                    Diagnostic::warning(
+                        Code::UnknownValue,
+                        at("hosts", i).key("id"),
+                        format!("host `{}` passes devices through, but whether its IOMMU is on is not known", h.id),
+                    )
+                    .with_id(&h.id)
+                    .expected("`cpu = { iommu = true, … }`, or devices with their `iommu_group` (an IOMMU listing import)"),
+                );
             }
         }
     }

@@ -51,7 +51,11 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
     // Severity, then resource.
     let mut groups: BTreeMap<std::cmp::Reverse<Level>, BTreeMap<String, Vec<&Finding>>> =
         BTreeMap::new();
-    for f in &eval.findings {
+    let (skipped, evaluated): (Vec<&Finding>, Vec<&Finding>) = eval
+        .findings
+        .iter()
+        .partition(|f| matches!(f.status, Status::NotEvaluated { .. }));
+    for f in evaluated {
         groups
             .entry(std::cmp::Reverse(f.level))
             .or_default()
@@ -135,7 +139,7 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
     html! {
         <div class="panel" id="review-panel">
             <p id="findings-count" data-stale={props.stale.to_string()}>
-                { format!("{open} open finding(s), {} waived; {} rules.", eval.findings.len() - open, eval.rules.len()) }
+                { format!("{open} open finding(s), {} waived, {} not evaluated; {} rules.", eval.findings.len() - open - skipped.len(), skipped.len(), eval.rules.len()) }
                 if props.stale { <span class="hint" id="findings-stale">{ " — updating…" }</span> }
             </p>
             <ul class="findings" id="findings">
@@ -155,6 +159,16 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
                     }
                 }) }
             </ul>
+            if !skipped.is_empty() {
+                <h3>{ format!("Not evaluated ({}) — facts unknown", skipped.len()) }</h3>
+                <p class="hint">{ "An importer could not resolve these facts: fill them in (or import them) and the rules run." }</p>
+                <ul class="findings" id="not-evaluated">{ for skipped.iter().map(|f| html! {
+                    <li class="finding not-evaluated" data-rule={f.rule.clone()} data-resource={f.resource.clone()}>
+                        <span class="code">{ &f.rule }</span>{ " " }<strong>{ &f.title }</strong>
+                        <p class="msg">{ &f.message }</p>
+                    </li>
+                }) }</ul>
+            }
             if !eval.waivers.is_empty() {
                 <h3>{ "Waivers" }</h3>
                 <ul class="waivers">{ for eval.waivers.iter().map(|w| html! {
