@@ -322,11 +322,31 @@ pub fn merge(
                 (Some(i), Some(id)) => {
                     let mut changed = Vec::new();
                     if let (Some(old), Some(new)) = (list[i].as_object_mut(), item.as_object()) {
+                        // What the import could not resolve neither overrides the model's
+                        // value nor makes it unknown.
+                        let unresolved = unknown_fields(new);
+                        let mut stated = Vec::new();
                         for (k, v) in new {
                             let is_default = defaults.get(k) == Some(v);
-                            if !is_default && old.get(k) != Some(v) {
+                            if k == "unknown" || unresolved.contains(k) || is_default {
+                                continue;
+                            }
+                            stated.push(k.clone());
+                            if old.get(k) != Some(v) {
                                 old.insert(k.clone(), v.clone());
                                 changed.push(k.clone());
+                            }
+                        }
+                        // The model's own unknowns stay, but for those the import now states.
+                        if let Some(Value::Array(list)) = old.get_mut("unknown") {
+                            let before = list.len();
+                            list.retain(|u| {
+                                u.get("field")
+                                    .and_then(Value::as_str)
+                                    .is_none_or(|f| !stated.iter().any(|s| s == f))
+                            });
+                            if list.len() != before {
+                                changed.push("unknown".into());
                             }
                         }
                     }
@@ -341,6 +361,17 @@ pub fn merge(
     }
     let t = serde_json::from_value(json).map_err(|e| e.to_string())?;
     Ok((t, merged))
+}
+
+/// The fields an imported entity lists as unknown.
+fn unknown_fields(entity: &serde_json::Map<String, Value>) -> Vec<String> {
+    entity
+        .get("unknown")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|u| u.get("field").and_then(Value::as_str).map(str::to_owned))
+        .collect()
 }
 
 #[cfg(test)]
@@ -365,6 +396,40 @@ mod tests {
             ]
         );
         assert_eq!(path_text(&p), "vms[0].hostpci[12].pcie");
+    }
+
+    #[test]
+    fn an_import_that_does_not_know_a_value_keeps_the_models() {
+        let t = seed();
+        let schema = hostplan::schema::json_schema();
+        let mut vm = t.vms[0].clone();
+        vm.memory_mib = 512;
+        vm.cores = 12;
+        vm.unknown = vec![hostplan::model::Unknown {
+            field: "memory_mib".into(),
+            from: Some("main.tf:3:5".into()),
+            expression: Some("var.memory".into()),
+        }];
+        let fragment = Topology {
+            vms: vec![vm],
+            ..Topology::default()
+        };
+        let (merged, what) = merge(&t, &fragment, &schema).unwrap();
+        assert_eq!(merged.vms[0].memory_mib, 32768, "the model's value stays");
+        assert_eq!(merged.vms[0].cores, 12, "what the import states is taken");
+        assert!(merged.vms[0].unknown.is_empty(), "the model knows it");
+        assert_eq!(
+            what.updated,
+            [("truenas".to_owned(), vec!["cores".to_owned()])]
+        );
+        // A model that did not know a value learns it from an import that states it.
+        let mut unsure = t.clone();
+        unsure.vms[0].unknown = vec![hostplan::model::Unknown {
+            field: "cores".into(),
+            ..Default::default()
+        }];
+        let (merged, _) = merge(&unsure, &fragment, &schema).unwrap();
+        assert!(merged.vms[0].unknown.is_empty());
     }
 
     #[test]
