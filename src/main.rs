@@ -409,6 +409,100 @@ fn read_variables(paths: &[String]) -> anyhow::Result<Vec<hostplan::export::tfty
     Ok(hostplan::export::tftypes::parse_variables(&files)?)
 }
 
+/// The Terraform files of `paths` (files as given; directories read recursively for `.tf`,
+/// `.tofu`, `.tf.json`, `.tfvars`, `.tfvars.json`, skipping `.terraform/` and hidden
+/// directories; symlinks followed), plus the directories their local `module` sources point at
+/// (one level each, their `.tf`/`.tofu` files), until no new one appears.
+fn terraform_files(paths: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    fn wanted(name: &str) -> bool {
+        [
+            ".tf",
+            ".tofu",
+            ".tf.json",
+            ".tofu.json",
+            ".tfvars",
+            ".tfvars.json",
+        ]
+        .iter()
+        .any(|e| name.ends_with(e))
+    }
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> anyhow::Result<()> {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if p.is_dir() {
+                if !name.starts_with('.') {
+                    walk(&p, out)?;
+                }
+            } else if wanted(name) {
+                out.push(p);
+            }
+        }
+        Ok(())
+    }
+    let mut found = Vec::new();
+    for p in paths {
+        let path = std::path::Path::new(p);
+        if path.is_dir() {
+            walk(path, &mut found)?;
+        } else {
+            found.push(path.to_path_buf());
+        }
+    }
+    let mut files: Vec<(String, String)> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut read = |path: &std::path::Path,
+                    files: &mut Vec<(String, String)>|
+     -> anyhow::Result<()> {
+        let name = path.display().to_string();
+        if seen.insert(name.clone()) {
+            let (_, bytes) = read_input(&name)?;
+            let text = String::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8"))?;
+            files.push((name, text));
+        }
+        Ok(())
+    };
+    for p in &found {
+        read(p, &mut files)?;
+    }
+    let mut followed = std::collections::BTreeSet::new();
+    loop {
+        let new: Vec<String> = hostplan::import::terraform::local_module_sources(&files)
+            .into_iter()
+            .filter(|d| followed.insert(d.clone()))
+            .collect();
+        if new.is_empty() {
+            break;
+        }
+        for dir in new {
+            let dir_path = std::path::Path::new(if dir.is_empty() { "." } else { &dir });
+            let Ok(entries) = std::fs::read_dir(dir_path) else {
+                // Not on disk here: the importer reads the call as a wrapper module.
+                continue;
+            };
+            let mut module_files: Vec<_> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.extension().is_some_and(|e| {
+                        e.eq_ignore_ascii_case("tf") || e.eq_ignore_ascii_case("tofu")
+                    })
+                })
+                .collect();
+            module_files.sort();
+            for p in module_files {
+                read(&p, &mut files)?;
+            }
+        }
+    }
+    Ok(files)
+}
+
 /// Write every `(name, text)` into `dir`, or none of them: each is written to a temporary name
 /// first and renamed only when all were written, so a failure (a name the file system refuses,
 /// a full disk) never leaves half an export behind. Returns the written paths.
@@ -1191,11 +1285,15 @@ fn run() -> anyhow::Result<ExitCode> {
             output,
         } => {
             let mut named = Vec::new();
-            for p in &paths {
-                let (name, bytes) = read_input(p)?;
-                let text =
-                    String::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8"))?;
-                named.push((name, text));
+            if matches!(from, hostplan::import::Format::Terraform) {
+                named = terraform_files(&paths)?;
+            } else {
+                for p in &paths {
+                    let (name, bytes) = read_input(p)?;
+                    let text =
+                        String::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8"))?;
+                    named.push((name, text));
+                }
             }
             let imported = hostplan::import::run(from, &named, host.as_deref(), owner.as_deref())?;
             let fragment = imported.topology;

@@ -9,6 +9,7 @@ mod cli;
 mod export;
 mod graph;
 mod import;
+mod import_cases;
 mod injection;
 mod policy;
 mod properties;

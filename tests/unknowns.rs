@@ -47,9 +47,12 @@ fn unresolvable_attributes_are_unknown_with_their_location() {
     let memory = &truenas.unknown[0];
     assert_eq!(memory.from.as_deref(), Some("main.tf:39:5"));
     assert_eq!(memory.expression.as_deref(), Some("var.memory"));
+    // The attribute's own expression, and the part of it that is not in the files.
     assert_eq!(
         truenas.unknown[1].expression.as_deref(),
-        Some("local.datastore")
+        Some(
+            "local.datastore → data.proxmox_virtual_environment_datastores.srv01.datastore_ids[0]"
+        )
     );
     // What did resolve is kept: a variable default inside a template, and the literals.
     assert_eq!(truenas.cpu_type, "x86-64-v2-AES");

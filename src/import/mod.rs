@@ -14,6 +14,7 @@ pub mod lspci;
 pub mod proxmox_conf;
 pub mod pvesh;
 pub mod terraform;
+mod tf_functions;
 pub mod zpool;
 
 use crate::model::Topology;

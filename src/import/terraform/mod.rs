@@ -14,9 +14,11 @@
 //! Variables (their defaults) and locals with literal values are resolved; every other
 //! expression, attribute or block is listed in the notes with its file, line and column.
 
+mod modules;
+
 use super::hcl_eval::{eval, Scope};
-use super::{line_col, Imported, Note};
-use crate::model::{HostPci, Mapping, MappingEntry, Topology, Unknown, Vm, VmNic, SCHEMA_VERSION};
+use super::{line_col, Note};
+use crate::model::{HostPci, Mapping, MappingEntry, Unknown, Vm, VmNic};
 use hcl::edit::structure::{Block, Body};
 use hcl::edit::Span;
 use serde_json::Value;
@@ -114,7 +116,7 @@ impl<'a> Reader<'a> {
                 self.ctx.note(
                     attr.span(),
                     &format!("{}.{key}", self.subject),
-                    format!("`{}` is not a literal, a variable default or a local with a literal value; left unknown", u.0.trim()),
+                    format!("`{}` is not known from the files (a data source, a provider-computed attribute, a variable nobody sets, or a function hostplan does not evaluate); left unknown", u.0.trim()),
                 );
                 self.unresolved
                     .borrow_mut()
@@ -236,7 +238,16 @@ impl<'a> Reader<'a> {
                 self.scope.clone(),
                 format!("{}.dynamic.{ident}", self.subject),
             );
-            let iterator = r.str("iterator").unwrap_or_else(|| ident.to_owned());
+            // `iterator = h` names the iterator with a bare identifier, not a value.
+            r.skip("iterator");
+            let iterator = d
+                .body
+                .get_attribute("iterator")
+                .and_then(|a| match hcl::Expression::from(a.value.clone()) {
+                    hcl::Expression::Variable(v) => Some(v.to_string()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| ident.to_owned());
             let Some(items) = r.get("for_each") else {
                 if r.body.get_attribute("for_each").is_none() {
                     self.ctx
@@ -327,130 +338,7 @@ fn hostpci_index(device: &str) -> Option<u32> {
     device.strip_prefix("hostpci")?.parse().ok()
 }
 
-/// Import Terraform files, given as `(name, text)`: variables and locals from all of them are in
-/// scope everywhere, as in one Terraform module.
-pub fn import(files: &[(String, String)]) -> Imported {
-    let mut topology = Topology {
-        schema_version: SCHEMA_VERSION,
-        ..Topology::default()
-    };
-    let mut notes = Vec::new();
-    let mut parsed = Vec::new();
-    for (name, text) in files {
-        match hcl::edit::parser::parse_body(text) {
-            Ok(body) => parsed.push((name.as_str(), text.as_str(), body)),
-            Err(e) => notes.push(Note {
-                file: name.clone(),
-                line: e.location().line(),
-                column: e.location().column(),
-                subject: String::new(),
-                message: format!("not valid HCL: {}; file not imported", e.message()),
-            }),
-        }
-    }
-    let scope = collect_scope(&parsed);
-    for (name, text, body) in &parsed {
-        let ctx = Ctx {
-            file: name,
-            text,
-            notes: RefCell::default(),
-        };
-        for s in body {
-            let Some(block) = s.as_block() else {
-                let subject = s
-                    .as_attribute()
-                    .map_or_else(String::new, |a| a.key.as_str().to_owned());
-                ctx.note(
-                    s.span(),
-                    &subject,
-                    "top-level attribute outside any block; not imported".into(),
-                );
-                continue;
-            };
-            let labels: Vec<&str> = block
-                .labels
-                .iter()
-                .map(hcl::edit::structure::BlockLabel::as_str)
-                .collect();
-            match (block.ident.as_str(), labels.as_slice()) {
-                ("variable" | "locals" | "terraform" | "provider", _) => {}
-                ("module", [label]) => {
-                    if let Some(vm) = module_vm(&ctx, block, label, &scope) {
-                        topology.vms.push(vm);
-                    }
-                }
-                ("resource", [kind, label]) if *kind == BPG_VM => {
-                    topology.vms.push(bpg_vm(&ctx, block, label, &scope));
-                }
-                ("resource", [kind, label]) if *kind == BPG_MAPPING || *kind == BPG_MAPPING_NEW => {
-                    topology
-                        .mappings
-                        .push(bpg_mapping(&ctx, block, kind, label, &scope));
-                }
-                ("resource", [kind, label]) if *kind == TELMATE_VM => {
-                    topology.vms.push(telmate_vm(&ctx, block, label, &scope));
-                }
-                (ident, labels) => ctx.note(
-                    block.span(),
-                    &std::iter::once(ident)
-                        .chain(labels.iter().copied())
-                        .collect::<Vec<_>>()
-                        .join("."),
-                    "not a VM, wrapper module or PCI mapping; skipped".into(),
-                ),
-            }
-        }
-        notes.extend(ctx.notes.into_inner());
-    }
-    Imported { topology, notes }
-}
-
-/// Variable defaults and locals (resolved in dependency order; what never resolves is simply
-/// absent, and reported where it is used).
-fn collect_scope(parsed: &[(&str, &str, Body)]) -> Scope {
-    let mut scope = Scope::default();
-    let mut pending: Vec<(String, hcl::Expression)> = Vec::new();
-    for (_, _, body) in parsed {
-        for block in body.blocks() {
-            match block.ident.as_str() {
-                "variable" => {
-                    let Some(name) = block.labels.first() else {
-                        continue;
-                    };
-                    if let Some(a) = block.body.get_attribute("default") {
-                        if let Ok(v) = eval(&hcl::Expression::from(a.value.clone()), &scope) {
-                            scope.vars.insert(name.as_str().to_owned(), v);
-                        }
-                    }
-                }
-                "locals" => {
-                    for a in block.body.attributes() {
-                        pending.push((
-                            a.key.as_str().to_owned(),
-                            hcl::Expression::from(a.value.clone()),
-                        ));
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    // Locals may refer to each other in any order: resolve until nothing changes.
-    loop {
-        let before = pending.len();
-        pending.retain(|(name, expr)| match eval(expr, &scope) {
-            Ok(v) => {
-                scope.locals.insert(name.clone(), v);
-                false
-            }
-            Err(_) => true,
-        });
-        if pending.len() == before {
-            break;
-        }
-    }
-    scope
-}
+pub use modules::{import, local_module_sources};
 
 /// Shared by the bpg and module readers: one `res_hostpci`-style object.
 fn hostpci_from_object(v: &Value, index: u32) -> Result<HostPci, String> {
@@ -770,16 +658,20 @@ fn startup_block(s: &Reader<'_>, names: [&str; 3]) -> crate::model::Startup {
     out
 }
 
-/// `count` / `for_each` on a resource: one resource in hostplan terms, reported.
+/// `count` / `for_each` on a resource: expanded by [`modules`] (the scope then has `each` or
+/// `count`); one that could not be expanded is reported.
 fn meta_arguments(ctx: &Ctx<'_>, r: &Reader<'_>, block: &Block, subject: &str) {
+    let expanded = r.scope.each.is_some() || r.scope.count.is_some();
     for meta in ["count", "for_each"] {
         if let Some(a) = block.body.get_attribute(meta) {
             r.skip(meta);
-            ctx.note(
-                a.span(),
-                &format!("{subject}.{meta}"),
-                format!("`{meta}` is not expanded: imported as one VM"),
-            );
+            if !expanded {
+                ctx.note(
+                    a.span(),
+                    &format!("{subject}.{meta}"),
+                    format!("`{meta}` could not be evaluated: imported as one VM"),
+                );
+            }
         }
     }
     r.skip("depends_on");
@@ -999,7 +891,7 @@ fn take_pci(ctx: &Ctx<'_>, b: &Block, h: &Reader<'_>, index: u32, keys: &PciKeys
 mod tests {
     use super::import;
 
-    fn one(text: &str) -> super::Imported {
+    fn one(text: &str) -> crate::import::Imported {
         import(&[("main.tf".into(), text.into())])
     }
 

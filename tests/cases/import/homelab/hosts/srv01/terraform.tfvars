@@ -1,0 +1,1 @@
+truenas_memory = 1024 * 32

@@ -1,0 +1,3 @@
+locals {
+  node = "srv02"
+}

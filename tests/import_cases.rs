@@ -1,0 +1,78 @@
+//! Data-driven importer cases: each folder of `tests/cases/import/` is a repository (or a set
+//! of command outputs) as people have them; every file in it is imported with the format the
+//! folder's `format` file names (default `terraform`), and the fragment and the notes must be
+//! exactly `expected.toml` and `expected.notes`. File names are relative to the folder, so the
+//! notes' `file:line:col` read the same everywhere. `HOSTPLAN_BLESS=1 cargo test` rewrites
+//! the expected files (review the diff).
+
+use hostplan::import::{self, Format};
+use std::path::{Path, PathBuf};
+
+fn files_under(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        let name = p
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        if p.is_dir() {
+            files_under(root, &p, out);
+        } else if !name.starts_with("expected.")
+            && !["format", "host"].contains(&name.as_str())
+            && !std::path::Path::new(&name)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("toml"))
+        {
+            out.push((name, std::fs::read_to_string(&p).unwrap()));
+        }
+    }
+}
+
+#[test]
+fn every_import_case_gives_exactly_its_expected_fragment_and_notes() {
+    let bless = std::env::var_os("HOSTPLAN_BLESS").is_some();
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(crate::fixture("cases/import"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let format = std::fs::read_to_string(dir.join("format"))
+            .map_or_else(|_| "terraform".to_owned(), |s| s.trim().to_owned());
+        let format = Format::from_name(&format).unwrap();
+        let host = std::fs::read_to_string(dir.join("host")).ok();
+        let mut files = Vec::new();
+        files_under(&dir, &dir, &mut files);
+        let imported = import::run(format, &files, host.as_deref().map(str::trim), None).unwrap();
+        let fragment = import::fragment_text(&imported.topology).unwrap();
+        let notes: String = imported.notes.iter().fold(String::new(), |mut s, n| {
+            s.push_str(&n.to_string());
+            s.push('\n');
+            s
+        });
+        for (file, actual) in [("expected.toml", &fragment), ("expected.notes", &notes)] {
+            let path = dir.join(file);
+            if bless {
+                std::fs::write(&path, actual).unwrap();
+            }
+            let expected = std::fs::read_to_string(&path).unwrap_or_default();
+            if &expected != actual {
+                failures.push(format!(
+                    "--- {}\nexpected:\n{expected}\nactual:\n{actual}",
+                    path.display()
+                ));
+            }
+        }
+        ran += 1;
+    }
+    assert!(ran >= 2, "no import cases found");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
