@@ -54,11 +54,8 @@ fn dir_of(name: &str) -> String {
 
 /// `dir` joined with a relative `source`, with `.` and `..` resolved (`a/b` + `../c` → `a/c`).
 fn join(dir: &str, source: &str) -> String {
-    let mut parts: Vec<&str> = dir
-        .split('/')
-        .filter(|p| !p.is_empty() && *p != ".")
-        .collect();
-    for p in source.split('/') {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in dir.split('/').chain(source.split('/')) {
         match p {
             "" | "." => {}
             ".." => {
