@@ -100,7 +100,7 @@ warn contains lib.finding("PT-05", id, sprintf("host %s boots with %s: IOMMU gro
 # custom:
 #   id: PT-06
 #   severity: error
-deny contains lib.finding("PT-06", id, sprintf("%s sets pcie=1 on hostpci%s but its machine is \"%s\": use machine q35", [id, idx, vm.machine])) if {
+deny contains lib.finding("PT-06", id, sprintf("%s sets pcie=1 on hostpci%s but its machine is %s: use machine q35", [id, idx, lib.machine_name(vm.machine)])) if {
 	some id, vm in input.vms
 	some idx, h in vm.hostpci
 	h.pcie

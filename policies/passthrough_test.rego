@@ -237,3 +237,10 @@ test_pt11_not_evaluated_when_pinned_memory_unknown if {
 test_known_facts_are_evaluated if {
 	count(passthrough.not_evaluated) == 0 with input as seed
 }
+
+test_pt06_message_says_unset_rather_than_empty if {
+	fs := passthrough.deny with input as with_vm("truenas", {"q35": false, "machine": ""})
+	some f in fs
+	f.rule == "PT-06"
+	contains(f.message, "its machine is unset (i440fx)")
+}

@@ -164,6 +164,13 @@ pub enum HostPciError {
     UnknownMapping(String),
     /// The mapping has no entry for the VM's node.
     NoMappingEntry(String),
+    /// The VM uses the mapping more often than it has entries for the VM's node.
+    MappingExhausted {
+        /// The mapping.
+        mapping: String,
+        /// How many of the VM's hostpci entries use it, up to this one.
+        uses: usize,
+    },
     /// An address does not parse.
     BadAddress(String, String),
     /// No device at that address on the VM's host.
@@ -210,10 +217,23 @@ pub fn hostpci_devices<'t>(
             .filter(|e| e.node == vm.host)
             .map(|e| e.path.clone())
             .collect();
-        // Proxmox uses the first free path of the node's entries (PT-23); one VM needs one.
-        match paths.into_iter().next() {
+        // Proxmox takes the first free path of the node's entries (PT-23): a mapping used by
+        // several hostpci entries of one VM gives them its entries in turn, in hostpci order
+        // (qemu-server's own test `q35-linux-hostpci-mapping` does this).
+        let earlier = vm
+            .hostpci
+            .iter()
+            .filter(|h| h.mapping.as_ref() == Some(name) && h.index < entry.index)
+            .count();
+        match paths.into_iter().nth(earlier) {
             Some(p) => vec![p],
-            None => return Err(HostPciError::NoMappingEntry(name.clone())),
+            None if earlier == 0 => return Err(HostPciError::NoMappingEntry(name.clone())),
+            None => {
+                return Err(HostPciError::MappingExhausted {
+                    mapping: name.clone(),
+                    uses: earlier + 1,
+                })
+            }
         }
     } else {
         entry

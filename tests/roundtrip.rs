@@ -162,6 +162,8 @@ proptest! {
     /// Proxmox `<vmid>.conf`: every field of the VM the config carries comes back.
     #[test]
     fn proxmox_conf_round_trips(vm in arb_vm()) {
+        // A name that says TrueNAS or Talos gives an inferred role (tested in tests/import.rs).
+        prop_assume!(!["talos", "truenas", "freenas"].iter().any(|w| vm.id.contains(w)));
         let t = topology(vec![vm.clone()], Vec::new());
         let files = proxmox::export(&t).unwrap();
         let imported = import::run(Format::ProxmoxConf, &files, Some(&vm.host), None).unwrap();
@@ -180,6 +182,7 @@ proptest! {
         mappings in proptest::collection::vec(arb_mapping(), 0..3),
     ) {
         let vms = unique_ids(vms, |v| v.id.clone());
+        prop_assume!(vms.iter().all(|vm| !["talos", "truenas", "freenas"].iter().any(|w| vm.id.contains(w))));
         let mappings = unique_ids(mappings, |m| m.id.to_ascii_lowercase());
         let t = topology(vms, mappings);
         let text = terraform::hcl_resources(&t).unwrap();
@@ -200,6 +203,7 @@ proptest! {
     /// position is the hostpci index).
     #[test]
     fn module_blocks_round_trip(vms in proptest::collection::vec(arb_vm(), 1..4)) {
+        prop_assume!(vms.iter().all(|vm| !["talos", "truenas", "freenas"].iter().any(|w| vm.id.contains(w))));
         let vms = unique_ids(vms, |v| v.id.clone());
         let t = topology(vms, Vec::new());
         let (text, _) = terraform::hcl_modules(&t, "./modules/vm", None).unwrap();
@@ -280,13 +284,15 @@ fn the_seed_module_block_imports_and_exports_to_the_same_values() {
         .collect();
     assert_eq!(mappings, ["HBA", "NIC1", "NIC2"]);
     assert!(!vm.hostpci[0].rombar && vm.hostpci[1].rombar && vm.hostpci.iter().all(|h| h.pcie));
-    // Only the placement the wrapper inputs do not carry is reported.
+    // Only the placement the wrapper inputs do not carry is reported, and the role its name
+    // suggests.
+    assert_eq!(vm.role, "truenas");
     let notes: Vec<String> = imported.notes.iter().map(ToString::to_string).collect();
-    assert_eq!(notes.len(), 2, "{notes:#?}");
+    assert_eq!(notes.len(), 3, "{notes:#?}");
     assert!(
-        notes
-            .iter()
-            .all(|n| n.contains("host") || n.contains("vmid")),
+        notes.iter().all(|n| n.contains("host")
+            || n.contains("vmid")
+            || n.contains("role `truenas` inferred from `truenas_vm`")),
         "{notes:#?}"
     );
 

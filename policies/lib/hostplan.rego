@@ -62,3 +62,8 @@ skipped(set, rule, resource) if {
 	s.rule == rule
 	s.resource == resource
 }
+
+# A machine type as messages show it: Proxmox's default (no `machine:` line) is i440fx.
+machine_name(m) := "unset (i440fx)" if m == ""
+
+machine_name(m) := sprintf("\"%s\"", [m]) if m != ""

@@ -67,6 +67,29 @@ pub struct Imported {
 pub(crate) const NO_HOST: &str =
     "the input does not say which node the VM is on: set its host before validating";
 
+/// A VM's role where the input does not state it, from what it does say (its name, its
+/// description, the image it boots): `truenas` or `talos`, with the hint it came from — so the
+/// role rules (TrueNAS sizing, Talos requirements) can judge an imported VM. The importers say
+/// so in a note: an inferred role is to be confirmed, not trusted.
+pub(crate) fn infer_role<'h>(hints: &[&'h str]) -> Option<(&'static str, &'h str)> {
+    const ROLES: [(&str, &[&str]); 2] =
+        [("truenas", &["truenas", "freenas"]), ("talos", &["talos"])];
+    for hint in hints {
+        let lower = hint.to_ascii_lowercase();
+        for (role, words) in ROLES {
+            if words.iter().any(|w| lower.contains(w)) {
+                return Some((role, hint));
+            }
+        }
+    }
+    None
+}
+
+/// The note for an inferred role.
+pub(crate) fn role_note(role: &str, hint: &str) -> String {
+    format!("role `{role}` inferred from `{hint}`: set `role` to confirm it (the role rules judge the VM as one)")
+}
+
 /// The formats hostplan imports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]

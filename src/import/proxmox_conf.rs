@@ -264,6 +264,14 @@ pub fn import(name: &str, text: &str) -> Imported {
             ),
         );
     }
+    if vm.role.is_empty() {
+        let desc = description.join(" ");
+        if let Some((role, hint)) = super::infer_role(&[vm.id.as_str(), desc.as_str()]) {
+            role.clone_into(&mut vm.role);
+            let hint = hint.to_owned();
+            note(0, "role", super::role_note(role, &hint));
+        }
+    }
     if vm.id.is_empty() {
         vm.id = format!("vm{}", vm.vmid);
         note(

@@ -761,6 +761,9 @@ impl Validator<'_> {
             HostPciError::NoMappingEntry(name) => Diagnostic::error(Code::UnknownReference, ep.key("mapping"), format!("mapping `{name}` has no entry for node `{host}`, where VM `{vm}` runs"))
                 .with_id(&name)
                 .expected(format!("a `[[mappings.map]]` entry with node = \"{host}\"")),
+            HostPciError::MappingExhausted { mapping, uses } => Diagnostic::error(Code::DeviceConflict, ep.key("mapping"), format!("VM `{vm}` uses mapping `{mapping}` {uses} times, but it has fewer entries for node `{host}`: Proxmox gives each use the next free entry"))
+                .with_id(&mapping)
+                .expected(format!("as many `[[mappings.map]]` entries with node = \"{host}\" as hostpci entries using it")),
             HostPciError::BadAddress(addr, why) => Diagnostic::error(Code::BadPciAddress, ep.key("host"), format!("VM `{vm}` has malformed PCI address `{addr}`: {why}"))
                 .with_id(addr)
                 .expected("`[dddd:]bb:dd[.f]`, e.g. `0000:01:00.0` or `01:00`"),

@@ -918,8 +918,11 @@ module "truenas_vm" {
         assert_eq!(vm.hostpci.len(), 2);
         assert!(!vm.hostpci[0].rombar && vm.hostpci[1].rombar);
         assert_eq!(vm.hostpci[1].index, 1);
-        assert_eq!(i.notes.len(), 2, "{:?}", i.notes);
+        // Where the VM runs and its vmid are not in the block; its role is inferred.
+        assert_eq!(i.notes.len(), 3, "{:?}", i.notes);
         assert!(i.notes[0].message.contains("host"));
+        assert!(i.notes[2].message.contains("role `truenas` inferred"));
+        assert_eq!(vm.role, "truenas");
     }
 
     #[test]

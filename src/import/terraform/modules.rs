@@ -409,10 +409,30 @@ impl Importer<'_, '_> {
                     } else {
                         telmate_vm(ctx, block, &fallback, &instance_scope)
                     };
-                    self.topology.vms.push(vm);
+                    self.push_vm(ctx, block, vm, call);
                 }
             }
         }
+    }
+
+    /// Add a VM, with its role inferred (and noted) from its name or the module call's label
+    /// where nothing states it.
+    fn push_vm(
+        &mut self,
+        ctx: &Ctx<'_>,
+        block: &Block,
+        mut vm: crate::model::Vm,
+        call: Option<&Call<'_>>,
+    ) {
+        if vm.role.is_empty() {
+            let hints = [vm.id.as_str(), call.map_or("", |c| c.label)];
+            if let Some((role, hint)) = super::super::infer_role(&hints) {
+                let note = super::super::role_note(role, hint);
+                role.clone_into(&mut vm.role);
+                ctx.note(block.span(), &vm.id, note);
+            }
+        }
+        self.topology.vms.push(vm);
     }
 
     /// A `module` call: followed when its source is a given local directory, otherwise read as
@@ -431,7 +451,7 @@ impl Importer<'_, '_> {
             .filter(|t| self.modules.contains_key(t));
         let Some(target) = target else {
             if let Some(vm) = module_vm(ctx, block, label, scope) {
-                self.topology.vms.push(vm);
+                self.push_vm(ctx, block, vm, None);
             }
             return;
         };
