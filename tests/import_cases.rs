@@ -76,3 +76,30 @@ fn every_import_case_gives_exactly_its_expected_fragment_and_notes() {
     assert!(ran >= 2, "no import cases found");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `terraform show -json` of a plan and the HCL of the same repository import to the same VMs
+/// and mappings (`homelab-plan/plan.json` is the plan of `homelab/hosts/srv01`).
+#[test]
+fn a_plan_and_its_configuration_import_to_the_same_topology() {
+    let read = |dir: &str| {
+        let root = crate::fixture(&format!("cases/import/{dir}"));
+        let mut files = Vec::new();
+        files_under(&root, &root, &mut files);
+        files
+    };
+    let mut hcl = read("homelab");
+    // The plan is of the srv01 root module (and the modules it calls).
+    hcl.retain(|(n, _)| !n.starts_with("hosts/srv02"));
+    let from_hcl = import::run(Format::Terraform, &hcl, None, None).unwrap().topology;
+    let from_plan = import::run(Format::Terraform, &read("homelab-plan"), None, None)
+        .unwrap()
+        .topology;
+    let sorted = |t: &hostplan::model::Topology| {
+        let mut vms = t.vms.clone();
+        vms.sort_by(|a, b| a.id.cmp(&b.id));
+        vms
+    };
+    assert_eq!(sorted(&from_plan), sorted(&from_hcl));
+    assert_eq!(from_plan.mappings, from_hcl.mappings);
+    assert_eq!(from_plan.vms.len(), 3);
+}

@@ -15,6 +15,7 @@
 //! expression, attribute or block is listed in the notes with its file, line and column.
 
 mod modules;
+mod show_json;
 
 use super::hcl_eval::{eval, Scope};
 use super::{line_col, Note};
@@ -39,11 +40,30 @@ struct Ctx<'a> {
     file: &'a str,
     text: &'a str,
     notes: RefCell<Vec<Note>>,
+    /// For a body hostplan wrote itself from another format (`terraform show -json`): the
+    /// position in the real file every note points at, and no "not modelled" notes (providers
+    /// list every attribute they have there).
+    synthetic: Option<(usize, usize)>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    fn new(file: &'a str, text: &'a str) -> Self {
+        Self {
+            file,
+            text,
+            notes: RefCell::default(),
+            synthetic: None,
+        }
+    }
+
+    /// `line:column` of a span in the file.
+    fn position(&self, span: Option<&std::ops::Range<usize>>) -> (usize, usize) {
+        self.synthetic
+            .unwrap_or_else(|| span.map_or((0, 0), |s| line_col(self.text, s.start)))
+    }
+
     fn note(&self, span: Option<std::ops::Range<usize>>, subject: &str, message: String) {
-        let (line, column) = span.map_or((0, 0), |s| line_col(self.text, s.start));
+        let (line, column) = self.position(span.as_ref());
         self.notes.borrow_mut().push(Note {
             file: self.file.to_owned(),
             line,
@@ -86,9 +106,7 @@ impl<'a> Reader<'a> {
     fn unknown(&self, key: &str, field: &str) -> Option<Unknown> {
         let unresolved = self.unresolved.borrow();
         let (span, text) = unresolved.get(key)?;
-        let (line, column) = span
-            .as_ref()
-            .map_or((0, 0), |s| line_col(self.ctx.text, s.start));
+        let (line, column) = self.ctx.position(span.as_ref());
         Some(Unknown {
             field: field.to_owned(),
             from: Some(format!("{}:{line}:{column}", self.ctx.file)),
@@ -191,10 +209,13 @@ impl<'a> Reader<'a> {
 
     /// Note every attribute and block not read.
     fn finish(&self) {
+        // From `terraform show -json`: providers list every attribute they have, so only
+        // blocks with content are worth a note there.
+        let attributes_too = self.ctx.synthetic.is_none();
         let used = self.used.borrow();
         for s in self.body {
             if let Some(a) = s.as_attribute() {
-                if !used.contains(a.key.as_str()) {
+                if attributes_too && !used.contains(a.key.as_str()) {
                     self.ctx.note(
                         a.span(),
                         &format!("{}.{}", self.subject, a.key.as_str()),

@@ -21,7 +21,6 @@ use crate::model::{Topology, SCHEMA_VERSION};
 use hcl::edit::structure::{Block, Body};
 use hcl::edit::Span;
 use serde_json::Value;
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How deep module calls may nest (Terraform has no limit; a cycle of local sources would
@@ -165,6 +164,7 @@ fn read_tfvars(name: &str, text: &str, notes: &mut Vec<Note>) -> BTreeMap<String
 pub fn import(files: &[(String, String)]) -> Imported {
     let mut notes = Vec::new();
     let mut modules: BTreeMap<String, Module<'_>> = BTreeMap::new();
+    let mut json_topologies = Vec::new();
     let mut tfvars: Vec<&(String, String)> = files.iter().filter(|(n, _)| is_tfvars(n)).collect();
     tfvars.sort_by_key(|(n, _)| tfvars_rank(n));
     for (name, text) in tfvars {
@@ -176,6 +176,12 @@ pub fn import(files: &[(String, String)]) -> Imported {
             .push((name.clone(), values));
     }
     for (name, text) in files.iter().filter(|(n, _)| !is_tfvars(n)) {
+        if has_ext(name, ".json") && super::show_json::looks_like(text) {
+            let imported = super::show_json::import(name, text);
+            json_topologies.push(imported.topology);
+            notes.extend(imported.notes);
+            continue;
+        }
         if has_ext(name, ".json") {
             notes.push(Note {
                 file: name.clone(),
@@ -235,8 +241,13 @@ pub fn import(files: &[(String, String)]) -> Imported {
         }
         out.instantiate(dir, &inputs, None, 0);
     }
+    let mut topology = out.topology;
+    for t in json_topologies {
+        topology.vms.extend(t.vms);
+        topology.mappings.extend(t.mappings);
+    }
     Imported {
-        topology: out.topology,
+        topology,
         notes: out.notes,
     }
 }
@@ -330,11 +341,7 @@ impl Importer<'_, '_> {
         };
         let scope = self.scope(dir, inputs);
         for f in &m.files {
-            let ctx = Ctx {
-                file: f.name,
-                text: f.text,
-                notes: RefCell::default(),
-            };
+            let ctx = Ctx::new(f.name, f.text);
             for s in &f.body {
                 let Some(block) = s.as_block() else {
                     let subject = s
@@ -425,7 +432,8 @@ impl Importer<'_, '_> {
         call: Option<&Call<'_>>,
     ) {
         if vm.role.is_empty() {
-            let hints = [vm.id.as_str(), call.map_or("", |c| c.label)];
+            let label = block.labels.last().map_or("", |l| l.as_str());
+            let hints = [vm.id.as_str(), call.map_or("", |c| c.label), label];
             if let Some((role, hint)) = super::super::infer_role(&hints) {
                 let note = super::super::role_note(role, hint);
                 role.clone_into(&mut vm.role);
