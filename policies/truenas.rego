@@ -19,6 +19,11 @@ warn contains lib.finding("TN-01", pid, sprintf("pool %s of VM %s has disks on %
 	not passed_to_owner(ctrl, p.owner)
 }
 
+warn contains lib.finding("TN-01", id, sprintf("%s gets %s as a raw disk (%s): TrueNAS's ZFS needs the disks' controller passed through whole, not single disks behind a virtual controller", [id, d.path, d.slot])) if {
+	some id in lib.truenas_vms
+	some d in input.vms[id].raw_disks
+}
+
 passed_to_owner(ctrl, vm) if vm in input.devices[ctrl].passed_to
 
 # METADATA

@@ -105,3 +105,9 @@ test_tn04_not_evaluated_when_memory_unknown if {
 	truenas_not_evaluated := truenas.not_evaluated with input as doc
 	lib.skipped(truenas_not_evaluated, "TN-04", "truenas")
 }
+
+test_tn01_raw_disk_passthrough if {
+	doc := object.union(seed, {"vms": {"truenas": {"raw_disks": [{"slot": "scsi1", "path": "/dev/disk/by-id/ata-WDC_WD80EFZX-68UW8N0_VKG2ABCD"}]}}})
+	fs := truenas.warn with input as doc
+	lib.has_for(fs, "TN-01", "truenas")
+}

@@ -90,7 +90,9 @@ fn a_plan_and_its_configuration_import_to_the_same_topology() {
     let mut hcl = read("homelab");
     // The plan is of the srv01 root module (and the modules it calls).
     hcl.retain(|(n, _)| !n.starts_with("hosts/srv02"));
-    let from_hcl = import::run(Format::Terraform, &hcl, None, None).unwrap().topology;
+    let from_hcl = import::run(Format::Terraform, &hcl, None, None)
+        .unwrap()
+        .topology;
     let from_plan = import::run(Format::Terraform, &read("homelab-plan"), None, None)
         .unwrap()
         .topology;

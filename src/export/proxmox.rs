@@ -249,6 +249,21 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
         }
         out.push('\n');
     }
+    for (j, raw) in vm.raw_disks.iter().enumerate() {
+        if !crate::model::is_disk_slot(&raw.slot) {
+            return Err(g.error(
+                format!("raw_disks[{j}].slot"),
+                format!("{:?} is not a disk slot", raw.slot),
+            ));
+        }
+        if !crate::model::is_device_path(&raw.path) {
+            return Err(g.error(
+                format!("raw_disks[{j}].path"),
+                format!("{:?} is not a /dev/ path a conf line can carry", raw.path),
+            ));
+        }
+        let _ = writeln!(out, "{}: {}", raw.slot, raw.path);
+    }
     if !startup.is_empty() && known("startup") {
         let _ = writeln!(out, "startup: {}", startup.join(","));
     }

@@ -25,7 +25,7 @@ pub fn parse_startup(s: &str) -> Startup {
 }
 
 /// Disk size `32G`, `1T`, `512M`, `10240K` → whole GB (rounded up; `0` if unreadable).
-fn size_gb(s: &str) -> Option<u32> {
+pub(crate) fn size_gb(s: &str) -> Option<u32> {
     let s = s.trim();
     let (num, unit) = s.split_at(s.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(s.len()));
     let n: f64 = num.parse().ok()?;
@@ -186,22 +186,50 @@ pub fn import(name: &str, text: &str) -> Imported {
                 Err(why) => note(line_no, k, format!("{why}; not imported")),
             },
             k if is_disk_key(k) => {
+                let volume = value.split(',').next().unwrap_or_default();
                 if value.contains("media=cdrom") {
                     note(line_no, k, "CD-ROM drive not modelled".into());
+                } else if volume.starts_with("/dev/") {
+                    // A host disk handed over as a block device (qm set --scsiN /dev/disk/by-id/…).
+                    vm.raw_disks.push(crate::model::RawDisk {
+                        slot: k.to_owned(),
+                        path: volume.to_owned(),
+                        disk: None,
+                    });
+                    let rest: Vec<&str> = value.split(',').skip(1).collect();
+                    if !rest.is_empty() {
+                        note(
+                            line_no,
+                            k,
+                            format!("raw disk options not modelled: {}", rest.join(",")),
+                        );
+                    }
                 } else {
                     disks.push((line_no, k.to_owned(), value.to_owned()));
                 }
             }
             k if k.starts_with("net") && k[3..].bytes().all(|c| c.is_ascii_digit()) => {
                 let mut bridge = None;
-                let (mut tag, mut mtu) = (None, None);
+                let (mut tag, mut mtu, mut down) = (None, None, false);
                 for opt in value.split(',') {
                     match opt.split_once('=') {
                         Some(("bridge", b)) => bridge = Some(b.to_owned()),
                         Some(("tag", t)) => tag = Some(t.to_owned()),
+                        // `mtu=1` means "the bridge's MTU" (qemu-server): no MTU of its own.
+                        Some(("mtu", "1")) => {}
                         Some(("mtu", m)) => mtu = m.parse().ok(),
+                        Some(("link_down", v)) => down = bool_opt(v).unwrap_or(false),
                         _ => {}
                     }
+                }
+                if down {
+                    note(
+                        line_no,
+                        k,
+                        "`link_down=1`: the NIC is disconnected (no path through it); not imported"
+                            .into(),
+                    );
+                    continue;
                 }
                 let bridge = bridge.unwrap_or_else(|| "vmbr0".into());
                 let network = tag.map_or_else(|| bridge.clone(), |t| format!("vlan{t}"));

@@ -674,9 +674,53 @@ pub struct Vm {
     pub hostpci: Vec<HostPci>,
     /// Network interfaces.
     pub nics: Vec<VmNic>,
+    /// Disks given to the VM as raw block devices (`qm set --scsi1 /dev/disk/by-id/…`), not
+    /// through a passed-through controller.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub raw_disks: Vec<RawDisk>,
     /// Fields not known (see [`Unknown`]); one of [`VM_UNKNOWABLE`].
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown: Vec<Unknown>,
+}
+
+/// A host disk handed to a VM as a block device (disk passthrough, not PCI passthrough): the
+/// guest sees a virtual disk on a virtual controller, without SMART or the disk's own cache
+/// semantics.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct RawDisk {
+    /// The VM's disk slot, e.g. `scsi1`, `sata2`, `virtio3`.
+    pub slot: String,
+    /// The host's device path, e.g. `/dev/disk/by-id/ata-WDC_WD80EFZX-…`.
+    pub path: String,
+    /// The hostplan disk it is, when known (a disk id on the VM's host).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk: Option<String>,
+}
+
+/// Whether `slot` is a Proxmox disk slot (`ide0`–`ide3`, `sata0`–`sata5`, `scsi0`–`scsi30`,
+/// `virtio0`–`virtio15`, as qemu-server's `$MAX_*_DISKS`).
+pub fn is_disk_slot(slot: &str) -> bool {
+    let (bus, max) = [("ide", 3), ("sata", 5), ("scsi", 30), ("virtio", 15)]
+        .into_iter()
+        .find(|(b, _)| slot.starts_with(b))
+        .unwrap_or(("", 0));
+    let n = &slot[bus.len().min(slot.len())..];
+    !bus.is_empty()
+        && !n.is_empty()
+        && n.bytes().all(|c| c.is_ascii_digit())
+        && n.parse::<u32>().is_ok_and(|n| n <= max)
+}
+
+/// Whether `path` is a host block-device path a conf line can carry: absolute under `/dev/`,
+/// of letters, digits and `/ . _ - : + @` only (no `,` that would start an option, no `=`
+/// that would make the path an option's name, no space or line break).
+pub fn is_device_path(path: &str) -> bool {
+    path.starts_with("/dev/")
+        && !path.contains("/../")
+        && path
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"/._-:+@".contains(&c))
 }
 
 impl Vm {

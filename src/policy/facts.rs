@@ -191,6 +191,7 @@ pub fn facts(t: &Topology) -> Value {
                 "passthrough": pt.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
                 "pinned": pinned,
                 "nics": vm.nics,
+                "raw_disks": vm.raw_disks,
         });
         let unknown: Vec<&str> = vm
             .unknown

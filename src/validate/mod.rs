@@ -687,6 +687,33 @@ impl Validator<'_> {
                     Err(e) => self.hostpci_error(&ep, &vm.id, &vm.host, e),
                 }
             }
+            for (j, raw) in vm.raw_disks.iter().enumerate() {
+                let rp = p.key("raw_disks").index(j);
+                if !crate::model::is_disk_slot(&raw.slot) {
+                    self.push(
+                        Diagnostic::error(
+                            Code::InvalidFormat,
+                            rp.key("slot"),
+                            format!("VM `{}` has raw disk slot {:?}", vm.id, raw.slot),
+                        )
+                        .with_id(&vm.id)
+                        .expected("a disk slot: ide0–3, sata0–5, scsi0–30 or virtio0–15"),
+                    );
+                }
+                if !crate::model::is_device_path(&raw.path) {
+                    self.push(
+                        Diagnostic::error(Code::InvalidFormat, rp.key("path"), format!("VM `{}` has raw disk path {:?}", vm.id, raw.path))
+                            .with_id(&vm.id)
+                            .expected("an absolute /dev/ path of letters, digits and / . _ - : + @, e.g. /dev/disk/by-id/ata-…"),
+                    );
+                }
+                if let Some(disk) = &raw.disk {
+                    let path = rp.key("disk");
+                    if self.reference(path.clone(), &vm.id, disk, EntityKind::Disk) && host_ok {
+                        self.same_host(path, &vm.host, disk, EntityKind::Disk);
+                    }
+                }
+            }
             for (j, nic) in vm.nics.iter().enumerate() {
                 let np = p.key("nics").index(j);
                 self.reference(np.key("network"), &vm.id, &nic.network, EntityKind::Network);

@@ -62,6 +62,8 @@ impl<'a> Ctx<'a> {
             .unwrap_or_else(|| span.map_or((0, 0), |s| line_col(self.text, s.start)))
     }
 
+    // Callers hand over hcl-edit's spans (`Option<Range>`) as they get them.
+    #[allow(clippy::needless_pass_by_value)]
     fn note(&self, span: Option<std::ops::Range<usize>>, subject: &str, message: String) {
         let (line, column) = self.position(span.as_ref());
         self.notes.borrow_mut().push(Note {
@@ -623,6 +625,22 @@ fn bpg_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
     for b in r.blocks("disk") {
         let d = r.child(b, None);
         let interface = d.str("interface").unwrap_or_default();
+        // `path_in_datastore = "/dev/disk/by-id/…"`: a host disk handed over as a block device.
+        if let Some(path) = d
+            .str("path_in_datastore")
+            .filter(|p| p.starts_with("/dev/"))
+        {
+            vm.raw_disks.push(crate::model::RawDisk {
+                slot: interface,
+                path,
+                disk: None,
+            });
+            for k in ["datastore_id", "file_format", "size"] {
+                d.skip(k);
+            }
+            d.finish();
+            continue;
+        }
         let storage = d.str("datastore_id").unwrap_or_else(|| "local-lvm".into());
         let size = d.u64("size").unwrap_or(8);
         if boot_seen {
@@ -799,6 +817,8 @@ fn telmate_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
             s.mark(&mut vm, k, "startup");
         }
     }
+    telmate_disks(ctx, &r, &mut vm);
+    telmate_networks(ctx, &r, &mut vm);
     for (key, field) in [
         ("vmid", "vmid"),
         ("target_node", "host"),
@@ -850,6 +870,125 @@ fn telmate_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
     r.finish();
     missing_placement(ctx, block, &subject, &vm);
     vm
+}
+
+/// Telmate 3.x `disks { scsi { scsi0 { disk { storage size } } scsi1 { passthrough { file } } } }`:
+/// the first `disk` (in `boot = "order=…"` order when given, else slot order) is the boot disk,
+/// `passthrough` slots are raw disks; data disks, CD-ROMs and cloud-init drives are noted.
+fn telmate_disks(ctx: &Ctx<'_>, r: &Reader<'_>, vm: &mut Vm) {
+    let boot_order: Vec<String> = r
+        .str("boot")
+        .and_then(|b| b.strip_prefix("order=").map(str::to_owned))
+        .map(|o| o.split(';').map(str::to_owned).collect())
+        .unwrap_or_default();
+    let mut disks: Vec<(String, String, u32)> = Vec::new();
+    for block in r.blocks("disks") {
+        let dr = r.child(block, None);
+        for bus in ["ide", "sata", "scsi", "virtio"] {
+            for bus_block in dr.blocks(bus) {
+                let br = dr.child(bus_block, None);
+                for slot_block in bus_block.body.blocks() {
+                    let slot = slot_block.ident.as_str();
+                    br.skip(slot);
+                    let sr = br.child(slot_block, None);
+                    for disk in sr.blocks("disk") {
+                        let d = sr.child(disk, None);
+                        let storage = d.str("storage").unwrap_or_default();
+                        let size = d.str("size").and_then(|s| super::proxmox_conf::size_gb(&s));
+                        d.mark(vm, "storage", "boot_storage");
+                        disks.push((slot.to_owned(), storage, size.unwrap_or(0)));
+                        for k in [
+                            "format",
+                            "cache",
+                            "discard",
+                            "emulatessd",
+                            "iothread",
+                            "replicate",
+                            "backup",
+                        ] {
+                            d.skip(k);
+                        }
+                        d.finish();
+                    }
+                    for pass in sr.blocks("passthrough") {
+                        let p = sr.child(pass, None);
+                        if let Some(file) = p.str("file") {
+                            vm.raw_disks.push(crate::model::RawDisk {
+                                slot: slot.to_owned(),
+                                path: file,
+                                disk: None,
+                            });
+                        }
+                        for k in [
+                            "backup",
+                            "cache",
+                            "discard",
+                            "emulatessd",
+                            "iothread",
+                            "replicate",
+                            "serial",
+                        ] {
+                            p.skip(k);
+                        }
+                        p.finish();
+                    }
+                    sr.finish();
+                }
+                br.finish();
+            }
+        }
+        dr.finish();
+    }
+    let boot = boot_order
+        .iter()
+        .find_map(|o| disks.iter().position(|(s, _, _)| s == o))
+        .or(if disks.is_empty() { None } else { Some(0) });
+    for (i, (slot, storage, size)) in disks.into_iter().enumerate() {
+        if Some(i) == boot {
+            vm.boot_storage = storage;
+            vm.boot_disk_gb = size;
+        } else {
+            ctx.note(
+                None,
+                &format!("{}.disks.{slot}", r.subject),
+                format!("data disk ({size} GB on {storage}) is not modelled; not imported"),
+            );
+        }
+    }
+}
+
+/// Telmate `network { bridge tag mtu model }` blocks: virtio NICs on a bridge.
+fn telmate_networks(ctx: &Ctx<'_>, r: &Reader<'_>, vm: &mut Vm) {
+    for b in r.blocks("network") {
+        let n = r.child(b, None);
+        let bridge = n.str("bridge").unwrap_or_else(|| "vmbr0".into());
+        let tag = n.u64("tag").filter(|t| *t > 0);
+        let network = tag.map_or_else(|| bridge.clone(), |v| format!("vlan{v}"));
+        if n.bool("link_down") == Some(true) {
+            // Disconnected: no path through it.
+            ctx.note(
+                b.span(),
+                &n.subject,
+                "`link_down = true`: the NIC is disconnected; not imported".into(),
+            );
+        } else {
+            ctx.note(
+                b.span(),
+                &n.subject,
+                format!("network id `{network}` guessed from the bridge/VLAN; rename it to your network's id"),
+            );
+            vm.nics.push(VmNic {
+                network,
+                bridge: Some(bridge),
+                mtu: n.u64("mtu").map(u32_of),
+                device: None,
+            });
+        }
+        for k in ["model", "macaddr", "firewall", "queues", "rate", "id"] {
+            n.skip(k);
+        }
+        n.finish();
+    }
 }
 
 /// The attribute names of one provider dialect's passthrough block.

@@ -105,7 +105,10 @@ pub fn import(name: &str, text: &str) -> Imported {
         let unknown = after_unknown.get(address).copied();
         let hcl = block_text(kind, values, unknown);
         let Ok(body) = hcl::edit::parser::parse_body(&hcl) else {
-            note(&mut notes, format!("{address}: values hostplan cannot read; skipped"));
+            note(
+                &mut notes,
+                format!("{address}: values hostplan cannot read; skipped"),
+            );
             continue;
         };
         let Some(block) = body.blocks().next() else {
