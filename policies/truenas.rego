@@ -117,6 +117,7 @@ info contains lib.finding("TN-06", id, sprintf("%s uses CPU type \"%s\": \"host\
 warn contains lib.finding("TN-07", id, sprintf("%s boot disk is %d GB: use at least 16", [id, vm.boot_disk_gb])) if {
 	some id in lib.truenas_vms
 	vm := input.vms[id]
+	vm.boot_storage != ""
 	vm.boot_disk_gb < 16
 }
 

@@ -111,3 +111,8 @@ test_tn01_raw_disk_passthrough if {
 	fs := truenas.warn with input as doc
 	lib.has_for(fs, "TN-01", "truenas")
 }
+
+test_tn07_no_modelled_boot_disk_is_not_a_small_one if {
+	fs := truenas.warn with input as object.union(seed, {"vms": {"truenas": {"boot_storage": "", "boot_disk_gb": 0}}})
+	not lib.has(fs, "TN-07")
+}

@@ -71,6 +71,21 @@ fn every_import_case_gives_exactly_its_expected_fragment_and_notes() {
                 ));
             }
         }
+        // With the rest of the site (`site.toml`), the rule book's verdict on what was imported.
+        if let Ok(site) = std::fs::read(dir.join("site.toml")) {
+            let actual = findings(&site, &imported.topology);
+            let path = dir.join("expected.findings");
+            if bless {
+                std::fs::write(&path, &actual).unwrap();
+            }
+            let expected = std::fs::read_to_string(&path).unwrap_or_default();
+            if expected != actual {
+                failures.push(format!(
+                    "--- {}\nexpected:\n{expected}\nactual:\n{actual}",
+                    path.display()
+                ));
+            }
+        }
         ran += 1;
     }
     assert!(ran >= 2, "no import cases found");
@@ -104,4 +119,46 @@ fn a_plan_and_its_configuration_import_to_the_same_topology() {
     assert_eq!(sorted(&from_plan), sorted(&from_hcl));
     assert_eq!(from_plan.mappings, from_hcl.mappings);
     assert_eq!(from_plan.vms.len(), 3);
+}
+
+/// The site with the imported fragment in it: its validation errors (there must be none) and
+/// every finding, one `level rule resource [not evaluated: facts]` line each, sorted.
+fn findings(site: &[u8], fragment: &hostplan::model::Topology) -> String {
+    use hostplan::policy::{Limits, RuleBook, Status};
+    let mut t = hostplan::source::parse("site.toml", site).topology.unwrap();
+    t.vms.extend(fragment.vms.iter().cloned());
+    t.mappings.extend(fragment.mappings.iter().cloned());
+    t.disks.extend(fragment.disks.iter().cloned());
+    t.pools.extend(fragment.pools.iter().cloned());
+    t.devices.extend(fragment.devices.iter().cloned());
+    let mut lines: Vec<String> = hostplan::validate::validate(&t)
+        .into_iter()
+        .filter(|d| d.severity == hostplan::diag::Severity::Error)
+        .map(|d| format!("validation error[{}] {}", d.code, d.message))
+        .collect();
+    let ev = RuleBook::builtin()
+        .evaluate(
+            &hostplan::policy::facts::facts(&t),
+            &t.waivers,
+            "2026-12-01",
+            Limits::default(),
+        )
+        .unwrap();
+    lines.extend(ev.findings.iter().map(|f| match &f.status {
+        Status::NotEvaluated { unknown } => format!(
+            "{} {} {} not evaluated: {}",
+            f.level.as_str(),
+            f.rule,
+            f.resource,
+            unknown.join(", ")
+        ),
+        _ => format!("{} {} {}", f.level.as_str(), f.rule, f.resource),
+    }));
+    lines.sort();
+    lines.dedup();
+    lines.iter().fold(String::new(), |mut s, l| {
+        s.push_str(l);
+        s.push('\n');
+        s
+    })
 }

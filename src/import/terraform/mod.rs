@@ -26,6 +26,8 @@ use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 
+/// The bpg HA resource type (`resource_id = "vm:100"`).
+pub const BPG_HA: &str = "proxmox_virtual_environment_haresource";
 /// The bpg VM resource type.
 pub const BPG_VM: &str = "proxmox_virtual_environment_vm";
 /// The bpg PCI mapping resource type (deprecated name, still the common one).
@@ -819,6 +821,12 @@ fn telmate_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
     }
     telmate_disks(ctx, &r, &mut vm);
     telmate_networks(ctx, &r, &mut vm);
+    // `hastate`: the VM is an HA resource (any state but `ignored`, which HA leaves alone).
+    if let Some(state) = r.str("hastate") {
+        vm.ha = !state.is_empty() && state != "ignored";
+        r.mark(&mut vm, "hastate", "ha");
+    }
+    r.skip("hagroup");
     for (key, field) in [
         ("vmid", "vmid"),
         ("target_node", "host"),

@@ -230,6 +230,7 @@ pub fn import(files: &[(String, String)]) -> Imported {
             ..Topology::default()
         },
         notes,
+        ha: Vec::new(),
     };
     for (dir, m) in &modules {
         if called.contains(dir) {
@@ -242,6 +243,11 @@ pub fn import(files: &[(String, String)]) -> Imported {
         out.instantiate(dir, &inputs, None, 0);
     }
     let mut topology = out.topology;
+    for vm in &mut topology.vms {
+        if out.ha.contains(&vm.vmid) {
+            vm.ha = true;
+        }
+    }
     for t in json_topologies {
         topology.vms.extend(t.vms);
         topology.mappings.extend(t.mappings);
@@ -257,6 +263,8 @@ struct Importer<'m, 'a> {
     modules: &'m BTreeMap<String, Module<'a>>,
     topology: Topology,
     notes: Vec<Note>,
+    /// VMIDs an HA resource names.
+    ha: Vec<u32>,
 }
 
 /// The module call a module instance comes from: its label (for VM ids that do not resolve).
@@ -380,6 +388,7 @@ impl Importer<'_, '_> {
             ("module", [_]) => "module",
             ("resource", [k, _]) if *k == BPG_VM || *k == TELMATE_VM => "vm",
             ("resource", [k, _]) if *k == BPG_MAPPING || *k == BPG_MAPPING_NEW => "mapping",
+            ("resource", [k, _]) if *k == super::BPG_HA => "ha",
             (ident, labels) => {
                 ctx.note(
                     block.span(),
@@ -410,6 +419,7 @@ impl Importer<'_, '_> {
                     let m = bpg_mapping(ctx, block, labels[0], &fallback, &instance_scope);
                     self.topology.mappings.push(m);
                 }
+                "ha" => self.ha_resource(ctx, block, &instance_scope),
                 _ => {
                     let vm = if labels[0] == BPG_VM {
                         bpg_vm(ctx, block, &fallback, &instance_scope)
@@ -419,6 +429,35 @@ impl Importer<'_, '_> {
                     self.push_vm(ctx, block, vm, call);
                 }
             }
+        }
+    }
+
+    /// A bpg HA resource: the VM it names (`resource_id = "vm:<vmid>"`) is HA-managed, once
+    /// every VM is read ([`import`] applies them at the end).
+    fn ha_resource(&mut self, ctx: &Ctx<'_>, block: &Block, scope: &Scope) {
+        let id = block
+            .body
+            .get_attribute("resource_id")
+            .map(|a| eval(&hcl::Expression::from(a.value.clone()), scope));
+        match id {
+            Some(Ok(Value::String(s))) if s.starts_with("vm:") => match s[3..].parse::<u32>() {
+                Ok(vmid) => self.ha.push(vmid),
+                Err(_) => ctx.note(
+                    block.span(),
+                    "resource_id",
+                    format!("`{s}` is not `vm:<vmid>`; not imported"),
+                ),
+            },
+            Some(Ok(other)) => ctx.note(
+                block.span(),
+                "resource_id",
+                format!("HA resource `{other}` is not a VM; not imported"),
+            ),
+            _ => ctx.note(
+                block.span(),
+                "resource_id",
+                "HA resource whose VM is not known from the files; not imported".into(),
+            ),
         }
     }
 

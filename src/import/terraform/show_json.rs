@@ -88,6 +88,7 @@ pub fn import(name: &str, text: &str) -> Imported {
     }
     let mut resources = Vec::new();
     collect(root, &mut resources);
+    let mut ha = Vec::new();
     for r in resources {
         let (Some(address), Some(kind), Some(values)) = (
             r.get("address").and_then(Value::as_str),
@@ -97,6 +98,17 @@ pub fn import(name: &str, text: &str) -> Imported {
             continue;
         };
         if r.get("mode").and_then(Value::as_str) == Some("data") {
+            continue;
+        }
+        if kind == super::BPG_HA {
+            if let Some(vmid) = values
+                .get("resource_id")
+                .and_then(Value::as_str)
+                .and_then(|s| s.strip_prefix("vm:"))
+                .and_then(|s| s.parse::<u32>().ok())
+            {
+                ha.push(vmid);
+            }
             continue;
         }
         if ![BPG_VM, TELMATE_VM, BPG_MAPPING, BPG_MAPPING_NEW].contains(&kind) {
@@ -154,6 +166,11 @@ pub fn import(name: &str, text: &str) -> Imported {
             }
             n
         }));
+    }
+    for vm in &mut topology.vms {
+        if ha.contains(&vm.vmid) {
+            vm.ha = true;
+        }
     }
     Imported { topology, notes }
 }
