@@ -155,3 +155,11 @@ not_evaluated contains lib.not_evaluated(rule, id, u) if {
 	u := lib.unknowns(vm, facts)
 	count(u) > 0
 }
+
+# TN-01 cannot be judged while a pool disk's controller is unknown (from `zpool status`).
+not_evaluated contains lib.not_evaluated("TN-01", pid, u) if {
+	some pid, p in input.pools
+	p.owner_is_vm
+	u := lib.unknowns(p, ["disk_controllers"])
+	count(u) > 0
+}

@@ -116,3 +116,11 @@ test_tn07_no_modelled_boot_disk_is_not_a_small_one if {
 	fs := truenas.warn with input as object.union(seed, {"vms": {"truenas": {"boot_storage": "", "boot_disk_gb": 0}}})
 	not lib.has(fs, "TN-07")
 }
+
+test_tn01_not_evaluated_when_controllers_unknown if {
+	doc := object.union(object.remove(seed, ["pools"]), {"pools": {"tank": object.union(object.remove(seed.pools.tank, ["controllers", "onboard_disks"]), {"unknown": ["disk_controllers"]})}})
+	fs := truenas.warn with input as doc
+	not lib.has(fs, "TN-01")
+	ne := truenas.not_evaluated with input as doc
+	lib.skipped(ne, "TN-01", "tank")
+}

@@ -156,7 +156,19 @@ fn imported_pools_simulate_like_their_state_says() {
         kind: hostplan::model::HostKind::BareMetal,
         ..Default::default()
     });
-    assert_eq!(hostplan::validate::validate(&t), vec![]);
+    // Valid; what `zpool status` does not show is unknown, and said so.
+    let diags = hostplan::validate::validate(&t);
+    assert!(
+        diags
+            .iter()
+            .all(|d| d.code == hostplan::diag::Code::UnknownValue
+                && d.severity == hostplan::diag::Severity::Warning),
+        "{diags:#?}"
+    );
+    assert!(t
+        .disks
+        .iter()
+        .all(|d| d.is_unknown("size_gb") && d.is_unknown("controller")));
     assert!(
         notes
             .iter()

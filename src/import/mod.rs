@@ -179,6 +179,16 @@ pub enum ImportError {
     /// A hardware inventory without the host it was taken on.
     #[error("`{0}` describes one host's hardware: name the host it was taken on")]
     HostRequired(&'static str),
+    /// The input is clearly not in the format it was given as.
+    #[error("{file}: not {format} output: {why}")]
+    NotThisFormat {
+        /// The format asked for.
+        format: &'static str,
+        /// The file.
+        file: String,
+        /// What gave it away.
+        why: String,
+    },
 }
 
 fn plain_notes(file: &str, notes: Vec<String>) -> impl Iterator<Item = Note> + '_ {
@@ -240,6 +250,18 @@ pub fn run(
             let host = need_host()?;
             for (name, text) in files {
                 let pools = zpool::parse(text);
+                if pools.is_empty() {
+                    let why = if text.contains("capacity") && text.contains("bandwidth") {
+                        "this is `zpool iostat`; give `zpool status` (or `zpool import`)".to_owned()
+                    } else {
+                        "no `pool:` line".to_owned()
+                    };
+                    return Err(ImportError::NotThisFormat {
+                        format: "zpool status",
+                        file: name.clone(),
+                        why,
+                    });
+                }
                 let (disks, pools, notes) = zpool::to_topology(&pools, host, owner.unwrap_or(host));
                 out.topology.disks.extend(disks);
                 out.topology.pools.extend(pools);

@@ -97,33 +97,138 @@ fn device(rest: &[&str], name: &str) -> Device {
     }
 }
 
-/// Parse every pool of a `zpool status` output.
+/// A member line of a vdev: its indentation, name and the rest of its words.
+struct Line<'t> {
+    no: usize,
+    indent: usize,
+    name: &'t str,
+    rest: Vec<&'t str>,
+}
+
+/// A member of a vdev: a device, or a `replacing-N`/`spare-N` group of members.
+enum Member<'t> {
+    Device(&'t Line<'t>),
+    Group(&'t Line<'t>, Vec<Member<'t>>),
+}
+
+fn is_group(name: &str) -> bool {
+    name.starts_with("replacing-") || name.starts_with("spare-")
+}
+
+/// The members at `lines[*i..]` deeper than `parent`, as a tree.
+fn members<'t>(lines: &'t [Line<'t>], i: &mut usize, parent: Option<usize>) -> Vec<Member<'t>> {
+    let mut out = Vec::new();
+    while let Some(line) = lines.get(*i) {
+        if parent.is_some_and(|p| line.indent <= p) {
+            break;
+        }
+        *i += 1;
+        if is_group(line.name) {
+            let children = members(lines, i, Some(line.indent));
+            out.push(Member::Group(line, children));
+        } else {
+            out.push(Member::Device(line));
+        }
+    }
+    out
+}
+
+fn in_service(d: &Device) -> bool {
+    !d.name.ends_with("/old")
+        && !matches!(
+            d.state.as_str(),
+            "UNAVAIL" | "FAULTED" | "REMOVED" | "OFFLINE"
+        )
+}
+
+/// The device that holds a member's slot once the pool is healthy again: inside
+/// `replacing-N` the new disk (the last one in service), inside `spare-N` the original (or
+/// what replaces it) while it is in service, else the hot spare standing in for it.
+fn slot_device(m: &Member<'_>, notes: &mut Vec<String>) -> Option<Device> {
+    match m {
+        Member::Device(l) => Some(device(&l.rest, l.name)),
+        Member::Group(g, children) => {
+            let resolved: Vec<Device> = children
+                .iter()
+                .filter_map(|c| slot_device(c, notes))
+                .collect();
+            let chosen = if g.name.starts_with("replacing-") {
+                let new = resolved
+                    .iter()
+                    .rev()
+                    .find(|d| in_service(d))
+                    .or(resolved.last());
+                for old in resolved.iter().filter(|d| Some(*d) != new) {
+                    notes.push(format!(
+                        "line {}: `{}` is being replaced by `{}` in the same slot ({})",
+                        g.no + 1,
+                        old.name,
+                        new.map_or("?", |d| d.name.as_str()),
+                        g.name
+                    ));
+                }
+                new.cloned()
+            } else {
+                let (original, spares) = resolved.split_first()?;
+                if in_service(original) {
+                    for s in spares {
+                        notes.push(format!(
+                            "line {}: hot spare `{}` is standing in beside `{}` ({}); it returns to the spares when the resilver ends",
+                            g.no + 1,
+                            s.name,
+                            original.name,
+                            g.name
+                        ));
+                    }
+                    Some(original.clone())
+                } else {
+                    let spare = spares.iter().find(|d| in_service(d)).or(spares.first());
+                    notes.push(format!(
+                        "line {}: `{}` failed; hot spare `{}` holds its slot ({})",
+                        g.no + 1,
+                        original.name,
+                        spare.map_or("?", |d| d.name.as_str()),
+                        g.name
+                    ));
+                    spare.cloned()
+                }
+            };
+            chosen
+        }
+    }
+}
+
+/// Parse every pool of a `zpool status` (or `zpool import`) output.
 ///
 /// # Complexity
 /// `O(lines)`.
 pub fn parse(text: &str) -> Vec<ImportedPool> {
-    let mut pools = Vec::new();
-    let mut current: Option<ImportedPool> = None;
+    let mut pools: Vec<ImportedPool> = Vec::new();
+    // The lines of each pool's config, parsed into vdevs when the pool ends.
+    let mut current: Option<(ImportedPool, Vec<(usize, &str)>)> = None;
     let mut in_config = false;
-    let mut base = 0;
-    let mut role = VdevRole::Data;
-    // Indentation of the pseudo-vdev group (replacing/spare) being flattened, if any.
-    let mut group: Option<usize> = None;
+    let mut in_errors = false;
     for (no, raw) in text.lines().enumerate() {
         let line = raw.trim_end();
         let trimmed = line.trim_start();
         if let Some(name) = trimmed.strip_prefix("pool:") {
-            pools.extend(current.take());
-            current = Some(ImportedPool {
-                name: name.trim().to_owned(),
-                state: String::new(),
-                vdevs: Vec::new(),
-                unmapped: Vec::new(),
-            });
+            if let Some((p, lines)) = current.take() {
+                pools.push(config(p, &lines));
+            }
+            current = Some((
+                ImportedPool {
+                    name: name.trim().to_owned(),
+                    state: String::new(),
+                    vdevs: Vec::new(),
+                    unmapped: Vec::new(),
+                },
+                Vec::new(),
+            ));
             in_config = false;
+            in_errors = false;
             continue;
         }
-        let Some(pool) = current.as_mut() else {
+        let Some((pool, lines)) = current.as_mut() else {
             continue;
         };
         if let Some(state) = trimmed.strip_prefix("state:") {
@@ -134,13 +239,53 @@ pub fn parse(text: &str) -> Vec<ImportedPool> {
             in_config = true;
             continue;
         }
-        if trimmed.starts_with("errors:") {
+        if let Some(errors) = trimmed.strip_prefix("errors:") {
             in_config = false;
+            in_errors = errors.contains("Permanent errors");
             continue;
         }
-        if !in_config || trimmed.is_empty() {
+        if in_errors && !trimmed.is_empty() {
+            pool.unmapped.push(format!(
+                "line {}: permanent error in `{trimmed}` (restore it from a backup)",
+                no + 1
+            ));
             continue;
         }
+        if in_config && !trimmed.is_empty() {
+            lines.push((no, line));
+        }
+    }
+    if let Some((p, lines)) = current.take() {
+        pools.push(config(p, &lines));
+    }
+    pools
+}
+
+/// A pool's `config:` lines (numbered) → its vdevs.
+fn config(mut pool: ImportedPool, lines: &[(usize, &str)]) -> ImportedPool {
+    let mut base = 0;
+    let mut role = VdevRole::Data;
+    // Member lines of the last top-level vdev, resolved when it ends.
+    let mut pending: Vec<Line<'_>> = Vec::new();
+    let flush = |pool: &mut ImportedPool, pending: &mut Vec<Line<'_>>| {
+        if pending.is_empty() {
+            return;
+        }
+        let mut i = 0;
+        let tree = members(pending, &mut i, None);
+        let mut notes = Vec::new();
+        let devices: Vec<Device> = tree
+            .iter()
+            .filter_map(|m| slot_device(m, &mut notes))
+            .collect();
+        if let Some(v) = pool.vdevs.last_mut() {
+            v.devices.extend(devices);
+        }
+        pool.unmapped.extend(notes);
+        pending.clear();
+    };
+    for &(no, line) in lines {
+        let trimmed = line.trim_start();
         let words: Vec<&str> = trimmed.split_whitespace().collect();
         let Some(&name) = words.first() else { continue };
         if name == "NAME" {
@@ -152,6 +297,7 @@ pub fn parse(text: &str) -> Vec<ImportedPool> {
             continue;
         }
         if indent <= base {
+            flush(&mut pool, &mut pending);
             match section_role(name) {
                 Some(r) => role = r,
                 None => pool.unmapped.push(format!(
@@ -159,18 +305,21 @@ pub fn parse(text: &str) -> Vec<ImportedPool> {
                     no + 1
                 )),
             }
-            group = None;
             continue;
         }
-        let rest = &words[1..];
+        let rest: Vec<&str> = words[1..].to_vec();
         if indent <= base + 2 {
-            group = None;
+            flush(&mut pool, &mut pending);
+            if role == VdevRole::Spare && is_distributed_spare(name) {
+                // `draid2-0-0`: spare capacity inside a dRAID vdev, not a disk.
+                pool.unmapped.push(format!(
+                    "line {}: `{name}` is a dRAID distributed spare (capacity inside the dRAID vdev, not a disk)",
+                    no + 1
+                ));
+                continue;
+            }
             match layout_of(name) {
-                Some(layout)
-                    if !name.starts_with("draid")
-                        || name.contains(':')
-                        || role != VdevRole::Spare =>
-                {
+                Some(layout) if role != VdevRole::Spare => {
                     pool.vdevs.push(ImportedVdev {
                         role,
                         layout,
@@ -181,7 +330,7 @@ pub fn parse(text: &str) -> Vec<ImportedPool> {
                 }
                 _ => {
                     // A bare device: a stripe of one (or a spare, log, cache device).
-                    let d = device(rest, name);
+                    let d = device(&rest, name);
                     pool.vdevs.push(ImportedVdev {
                         role,
                         layout: VdevLayout::Stripe,
@@ -193,62 +342,43 @@ pub fn parse(text: &str) -> Vec<ImportedPool> {
             }
             continue;
         }
-        // A member of the last top-level vdev, possibly inside a replacing/spare group.
-        let Some(vdev) = pool.vdevs.last_mut() else {
+        if pool.vdevs.is_empty() {
             pool.unmapped.push(format!(
                 "line {}: `{trimmed}` (a member before any vdev)",
                 no + 1
             ));
             continue;
-        };
-        if name.starts_with("replacing-") || name.starts_with("spare-") {
-            group = Some(indent);
-            vdev.devices.push(Device {
-                name: name.to_owned(),
-                state: rest.first().copied().unwrap_or_default().to_owned(),
-                note: String::new(),
-            });
-            pool.unmapped.push(format!(
-                "line {}: `{name}` counted as one member slot of {}",
-                no + 1,
-                vdev.name
-            ));
-            continue;
         }
-        if let Some(g) = group {
-            if indent > g {
-                // Inside a group: the slot is the device that is (or will be) in service.
-                if let Some(slot) = vdev.devices.last_mut() {
-                    let in_service = !name.ends_with("/old")
-                        && !matches!(
-                            rest.first(),
-                            Some(&("UNAVAIL" | "FAULTED" | "REMOVED" | "OFFLINE"))
-                        );
-                    if slot.name.starts_with("replacing-")
-                        || slot.name.starts_with("spare-")
-                        || in_service
-                    {
-                        let d = device(rest, name);
-                        if slot.name.starts_with("replacing-") || slot.name.starts_with("spare-") {
-                            *slot = d;
-                        } else if in_service {
-                            pool.unmapped.push(format!(
-                                "line {}: `{}` replaced by `{name}` in the same slot",
-                                no + 1,
-                                slot.name
-                            ));
-                            *slot = d;
-                        }
-                    }
-                }
-                continue;
-            }
-            group = None;
-        }
-        vdev.devices.push(device(rest, name));
+        pending.push(Line {
+            no,
+            indent,
+            name,
+            rest,
+        });
     }
-    pools.extend(current.take());
-    pools
+    flush(&mut pool, &mut pending);
+    pool
+}
+
+/// `draid2-0-0`: a dRAID vdev's distributed spare (`draid<parity>-<vdev>-<spare>`).
+fn is_distributed_spare(name: &str) -> bool {
+    let mut parts = name.split('-');
+    parts.next().is_some_and(|p| p.starts_with("draid"))
+        && parts.clone().count() == 2
+        && parts.all(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()))
+}
+
+/// What a device's by-id name says about its media: `nvme-…` is NVMe; an `ata-`/`scsi-`
+/// name with `SSD` in it is an SSD; nothing else is said (an `ata-` name can be either).
+pub fn media_of(name: &str) -> Option<crate::model::Media> {
+    let lower = name.to_ascii_lowercase();
+    if lower.starts_with("nvme-") || lower.starts_with("nvme") && lower.contains("n1") {
+        Some(crate::model::Media::Nvme)
+    } else if lower.contains("ssd") {
+        Some(crate::model::Media::Ssd)
+    } else {
+        None
+    }
 }
 
 /// Turn parsed pools into topology pieces on `host`: one disk per device (id = device name,
@@ -271,10 +401,25 @@ pub fn to_topology(
         for v in &p.vdevs {
             let ids: Vec<String> = v.devices.iter().map(|d| d.name.clone()).collect();
             for d in &v.devices {
+                // `zpool status` shows neither size, power-loss protection nor the controller;
+                // the media only where the device's name says it.
+                let media = media_of(&d.name);
+                let mut unknown: Vec<crate::model::Unknown> = ["size_gb", "plp", "controller"]
+                    .into_iter()
+                    .chain(media.is_none().then_some("media"))
+                    .map(|field| crate::model::Unknown {
+                        field: field.to_owned(),
+                        from: None,
+                        expression: None,
+                    })
+                    .collect();
+                unknown.sort_by(|a, b| a.field.cmp(&b.field));
                 disks.push(Disk {
                     id: d.name.clone(),
                     host: host.to_owned(),
                     controller: crate::model::ONBOARD.into(),
+                    media: media.unwrap_or_default(),
+                    unknown,
                     ..Disk::default()
                 });
                 if d.state != "ONLINE" && d.state != "AVAIL" {
@@ -301,7 +446,7 @@ pub fn to_topology(
         out.push(pool);
     }
     if !disks.is_empty() {
-        notes.push("disk sizes, media and controllers are not in `zpool status`: fill in size_gb, media and controller".into());
+        notes.push("disk sizes, power-loss protection, controllers (and media, unless the device name says it) are not in `zpool status`: they are left unknown — fill them in".into());
     }
     (disks, out, notes)
 }

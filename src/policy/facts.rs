@@ -360,6 +360,9 @@ pub fn facts(t: &Topology) -> Value {
         if members().any(|d| d.is_unknown("media")) {
             unknown.push("disk_media");
         }
+        if members().any(|d| d.is_unknown("controller")) {
+            unknown.push("disk_controllers");
+        }
         pools.insert(
             p.id.clone(),
             json!({
@@ -379,6 +382,10 @@ pub fn facts(t: &Topology) -> Value {
         );
         if !unknown.is_empty() {
             if let Some(Value::Object(m)) = pools.get_mut(&p.id) {
+                if unknown.contains(&"disk_controllers") {
+                    m.remove("controllers");
+                    m.remove("onboard_disks");
+                }
                 m.insert("unknown".into(), json!(unknown));
             }
         }
