@@ -52,14 +52,49 @@ fn bracket_at_end(s: &str) -> (String, Option<String>) {
     }
 }
 
+/// Table borders some scripts print around the columns (`│ 14 │ 01:00.0 … │`).
+const BORDERS: &[char] = &['|', '│', '┃', '║'];
+
+/// A shell prompt or the command that printed the listing, pasted along with it.
+fn is_command_line(line: &str) -> bool {
+    let first = line.split_whitespace().next().unwrap_or_default();
+    line.starts_with("$ ")
+        || line.starts_with("# ")
+        || (first.contains('@')
+            && (first.ends_with('#') || first.ends_with('$') || line.contains(":~")))
+        || [
+            "for", "do", "done", "find", "lspci", "ls", "echo", "shopt", "n=",
+        ]
+        .contains(&first)
+        || first.starts_with("n=")
+}
+
+/// `…/iommu_groups/14/devices/0000:01:00.0` (absolute, relative, or `ls -l`'s `… -> …`).
+fn group_path(line: &str) -> Option<(&str, &str)> {
+    let path = line.split(" -> ").next().unwrap_or(line).trim();
+    let at = path.find("/devices/")?;
+    let group = path[..at].rsplit('/').next().unwrap_or(&path[..at]);
+    let device = path[at + "/devices/".len()..].trim_end_matches('/');
+    Some((group.trim_start_matches("./"), device))
+}
+
 /// Parse a listing; `file` names the input in the notes.
 pub fn parse(file: &str, text: &str) -> (Vec<PciRecord>, Vec<Note>) {
     let mut records: Vec<PciRecord> = Vec::new();
     let mut notes = Vec::new();
+    // The group of an `IOMMU Group N:` header whose device lines follow (until a blank line,
+    // another header, or a line of the one-device-per-line form).
     let mut group: Option<i32> = None;
     for (n, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() {
+        let line = raw.trim().trim_matches(BORDERS).trim();
+        if line.is_empty()
+            || line
+                .chars()
+                .all(|c| "-=+─━┼┬┴╋ ".contains(c) || BORDERS.contains(&c))
+        {
+            if line.is_empty() {
+                group = None;
+            }
             continue;
         }
         let mut skipped = |why: &str| {
@@ -71,24 +106,25 @@ pub fn parse(file: &str, text: &str) -> (Vec<PciRecord>, Vec<Note>) {
                 message: format!("{why}: `{line}`; skipped"),
             });
         };
-        if let Some(path) = line.strip_prefix("/sys/kernel/iommu_groups/") {
-            // `14/devices/0000:01:00.0`
-            let mut parts = path.split('/');
-            let (g, d) = (parts.next(), parts.nth(1));
-            match (
-                g.and_then(|g| g.parse().ok()),
-                d.and_then(|d| PciAddress::parse(d).ok()),
-            ) {
-                (Some(g), Some(a)) => records.push(PciRecord {
-                    address: a.to_string(),
-                    class: String::new(),
-                    class_name: String::new(),
-                    vendor_device: None,
-                    subsystem: None,
-                    iommu_group: Some(g),
-                    model: String::new(),
-                }),
-                _ => skipped("not a group/devices/address path"),
+        if is_command_line(line) {
+            skipped("a shell prompt or command, not listing output");
+            continue;
+        }
+        if line.contains("iommu_groups") {
+            match group_path(line) {
+                Some((g, d)) => match (g.parse().ok(), PciAddress::parse(d).ok()) {
+                    (Some(g), Some(a)) => records.push(PciRecord {
+                        address: a.to_string(),
+                        class: String::new(),
+                        class_name: String::new(),
+                        vendor_device: None,
+                        subsystem: None,
+                        iommu_group: Some(g),
+                        model: String::new(),
+                    }),
+                    _ => skipped("not a group/devices/address path"),
+                },
+                None => skipped("not a group/devices/address path"),
             }
             continue;
         }
@@ -100,11 +136,18 @@ pub fn parse(file: &str, text: &str) -> (Vec<PciRecord>, Vec<Note>) {
                 skipped("no group number");
                 continue;
             };
-            group = Some(g);
             // The device may follow on the same line (after the number and an optional `:`).
             let offset = line.len() - rest.len() + digits.len();
-            let tail = line[offset..].trim_start_matches(':').trim();
-            if !tail.is_empty() {
+            let tail = line[offset..]
+                .trim_start_matches(':')
+                .trim()
+                .trim_matches(BORDERS)
+                .trim();
+            if tail.is_empty() {
+                group = Some(g);
+            } else {
+                // One device per line: no header context for the lines after it.
+                group = None;
                 match lspci_nn(tail) {
                     Some(mut r) => {
                         r.iommu_group = Some(g);
@@ -120,7 +163,9 @@ pub fn parse(file: &str, text: &str) -> (Vec<PciRecord>, Vec<Note>) {
                 r.iommu_group = Some(g);
                 records.push(r);
             }
-            (Some(_), None) => skipped("device before any `IOMMU Group` header"),
+            (Some(_), None) => {
+                skipped("a device line outside any `IOMMU Group` (not attached to one)");
+            }
             (None, _) => skipped("not understood"),
         }
     }
@@ -148,5 +193,37 @@ what is this\n";
         assert_eq!(records[4].iommu_group, Some(7));
         assert_eq!(notes.len(), 1);
         assert_eq!(notes[0].line, 7);
+    }
+
+    #[test]
+    fn pasted_prompts_tables_and_stray_lines_are_not_fields() {
+        let text = "root@pve:~# for d in /sys/kernel/iommu_groups/*/devices/*; do n=${d#*/iommu_groups/*}; done\n\
+│ IOMMU Group 14 01:00.0 Serial Attached SCSI controller [0107]: Broadcom / LSI SAS3008 [1000:0097] (rev 02) │\n\
+03:00.0 Ethernet controller [0200]: Intel Corporation I210 Gigabit Network Connection [8086:1533] (rev 03)\n\
+IOMMU Group 16:\n\
+    04:00.0 Non-Volatile memory controller [0108]: Samsung Electronics Co Ltd NVMe SSD Controller [144d:a80a]\n\
+\n\
+05:00.0 VGA compatible controller [0300]: NVIDIA Corporation GA102 [10de:2204] (rev a1)\n\
+./17/devices/0000:06:00.0\n\
+lrwxrwxrwx 1 root root 0 Dec  1 10:00 /sys/kernel/iommu_groups/18/devices/0000:07:00.0 -> ../../../../devices/pci0000:00/0000:07:00.0\n";
+        let (records, notes) = super::parse("pasted.txt", text);
+        let got: Vec<(&str, Option<i32>)> = records
+            .iter()
+            .map(|r| (r.address.as_str(), r.iommu_group))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("0000:01:00.0", Some(14)),
+                ("0000:04:00.0", Some(16)),
+                ("0000:07:00.0", Some(18)),
+            ]
+        );
+        // The prompt, the two bare lspci lines (not attached to group 14 or 16), and the
+        // relative path without `iommu_groups` in it.
+        let lines: Vec<usize> = notes.iter().map(|n| n.line).collect();
+        assert_eq!(lines, [1, 3, 7, 8], "{notes:#?}");
+        assert!(notes[0].message.contains("shell prompt"));
+        assert!(notes[1].message.contains("outside any `IOMMU Group`"));
     }
 }

@@ -180,7 +180,7 @@ pub enum ImportError {
     #[error("`{0}` describes one host's hardware: name the host it was taken on")]
     HostRequired(&'static str),
     /// The input is clearly not in the format it was given as.
-    #[error("{file}: not {format} output: {why}")]
+    #[error("{file}: not {format}: {why}")]
     NotThisFormat {
         /// The format asked for.
         format: &'static str,
@@ -224,6 +224,13 @@ pub fn run(
         Format::Terraform => out = terraform::import(files),
         Format::ProxmoxConf => {
             for (name, text) in files {
+                if let Some(why) = proxmox_conf::not_a_vm_conf(text) {
+                    return Err(ImportError::NotThisFormat {
+                        format: "a Proxmox VM conf",
+                        file: name.clone(),
+                        why,
+                    });
+                }
                 let one = proxmox_conf::import(name, text);
                 out.topology.vms.extend(one.topology.vms);
                 out.notes.extend(one.notes);
@@ -240,6 +247,17 @@ pub fn run(
                         (r, plain_notes(name, n).collect())
                     }
                 };
+                if records.is_empty() && !text.trim().is_empty() {
+                    return Err(ImportError::NotThisFormat {
+                        format: match format {
+                            Format::PveshPci => "`pvesh get /nodes/<node>/hardware/pci` output",
+                            Format::Lspci => "`lspci -nnmmv` output",
+                            _ => "an IOMMU group listing",
+                        },
+                        file: name.clone(),
+                        why: "no PCI device in it".into(),
+                    });
+                }
                 out.topology
                     .devices
                     .extend(lspci::to_devices(&records, host));
@@ -257,7 +275,7 @@ pub fn run(
                         "no `pool:` line".to_owned()
                     };
                     return Err(ImportError::NotThisFormat {
-                        format: "zpool status",
+                        format: "`zpool status` output",
                         file: name.clone(),
                         why,
                     });

@@ -58,6 +58,47 @@ fn is_disk_key(key: &str) -> bool {
     })
 }
 
+/// Why `text` is clearly not a VM conf (`qm config` keys as `key: value` lines), if it is
+/// not: a QEMU `-readconfig` file (`[machine]` sections, `key = "value"`), a container's conf,
+/// or no VM key at all.
+pub fn not_a_vm_conf(text: &str) -> Option<String> {
+    const VM_KEYS: &[&str] = &[
+        "name", "memory", "cores", "sockets", "cpu", "machine", "boot", "bootdisk", "ostype",
+        "scsihw", "onboot", "agent", "balloon", "bios", "smbios1", "vmgenid", "meta", "numa",
+    ];
+    let mut vm_keys = 0;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        if line.starts_with('[') && line.contains('"') {
+            return Some(format!(
+                "`{line}` is a QEMU config section, not a qm conf line"
+            ));
+        }
+        let Some((key, _)) = line.split_once(':') else {
+            continue;
+        };
+        let key = key.trim();
+        if matches!(
+            key,
+            "arch" | "rootfs" | "hostname" | "unprivileged" | "lxc.apparmor.profile"
+        ) {
+            return Some(format!("`{key}:` is a container (LXC) setting"));
+        }
+        let base = key.trim_end_matches(|c: char| c.is_ascii_digit());
+        if VM_KEYS.contains(&key)
+            || [
+                "hostpci", "net", "scsi", "sata", "virtio", "ide", "efidisk", "tpmstate",
+            ]
+            .contains(&base)
+        {
+            vm_keys += 1;
+        }
+    }
+    (vm_keys == 0).then(|| "no VM setting (`name:`, `memory:`, `hostpci0:`…) in it".to_owned())
+}
+
 /// Import one config file. `name` is its file name (the VMID comes from `<vmid>.conf`).
 #[allow(clippy::too_many_lines)] // one flat match over Proxmox's keys reads best in one place
 pub fn import(name: &str, text: &str) -> Imported {
@@ -93,6 +134,7 @@ pub fn import(name: &str, text: &str) -> Imported {
     let mut description = Vec::new();
     let mut boot_order: Option<Vec<String>> = None;
     let mut disks: Vec<(usize, String, String)> = Vec::new();
+    let mut seen: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for (n, raw) in text.lines().enumerate() {
         let line_no = n + 1;
         let line = raw.trim_end();
@@ -120,6 +162,22 @@ pub fn import(name: &str, text: &str) -> Imported {
             continue;
         };
         let (key, value) = (key.trim(), value.trim());
+        // Proxmox's parser keeps the last of a repeated key.
+        if let Some(first) = seen.insert(key.to_owned(), line_no) {
+            note(
+                line_no,
+                key,
+                format!("`{key}` is set twice (first on line {first}): Proxmox keeps this one"),
+            );
+            if let Some(i) = key
+                .strip_prefix("hostpci")
+                .and_then(|n| n.parse::<u32>().ok())
+            {
+                vm.hostpci.retain(|h| h.index != i);
+            }
+            disks.retain(|(_, k, _)| k != key);
+            vm.raw_disks.retain(|r| r.slot != key);
+        }
         match key {
             "name" => value.clone_into(&mut vm.id),
             "memory" => match value.parse() {
@@ -252,15 +310,54 @@ pub fn import(name: &str, text: &str) -> Imported {
             ),
         }
     }
-    // The boot disk: the first disk of `boot: order=`, else the first disk line.
-    let boot = boot_order
-        .as_ref()
-        .and_then(|order| {
-            order
+    // The boot disk: the first disk of `boot: order=`; without an order, the first disk line.
+    // An order that names no disk (a VM booting from a passed-through NVMe or the network)
+    // has no boot disk — none is invented.
+    let boot = match &boot_order {
+        Some(order) => {
+            let found = order
                 .iter()
-                .find_map(|o| disks.iter().position(|(_, k, _)| k == o))
-        })
-        .or(if disks.is_empty() { None } else { Some(0) });
+                .find_map(|o| disks.iter().position(|(_, k, _)| k == o));
+            if found.is_none() {
+                note(
+                    0,
+                    "boot",
+                    format!(
+                        "boots from `{}`, not from a disk: no boot disk",
+                        order.join(";")
+                    ),
+                );
+            }
+            found
+        }
+        None if disks.is_empty() => None,
+        None => Some(0),
+    };
+    for (line_no, key, value) in &disks {
+        // `vm-105-disk-0` in 100.conf: a volume of another VM (a copied or shared config?).
+        if let Some(owner) = value
+            .split(',')
+            .next()
+            .and_then(|v| v.split_once(':'))
+            .and_then(|(_, vol)| {
+                vol.strip_prefix("vm-")
+                    .or_else(|| vol.strip_prefix("base-"))
+            })
+            .and_then(|v| v.split('-').next())
+            .and_then(|id| id.parse::<u32>().ok())
+        {
+            if vm.vmid != 0 && owner != vm.vmid {
+                note(
+                    *line_no,
+                    key,
+                    format!(
+                        "the volume is named for VM {owner}, not {}: a copied or shared config?",
+                        vm.vmid
+                    ),
+                );
+            }
+        }
+    }
     for (i, (line_no, key, value)) in disks.iter().enumerate() {
         let volume = value.split(',').next().unwrap_or("");
         let storage = volume.split_once(':').map_or(volume, |(s, _)| s);
