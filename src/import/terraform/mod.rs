@@ -598,8 +598,8 @@ fn bpg_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
         a.mark(&mut vm, "enabled", "agent");
         a.finish();
     }
-    for b in r.blocks("startup") {
-        let s = r.child(b, None);
+    for (b, sc) in r.repeated("startup") {
+        let s = r.child(b, sc);
         vm.startup = startup_block(&s, ["order", "up_delay", "down_delay"]);
         for k in ["order", "up_delay", "down_delay"] {
             s.mark(&mut vm, k, "startup");
@@ -624,8 +624,8 @@ fn bpg_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
         take_pci(ctx, b, &h, index, &BPG_PCI, &mut vm);
     }
     let mut boot_seen = false;
-    for b in r.blocks("disk") {
-        let d = r.child(b, None);
+    for (b, sc) in r.repeated("disk") {
+        let d = r.child(b, sc);
         let interface = d.str("interface").unwrap_or_default();
         // `path_in_datastore = "/dev/disk/by-id/…"`: a host disk handed over as a block device.
         if let Some(path) = d
@@ -661,8 +661,8 @@ fn bpg_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
         }
         d.finish();
     }
-    for b in r.blocks("network_device") {
-        let n = r.child(b, None);
+    for (b, sc) in r.repeated("network_device") {
+        let n = r.child(b, sc);
         let bridge = n.str("bridge").unwrap_or_else(|| "vmbr0".into());
         let vlan = n.u64("vlan_id");
         let network = vlan.map_or_else(|| bridge.clone(), |v| format!("vlan{v}"));

@@ -384,7 +384,16 @@ impl Importer<'_, '_> {
             .map(hcl::edit::structure::BlockLabel::as_str)
             .collect();
         let kind = match (block.ident.as_str(), labels.as_slice()) {
-            ("variable" | "locals" | "terraform" | "provider" | "output" | "data", _) => return,
+            ("variable" | "locals" | "terraform" | "output" | "data", _) => return,
+            ("provider", _) => {
+                ctx.note(
+                    block.span(),
+                    &format!("provider.{}", labels.first().copied().unwrap_or_default()),
+                    "provider configuration (endpoint, credentials) is not modelled; not imported"
+                        .into(),
+                );
+                return;
+            }
             ("module", [_]) => "module",
             ("resource", [k, _]) if *k == BPG_VM || *k == TELMATE_VM => "vm",
             ("resource", [k, _]) if *k == BPG_MAPPING || *k == BPG_MAPPING_NEW => "mapping",
@@ -421,6 +430,15 @@ impl Importer<'_, '_> {
                 }
                 "ha" => self.ha_resource(ctx, block, &instance_scope),
                 _ => {
+                    if is_template(block, &instance_scope) {
+                        ctx.note(
+                            block.span(),
+                            &fallback,
+                            "a template (`template = true`): never a running guest; not imported"
+                                .into(),
+                        );
+                        continue;
+                    }
                     let vm = if labels[0] == BPG_VM {
                         bpg_vm(ctx, block, &fallback, &instance_scope)
                     } else {
@@ -533,6 +551,13 @@ impl Importer<'_, '_> {
             format!("followed into `{target}`"),
         );
     }
+}
+
+/// Whether a VM resource is a template (bpg and Telmate both say `template = true`).
+fn is_template(block: &Block, scope: &Scope) -> bool {
+    block.body.get_attribute("template").is_some_and(|a| {
+        eval(&hcl::Expression::from(a.value.clone()), scope) == Ok(Value::Bool(true))
+    })
 }
 
 /// The arguments each resource's configuration sets, where they evaluate (single-instance

@@ -114,6 +114,13 @@ pub fn import(name: &str, text: &str) -> Imported {
         if ![BPG_VM, TELMATE_VM, BPG_MAPPING, BPG_MAPPING_NEW].contains(&kind) {
             continue;
         }
+        if values.get("template") == Some(&Value::Bool(true)) {
+            note(
+                &mut notes,
+                format!("{address}: a template (`template = true`): never a running guest; not imported"),
+            );
+            continue;
+        }
         let unknown = after_unknown.get(address).copied();
         let hcl = block_text(kind, values, unknown);
         let Ok(body) = hcl::edit::parser::parse_body(&hcl) else {

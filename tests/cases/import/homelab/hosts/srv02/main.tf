@@ -20,3 +20,37 @@ resource "proxmox_virtual_environment_vm" "backup" {
     size         = 32
   }
 }
+
+provider "proxmox" {
+  endpoint = "https://srv02.lan:8006/"
+  insecure = true
+}
+
+resource "proxmox_virtual_environment_vm" "debian_template" {
+  name      = "debian-12-template"
+  node_name = local.node
+  vm_id     = 9000
+  template  = true
+}
+
+locals {
+  data_disks = {
+    scsi0 = { size = 20, datastore = "local-zfs" }
+    scsi1 = { size = 500, datastore = "tank-hdd" }
+  }
+}
+
+resource "proxmox_virtual_environment_vm" "files" {
+  name      = "files"
+  node_name = local.node
+  vm_id     = 310
+
+  dynamic "disk" {
+    for_each = local.data_disks
+    content {
+      interface    = disk.key
+      datastore_id = disk.value.datastore
+      size         = disk.value.size
+    }
+  }
+}
