@@ -85,6 +85,10 @@ enum Command {
         /// `variables*.tf` are read; repeatable): inputs then follow their names and types.
         #[arg(long = "variables", value_name = "PATH")]
         variables: Vec<String>,
+        /// With `--variables`: a required variable hostplan cannot fill is an error (by
+        /// default it is reported, since another tfvars file may set it).
+        #[arg(long, requires = "variables")]
+        strict: bool,
     },
     /// Import what you already have (Terraform, Proxmox configs, hardware inventories, `zpool
     /// status`) as a topology fragment; what could not be mapped is listed on standard error.
@@ -1205,6 +1209,7 @@ fn run() -> anyhow::Result<ExitCode> {
             today,
             module_source,
             variables,
+            strict,
         } => {
             use hostplan::export::{dot, mermaid, proxmox, spec, terraform};
             let topology = load_valid(&file)?;
@@ -1241,8 +1246,11 @@ fn run() -> anyhow::Result<ExitCode> {
                 }
                 ExportFormat::Dot => vec![("topology.dot".to_owned(), dot::export(&topology))],
                 ExportFormat::Tfvars | ExportFormat::Hcl => {
-                    let declared = read_variables(&variables)?;
-                    let declared = (!variables.is_empty()).then_some(declared.as_slice());
+                    let vars = read_variables(&variables)?;
+                    let declared = (!variables.is_empty()).then_some(terraform::Declared {
+                        variables: vars.as_slice(),
+                        strict,
+                    });
                     let (files, notes) = if matches!(format, ExportFormat::Tfvars) {
                         terraform::tfvars(&topology, declared)
                     } else {

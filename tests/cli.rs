@@ -247,6 +247,8 @@ fn hardware_imports_need_a_host_and_typed_exports_report_what_they_cannot_fill()
         "variable \"res_cpu_cores\" { type = number }\nvariable \"ssh_key\" { type = string }\n",
     )
     .unwrap();
+    // Terraform merges several tfvars files: a required input hostplan cannot fill is
+    // reported and the rest written…
     let (code, _, err) = hostplan_err(&[
         "export",
         seed.to_str().unwrap(),
@@ -254,6 +256,21 @@ fn hardware_imports_need_a_host_and_typed_exports_report_what_they_cannot_fill()
         "tfvars",
         "--variables",
         dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("`ssh_key` (") && err.contains("variables.tf:2) is required"),
+        "{err}"
+    );
+    // …and with --strict it is an error, nothing written.
+    let (code, _, err) = hostplan_err(&[
+        "export",
+        seed.to_str().unwrap(),
+        "--format",
+        "tfvars",
+        "--variables",
+        dir.to_str().unwrap(),
+        "--strict",
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("variable `ssh_key` ("), "{err}");

@@ -213,6 +213,7 @@ proptest! {
             .iter()
             .map(|vm| Vm {
                 id: vm.id.clone(),
+                module: Some("./modules/vm".into()),
                 memory_mib: vm.memory_mib,
                 cores: vm.cores,
                 cpu_type: vm.cpu_type.clone(),

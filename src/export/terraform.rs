@@ -288,19 +288,31 @@ fn harmless_drop(path: &str, v: &Value) -> bool {
     )
 }
 
-/// Each VM's inputs: the seed's four when `variables` is `None`, else exactly the declared
+/// A wrapper module's declarations (`variables*.tf`) and how strict the export is about them.
+#[derive(Debug, Clone, Copy)]
+pub struct Declared<'a> {
+    /// The declared variables.
+    pub variables: &'a [Variable],
+    /// A required variable hostplan cannot fill is an error (`--strict`); otherwise it is
+    /// reported and left out, since Terraform merges several tfvars files and another may set it.
+    pub strict: bool,
+}
+
+/// Each VM's inputs: the seed's four when `declared` is `None`, else exactly the declared
 /// variables hostplan can fill, conformed to their types.
 ///
 /// # Errors
-/// Every unknown device and every variable that cannot be filled, for all VMs at once.
+/// Every unknown device, every value that does not fit its declared type, and (strict) every
+/// required variable that cannot be filled, for all VMs at once.
 pub fn module_inputs(
     t: &Topology,
-    variables: Option<&[Variable]>,
+    declared: Option<Declared<'_>>,
 ) -> Result<Vec<ModuleInputs>, TerraformErrors> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
+    let strict = declared.is_some_and(|d| d.strict);
     for vm in &t.vms {
-        let Some(vars) = variables else {
+        let Some(vars) = declared.map(|d| d.variables) else {
             match vm_inputs(t, vm) {
                 Ok(Value::Object(inputs)) => out.push(ModuleInputs {
                     vm: vm.id.clone(),
@@ -348,8 +360,12 @@ pub fn module_inputs(
                     "VM `{}`: `{}` left at the module's default (hostplan has no value for it)",
                     vm.id, var.name
                 )),
-                None => errors.push(unfillable(
+                None if strict => errors.push(unfillable(
                     "required (no default) and hostplan has no value for it".into(),
+                )),
+                None => notes.push(format!(
+                    "VM `{}`: `{}` ({}) is required and hostplan has no value for it: set it in another tfvars file (--strict makes this an error)",
+                    vm.id, var.name, var.declared_at
                 )),
             }
         }
@@ -423,9 +439,9 @@ pub type Files = Vec<(String, String)>;
 /// As [`module_inputs`].
 pub fn tfvars(
     t: &Topology,
-    variables: Option<&[Variable]>,
+    declared: Option<Declared<'_>>,
 ) -> Result<(Files, Vec<String>), TerraformErrors> {
-    let all = module_inputs(t, variables)?;
+    let all = module_inputs(t, declared)?;
     let labels = unique_labels(all.iter().map(|m| m.vm.as_str()));
     let mut files = Vec::new();
     let mut notes = Vec::new();
@@ -466,7 +482,8 @@ fn to_hcl(v: &Value) -> hcl::Expression {
     }
 }
 
-/// `main.tf`: one `module` block per VM with `source` and its inputs, formatted like
+/// `main.tf`: one `module` block per VM with `source` (the VM's own `module`, else `source`)
+/// and its inputs, formatted like
 /// `terraform fmt`, and the notes of [`module_inputs`].
 ///
 /// # Errors
@@ -474,16 +491,23 @@ fn to_hcl(v: &Value) -> hcl::Expression {
 pub fn hcl_modules(
     t: &Topology,
     source: &str,
-    variables: Option<&[Variable]>,
+    declared: Option<Declared<'_>>,
 ) -> Result<(String, Vec<String>), TerraformErrors> {
-    let all = module_inputs(t, variables)?;
+    let all = module_inputs(t, declared)?;
     let labels = unique_labels(all.iter().map(|m| m.vm.as_str()));
     let mut body = hcl::Body::builder();
     let mut notes = Vec::new();
     for (m, label) in all.into_iter().zip(labels) {
+        // A VM provisioned through its own module keeps it (the Talos VMs are not the
+        // TrueNAS wrapper's).
+        let own = t
+            .vms
+            .iter()
+            .find(|v| v.id == m.vm)
+            .and_then(|v| v.module.clone());
         let mut block = hcl::Block::builder("module")
             .add_label(label)
-            .add_attribute(("source", source.to_owned()));
+            .add_attribute(("source", own.unwrap_or_else(|| source.to_owned())));
         for (k, v) in &m.inputs {
             block = block.add_attribute(hcl::Attribute::new(
                 hcl::Identifier::sanitized(k),
@@ -806,7 +830,14 @@ variable "res_disk_iops" { default = 0 }
             .into(),
         )])
         .unwrap();
-        let all = super::module_inputs(&t, Some(&vars)).unwrap();
+        let all = super::module_inputs(
+            &t,
+            Some(super::Declared {
+                variables: &vars,
+                strict: true,
+            }),
+        )
+        .unwrap();
         let truenas = &all[0];
         assert_eq!(truenas.inputs["vm_id"], serde_json::json!("100"));
         assert_eq!(
@@ -828,9 +859,15 @@ variable "res_disk_iops" { default = 0 }
             "variable \"res_hostpci\" {\n  type = list(object({ device = string, driver = string }))\n}\nvariable \"password\" { type = string }\n".into(),
         )])
         .unwrap();
-        let errors = super::module_inputs(&t, Some(&strict))
-            .unwrap_err()
-            .to_string();
+        let errors = super::module_inputs(
+            &t,
+            Some(super::Declared {
+                variables: &strict,
+                strict: true,
+            }),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(errors.contains("VM `truenas`: variable `res_hostpci` (variables.tf:1): the type requires attribute `[0].driver`"), "{errors}");
         assert!(
             errors.contains("variable `password` (variables.tf:4): required (no default)"),

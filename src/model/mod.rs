@@ -674,6 +674,10 @@ pub struct Vm {
     pub hostpci: Vec<HostPci>,
     /// Network interfaces.
     pub nics: Vec<VmNic>,
+    /// The Terraform module the VM is provisioned through (its `source`), when not the
+    /// export's default (`--module-source`); set by the Terraform import.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
     /// Disks given to the VM as raw block devices (`qm set --scsi1 /dev/disk/by-id/…`), not
     /// through a passed-through controller.
     #[serde(skip_serializing_if = "Vec::is_empty")]

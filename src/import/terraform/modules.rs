@@ -514,8 +514,15 @@ impl Importer<'_, '_> {
         let target = local_source(block)
             .map(|s| join(dir, &s))
             .filter(|t| self.modules.contains_key(t));
+        let source = block.body.get_attribute("source").and_then(|a| {
+            match hcl::Expression::from(a.value.clone()) {
+                hcl::Expression::String(s) => Some(s),
+                _ => None,
+            }
+        });
         let Some(target) = target else {
-            if let Some(vm) = module_vm(ctx, block, label, scope) {
+            if let Some(mut vm) = module_vm(ctx, block, label, scope) {
+                vm.module.clone_from(&source);
                 self.push_vm(ctx, block, vm, None);
             }
             return;
@@ -543,7 +550,13 @@ impl Importer<'_, '_> {
             let expr = hcl::Expression::from(a.value.clone());
             inputs.insert(key.to_owned(), eval_partial(&expr, scope));
         }
+        let before = self.topology.vms.len();
         self.instantiate(&target, &inputs, Some(&Call { label }), depth + 1);
+        // The VMs of the call are provisioned through the outermost module that calls them
+        // (its source as the caller writes it): set last, by the outermost call.
+        for vm in &mut self.topology.vms[before..] {
+            vm.module.clone_from(&source);
+        }
         // The called module's VMs were imported in its files; say where they came from.
         ctx.note(
             block.span(),

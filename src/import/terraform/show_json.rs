@@ -86,6 +86,14 @@ pub fn import(name: &str, text: &str) -> Imported {
             after_unknown.insert(addr, u);
         }
     }
+    // The root module's calls and their sources (`configuration`), for the VMs they provision.
+    let calls: BTreeMap<&str, &str> = doc
+        .pointer("/configuration/root_module/module_calls")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, call)| Some((name.as_str(), call.get("source")?.as_str()?)))
+        .collect();
     let mut resources = Vec::new();
     collect(root, &mut resources);
     let mut ha = Vec::new();
@@ -152,6 +160,12 @@ pub fn import(name: &str, text: &str) -> Imported {
             } else {
                 telmate_vm(&ctx, block, address, &scope)
             };
+            // `module.truenas.module.vm.…` → the root's call `truenas`.
+            vm.module = address
+                .strip_prefix("module.")
+                .and_then(|rest| rest.split(['.', '[']).next())
+                .and_then(|call| calls.get(call))
+                .map(|s| (*s).to_owned());
             if vm.role.is_empty() {
                 let text = |k: &str| values.get(k).and_then(Value::as_str).unwrap_or_default();
                 let label = r.get("name").and_then(Value::as_str).unwrap_or_default();
