@@ -11,6 +11,7 @@ mod graph;
 mod import;
 mod import_cases;
 mod injection;
+mod no_invention;
 mod policy;
 mod properties;
 mod roundtrip;
