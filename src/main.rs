@@ -109,7 +109,11 @@ enum Command {
         /// VM or host that imports the pools (default: the host).
         #[arg(long)]
         owner: Option<String>,
-        /// Write the TOML fragment to this file (default: standard output).
+        /// Merge into this topology and write the whole result (the rest of the site you keep
+        /// by hand: hosts, devices, storages…), instead of the fragment alone.
+        #[arg(long, value_name = "TOPOLOGY")]
+        into: Option<String>,
+        /// Write the TOML (fragment, or merged with --into) to this file (default: stdout).
         #[arg(short, long)]
         output: Option<String>,
     },
@@ -1290,6 +1294,7 @@ fn run() -> anyhow::Result<ExitCode> {
             paths,
             host,
             owner,
+            into,
             output,
         } => {
             let mut named = Vec::new();
@@ -1304,8 +1309,27 @@ fn run() -> anyhow::Result<ExitCode> {
                 }
             }
             let imported = hostplan::import::run(from, &named, host.as_deref(), owner.as_deref())?;
-            let fragment = imported.topology;
+            let mut fragment = imported.topology;
             let notes = imported.notes;
+            if let Some(base) = &into {
+                let (name, bytes) = read_input(base)?;
+                let parsed = hostplan::source::parse(&name, &bytes);
+                let Some(site) = parsed.topology else {
+                    for d in &parsed.diagnostics {
+                        eprintln!("{}", render(d, Some(&parsed.source.text)));
+                    }
+                    return Ok(ExitCode::from(UNUSABLE));
+                };
+                let (merged, what) = hostplan::import::merge(&site, &fragment)
+                    .map_err(|e| anyhow::anyhow!("merging into {name}: {e}"))?;
+                if !what.added.is_empty() {
+                    eprintln!("merged into {name}: added {}", what.added.join(", "));
+                }
+                for (id, fields) in what.updated.iter().filter(|(_, f)| !f.is_empty()) {
+                    eprintln!("merged into {name}: updated {id} ({})", fields.join(", "));
+                }
+                fragment = merged;
+            }
             let text = hostplan::import::fragment_text(&fragment)?;
             match &output {
                 Some(path) => {

@@ -342,3 +342,32 @@ fn exports_are_refused_whole_or_written_whole() {
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_file(&file).unwrap();
 }
+
+/// `import --into` merges the imported VMs into the hand-kept rest of the site: a whole
+/// topology that validates (the CI recipe in docs/export.md builds on it).
+#[test]
+fn import_into_a_site_gives_a_valid_topology() {
+    let plan = fixture("cases/import/homelab-plan/plan.json");
+    let site = fixture("cases/import/homelab/site.toml");
+    let out = std::env::temp_dir().join(format!("hostplan-into-{}.toml", std::process::id()));
+    let (code, _, err) = hostplan_err(&[
+        "import",
+        "--from",
+        "terraform",
+        plan.to_str().unwrap(),
+        "--into",
+        site.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("added HBA, talos-w1, talos-w2, truenas"),
+        "{err}"
+    );
+    let (code, text) = hostplan(&["validate", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    let merged = std::fs::read_to_string(&out).unwrap();
+    assert!(merged.contains("id = \"srv01\"") && merged.contains("id = \"truenas\""));
+    std::fs::remove_file(&out).unwrap();
+}

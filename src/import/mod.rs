@@ -9,8 +9,10 @@
 //! - [`zpool`]: `zpool status` → pool layouts.
 
 mod hcl_eval;
+pub use merge::{merge, Merged};
 pub mod iommu;
 pub mod lspci;
+pub mod merge;
 pub mod proxmox_conf;
 pub mod pvesh;
 pub mod terraform;

@@ -567,7 +567,7 @@ pub fn App() -> Html {
                 on_select={on_select.clone()} on_waive={on_waive} on_policy={on_policy} />
         },
         "transfer" => {
-            html! { <TransferPanel topology={topology.clone()} revision={rev} book={book.clone()} on_merge={edit.clone()} schema={schema.clone()} /> }
+            html! { <TransferPanel topology={topology.clone()} revision={rev} book={book.clone()} on_merge={edit.clone()} /> }
         }
         _ => html! {
             <>

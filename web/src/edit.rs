@@ -271,109 +271,6 @@ pub fn delete(t: &Topology, section: &str, index: usize) -> Result<Topology, Str
     apply(t, &format!("{section}[{index}]"), None)
 }
 
-/// What a merge did: ids added and ids updated.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Merged {
-    /// New entities.
-    pub added: Vec<String>,
-    /// Entities updated by the imported version (same id), with the fields that changed.
-    pub updated: Vec<(String, Vec<String>)>,
-}
-
-/// `t` with the entities of `fragment` merged in. New ids are appended. An entity whose id
-/// exists is updated field by field: an imported field overrides unless its value is the
-/// format's default (importers cannot tell "absent" from "default", and an import must not
-/// wipe what the model knows and the input does not say — a VM's role, its NICs' networks…).
-///
-/// # Errors
-/// When the result is not a topology (cannot happen for fragments made by the importers).
-pub fn merge(
-    t: &Topology,
-    fragment: &Topology,
-    schema: &Value,
-) -> Result<(Topology, Merged), String> {
-    let mut json = serde_json::to_value(t).map_err(|e| e.to_string())?;
-    let frag = serde_json::to_value(fragment).map_err(|e| e.to_string())?;
-    let mut merged = Merged::default();
-    for (section, def) in SECTIONS {
-        let Some(items) = frag.get(section).and_then(Value::as_array) else {
-            continue;
-        };
-        let defaults = default_value(
-            schema,
-            &serde_json::json!({ "$ref": format!("#/$defs/{def}") }),
-        );
-        let Some(obj) = json.as_object_mut() else {
-            break;
-        };
-        let list = obj
-            .entry(section.to_owned())
-            .or_insert_with(|| Value::Array(Vec::new()));
-        let Some(list) = list.as_array_mut() else {
-            continue;
-        };
-        for item in items {
-            let id = item.get("id").and_then(Value::as_str).map(str::to_owned);
-            let existing = id.as_ref().and_then(|id| {
-                list.iter()
-                    .position(|x| x.get("id").and_then(Value::as_str) == Some(id))
-            });
-            match (existing, id) {
-                (Some(i), Some(id)) => {
-                    let mut changed = Vec::new();
-                    if let (Some(old), Some(new)) = (list[i].as_object_mut(), item.as_object()) {
-                        // What the import could not resolve neither overrides the model's
-                        // value nor makes it unknown.
-                        let unresolved = unknown_fields(new);
-                        let mut stated = Vec::new();
-                        for (k, v) in new {
-                            let is_default = defaults.get(k) == Some(v);
-                            if k == "unknown" || unresolved.contains(k) || is_default {
-                                continue;
-                            }
-                            stated.push(k.clone());
-                            if old.get(k) != Some(v) {
-                                old.insert(k.clone(), v.clone());
-                                changed.push(k.clone());
-                            }
-                        }
-                        // The model's own unknowns stay, but for those the import now states.
-                        if let Some(Value::Array(list)) = old.get_mut("unknown") {
-                            let before = list.len();
-                            list.retain(|u| {
-                                u.get("field")
-                                    .and_then(Value::as_str)
-                                    .is_none_or(|f| !stated.iter().any(|s| s == f))
-                            });
-                            if list.len() != before {
-                                changed.push("unknown".into());
-                            }
-                        }
-                    }
-                    merged.updated.push((id, changed));
-                }
-                (_, id) => {
-                    list.push(item.clone());
-                    merged.added.push(id.unwrap_or_else(|| section.to_owned()));
-                }
-            }
-        }
-    }
-    let t = serde_json::from_value(json).map_err(|e| e.to_string())?;
-    Ok((t, merged))
-}
-
-/// The fields an imported entity lists as unknown.
-fn unknown_fields(entity: &serde_json::Map<String, Value>) -> Vec<String> {
-    entity
-        .get("unknown")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|u| u.get("field").and_then(Value::as_str).map(str::to_owned))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,40 +296,6 @@ mod tests {
     }
 
     #[test]
-    fn an_import_that_does_not_know_a_value_keeps_the_models() {
-        let t = seed();
-        let schema = hostplan::schema::json_schema();
-        let mut vm = t.vms[0].clone();
-        vm.memory_mib = 512;
-        vm.cores = 12;
-        vm.unknown = vec![hostplan::model::Unknown {
-            field: "memory_mib".into(),
-            from: Some("main.tf:3:5".into()),
-            expression: Some("var.memory".into()),
-        }];
-        let fragment = Topology {
-            vms: vec![vm],
-            ..Topology::default()
-        };
-        let (merged, what) = merge(&t, &fragment, &schema).unwrap();
-        assert_eq!(merged.vms[0].memory_mib, 32768, "the model's value stays");
-        assert_eq!(merged.vms[0].cores, 12, "what the import states is taken");
-        assert!(merged.vms[0].unknown.is_empty(), "the model knows it");
-        assert_eq!(
-            what.updated,
-            [("truenas".to_owned(), vec!["cores".to_owned()])]
-        );
-        // A model that did not know a value learns it from an import that states it.
-        let mut unsure = t.clone();
-        unsure.vms[0].unknown = vec![hostplan::model::Unknown {
-            field: "cores".into(),
-            ..Default::default()
-        }];
-        let (merged, _) = merge(&unsure, &fragment, &schema).unwrap();
-        assert!(merged.vms[0].unknown.is_empty());
-    }
-
-    #[test]
     fn setting_and_removing_fields() {
         let t = seed();
         let with = apply(&t, "vms[0].balloon_mib", Some(serde_json::json!(4096))).unwrap();
@@ -454,8 +317,7 @@ mod tests {
             None,
         )
         .unwrap();
-        let schema = hostplan::schema::json_schema();
-        let (m, what) = merge(&t, &imported.topology, &schema).unwrap();
+        let (m, what) = hostplan::import::merge(&t, &imported.topology).unwrap();
         assert_eq!(what.updated[0].0, "truenas");
         assert!(
             what.updated[0].1.contains(&"memory_mib".to_owned()),

@@ -2,8 +2,8 @@
 //! and a download; every import format by file picker or drag and drop, showing what could not
 //! be mapped — and what the merge will add or replace — before anything changes.
 
-use crate::edit::{merge, Merged};
 use hostplan::export::{dot, mermaid, proxmox, spec, terraform};
+use hostplan::import::{merge, Merged};
 use hostplan::import::{Format, Imported};
 use hostplan::model::Topology;
 use hostplan::policy::{Level, RuleBook};
@@ -66,8 +66,6 @@ pub struct TransferProps {
     pub book: Rc<RuleBookHandle>,
     /// Merge a topology in (the import).
     pub on_merge: Callback<Topology>,
-    /// The core's JSON Schema (the merge compares imported fields with its defaults).
-    pub schema: Rc<serde_json::Value>,
 }
 
 /// A rule book compared by identity.
@@ -180,7 +178,6 @@ pub fn TransferPanel(props: &TransferProps) -> Html {
         let import_format = import_format.clone();
         let host = host.clone();
         let topology = props.topology.clone();
-        let schema = props.schema.clone();
         Rc::new(move |files: Vec<web_sys::File>| {
             let total = files.len();
             let collected = Rc::new(std::cell::RefCell::new(Vec::<(String, String)>::new()));
@@ -193,14 +190,13 @@ pub fn TransferPanel(props: &TransferProps) -> Html {
                 let fmt = (*import_format).clone();
                 let host = (*host).clone();
                 let topology = topology.clone();
-                let schema = schema.clone();
                 tasks.push(gloo_file::callbacks::read_as_text(
                     &gloo_file::File::from(file),
                     move |res| {
                         collected.borrow_mut().push((name, res.unwrap_or_default()));
                         if collected.borrow().len() == total {
                             let files = collected.borrow().clone();
-                            pending.set(Some(prepare(&topology, &schema, &files, &fmt, &host)));
+                            pending.set(Some(prepare(&topology, &files, &fmt, &host)));
                         }
                     },
                 ));
@@ -332,7 +328,6 @@ pub fn TransferPanel(props: &TransferProps) -> Html {
 
 fn prepare(
     t: &Topology,
-    schema: &serde_json::Value,
     files: &[(String, String)],
     format: &str,
     host: &str,
@@ -346,7 +341,7 @@ fn prepare(
     };
     let host = (!host.is_empty()).then_some(host);
     let imported = hostplan::import::run(fmt, files, host, None).map_err(|e| e.to_string())?;
-    let merged = merge(t, &imported.topology, schema);
+    let merged = merge(t, &imported.topology);
     Ok(Pending {
         files: files.iter().map(|(n, _)| n.clone()).collect(),
         imported,
