@@ -77,7 +77,12 @@ fn arb_vm() -> impl Strategy<Value = Vm> {
             arb_hostpci(4),
             prop_oneof![
                 Just(None),
-                ("local-lvm|local-zfs|ssd", 1u32..2000).prop_map(Some)
+                (
+                    "local-lvm|local-zfs|ssd",
+                    1u32..2000,
+                    prop::sample::select(vec![None, Some("virtio0"), Some("sata1"), Some("scsi2")]),
+                )
+                    .prop_map(Some)
             ],
         ),
     )
@@ -89,7 +94,7 @@ fn arb_vm() -> impl Strategy<Value = Vm> {
                 // A balloon minimum equal to the memory means "the default" in every format:
                 // keep it strictly below.
                 let balloon_mib = balloon_pct.map(|p| memory_mib * u64::from(p) / 100);
-                let (boot_storage, boot_disk_gb) = boot.unwrap_or_default();
+                let (boot_storage, boot_disk_gb, boot_interface) = boot.unwrap_or_default();
                 Vm {
                     id,
                     vmid,
@@ -105,6 +110,7 @@ fn arb_vm() -> impl Strategy<Value = Vm> {
                     hostpci,
                     boot_storage,
                     boot_disk_gb,
+                    boot_interface: boot_interface.map(str::to_owned),
                     ..Vm::default()
                 }
             },
@@ -321,4 +327,29 @@ proptest! {
             let _ = import::run(format, &[("input".into(), text.clone())], host.as_deref(), None);
         }
     }
+}
+
+/// A boot disk keeps its slot and volume through a Proxmox conf: `virtio0:` stays `virtio0:`
+/// and `vm-1000-disk-1` stays disk-1 (not renamed to the export's `vm-<vmid>-disk-0`).
+#[test]
+fn a_boot_disk_keeps_its_slot_and_volume_through_the_conf() {
+    let conf = "boot: order=virtio0\nmemory: 2048\nname: app\nvirtio0: local-zfs:vm-1000-disk-1,size=40G\n";
+    let imported = import::run(
+        Format::ProxmoxConf,
+        &[("1000.conf".into(), conf.into())],
+        Some("srv01"),
+        None,
+    )
+    .unwrap();
+    let vm = &imported.topology.vms[0];
+    assert_eq!(vm.boot_interface.as_deref(), Some("virtio0"));
+    assert_eq!(vm.boot_volume.as_deref(), Some("vm-1000-disk-1"));
+    let files = proxmox::export(&imported.topology).unwrap();
+    let text = &files[0].1;
+    assert!(
+        text.contains("\nvirtio0: local-zfs:vm-1000-disk-1,size=40G\n"),
+        "{text}"
+    );
+    assert!(text.contains("\nboot: order=virtio0\n"), "{text}");
+    assert!(!text.contains("scsi0"), "{text}");
 }

@@ -148,8 +148,16 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
     if let Some(b) = vm.balloon_mib.filter(|_| known("balloon_mib")) {
         let _ = writeln!(out, "balloon: {b}");
     }
+    let mut boot_line = String::new();
+    let boot_slot = vm.boot_interface.as_deref().unwrap_or("scsi0");
+    if !crate::model::is_disk_slot(boot_slot) {
+        return Err(g.error(
+            "boot_interface",
+            format!("{boot_slot:?} is not a disk slot"),
+        ));
+    }
     if !vm.boot_storage.is_empty() {
-        let _ = writeln!(out, "boot: order=scsi0");
+        let _ = writeln!(out, "boot: order={boot_slot}");
     }
     if vm.cores > 0 && known("cores") {
         let _ = writeln!(out, "cores: {}", vm.cores);
@@ -243,11 +251,20 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
             Format::StorageId,
             pve::storage_name(&vm.boot_storage),
         )?;
-        let _ = write!(out, "scsi0: {storage}:vm-{}-disk-0", vm.vmid);
-        if known("boot_disk_gb") {
-            let _ = write!(out, ",size={}G", vm.boot_disk_gb);
+        let volume = vm
+            .boot_volume
+            .clone()
+            .unwrap_or_else(|| format!("vm-{}-disk-0", vm.vmid));
+        if !crate::model::is_volume_name(&volume) {
+            return Err(g.error(
+                "boot_volume",
+                format!("{volume:?} is not a volume name a conf line can carry"),
+            ));
         }
-        out.push('\n');
+        boot_line = format!("{boot_slot}: {storage}:{volume}");
+        if known("boot_disk_gb") {
+            let _ = write!(boot_line, ",size={}G", vm.boot_disk_gb);
+        }
     }
     for (j, raw) in vm.raw_disks.iter().enumerate() {
         if !crate::model::is_disk_slot(&raw.slot) {
@@ -264,10 +281,23 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
         }
         let _ = writeln!(out, "{}: {}", raw.slot, raw.path);
     }
+    if !boot_line.is_empty() {
+        let _ = writeln!(out, "{boot_line}");
+    }
     if !startup.is_empty() && known("startup") {
         let _ = writeln!(out, "startup: {}", startup.join(","));
     }
-    Ok(out)
+    // Proxmox writes the keys sorted (qemu-server's write_vm_config): so do we, whatever the
+    // disk slots are; the comment line stays first.
+    let mut lines: Vec<&str> = out.lines().collect();
+    let comment = lines.remove(0);
+    lines.sort_by_key(|l| l.split_once(':').map_or(*l, |(k, _)| k));
+    let mut sorted = String::with_capacity(out.len());
+    for l in std::iter::once(comment).chain(lines) {
+        sorted.push_str(l);
+        sorted.push('\n');
+    }
+    Ok(sorted)
 }
 
 /// Characters that end a line for some reader: Proxmox splits on `\n`, editors on the rest.

@@ -698,7 +698,10 @@ fn vm_resource(t: &Topology, vm: &Vm, label: String) -> Result<hcl::Block, Terra
         }
         let mut disk = vec![
             ("datastore_id", json!(storage_name(&vm.boot_storage))),
-            ("interface", json!("scsi0")),
+            (
+                "interface",
+                json!(vm.boot_interface.as_deref().unwrap_or("scsi0")),
+            ),
         ];
         if known("boot_disk_gb") {
             disk.push(("size", json!(vm.boot_disk_gb)));

@@ -310,6 +310,8 @@ pub fn import(name: &str, text: &str) -> Imported {
             ),
         }
     }
+    // Entries in index order (the conf lists keys sorted as strings: hostpci10 before 2).
+    vm.hostpci.sort_by_key(|h| h.index);
     // The boot disk: the first disk of `boot: order=`; without an order, the first disk line.
     // An order that names no disk (a VM booting from a passed-through NVMe or the network)
     // has no boot disk — none is invented.
@@ -368,6 +370,15 @@ pub fn import(name: &str, text: &str) -> Imported {
         if Some(i) == boot {
             storage.clone_into(&mut vm.boot_storage);
             vm.boot_disk_gb = size.unwrap_or(0);
+            // Kept as written, so an export writes the same line back (only what differs
+            // from the export's own default, `scsi0` and `vm-<vmid>-disk-0`, is stored).
+            if key != "scsi0" {
+                vm.boot_interface = Some(key.clone());
+            }
+            let volume = volume.split_once(':').map_or("", |(_, v)| v);
+            if !volume.is_empty() && volume != format!("vm-{}-disk-0", vm.vmid) {
+                vm.boot_volume = Some(volume.to_owned());
+            }
             if size.is_none() {
                 note(*line_no, key, "boot disk without a readable `size=`".into());
             }

@@ -659,6 +659,13 @@ pub struct Vm {
     pub boot_storage: String,
     /// Boot disk size in GB.
     pub boot_disk_gb: u32,
+    /// The boot disk's slot (`scsi0`, `virtio0`, `sata0`…); `scsi0` when not given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boot_interface: Option<String>,
+    /// The boot disk's volume on its storage (`vm-1000-disk-1`, `100/vm-100-disk-0.qcow2`);
+    /// `vm-<vmid>-disk-0` when not given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boot_volume: Option<String>,
     /// Start at node boot.
     pub onboot: bool,
     /// Startup ordering.
@@ -714,6 +721,17 @@ pub fn is_disk_slot(slot: &str) -> bool {
         && !n.is_empty()
         && n.bytes().all(|c| c.is_ascii_digit())
         && n.parse::<u32>().is_ok_and(|n| n <= max)
+}
+
+/// Whether `volume` is a volume name a conf line can carry after `storage:`: letters, digits
+/// and `. _ - /` (no `,` that would start an option, no `=`, `:` or line break).
+pub fn is_volume_name(volume: &str) -> bool {
+    !volume.is_empty()
+        && !volume.starts_with('/')
+        && !volume.contains("..")
+        && volume
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"._-/".contains(&c))
 }
 
 /// Whether `path` is a host block-device path a conf line can carry: absolute under `/dev/`,

@@ -687,6 +687,34 @@ impl Validator<'_> {
                     Err(e) => self.hostpci_error(&ep, &vm.id, &vm.host, e),
                 }
             }
+            if let Some(slot) = &vm.boot_interface {
+                if !crate::model::is_disk_slot(slot) {
+                    self.push(
+                        Diagnostic::error(
+                            Code::InvalidFormat,
+                            p.key("boot_interface"),
+                            format!("VM `{}` has boot disk slot {slot:?}", vm.id),
+                        )
+                        .with_id(&vm.id)
+                        .expected("a disk slot: ide0–3, sata0–5, scsi0–30 or virtio0–15"),
+                    );
+                }
+            }
+            if let Some(volume) = &vm.boot_volume {
+                if !crate::model::is_volume_name(volume) {
+                    self.push(
+                        Diagnostic::error(
+                            Code::InvalidFormat,
+                            p.key("boot_volume"),
+                            format!("VM `{}` has boot volume {volume:?}", vm.id),
+                        )
+                        .with_id(&vm.id)
+                        .expected(
+                            "a volume name of letters, digits and . _ - /, e.g. vm-100-disk-0",
+                        ),
+                    );
+                }
+            }
             for (j, raw) in vm.raw_disks.iter().enumerate() {
                 let rp = p.key("raw_disks").index(j);
                 if !crate::model::is_disk_slot(&raw.slot) {

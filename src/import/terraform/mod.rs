@@ -656,6 +656,9 @@ fn bpg_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
             boot_seen = true;
             vm.boot_storage = storage;
             vm.boot_disk_gb = u32_of(size);
+            if !interface.is_empty() && interface != "scsi0" {
+                vm.boot_interface = Some(interface.clone());
+            }
             d.mark(&mut vm, "datastore_id", "boot_storage");
             d.mark(&mut vm, "size", "boot_disk_gb");
         }
