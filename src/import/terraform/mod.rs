@@ -16,6 +16,7 @@
 
 mod modules;
 mod show_json;
+mod tf_json;
 
 use super::hcl_eval::{eval, Scope};
 use super::{line_col, Note};
@@ -42,10 +43,12 @@ struct Ctx<'a> {
     file: &'a str,
     text: &'a str,
     notes: RefCell<Vec<Note>>,
-    /// For a body hostplan wrote itself from another format (`terraform show -json`): the
-    /// position in the real file every note points at, and no "not modelled" notes (providers
-    /// list every attribute they have there).
+    /// For a body hostplan wrote itself from another format (Terraform JSON, `terraform show
+    /// -json`): the position in the real file every note points at.
     synthetic: Option<(usize, usize)>,
+    /// No "not modelled" notes for attributes (`terraform show -json` lists every attribute a
+    /// provider has).
+    quiet: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -55,6 +58,7 @@ impl<'a> Ctx<'a> {
             text,
             notes: RefCell::default(),
             synthetic: None,
+            quiet: false,
         }
     }
 
@@ -215,7 +219,7 @@ impl<'a> Reader<'a> {
     fn finish(&self) {
         // From `terraform show -json`: providers list every attribute they have, so only
         // blocks with content are worth a note there.
-        let attributes_too = self.ctx.synthetic.is_none();
+        let attributes_too = !self.ctx.quiet;
         let used = self.used.borrow();
         for s in self.body {
             if let Some(a) = s.as_attribute() {

@@ -30,8 +30,11 @@ const MAX_DEPTH: usize = 16;
 /// One parsed configuration file.
 struct File<'a> {
     name: &'a str,
-    text: &'a str,
+    /// The text the body's spans index: the file's, or the HCL a JSON file was turned into.
+    text: std::borrow::Cow<'a, str>,
     body: Body,
+    /// Written from Terraform JSON: notes point at the file's start.
+    from_json: bool,
 }
 
 /// A directory: a Terraform module.
@@ -182,23 +185,33 @@ pub fn import(files: &[(String, String)]) -> Imported {
             notes.extend(imported.notes);
             continue;
         }
-        if has_ext(name, ".json") {
-            notes.push(Note {
-                file: name.clone(),
-                line: 1,
-                column: 1,
-                subject: String::new(),
-                message: "Terraform JSON syntax is not read; convert it, or import `terraform show -json` output".into(),
-            });
-            continue;
-        }
-        match hcl::edit::parser::parse_body(text) {
+        let (source, from_json) = if has_ext(name, ".json") {
+            match super::tf_json::to_hcl(text) {
+                Ok(hcl) => (std::borrow::Cow::Owned(hcl), true),
+                Err(why) => {
+                    notes.push(Note {
+                        file: name.clone(),
+                        line: 1,
+                        column: 1,
+                        subject: String::new(),
+                        message: format!(
+                            "not Terraform JSON configuration ({why}); file not imported"
+                        ),
+                    });
+                    continue;
+                }
+            }
+        } else {
+            (std::borrow::Cow::Borrowed(text.as_str()), false)
+        };
+        match hcl::edit::parser::parse_body(&source) {
             Ok(body) => {
-                modules
-                    .entry(dir_of(name))
-                    .or_default()
-                    .files
-                    .push(File { name, text, body });
+                modules.entry(dir_of(name)).or_default().files.push(File {
+                    name,
+                    text: source,
+                    body,
+                    from_json,
+                });
             }
             Err(e) => notes.push(Note {
                 file: name.clone(),
@@ -349,7 +362,10 @@ impl Importer<'_, '_> {
         };
         let scope = self.scope(dir, inputs);
         for f in &m.files {
-            let ctx = Ctx::new(f.name, f.text);
+            let mut ctx = Ctx::new(f.name, &f.text);
+            if f.from_json {
+                ctx.synthetic = Some((1, 1));
+            }
             for s in &f.body {
                 let Some(block) = s.as_block() else {
                     let subject = s

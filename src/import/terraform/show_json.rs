@@ -149,6 +149,7 @@ pub fn import(name: &str, text: &str) -> Imported {
             .map_or((1, 1), |at| line_col(text, at));
         let mut ctx = Ctx::new(name, &hcl);
         ctx.synthetic = Some(position);
+        ctx.quiet = true;
         let scope = Scope::default();
         if kind == BPG_MAPPING || kind == BPG_MAPPING_NEW {
             topology
