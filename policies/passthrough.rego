@@ -186,6 +186,12 @@ warn contains lib.finding("PT-12", id, sprintf("%s is HA-managed but passes devi
 	vm.pinned
 }
 
+warn contains lib.finding("PT-12", id, sprintf("%s sets migrate = true but passes devices through: a VM with passthrough cannot live-migrate, so a node change fails instead of moving it", [id])) if {
+	some id, vm in input.vms
+	vm.migrate
+	vm.pinned
+}
+
 # METADATA
 # title: A VM that may move must use resource mappings
 # description: A raw host=BDF on a VM that HA can relocate grabs whatever device sits at that address on the other node.

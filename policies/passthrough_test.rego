@@ -244,3 +244,8 @@ test_pt06_message_says_unset_rather_than_empty if {
 	f.rule == "PT-06"
 	contains(f.message, "its machine is unset (i440fx)")
 }
+
+test_pt12_migrate_with_passthrough if {
+	fs := passthrough.warn with input as with_vm("truenas", {"migrate": true})
+	lib.has_for(fs, "PT-12", "truenas")
+}

@@ -434,7 +434,15 @@ fn terraform_files(paths: &[String]) -> anyhow::Result<Vec<(String, String)>> {
         .iter()
         .any(|e| name.ends_with(e))
     }
-    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) -> anyhow::Result<()> {
+    fn walk(
+        dir: &std::path::Path,
+        out: &mut Vec<std::path::PathBuf>,
+        seen: &mut std::collections::BTreeSet<std::path::PathBuf>,
+    ) -> anyhow::Result<()> {
+        // Symlinked directories are followed, once: a link back up the tree is not a loop.
+        if !seen.insert(std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())) {
+            return Ok(());
+        }
         let mut entries: Vec<_> = std::fs::read_dir(dir)
             .with_context(|| format!("reading {}", dir.display()))?
             .filter_map(Result::ok)
@@ -445,7 +453,7 @@ fn terraform_files(paths: &[String]) -> anyhow::Result<Vec<(String, String)>> {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
             if p.is_dir() {
                 if !name.starts_with('.') {
-                    walk(&p, out)?;
+                    walk(&p, out, seen)?;
                 }
             } else if wanted(name) {
                 out.push(p);
@@ -454,10 +462,11 @@ fn terraform_files(paths: &[String]) -> anyhow::Result<Vec<(String, String)>> {
         Ok(())
     }
     let mut found = Vec::new();
+    let mut dirs = std::collections::BTreeSet::new();
     for p in paths {
         let path = std::path::Path::new(p);
         if path.is_dir() {
-            walk(path, &mut found)?;
+            walk(path, &mut found, &mut dirs)?;
         } else {
             found.push(path.to_path_buf());
         }

@@ -349,6 +349,13 @@ fn config(mut pool: ImportedPool, lines: &[(usize, &str)]) -> ImportedPool {
             ));
             continue;
         }
+        if rest.is_empty() {
+            // A member line without its state: cut off (a pasted or truncated output).
+            pool.unmapped.push(format!(
+                "line {}: `{trimmed}` has no state (a truncated line?); counted as a member",
+                no + 1
+            ));
+        }
         pending.push(Line {
             no,
             indent,

@@ -673,6 +673,10 @@ pub struct Vm {
     pub startup: Startup,
     /// Managed by the Proxmox HA stack.
     pub ha: bool,
+    /// The provisioner live-migrates the VM when its node changes (bpg's `migrate = true`)
+    /// instead of re-creating it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub migrate: bool,
     /// QEMU guest agent enabled.
     pub agent: bool,
     /// Seconds from start until the guest OS is up.

@@ -184,7 +184,7 @@ pub fn facts(t: &Topology) -> Value {
                 "memory_mib": vm.memory_mib, "balloon_mib": vm.balloon_mib,
                 "ballooning": vm.balloon_mib.is_some_and(|b| b > 0 && b < vm.memory_mib),
                 "cores": vm.cores, "cpu_type": vm.cpu_type, "machine": vm.machine, "q35": q35,
-                "onboot": vm.onboot, "ha": vm.ha, "agent": vm.agent,
+                "onboot": vm.onboot, "ha": vm.ha, "migrate": vm.migrate, "agent": vm.agent,
                 "order": vm.startup.order, "up": vm.startup.up, "down": vm.startup.down,
                 "boot_storage": vm.boot_storage, "boot_disk_gb": vm.boot_disk_gb,
                 "hostpci": hostpci,

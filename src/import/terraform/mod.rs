@@ -576,6 +576,7 @@ fn bpg_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
     ] {
         r.mark(&mut vm, key, field);
     }
+    vm.migrate = r.bool("migrate").unwrap_or(false);
     for b in r.blocks("cpu") {
         let c = r.child(b, None);
         vm.cores = c.u64("cores").map_or(1, u32_of);

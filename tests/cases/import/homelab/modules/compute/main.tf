@@ -4,6 +4,7 @@ resource "proxmox_virtual_environment_vm" "this" {
   vm_id     = var.vm_id
   machine   = var.machine
   on_boot   = true
+  migrate   = true
 
   agent {
     enabled = true
