@@ -87,6 +87,13 @@ fn every_import_case_gives_exactly_its_expected_fragment_and_notes() {
         // With the rest of the site (`site.toml`), the rule book's verdict on what was imported.
         if let Ok(site) = std::fs::read(dir.join("site.toml")) {
             let actual = findings(&site, &imported.topology);
+            // The imported site must validate: a corpus case is a working configuration.
+            if actual.contains("validation error") {
+                failures.push(format!(
+                    "--- {}: does not validate:\n{actual}",
+                    dir.display()
+                ));
+            }
             let path = dir.join("expected.findings");
             if bless {
                 std::fs::write(&path, &actual).unwrap();
@@ -132,6 +139,20 @@ fn a_plan_and_its_configuration_import_to_the_same_topology() {
     assert_eq!(sorted(&from_plan), sorted(&from_hcl));
     assert_eq!(from_plan.mappings, from_hcl.mappings);
     assert_eq!(from_plan.vms.len(), 3);
+    // The state of the same repository: the same, but for the module sources, which a state
+    // does not record (a plan's `configuration` does).
+    let from_state = import::run(Format::Terraform, &read("homelab-state"), None, None)
+        .unwrap()
+        .topology;
+    let without_modules = |t: &hostplan::model::Topology| {
+        let mut vms = sorted(t);
+        for vm in &mut vms {
+            vm.module = None;
+        }
+        vms
+    };
+    assert_eq!(without_modules(&from_state), without_modules(&from_hcl));
+    assert_eq!(from_state.mappings, from_hcl.mappings);
 }
 
 /// The site with the imported fragment in it: its validation errors (there must be none) and

@@ -142,7 +142,7 @@ impl<'a> Reader<'a> {
                 self.ctx.note(
                     attr.span(),
                     &format!("{}.{key}", self.subject),
-                    format!("`{}` is not known from the files (a data source, a provider-computed attribute, a variable nobody sets, or a function hostplan does not evaluate); left unknown", u.0.trim()),
+                    format!("`{}` is not known from the files (a data source, a provider-computed attribute, a variable nobody sets, or a function hostplan does not evaluate); left unknown — `terraform show -json` of a plan or state has it resolved", u.0.trim()),
                 );
                 self.unresolved
                     .borrow_mut()
@@ -975,8 +975,8 @@ fn telmate_disks(ctx: &Ctx<'_>, r: &Reader<'_>, vm: &mut Vm) {
 
 /// Telmate `network { bridge tag mtu model }` blocks: virtio NICs on a bridge.
 fn telmate_networks(ctx: &Ctx<'_>, r: &Reader<'_>, vm: &mut Vm) {
-    for b in r.blocks("network") {
-        let n = r.child(b, None);
+    for (b, sc) in r.repeated("network") {
+        let n = r.child(b, sc);
         let bridge = n.str("bridge").unwrap_or_else(|| "vmbr0".into());
         let tag = n.u64("tag").filter(|t| *t > 0);
         let network = tag.map_or_else(|| bridge.clone(), |v| format!("vlan{v}"));
