@@ -338,3 +338,19 @@ test('long analyses run in a Web Worker with progress and cancel; the page stays
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('rules that need an unknown fact are listed apart as not evaluated, never as findings', async () => {
+  const { page, problems } = await openApp();
+  const seed = fs.readFileSync(path.join(root, 'examples/seed.toml'), 'utf8');
+  const topo = seed.replace('memory_mib = 32768    # 32 GB ECC RAM, critical for ARC',
+    'memory_mib = 0\nunknown = [{ field = "memory_mib", from = "main.tf:39:5", expression = "var.truenas_memory" }]');
+  assert.notEqual(topo, seed);
+  await page.setInputFiles('#open-file', { name: 'unknown.toml', mimeType: 'text/plain', buffer: Buffer.from(topo) });
+  await tab(page, 'review');
+  await page.waitForSelector('#not-evaluated li[data-rule="TN-04"][data-resource="truenas"]');
+  // TrueNAS's memory reads 0 in the model, but TN-04 is not a finding: it was not evaluated.
+  assert.equal(await page.$$eval('#findings li.finding[data-rule="TN-04"]', (e) => e.length), 0);
+  assert.match(await page.textContent('#findings-count'), /not evaluated/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
