@@ -12,7 +12,7 @@ import rego.v1
 # custom:
 #   id: K8S-01
 #   severity: info
-info contains lib.finding("K8S-01", split(w.who, " ")[0], sprintf("after a cold start, %s waits %.0f s for %s (kubelet back-off); `hostplan boot` suggests an order that avoids it", [w.who, (w.until_ms - w.from_ms) / 1000, w.waited_for])) if {
+info contains lib.finding("K8S-01", split(w.who, " ")[0], sprintf("after a cold start, %s waits %d s for %s (kubelet back-off); `hostplan boot` suggests an order that avoids it", [w.who, lib.whole(round((w.until_ms - w.from_ms) / 1000)), w.waited_for])) if {
 	some w in input.boot.waits
 }
 

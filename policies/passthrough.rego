@@ -306,7 +306,7 @@ warn contains lib.finding("PT-19", id, sprintf("%s sets x_vga on %s, which is no
 # custom:
 #   id: PT-20
 #   severity: info
-info contains lib.finding("PT-20", id, sprintf("%s pins %d GiB at start: expect a slow start and allow for it in startup up delays", [id, lib.gib(vm.memory_mib)])) if {
+info contains lib.finding("PT-20", id, sprintf("%s pins %d GiB at start: expect a slow start and allow for it in startup up delays", [id, lib.whole(lib.gib(vm.memory_mib))])) if {
 	some id, vm in input.vms
 	vm.pinned
 	vm.memory_mib >= 65536

@@ -249,3 +249,10 @@ test_pt12_migrate_with_passthrough if {
 	fs := passthrough.warn with input as with_vm("truenas", {"migrate": true})
 	lib.has_for(fs, "PT-12", "truenas")
 }
+
+test_pt20_fractional_gib_prints_as_a_whole_number if {
+	fs := passthrough.info with input as with_vm("truenas", {"memory_mib": 70000})
+	some f in fs
+	f.rule == "PT-20"
+	contains(f.message, "pins 68 GiB")
+}

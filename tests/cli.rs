@@ -371,3 +371,21 @@ fn import_into_a_site_gives_a_valid_topology() {
     assert!(merged.contains("id = \"srv01\"") && merged.contains("id = \"truenas\""));
     std::fs::remove_file(&out).unwrap();
 }
+
+/// A valid topology never makes `check` exit 2: PT-20 printed a fractional GiB with `%d`
+/// (TrueNAS with `memory_mib = 70000`), which regorus refuses.
+#[test]
+fn fractional_values_in_messages_do_not_break_check() {
+    let seed = hostplan::examples::SEED.replacen(
+        "memory_mib = 32768    # 32 GB ECC RAM, critical for ARC",
+        "memory_mib = 70000",
+        1,
+    );
+    assert!(seed.contains("memory_mib = 70000"));
+    let file = std::env::temp_dir().join(format!("hostplan-70000-{}.toml", std::process::id()));
+    std::fs::write(&file, &seed).unwrap();
+    let (code, out) = hostplan(&["check", file.to_str().unwrap(), "--fail-on", "info"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("truenas pins 68 GiB at start"), "{out}");
+    std::fs::remove_file(&file).unwrap();
+}

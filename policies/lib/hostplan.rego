@@ -67,3 +67,9 @@ skipped(set, rule, resource) if {
 machine_name(m) := "unset (i440fx)" if m == ""
 
 machine_name(m) := sprintf("\"%s\"", [m]) if m != ""
+
+# A number rounded to a whole one (halves away from zero, as Go, Rust and C++ all round), for
+# `%d`: `sprintf("%d")` of a fraction fails (regorus) or prints `%!d(float64=…)` (OPA), and
+# `%.0f` rounds halves differently between engines. (Not `format_int` into `%s`: rego-cpp
+# breaks its output on that.)
+whole(x) := round(x)
