@@ -1458,6 +1458,14 @@ fn run() -> anyhow::Result<ExitCode> {
                 }
                 return Ok(ExitCode::from(UNUSABLE));
             };
+            // A graph of an inconsistent topology would be wrong silently: say why instead.
+            if report.has_errors() {
+                for d in &report.diagnostics {
+                    eprintln!("{}", render(d, Some(&report.source.text)));
+                }
+                eprintln!("{name}: not drawn: fix the errors first");
+                return Ok(ExitCode::from(1));
+            }
             let graph = hostplan::graph::DependencyGraph::build(topology);
             match format {
                 OutputFormat::Json => {

@@ -389,3 +389,70 @@ fn fractional_values_in_messages_do_not_break_check() {
     assert!(out.contains("truenas pins 68 GiB at start"), "{out}");
     std::fs::remove_file(&file).unwrap();
 }
+
+/// `graph` on a topology with errors says why it draws nothing (it used to print nothing and
+/// exit 0); SARIF rules without a reference have no `helpUri` (not `null`); GitHub titles have
+/// no trailing space; JUnit gives one `<failure>` per test case.
+#[test]
+fn report_details_are_well_formed() {
+    let bad = fixture("cases/validate/unknown-host.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_hostplan"))
+        .args(["graph", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not drawn: fix the errors first"));
+
+    let dir = std::env::temp_dir().join(format!("hostplan-user-rule-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("mine.rego");
+    std::fs::write(
+        &policy,
+        "package mine\nimport rego.v1\n\n# METADATA\n# title: no big VMs\n# custom:\n#   id: MY-01\n#   severity: warning\nwarn contains {\"rule\": \"MY-01\", \"resource\": id, \"message\": \"big\"} if { some id, vm in input.vms; vm.cores > 4 }\nwarn contains {\"rule\": \"MY-01\", \"resource\": id, \"message\": \"huge\"} if { some id, vm in input.vms; vm.cores > 5 }\n",
+    )
+    .unwrap();
+    let seed = fixture("../examples/seed.toml");
+    let args = |format: &str| {
+        vec![
+            "check".to_owned(),
+            seed.to_str().unwrap().to_owned(),
+            "--policy".into(),
+            policy.to_str().unwrap().to_owned(),
+            "--format".into(),
+            format.to_owned(),
+        ]
+    };
+    let run = |format: &str| {
+        let a = args(format);
+        hostplan(&a.iter().map(String::as_str).collect::<Vec<_>>()).1
+    };
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).unwrap();
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let mine = rules.iter().find(|r| r["id"] == "MY-01").unwrap();
+    assert!(mine.get("helpUri").is_none(), "{mine}");
+    assert!(rules
+        .iter()
+        .all(|r| r.get("helpUri").is_none_or(serde_json::Value::is_string)));
+    let github = run("github");
+    assert!(
+        github
+            .lines()
+            .all(|l| !l.contains(" ,") && !l.contains(" ::")),
+        "{github}"
+    );
+    let junit = {
+        let mut a = args("junit");
+        a.extend(["--fail-on".to_owned(), "warning".to_owned()]);
+        hostplan(&a.iter().map(String::as_str).collect::<Vec<_>>()).1
+    };
+    let case = junit
+        .split("<testcase")
+        .find(|c| c.contains("MY-01 truenas"))
+        .unwrap();
+    assert_eq!(case.matches("<failure").count(), 1, "{case}");
+    assert!(case.contains("big; huge"), "{case}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -194,15 +194,19 @@ pub fn sarif(
         .rules
         .iter()
         .map(|r| {
-            json!({
+            let mut rule = json!({
                 "id": r.id,
                 "name": r.id.replace('-', ""),
                 "shortDescription": { "text": r.title },
                 "fullDescription": { "text": r.description },
-                "helpUri": r.references.first(),
                 "defaultConfiguration": { "level": sarif_level_str(&r.severity) },
                 "properties": { "references": r.references, "policyFile": r.file },
-            })
+            });
+            // SARIF 2.1.0 wants a URI here or nothing (a user rule may cite no source).
+            if let Some(uri) = r.references.first() {
+                rule["helpUri"] = json!(uri);
+            }
+            rule
         })
         .collect();
     let index: BTreeMap<&str, usize> = ev
@@ -361,17 +365,26 @@ pub fn junit(ev: &Evaluation, gate: Level) -> String {
                 );
             }
         } else {
-            let _ = writeln!(out, ">");
-            for f in failing {
-                let _ = writeln!(
-                    out,
-                    "      <failure type=\"{}\" message=\"{}\">{}</failure>",
-                    f.level.as_str(),
-                    xml(&f.message),
-                    xml(&f.references.join("\n"))
-                );
-            }
-            let _ = writeln!(out, "    </testcase>");
+            // One <failure> per test case (JUnit's schema allows one): the worst finding's
+            // level, every message in it.
+            let worst = failing
+                .iter()
+                .map(|f| f.level)
+                .max()
+                .unwrap_or(Level::Error);
+            let messages: Vec<&str> = failing.iter().map(|f| f.message.as_str()).collect();
+            let mut refs: Vec<&str> = failing
+                .iter()
+                .flat_map(|f| f.references.iter().map(String::as_str))
+                .collect();
+            refs.dedup();
+            let _ = writeln!(
+                out,
+                ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
+                worst.as_str(),
+                xml(&messages.join("; ")),
+                xml(&refs.join("\n"))
+            );
         }
     }
     let _ = writeln!(out, "  </testsuite>\n</testsuites>");
@@ -400,7 +413,7 @@ pub fn github(ev: &Evaluation, source: &SourceFile, t: &Topology) -> String {
         let title = if is_not_evaluated(f) {
             format!("{} not evaluated", f.rule)
         } else {
-            format!("{} {}", f.rule, f.title)
+            format!("{} {}", f.rule, f.title).trim_end().to_owned()
         };
         let mut props = vec![format!("title={}", esc_prop(&title))];
         if let Some(loc) = locate(source, t, &f.resource) {
