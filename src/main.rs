@@ -571,15 +571,21 @@ fn write_all_or_nothing(
 }
 
 fn read_input(file: &str) -> anyhow::Result<(String, Vec<u8>)> {
+    // Read at most one byte past the cap: an endless stdin or a huge file stops there (and the
+    // loader reports `too-large`), instead of being read whole first.
+    let cap = u64::try_from(hostplan::source::MAX_INPUT_BYTES).unwrap_or(u64::MAX) + 1;
+    let mut buf = Vec::new();
     if file == "-" {
-        let mut buf = Vec::new();
         std::io::stdin()
+            .take(cap)
             .read_to_end(&mut buf)
             .context("reading standard input")?;
         Ok(("<stdin>".to_owned(), buf))
     } else {
-        let bytes = std::fs::read(file).with_context(|| format!("reading {file}"))?;
-        Ok((file.to_owned(), bytes))
+        std::fs::File::open(file)
+            .and_then(|f| f.take(cap).read_to_end(&mut buf))
+            .with_context(|| format!("reading {file}"))?;
+        Ok((file.to_owned(), buf))
     }
 }
 

@@ -456,3 +456,29 @@ fn report_details_are_well_formed() {
     assert!(case.contains("big; huge"), "{case}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// An endless standard input stops at the input cap instead of being read whole first.
+#[test]
+fn endless_stdin_stops_at_the_cap() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hostplan"))
+        .args(["validate", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // Write until hostplan stops reading (the pipe breaks), far past the 64 MiB cap.
+    let line = b"# comment line of an endless stream\n".repeat(1024);
+    let mut written = 0usize;
+    while written < 512 * 1024 * 1024 {
+        if stdin.write_all(&line).is_err() {
+            break;
+        }
+        written += line.len();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(written < 512 * 1024 * 1024, "hostplan kept reading");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("larger than"));
+}

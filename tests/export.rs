@@ -138,3 +138,49 @@ fn cli_export_then_verify() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("error[PT-06] truenas"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `verify` rejects what would let two readers see two specs or an invented one: duplicate
+/// keys, unknown fields, `spec_version: 0`, a bad `evaluated_on`; and a JSON round trip that
+/// writes `1.0` as `1` (as `jq .` does) is not an edit.
+#[test]
+fn verify_rejects_ambiguous_specs_and_survives_a_json_round_trip() {
+    let book = RuleBook::builtin();
+    let text = to_text(&export(&seed(), &book, "2026-11-26", Level::Error, false).unwrap());
+    assert!(
+        text.contains("2.0"),
+        "the seed has fractional-looking numbers (backoff factor)"
+    );
+    let malformed = |t: &str| {
+        matches!(
+            verify(t, &book, Level::Error, "2026-11-26"),
+            Err(SpecError::Malformed(_))
+        )
+    };
+    // A second "topology" key after the real one.
+    let dup = text.replacen(
+        "\"spec_version\": 1",
+        "\"spec_version\": 1,\n  \"topology\": {}",
+        1,
+    );
+    assert!(malformed(&dup), "duplicate key accepted");
+    assert!(malformed(&text.replacen(
+        "\"spec_version\": 1",
+        "\"spec_version\": 1,\n  \"extra\": true",
+        1
+    )));
+    assert!(malformed(&text.replacen(
+        "\"spec_version\": 1",
+        "\"spec_version\": 0",
+        1
+    )));
+    assert!(malformed(&text.replacen(
+        "\"evaluated_on\": \"2026-11-26\"",
+        "\"evaluated_on\": \"yesterday\"",
+        1
+    )));
+    // `1.0` → `1` everywhere, as a JSON round trip through jq or JavaScript writes it.
+    let round_tripped = text.replace(".0,", ",").replace(".0\n", "\n");
+    assert_ne!(round_tripped, text);
+    verify(&round_tripped, &book, Level::Error, "2026-11-26").unwrap();
+    verify(&text, &book, Level::Error, "2026-11-26").unwrap();
+}

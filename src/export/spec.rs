@@ -98,7 +98,7 @@ pub fn export(
         "facts": facts,
         "policy": { "digest": policy_digest(book), "rules": ev.rules.len(), "results": findings_doc(&ev) },
     });
-    let digest = sha256_hex(&spec.to_string());
+    let digest = sha256_hex(&canonical(&spec).to_string());
     spec["digest"] = json!(format!("sha256:{digest}"));
     Ok(spec)
 }
@@ -110,6 +110,92 @@ pub fn to_text(spec: &Value) -> String {
     s
 }
 
+/// The fields of a spec document.
+const SPEC_KEYS: &[&str] = &[
+    "spec_version",
+    "generator",
+    "evaluated_on",
+    "topology",
+    "facts",
+    "policy",
+    "digest",
+];
+
+/// The canonical form the digest is taken over: object keys sorted (`serde_json`'s map), and
+/// every number that is a whole value written as an integer (`1.0` → `1`), as RFC 8785 writes
+/// numbers — so a JSON round trip through any tool keeps the digest.
+pub fn canonical(v: &Value) -> Value {
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                // A whole value within i64 range: the cast is exact.
+                #[allow(clippy::cast_possible_truncation)]
+                Value::from(f as i64)
+            }
+            _ => v.clone(),
+        },
+        Value::Array(a) => Value::Array(a.iter().map(canonical).collect()),
+        Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, v)| (k.clone(), canonical(v))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// Parses any JSON, failing on an object with a key twice.
+struct NoDuplicateKeys;
+
+impl<'de> serde::Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = NoDuplicateKeys;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut seen = std::collections::BTreeSet::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if !seen.insert(key.clone()) {
+                        return Err(serde::de::Error::custom(format!("duplicate key `{key}`")));
+                    }
+                    map.next_value::<NoDuplicateKeys>()?;
+                }
+                Ok(NoDuplicateKeys)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+                Ok(NoDuplicateKeys)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(NoDuplicateKeys)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(NoDuplicateKeys)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(NoDuplicateKeys)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(NoDuplicateKeys)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(NoDuplicateKeys)
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(NoDuplicateKeys)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// Verify a spec against `book`: same digest over the content, same policy set, same facts
 /// and findings when recomputed from the embedded topology as of its export date, and —
 /// evaluated again as of `today` (waivers may have expired since) — nothing open at or above
@@ -118,8 +204,20 @@ pub fn to_text(spec: &Value) -> String {
 /// # Errors
 /// [`SpecError`] naming what differs.
 pub fn verify(text: &str, book: &RuleBook, gate: Level, today: &str) -> Result<Value, SpecError> {
+    // Duplicate keys would let two readers see two specs (serde keeps the last).
+    serde_json::from_str::<NoDuplicateKeys>(text)
+        .map_err(|e| SpecError::Malformed(e.to_string()))?;
     let mut spec: Value =
         serde_json::from_str(text).map_err(|e| SpecError::Malformed(e.to_string()))?;
+    if let Some(unknown) = spec
+        .as_object()
+        .and_then(|o| o.keys().find(|k| !SPEC_KEYS.contains(&k.as_str())))
+    {
+        return Err(SpecError::Malformed(format!(
+            "unknown field `{unknown}` (a spec has {})",
+            SPEC_KEYS.join(", ")
+        )));
+    }
     let version = spec
         .get("spec_version")
         .and_then(Value::as_u64)
@@ -128,13 +226,27 @@ pub fn verify(text: &str, book: &RuleBook, gate: Level, today: &str) -> Result<V
     if version > SPEC_VERSION {
         return Err(SpecError::TooNew(version));
     }
+    if version == 0 {
+        return Err(SpecError::Malformed("spec_version 0 does not exist".into()));
+    }
+    match spec.get("evaluated_on").and_then(Value::as_str) {
+        Some(d) if crate::validate::is_iso_date(d) => {}
+        other => {
+            return Err(SpecError::Malformed(format!(
+                "evaluated_on {other:?} is not a date YYYY-MM-DD"
+            )))
+        }
+    }
     let claimed = spec
         .as_object_mut()
         .and_then(|o| o.remove("digest"))
         .and_then(|d| d.as_str().map(str::to_owned))
         .ok_or_else(|| SpecError::Malformed("no digest".into()))?;
-    let actual = format!("sha256:{}", sha256_hex(&spec.to_string()));
-    if claimed != actual {
+    // Over the canonical form, so `jq .` or any JSON round trip (`1.0` → `1`) changes nothing;
+    // specs exported before the canonical form digested the plain text: accepted too.
+    let actual = format!("sha256:{}", sha256_hex(&canonical(&spec).to_string()));
+    let legacy = format!("sha256:{}", sha256_hex(&spec.to_string()));
+    if claimed != actual && claimed != legacy {
         return Err(SpecError::Mismatch(format!(
             "content digest is {actual}, the spec claims {claimed}: it was edited after export"
         )));
@@ -159,14 +271,14 @@ pub fn verify(text: &str, book: &RuleBook, gate: Level, today: &str) -> Result<V
         )));
     }
     let facts = crate::policy::facts::facts(&t);
-    if spec["facts"] != facts {
+    if canonical(&spec["facts"]) != canonical(&facts) {
         return Err(SpecError::Mismatch(
             "its facts differ from the ones this hostplan derives from its topology".into(),
         ));
     }
     let exported_on = spec["evaluated_on"].as_str().unwrap_or_default().to_owned();
     let ev = book.evaluate(&facts, &t.waivers, &exported_on, Limits::default())?;
-    if spec["policy"]["results"] != findings_doc(&ev) {
+    if canonical(&spec["policy"]["results"]) != canonical(&findings_doc(&ev)) {
         return Err(SpecError::Mismatch(
             "its policy results differ from a fresh evaluation".into(),
         ));

@@ -157,10 +157,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Parsed {
         let d = Diagnostic::error(
             Code::TooLarge,
             DataPath::root(),
-            format!(
-                "{name} is {} bytes; hostplan reads at most {MAX_INPUT_BYTES}",
-                bytes.len()
-            ),
+            format!("{name} is larger than {MAX_INPUT_BYTES} bytes, the most hostplan reads"),
         );
         return unusable(source, d);
     }
