@@ -142,6 +142,13 @@ enum Command {
         #[arg(long)]
         facts: bool,
     },
+    /// Print shell completions (`hostplan completions bash > /etc/bash_completion.d/hostplan`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (`hostplan man > /usr/local/share/man/man1/hostplan.1`).
+    Man,
     /// Print a built-in example topology (`seed` or `roadmap`).
     Example {
         /// Which example.
@@ -1445,6 +1452,16 @@ fn run() -> anyhow::Result<ExitCode> {
                 hostplan::schema::json_schema()
             };
             writeln!(out, "{}", serde_json::to_string_pretty(&schema)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            use clap::CommandFactory as _;
+            clap_complete::generate(shell, &mut Cli::command(), "hostplan", &mut out);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            use clap::CommandFactory as _;
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Example { name } => {

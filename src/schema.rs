@@ -13,6 +13,13 @@ pub fn json_schema() -> serde_json::Value {
             "title".into(),
             "hostplan topology (schema_version 1)".into(),
         );
+        // A JSON topology may name its schema for editors (`"$schema": "schema/v1.json"`).
+        if let Some(props) = obj.get_mut("properties").and_then(|p| p.as_object_mut()) {
+            props.insert(
+                "$schema".into(),
+                serde_json::json!({ "type": "string", "description": "The JSON Schema of this file, for editors (ignored by hostplan)." }),
+            );
+        }
     }
     schema
 }

@@ -482,3 +482,31 @@ fn endless_stdin_stops_at_the_cap() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stdout).contains("larger than"));
 }
+
+/// Shell completions and the man page come from the same command definitions.
+#[test]
+fn completions_and_man_page() {
+    for shell in ["bash", "zsh", "fish"] {
+        let (code, out) = hostplan(&["completions", shell]);
+        assert_eq!(code, 0);
+        assert!(
+            out.contains("hostplan") && out.contains("validate"),
+            "{shell}"
+        );
+    }
+    let (code, out) = hostplan(&["man"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains(".TH hostplan 1") && out.contains("validate"),
+        "{out}"
+    );
+}
+
+/// The JSON Schema the static site publishes (`schema/v1.json`) is the current one.
+#[test]
+fn the_published_schema_is_current() {
+    let committed = std::fs::read_to_string(fixture("../schema/v1.json")).unwrap();
+    let (code, out) = hostplan(&["schema"]);
+    assert_eq!(code, 0);
+    assert_eq!(committed, out, "run `hostplan schema > schema/v1.json`");
+}

@@ -198,6 +198,11 @@ pub fn parse(name: &str, bytes: &[u8]) -> Parsed {
     source.spans = spans;
     let mut diagnostics = Vec::new();
     for path in unknown {
+        // `$schema` at the top of a JSON file points editors at the JSON Schema
+        // (`schema/v1.json`); it is not part of the model.
+        if path.0 == [Segment::Key("$schema".into())] {
+            continue;
+        }
         let key = match path.0.last() {
             Some(Segment::Key(k)) => k.clone(),
             _ => path.to_string(),
