@@ -510,3 +510,61 @@ fn the_published_schema_is_current() {
     assert_eq!(code, 0);
     assert_eq!(committed, out, "run `hostplan schema > schema/v1.json`");
 }
+
+/// The GitHub Action's check step (`scripts/action/run.sh`), run as the composite runs it:
+/// annotations on stdout, a SARIF file per topology in the folder it names as its output, the
+/// specs verified, and a failing step when a topology fails the gate.
+#[test]
+fn the_github_action_check_step_annotates_writes_sarif_and_fails_on_findings() {
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_hostplan"))
+        .parent()
+        .unwrap()
+        .to_owned();
+    let tmp = std::env::temp_dir().join(format!("hostplan-action-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let seed = fixture("../examples/seed.toml");
+    let broken = fixture("cases/policy/truenas-4gib.toml");
+    let spec_dir = tmp.join("spec");
+    let (code, _) = hostplan(&[
+        "export",
+        seed.to_str().unwrap(),
+        "--format",
+        "spec",
+        "-o",
+        spec_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let github_output = tmp.join("output");
+    let out = Command::new("bash")
+        .arg(fixture("../scripts/action/run.sh"))
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin_dir.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env(
+            "HOSTPLAN_PATHS",
+            format!("{} {}", seed.display(), broken.display()),
+        )
+        .env("HOSTPLAN_SPECS", spec_dir.join("hostplan.spec.json"))
+        .env("HOSTPLAN_FAIL_ON", "error")
+        .env("RUNNER_TEMP", &tmp)
+        .env("GITHUB_OUTPUT", &github_output)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("::error file="), "{stdout}");
+    assert!(stdout.contains("TN-04"), "{stdout}");
+    let outputs = std::fs::read_to_string(&github_output).unwrap();
+    let sarif_dir = outputs.trim().strip_prefix("sarif=").unwrap();
+    for i in [1, 2] {
+        let text = std::fs::read_to_string(format!("{sarif_dir}/check-{i}.sarif")).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(doc["version"], "2.1.0");
+    }
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
