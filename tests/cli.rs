@@ -568,3 +568,30 @@ fn the_github_action_check_step_annotates_writes_sarif_and_fails_on_findings() {
     }
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+/// A recursive user policy is refused at load time with its location (it used to overflow the
+/// stack and abort the process, exit 134).
+#[test]
+fn a_recursive_policy_is_a_located_error_not_an_abort() {
+    let dir = std::env::temp_dir().join(format!("hostplan-rec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("rec.rego");
+    std::fs::write(
+        &policy,
+        "package rec\nimport rego.v1\n\nf(x) := y if {\n\ty := g(x)\n}\n\ng(x) := f(x + 1)\n\ndeny contains {\"rule\": \"R-1\", \"resource\": \"x\", \"message\": \"m\"} if {\n\tf(1) > 0\n}\n",
+    )
+    .unwrap();
+    let seed = fixture("../examples/seed.toml");
+    let (code, _, err) = hostplan_err(&[
+        "check",
+        seed.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("rec.rego:8:9: recursion is not allowed in Rego: f → g → f"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -8,6 +8,7 @@
 
 pub mod facts;
 pub mod metadata;
+pub mod recursion;
 pub mod report;
 
 use metadata::RuleMeta;
@@ -269,6 +270,16 @@ impl RuleBook {
             check_interval: core::num::NonZeroU32::MIN,
         });
         for f in &self.files {
+            // Recursion would overflow the engine's stack (an abort): refuse it at load time,
+            // as OPA does when it compiles.
+            if let Some(r) = recursion::find(&f.text) {
+                return Err(PolicyError::Syntax {
+                    file: f.path.clone(),
+                    line: r.line,
+                    column: r.column,
+                    message: format!("recursion is not allowed in Rego: {}", r.cycle.join(" → ")),
+                });
+            }
             engine
                 .add_policy(f.path.clone(), f.text.clone())
                 .map_err(|e| syntax_error(&f.path, &e.to_string()))?;
