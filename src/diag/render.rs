@@ -21,7 +21,17 @@ pub fn render(diag: &Diagnostic, source: Option<&str>) -> String {
     if let Some(loc) = &diag.location {
         pad = " ".repeat(loc.line.to_string().len());
         let _ = writeln!(out, "{pad}--> {}:{}:{}", loc.file, loc.line, loc.column);
-        let line_text = source.and_then(|s| s.lines().nth(loc.line.saturating_sub(1) as usize));
+        // The line around the location's byte offset: no scan from the file's start (a file
+        // with thousands of diagnostics would make rendering quadratic).
+        let line_text = source.and_then(|s| {
+            let mut at = (loc.start as usize).min(s.len());
+            while !s.is_char_boundary(at) {
+                at -= 1;
+            }
+            let begin = s[..at].rfind('\n').map_or(0, |i| i + 1);
+            let end = s[at..].find('\n').map_or(s.len(), |i| at + i);
+            s.get(begin..end)
+        });
         if let Some(text) = line_text {
             let text = text.trim_end_matches('\r');
             let _ = writeln!(out, "{pad} |");

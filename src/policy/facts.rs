@@ -214,6 +214,19 @@ pub fn facts(t: &Topology) -> Value {
         .collect();
     let disk_by_id: std::collections::BTreeMap<&str, &crate::model::Disk> =
         t.disks.iter().map(|d| (d.id.as_str(), d)).collect();
+    // Per-host evidence, computed once (not once per host).
+    let grouped_hosts: std::collections::BTreeSet<&str> = t
+        .devices
+        .iter()
+        .filter(|d| d.iommu_group.is_some_and(|g| g >= 0))
+        .map(|d| d.host.as_str())
+        .collect();
+    let unsure_pinning: std::collections::BTreeSet<&str> = t
+        .vms
+        .iter()
+        .filter(|v| !v.hostpci.is_empty() && (v.is_unknown("memory_mib") || v.is_unknown("onboot")))
+        .map(|v| v.host.as_str())
+        .collect();
     for h in &t.hosts {
         let boot_controllers: Vec<&str> = h
             .boot_disks
@@ -243,18 +256,11 @@ pub fn facts(t: &Topology) -> Value {
         let zfs = zfs_hosts.contains(h.id.as_str());
         let cpu = h.cpu.clone().unwrap_or_default();
         // Evidence counts: a device in an IOMMU group proves the IOMMU is on.
-        let iommu = cpu.iommu.or_else(|| {
-            t.devices
-                .iter()
-                .any(|d| d.host == h.id && d.iommu_group.is_some_and(|g| g >= 0))
-                .then_some(true)
-        });
+        let iommu = cpu
+            .iommu
+            .or_else(|| grouped_hosts.contains(h.id.as_str()).then_some(true));
         // Pinned memory is unknown while a passthrough VM's memory or onboot is.
-        let pinned_unknown = t.vms.iter().any(|v| {
-            v.host == h.id
-                && !v.hostpci.is_empty()
-                && (v.is_unknown("memory_mib") || v.is_unknown("onboot"))
-        });
+        let pinned_unknown = unsure_pinning.contains(h.id.as_str());
         let mut fact = json!({
                 "kind": h.kind, "proxmox": h.kind == HostKind::Proxmox,
                 "ram_mib": u64::from(h.ram_gib) * 1024, "ecc": h.ecc,

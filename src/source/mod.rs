@@ -78,9 +78,43 @@ pub struct SourceFile {
     pub format: Format,
     /// Value spans.
     pub spans: SpanIndex,
+    /// Byte offsets where lines start, built on first use: locating thousands of diagnostics
+    /// is then a binary search each, not a scan from the file's start.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
+    /// A file with its text and span index.
+    pub fn new(name: String, text: String, format: Format, spans: SpanIndex) -> Self {
+        Self {
+            name,
+            text,
+            format,
+            spans,
+            line_starts: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// 1-based line and character column of a byte offset, via the line index.
+    pub fn line_col(&self, offset: usize) -> (u32, u32) {
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = starts.partition_point(|&s| s <= offset).max(1);
+        let start = starts[line - 1];
+        let column = self.text[start..offset].chars().count() + 1;
+        (
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(column).unwrap_or(u32::MAX),
+        )
+    }
+
     /// Fill in `location` of a diagnostic from its data path.
     pub fn locate(&self, diag: &mut Diagnostic) {
         if diag.location.is_some() {
@@ -94,7 +128,7 @@ impl SourceFile {
     /// File position of a byte span.
     pub fn location(&self, span: Range<usize>) -> Location {
         let start = span.start.min(self.text.len());
-        let (line, column) = line_col(&self.text, start);
+        let (line, column) = self.line_col(start);
         Location {
             file: self.name.clone(),
             line,
@@ -147,6 +181,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Parsed {
         text: String::new(),
         format,
         spans: SpanIndex::default(),
+        line_starts: std::sync::OnceLock::new(),
     };
     let unusable = |source: SourceFile, d: Diagnostic| Parsed {
         source,

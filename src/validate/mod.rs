@@ -28,6 +28,7 @@ pub fn validate(t: &Topology) -> Vec<Diagnostic> {
         t,
         lookup: &lookup,
         out: Vec::new(),
+        suggestions_left: SUGGESTION_BUDGET,
     };
     v.ids();
     v.hosts();
@@ -55,10 +56,16 @@ pub fn validate(t: &Topology) -> Vec<Diagnostic> {
     v.out
 }
 
+/// How many unknown references get a "did you mean" (each compares against every id of the
+/// kind): enough for any file a person typed; a generated file with thousands of broken
+/// references still validates in linear time (`BENCHMARKS.md`).
+const SUGGESTION_BUDGET: usize = 500;
+
 struct Validator<'a> {
     t: &'a Topology,
     lookup: &'a Lookup,
     out: Vec<Diagnostic>,
+    suggestions_left: usize,
 }
 
 fn at(section: &str, i: usize) -> DataPath {
@@ -91,8 +98,11 @@ impl Validator<'_> {
                 kind.noun(),
                 kind.section()
             ));
-        if let Some(s) = did_you_mean(id, self.lookup.ids_of(kind)) {
-            d = d.help(format!("did you mean `{s}`?"));
+        if self.suggestions_left > 0 {
+            self.suggestions_left -= 1;
+            if let Some(s) = did_you_mean(id, self.lookup.ids_of(kind)) {
+                d = d.help(format!("did you mean `{s}`?"));
+            }
         }
         self.push(d);
         false
