@@ -1051,15 +1051,22 @@ impl Validator<'_> {
                 );
             }
         }
+        // Once over the VMs and devices, not once per host.
+        let passing: BTreeSet<&str> = t
+            .vms
+            .iter()
+            .filter(|v| !v.hostpci.is_empty())
+            .map(|v| v.host.as_str())
+            .collect();
+        let grouped: BTreeSet<&str> = t
+            .devices
+            .iter()
+            .filter(|d| d.iommu_group.is_some_and(|g| g >= 0))
+            .map(|d| d.host.as_str())
+            .collect();
         for (i, h) in t.hosts.iter().enumerate() {
-            let passes = t
-                .vms
-                .iter()
-                .any(|v| v.host == h.id && !v.hostpci.is_empty());
-            let evidence = t
-                .devices
-                .iter()
-                .any(|d| d.host == h.id && d.iommu_group.is_some_and(|g| g >= 0));
+            let passes = passing.contains(h.id.as_str());
+            let evidence = grouped.contains(h.id.as_str());
             let known = h.cpu.as_ref().and_then(|c| c.iommu).is_some();
             if passes && !known && !evidence {
                 self.push(
