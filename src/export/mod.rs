@@ -8,6 +8,20 @@
 //! - [`mermaid`] and [`dot`]: diagrams in the style of the seed's own.
 
 mod diagram;
+
+/// Write `items` one per line (the `Display` of an exporter's list of errors).
+pub(crate) fn write_lines<T: std::fmt::Display>(
+    f: &mut std::fmt::Formatter<'_>,
+    items: &[T],
+) -> std::fmt::Result {
+    for (i, e) in items.iter().enumerate() {
+        if i > 0 {
+            writeln!(f)?;
+        }
+        write!(f, "{e}")?;
+    }
+    Ok(())
+}
 pub mod dot;
 pub mod mermaid;
 pub mod proxmox;

@@ -36,13 +36,7 @@ pub struct ConfErrors(pub Vec<ConfError>);
 
 impl fmt::Display for ConfErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.0.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{e}")?;
-        }
-        Ok(())
+        super::write_lines(f, &self.0)
     }
 }
 

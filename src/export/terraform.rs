@@ -78,13 +78,7 @@ pub struct TerraformErrors(pub Vec<TerraformError>);
 
 impl fmt::Display for TerraformErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, e) in self.0.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{e}")?;
-        }
-        Ok(())
+        super::write_lines(f, &self.0)
     }
 }
 

@@ -670,24 +670,7 @@ fn bpg_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
         d.finish();
     }
     for (b, sc) in r.repeated("network_device") {
-        let n = r.child(b, sc);
-        let bridge = n.str("bridge").unwrap_or_else(|| "vmbr0".into());
-        let vlan = n.u64("vlan_id");
-        let network = vlan.map_or_else(|| bridge.clone(), |v| format!("vlan{v}"));
-        ctx.note(
-            b.span(),
-            &n.subject,
-            format!("network id `{network}` guessed from the bridge/VLAN; rename it to your network's id"),
-        );
-        vm.nics.push(VmNic {
-            network,
-            bridge: Some(bridge),
-            mtu: n.u64("mtu").map(u32_of),
-            device: None,
-        });
-        n.skip("model");
-        n.skip("mac_address");
-        n.finish();
+        virtio_nic(ctx, b, &r.child(b, sc), &BPG_NIC, &mut vm);
     }
     r.finish();
     missing_placement(ctx, block, &subject, &vm);
@@ -973,38 +956,75 @@ fn telmate_disks(ctx: &Ctx<'_>, r: &Reader<'_>, vm: &mut Vm) {
     }
 }
 
+/// The attribute names of one provider dialect's virtio NIC block.
+struct NicKeys {
+    /// The VLAN tag.
+    vlan: &'static str,
+    /// "The link is down" (the NIC is disconnected).
+    down: &'static str,
+    /// Attributes read on purpose and not modelled.
+    ignored: &'static [&'static str],
+}
+
+const BPG_NIC: NicKeys = NicKeys {
+    vlan: "vlan_id",
+    down: "disconnected",
+    ignored: &[
+        "model",
+        "mac_address",
+        "firewall",
+        "queues",
+        "rate_limit",
+        "enabled",
+    ],
+};
+
+const TELMATE_NIC: NicKeys = NicKeys {
+    vlan: "tag",
+    down: "link_down",
+    ignored: &["model", "macaddr", "firewall", "queues", "rate", "id"],
+};
+
 /// Telmate `network { bridge tag mtu model }` blocks: virtio NICs on a bridge.
 fn telmate_networks(ctx: &Ctx<'_>, r: &Reader<'_>, vm: &mut Vm) {
     for (b, sc) in r.repeated("network") {
-        let n = r.child(b, sc);
-        let bridge = n.str("bridge").unwrap_or_else(|| "vmbr0".into());
-        let tag = n.u64("tag").filter(|t| *t > 0);
-        let network = tag.map_or_else(|| bridge.clone(), |v| format!("vlan{v}"));
-        if n.bool("link_down") == Some(true) {
-            // Disconnected: no path through it.
-            ctx.note(
-                b.span(),
-                &n.subject,
-                "`link_down = true`: the NIC is disconnected; not imported".into(),
-            );
-        } else {
-            ctx.note(
-                b.span(),
-                &n.subject,
-                format!("network id `{network}` guessed from the bridge/VLAN; rename it to your network's id"),
-            );
-            vm.nics.push(VmNic {
-                network,
-                bridge: Some(bridge),
-                mtu: n.u64("mtu").map(u32_of),
-                device: None,
-            });
-        }
-        for k in ["model", "macaddr", "firewall", "queues", "rate", "id"] {
-            n.skip(k);
-        }
-        n.finish();
+        virtio_nic(ctx, b, &r.child(b, sc), &TELMATE_NIC, vm);
     }
+}
+
+/// One virtio NIC block (bpg `network_device`, Telmate `network`): on its bridge, with the
+/// network id guessed from the bridge or VLAN (Terraform does not name networks) and noted; a
+/// disconnected NIC has no path and is not imported.
+fn virtio_nic(ctx: &Ctx<'_>, b: &Block, n: &Reader<'_>, keys: &NicKeys, vm: &mut Vm) {
+    let bridge = n.str("bridge").unwrap_or_else(|| "vmbr0".into());
+    let vlan = n.u64(keys.vlan).filter(|t| *t > 0);
+    let network = vlan.map_or_else(|| bridge.clone(), |v| format!("vlan{v}"));
+    if n.bool(keys.down) == Some(true) {
+        ctx.note(
+            b.span(),
+            &n.subject,
+            format!(
+                "`{} = true`: the NIC is disconnected (no path through it); not imported",
+                keys.down
+            ),
+        );
+    } else {
+        ctx.note(
+            b.span(),
+            &n.subject,
+            format!("network id `{network}` guessed from the bridge/VLAN; rename it to your network's id"),
+        );
+        vm.nics.push(VmNic {
+            network,
+            bridge: Some(bridge),
+            mtu: n.u64("mtu").map(u32_of),
+            device: None,
+        });
+    }
+    for k in keys.ignored {
+        n.skip(k);
+    }
+    n.finish();
 }
 
 /// The attribute names of one provider dialect's passthrough block.
