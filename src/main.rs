@@ -429,18 +429,6 @@ fn read_variables(paths: &[String]) -> anyhow::Result<Vec<hostplan::export::tfty
 /// directories; symlinks followed), plus the directories their local `module` sources point at
 /// (one level each, their `.tf`/`.tofu` files), until no new one appears.
 fn terraform_files(paths: &[String]) -> anyhow::Result<Vec<(String, String)>> {
-    fn wanted(name: &str) -> bool {
-        [
-            ".tf",
-            ".tofu",
-            ".tf.json",
-            ".tofu.json",
-            ".tfvars",
-            ".tfvars.json",
-        ]
-        .iter()
-        .any(|e| name.ends_with(e))
-    }
     fn walk(
         dir: &std::path::Path,
         out: &mut Vec<std::path::PathBuf>,
@@ -462,7 +450,7 @@ fn terraform_files(paths: &[String]) -> anyhow::Result<Vec<(String, String)>> {
                 if !name.starts_with('.') {
                     walk(&p, out, seen)?;
                 }
-            } else if wanted(name) {
+            } else if hostplan::import::terraform::is_terraform_file(name) {
                 out.push(p);
             }
         }

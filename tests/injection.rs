@@ -114,7 +114,7 @@ fn expected_conf(t: &Topology, vm: &Vm) -> BTreeMap<String, String> {
     if vm.memory_mib > 0 {
         put("memory", vm.memory_mib.to_string());
     }
-    put("name", proxmox::proxmox_name(&vm.id));
+    put("name", hostplan::model::pve::vm_name(&vm.id));
     for (i, n) in vm.nics.iter().filter(|n| n.device.is_none()).enumerate() {
         let mut parts = vec![
             "virtio".to_owned(),
@@ -301,7 +301,7 @@ proptest! {
         let expected: BTreeSet<String> = t
             .vms
             .iter()
-            .map(|v| proxmox::proxmox_name(&v.id))
+            .map(|v| hostplan::model::pve::vm_name(&v.id))
             .chain(t.mappings.iter().map(|m| m.id.clone()))
             .collect();
         prop_assert_eq!(names, expected, "{}", text);

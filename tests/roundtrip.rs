@@ -269,6 +269,7 @@ fn module_values(text: &str) -> serde_json::Value {
 }
 
 #[test]
+#[ignore = "reads the seed document in ../shared/seed (not in a plain clone); scripts/test runs it"]
 fn the_seed_module_block_imports_and_exports_to_the_same_values() {
     let seed = seed_module_block();
     let imported = import::run(

@@ -9,6 +9,17 @@
 
 mod diagram;
 
+/// The machine type an export writes for `vm`: the model's, or `q35` where a `pcie=1`
+/// passthrough entry needs it (qemu-server refuses `pcie=1` on i440fx) and the model names
+/// none; empty when neither.
+pub(crate) fn machine_of(vm: &crate::model::Vm) -> String {
+    if vm.machine.is_empty() && vm.hostpci.iter().any(|h| h.pcie) {
+        "q35".into()
+    } else {
+        vm.machine.clone()
+    }
+}
+
 /// Write `items` one per line (the `Display` of an exporter's list of errors).
 pub(crate) fn write_lines<T: std::fmt::Display>(
     f: &mut std::fmt::Formatter<'_>,

@@ -89,11 +89,6 @@ impl Guard<'_> {
     }
 }
 
-/// Whether any passthrough entry is exposed as PCIe, which needs a q35 machine.
-fn uses_pcie(vm: &Vm) -> bool {
-    vm.hostpci.iter().any(|h| h.pcie)
-}
-
 /// The config lines of one VM of `t` that hostplan models, in Proxmox's own (alphabetical) key
 /// order. A hostpci entry naming a hostplan device is written as that device's address; the
 /// virtio NICs get their network's VLAN as `tag=`; `machine: q35` is written where a `pcie=1`
@@ -110,7 +105,7 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
         .iter()
         .filter_map(|n| n.vlan.map(|v| (n.id.as_str(), v)))
         .collect();
-    let name = proxmox_name(&vm.id);
+    let name = pve::vm_name(&vm.id);
     g.format("id", Format::DnsName, &name)?;
     let known = |field: &str| !vm.is_unknown(field);
     if !known("vmid") {
@@ -192,13 +187,11 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
         }
         let _ = writeln!(out, "hostpci{}: {}", h.index, parts.join(","));
     }
-    if !known("machine") {
-        // Unknown: no line, and no q35 guessed either.
-    } else if !vm.machine.is_empty() {
-        let machine = g.format("machine", Format::Machine, &vm.machine)?;
+    // Unknown: no line, and no q35 guessed either.
+    let machine = super::machine_of(vm);
+    if known("machine") && !machine.is_empty() {
+        let machine = g.format("machine", Format::Machine, &machine)?;
         let _ = writeln!(out, "machine: {machine}");
-    } else if uses_pcie(vm) {
-        let _ = writeln!(out, "machine: q35");
     }
     if vm.memory_mib > 0 && known("memory_mib") {
         let _ = writeln!(out, "memory: {}", vm.memory_mib);
@@ -302,23 +295,6 @@ fn is_line_break(c: char) -> bool {
     )
 }
 
-/// The VM name Proxmox will see: the id, with characters a DNS name cannot hold turned into
-/// `-` and leading/trailing `-` and `.` dropped. Validation warns when this differs from the id
-/// and refuses an id that leaves no DNS name.
-pub fn proxmox_name(id: &str) -> String {
-    let s: String = id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    s.trim_matches(['-', '.']).to_owned()
-}
-
 /// Every VM's config, as `(file name, text)`: `<vmid>.conf`.
 ///
 /// # Errors
@@ -367,6 +343,6 @@ mod tests {
 
     #[test]
     fn names_are_sanitised() {
-        assert_eq!(super::proxmox_name("a b\"c\n"), "a-b-c");
+        assert_eq!(crate::model::pve::vm_name("a b\"c\n"), "a-b-c");
     }
 }

@@ -15,10 +15,10 @@
 //! markers (`${`, `%{`), so no id or name can inject HCL; tests parse the output with
 //! HashiCorp's own parser (npm `@cdktf/hcl2json`) and compare it with the JSON form.
 
-use super::proxmox::proxmox_name;
+use super::machine_of;
 use super::tftypes::{conform, Variable};
 use crate::import::terraform::{BPG_MAPPING, BPG_VM};
-use crate::model::pve::storage_name;
+use crate::model::pve::{storage_name, vm_name};
 use crate::model::{HostPci, Topology, Vm};
 use serde_json::{json, Map, Value};
 use std::fmt;
@@ -154,20 +154,6 @@ pub fn vm_inputs(t: &Topology, vm: &Vm) -> Result<Value, TerraformError> {
     Ok(Value::Object(m))
 }
 
-/// Whether any passthrough entry is exposed as PCIe (which needs the q35 machine).
-fn uses_pcie(vm: &Vm) -> bool {
-    vm.hostpci.iter().any(|h| h.pcie)
-}
-
-/// The machine type to write: the model's, or `q35` where PCIe passthrough needs it.
-fn machine_of(vm: &Vm) -> String {
-    if vm.machine.is_empty() && uses_pcie(vm) {
-        "q35".into()
-    } else {
-        vm.machine.clone()
-    }
-}
-
 /// Everything hostplan can fill for a wrapper module, under the input names wrappers use
 /// (several spellings for the common ones). `res_hostpci` here is the full form (`device`,
 /// `mapping`, `id`, `pcie`, `rombar`, `xvga`, `mdev` with `null` for "none"), cut down to the
@@ -228,7 +214,7 @@ pub fn known_inputs(t: &Topology, vm: &Vm) -> Result<Map<String, Value>, Terrafo
             json!(vm.host),
         );
     }
-    put(&["name", "vm_name"], json!(proxmox_name(&vm.id)));
+    put(&["name", "vm_name"], json!(vm_name(&vm.id)));
     if known("onboot") {
         put(&["on_boot", "onboot"], json!(vm.onboot));
     }
@@ -618,7 +604,7 @@ fn vm_resource(t: &Topology, vm: &Vm, label: String) -> Result<hcl::Block, Terra
     let mut b = hcl::Block::builder("resource")
         .add_label(BPG_VM)
         .add_label(label)
-        .add_attribute(("name", proxmox_name(&vm.id)))
+        .add_attribute(("name", vm_name(&vm.id)))
         .add_attribute(("node_name", vm.host.clone()));
     // Unknown: left out (the provider picks the next free id; its `on_boot` default applies).
     if known("vmid") {

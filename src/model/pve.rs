@@ -274,6 +274,23 @@ fn pve_suffix(s: &str) -> bool {
         .is_some_and(|d| !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit()))
 }
 
+/// The VM name Proxmox gets for a hostplan VM id (every export writes it): the id, with
+/// characters a DNS name cannot hold turned into `-` and leading/trailing `-` and `.` dropped.
+/// Validation warns when this differs from the id and refuses an id that leaves no DNS name.
+pub fn vm_name(id: &str) -> String {
+    let s: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    s.trim_matches(['-', '.']).to_owned()
+}
+
 /// The storage name Proxmox knows for a hostplan storage id: the id itself, or the part after
 /// the last `/` for the `<node>/<storage>` form the format recommends when several nodes have a
 /// storage of the same name.

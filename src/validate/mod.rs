@@ -1172,7 +1172,7 @@ impl Validator<'_> {
         if Format::DnsName.accepts(id) || id.is_empty() {
             return;
         }
-        let name = crate::export::proxmox::proxmox_name(id);
+        let name = pve::vm_name(id);
         let d = if Format::DnsName.accepts(&name) {
             Diagnostic::warning(
                 Code::InvalidFormat,

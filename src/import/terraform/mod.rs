@@ -367,7 +367,7 @@ fn hostpci_index(device: &str) -> Option<u32> {
     device.strip_prefix("hostpci")?.parse().ok()
 }
 
-pub use modules::{import, local_module_sources};
+pub use modules::{import, is_terraform_file, local_module_sources};
 
 /// Shared by the bpg and module readers: one `res_hostpci`-style object.
 fn hostpci_from_object(v: &Value, index: u32) -> Result<HostPci, String> {
@@ -953,6 +953,22 @@ fn telmate_disks(ctx: &Ctx<'_>, r: &Reader<'_>, vm: &mut Vm) {
                 format!("data disk ({size} GB on {storage}) is not modelled; not imported"),
             );
         }
+    }
+}
+
+/// Where nothing states a VM's role, infer it from its name and `hints` (a description, a
+/// resource or module label) and say so in a note at `span`.
+fn infer_vm_role(ctx: &Ctx<'_>, span: Option<std::ops::Range<usize>>, vm: &mut Vm, hints: &[&str]) {
+    if !vm.role.is_empty() {
+        return;
+    }
+    let all: Vec<&str> = std::iter::once(vm.id.as_str())
+        .chain(hints.iter().copied())
+        .collect();
+    if let Some((role, hint)) = super::infer_role(&all) {
+        let note = super::role_note(role, hint);
+        role.clone_into(&mut vm.role);
+        ctx.note(span, &vm.id, note);
     }
 }
 

@@ -14,8 +14,8 @@
 use super::super::hcl_eval::{eval, eval_partial, Scope};
 use super::super::{Imported, Note};
 use super::{
-    bpg_mapping, bpg_vm, module_vm, telmate_vm, Ctx, BPG_MAPPING, BPG_MAPPING_NEW, BPG_VM,
-    TELMATE_VM,
+    bpg_mapping, bpg_vm, infer_vm_role, module_vm, telmate_vm, Ctx, BPG_MAPPING, BPG_MAPPING_NEW,
+    BPG_VM, TELMATE_VM,
 };
 use crate::model::{Topology, SCHEMA_VERSION};
 use hcl::edit::structure::{Block, Body};
@@ -80,9 +80,14 @@ fn join(dir: &str, source: &str) -> String {
 
 /// A `module` block's `source`, if it is a local path (`./…` or `../…`).
 fn local_source(block: &Block) -> Option<String> {
+    source_of(block).filter(|s| s.starts_with("./") || s.starts_with("../"))
+}
+
+/// A `module` block's `source`, as written (a literal string).
+fn source_of(block: &Block) -> Option<String> {
     let a = block.body.get_attribute("source")?;
     match hcl::Expression::from(a.value.clone()) {
-        hcl::Expression::String(s) if s.starts_with("./") || s.starts_with("../") => Some(s),
+        hcl::Expression::String(s) => Some(s),
         _ => None,
     }
 }
@@ -106,6 +111,22 @@ pub fn local_module_sources(files: &[(String, String)]) -> BTreeSet<String> {
 
 fn has_ext(name: &str, ext: &str) -> bool {
     name.to_ascii_lowercase().ends_with(ext)
+}
+
+/// Whether a file found in a repository is Terraform's: configuration (`.tf`, `.tofu`, and
+/// their JSON syntax) or variable values (`.tfvars`, `.tfvars.json`). (`terraform show -json`
+/// output is given by name: any JSON file is not a plan.)
+pub fn is_terraform_file(name: &str) -> bool {
+    [
+        ".tf",
+        ".tofu",
+        ".tf.json",
+        ".tofu.json",
+        ".tfvars",
+        ".tfvars.json",
+    ]
+    .iter()
+    .any(|e| has_ext(name, e))
 }
 
 fn is_tfvars(name: &str) -> bool {
@@ -504,15 +525,13 @@ impl Importer<'_, '_> {
         mut vm: crate::model::Vm,
         call: Option<&Call<'_>>,
     ) {
-        if vm.role.is_empty() {
-            let label = block.labels.last().map_or("", |l| l.as_str());
-            let hints = [vm.id.as_str(), call.map_or("", |c| c.label), label];
-            if let Some((role, hint)) = super::super::infer_role(&hints) {
-                let note = super::super::role_note(role, hint);
-                role.clone_into(&mut vm.role);
-                ctx.note(block.span(), &vm.id, note);
-            }
-        }
+        let label = block.labels.last().map_or("", |l| l.as_str());
+        infer_vm_role(
+            ctx,
+            block.span(),
+            &mut vm,
+            &[call.map_or("", |c| c.label), label],
+        );
         self.topology.vms.push(vm);
     }
 
@@ -530,12 +549,7 @@ impl Importer<'_, '_> {
         let target = local_source(block)
             .map(|s| join(dir, &s))
             .filter(|t| self.modules.contains_key(t));
-        let source = block.body.get_attribute("source").and_then(|a| {
-            match hcl::Expression::from(a.value.clone()) {
-                hcl::Expression::String(s) => Some(s),
-                _ => None,
-            }
-        });
+        let source = source_of(block);
         let Some(target) = target else {
             if let Some(mut vm) = module_vm(ctx, block, label, scope) {
                 vm.module.clone_from(&source);

@@ -8,9 +8,10 @@
 //! (`resource_changes[].change.after_unknown`) stays unknown. Notes point at the resource's
 //! `address` in the JSON file.
 
-use super::super::{infer_role, line_col, role_note, Imported, Note};
+use super::super::{line_col, Imported, Note};
 use super::{
-    bpg_mapping, bpg_vm, telmate_vm, Ctx, BPG_MAPPING, BPG_MAPPING_NEW, BPG_VM, TELMATE_VM,
+    bpg_mapping, bpg_vm, infer_vm_role, telmate_vm, Ctx, BPG_MAPPING, BPG_MAPPING_NEW, BPG_VM,
+    TELMATE_VM,
 };
 use crate::import::hcl_eval::Scope;
 use crate::model::{Topology, SCHEMA_VERSION};
@@ -167,15 +168,14 @@ pub fn import(name: &str, text: &str) -> Imported {
                 .and_then(|rest| rest.split(['.', '[']).next())
                 .and_then(|call| calls.get(call))
                 .map(|s| (*s).to_owned());
-            if vm.role.is_empty() {
-                let text = |k: &str| values.get(k).and_then(Value::as_str).unwrap_or_default();
-                let label = r.get("name").and_then(Value::as_str).unwrap_or_default();
-                let hints = [vm.id.as_str(), text("description"), text("desc"), label];
-                if let Some((role, hint)) = infer_role(&hints) {
-                    ctx.note(None, &vm.id, role_note(role, hint));
-                    role.clone_into(&mut vm.role);
-                }
-            }
+            let text = |k: &str| values.get(k).and_then(Value::as_str).unwrap_or_default();
+            let label = r.get("name").and_then(Value::as_str).unwrap_or_default();
+            infer_vm_role(
+                &ctx,
+                None,
+                &mut vm,
+                &[text("description"), text("desc"), label],
+            );
             topology.vms.push(vm);
         }
         // The readers name things `<type>.<label>`; here the label is the address already.
