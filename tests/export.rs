@@ -1,7 +1,7 @@
 //! Exports: the validated spec and its verification, Proxmox configs, diagrams.
 
-use hostplan::export::spec::{export, to_text, verify, SpecError};
-use hostplan::policy::{Level, PolicyFile, RuleBook};
+use hostplan::export::spec::{export, to_text, verify, Mismatch, SpecError};
+use hostplan::policy::{PolicyFile, RuleBook, Severity};
 
 fn seed() -> hostplan::model::Topology {
     hostplan::examples::seed().unwrap()
@@ -10,30 +10,36 @@ fn seed() -> hostplan::model::Topology {
 #[test]
 fn a_spec_verifies_and_is_deterministic() {
     let book = RuleBook::builtin();
-    let a = to_text(&export(&seed(), &book, "2026-11-26", Level::Error, false).unwrap());
-    let b = to_text(&export(&seed(), &book, "2026-11-26", Level::Error, false).unwrap());
+    let a = to_text(&export(&seed(), &book, "2026-11-26", Severity::Error, false).unwrap());
+    let b = to_text(&export(&seed(), &book, "2026-11-26", Severity::Error, false).unwrap());
     assert_eq!(a, b, "same input, same spec");
-    let doc = verify(&a, &book, Level::Error, "2026-11-26").unwrap();
-    assert!(doc["digest"].as_str().unwrap().starts_with("sha256:"));
-    assert_eq!(doc["spec_version"], 1);
-    assert_eq!(doc["generator"]["name"], "hostplan");
+    let doc = verify(&a, &book, Severity::Error, "2026-11-26").unwrap();
+    assert!(doc.digest.starts_with("sha256:"));
+    assert_eq!(doc.evaluated_on, "2026-11-26");
+    assert_eq!(doc.topology, seed());
+    let json: serde_json::Value = serde_json::from_str(&a).unwrap();
+    assert_eq!(json["spec_version"], 1);
+    assert_eq!(json["generator"]["name"], "hostplan");
+    assert_eq!(json["digest"], doc.digest.as_str());
 }
 
 #[test]
 fn hand_edits_other_policies_and_new_findings_fail_verification() {
     let book = RuleBook::builtin();
-    let text = to_text(&export(&seed(), &book, "2026-11-26", Level::Error, false).unwrap());
+    let text = to_text(&export(&seed(), &book, "2026-11-26", Severity::Error, false).unwrap());
     let edited = text.replacen("\"memory_mib\": 32768", "\"memory_mib\": 4096", 1);
-    assert!(
-        matches!(verify(&edited, &book, Level::Error, "2026-11-26"), Err(SpecError::Mismatch(m)) if m.contains("edited"))
-    );
+    assert!(matches!(
+        verify(&edited, &book, Severity::Error, "2026-11-26"),
+        Err(SpecError::Mismatch(Mismatch::Edited { .. }))
+    ));
     let other = RuleBook::builtin().with(vec![PolicyFile {
         path: "extra.rego".into(),
         text: "package extra\nimport rego.v1\n".into(),
     }]);
-    assert!(
-        matches!(verify(&text, &other, Level::Error, "2026-11-26"), Err(SpecError::Mismatch(m)) if m.contains("another policy set"))
-    );
+    assert!(matches!(
+        verify(&text, &other, Severity::Error, "2026-11-26"),
+        Err(SpecError::Mismatch(Mismatch::OtherPolicies { .. }))
+    ));
     // Exported with findings allowed: intact, but it does not pass the gate.
     let broken = hostplan::source::parse(
         "b.toml",
@@ -42,22 +48,22 @@ fn hand_edits_other_policies_and_new_findings_fail_verification() {
     .topology
     .unwrap();
     assert!(
-        matches!(export(&broken, &book, "2026-11-26", Level::Error, false), Err(SpecError::Blocked(l)) if l.len() == 1)
+        matches!(export(&broken, &book, "2026-11-26", Severity::Error, false), Err(SpecError::Blocked { gate: Severity::Error, findings }) if findings.len() == 1 && findings[0].rule == "TN-04")
     );
-    let allowed = to_text(&export(&broken, &book, "2026-11-26", Level::Error, true).unwrap());
+    let allowed = to_text(&export(&broken, &book, "2026-11-26", Severity::Error, true).unwrap());
     assert!(
-        matches!(verify(&allowed, &book, Level::Error, "2026-11-26"), Err(SpecError::Mismatch(m)) if m.contains("no longer passes"))
+        matches!(verify(&allowed, &book, Severity::Error, "2026-11-26"), Err(SpecError::Mismatch(Mismatch::Gate(g))) if g.len() == 1)
     );
-    assert!(verify(&allowed, &book, Level::Error, "2026-11-26").is_err());
+    assert!(verify(&allowed, &book, Severity::Error, "2026-11-26").is_err());
     assert!(matches!(
-        verify("{}", &book, Level::Error, "2026-11-26"),
+        verify("{}", &book, Severity::Error, "2026-11-26"),
         Err(SpecError::Malformed(_))
     ));
     assert!(matches!(
         verify(
             &text.replacen("\"spec_version\": 1", "\"spec_version\": 9", 1),
             &book,
-            Level::Error,
+            Severity::Error,
             "2026-11-26"
         ),
         Err(SpecError::TooNew(9))
@@ -79,10 +85,10 @@ fn a_waiver_that_expires_after_export_fails_verification_later() {
         expires: Some("2026-12-31".into()),
     });
     let book = RuleBook::builtin();
-    let text = to_text(&export(&t, &book, "2026-11-26", Level::Error, false).unwrap());
-    assert!(verify(&text, &book, Level::Error, "2026-12-01").is_ok());
+    let text = to_text(&export(&t, &book, "2026-11-26", Severity::Error, false).unwrap());
+    assert!(verify(&text, &book, Severity::Error, "2026-12-01").is_ok());
     assert!(
-        matches!(verify(&text, &book, Level::Error, "2027-01-02"), Err(SpecError::Mismatch(m)) if m.contains("no longer passes"))
+        matches!(verify(&text, &book, Severity::Error, "2027-01-02"), Err(SpecError::Mismatch(Mismatch::Gate(g))) if g.len() == 1)
     );
 }
 
@@ -145,14 +151,14 @@ fn cli_export_then_verify() {
 #[test]
 fn verify_rejects_ambiguous_specs_and_survives_a_json_round_trip() {
     let book = RuleBook::builtin();
-    let text = to_text(&export(&seed(), &book, "2026-11-26", Level::Error, false).unwrap());
+    let text = to_text(&export(&seed(), &book, "2026-11-26", Severity::Error, false).unwrap());
     assert!(
         text.contains("2.0"),
         "the seed has fractional-looking numbers (backoff factor)"
     );
     let malformed = |t: &str| {
         matches!(
-            verify(t, &book, Level::Error, "2026-11-26"),
+            verify(t, &book, Severity::Error, "2026-11-26"),
             Err(SpecError::Malformed(_))
         )
     };
@@ -181,6 +187,6 @@ fn verify_rejects_ambiguous_specs_and_survives_a_json_round_trip() {
     // `1.0` → `1` everywhere, as a JSON round trip through jq or JavaScript writes it.
     let round_tripped = text.replace(".0,", ",").replace(".0\n", "\n");
     assert_ne!(round_tripped, text);
-    verify(&round_tripped, &book, Level::Error, "2026-11-26").unwrap();
-    verify(&text, &book, Level::Error, "2026-11-26").unwrap();
+    verify(&round_tripped, &book, Severity::Error, "2026-11-26").unwrap();
+    verify(&text, &book, Severity::Error, "2026-11-26").unwrap();
 }

@@ -2,7 +2,7 @@
 //! limits and output formats.
 
 use hostplan::policy::{
-    report, Level, Limits, PolicyError, PolicyFile, RuleBook, Status, WaiverState, BUILTIN_TESTS,
+    report, Limits, PolicyError, PolicyFile, RuleBook, Severity, Status, WaiverState, BUILTIN_TESTS,
 };
 use std::collections::BTreeSet;
 
@@ -81,7 +81,12 @@ fn the_seed_fixture_is_the_seeds_facts() {
 #[test]
 fn the_seed_passes_the_default_gate_with_advice_only() {
     let ev = evaluate(&seed());
-    assert_eq!(ev.blocking(Level::Warning).count(), 0, "{:#?}", ev.findings);
+    assert_eq!(
+        ev.blocking(Severity::Warning).count(),
+        0,
+        "{:#?}",
+        ev.findings
+    );
     assert!(ev.findings.iter().any(|f| f.rule == "TN-09"));
 }
 
@@ -96,7 +101,7 @@ fn each_broken_variant_triggers_exactly_the_rule_meant() {
         let mut actual: Vec<String> = ev
             .findings
             .iter()
-            .filter(|f| f.level > Level::Info)
+            .filter(|f| f.level > Severity::Info)
             .map(|f| format!("{} {} {}", f.level.as_str(), f.rule, f.resource))
             .collect();
         actual.dedup();
@@ -136,14 +141,14 @@ fn waivers_apply_expire_and_go_stale() {
     let ev = evaluate(&t);
     let f = ev.findings.iter().find(|f| f.rule == "PT-10").unwrap();
     assert!(matches!(f.status, Status::Waived { .. }));
-    assert_eq!(ev.blocking(Level::Warning).count(), 0);
+    assert_eq!(ev.blocking(Severity::Warning).count(), 0);
     assert_eq!(ev.waivers[0].state, WaiverState::Used);
     assert_eq!(ev.waivers[1].state, WaiverState::Stale);
     t.waivers = vec![waiver("PT-10", "truenas", "2026-01-01")];
     let ev = evaluate(&t);
     assert_eq!(ev.waivers[0].state, WaiverState::Expired);
     assert_eq!(
-        ev.blocking(Level::Warning).count(),
+        ev.blocking(Severity::Warning).count(),
         1,
         "an expired waiver no longer applies"
     );
@@ -226,7 +231,7 @@ fn reports_locate_findings_in_the_topology_file() {
     let rule =
         &sarif["runs"][0]["tool"]["driver"]["rules"][r["ruleIndex"].as_u64().unwrap() as usize];
     assert_eq!(rule["id"], "PT-06");
-    let junit = report::junit(&ev, Level::Error);
+    let junit = report::junit(&ev, Severity::Error);
     assert!(
         junit.contains("<testcase classname=\"PT-06\" name=\"PT-06 truenas\">"),
         "{junit}"

@@ -158,7 +158,7 @@ fn rules_that_need_an_unknown_fact_say_not_evaluated_in_every_format() {
     assert!(skipped("K8S-08", "talos-w1").is_some(), "cpu_type unknown");
     assert!(skipped("BOOT-06", "talos-w1").is_some(), "agent unknown");
     assert_eq!(
-        ev.blocking(hostplan::policy::Level::Info)
+        ev.blocking(hostplan::policy::Severity::Info)
             .filter(|f| f.rule == "TN-04")
             .count(),
         0
@@ -186,7 +186,7 @@ fn rules_that_need_an_unknown_fact_say_not_evaluated_in_every_format() {
         .unwrap()
         .iter()
         .any(|r| r["ruleId"] == "TN-04" && r["kind"] == "open" && r["level"] == "none"));
-    let junit = report::junit(&ev, hostplan::policy::Level::Warning);
+    let junit = report::junit(&ev, hostplan::policy::Severity::Warning);
     assert!(
         junit.contains("<skipped message=\"TN-04 not evaluated for truenas"),
         "{junit}"

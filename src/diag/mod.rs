@@ -21,13 +21,28 @@ pub enum Severity {
     Error,
 }
 
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Severity {
+    /// Every severity, lowest first.
+    pub const ALL: [Severity; 3] = [Severity::Info, Severity::Warning, Severity::Error];
+
+    /// The severity called `name` (as [`Severity::as_str`] gives it).
+    pub fn from_name(name: &str) -> Option<Severity> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// `info`, `warning`, `error`: the name in every output format and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
             Self::Info => "info",
             Self::Warning => "warning",
             Self::Error => "error",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

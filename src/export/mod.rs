@@ -9,6 +9,181 @@
 
 mod diagram;
 
+use crate::diag::Severity;
+use crate::model::Topology;
+use crate::policy::RuleBook;
+
+/// What an export writes: the CLI's `--format` values and the web app's export menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Canonical JSON with facts, policy results and digests (`hostplan.spec.json`).
+    Spec,
+    /// Wrapper-module inputs, one `<vm>.auto.tfvars.json` per VM.
+    Tfvars,
+    /// `main.tf` with one wrapper `module` block per VM.
+    Hcl,
+    /// `resources.tf`: plain bpg `proxmox_virtual_environment_vm` and PCI mapping resources.
+    HclResources,
+    /// One `<vmid>.conf` per VM.
+    Proxmox,
+    /// Mermaid `graph TD` (`topology.mmd`).
+    Mermaid,
+    /// Graphviz (`topology.dot`).
+    Dot,
+}
+
+impl Format {
+    /// Every format, in the order the CLI and the web app list them.
+    pub const ALL: [Format; 7] = [
+        Format::Spec,
+        Format::Tfvars,
+        Format::Hcl,
+        Format::HclResources,
+        Format::Proxmox,
+        Format::Mermaid,
+        Format::Dot,
+    ];
+
+    /// The CLI's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Spec => "spec",
+            Format::Tfvars => "tfvars",
+            Format::Hcl => "hcl",
+            Format::HclResources => "hcl-resources",
+            Format::Proxmox => "proxmox",
+            Format::Mermaid => "mermaid",
+            Format::Dot => "dot",
+        }
+    }
+
+    /// The format called `name` (as [`Format::name`] gives it).
+    pub fn from_name(name: &str) -> Option<Format> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// What it is, for a menu or `--help`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Spec => "Validated spec (JSON)",
+            Format::Tfvars => "Terraform: wrapper inputs (tfvars JSON)",
+            Format::Hcl => "Terraform: wrapper module blocks (HCL)",
+            Format::HclResources => "Terraform: bpg provider resources (HCL)",
+            Format::Proxmox => "Proxmox VM configs",
+            Format::Mermaid => "Mermaid diagram",
+            Format::Dot => "Graphviz DOT",
+        }
+    }
+
+    /// Whether a provisioner applies it, so what the model does not know is left to the
+    /// provisioner's defaults (and said so in the notes). The spec carries the unknowns
+    /// itself; diagrams do not provision.
+    pub fn provisions(self) -> bool {
+        matches!(
+            self,
+            Format::Tfvars | Format::Hcl | Format::HclResources | Format::Proxmox
+        )
+    }
+}
+
+/// `source` of the wrapper module in HCL output unless told otherwise: the seed's.
+pub const DEFAULT_MODULE_SOURCE: &str = "../../modules/platform/truenas";
+
+/// How to export: what the spec is judged by, and what the Terraform formats follow.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    /// The rules the spec is evaluated against (and whose digest it carries).
+    pub book: &'a RuleBook,
+    /// The date waivers are judged on (`YYYY-MM-DD`).
+    pub today: &'a str,
+    /// The lowest severity of an unwaived finding that blocks the spec.
+    pub gate: Severity,
+    /// Write the spec even with blocking findings.
+    pub allow_findings: bool,
+    /// `source` of the wrapper module in HCL output.
+    pub module_source: &'a str,
+    /// The wrapper module's declarations, when known.
+    pub declared: Option<terraform::Declared<'a>>,
+}
+
+impl<'a> Options<'a> {
+    /// The defaults: gate at errors, the seed's module source, no declarations.
+    pub fn new(book: &'a RuleBook, today: &'a str) -> Self {
+        Self {
+            book,
+            today,
+            gate: Severity::Error,
+            allow_findings: false,
+            module_source: DEFAULT_MODULE_SOURCE,
+            declared: None,
+        }
+    }
+}
+
+/// The files of an export and what it could not pass along.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exported {
+    /// `(file name, text)`, in a stable order.
+    pub files: Vec<(String, String)>,
+    /// What was left out or left to defaults, one sentence each.
+    pub notes: Vec<String>,
+}
+
+/// Why an export wrote nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExportError {
+    /// The spec was refused (blocking findings) or the policy engine failed.
+    #[error(transparent)]
+    Spec(#[from] spec::SpecError),
+    /// VMs that no Proxmox conf can carry.
+    #[error(transparent)]
+    Proxmox(#[from] proxmox::ConfErrors),
+    /// VMs that Terraform cannot express.
+    #[error(transparent)]
+    Terraform(#[from] terraform::TerraformErrors),
+}
+
+/// Export `t` as `format`: every file, or none.
+///
+/// # Errors
+/// [`ExportError`] with every reason at once.
+pub fn run(t: &Topology, format: Format, options: &Options<'_>) -> Result<Exported, ExportError> {
+    let mut notes = if format.provisions() {
+        unknown_notes(t)
+    } else {
+        Vec::new()
+    };
+    let one = |name: &str, text: String| vec![(name.to_owned(), text)];
+    let files = match format {
+        Format::Spec => {
+            let doc = spec::export(
+                t,
+                options.book,
+                options.today,
+                options.gate,
+                options.allow_findings,
+            )?;
+            one("hostplan.spec.json", spec::to_text(&doc))
+        }
+        Format::Tfvars => {
+            let (files, more) = terraform::tfvars(t, options.declared)?;
+            notes.extend(more);
+            files
+        }
+        Format::Hcl => {
+            let (text, more) = terraform::hcl_modules(t, options.module_source, options.declared)?;
+            notes.extend(more);
+            one("main.tf", text)
+        }
+        Format::HclResources => one("resources.tf", terraform::hcl_resources(t)?),
+        Format::Proxmox => proxmox::export(t)?,
+        Format::Mermaid => one("topology.mmd", mermaid::export(t)),
+        Format::Dot => one("topology.dot", dot::export(t)),
+    };
+    Ok(Exported { files, notes })
+}
+
 /// The machine type an export writes for `vm`: the model's, or `q35` where a `pcie=1`
 /// passthrough entry needs it (qemu-server refuses `pcie=1` on i440fx) and the model names
 /// none; empty when neither.
@@ -44,7 +219,7 @@ pub mod tftypes;
 /// because the model does not know it: one note per VM and field. The default of whatever
 /// applies the export — Proxmox, the provider or the wrapper module — takes its place; a field
 /// an export cannot do without is an error of that export instead.
-pub fn unknown_notes(t: &crate::model::Topology) -> Vec<String> {
+pub fn unknown_notes(t: &Topology) -> Vec<String> {
     t.vms
         .iter()
         .flat_map(|vm| {

@@ -7,20 +7,109 @@
 //! the spec was edited by hand, was produced by other policies, or no longer passes.
 
 use crate::model::Topology;
-use crate::policy::{Evaluation, Level, Limits, PolicyError, RuleBook};
+use crate::policy::{Evaluation, Limits, PolicyError, RuleBook, Severity};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use std::fmt;
 
 /// Version of the spec format. Readers accept this and every older version.
 pub const SPEC_VERSION: u32 = 1;
+
+/// An unwaived finding at or above a gate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocking {
+    /// Its severity.
+    pub severity: Severity,
+    /// The rule id.
+    pub rule: String,
+    /// The resource it is about.
+    pub resource: String,
+    /// The rule's message.
+    pub message: String,
+}
+
+impl Blocking {
+    fn of(f: &crate::policy::Finding) -> Self {
+        Self {
+            severity: f.level,
+            rule: f.rule.clone(),
+            resource: f.resource.clone(),
+            message: f.message.clone(),
+        }
+    }
+}
+
+impl fmt::Display for Blocking {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}[{}] {}: {}",
+            self.severity, self.rule, self.resource, self.message
+        )
+    }
+}
+
+/// One finding per line, indented (the tail of an error message).
+struct Lines<'a>(&'a [Blocking]);
+
+impl fmt::Display for Lines<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, b) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "  {b}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What a fresh computation found different from what the spec says.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Mismatch {
+    /// The content digest differs: the text was edited after export.
+    #[error("content digest is {actual}, the spec claims {claimed}: it was edited after export")]
+    Edited {
+        /// The digest of the text as it is.
+        actual: String,
+        /// The digest the spec carries.
+        claimed: String,
+    },
+    /// The spec was produced with other policy files.
+    #[error("it was produced by another policy set ({spec}), not this one ({here})")]
+    OtherPolicies {
+        /// The policy digest in the spec.
+        spec: String,
+        /// The digest of the policies given now.
+        here: String,
+    },
+    /// Its topology has validation errors under this hostplan.
+    #[error("its topology no longer validates: {0}")]
+    Invalid(String),
+    /// The facts derived from its topology differ.
+    #[error("its facts differ from the ones this hostplan derives from its topology")]
+    Facts,
+    /// The policy results differ from a fresh evaluation as of the export date.
+    #[error("its policy results differ from a fresh evaluation")]
+    Results,
+    /// Evaluated as of today, findings block the gate (a waiver expired, say).
+    #[error("it no longer passes the gate: {}", .0.iter().map(|b| format!("{}[{}] {}", b.severity, b.rule, b.resource)).collect::<Vec<_>>().join(", "))]
+    Gate(Vec<Blocking>),
+}
 
 /// Why a spec could not be produced or does not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SpecError {
     /// Open findings at or above the gate block the export.
-    #[error("{} finding(s) at or above the gate block the export:\n{}", .0.len(), .0.join("\n"))]
-    Blocked(Vec<String>),
+    #[error("{} finding(s) at or above `{gate}` block the export (fix them or waive them):\n{}", .findings.len(), Lines(.findings))]
+    Blocked {
+        /// The gate.
+        gate: Severity,
+        /// The findings, in report order.
+        findings: Vec<Blocking>,
+    },
     /// The policy engine failed.
     #[error(transparent)]
     Policy(#[from] PolicyError),
@@ -32,7 +121,18 @@ pub enum SpecError {
     TooNew(u32),
     /// Something recomputed differs from what the spec says.
     #[error("spec does not verify: {0}")]
-    Mismatch(String),
+    Mismatch(#[from] Mismatch),
+}
+
+/// A spec that verified.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    /// Its content digest (`sha256:…`).
+    pub digest: String,
+    /// The date it was exported and evaluated on.
+    pub evaluated_on: String,
+    /// The topology it carries.
+    pub topology: Topology,
 }
 
 /// SHA-256 of a string, hex.
@@ -70,25 +170,17 @@ pub fn export(
     t: &Topology,
     book: &RuleBook,
     today: &str,
-    gate: Level,
+    gate: Severity,
     allow_findings: bool,
 ) -> Result<Value, SpecError> {
     let facts = crate::policy::facts::facts(t);
     let ev = book.evaluate(&facts, &t.waivers, today, Limits::default())?;
-    let blocking: Vec<String> = ev
-        .blocking(gate)
-        .map(|f| {
-            format!(
-                "  {}[{}] {}: {}",
-                f.level.as_str(),
-                f.rule,
-                f.resource,
-                f.message
-            )
-        })
-        .collect();
+    let blocking: Vec<Blocking> = ev.blocking(gate).map(Blocking::of).collect();
     if !blocking.is_empty() && !allow_findings {
-        return Err(SpecError::Blocked(blocking));
+        return Err(SpecError::Blocked {
+            gate,
+            findings: blocking,
+        });
     }
     let mut spec = json!({
         "spec_version": SPEC_VERSION,
@@ -203,7 +295,12 @@ impl<'de> serde::Deserialize<'de> for NoDuplicateKeys {
 ///
 /// # Errors
 /// [`SpecError`] naming what differs.
-pub fn verify(text: &str, book: &RuleBook, gate: Level, today: &str) -> Result<Value, SpecError> {
+pub fn verify(
+    text: &str,
+    book: &RuleBook,
+    gate: Severity,
+    today: &str,
+) -> Result<Verified, SpecError> {
     // Duplicate keys would let two readers see two specs (serde keeps the last).
     serde_json::from_str::<NoDuplicateKeys>(text)
         .map_err(|e| SpecError::Malformed(e.to_string()))?;
@@ -247,16 +344,15 @@ pub fn verify(text: &str, book: &RuleBook, gate: Level, today: &str) -> Result<V
     let actual = format!("sha256:{}", sha256_hex(&canonical(&spec).to_string()));
     let legacy = format!("sha256:{}", sha256_hex(&spec.to_string()));
     if claimed != actual && claimed != legacy {
-        return Err(SpecError::Mismatch(format!(
-            "content digest is {actual}, the spec claims {claimed}: it was edited after export"
-        )));
+        return Err(Mismatch::Edited { actual, claimed }.into());
     }
     let digest = policy_digest(book);
     if spec["policy"]["digest"] != json!(digest) {
-        return Err(SpecError::Mismatch(format!(
-            "it was produced by another policy set ({}), not this one ({digest})",
-            spec["policy"]["digest"]
-        )));
+        return Err(Mismatch::OtherPolicies {
+            spec: spec["policy"]["digest"].to_string(),
+            here: digest,
+        }
+        .into());
     }
     let t: Topology = serde_json::from_value(spec["topology"].clone())
         .map_err(|e| SpecError::Malformed(format!("topology: {e}")))?;
@@ -265,35 +361,25 @@ pub fn verify(text: &str, book: &RuleBook, gate: Level, today: &str) -> Result<V
         .iter()
         .find(|d| d.severity == crate::diag::Severity::Error)
     {
-        return Err(SpecError::Mismatch(format!(
-            "its topology no longer validates: {}",
-            d.message
-        )));
+        return Err(Mismatch::Invalid(d.message.clone()).into());
     }
     let facts = crate::policy::facts::facts(&t);
     if canonical(&spec["facts"]) != canonical(&facts) {
-        return Err(SpecError::Mismatch(
-            "its facts differ from the ones this hostplan derives from its topology".into(),
-        ));
+        return Err(Mismatch::Facts.into());
     }
     let exported_on = spec["evaluated_on"].as_str().unwrap_or_default().to_owned();
     let ev = book.evaluate(&facts, &t.waivers, &exported_on, Limits::default())?;
     if canonical(&spec["policy"]["results"]) != canonical(&findings_doc(&ev)) {
-        return Err(SpecError::Mismatch(
-            "its policy results differ from a fresh evaluation".into(),
-        ));
+        return Err(Mismatch::Results.into());
     }
     let now = book.evaluate(&facts, &t.waivers, today, Limits::default())?;
-    let blocking: Vec<String> = now
-        .blocking(gate)
-        .map(|f| format!("{}[{}] {}", f.level.as_str(), f.rule, f.resource))
-        .collect();
+    let blocking: Vec<Blocking> = now.blocking(gate).map(Blocking::of).collect();
     if !blocking.is_empty() {
-        return Err(SpecError::Mismatch(format!(
-            "it no longer passes the gate: {}",
-            blocking.join(", ")
-        )));
+        return Err(Mismatch::Gate(blocking).into());
     }
-    spec["digest"] = json!(claimed);
-    Ok(spec)
+    Ok(Verified {
+        digest: claimed,
+        evaluated_on: exported_on,
+        topology: t,
+    })
 }

@@ -82,28 +82,9 @@ pub enum PolicyError {
     },
 }
 
-/// Severity of a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    /// Advice.
-    Info,
-    /// Against guidance, fragile.
-    Warning,
-    /// Will not work, or risks data / lock-out.
-    Error,
-}
-
-impl Level {
-    /// `info`, `warning`, `error`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Info => "info",
-            Self::Warning => "warning",
-            Self::Error => "error",
-        }
-    }
-}
+/// Severity of a finding: the same scale as a validation diagnostic's, so one gate (`--fail-on`)
+/// and one icon set serve both.
+pub use crate::diag::Severity;
 
 /// Whether a finding counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -134,7 +115,7 @@ pub struct Finding {
     /// Rule id, e.g. `PT-06`.
     pub rule: String,
     /// Severity (from `deny`/`warn`/`info`).
-    pub level: Level,
+    pub level: Severity,
     /// The resource (entity id) it is about.
     pub resource: String,
     /// What is wrong and how to fix it.
@@ -188,7 +169,7 @@ pub struct Evaluation {
 
 impl Evaluation {
     /// Open findings at or above `gate`.
-    pub fn blocking(&self, gate: Level) -> impl Iterator<Item = &Finding> {
+    pub fn blocking(&self, gate: Severity) -> impl Iterator<Item = &Finding> {
         self.findings
             .iter()
             .filter(move |f| f.level >= gate && f.status == Status::Open)
@@ -432,9 +413,9 @@ impl Prepared {
                 .and_then(|s| serde_json::from_str(&s).ok())
                 .unwrap_or(serde_json::Value::Null);
             for (set, level) in [
-                ("deny", Level::Error),
-                ("warn", Level::Warning),
-                ("info", Level::Info),
+                ("deny", Severity::Error),
+                ("warn", Severity::Warning),
+                ("info", Severity::Info),
             ] {
                 for item in json
                     .get(set)
@@ -491,7 +472,7 @@ fn not_evaluated_of(item: &serde_json::Value, meta: &BTreeMap<&str, &RuleMeta>) 
         ),
         title: m.map(|m| m.title.clone()).unwrap_or_default(),
         references: m.map(|m| m.references.clone()).unwrap_or_default(),
-        level: Level::Info,
+        level: Severity::Info,
         rule,
         resource,
         status: Status::NotEvaluated { unknown },
@@ -520,7 +501,11 @@ fn rule_order(id: &str) -> (String, u32, String) {
     (sec.to_owned(), n.parse().unwrap_or(u32::MAX), id.to_owned())
 }
 
-fn finding_of(item: &serde_json::Value, level: Level, meta: &BTreeMap<&str, &RuleMeta>) -> Finding {
+fn finding_of(
+    item: &serde_json::Value,
+    level: Severity,
+    meta: &BTreeMap<&str, &RuleMeta>,
+) -> Finding {
     let text = |k: &str| {
         item.get(k)
             .and_then(|v| v.as_str())

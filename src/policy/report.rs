@@ -2,7 +2,7 @@
 //! annotations. Pure functions from an [`Evaluation`] to text; findings are located at the
 //! topology-file line of their resource.
 
-use super::{Evaluation, Finding, Level, Status, WaiverState};
+use super::{Evaluation, Finding, Severity, Status, WaiverState};
 use crate::diag::{DataPath, Location};
 use crate::model::Topology;
 use crate::resolve::Lookup;
@@ -74,9 +74,9 @@ pub fn text(ev: &Evaluation, source: &SourceFile, t: &Topology) -> String {
         }
         for f in findings {
             let icon = match f.level {
-                Level::Error => "✖",
-                Level::Warning => "▲",
-                Level::Info => "ℹ",
+                Severity::Error => "✖",
+                Severity::Warning => "▲",
+                Severity::Info => "ℹ",
             };
             let _ = writeln!(
                 out,
@@ -134,7 +134,7 @@ pub fn text(ev: &Evaluation, source: &SourceFile, t: &Topology) -> String {
             WaiverState::Used => {}
         }
     }
-    let count = |l: Level| {
+    let count = |l: Severity| {
         ev.findings
             .iter()
             .filter(|f| f.level == l && f.status == Status::Open)
@@ -148,9 +148,9 @@ pub fn text(ev: &Evaluation, source: &SourceFile, t: &Topology) -> String {
     let _ = write!(
         out,
         "{} error(s), {} warning(s), {} info, {waived} waived",
-        count(Level::Error),
-        count(Level::Warning),
-        count(Level::Info)
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info)
     );
     if skipped.is_empty() {
         out.push('\n');
@@ -262,11 +262,11 @@ pub fn sarif(
     })
 }
 
-fn sarif_level(l: Level) -> &'static str {
+fn sarif_level(l: Severity) -> &'static str {
     match l {
-        Level::Error => "error",
-        Level::Warning => "warning",
-        Level::Info => "note",
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
     }
 }
 
@@ -296,7 +296,7 @@ fn xml(s: &str) -> String {
 
 /// JUnit XML: one test case per rule × resource with a finding (failed when open at or above
 /// `gate`), plus one passing case per rule without findings.
-pub fn junit(ev: &Evaluation, gate: Level) -> String {
+pub fn junit(ev: &Evaluation, gate: Severity) -> String {
     let mut cases: BTreeMap<(String, String), Vec<&Finding>> = BTreeMap::new();
     for f in &ev.findings {
         cases
@@ -371,7 +371,7 @@ pub fn junit(ev: &Evaluation, gate: Level) -> String {
                 .iter()
                 .map(|f| f.level)
                 .max()
-                .unwrap_or(Level::Error);
+                .unwrap_or(Severity::Error);
             let messages: Vec<&str> = failing.iter().map(|f| f.message.as_str()).collect();
             let mut refs: Vec<&str> = failing
                 .iter()
@@ -406,9 +406,9 @@ pub fn github(ev: &Evaluation, source: &SourceFile, t: &Topology) -> String {
         .filter(|f| f.status == Status::Open || is_not_evaluated(f))
     {
         let cmd = match f.level {
-            Level::Error => "error",
-            Level::Warning => "warning",
-            Level::Info => "notice",
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
         };
         let title = if is_not_evaluated(f) {
             format!("{} not evaluated", f.rule)

@@ -500,7 +500,7 @@ pub fn App() -> Html {
             .iter()
             .filter(|f| {
                 f.status == hostplan::policy::Status::Open
-                    && f.level >= hostplan::policy::Level::Warning
+                    && f.level >= hostplan::policy::Severity::Warning
             })
             .count(),
         Err(_) => 0,

@@ -3,7 +3,7 @@
 //! the topology; extra Rego policies load from a file or an editor, syntax errors at their line.
 
 use hostplan::model::Waiver;
-use hostplan::policy::{Evaluation, Finding, Level, PolicyError, Status};
+use hostplan::policy::{Evaluation, Finding, PolicyError, Severity, Status};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
@@ -28,11 +28,11 @@ pub struct ReviewProps {
     pub on_policy: Callback<(String, String)>,
 }
 
-fn level_icon(l: Level) -> (&'static str, &'static str) {
+fn level_icon(l: Severity) -> (&'static str, &'static str) {
     match l {
-        Level::Error => ("✖", "error"),
-        Level::Warning => ("▲", "warning"),
-        Level::Info => ("ℹ", "info"),
+        Severity::Error => ("✖", "error"),
+        Severity::Warning => ("▲", "warning"),
+        Severity::Info => ("ℹ", "info"),
     }
 }
 
@@ -49,7 +49,7 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
         }
     };
     // Severity, then resource.
-    let mut groups: BTreeMap<std::cmp::Reverse<Level>, BTreeMap<String, Vec<&Finding>>> =
+    let mut groups: BTreeMap<std::cmp::Reverse<Severity>, BTreeMap<String, Vec<&Finding>>> =
         BTreeMap::new();
     let (skipped, evaluated): (Vec<&Finding>, Vec<&Finding>) = eval
         .findings
@@ -148,7 +148,7 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
                     let count: usize = by_resource.values().map(Vec::len).sum();
                     html! {
                         <li class={classes!("severity-group", class)}>
-                            <h3>{ format!("{icon} {} ({count})", match level.0 { Level::Error => "Errors", Level::Warning => "Warnings", Level::Info => "Info" }) }</h3>
+                            <h3>{ format!("{icon} {} ({count})", match level.0 { Severity::Error => "Errors", Severity::Warning => "Warnings", Severity::Info => "Info" }) }</h3>
                             <ul>{ for by_resource.iter().map(|(resource, fs)| html! {
                                 <li class="finding-group">
                                     <h4>{ resource }</h4>

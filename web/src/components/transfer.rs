@@ -2,57 +2,28 @@
 //! and a download; every import format by file picker or drag and drop, showing what could not
 //! be mapped — and what the merge will add or replace — before anything changes.
 
-use hostplan::export::{dot, mermaid, proxmox, spec, terraform};
+use hostplan::export::{self, spec::SpecError, ExportError, Exported};
 use hostplan::import::{merge, Merged};
 use hostplan::import::{Format, Imported};
 use hostplan::model::Topology;
-use hostplan::policy::{Level, RuleBook};
+use hostplan::policy::RuleBook;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-/// Export formats, as `(value, label)`.
-const EXPORTS: [(&str, &str); 7] = [
-    ("spec", "Validated spec (JSON)"),
-    ("tfvars", "Terraform: wrapper inputs (tfvars JSON)"),
-    ("hcl", "Terraform: wrapper module blocks (HCL)"),
-    ("hcl-resources", "Terraform: bpg provider resources (HCL)"),
-    ("proxmox", "Proxmox VM configs"),
-    ("mermaid", "Mermaid diagram"),
-    ("dot", "Graphviz DOT"),
-];
-
-/// Render one export format: `Ok(files)` or why it was refused.
+/// Render one export format (by its core name): the files and notes, or why it was refused.
 pub fn render(
     t: &Topology,
     book: &RuleBook,
     today: &str,
     format: &str,
-) -> Result<Vec<(String, String)>, String> {
-    match format {
-        "spec" => match spec::export(t, book, today, Level::Error, false) {
-            Ok(doc) => Ok(vec![("hostplan.spec.json".into(), spec::to_text(&doc))]),
-            Err(spec::SpecError::Blocked(list)) => Err(format!(
-                "Export refused: {} open finding(s) at error level — fix or waive them first:\n{}",
-                list.len(),
-                list.join("\n")
-            )),
-            Err(e) => Err(e.to_string()),
-        },
-        "tfvars" => terraform::tfvars(t, None)
-            .map(|(files, _)| files)
-            .map_err(|e| e.to_string()),
-        "hcl" => terraform::hcl_modules(t, "../../modules/platform/truenas", None)
-            .map(|(text, _)| vec![("main.tf".into(), text)])
-            .map_err(|e| e.to_string()),
-        "hcl-resources" => terraform::hcl_resources(t)
-            .map(|text| vec![("resources.tf".into(), text)])
-            .map_err(|e| e.to_string()),
-        "proxmox" => proxmox::export(t).map_err(|e| e.to_string()),
-        "mermaid" => Ok(vec![("topology.mmd".into(), mermaid::export(t))]),
-        "dot" => Ok(vec![("topology.dot".into(), dot::export(t))]),
-        other => Err(format!("unknown format {other}")),
-    }
+) -> Result<Exported, String> {
+    let format =
+        export::Format::from_name(format).ok_or_else(|| format!("unknown format {format}"))?;
+    export::run(t, format, &export::Options::new(book, today)).map_err(|e| match e {
+        ExportError::Spec(SpecError::Blocked { .. }) => format!("Export refused: {e}"),
+        e => e.to_string(),
+    })
 }
 
 /// Props of [`TransferPanel`].
@@ -151,8 +122,8 @@ pub fn TransferPanel(props: &TransferProps) -> Html {
     );
     let on_format = super::store_select(&format);
     let all_text = match rendered.as_ref() {
-        Ok(files) if files.len() == 1 => files[0].1.clone(),
-        Ok(files) => files.iter().fold(String::new(), |mut out, (n, t)| {
+        Ok(Exported { files, .. }) if files.len() == 1 => files[0].1.clone(),
+        Ok(Exported { files, .. }) => files.iter().fold(String::new(), |mut out, (n, t)| {
             use std::fmt::Write as _;
             let _ = write!(out, "# ==> {n} <==\n{t}");
             out
@@ -163,8 +134,14 @@ pub fn TransferPanel(props: &TransferProps) -> Html {
         let text = all_text.clone();
         Callback::from(move |_: MouseEvent| copy(&text))
     };
+    let notes = match rendered.as_ref() {
+        Ok(Exported { notes, .. }) if !notes.is_empty() => html! {
+            <ul class="notes" id="export-notes">{ for notes.iter().map(|n| html! { <li>{ n.clone() }</li> }) }</ul>
+        },
+        _ => html! {},
+    };
     let downloads = match rendered.as_ref() {
-        Ok(files) => html! { <>{ for files.iter().map(|(name, text)| {
+        Ok(Exported { files, .. }) => html! { <>{ for files.iter().map(|(name, text)| {
             let (n, t) = (name.clone(), text.clone());
             let onclick = Callback::from(move |_: MouseEvent| download(&n, &t));
             html! { <button type="button" class="download" data-file={name.clone()} {onclick}>{ format!("⤓ {name}") }</button> }
@@ -298,10 +275,11 @@ pub fn TransferPanel(props: &TransferProps) -> Html {
             <div class="row">
                 <label for="export-format">{ "Format" }</label>
                 <select id="export-format" onchange={on_format}>
-                    { for EXPORTS.iter().map(|(v, l)| html! { <option value={*v} selected={*v == *format}>{ *l }</option> }) }
+                    { for export::Format::ALL.iter().map(|f| html! { <option value={f.name()} selected={f.name() == *format}>{ f.label() }</option> }) }
                 </select>
             </div>
             <pre class={classes!("preview", rendered.is_err().then_some("refused"))} id="export-preview" tabindex="0" aria-label="Export preview">{ all_text }</pre>
+            { notes }
             <div class="row">
                 <button type="button" id="export-copy" onclick={on_copy}>{ "Copy" }</button>
                 { downloads }
