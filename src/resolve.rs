@@ -4,6 +4,7 @@
 //! mapping names have their own, as in Proxmox.
 
 use crate::model::pci::PciAddress;
+use crate::model::section::Section;
 use crate::model::{Device, HostPci, Topology, Vm};
 use std::collections::BTreeMap;
 
@@ -49,21 +50,45 @@ impl EntityKind {
         }
     }
 
-    /// The top-level array of the file holding entities of this kind.
+    /// The top-level list of the file holding entities of this kind.
     pub fn section(self) -> &'static str {
+        self.list().key()
+    }
+
+    /// The [`Section`] holding entities of this kind.
+    pub fn list(self) -> Section {
         match self {
-            Self::PowerFeed => "power_feeds",
-            Self::Host => "hosts",
-            Self::Device => "devices",
-            Self::Disk => "disks",
-            Self::Storage => "storages",
-            Self::Pool => "pools",
-            Self::Network => "networks",
-            Self::Vm => "vms",
-            Self::Service => "services",
-            Self::Consumer => "consumers",
+            Self::PowerFeed => Section::PowerFeeds,
+            Self::Host => Section::Hosts,
+            Self::Device => Section::Devices,
+            Self::Disk => Section::Disks,
+            Self::Storage => Section::Storages,
+            Self::Pool => Section::Pools,
+            Self::Network => Section::Networks,
+            Self::Vm => Section::Vms,
+            Self::Service => Section::Services,
+            Self::Consumer => Section::Consumers,
         }
     }
+
+    /// The kind of the entities in `section` (`None` for mappings and waivers).
+    pub fn of_section(section: Section) -> Option<EntityKind> {
+        Self::ALL.into_iter().find(|k| k.list() == section)
+    }
+
+    /// Every kind, in file order.
+    pub const ALL: [EntityKind; 10] = [
+        Self::PowerFeed,
+        Self::Host,
+        Self::Device,
+        Self::Disk,
+        Self::Storage,
+        Self::Pool,
+        Self::Network,
+        Self::Vm,
+        Self::Service,
+        Self::Consumer,
+    ];
 }
 
 /// Id → (kind, position) for every entity; the first occurrence wins for duplicates.
@@ -77,38 +102,10 @@ impl Lookup {
     /// Index a topology. `O(n log n)`.
     pub fn new(t: &Topology) -> Self {
         let mut ids = BTreeMap::new();
-        let mut add = |id: &str, kind, i| {
-            ids.entry(id.to_owned()).or_insert((kind, i));
-        };
-        for (i, x) in t.power_feeds.iter().enumerate() {
-            add(&x.id, EntityKind::PowerFeed, i);
-        }
-        for (i, x) in t.hosts.iter().enumerate() {
-            add(&x.id, EntityKind::Host, i);
-        }
-        for (i, x) in t.devices.iter().enumerate() {
-            add(&x.id, EntityKind::Device, i);
-        }
-        for (i, x) in t.disks.iter().enumerate() {
-            add(&x.id, EntityKind::Disk, i);
-        }
-        for (i, x) in t.storages.iter().enumerate() {
-            add(&x.id, EntityKind::Storage, i);
-        }
-        for (i, x) in t.pools.iter().enumerate() {
-            add(&x.id, EntityKind::Pool, i);
-        }
-        for (i, x) in t.networks.iter().enumerate() {
-            add(&x.id, EntityKind::Network, i);
-        }
-        for (i, x) in t.vms.iter().enumerate() {
-            add(&x.id, EntityKind::Vm, i);
-        }
-        for (i, x) in t.services.iter().enumerate() {
-            add(&x.id, EntityKind::Service, i);
-        }
-        for (i, x) in t.consumers.iter().enumerate() {
-            add(&x.id, EntityKind::Consumer, i);
+        for kind in EntityKind::ALL {
+            for (i, id) in kind.list().ids(t).enumerate() {
+                ids.entry(id.to_owned()).or_insert((kind, i));
+            }
         }
         let mut mappings = BTreeMap::new();
         for (i, m) in t.mappings.iter().enumerate() {

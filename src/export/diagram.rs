@@ -6,6 +6,64 @@ use crate::graph::{display_owner, DependencyGraph, EdgeKind};
 use crate::model::{HostKind, Topology};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// The line under an entity's name wherever it is drawn: Mermaid, DOT and the web app's graph
+/// say the same thing about the same component.
+pub mod detail {
+    use crate::model::{Consumer, Device, Disk, HostKind, Network, Pool, Service, Storage, Vm};
+
+    /// `hba 0000:01:00.0`.
+    pub fn device(x: &Device) -> String {
+        format!("{} {}", x.kind, x.address).to_lowercase()
+    }
+
+    /// `4000 GB hdd`.
+    pub fn disk(x: &Disk) -> String {
+        format!("{} GB {}", x.size_gb, x.media)
+    }
+
+    /// `storage zfspool`.
+    pub fn storage(x: &Storage) -> String {
+        format!("storage {}", x.kind)
+    }
+
+    /// `VM 100 · 32768 MiB`.
+    pub fn vm(x: &Vm) -> String {
+        format!("VM {} · {} MiB", x.vmid, x.memory_mib)
+    }
+
+    /// `ZFS pool · 2 vdev(s)`.
+    pub fn pool(x: &Pool) -> String {
+        format!("ZFS pool · {} vdev(s)", x.vdevs.len())
+    }
+
+    /// `iscsi on storage50`.
+    pub fn service(x: &Service) -> String {
+        format!("{} on {}", x.kind, x.network)
+    }
+
+    /// `kubernetes`.
+    pub fn consumer(x: &Consumer) -> String {
+        x.kind.to_string()
+    }
+
+    /// `VLAN 50`, or `network`.
+    pub fn network(x: &Network) -> String {
+        x.vlan
+            .map_or_else(|| "network".into(), |v| format!("VLAN {v}"))
+    }
+
+    /// What a power feed is called.
+    pub const POWER_FEED: &str = "power feed";
+
+    /// What a host of this kind is called in a title.
+    pub fn host_kind(kind: HostKind) -> &'static str {
+        match kind {
+            HostKind::Proxmox => "Proxmox VE host",
+            HostKind::BareMetal => "bare-metal host",
+        }
+    }
+}
+
 /// How a node is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Shape {
@@ -90,6 +148,7 @@ pub(crate) fn build(t: &Topology) -> Diagram {
     };
     let hosts: BTreeSet<&str> = t.hosts.iter().map(|h| h.id.as_str()).collect();
     for (hi, h) in t.hosts.iter().enumerate() {
+        // The seed's own diagram titles a Proxmox host "Physical Host".
         let kind = match h.kind {
             HostKind::Proxmox => "Physical Host",
             HostKind::BareMetal => "Bare-metal Host",
@@ -101,32 +160,20 @@ pub(crate) fn build(t: &Topology) -> Diagram {
             ..Group::default()
         };
         for x in t.devices.iter().filter(|x| x.host == h.id) {
-            g.nodes.push(add(
-                &mut d,
-                &x.id,
-                format!("{:?} {}", x.kind, x.address).to_lowercase(),
-                Shape::Box,
-            ));
+            g.nodes
+                .push(add(&mut d, &x.id, detail::device(x), Shape::Box));
         }
         for x in t.disks.iter().filter(|x| x.host == h.id) {
-            g.nodes.push(add(
-                &mut d,
-                &x.id,
-                format!("{} GB {:?}", x.size_gb, x.media).to_lowercase(),
-                Shape::Disk,
-            ));
+            g.nodes
+                .push(add(&mut d, &x.id, detail::disk(x), Shape::Disk));
         }
         for x in t.storages.iter().filter(|x| x.host == h.id) {
-            g.nodes.push(add(
-                &mut d,
-                &x.id,
-                format!("storage {:?}", x.kind).to_lowercase(),
-                Shape::Box,
-            ));
+            g.nodes
+                .push(add(&mut d, &x.id, detail::storage(x), Shape::Box));
         }
         for x in t.pools.iter().filter(|p| p.owner == h.id) {
             g.nodes
-                .push(add(&mut d, &x.id, "ZFS pool".into(), Shape::Disk));
+                .push(add(&mut d, &x.id, detail::pool(x), Shape::Disk));
         }
         d.groups.push(g);
     }
@@ -137,15 +184,11 @@ pub(crate) fn build(t: &Topology) -> Diagram {
             name: vm.id.clone(),
             ..Group::default()
         };
-        g.nodes.push(add(
-            &mut d,
-            &vm.id,
-            format!("VM {} · {} MiB", vm.vmid, vm.memory_mib),
-            Shape::Box,
-        ));
+        g.nodes
+            .push(add(&mut d, &vm.id, detail::vm(vm), Shape::Box));
         for p in t.pools.iter().filter(|p| p.owner == vm.id) {
             g.nodes
-                .push(add(&mut d, &p.id, "ZFS pool".into(), Shape::Disk));
+                .push(add(&mut d, &p.id, detail::pool(p), Shape::Disk));
         }
         match t.hosts.iter().position(|h| h.id == vm.host) {
             Some(hi) => d.groups[hi].children.push(g),
@@ -171,32 +214,16 @@ pub(crate) fn build(t: &Topology) -> Diagram {
         loose.push(add(&mut d, &x.id, "storage".into(), Shape::Box));
     }
     for x in &t.services {
-        loose.push(add(
-            &mut d,
-            &x.id,
-            format!("{:?} service", x.kind).to_lowercase(),
-            Shape::Round,
-        ));
+        loose.push(add(&mut d, &x.id, detail::service(x), Shape::Round));
     }
     for x in &t.consumers {
-        loose.push(add(
-            &mut d,
-            &x.id,
-            format!("{:?}", x.kind).to_lowercase(),
-            Shape::Round,
-        ));
+        loose.push(add(&mut d, &x.id, detail::consumer(x), Shape::Round));
     }
     for x in &t.networks {
-        loose.push(add(
-            &mut d,
-            &x.id,
-            x.vlan
-                .map_or_else(|| "network".into(), |v| format!("VLAN {v}")),
-            Shape::Box,
-        ));
+        loose.push(add(&mut d, &x.id, detail::network(x), Shape::Box));
     }
     for x in &t.power_feeds {
-        loose.push(add(&mut d, &x.id, "power feed".into(), Shape::Box));
+        loose.push(add(&mut d, &x.id, detail::POWER_FEED.into(), Shape::Box));
     }
     d.loose = loose;
     let mut seen = BTreeSet::new();

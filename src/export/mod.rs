@@ -7,7 +7,7 @@
 //!   `variables*.tf` via [`tftypes`]) and plain bpg provider resources;
 //! - [`mermaid`] and [`dot`]: diagrams in the style of the seed's own.
 
-mod diagram;
+pub mod diagram;
 
 use crate::diag::Severity;
 use crate::model::Topology;

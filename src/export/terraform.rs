@@ -17,8 +17,11 @@
 
 use super::machine_of;
 use super::tftypes::{conform, Variable};
-use crate::import::terraform::{BPG_MAPPING, BPG_VM};
 use crate::model::pve::{storage_name, vm_name};
+use crate::model::tf::{
+    module_names, BPG_MAPPING, BPG_VM, MODULE_DOWN_DELAY, MODULE_HOSTPCI, MODULE_NAME,
+    MODULE_UP_DELAY,
+};
 use crate::model::{HostPci, Topology, Vm};
 use serde_json::{json, Map, Value};
 use std::fmt;
@@ -183,65 +186,53 @@ pub fn known_inputs(t: &Topology, vm: &Vm) -> Result<Map<String, Value>, Terrafo
     };
     let known = |f: &str| !vm.is_unknown(f);
     if vm.memory_mib > 0 && known("memory_mib") && known("balloon_mib") {
+        put(module_names("memory_mib"), json!(vm.memory_mib));
         put(
-            &["res_dedicated_memory", "memory", "memory_mib"],
-            json!(vm.memory_mib),
-        );
-        put(
-            &["res_floating_memory", "floating_memory", "balloon"],
+            module_names("balloon_mib"),
             json!(vm.balloon_mib.unwrap_or(vm.memory_mib)),
         );
     }
     if vm.cores > 0 && known("cores") {
-        put(&["res_cpu_cores", "cores", "cpu_cores"], json!(vm.cores));
+        put(module_names("cores"), json!(vm.cores));
     }
     if !vm.cpu_type.is_empty() && known("cpu_type") {
-        put(&["res_cpu_type", "cpu_type"], json!(vm.cpu_type));
+        put(module_names("cpu_type"), json!(vm.cpu_type));
     }
-    put(&["res_hostpci", "hostpci"], Value::Array(hostpci));
+    put(MODULE_HOSTPCI, Value::Array(hostpci));
     if known("vmid") {
-        put(&["vm_id", "vmid"], json!(vm.vmid));
+        put(module_names("vmid"), json!(vm.vmid));
     }
     if known("host") {
-        put(
-            &[
-                "node_name",
-                "target_node",
-                "node",
-                "vm_node",
-                "vm_node_name",
-            ],
-            json!(vm.host),
-        );
+        put(module_names("host"), json!(vm.host));
     }
-    put(&["name", "vm_name"], json!(vm_name(&vm.id)));
+    put(MODULE_NAME, json!(vm_name(&vm.id)));
     if known("onboot") {
-        put(&["on_boot", "onboot"], json!(vm.onboot));
+        put(module_names("onboot"), json!(vm.onboot));
     }
     if known("agent") {
-        put(&["agent_enabled", "agent"], json!(vm.agent));
+        put(module_names("agent"), json!(vm.agent));
     }
     let machine = machine_of(vm);
     if !machine.is_empty() && known("machine") {
-        put(&["machine"], json!(machine));
+        put(module_names("machine"), json!(machine));
     }
     if known("startup") {
         if let Some(o) = vm.startup.order {
-            put(&["startup_order"], json!(o));
+            put(module_names("startup"), json!(o));
         }
         if let Some(u) = vm.startup.up {
-            put(&["startup_up_delay", "up_delay"], json!(u));
+            put(MODULE_UP_DELAY, json!(u));
         }
         if let Some(d) = vm.startup.down {
-            put(&["startup_down_delay", "down_delay"], json!(d));
+            put(MODULE_DOWN_DELAY, json!(d));
         }
     }
     if !vm.boot_storage.is_empty() && known("boot_storage") && known("boot_disk_gb") {
         put(
-            &["datastore_id", "res_datastore", "disk_datastore"],
+            module_names("boot_storage"),
             json!(storage_name(&vm.boot_storage)),
         );
-        put(&["disk_size", "res_disk_size"], json!(vm.boot_disk_gb));
+        put(module_names("boot_disk_gb"), json!(vm.boot_disk_gb));
     }
     Ok(m)
 }

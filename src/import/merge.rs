@@ -8,10 +8,8 @@
 //! overrides the model's nor makes it unknown; a value the import states clears the model's own
 //! "unknown" for it.
 
-use crate::model::{
-    Consumer, Device, Disk, Host, Mapping, Network, Pool, PowerFeed, Service, Storage, Topology,
-    Vm, Waiver,
-};
+use crate::model::section::Section;
+use crate::model::Topology;
 use serde_json::{Map, Value};
 
 /// What a merge did.
@@ -23,27 +21,12 @@ pub struct Merged {
     pub updated: Vec<(String, Vec<String>)>,
 }
 
-fn json_of<T: serde::Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
-}
-
 /// The sections that hold entities, with the JSON form of a default item (the format's
 /// defaults, which an import never uses to override a value).
-fn sections() -> [(&'static str, Value); 12] {
-    [
-        ("power_feeds", json_of(&PowerFeed::default())),
-        ("hosts", json_of(&Host::default())),
-        ("devices", json_of(&Device::default())),
-        ("mappings", json_of(&Mapping::default())),
-        ("disks", json_of(&Disk::default())),
-        ("storages", json_of(&Storage::default())),
-        ("pools", json_of(&Pool::default())),
-        ("networks", json_of(&Network::default())),
-        ("vms", json_of(&Vm::default())),
-        ("services", json_of(&Service::default())),
-        ("consumers", json_of(&Consumer::default())),
-        ("waivers", json_of(&Waiver::default())),
-    ]
+fn sections() -> impl Iterator<Item = (&'static str, Value)> {
+    Section::ALL
+        .into_iter()
+        .map(|s| (s.key(), s.default_item()))
 }
 
 /// The fields an imported entity lists as unknown.

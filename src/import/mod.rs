@@ -298,13 +298,10 @@ pub fn run(
     Ok(out)
 }
 
-/// 1-based (line, column) of byte `offset` in `text`.
+/// 1-based (line, column) of byte `offset` in `text` (the loader's, as `usize`).
 pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or("");
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
+    let (line, column) = crate::source::line_col(text, offset);
+    (line as usize, column as usize)
 }
 
 /// Decode `%XX` escapes (Proxmox stores VM descriptions URL-encoded); malformed escapes are kept

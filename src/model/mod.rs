@@ -8,12 +8,109 @@
 
 pub mod pci;
 pub mod pve;
+pub mod section;
+pub mod tf;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The only file-format version this build reads.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// `as_str`, `ALL` and `Display` for a model enum, by the names the file format uses, so
+/// text for people never shows a `Debug` form (`LvmThin`) where the file says `lvm-thin`.
+/// A test checks each name against serde's.
+macro_rules! named {
+    ($ty:ident { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+
+            /// Its name in the file format and in every output.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name),+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+named!(HostKind { Proxmox => "proxmox", BareMetal => "bare-metal" });
+named!(CpuVendor { Intel => "intel", Amd => "amd", Other => "other" });
+named!(DeviceKind {
+    Hba => "hba",
+    Nic => "nic",
+    Gpu => "gpu",
+    Nvme => "nvme",
+    SataController => "sata-controller",
+    Other => "other",
+});
+named!(FirmwareMode { It => "it", Ir => "ir", Raid => "raid", Jbod => "jbod" });
+named!(Media { Hdd => "hdd", Ssd => "ssd", Nvme => "nvme" });
+named!(StorageKind {
+    Dir => "dir",
+    LvmThin => "lvm-thin",
+    Lvm => "lvm",
+    Zfspool => "zfspool",
+    Nfs => "nfs",
+    Iscsi => "iscsi",
+    Cifs => "cifs",
+});
+named!(VdevLayout {
+    Stripe => "stripe",
+    Mirror => "mirror",
+    Raidz1 => "raidz1",
+    Raidz2 => "raidz2",
+    Raidz3 => "raidz3",
+    Draid1 => "draid1",
+    Draid2 => "draid2",
+    Draid3 => "draid3",
+});
+named!(VdevRole {
+    Data => "data",
+    Special => "special",
+    Dedup => "dedup",
+    Log => "log",
+    Cache => "cache",
+    Spare => "spare",
+});
+named!(ServiceKind { Nfs => "nfs", Iscsi => "iscsi", Smb => "smb" });
+named!(ConsumerKind { Kubernetes => "kubernetes", Vms => "vms", Other => "other" });
+
+#[cfg(test)]
+mod names {
+    use super::*;
+
+    fn check<T: Serialize + std::fmt::Display>(all: &[T]) {
+        for v in all {
+            assert_eq!(
+                serde_json::to_value(v).ok(),
+                Some(serde_json::Value::String(v.to_string()))
+            );
+        }
+    }
+
+    #[test]
+    fn display_names_are_the_file_formats_names() {
+        check(HostKind::ALL);
+        check(CpuVendor::ALL);
+        check(DeviceKind::ALL);
+        check(FirmwareMode::ALL);
+        check(Media::ALL);
+        check(StorageKind::ALL);
+        check(VdevLayout::ALL);
+        check(VdevRole::ALL);
+        check(ServiceKind::ALL);
+        check(ConsumerKind::ALL);
+    }
+}
 
 /// A whole site: hosts, their PCIe devices and disks, ZFS pools, VMs, networks, storage
 /// services, the consumers of those services, and policy waivers.

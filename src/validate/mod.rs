@@ -111,35 +111,9 @@ impl Validator<'_> {
     fn ids(&mut self) {
         let t = self.t;
         let mut seen: BTreeMap<&str, DataPath> = BTreeMap::new();
-        let sections: [(&str, Vec<&str>); 10] = [
-            (
-                "power_feeds",
-                t.power_feeds.iter().map(|x| x.id.as_str()).collect(),
-            ),
-            ("hosts", t.hosts.iter().map(|x| x.id.as_str()).collect()),
-            ("devices", t.devices.iter().map(|x| x.id.as_str()).collect()),
-            ("disks", t.disks.iter().map(|x| x.id.as_str()).collect()),
-            (
-                "storages",
-                t.storages.iter().map(|x| x.id.as_str()).collect(),
-            ),
-            ("pools", t.pools.iter().map(|x| x.id.as_str()).collect()),
-            (
-                "networks",
-                t.networks.iter().map(|x| x.id.as_str()).collect(),
-            ),
-            ("vms", t.vms.iter().map(|x| x.id.as_str()).collect()),
-            (
-                "services",
-                t.services.iter().map(|x| x.id.as_str()).collect(),
-            ),
-            (
-                "consumers",
-                t.consumers.iter().map(|x| x.id.as_str()).collect(),
-            ),
-        ];
-        for (section, ids) in &sections {
-            for (i, id) in ids.iter().enumerate() {
+        for kind in crate::resolve::EntityKind::ALL {
+            let section = kind.section();
+            for (i, id) in kind.list().ids(t).enumerate() {
                 let path = at(section, i).key("id");
                 if id.is_empty() || id.contains('#') || id.chars().any(char::is_control) {
                     self.push(
@@ -148,7 +122,7 @@ impl Validator<'_> {
                             path,
                             format!("{section}[{i}] has an empty or invalid id `{id}`"),
                         )
-                        .with_id(*id)
+                        .with_id(id)
                         .expected("a non-empty id without `#` or control characters"),
                     );
                     continue;
@@ -157,7 +131,7 @@ impl Validator<'_> {
                     let msg = format!("duplicate id `{id}` (first defined at `{first}`)");
                     self.push(
                         Diagnostic::error(Code::DuplicateId, path, msg)
-                            .with_id(*id)
+                            .with_id(id)
                             .expected("ids unique across the whole topology"),
                     );
                 } else {

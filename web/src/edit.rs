@@ -3,111 +3,61 @@
 //! documentation as the label's hint), and an edit is "set this value at this path", checked by
 //! deserialising the result back into a [`Topology`]. Pure: tested natively.
 
+use hostplan::diag::{DataPath, Segment};
+use hostplan::model::section::Section;
 use hostplan::model::Topology;
 use serde_json::{Map, Value};
 
-/// One step of a path into the JSON form: `vms[0].hostpci[1].pcie`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seg {
-    /// An object key.
-    Key(String),
-    /// An array index.
-    Index(usize),
-}
-
-/// `vms[0].hostpci[1].pcie` → segments (the same text as the core's `DataPath`).
-pub fn parse_path(s: &str) -> Vec<Seg> {
-    let mut out = Vec::new();
-    for part in s.split('.').filter(|p| !p.is_empty()) {
-        let mut rest = part;
-        if let Some(open) = rest.find('[') {
-            if open > 0 {
-                out.push(Seg::Key(rest[..open].to_owned()));
-            }
-            rest = &rest[open..];
-            while let Some(r) = rest.strip_prefix('[') {
-                let close = r.find(']').unwrap_or(r.len());
-                if let Ok(i) = r[..close].parse() {
-                    out.push(Seg::Index(i));
-                }
-                rest = r.get(close + 1..).unwrap_or("");
-            }
-        } else {
-            out.push(Seg::Key(rest.to_owned()));
-        }
-    }
-    out
-}
-
-/// The path's text form.
-#[cfg(test)]
-pub fn path_text(path: &[Seg]) -> String {
-    let mut s = String::new();
-    for seg in path {
-        match seg {
-            Seg::Key(k) => {
-                if !s.is_empty() {
-                    s.push('.');
-                }
-                s.push_str(k);
-            }
-            Seg::Index(i) => {
-                use std::fmt::Write as _;
-                let _ = write!(s, "[{i}]");
-            }
-        }
-    }
-    s
-}
-
 /// The value at `path`, if any.
-pub fn get_at<'v>(root: &'v Value, path: &[Seg]) -> Option<&'v Value> {
-    path.iter().try_fold(root, |v, seg| match seg {
-        Seg::Key(k) => v.get(k),
-        Seg::Index(i) => v.get(*i),
+pub fn get_at<'v>(root: &'v Value, path: &DataPath) -> Option<&'v Value> {
+    path.0.iter().try_fold(root, |v, seg| match seg {
+        Segment::Key(k) => v.get(k),
+        Segment::Index(i) => v.get(*i as usize),
     })
 }
 
 /// Set (`Some`) or remove (`None`) the value at `path`; missing objects on the way are created.
-fn set_at(root: &mut Value, path: &[Seg], value: Option<Value>) -> Result<(), String> {
-    let Some((last, parents)) = path.split_last() else {
+fn set_at(root: &mut Value, path: &DataPath, value: Option<Value>) -> Result<(), String> {
+    let Some((last, parents)) = path.0.split_last() else {
         return Err("empty path".into());
     };
     let mut cur = root;
     for seg in parents {
         cur = match seg {
-            Seg::Key(k) => {
+            Segment::Key(k) => {
                 let obj = cur.as_object_mut().ok_or("not an object")?;
                 obj.entry(k.clone())
                     .or_insert_with(|| Value::Object(Map::new()))
             }
-            Seg::Index(i) => cur
+            Segment::Index(i) => cur
                 .as_array_mut()
-                .and_then(|a| a.get_mut(*i))
+                .and_then(|a| a.get_mut(*i as usize))
                 .ok_or("no such item")?,
         };
     }
     match (last, value) {
-        (Seg::Key(k), Some(v)) => {
+        (Segment::Key(k), Some(v)) => {
             cur.as_object_mut()
                 .ok_or("not an object")?
                 .insert(k.clone(), v);
         }
-        (Seg::Key(k), None) => {
+        (Segment::Key(k), None) => {
             cur.as_object_mut().ok_or("not an object")?.remove(k);
         }
-        (Seg::Index(i), Some(v)) => {
+        (Segment::Index(i), Some(v)) => {
+            let i = *i as usize;
             let a = cur.as_array_mut().ok_or("not a list")?;
-            if *i < a.len() {
-                a[*i] = v;
+            if i < a.len() {
+                a[i] = v;
             } else {
                 a.push(v);
             }
         }
-        (Seg::Index(i), None) => {
+        (Segment::Index(i), None) => {
+            let i = *i as usize;
             let a = cur.as_array_mut().ok_or("not a list")?;
-            if *i < a.len() {
-                a.remove(*i);
+            if i < a.len() {
+                a.remove(i);
             }
         }
     }
@@ -120,33 +70,24 @@ fn set_at(root: &mut Value, path: &[Seg], value: Option<Value>) -> Result<(), St
 /// A message when the result is not a topology (a wrong type for the field).
 pub fn apply(t: &Topology, path: &str, value: Option<Value>) -> Result<Topology, String> {
     let mut json = serde_json::to_value(t).map_err(|e| e.to_string())?;
-    set_at(&mut json, &parse_path(path), value)?;
+    set_at(&mut json, &DataPath::parse(path), value)?;
     serde_json::from_value(json).map_err(|e| e.to_string())
 }
 
-/// The editable sections, in the order the picker lists them, with the schema definition of
-/// their items.
-pub const SECTIONS: [(&str, &str); 13] = [
-    ("hosts", "Host"),
-    ("devices", "Device"),
-    ("mappings", "Mapping"),
-    ("disks", "Disk"),
-    ("storages", "Storage"),
-    ("pools", "Pool"),
-    ("networks", "Network"),
-    ("vms", "Vm"),
-    ("services", "Service"),
-    ("consumers", "Consumer"),
-    ("power_feeds", "PowerFeed"),
-    ("waivers", "Waiver"),
-    ("site", "Site"),
-];
+/// The schema definition of a section's items (`vms` → `Vm`), and of `site`, which the
+/// editor shows as a section of one.
+pub fn schema_def(section: &str) -> Option<&'static str> {
+    if section == "site" {
+        return Some("Site");
+    }
+    Section::from_key(section).map(Section::schema_def)
+}
 
 /// Every entity of a topology's JSON form as `(section, index, label)`: the id, or
 /// `rule → resource` for a waiver. (Callers hold the JSON form already: no serialising here.)
 pub fn entities(json: &Value) -> Vec<(&'static str, usize, String)> {
     let mut out = Vec::new();
-    for (section, _) in SECTIONS {
+    for section in Section::ALL.map(Section::key) {
         if let Some(items) = json.get(section).and_then(Value::as_array) {
             for (i, item) in items.iter().enumerate() {
                 let label = match item.get("id").and_then(Value::as_str) {
@@ -224,9 +165,8 @@ pub fn default_value(schema: &Value, node: &Value) -> Value {
 /// # Errors
 /// When the section is unknown.
 pub fn add(t: &Topology, schema: &Value, section: &str) -> Result<(Topology, String), String> {
-    let (_, def) = SECTIONS
-        .iter()
-        .find(|(s, _)| *s == section)
+    let def = Section::from_key(section)
+        .map(Section::schema_def)
         .ok_or_else(|| format!("unknown section {section}"))?;
     let mut item = default_value(
         schema,
@@ -280,19 +220,12 @@ mod tests {
     }
 
     #[test]
-    fn paths_parse_and_print_like_the_cores_data_paths() {
-        let p = parse_path("vms[0].hostpci[12].pcie");
-        assert_eq!(
-            p,
-            [
-                Seg::Key("vms".into()),
-                Seg::Index(0),
-                Seg::Key("hostpci".into()),
-                Seg::Index(12),
-                Seg::Key("pcie".into())
-            ]
-        );
-        assert_eq!(path_text(&p), "vms[0].hostpci[12].pcie");
+    fn values_are_read_at_the_cores_data_paths() {
+        let json = serde_json::to_value(seed()).unwrap();
+        let path = DataPath::parse("vms[0].hostpci[1].pcie");
+        assert_eq!(path.to_string(), "vms[0].hostpci[1].pcie");
+        assert_eq!(get_at(&json, &path), Some(&serde_json::json!(true)));
+        assert_eq!(get_at(&json, &DataPath::parse("vms[99].id")), None);
     }
 
     #[test]

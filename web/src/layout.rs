@@ -5,6 +5,7 @@
 //! # Complexity
 //! `O(n + e log e)` for `n` components and `e` dependency edges.
 
+use hostplan::export::diagram::detail;
 use hostplan::graph::{display_owner, DependencyGraph, EdgeKind};
 use hostplan::model::Topology;
 use std::collections::{BTreeMap, BTreeSet};
@@ -212,33 +213,15 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
     let top: Vec<Vec<Item>> = vec![
         t.consumers
             .iter()
-            .map(|c| {
-                (
-                    c.id.clone(),
-                    format!("{:?}", c.kind).to_lowercase(),
-                    BoxKind::Consumer,
-                )
-            })
+            .map(|c| (c.id.clone(), detail::consumer(c), BoxKind::Consumer))
             .collect(),
         t.services
             .iter()
-            .map(|s| {
-                (
-                    s.id.clone(),
-                    format!("{:?} on {}", s.kind, s.network).to_lowercase(),
-                    BoxKind::Service,
-                )
-            })
+            .map(|s| (s.id.clone(), detail::service(s), BoxKind::Service))
             .collect(),
         t.pools
             .iter()
-            .map(|p| {
-                (
-                    p.id.clone(),
-                    format!("pool · {} vdev(s)", p.vdevs.len()),
-                    BoxKind::Pool,
-                )
-            })
+            .map(|p| (p.id.clone(), detail::pool(p), BoxKind::Pool))
             .collect(),
     ];
     let (hosts_top, top_w) = place_bands(top, PAD, &mut l.boxes);
@@ -261,44 +244,20 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
             t.vms
                 .iter()
                 .filter(|v| on(&v.host))
-                .map(|v| {
-                    (
-                        v.id.clone(),
-                        format!("VM {} · {} MiB", v.vmid, v.memory_mib),
-                        BoxKind::Vm,
-                    )
-                })
+                .map(|v| (v.id.clone(), detail::vm(v), BoxKind::Vm))
                 .collect(),
             t.storages
                 .iter()
                 .filter(|s| on(&s.host))
-                .map(|s| {
-                    (
-                        s.id.clone(),
-                        format!("storage {:?}", s.kind).to_lowercase(),
-                        BoxKind::Storage,
-                    )
-                })
+                .map(|s| (s.id.clone(), detail::storage(s), BoxKind::Storage))
                 .collect(),
             disks
                 .iter()
-                .map(|d| {
-                    (
-                        d.id.clone(),
-                        format!("{} GB {:?}", d.size_gb, d.media).to_lowercase(),
-                        BoxKind::Disk,
-                    )
-                })
+                .map(|d| (d.id.clone(), detail::disk(d), BoxKind::Disk))
                 .collect(),
             devices
                 .iter()
-                .map(|d| {
-                    (
-                        d.id.clone(),
-                        format!("{:?} {}", d.kind, d.address).to_lowercase(),
-                        BoxKind::Device,
-                    )
-                })
+                .map(|d| (d.id.clone(), detail::device(d), BoxKind::Device))
                 .collect(),
         ];
         if collapsed.contains(&h.id) {
@@ -330,10 +289,7 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
             }
         }
         let bottom = (y - GAP_Y + PAD).max(frame_top + TITLE + PAD + BOX_H + PAD);
-        let kind = match h.kind {
-            hostplan::model::HostKind::Proxmox => "Proxmox VE",
-            hostplan::model::HostKind::BareMetal => "bare metal",
-        };
+        let kind = detail::host_kind(h.kind);
         l.hosts.push(HostFrame {
             id: h.id.clone(),
             detail: format!(
@@ -382,18 +338,11 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
         orphans,
         t.networks
             .iter()
-            .map(|n| {
-                (
-                    n.id.clone(),
-                    n.vlan
-                        .map_or_else(|| "network".to_owned(), |v| format!("VLAN {v}")),
-                    BoxKind::Network,
-                )
-            })
+            .map(|n| (n.id.clone(), detail::network(n), BoxKind::Network))
             .collect(),
         t.power_feeds
             .iter()
-            .map(|p| (p.id.clone(), "power feed".to_owned(), BoxKind::Power))
+            .map(|p| (p.id.clone(), detail::POWER_FEED.to_owned(), BoxKind::Power))
             .collect(),
     ];
     let start = if t.hosts.is_empty() {
@@ -445,8 +394,7 @@ fn brackets(t: &Topology, boxes: &[NodeBox]) -> Vec<Bracket> {
             out.push(Bracket {
                 id: hostplan::graph::vdev_node_id(&p.id, v.role, i),
                 pool: p.id.clone(),
-                label: format!("{} · {:?} · {} disk(s)", p.id, v.layout, v.disks.len())
-                    .to_lowercase(),
+                label: format!("{} · {} · {} disk(s)", p.id, v.layout, v.disks.len()),
                 x1,
                 x2,
                 y: y - 9.0,

@@ -27,16 +27,7 @@ use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 
-/// The bpg HA resource type (`resource_id = "vm:100"`).
-pub const BPG_HA: &str = "proxmox_virtual_environment_haresource";
-/// The bpg VM resource type.
-pub const BPG_VM: &str = "proxmox_virtual_environment_vm";
-/// The bpg PCI mapping resource type (deprecated name, still the common one).
-pub const BPG_MAPPING: &str = "proxmox_virtual_environment_hardware_mapping_pci";
-/// The bpg PCI mapping resource type's new name.
-pub const BPG_MAPPING_NEW: &str = "proxmox_hardware_mapping_pci";
-/// The Telmate VM resource type.
-pub const TELMATE_VM: &str = "proxmox_vm_qemu";
+pub use crate::model::tf::{BPG_HA, BPG_MAPPING, BPG_MAPPING_NEW, BPG_VM, TELMATE_VM};
 
 /// Where notes go while reading one file.
 struct Ctx<'a> {
@@ -401,43 +392,7 @@ fn hostpci_from_object(v: &Value, index: u32) -> Result<HostPci, String> {
     Ok(h)
 }
 
-/// The spellings wrapper modules use for a VM's name.
-const MODULE_NAME: &[&str] = &["name", "vm_name"];
-
-/// The model fields a wrapper module's inputs set, each with the spellings real wrappers use
-/// (the seed's `res_*` first); [`crate::export::terraform`] writes the same names.
-const MODULE_INPUTS: &[(&str, &[&str])] = &[
-    (
-        "memory_mib",
-        &["res_dedicated_memory", "memory", "memory_mib"],
-    ),
-    (
-        "balloon_mib",
-        &["res_floating_memory", "floating_memory", "balloon"],
-    ),
-    ("cores", &["res_cpu_cores", "cores", "cpu_cores"]),
-    ("cpu_type", &["res_cpu_type", "cpu_type"]),
-    ("vmid", &["vm_id", "vmid"]),
-    (
-        "host",
-        &[
-            "node_name",
-            "target_node",
-            "vm_node",
-            "vm_node_name",
-            "node",
-        ],
-    ),
-    ("onboot", &["on_boot", "onboot"]),
-    ("agent", &["agent_enabled", "agent"]),
-    ("machine", &["machine"]),
-    ("startup", &["startup_order"]),
-    (
-        "boot_storage",
-        &["datastore_id", "res_datastore", "disk_datastore"],
-    ),
-    ("boot_disk_gb", &["disk_size", "res_disk_size"]),
-];
+use crate::model::tf::{MODULE_INPUTS, MODULE_NAME};
 
 /// The wrapper module's known inputs (what [`crate::export::terraform`] writes).
 fn module_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Option<Vm> {

@@ -139,7 +139,7 @@ fn shape(ctx: &Ctx<'_>, node: &Value) -> (String, bool, Vec<String>, Value) {
 
 fn field(ctx: &Ctx<'_>, name: &str, prop: &Value, path: &str) -> Html {
     let (ty, nullable, options, node) = shape(ctx, prop);
-    let value = get_at(ctx.json, &crate::edit::parse_path(path)).cloned();
+    let value = get_at(ctx.json, &hostplan::diag::DataPath::parse(path)).cloned();
     let help = node
         .get("description")
         .and_then(Value::as_str)

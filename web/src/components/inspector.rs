@@ -2,9 +2,10 @@
 //! requires and what requires it, and adding or deleting entities of any kind.
 
 use crate::components::editor::{EntityForm, SetField};
-use crate::edit::{entities, locate, SECTIONS};
+use crate::edit::{entities, locate, schema_def};
 use hostplan::diag::Diagnostic;
 use hostplan::graph::DependencyGraph;
+use hostplan::model::section::Section;
 use serde_json::Value;
 use std::rc::Rc;
 use web_sys::HtmlSelectElement;
@@ -53,10 +54,7 @@ pub fn target(json: &Value, selected: &str) -> Option<(&'static str, usize)> {
     locate(json, selected).or_else(|| {
         let (section, rest) = selected.split_once('[')?;
         let i = rest.trim_end_matches(']').parse().ok()?;
-        SECTIONS
-            .iter()
-            .find(|(s, _)| *s == section)
-            .map(|(s, _)| (*s, i))
+        Section::from_key(section).map(|s| (s.key(), i))
     })
 }
 
@@ -96,7 +94,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
         <div class="row">
             <label for="add-section">{ "New" }</label>
             <select id="add-section" onchange={on_section}>
-                { for SECTIONS.iter().filter(|(s, _)| *s != "site").map(|(s, _)| html! { <option value={*s} selected={*s == *add_section}>{ *s }</option> }) }
+                { for Section::ALL.map(Section::key).into_iter().map(|s| html! { <option value={s} selected={s == *add_section}>{ s }</option> }) }
             </select>
             <button type="button" id="add-entity" onclick={on_add}>{ "+ Add" }</button>
         </div>
@@ -112,11 +110,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
     let location = target(&props.json, id);
     let form = match location {
         Some((section, index)) => {
-            let def = SECTIONS
-                .iter()
-                .find(|(s, _)| *s == section)
-                .map_or("", |(_, d)| *d)
-                .to_owned();
+            let def = schema_def(section).unwrap_or_default().to_owned();
             let path = if section == "site" {
                 "site".to_owned()
             } else {

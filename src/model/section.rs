@@ -1,0 +1,170 @@
+//! The top-level lists of a topology file: the one table of them that validation, import
+//! merging, the policy report and the web editor all read, so a new kind of entity is added
+//! here once.
+
+use super::{
+    Consumer, Device, Disk, Host, Mapping, Network, Pool, PowerFeed, Service, Storage, Topology,
+    Vm, Waiver,
+};
+
+/// A top-level list of a topology, in file order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Section {
+    /// `power_feeds`.
+    PowerFeeds,
+    /// `hosts`.
+    Hosts,
+    /// `devices`.
+    Devices,
+    /// `mappings` (their names are a namespace of their own, as in Proxmox).
+    Mappings,
+    /// `disks`.
+    Disks,
+    /// `storages`.
+    Storages,
+    /// `pools`.
+    Pools,
+    /// `networks`.
+    Networks,
+    /// `vms`.
+    Vms,
+    /// `services`.
+    Services,
+    /// `consumers`.
+    Consumers,
+    /// `waivers` (no id: a rule and a resource).
+    Waivers,
+}
+
+impl Section {
+    /// Every section, in file order.
+    pub const ALL: [Section; 12] = [
+        Section::PowerFeeds,
+        Section::Hosts,
+        Section::Devices,
+        Section::Mappings,
+        Section::Disks,
+        Section::Storages,
+        Section::Pools,
+        Section::Networks,
+        Section::Vms,
+        Section::Services,
+        Section::Consumers,
+        Section::Waivers,
+    ];
+
+    /// Its key in the file (`power_feeds`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::PowerFeeds => "power_feeds",
+            Self::Hosts => "hosts",
+            Self::Devices => "devices",
+            Self::Mappings => "mappings",
+            Self::Disks => "disks",
+            Self::Storages => "storages",
+            Self::Pools => "pools",
+            Self::Networks => "networks",
+            Self::Vms => "vms",
+            Self::Services => "services",
+            Self::Consumers => "consumers",
+            Self::Waivers => "waivers",
+        }
+    }
+
+    /// The section whose key is `key`.
+    pub fn from_key(key: &str) -> Option<Section> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// The JSON Schema definition of its items (`PowerFeed`), as `hostplan schema` names it.
+    pub fn schema_def(self) -> &'static str {
+        match self {
+            Self::PowerFeeds => "PowerFeed",
+            Self::Hosts => "Host",
+            Self::Devices => "Device",
+            Self::Mappings => "Mapping",
+            Self::Disks => "Disk",
+            Self::Storages => "Storage",
+            Self::Pools => "Pool",
+            Self::Networks => "Network",
+            Self::Vms => "Vm",
+            Self::Services => "Service",
+            Self::Consumers => "Consumer",
+            Self::Waivers => "Waiver",
+        }
+    }
+
+    /// Whether its ids share the one entity namespace (mappings have their own; waivers none).
+    pub fn is_entity(self) -> bool {
+        !matches!(self, Self::Mappings | Self::Waivers)
+    }
+
+    /// Number of items in `t`.
+    pub fn len(self, t: &Topology) -> usize {
+        match self {
+            Self::PowerFeeds => t.power_feeds.len(),
+            Self::Hosts => t.hosts.len(),
+            Self::Devices => t.devices.len(),
+            Self::Mappings => t.mappings.len(),
+            Self::Disks => t.disks.len(),
+            Self::Storages => t.storages.len(),
+            Self::Pools => t.pools.len(),
+            Self::Networks => t.networks.len(),
+            Self::Vms => t.vms.len(),
+            Self::Services => t.services.len(),
+            Self::Consumers => t.consumers.len(),
+            Self::Waivers => t.waivers.len(),
+        }
+    }
+
+    /// The id of item `i` in `t` (a mapping's name; `None` for waivers and past the end).
+    pub fn id_at(self, t: &Topology, i: usize) -> Option<&str> {
+        let id = match self {
+            Self::PowerFeeds => &t.power_feeds.get(i)?.id,
+            Self::Hosts => &t.hosts.get(i)?.id,
+            Self::Devices => &t.devices.get(i)?.id,
+            Self::Mappings => &t.mappings.get(i)?.id,
+            Self::Disks => &t.disks.get(i)?.id,
+            Self::Storages => &t.storages.get(i)?.id,
+            Self::Pools => &t.pools.get(i)?.id,
+            Self::Networks => &t.networks.get(i)?.id,
+            Self::Vms => &t.vms.get(i)?.id,
+            Self::Services => &t.services.get(i)?.id,
+            Self::Consumers => &t.consumers.get(i)?.id,
+            Self::Waivers => return None,
+        };
+        Some(id)
+    }
+
+    /// The ids of its items, in order (empty for waivers).
+    pub fn ids(self, t: &Topology) -> impl Iterator<Item = &str> {
+        (0..self.len(t)).filter_map(move |i| self.id_at(t, i))
+    }
+
+    /// The JSON form of a default item: the format's defaults.
+    pub fn default_item(self) -> serde_json::Value {
+        fn json<T: serde::Serialize + Default>() -> serde_json::Value {
+            serde_json::to_value(T::default()).unwrap_or(serde_json::Value::Null)
+        }
+        match self {
+            Self::PowerFeeds => json::<PowerFeed>(),
+            Self::Hosts => json::<Host>(),
+            Self::Devices => json::<Device>(),
+            Self::Mappings => json::<Mapping>(),
+            Self::Disks => json::<Disk>(),
+            Self::Storages => json::<Storage>(),
+            Self::Pools => json::<Pool>(),
+            Self::Networks => json::<Network>(),
+            Self::Vms => json::<Vm>(),
+            Self::Services => json::<Service>(),
+            Self::Consumers => json::<Consumer>(),
+            Self::Waivers => json::<Waiver>(),
+        }
+    }
+}
+
+impl std::fmt::Display for Section {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key())
+    }
+}
