@@ -7,6 +7,7 @@
 mod boot_cases;
 mod cli;
 mod export;
+mod export_cases;
 mod graph;
 mod import;
 mod import_cases;
