@@ -2,7 +2,7 @@
 
 use crate::model::pci::PciAddress;
 use crate::model::pve::{self, Format};
-use crate::model::{Topology, Vm};
+use crate::model::{HostPci, Topology, Vm};
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
@@ -100,11 +100,6 @@ impl Guard<'_> {
 /// without a bridge, a device not in `t`): nothing is guessed and no line can be injected.
 pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
     let g = Guard { vm };
-    let vlans: BTreeMap<&str, u16> = t
-        .networks
-        .iter()
-        .filter_map(|n| n.vlan.map(|v| (n.id.as_str(), v)))
-        .collect();
     let name = pve::vm_name(&vm.id);
     g.format("id", Format::DnsName, &name)?;
     let known = |field: &str| !vm.is_unknown(field);
@@ -156,36 +151,7 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
         let _ = writeln!(out, "cpu: {cpu}");
     }
     for (j, h) in vm.hostpci.iter().enumerate() {
-        let field = |k: &str| format!("hostpci[{j}].{k}");
-        let mut parts = Vec::new();
-        if let Some(m) = &h.mapping {
-            let m = g.format(&field("mapping"), Format::ConfigId, m)?;
-            parts.push(format!("mapping={m}"));
-        } else if let Some(addr) = &h.host {
-            parts.push(g.addresses(&field("host"), addr)?.to_owned());
-        } else if let Some(d) = &h.device {
-            let dev = t
-                .devices
-                .iter()
-                .find(|x| &x.id == d)
-                .ok_or_else(|| g.error(field("device"), format!("names no device (`{d}`)")))?;
-            parts.push(g.addresses(&field("device"), &dev.address)?.to_owned());
-        } else {
-            return Err(g.error(
-                format!("hostpci[{j}]"),
-                "names no device, mapping or address",
-            ));
-        }
-        if h.pcie {
-            parts.push("pcie=1".into());
-        }
-        if !h.rombar {
-            parts.push("rombar=0".into());
-        }
-        if h.x_vga {
-            parts.push("x-vga=1".into());
-        }
-        let _ = writeln!(out, "hostpci{}: {}", h.index, parts.join(","));
+        let _ = writeln!(out, "hostpci{}: {}", h.index, hostpci_value(t, &g, j, h)?);
     }
     // Unknown: no line, and no q35 guessed either.
     let machine = super::machine_of(vm);
@@ -197,27 +163,8 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
         let _ = writeln!(out, "memory: {}", vm.memory_mib);
     }
     let _ = writeln!(out, "name: {name}");
-    for (i, (j, n)) in vm
-        .nics
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| n.device.is_none())
-        .enumerate()
-    {
-        let field = format!("nics[{j}].bridge");
-        let bridge = n
-            .bridge
-            .as_deref()
-            .ok_or_else(|| g.error(&field, "a virtio NIC needs a bridge"))?;
-        let bridge = g.format(&field, Format::BridgeId, bridge)?;
-        let mut parts = vec!["virtio".to_owned(), format!("bridge={bridge}")];
-        if let Some(vlan) = vlans.get(n.network.as_str()) {
-            parts.push(format!("tag={vlan}"));
-        }
-        if let Some(mtu) = n.mtu {
-            parts.push(format!("mtu={mtu}"));
-        }
-        let _ = writeln!(out, "net{i}: {}", parts.join(","));
+    for (i, line) in nic_values(t, &g)?.into_iter().enumerate() {
+        let _ = writeln!(out, "net{i}: {line}");
     }
     if known("onboot") {
         let _ = writeln!(out, "onboot: {}", u8::from(vm.onboot));
@@ -233,25 +180,7 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
         startup.push(format!("down={d}"));
     }
     if !vm.boot_storage.is_empty() {
-        let storage = g.format(
-            "boot_storage",
-            Format::StorageId,
-            pve::storage_name(&vm.boot_storage),
-        )?;
-        let volume = vm
-            .boot_volume
-            .clone()
-            .unwrap_or_else(|| format!("vm-{}-disk-0", vm.vmid));
-        if !crate::model::is_volume_name(&volume) {
-            return Err(g.error(
-                "boot_volume",
-                format!("{volume:?} is not a volume name a conf line can carry"),
-            ));
-        }
-        boot_line = format!("{boot_slot}: {storage}:{volume}");
-        if known("boot_disk_gb") {
-            let _ = write!(boot_line, ",size={}G", vm.boot_disk_gb);
-        }
+        boot_line = boot_disk_line(&g, boot_slot, known("boot_disk_gb"))?;
     }
     for (j, raw) in vm.raw_disks.iter().enumerate() {
         if !crate::model::is_disk_slot(&raw.slot) {
@@ -274,17 +203,119 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
     if !startup.is_empty() && known("startup") {
         let _ = writeln!(out, "startup: {}", startup.join(","));
     }
-    // Proxmox writes the keys sorted (qemu-server's write_vm_config): so do we, whatever the
-    // disk slots are; the comment line stays first.
-    let mut lines: Vec<&str> = out.lines().collect();
+    Ok(sorted_keys(&out))
+}
+
+/// The value of one `hostpci<N>:` line: the mapping, the address or the device's address,
+/// then the flags that differ from Proxmox's defaults.
+fn hostpci_value(
+    t: &Topology,
+    g: &Guard<'_>,
+    j: usize,
+    entry: &HostPci,
+) -> Result<String, ConfError> {
+    let field = |k: &str| format!("hostpci[{j}].{k}");
+    let mut parts = Vec::new();
+    if let Some(m) = &entry.mapping {
+        let m = g.format(&field("mapping"), Format::ConfigId, m)?;
+        parts.push(format!("mapping={m}"));
+    } else if let Some(addr) = &entry.host {
+        parts.push(g.addresses(&field("host"), addr)?.to_owned());
+    } else if let Some(d) = &entry.device {
+        let dev = t
+            .devices
+            .iter()
+            .find(|x| &x.id == d)
+            .ok_or_else(|| g.error(field("device"), format!("names no device (`{d}`)")))?;
+        parts.push(g.addresses(&field("device"), &dev.address)?.to_owned());
+    } else {
+        return Err(g.error(
+            format!("hostpci[{j}]"),
+            "names no device, mapping or address",
+        ));
+    }
+    if entry.pcie {
+        parts.push("pcie=1".into());
+    }
+    if !entry.rombar {
+        parts.push("rombar=0".into());
+    }
+    if entry.x_vga {
+        parts.push("x-vga=1".into());
+    }
+    Ok(parts.join(","))
+}
+
+/// The values of the `net<N>:` lines: one per virtio NIC (a passed-through NIC is a hostpci
+/// entry instead), with the bridge, the VLAN tag of its network and its MTU.
+fn nic_values(t: &Topology, g: &Guard<'_>) -> Result<Vec<String>, ConfError> {
+    let vlans: BTreeMap<&str, u16> = t
+        .networks
+        .iter()
+        .filter_map(|n| n.vlan.map(|v| (n.id.as_str(), v)))
+        .collect();
+    let mut out = Vec::new();
+    for (j, n) in
+        g.vm.nics
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.device.is_none())
+    {
+        let field = format!("nics[{j}].bridge");
+        let bridge = n
+            .bridge
+            .as_deref()
+            .ok_or_else(|| g.error(&field, "a virtio NIC needs a bridge"))?;
+        let bridge = g.format(&field, Format::BridgeId, bridge)?;
+        let mut parts = vec!["virtio".to_owned(), format!("bridge={bridge}")];
+        if let Some(vlan) = vlans.get(n.network.as_str()) {
+            parts.push(format!("tag={vlan}"));
+        }
+        if let Some(mtu) = n.mtu {
+            parts.push(format!("mtu={mtu}"));
+        }
+        out.push(parts.join(","));
+    }
+    Ok(out)
+}
+
+/// The boot disk's line: `<slot>: <storage>:<volume>[,size=<N>G]`.
+fn boot_disk_line(g: &Guard<'_>, slot: &str, size_known: bool) -> Result<String, ConfError> {
+    let vm = g.vm;
+    let storage = g.format(
+        "boot_storage",
+        Format::StorageId,
+        pve::storage_name(&vm.boot_storage),
+    )?;
+    let volume = vm
+        .boot_volume
+        .clone()
+        .unwrap_or_else(|| format!("vm-{}-disk-0", vm.vmid));
+    if !crate::model::is_volume_name(&volume) {
+        return Err(g.error(
+            "boot_volume",
+            format!("{volume:?} is not a volume name a conf line can carry"),
+        ));
+    }
+    let mut line = format!("{slot}: {storage}:{volume}");
+    if size_known {
+        let _ = write!(line, ",size={}G", vm.boot_disk_gb);
+    }
+    Ok(line)
+}
+
+/// The conf with its keys sorted as Proxmox writes them (qemu-server's `write_vm_config`),
+/// whatever the disk slots are; the comment line stays first.
+fn sorted_keys(conf: &str) -> String {
+    let mut lines: Vec<&str> = conf.lines().collect();
     let comment = lines.remove(0);
     lines.sort_by_key(|l| l.split_once(':').map_or(*l, |(k, _)| k));
-    let mut sorted = String::with_capacity(out.len());
+    let mut sorted = String::with_capacity(conf.len());
     for l in std::iter::once(comment).chain(lines) {
         sorted.push_str(l);
         sorted.push('\n');
     }
-    Ok(sorted)
+    sorted
 }
 
 /// Characters that end a line for some reader: Proxmox splits on `\n`, editors on the rest.

@@ -11,7 +11,7 @@
 use crate::diag::{did_you_mean, Code, DataPath, Diagnostic};
 use crate::model::pci::PciAddress;
 use crate::model::pve::{self, Format};
-use crate::model::{DeviceKind, Topology, VdevLayout, VdevRole, ONBOARD};
+use crate::model::{DeviceKind, Topology, VdevLayout, VdevRole, Vm, ONBOARD};
 use crate::resolve::{hostpci_devices, EntityKind, HostPciError, Lookup};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -72,7 +72,7 @@ fn at(section: &str, i: usize) -> DataPath {
     DataPath::root().key(section).index(i)
 }
 
-impl Validator<'_> {
+impl<'a> Validator<'a> {
     fn push(&mut self, d: Diagnostic) {
         self.out.push(d);
     }
@@ -572,206 +572,243 @@ impl Validator<'_> {
     }
 
     fn vms(&mut self) {
-        let t = self.t;
         // (host, device id) → (VM id, path) for devices of VMs that start on boot.
         let mut owners: BTreeMap<(&str, &str), (&str, DataPath)> = BTreeMap::new();
-        for (i, vm) in t.vms.iter().enumerate() {
+        for (i, vm) in self.t.vms.iter().enumerate() {
             let p = at("vms", i);
-            let host_ok = self.reference(p.key("host"), &vm.id, &vm.host, EntityKind::Host);
-            if host_ok {
-                if let Some(h) = self.lookup.of(EntityKind::Host, &vm.host) {
-                    if t.hosts[h].kind == crate::model::HostKind::BareMetal {
-                        self.push(
-                            Diagnostic::error(
-                                Code::InvalidCombination,
-                                p.key("host"),
-                                format!(
-                                    "VM `{}` runs on `{}`, a bare-metal appliance",
-                                    vm.id, vm.host
-                                ),
-                            )
-                            .with_id(&vm.id)
-                            .expected("a host with kind = \"proxmox\""),
-                        );
-                    }
-                }
-            }
-            if !vm.boot_storage.is_empty() {
-                let path = p.key("boot_storage");
-                if self.reference(path.clone(), &vm.id, &vm.boot_storage, EntityKind::Storage)
-                    && host_ok
-                {
-                    self.same_host(path, &vm.host, &vm.boot_storage, EntityKind::Storage);
-                }
-            }
-            let mut indices = BTreeSet::new();
-            let mut mine: BTreeMap<&str, DataPath> = BTreeMap::new();
-            for (j, entry) in vm.hostpci.iter().enumerate() {
-                let ep = p.key("hostpci").index(j);
-                if entry.index > 15 {
+            let host_ok = self.vm_host(&p, vm);
+            let mine = self.vm_hostpci(&p, vm, host_ok, &mut owners);
+            self.vm_disks(&p, vm, host_ok);
+            self.vm_nics(&p, vm, host_ok, &mine);
+        }
+    }
+
+    /// The VM's host exists and runs Proxmox; its boot storage exists on that host. Returns
+    /// whether the host exists (the checks that compare with it need it).
+    fn vm_host(&mut self, p: &DataPath, vm: &'a Vm) -> bool {
+        let t = self.t;
+        let host_ok = self.reference(p.key("host"), &vm.id, &vm.host, EntityKind::Host);
+        if host_ok {
+            if let Some(h) = self.lookup.of(EntityKind::Host, &vm.host) {
+                if t.hosts[h].kind == crate::model::HostKind::BareMetal {
                     self.push(
-                        Diagnostic::error(
-                            Code::OutOfRange,
-                            ep.key("index"),
-                            format!("VM `{}` has hostpci{}", vm.id, entry.index),
-                        )
-                        .with_id(&vm.id)
-                        .expected("an index between 0 and 15 (hostpci0–hostpci15)"),
-                    );
-                } else if !indices.insert(entry.index) {
-                    self.push(
-                        Diagnostic::error(
-                            Code::DuplicateId,
-                            ep.key("index"),
-                            format!("VM `{}` defines hostpci{} twice", vm.id, entry.index),
-                        )
-                        .with_id(&vm.id)
-                        .expected("each hostpci index once per VM"),
-                    );
-                }
-                if !host_ok {
-                    continue;
-                }
-                match hostpci_devices(t, self.lookup, vm, entry) {
-                    Ok(devices) => {
-                        for d in devices {
-                            if let Some(first) = mine.get(d.id.as_str()) {
-                                let msg = format!(
-                                    "VM `{}` passes device `{}` twice (also at `{first}`)",
-                                    vm.id, d.id
-                                );
-                                self.push(
-                                    Diagnostic::error(Code::DeviceConflict, ep.clone(), msg)
-                                        .with_id(&d.id)
-                                        .expected("each device assigned once per VM"),
-                                );
-                                continue;
-                            }
-                            mine.insert(&d.id, ep.clone());
-                            if !vm.onboot {
-                                continue;
-                            }
-                            match owners.get(&(vm.host.as_str(), d.id.as_str())) {
-                                Some((other, first)) => {
-                                    let msg = format!("device `{}` is passed through to VM `{}` and to VM `{other}` (at `{first}`), which both start on boot on `{}`", d.id, vm.id, vm.host);
-                                    self.push(
-                                        Diagnostic::error(Code::DeviceConflict, ep.clone(), msg)
-                                            .with_id(&d.id)
-                                            .expected(
-                                                "a device owned by at most one running VM per node",
-                                            ),
-                                    );
-                                }
-                                None => {
-                                    owners.insert((&vm.host, &d.id), (&vm.id, ep.clone()));
-                                }
-                            }
-                        }
-                    }
-                    Err(e) => self.hostpci_error(&ep, &vm.id, &vm.host, e),
-                }
-            }
-            if let Some(slot) = &vm.boot_interface {
-                if !crate::model::is_disk_slot(slot) {
-                    self.push(
-                        Diagnostic::error(
-                            Code::InvalidFormat,
-                            p.key("boot_interface"),
-                            format!("VM `{}` has boot disk slot {slot:?}", vm.id),
-                        )
-                        .with_id(&vm.id)
-                        .expected("a disk slot: ide0–3, sata0–5, scsi0–30 or virtio0–15"),
-                    );
-                }
-            }
-            if let Some(volume) = &vm.boot_volume {
-                if !crate::model::is_volume_name(volume) {
-                    self.push(
-                        Diagnostic::error(
-                            Code::InvalidFormat,
-                            p.key("boot_volume"),
-                            format!("VM `{}` has boot volume {volume:?}", vm.id),
-                        )
-                        .with_id(&vm.id)
-                        .expected(
-                            "a volume name of letters, digits and . _ - /, e.g. vm-100-disk-0",
-                        ),
-                    );
-                }
-            }
-            for (j, raw) in vm.raw_disks.iter().enumerate() {
-                let rp = p.key("raw_disks").index(j);
-                if !crate::model::is_disk_slot(&raw.slot) {
-                    self.push(
-                        Diagnostic::error(
-                            Code::InvalidFormat,
-                            rp.key("slot"),
-                            format!("VM `{}` has raw disk slot {:?}", vm.id, raw.slot),
-                        )
-                        .with_id(&vm.id)
-                        .expected("a disk slot: ide0–3, sata0–5, scsi0–30 or virtio0–15"),
-                    );
-                }
-                if !crate::model::is_device_path(&raw.path) {
-                    self.push(
-                        Diagnostic::error(Code::InvalidFormat, rp.key("path"), format!("VM `{}` has raw disk path {:?}", vm.id, raw.path))
-                            .with_id(&vm.id)
-                            .expected("an absolute /dev/ path of letters, digits and / . _ - : + @, e.g. /dev/disk/by-id/ata-…"),
-                    );
-                }
-                if let Some(disk) = &raw.disk {
-                    let path = rp.key("disk");
-                    if self.reference(path.clone(), &vm.id, disk, EntityKind::Disk) && host_ok {
-                        self.same_host(path, &vm.host, disk, EntityKind::Disk);
-                    }
-                }
-            }
-            for (j, nic) in vm.nics.iter().enumerate() {
-                let np = p.key("nics").index(j);
-                self.reference(np.key("network"), &vm.id, &nic.network, EntityKind::Network);
-                match (&nic.bridge, &nic.device) {
-                    (Some(b), None) => {
-                        let known = self
-                            .lookup
-                            .of(EntityKind::Host, &vm.host)
-                            .is_some_and(|h| t.hosts[h].bridges.iter().any(|x| &x.name == b));
-                        if host_ok && !known {
-                            self.push(
-                                Diagnostic::error(Code::UnknownReference, np.key("bridge"), format!("VM `{}` attaches to bridge `{b}`, which host `{}` does not have", vm.id, vm.host))
-                                    .with_id(b)
-                                    .expected("a bridge name from the host's `bridges`"),
-                            );
-                        }
-                    }
-                    (None, Some(dev)) => {
-                        if !mine.contains_key(dev.as_str()) {
-                            self.push(
-                                Diagnostic::error(
-                                    Code::InvalidCombination,
-                                    np.key("device"),
-                                    format!(
-                                        "VM `{}` uses NIC `{dev}` but does not pass it through",
-                                        vm.id
-                                    ),
-                                )
-                                .with_id(dev)
-                                .expected("a NIC listed (or mapped) in this VM's `hostpci`"),
-                            );
-                        }
-                    }
-                    _ => self.push(
                         Diagnostic::error(
                             Code::InvalidCombination,
-                            np,
+                            p.key("host"),
                             format!(
-                                "VM `{}` NIC {j} must set exactly one of `bridge` or `device`",
-                                vm.id
+                                "VM `{}` runs on `{}`, a bare-metal appliance",
+                                vm.id, vm.host
                             ),
                         )
                         .with_id(&vm.id)
-                        .expected("`bridge = \"vmbr0\"` (virtio) or `device = \"<passed NIC>\"`"),
-                    ),
+                        .expected("a host with kind = \"proxmox\""),
+                    );
                 }
+            }
+        }
+        if !vm.boot_storage.is_empty() {
+            let path = p.key("boot_storage");
+            if self.reference(path.clone(), &vm.id, &vm.boot_storage, EntityKind::Storage)
+                && host_ok
+            {
+                self.same_host(path, &vm.host, &vm.boot_storage, EntityKind::Storage);
+            }
+        }
+        host_ok
+    }
+
+    /// Every hostpci entry: index in range and unique, target resolvable on the VM's host,
+    /// no device passed twice to the VM or to two VMs that start on boot on one node. Returns
+    /// the VM's passed-through devices (for its NICs) with the path of their entry.
+    fn vm_hostpci(
+        &mut self,
+        p: &DataPath,
+        vm: &'a Vm,
+        host_ok: bool,
+        owners: &mut BTreeMap<(&'a str, &'a str), (&'a str, DataPath)>,
+    ) -> BTreeMap<&'a str, DataPath> {
+        let t = self.t;
+        let mut indices = BTreeSet::new();
+        let mut mine: BTreeMap<&str, DataPath> = BTreeMap::new();
+        for (j, entry) in vm.hostpci.iter().enumerate() {
+            let ep = p.key("hostpci").index(j);
+            if entry.index > 15 {
+                self.push(
+                    Diagnostic::error(
+                        Code::OutOfRange,
+                        ep.key("index"),
+                        format!("VM `{}` has hostpci{}", vm.id, entry.index),
+                    )
+                    .with_id(&vm.id)
+                    .expected("an index between 0 and 15 (hostpci0–hostpci15)"),
+                );
+            } else if !indices.insert(entry.index) {
+                self.push(
+                    Diagnostic::error(
+                        Code::DuplicateId,
+                        ep.key("index"),
+                        format!("VM `{}` defines hostpci{} twice", vm.id, entry.index),
+                    )
+                    .with_id(&vm.id)
+                    .expected("each hostpci index once per VM"),
+                );
+            }
+            if !host_ok {
+                continue;
+            }
+            match hostpci_devices(t, self.lookup, vm, entry) {
+                Ok(devices) => {
+                    for d in devices {
+                        if let Some(first) = mine.get(d.id.as_str()) {
+                            let msg = format!(
+                                "VM `{}` passes device `{}` twice (also at `{first}`)",
+                                vm.id, d.id
+                            );
+                            self.push(
+                                Diagnostic::error(Code::DeviceConflict, ep.clone(), msg)
+                                    .with_id(&d.id)
+                                    .expected("each device assigned once per VM"),
+                            );
+                            continue;
+                        }
+                        mine.insert(&d.id, ep.clone());
+                        if !vm.onboot {
+                            continue;
+                        }
+                        match owners.get(&(vm.host.as_str(), d.id.as_str())) {
+                            Some((other, first)) => {
+                                let msg = format!("device `{}` is passed through to VM `{}` and to VM `{other}` (at `{first}`), which both start on boot on `{}`", d.id, vm.id, vm.host);
+                                self.push(
+                                    Diagnostic::error(Code::DeviceConflict, ep.clone(), msg)
+                                        .with_id(&d.id)
+                                        .expected(
+                                            "a device owned by at most one running VM per node",
+                                        ),
+                                );
+                            }
+                            None => {
+                                owners.insert((&vm.host, &d.id), (&vm.id, ep.clone()));
+                            }
+                        }
+                    }
+                }
+                Err(e) => self.hostpci_error(&ep, &vm.id, &vm.host, e),
+            }
+        }
+        mine
+    }
+
+    /// Boot slot and volume names a conf line can carry; raw disks likewise, on the VM's host.
+    fn vm_disks(&mut self, p: &DataPath, vm: &'a Vm, host_ok: bool) {
+        if let Some(slot) = &vm.boot_interface {
+            if !crate::model::is_disk_slot(slot) {
+                self.push(
+                    Diagnostic::error(
+                        Code::InvalidFormat,
+                        p.key("boot_interface"),
+                        format!("VM `{}` has boot disk slot {slot:?}", vm.id),
+                    )
+                    .with_id(&vm.id)
+                    .expected("a disk slot: ide0–3, sata0–5, scsi0–30 or virtio0–15"),
+                );
+            }
+        }
+        if let Some(volume) = &vm.boot_volume {
+            if !crate::model::is_volume_name(volume) {
+                self.push(
+                    Diagnostic::error(
+                        Code::InvalidFormat,
+                        p.key("boot_volume"),
+                        format!("VM `{}` has boot volume {volume:?}", vm.id),
+                    )
+                    .with_id(&vm.id)
+                    .expected("a volume name of letters, digits and . _ - /, e.g. vm-100-disk-0"),
+                );
+            }
+        }
+        for (j, raw) in vm.raw_disks.iter().enumerate() {
+            let rp = p.key("raw_disks").index(j);
+            if !crate::model::is_disk_slot(&raw.slot) {
+                self.push(
+                    Diagnostic::error(
+                        Code::InvalidFormat,
+                        rp.key("slot"),
+                        format!("VM `{}` has raw disk slot {:?}", vm.id, raw.slot),
+                    )
+                    .with_id(&vm.id)
+                    .expected("a disk slot: ide0–3, sata0–5, scsi0–30 or virtio0–15"),
+                );
+            }
+            if !crate::model::is_device_path(&raw.path) {
+                self.push(
+                Diagnostic::error(Code::InvalidFormat, rp.key("path"), format!("VM `{}` has raw disk path {:?}", vm.id, raw.path))
+                    .with_id(&vm.id)
+                    .expected("an absolute /dev/ path of letters, digits and / . _ - : + @, e.g. /dev/disk/by-id/ata-…"),
+            );
+            }
+            if let Some(disk) = &raw.disk {
+                let path = rp.key("disk");
+                if self.reference(path.clone(), &vm.id, disk, EntityKind::Disk) && host_ok {
+                    self.same_host(path, &vm.host, disk, EntityKind::Disk);
+                }
+            }
+        }
+    }
+
+    /// Each NIC is either virtio on one of the host's bridges or a NIC the VM passes through.
+    fn vm_nics(
+        &mut self,
+        p: &DataPath,
+        vm: &'a Vm,
+        host_ok: bool,
+        mine: &BTreeMap<&'a str, DataPath>,
+    ) {
+        let t = self.t;
+        for (j, nic) in vm.nics.iter().enumerate() {
+            let np = p.key("nics").index(j);
+            self.reference(np.key("network"), &vm.id, &nic.network, EntityKind::Network);
+            match (&nic.bridge, &nic.device) {
+                (Some(b), None) => {
+                    let known = self
+                        .lookup
+                        .of(EntityKind::Host, &vm.host)
+                        .is_some_and(|h| t.hosts[h].bridges.iter().any(|x| &x.name == b));
+                    if host_ok && !known {
+                        self.push(
+                        Diagnostic::error(Code::UnknownReference, np.key("bridge"), format!("VM `{}` attaches to bridge `{b}`, which host `{}` does not have", vm.id, vm.host))
+                            .with_id(b)
+                            .expected("a bridge name from the host's `bridges`"),
+                    );
+                    }
+                }
+                (None, Some(dev)) => {
+                    if !mine.contains_key(dev.as_str()) {
+                        self.push(
+                            Diagnostic::error(
+                                Code::InvalidCombination,
+                                np.key("device"),
+                                format!(
+                                    "VM `{}` uses NIC `{dev}` but does not pass it through",
+                                    vm.id
+                                ),
+                            )
+                            .with_id(dev)
+                            .expected("a NIC listed (or mapped) in this VM's `hostpci`"),
+                        );
+                    }
+                }
+                _ => self.push(
+                    Diagnostic::error(
+                        Code::InvalidCombination,
+                        np,
+                        format!(
+                            "VM `{}` NIC {j} must set exactly one of `bridge` or `device`",
+                            vm.id
+                        ),
+                    )
+                    .with_id(&vm.id)
+                    .expected("`bridge = \"vmbr0\"` (virtio) or `device = \"<passed NIC>\"`"),
+                ),
             }
         }
     }

@@ -72,29 +72,8 @@ pub fn import(name: &str, text: &str) -> Imported {
         );
         return Imported { topology, notes };
     };
-    // What a plan only learns at apply time, per resource address.
-    let mut after_unknown: BTreeMap<&str, &Map<String, Value>> = BTreeMap::new();
-    for rc in doc
-        .get("resource_changes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let (Some(addr), Some(Value::Object(u))) = (
-            rc.get("address").and_then(Value::as_str),
-            rc.pointer("/change/after_unknown"),
-        ) {
-            after_unknown.insert(addr, u);
-        }
-    }
-    // The root module's calls and their sources (`configuration`), for the VMs they provision.
-    let calls: BTreeMap<&str, &str> = doc
-        .pointer("/configuration/root_module/module_calls")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .filter_map(|(name, call)| Some((name.as_str(), call.get("source")?.as_str()?)))
-        .collect();
+    let after_unknown = after_unknown(&doc);
+    let calls = module_calls(&doc);
     let mut resources = Vec::new();
     collect(root, &mut resources);
     let mut ha = Vec::new();
@@ -195,6 +174,35 @@ pub fn import(name: &str, text: &str) -> Imported {
         }
     }
     Imported { topology, notes }
+}
+
+/// What a plan only learns at apply time (`after_unknown`), per resource address.
+fn after_unknown(doc: &Value) -> BTreeMap<&str, &Map<String, Value>> {
+    let mut out = BTreeMap::new();
+    for rc in doc
+        .get("resource_changes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let (Some(addr), Some(Value::Object(u))) = (
+            rc.get("address").and_then(Value::as_str),
+            rc.pointer("/change/after_unknown"),
+        ) {
+            out.insert(addr, u);
+        }
+    }
+    out
+}
+
+/// The root module's calls and their sources (`configuration`), for the VMs they provision.
+fn module_calls(doc: &Value) -> BTreeMap<&str, &str> {
+    doc.pointer("/configuration/root_module/module_calls")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, call)| Some((name.as_str(), call.get("source")?.as_str()?)))
+        .collect()
 }
 
 /// Every resource of a module and its child modules, in document order.
