@@ -23,7 +23,12 @@ fn topology_of(dir: &Path) -> hostplan::model::Topology {
     let path = dir.join("topology.toml");
     let bytes = std::fs::read(&path).unwrap();
     let report = hostplan::check("topology.toml", &bytes);
-    assert!(!report.has_errors(), "{}: {:?}", path.display(), report.diagnostics);
+    assert!(
+        !report.has_errors(),
+        "{}: {:?}",
+        path.display(),
+        report.diagnostics
+    );
     report.topology.unwrap()
 }
 
@@ -60,7 +65,11 @@ fn read_tree(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
         if p.is_dir() {
             read_tree(root, &p, out);
         } else {
-            let name = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            let name = p
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             out.insert(name, std::fs::read_to_string(&p).unwrap());
         }
     }
@@ -104,7 +113,7 @@ fn every_export_format_writes_exactly_its_golden_files() {
                         .lines()
                         .zip(h.lines())
                         .position(|(a, b)| a != b)
-                        .map_or_else(|| w.lines().count().min(h.lines().count()), |i| i)
+                        .unwrap_or_else(|| w.lines().count().min(h.lines().count()))
                         + 1;
                     failures.push(format!(
                         "{}: {name} differs from line {line}:\n  now:    {}\n  golden: {}",
@@ -114,10 +123,9 @@ fn every_export_format_writes_exactly_its_golden_files() {
                     ));
                 }
                 (Some(_), None) => failures.push(format!("{}: {name} is new", dir.display())),
-                (None, _) => failures.push(format!(
-                    "{}: {name} is no longer written",
-                    dir.display()
-                )),
+                (None, _) => {
+                    failures.push(format!("{}: {name} is no longer written", dir.display()));
+                }
             }
         }
     }
