@@ -86,163 +86,10 @@ pub fn generate(spec: &FleetSpec) -> Topology {
     for h in 0..spec.hosts {
         let hid = format!("h{h:05}");
         let storage_host = spec.storage_every > 0 && h % spec.storage_every == 0;
-        t.hosts.push(Host {
-            id: hid.clone(),
-            cpu: Some(Cpu {
-                cores: Some(32),
-                vendor: Some(crate::model::CpuVendor::Intel),
-                iommu: Some(true),
-                interrupt_remapping: Some(true),
-                aes_ni: Some(true),
-            }),
-            ram_gib: 256,
-            ecc: true,
-            boot_disks: vec![format!("{hid}-boot")],
-            kernel_cmdline: vec!["intel_iommu=on".into()],
-            boot_time_s: 120,
-            power_feed: Some(format!("feed{:03}", h / per_feed)),
-            bridges: vec![Bridge {
-                name: "vmbr0".into(),
-                ports: vec![format!("{hid}-nic0")],
-                networks: vec!["lan".into(), "storage".into()],
-                mtu: None,
-            }],
-            management: Some("vmbr0".into()),
-            ..Host::default()
-        });
-        t.devices.push(Device {
-            id: format!("{hid}-nic0"),
-            host: hid.clone(),
-            kind: DeviceKind::Nic,
-            address: "0000:00:19.0".into(),
-            nic: Some(NicInfo {
-                ports: 1,
-                speed_gbps: 10.0,
-                networks: vec!["lan".into(), "storage".into()],
-                mtu: None,
-            }),
-            ..Device::default()
-        });
-        t.disks.push(Disk {
-            id: format!("{hid}-boot"),
-            host: hid.clone(),
-            controller: ONBOARD.into(),
-            size_gb: 960,
-            media: Media::Ssd,
-            plp: true,
-            ..Disk::default()
-        });
-        t.storages.push(Storage {
-            id: format!("{hid}-local"),
-            host: hid.clone(),
-            kind: StorageKind::LvmThin,
-            disks: vec![format!("{hid}-boot")],
-            service: None,
-        });
+        add_host(&mut t, &hid, h / per_feed);
         let mut first_vm = 0;
         if storage_host {
-            let hba = format!("{hid}-hba");
-            let snic = format!("{hid}-snic");
-            t.devices.push(Device {
-                id: hba.clone(),
-                host: hid.clone(),
-                kind: DeviceKind::Hba,
-                address: "0000:01:00.0".into(),
-                class: Some("0x0107".into()),
-                firmware_mode: Some(FirmwareMode::It),
-                iommu_group: Some(12),
-                ..Device::default()
-            });
-            t.devices.push(Device {
-                id: snic.clone(),
-                host: hid.clone(),
-                kind: DeviceKind::Nic,
-                address: "0000:02:00.0".into(),
-                iommu_group: Some(13),
-                nic: Some(NicInfo {
-                    ports: 1,
-                    speed_gbps: 10.0,
-                    networks: vec!["storage".into()],
-                    mtu: Some(9000),
-                }),
-                ..Device::default()
-            });
-            let (layout, width, count) = LAYOUTS[rng.below(LAYOUTS.len() as u32) as usize];
-            let nas = format!("{hid}-nas");
-            let mut pool = Pool {
-                id: format!("{hid}-tank"),
-                owner: nas.clone(),
-                used_gb: Some(8000),
-                ..Pool::default()
-            };
-            for v in 0..count {
-                let mut vdev = Vdev {
-                    role: VdevRole::Data,
-                    layout,
-                    disks: Vec::new(),
-                };
-                for d in 0..width {
-                    let id = format!("{hid}-d{v}{d}");
-                    t.disks.push(Disk {
-                        id: id.clone(),
-                        host: hid.clone(),
-                        controller: hba.clone(),
-                        size_gb: 8000,
-                        ..Disk::default()
-                    });
-                    vdev.disks.push(id);
-                }
-                pool.vdevs.push(vdev);
-            }
-            t.pools.push(pool);
-            t.vms.push(Vm {
-                id: nas.clone(),
-                vmid,
-                host: hid.clone(),
-                role: "truenas".into(),
-                memory_mib: 32768,
-                balloon_mib: Some(0),
-                cores: 6,
-                cpu_type: "host".into(),
-                machine: "q35".into(),
-                boot_storage: format!("{hid}-local"),
-                boot_disk_gb: 32,
-                onboot: true,
-                agent: true,
-                boot_time_s: 120,
-                hostpci: vec![
-                    HostPci {
-                        index: 0,
-                        device: Some(hba),
-                        pcie: true,
-                        rombar: false,
-                        ..HostPci::default()
-                    },
-                    HostPci {
-                        index: 1,
-                        device: Some(snic.clone()),
-                        pcie: true,
-                        ..HostPci::default()
-                    },
-                ],
-                nics: vec![VmNic {
-                    network: "storage".into(),
-                    device: Some(snic),
-                    ..VmNic::default()
-                }],
-                ..Vm::default()
-            });
-            vmid += 1;
-            let svc = format!("{hid}-iscsi");
-            t.services.push(Service {
-                id: svc.clone(),
-                kind: ServiceKind::Iscsi,
-                provider: nas,
-                pool: format!("{hid}-tank"),
-                network: "storage".into(),
-                ready_after_s: 30,
-            });
-            services.push(svc);
+            services.push(add_storage(&mut t, &mut rng, &hid, &mut vmid));
             first_vm = 1;
         }
         let mut names = Vec::new();
@@ -292,6 +139,171 @@ pub fn generate(spec: &FleetSpec) -> Topology {
         }
     }
     t
+}
+
+/// A Proxmox host with its onboard NIC, boot SSD and local LVM-thin storage, on feed `feed`.
+fn add_host(t: &mut Topology, hid: &str, feed: u32) {
+    t.hosts.push(Host {
+        id: hid.to_owned(),
+        cpu: Some(Cpu {
+            cores: Some(32),
+            vendor: Some(crate::model::CpuVendor::Intel),
+            iommu: Some(true),
+            interrupt_remapping: Some(true),
+            aes_ni: Some(true),
+        }),
+        ram_gib: 256,
+        ecc: true,
+        boot_disks: vec![format!("{hid}-boot")],
+        kernel_cmdline: vec!["intel_iommu=on".into()],
+        boot_time_s: 120,
+        power_feed: Some(format!("feed{feed:03}")),
+        bridges: vec![Bridge {
+            name: "vmbr0".into(),
+            ports: vec![format!("{hid}-nic0")],
+            networks: vec!["lan".into(), "storage".into()],
+            mtu: None,
+        }],
+        management: Some("vmbr0".into()),
+        ..Host::default()
+    });
+    t.devices.push(Device {
+        id: format!("{hid}-nic0"),
+        host: hid.to_owned(),
+        kind: DeviceKind::Nic,
+        address: "0000:00:19.0".into(),
+        nic: Some(NicInfo {
+            ports: 1,
+            speed_gbps: 10.0,
+            networks: vec!["lan".into(), "storage".into()],
+            mtu: None,
+        }),
+        ..Device::default()
+    });
+    t.disks.push(Disk {
+        id: format!("{hid}-boot"),
+        host: hid.to_owned(),
+        controller: ONBOARD.into(),
+        size_gb: 960,
+        media: Media::Ssd,
+        plp: true,
+        ..Disk::default()
+    });
+    t.storages.push(Storage {
+        id: format!("{hid}-local"),
+        host: hid.to_owned(),
+        kind: StorageKind::LvmThin,
+        disks: vec![format!("{hid}-boot")],
+        service: None,
+    });
+}
+
+/// The storage of a storage host: an HBA with a random pool layout, a storage NIC, a TrueNAS
+/// VM (VMID `vmid`, which is advanced) passing both through, and its iSCSI service, whose id
+/// is returned.
+fn add_storage(t: &mut Topology, rng: &mut Rng, hid: &str, vmid: &mut u32) -> String {
+    let hba = format!("{hid}-hba");
+    let snic = format!("{hid}-snic");
+    t.devices.push(Device {
+        id: hba.clone(),
+        host: hid.to_owned(),
+        kind: DeviceKind::Hba,
+        address: "0000:01:00.0".into(),
+        class: Some("0x0107".into()),
+        firmware_mode: Some(FirmwareMode::It),
+        iommu_group: Some(12),
+        ..Device::default()
+    });
+    t.devices.push(Device {
+        id: snic.clone(),
+        host: hid.to_owned(),
+        kind: DeviceKind::Nic,
+        address: "0000:02:00.0".into(),
+        iommu_group: Some(13),
+        nic: Some(NicInfo {
+            ports: 1,
+            speed_gbps: 10.0,
+            networks: vec!["storage".into()],
+            mtu: Some(9000),
+        }),
+        ..Device::default()
+    });
+    let (layout, width, count) = LAYOUTS[rng.below(LAYOUTS.len() as u32) as usize];
+    let nas = format!("{hid}-nas");
+    let mut pool = Pool {
+        id: format!("{hid}-tank"),
+        owner: nas.clone(),
+        used_gb: Some(8000),
+        ..Pool::default()
+    };
+    for v in 0..count {
+        let mut vdev = Vdev {
+            role: VdevRole::Data,
+            layout,
+            disks: Vec::new(),
+        };
+        for d in 0..width {
+            let id = format!("{hid}-d{v}{d}");
+            t.disks.push(Disk {
+                id: id.clone(),
+                host: hid.to_owned(),
+                controller: hba.clone(),
+                size_gb: 8000,
+                ..Disk::default()
+            });
+            vdev.disks.push(id);
+        }
+        pool.vdevs.push(vdev);
+    }
+    t.pools.push(pool);
+    t.vms.push(Vm {
+        id: nas.clone(),
+        vmid: *vmid,
+        host: hid.to_owned(),
+        role: "truenas".into(),
+        memory_mib: 32768,
+        balloon_mib: Some(0),
+        cores: 6,
+        cpu_type: "host".into(),
+        machine: "q35".into(),
+        boot_storage: format!("{hid}-local"),
+        boot_disk_gb: 32,
+        onboot: true,
+        agent: true,
+        boot_time_s: 120,
+        hostpci: vec![
+            HostPci {
+                index: 0,
+                device: Some(hba),
+                pcie: true,
+                rombar: false,
+                ..HostPci::default()
+            },
+            HostPci {
+                index: 1,
+                device: Some(snic.clone()),
+                pcie: true,
+                ..HostPci::default()
+            },
+        ],
+        nics: vec![VmNic {
+            network: "storage".into(),
+            device: Some(snic),
+            ..VmNic::default()
+        }],
+        ..Vm::default()
+    });
+    *vmid += 1;
+    let svc = format!("{hid}-iscsi");
+    t.services.push(Service {
+        id: svc.clone(),
+        kind: ServiceKind::Iscsi,
+        provider: nas,
+        pool: format!("{hid}-tank"),
+        network: "storage".into(),
+        ready_after_s: 30,
+    });
+    svc
 }
 
 #[cfg(test)]
