@@ -301,6 +301,20 @@ impl Diagnostic {
     }
 }
 
+/// A value quoted the way Rust quotes strings (`"a\nb"`): control characters, quotes and
+/// line breaks visible, so a message about a value that would break a line shows it intact.
+pub struct Quoted<'a>(pub &'a str);
+
+impl fmt::Display for Quoted<'_> {
+    #[expect(
+        clippy::use_debug,
+        reason = "Rust's string escaping is exactly the quoting meant"
+    )]
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.0)
+    }
+}
+
 /// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo.
 pub fn did_you_mean<'a>(
     word: &str,

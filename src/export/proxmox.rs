@@ -1,5 +1,6 @@
 //! Proxmox VM configuration lines (`/etc/pve/qemu-server/<vmid>.conf`, or `qm set` options).
 
+use crate::diag::Quoted;
 use crate::model::pci::PciAddress;
 use crate::model::pve::{self, Format};
 use crate::model::{HostPci, Topology, Vm};
@@ -83,7 +84,10 @@ impl Guard<'_> {
         } else {
             Err(self.error(
                 field,
-                format!("{value:?} is not a PCI address list like `0000:01:00.0` or `01:00;02:00`"),
+                format!(
+                    "{} is not a PCI address list like `0000:01:00.0` or `01:00;02:00`",
+                    Quoted(value)
+                ),
             ))
         }
     }
@@ -137,7 +141,7 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
     if !crate::model::is_disk_slot(boot_slot) {
         return Err(g.error(
             "boot_interface",
-            format!("{boot_slot:?} is not a disk slot"),
+            format!("{} is not a disk slot", Quoted(boot_slot)),
         ));
     }
     if !vm.boot_storage.is_empty() {
@@ -186,13 +190,16 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
         if !crate::model::is_disk_slot(&raw.slot) {
             return Err(g.error(
                 format!("raw_disks[{j}].slot"),
-                format!("{:?} is not a disk slot", raw.slot),
+                format!("{} is not a disk slot", Quoted(&raw.slot)),
             ));
         }
         if !crate::model::is_device_path(&raw.path) {
             return Err(g.error(
                 format!("raw_disks[{j}].path"),
-                format!("{:?} is not a /dev/ path a conf line can carry", raw.path),
+                format!(
+                    "{} is not a /dev/ path a conf line can carry",
+                    Quoted(&raw.path)
+                ),
             ));
         }
         let _ = writeln!(out, "{}: {}", raw.slot, raw.path);
@@ -294,7 +301,10 @@ fn boot_disk_line(g: &Guard<'_>, slot: &str, size_known: bool) -> Result<String,
     if !crate::model::is_volume_name(&volume) {
         return Err(g.error(
             "boot_volume",
-            format!("{volume:?} is not a volume name a conf line can carry"),
+            format!(
+                "{} is not a volume name a conf line can carry",
+                Quoted(&volume)
+            ),
         ));
     }
     let mut line = format!("{slot}: {storage}:{volume}");

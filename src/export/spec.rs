@@ -330,7 +330,11 @@ pub fn verify(
         Some(d) if crate::validate::is_iso_date(d) => {}
         other => {
             return Err(SpecError::Malformed(format!(
-                "evaluated_on {other:?} is not a date YYYY-MM-DD"
+                "evaluated_on {} is not a date YYYY-MM-DD",
+                other.map_or_else(
+                    || "(missing)".to_owned(),
+                    |d| crate::diag::Quoted(d).to_string()
+                )
             )))
         }
     }

@@ -150,7 +150,7 @@ fn parse_type_inner(e: &hcl::Expression) -> Result<(TfType, bool), String> {
                             let key = match k {
                                 hcl::ObjectKey::Identifier(i) => i.to_string(),
                                 hcl::ObjectKey::Expression(E::String(s)) => s.clone(),
-                                _ => return Err(format!("attribute name `{k:?}` not understood")),
+                                _ => return Err(format!("attribute name `{k}` not understood")),
                             };
                             out.insert(key, parse_type_inner(v)?);
                         }

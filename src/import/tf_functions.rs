@@ -348,7 +348,8 @@ fn format(args: FuncArgs) -> Result<hcl::Value, String> {
             ('s' | 'v', Value::String(s)) => s.clone(),
             ('s' | 'v', Value::Number(n)) => n.to_string(),
             ('s' | 'v', Value::Bool(b)) => b.to_string(),
-            ('q', Value::String(s)) => format!("{s:?}"),
+            // Go's %q is close to Rust's string quoting.
+            ('q', Value::String(s)) => crate::diag::Quoted(s).to_string(),
             _ => return Err(format!("%{verb} of {v}")),
         };
         let pad = width.parse::<usize>().unwrap_or(0);

@@ -142,8 +142,8 @@ impl fmt::Display for FormatError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{:?} is not {} ({})",
-            self.value,
+            "{} is not {} ({})",
+            crate::diag::Quoted(&self.value),
             self.format.expected(),
             self.format.source()
         )

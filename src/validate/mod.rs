@@ -8,7 +8,7 @@
 //! `O(n log n)` in the number of entities and references, plus `O(d²)` per host for the
 //! device-conflict check over its `d` passed-through devices.
 
-use crate::diag::{did_you_mean, Code, DataPath, Diagnostic};
+use crate::diag::{did_you_mean, Code, DataPath, Diagnostic, Quoted};
 use crate::model::pci::PciAddress;
 use crate::model::pve::{self, Format};
 use crate::model::{DeviceKind, Topology, VdevLayout, VdevRole, Vm, ONBOARD};
@@ -284,7 +284,7 @@ impl<'a> Validator<'a> {
                 && !matches!(d.kind, DeviceKind::Hba | DeviceKind::SataController)
             {
                 self.push(
-                    Diagnostic::warning(Code::InvalidCombination, p.key("firmware_mode"), format!("device `{}` is a {:?}, firmware_mode only applies to storage controllers", d.id, d.kind))
+                    Diagnostic::warning(Code::InvalidCombination, p.key("firmware_mode"), format!("device `{}` is a {}, firmware_mode only applies to storage controllers", d.id, d.kind))
                         .with_id(&d.id),
                 );
             }
@@ -400,7 +400,7 @@ impl<'a> Validator<'a> {
                             DeviceKind::Hba | DeviceKind::SataController | DeviceKind::Nvme
                         ) {
                             self.push(
-                                Diagnostic::error(Code::InvalidCombination, path, format!("disk `{}` hangs off `{}`, which is a {:?}, not a storage controller", d.id, dev.id, dev.kind))
+                                Diagnostic::error(Code::InvalidCombination, path, format!("disk `{}` hangs off `{}`, which is a {}, not a storage controller", d.id, dev.id, dev.kind))
                                     .with_id(&d.controller)
                                     .expected("`onboard` or an hba / sata-controller / nvme device"),
                             );
@@ -436,7 +436,7 @@ impl<'a> Validator<'a> {
                         Code::InvalidCombination,
                         p.key("kind"),
                         format!(
-                            "storage `{}` is remote ({:?}) but names no `service`",
+                            "storage `{}` is remote ({}) but names no `service`",
                             s.id, s.kind
                         ),
                     )
@@ -450,7 +450,7 @@ impl<'a> Validator<'a> {
                         Code::InvalidCombination,
                         p.key("service"),
                         format!(
-                            "storage `{}` is local ({:?}) but names a `service`",
+                            "storage `{}` is local ({}) but names a `service`",
                             s.id, s.kind
                         ),
                     )
@@ -511,12 +511,12 @@ impl<'a> Validator<'a> {
                             Code::OutOfRange,
                             vp.key("disks"),
                             format!(
-                                "pool `{}` vdev {j} is a {:?} of {width} disk(s)",
+                                "pool `{}` vdev {j} is a {} of {width} disk(s)",
                                 pool.id, vdev.layout
                             ),
                         )
                         .with_id(&pool.id)
-                        .expected(format!("at least {min} disks for {:?}", vdev.layout)),
+                        .expected(format!("at least {min} disks for {}", vdev.layout)),
                     );
                 }
                 for (k, disk) in vdev.disks.iter().enumerate() {
@@ -706,7 +706,7 @@ impl<'a> Validator<'a> {
                     Diagnostic::error(
                         Code::InvalidFormat,
                         p.key("boot_interface"),
-                        format!("VM `{}` has boot disk slot {slot:?}", vm.id),
+                        format!("VM `{}` has boot disk slot {}", vm.id, Quoted(slot)),
                     )
                     .with_id(&vm.id)
                     .expected("a disk slot: ide0–3, sata0–5, scsi0–30 or virtio0–15"),
@@ -719,7 +719,7 @@ impl<'a> Validator<'a> {
                     Diagnostic::error(
                         Code::InvalidFormat,
                         p.key("boot_volume"),
-                        format!("VM `{}` has boot volume {volume:?}", vm.id),
+                        format!("VM `{}` has boot volume {}", vm.id, Quoted(volume)),
                     )
                     .with_id(&vm.id)
                     .expected("a volume name of letters, digits and . _ - /, e.g. vm-100-disk-0"),
@@ -733,7 +733,7 @@ impl<'a> Validator<'a> {
                     Diagnostic::error(
                         Code::InvalidFormat,
                         rp.key("slot"),
-                        format!("VM `{}` has raw disk slot {:?}", vm.id, raw.slot),
+                        format!("VM `{}` has raw disk slot {}", vm.id, Quoted(&raw.slot)),
                     )
                     .with_id(&vm.id)
                     .expected("a disk slot: ide0–3, sata0–5, scsi0–30 or virtio0–15"),
@@ -741,7 +741,7 @@ impl<'a> Validator<'a> {
             }
             if !crate::model::is_device_path(&raw.path) {
                 self.push(
-                Diagnostic::error(Code::InvalidFormat, rp.key("path"), format!("VM `{}` has raw disk path {:?}", vm.id, raw.path))
+                Diagnostic::error(Code::InvalidFormat, rp.key("path"), format!("VM `{}` has raw disk path {}", vm.id, Quoted(&raw.path)))
                     .with_id(&vm.id)
                     .expected("an absolute /dev/ path of letters, digits and / . _ - : + @, e.g. /dev/disk/by-id/ata-…"),
             );
@@ -1166,7 +1166,10 @@ impl<'a> Validator<'a> {
             Diagnostic::error(
                 Code::InvalidFormat,
                 path,
-                format!("`{owner}` has {what} {value:?}, which Proxmox does not accept"),
+                format!(
+                    "`{owner}` has {what} {}, which Proxmox does not accept",
+                    Quoted(value)
+                ),
             )
             .with_id(owner)
             .expected(format.expected())
