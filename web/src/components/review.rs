@@ -248,3 +248,73 @@ fn waive_form(
         </form>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Policies;
+
+    async fn render(evaluation: Result<Evaluation, String>, stale: bool) -> String {
+        yew::LocalServerRenderer::<ReviewPanel>::with_props(ReviewProps {
+            evaluation: Rc::new(evaluation),
+            stale,
+            user_policy: String::new(),
+            policy_error: None,
+            on_select: Callback::noop(),
+            on_waive: Callback::noop(),
+            on_policy: Callback::noop(),
+        })
+        .hydratable(false)
+        .render()
+        .await
+    }
+
+    /// The seed with the TrueNAS VM's memory ballooning (PT-10), evaluated by the built-in book.
+    fn ballooning() -> Evaluation {
+        let mut t = hostplan::examples::seed().unwrap();
+        t.vms[0].balloon_mib = Some(16384);
+        Policies::builtin().evaluate(&t, "2026-11-26").unwrap()
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_review_lists_each_finding_under_its_resource_with_its_message() {
+        let evaluation = ballooning();
+        let open = evaluation
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Open)
+            .count();
+        let html = render(Ok(evaluation), false).await;
+        // The `<li>` of PT-10 on truenas, up to its first nested list item.
+        let at = html
+            .match_indices("<li ")
+            .map(|(i, _)| i)
+            .find(|&i| {
+                let tag = &html[i..i + html[i..].find('>').unwrap()];
+                tag.contains(r#"data-rule="PT-10""#) && tag.contains(r#"data-resource="truenas""#)
+            })
+            .expect(&html);
+        let finding = &html[at..at + html[at..].find("</li>").unwrap()];
+        assert!(finding.contains("balloons down to 16384 MiB"), "{finding}");
+        assert!(finding.contains("show truenas"), "{finding}");
+        assert!(
+            html.contains(&format!("{open} open finding(s)")),
+            "{open}: {html}"
+        );
+        assert!(html.contains(r#"data-stale="false""#), "{html}");
+        assert!(!html.contains("findings-stale"), "{html}");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_stale_review_says_it_is_updating_and_a_failed_one_says_why() {
+        let html = render(Ok(ballooning()), true).await;
+        assert!(html.contains(r#"data-stale="true""#), "{html}");
+        assert!(html.contains("— updating…"), "{html}");
+        let html = render(Err("engine stopped".into()), false).await;
+        assert!(
+            html.contains("Policy evaluation failed: engine stopped"),
+            "{html}"
+        );
+        assert!(!html.contains(r#"id="findings""#), "{html}");
+    }
+}
