@@ -168,3 +168,14 @@ impl std::fmt::Display for Section {
         f.write_str(self.key())
     }
 }
+
+/// The id of the entity whose entry holds `path` (`vms[0].hostpci[1]` → the first VM's id):
+/// where a diagnostic about a field points on the graph. Mappings and waivers are not drawn.
+pub fn owner_id<'t>(t: &'t Topology, path: &crate::diag::DataPath) -> Option<&'t str> {
+    use crate::diag::Segment;
+    let (Some(Segment::Key(key)), Some(Segment::Index(i))) = (path.0.first(), path.0.get(1)) else {
+        return None;
+    };
+    let section = Section::from_key(key).filter(|s| s.is_entity())?;
+    section.id_at(t, *i as usize)
+}

@@ -14,9 +14,16 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
 let server, browser, base;
 const hostplan = process.env.HOSTPLAN_BIN ?? path.join(root, 'target/debug/hostplan');
+// Screenshots go to a scratch folder, so a test run never modifies the tracked docs/*.png;
+// scripts/screenshots points HOSTPLAN_SCREENSHOTS at docs/ to refresh them on purpose.
+const screenshots = process.env.HOSTPLAN_SCREENSHOTS
+  ? path.resolve(process.env.HOSTPLAN_SCREENSHOTS)
+  : path.join(root, '.tmp', 'screenshots');
+const screenshot = (name) => path.join(screenshots, name);
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/ is missing: run `trunk build --release` first');
+  fs.mkdirSync(screenshots, { recursive: true });
   ({ server, base } = await serveDist(dist));
   browser = await launchChromium();
 });
@@ -48,8 +55,7 @@ test('the default topology is drawn as a graph with passthrough links', async ()
   assert.deepEqual(pt, ['truenas->hba0', 'truenas->nic1', 'truenas->nic2']);
   assert.match(await page.textContent('#diagnostics-clean'), /No problems found/);
   assert.match(await page.textContent('#counts'), /0 error\(s\), 0 warning\(s\)/);
-  fs.mkdirSync(path.join(root, 'docs'), { recursive: true });
-  await page.screenshot({ path: path.join(root, 'docs', 'screenshot.png'), fullPage: true });
+  await page.screenshot({ path: screenshot('screenshot.png'), fullPage: true });
   assert.deepEqual(problems, []);
   await page.close();
 });
@@ -128,7 +134,7 @@ test('the page works in a narrow window', async () => {
   const aside = await page.$('aside');
   const box = await aside.boundingBox();
   assert.ok(box.width <= 420, `side panel ${box.width}px wide in a 420px window`);
-  await page.screenshot({ path: path.join(root, 'docs', 'screenshot-narrow.png') });
+  await page.screenshot({ path: screenshot('screenshot-narrow.png') });
   await page.close();
 });
 
@@ -154,8 +160,7 @@ test('losing srv01 turns TrueNAS and the Talos volumes red, with the cause chain
   assert.match(volumes, /talos#volumes down ← iscsi-k8s down ← truenas down ← srv01 failed/);
   await page.click('svg#graph g.node[data-id="truenas"]');
   assert.match(await page.textContent('#selected-chain'), /truenas down ← srv01 failed/);
-  fs.mkdirSync(path.join(root, 'docs'), { recursive: true });
-  await page.screenshot({ path: path.join(root, 'docs', 'screenshot-simulation.png'), fullPage: true });
+  await page.screenshot({ path: screenshot('screenshot-simulation.png'), fullPage: true });
   await page.click('#clear-sim');
   await page.waitForSelector('svg#graph g.node[data-id="truenas"][data-state="up"]');
   assert.deepEqual(problems, []);
@@ -172,7 +177,7 @@ test('ballooning on the TrueNAS VM shows PT-10; removing it clears it', async ()
   await tab(page, 'review');
   await page.waitForSelector('#findings li.finding[data-rule="PT-10"][data-resource="truenas"]');
   assert.match(await page.textContent('#findings li.finding[data-rule="PT-10"]'), /balloons down to 16384 MiB/);
-  await page.screenshot({ path: path.join(root, 'docs', 'screenshot-review.png'), fullPage: true });
+  await page.screenshot({ path: screenshot('screenshot-review.png'), fullPage: true });
   await tab(page, 'inspect');
   await page.fill(field, '0');
   await page.press(field, 'Enter');
@@ -265,7 +270,7 @@ test('the boot timeline marks waits, and the suggested order is one click away',
   assert.ok(await page.$$eval('#gantt rect.wait', (e) => e.length) > 0, 'the Talos volumes wait for iSCSI');
   const before = await page.textContent('#boot-summary');
   assert.match(await page.textContent('#boot-suggestion'), /truenas/);
-  await page.screenshot({ path: path.join(root, 'docs', 'screenshot-boot.png'), fullPage: true });
+  await page.screenshot({ path: screenshot('screenshot-boot.png'), fullPage: true });
   await page.click('#apply-suggestion');
   await page.waitForFunction(() => !document.querySelector('#boot-suggestion'));
   assert.notEqual(await page.textContent('#boot-summary'), before);

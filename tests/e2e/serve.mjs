@@ -22,6 +22,9 @@ export async function serveDist(dist) {
 
 /** Debian's Chromium, headless (override with CHROMIUM=/path). */
 export function launchChromium() {
+  // Playwright saves downloads under os.tmpdir(), and Chromium cancels a download into a path
+  // with `..` in it, as TMPDIR="$PWD/../../.tmp" gives: hand it the resolved path.
+  if (process.env.TMPDIR) process.env.TMPDIR = path.resolve(process.env.TMPDIR);
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',

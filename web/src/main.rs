@@ -3,6 +3,7 @@ mod analysis;
 mod app;
 mod components;
 mod edit;
+mod hooks;
 // The page uses the job messages; running jobs is the worker's (and the native tests').
 #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 mod jobs;

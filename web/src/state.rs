@@ -3,9 +3,15 @@
 //! Every change to the model goes through [`Action`]s that produce a new [`Doc`] (model, its
 //! TOML text and its diagnostics) and push the old one on the undo stack; a file or text that
 //! cannot be read as a topology never replaces the current one.
+//!
+//! Documents are immutable snapshots behind `Rc`, and the undo and redo stacks are shared
+//! between states until one of them changes: `reduce` copies a `State` for every action (a
+//! selection, a simulated failure), and that copy must not cost a copy of the document or of
+//! up to [`UNDO_DEPTH`] earlier versions.
 
 use hostplan::diag::Diagnostic;
 use hostplan::model::Topology;
+use std::collections::VecDeque;
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -34,15 +40,67 @@ pub struct Rejected {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Versions of the document, most recent last: cloning one shares it (and every document in
+/// it); only a push or pop copies the list of pointers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct History(Rc<VecDeque<Rc<Doc>>>);
+
+impl History {
+    /// No versions.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    #[cfg(test)]
+    fn last(&self) -> Option<&Rc<Doc>> {
+        self.0.back()
+    }
+
+    /// Add a version, forgetting the oldest beyond [`UNDO_DEPTH`].
+    fn push(&mut self, doc: Rc<Doc>) {
+        let docs = Rc::make_mut(&mut self.0);
+        docs.push_back(doc);
+        if docs.len() > UNDO_DEPTH {
+            docs.pop_front();
+        }
+    }
+
+    fn pop(&mut self) -> Option<Rc<Doc>> {
+        // Checked first so that popping an empty history does not unshare it.
+        if self.0.is_empty() {
+            return None;
+        }
+        Rc::make_mut(&mut self.0).pop_back()
+    }
+
+    /// Forget every version.
+    pub fn clear(&mut self) {
+        if !self.0.is_empty() {
+            self.0 = Rc::default();
+        }
+    }
+
+    /// Shares its list with `other` (no copy was made between them).
+    #[cfg(test)]
+    fn shares(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 /// The whole UI state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
     /// What is shown.
-    pub current: Doc,
-    /// Earlier versions, most recent last.
-    pub undo: Vec<Doc>,
+    pub current: Rc<Doc>,
+    /// Earlier versions, most recent last (at most [`UNDO_DEPTH`]).
+    pub undo: History,
     /// Undone versions, most recent last.
-    pub redo: Vec<Doc>,
+    pub redo: History,
     /// The last file or text that could not be read.
     pub rejected: Option<Rejected>,
     /// Selected component id.
@@ -99,9 +157,9 @@ impl State {
                 diagnostics: r.diagnostics,
             });
         Self {
-            current,
-            undo: Vec::new(),
-            redo: Vec::new(),
+            current: Rc::new(current),
+            undo: History::default(),
+            redo: History::default(),
             rejected: None,
             selected: None,
             failed: Vec::new(),
@@ -111,11 +169,8 @@ impl State {
     }
 
     fn replace(&mut self, doc: Doc) {
-        let old = std::mem::replace(&mut self.current, doc);
+        let old = std::mem::replace(&mut self.current, Rc::new(doc));
         self.undo.push(old);
-        if self.undo.len() > UNDO_DEPTH {
-            self.undo.remove(0);
-        }
         self.redo.clear();
         self.rejected = None;
         self.revision += 1;
@@ -185,6 +240,7 @@ impl Reducible for State {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        // Shallow: the document and both histories are shared (see [`History`]).
         let mut next = (*self).clone();
         match action {
             Action::Open { name, bytes } => match read(&name, &bytes) {
@@ -307,5 +363,64 @@ mod tests {
         t.mappings.retain(|m| m.id != "HBA");
         let s = s.reduce(Action::Edit(Box::new(t)));
         assert!(s.failed.is_empty());
+    }
+
+    #[test]
+    fn a_selection_copies_neither_the_document_nor_the_history() {
+        let mut t = State::initial().current.topology.clone();
+        t.vms[0].cores += 1;
+        let edited = Rc::new(State::initial()).reduce(Action::Edit(Box::new(t)));
+        let selected = edited
+            .clone()
+            .reduce(Action::Select(Some("truenas".into())));
+        assert_eq!(selected.selected.as_deref(), Some("truenas"));
+        assert!(Rc::ptr_eq(&edited.current, &selected.current));
+        assert!(edited.undo.shares(&selected.undo));
+        assert!(edited.redo.shares(&selected.redo));
+        let failed = selected.clone().reduce(Action::ToggleFailed("hba0".into()));
+        assert!(Rc::ptr_eq(&selected.current, &failed.current));
+        assert!(selected.undo.shares(&failed.undo));
+    }
+
+    #[test]
+    fn undo_and_redo_move_the_same_snapshots_without_copying_them() {
+        let start = Rc::new(State::initial());
+        let first = start.current.clone();
+        let mut t = first.topology.clone();
+        t.vms[0].cores += 1;
+        let edited = start.reduce(Action::Edit(Box::new(t)));
+        let second = edited.current.clone();
+        assert!(Rc::ptr_eq(edited.undo.last().unwrap(), &first));
+        let undone = edited.reduce(Action::Undo);
+        assert!(Rc::ptr_eq(&undone.current, &first));
+        assert!(Rc::ptr_eq(undone.redo.last().unwrap(), &second));
+        assert!(undone.undo.is_empty());
+        let redone = undone.reduce(Action::Redo);
+        assert!(Rc::ptr_eq(&redone.current, &second));
+        assert!(redone.redo.is_empty());
+        // Undo with nothing to undo changes nothing (and bumps no revision).
+        let again = Rc::new(State::initial());
+        let rev = again.revision;
+        assert_eq!(again.reduce(Action::Undo).revision, rev);
+    }
+
+    #[test]
+    fn the_history_keeps_the_last_two_hundred_versions_and_an_edit_clears_redo() {
+        let text = |i: usize| format!("schema_version = 1\n[[hosts]]\nid = \"h{i}\"\n");
+        let mut s = Rc::new(State::initial());
+        for i in 0..=UNDO_DEPTH {
+            s = s.reduce(Action::EditText(text(i)));
+        }
+        assert_eq!(s.undo.len(), UNDO_DEPTH);
+        // The seed (the oldest) fell off: the oldest kept is the first edit.
+        for _ in 0..UNDO_DEPTH {
+            s = s.reduce(Action::Undo);
+        }
+        assert_eq!(s.current.text, text(0));
+        assert!(s.undo.is_empty());
+        assert_eq!(s.redo.len(), UNDO_DEPTH);
+        let s = s.reduce(Action::Redo).reduce(Action::EditText(text(999)));
+        assert!(s.redo.is_empty());
+        assert_eq!(s.undo.len(), 2);
     }
 }

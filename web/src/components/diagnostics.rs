@@ -47,3 +47,75 @@ pub fn DiagnosticsList(props: &DiagnosticsProps) -> Html {
     });
     html! { <ul class="diagnostics" id="diagnostics">{ for items }</ul> }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn render(diagnostics: Vec<Diagnostic>) -> String {
+        yew::LocalServerRenderer::<DiagnosticsList>::with_props(DiagnosticsProps {
+            diagnostics,
+            on_select: Callback::noop(),
+        })
+        .hydratable(false)
+        .render()
+        .await
+    }
+
+    fn diagnostics_of(name: &str, text: &str) -> Vec<Diagnostic> {
+        hostplan::check(name, text.as_bytes()).diagnostics
+    }
+
+    /// Where the start tag holding `attribute` begins, and the tag (attribute order is the
+    /// renderer's business, not ours).
+    fn tag_with<'a>(html: &'a str, attribute: &str) -> (usize, &'a str) {
+        let at = html.find(attribute).expect(html);
+        let start = html[..at].rfind('<').unwrap();
+        (start, &html[start..at + html[at..].find('>').unwrap()])
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn diagnostics_render_errors_first_with_their_position_and_help() {
+        // The core reports the warning (line 4) before the error (line 20).
+        let text = include_str!("../../../tests/cases/validate/device-other-host.toml");
+        let html = render(diagnostics_of("device-other-host.toml", text)).await;
+        let (error, tag) = tag_with(&html, r#"data-code="host-mismatch""#);
+        assert!(
+            tag.starts_with("<li") && tag.contains(r#"class="diag error""#),
+            "{tag}"
+        );
+        let (warning, tag) = tag_with(&html, r#"data-code="unknown-value""#);
+        assert!(tag.contains(r#"class="diag warning""#), "{tag}");
+        assert!(error < warning, "errors first: {html}");
+        assert!(
+            html.contains(r#"<span class="pos">device-other-host.toml:20:34</span>"#),
+            "{html}"
+        );
+
+        let text = include_str!("../../../tests/cases/validate/unknown-host.toml");
+        let html = render(diagnostics_of("unknown-host.toml", text)).await;
+        assert!(html.contains("unknown-host.toml:8:8"), "{html}");
+        assert!(html.contains("did you mean `srv01`?"), "{html}");
+        assert!(!html.contains("diagnostics-clean"), "{html}");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn names_in_diagnostics_are_text_never_markup() {
+        let text = "schema_version = 1\n[[hosts]]\nid = \"h\"\n[[vms]]\nid = \"v\"\nvmid = 100\nhost = \"<b>x</b>\"\n";
+        let html = render(diagnostics_of("evil.toml", text)).await;
+        assert!(html.contains("&lt;b&gt;x&lt;/b&gt;"), "{html}");
+        assert!(!html.contains("<b>"), "{html}");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn no_diagnostics_is_said_in_words() {
+        let html = render(Vec::new()).await;
+        let (_, tag) = tag_with(&html, r#"id="diagnostics-clean""#);
+        assert!(
+            tag.starts_with("<p") && tag.contains(r#"class="clean""#),
+            "{tag}"
+        );
+        assert!(html.contains(">✓ No problems found.</p>"), "{html}");
+        assert!(!html.contains(r#"id="diagnostics""#), "{html}");
+    }
+}

@@ -5,7 +5,7 @@
 //! nodes, never markup.
 
 use crate::components::simulate::state_icon;
-use crate::layout::{BoxKind, Layout, BOX_H, BOX_W};
+use crate::layout::{Arrow, BoxKind, Bracket, HostFrame, Layout, NodeBox, BOX_H, BOX_W};
 use hostplan::graph::State;
 use hostplan::sim::failure::state_word;
 use std::collections::{BTreeMap, BTreeSet};
@@ -59,27 +59,33 @@ impl View {
     }
 }
 
-/// SVG drawing of the graph.
-#[component]
-pub fn GraphView(props: &GraphViewProps) -> Html {
-    let l = &props.layout;
-    let full = View {
-        x: 0.0,
-        y: 0.0,
-        w: l.width.max(1.0),
-        h: l.height.max(1.0),
-    };
+/// The pan and zoom of the drawing: the visible window and the handlers that move it.
+struct PanZoom {
+    view: View,
+    svg_ref: NodeRef,
+    zoom_in: Callback<MouseEvent>,
+    zoom_out: Callback<MouseEvent>,
+    fit: Callback<MouseEvent>,
+    on_wheel: Callback<WheelEvent>,
+    on_down: Callback<PointerEvent>,
+    on_move: Callback<PointerEvent>,
+    on_up: Callback<PointerEvent>,
+}
+
+/// Pan (drag), zoom (wheel or buttons) and fit over a drawing of `full` size.
+#[hook]
+fn use_pan_zoom(full: View) -> PanZoom {
     let view = use_state(|| full);
     // A new layout (edit, collapse) refits when the drawing grew beyond the window.
     {
         let view = view.clone();
-        use_effect_with((l.width as i64, l.height as i64), move |_| {
+        use_effect_with((full.w as i64, full.h as i64), move |_| {
             view.set(full);
         });
     }
+    // Where a drag started: pointer position, window, and the drawing's width on screen.
     let drag = use_mut_ref(|| None::<(f64, f64, View, f64)>);
     let svg_ref = use_node_ref();
-    let v = *view;
     let zoom = |factor: f64| {
         let view = view.clone();
         Callback::from(move |_: MouseEvent| view.set(view.scaled(factor)))
@@ -97,9 +103,7 @@ pub fn GraphView(props: &GraphViewProps) -> Html {
         })
     };
     let on_down = {
-        let drag = drag.clone();
-        let view = view.clone();
-        let svg_ref = svg_ref.clone();
+        let (drag, view, svg_ref) = (drag.clone(), view.clone(), svg_ref.clone());
         Callback::from(move |e: PointerEvent| {
             let width = svg_ref
                 .cast::<web_sys::Element>()
@@ -113,8 +117,7 @@ pub fn GraphView(props: &GraphViewProps) -> Html {
         })
     };
     let on_move = {
-        let drag = drag.clone();
-        let view = view.clone();
+        let (drag, view) = (drag.clone(), view.clone());
         Callback::from(move |e: PointerEvent| {
             let Some((x0, y0, start, width)) = *drag.borrow() else {
                 return;
@@ -130,171 +133,44 @@ pub fn GraphView(props: &GraphViewProps) -> Html {
             }
         })
     };
-    let on_up = {
-        let drag = drag.clone();
-        Callback::from(move |_: PointerEvent| *drag.borrow_mut() = None)
-    };
-    let on_bg = {
-        let cb = props.on_select.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(None))
-    };
+    let on_up = Callback::from(move |_: PointerEvent| *drag.borrow_mut() = None);
+    PanZoom {
+        view: *view,
+        svg_ref,
+        zoom_in: zoom(1.0 / 1.25),
+        zoom_out: zoom(1.25),
+        fit,
+        on_wheel,
+        on_down,
+        on_move,
+        on_up,
+    }
+}
+
+/// SVG drawing of the graph.
+#[component]
+pub fn GraphView(props: &GraphViewProps) -> Html {
+    let l = &props.layout;
+    let pz = use_pan_zoom(View {
+        x: 0.0,
+        y: 0.0,
+        w: l.width.max(1.0),
+        h: l.height.max(1.0),
+    });
+    let v = pz.view;
+    let on_bg = props.on_select.reform(|_: MouseEvent| None);
     let search = props.search.trim().to_lowercase();
     let matches = |id: &str| !search.is_empty() && id.to_lowercase().contains(&search);
-    let (needs, needed_by) = &*props.related;
-    let hosts = l.hosts.iter().map(|h| {
-        let do_select = {
-            let cb = props.on_select.clone();
-            let id = h.id.clone();
-            Callback::from(move |()| cb.emit(Some(id.clone())))
-        };
-        let do_toggle = {
-            let cb = props.on_toggle_collapse.clone();
-            let id = h.id.clone();
-            Callback::from(move |()| cb.emit(id.clone()))
-        };
-        let click = |cb: Callback<()>| {
-            Callback::from(move |e: MouseEvent| {
-                e.stop_propagation();
-                cb.emit(());
-            })
-        };
-        let keys = |cb: Callback<()>| {
-            Callback::from(move |e: KeyboardEvent| {
-                if e.key() == "Enter" || e.key() == " " {
-                    e.prevent_default();
-                    cb.emit(());
-                }
-            })
-        };
-        let (select, select_key) = (click(do_select.clone()), keys(do_select));
-        let (toggle, toggle_key) = (click(do_toggle.clone()), keys(do_toggle));
-        let state = props.states.get(&h.id).copied();
-        let failed = props.failed.contains(&h.id);
-        let selected = props.selected.as_deref() == Some(h.id.as_str());
-        let class = classes!(
-            "host",
-            state.map(state_word),
-            failed.then_some("failed"),
-            selected.then_some("selected"),
-            matches(&h.id).then_some("match"),
-        );
-        html! {
-            <g class={class} data-id={h.id.clone()}>
-                <rect x={h.x.to_string()} y={h.y.to_string()} width={h.w.to_string()} height={h.h.to_string()} rx="10" />
-                <g class="host-handle" onclick={select} onkeydown={select_key} tabindex="0" role="button" aria-label={format!("host {}", h.id)}>
-                    <rect class="host-title-hit" x={h.x.to_string()} y={h.y.to_string()} width={h.w.min(260.0).to_string()} height="40" />
-                    <text class="host-title" x={(h.x + 12.0).to_string()} y={(h.y + 20.0).to_string()}>
-                        { if failed { "✖ " } else { "" } }{ &h.id }
-                    </text>
-                    <text class="host-detail" x={(h.x + 12.0).to_string()} y={(h.y + 36.0).to_string()}>{ &h.detail }</text>
-                </g>
-                <g class="collapse-toggle" onclick={toggle} onkeydown={toggle_key} role="button" tabindex="0" aria-label={format!("collapse or expand {}", h.id)}>
-                    <rect x={(h.x + h.w - 26.0).to_string()} y={(h.y + 6.0).to_string()} width="20" height="20" rx="4" />
-                    <text x={(h.x + h.w - 20.0).to_string()} y={(h.y + 21.0).to_string()}>{ "±" }</text>
-                </g>
-            </g>
-        }
-    });
-    let arrows = l.arrows.iter().map(|a| {
-        let related = props.selected.as_deref().is_some_and(|s| s == a.from || s == a.to)
-            || (needed_by.contains(&a.from) && (needed_by.contains(&a.to) || props.selected.as_deref() == Some(a.to.as_str())))
-            || (needs.contains(&a.to) && (needs.contains(&a.from) || props.selected.as_deref() == Some(a.from.as_str())));
-        let down = props.states.get(&a.to).is_some_and(|s| *s == State::Down);
-        let class = classes!("edge", a.passthrough.then_some("passthrough"), related.then_some("related"), down.then_some("broken"));
-        let marker = if a.passthrough { "url(#arrow-pt)" } else { "url(#arrow)" };
-        html! {
-            <path class={class} d={a.path.clone()} marker-end={marker} data-from={a.from.clone()} data-to={a.to.clone()}>
-                <title>{ format!("{} requires {}{}", a.from, a.to, if a.passthrough { " (PCIe passthrough)" } else { "" }) }</title>
-            </path>
-        }
-    });
-    let brackets = l.brackets.iter().map(|br| {
-        let path = format!("M{:.1},{:.1} L{:.1},{:.1} L{:.1},{:.1} L{:.1},{:.1}", br.x1, br.y + 6.0, br.x1, br.y, br.x2, br.y, br.x2, br.y + 6.0);
-        html! {
-            <g class="vdev" data-id={br.id.clone()} data-pool={br.pool.clone()}>
-                <path d={path} />
-                <text x={(br.x1 + 4.0).to_string()} y={(br.y - 4.0).to_string()}>{ &br.label }</text>
-            </g>
-        }
-    });
-    let boxes = l.boxes.iter().map(|b| {
-        let flagged = props.flagged.contains(&b.id);
-        let selected = props.selected.as_deref() == Some(b.id.as_str());
-        let state = props.states.get(&b.id).copied();
-        let failed = props.failed.contains(&b.id);
-        let rel = if needs.contains(&b.id) {
-            Some("needed")
-        } else if needed_by.contains(&b.id) {
-            Some("dependent")
-        } else {
-            None
-        };
-        let class = classes!(
-            "node",
-            b.kind.class(),
-            flagged.then_some("flagged"),
-            selected.then_some("selected"),
-            state.map(state_word),
-            failed.then_some("failed"),
-            rel,
-            matches(&b.id).then_some("match"),
-        );
-        let onclick = {
-            let cb = props.on_select.clone();
-            let toggle = props.on_toggle_collapse.clone();
-            let id = b.id.clone();
-            let host_box = b.kind == BoxKind::Host;
-            Callback::from(move |e: MouseEvent| {
-                e.stop_propagation();
-                if host_box && e.detail() >= 2 {
-                    toggle.emit(id.clone());
-                } else {
-                    cb.emit(Some(id.clone()));
-                }
-            })
-        };
-        let onkeydown = {
-            let cb = props.on_select.clone();
-            let id = b.id.clone();
-            Callback::from(move |e: KeyboardEvent| {
-                if e.key() == "Enter" || e.key() == " " {
-                    e.prevent_default();
-                    cb.emit(Some(id.clone()));
-                }
-            })
-        };
-        let icon = if failed {
-            Some("✖")
-        } else {
-            state.map(state_icon)
-        };
-        let state_text = if failed {
-            " — failed".to_owned()
-        } else {
-            state.map(|s| format!(" — {}", state_word(s))).unwrap_or_default()
-        };
-        html! {
-            <g class={class} data-id={b.id.clone()} data-state={state.map_or("up", state_word)} transform={format!("translate({:.1},{:.1})", b.x, b.y)}
-               tabindex="0" role="button" aria-label={format!("{} {}{state_text}", b.kind.class(), b.id)} {onclick} {onkeydown}>
-                <rect width={BOX_W.to_string()} height={BOX_H.to_string()} rx="6" />
-                <text class="label" x="8" y="17">{ clip(&b.id, 17) }</text>
-                <text class="detail" x="8" y="33">{ clip(&b.detail, 22) }</text>
-                if flagged { <text class="flag" x={(BOX_W - 16.0).to_string()} y="17">{ "⚠" }</text> }
-                if let Some(i) = icon { <text class="state-icon" x={(BOX_W - 16.0).to_string()} y="35">{ i }</text> }
-                <title>{ format!("{}\n{}{state_text}{}", b.id, b.detail, props.chains.get(&b.id).map(|c| format!("\n{c}")).unwrap_or_default()) }</title>
-            </g>
-        }
-    });
     html! {
         <div class="graph-wrap">
             <div class="graph-tools" role="toolbar" aria-label="Graph view">
-                <button type="button" onclick={zoom(1.0 / 1.25)} aria-label="Zoom in" title="Zoom in">{ "+" }</button>
-                <button type="button" onclick={zoom(1.25)} aria-label="Zoom out" title="Zoom out">{ "−" }</button>
-                <button type="button" id="fit" onclick={fit} title="Fit the whole graph">{ "Fit" }</button>
+                <button type="button" onclick={pz.zoom_in} aria-label="Zoom in" title="Zoom in">{ "+" }</button>
+                <button type="button" onclick={pz.zoom_out} aria-label="Zoom out" title="Zoom out">{ "−" }</button>
+                <button type="button" id="fit" onclick={pz.fit} title="Fit the whole graph">{ "Fit" }</button>
             </div>
-            <svg id="graph" class="graph" ref={svg_ref} viewBox={format!("{:.1} {:.1} {:.1} {:.1}", v.x, v.y, v.w, v.h)}
-                 role="group" aria-label="Topology graph: components are buttons (Enter selects)" onclick={on_bg} onwheel={on_wheel}
-                 onpointerdown={on_down} onpointermove={on_move} onpointerup={on_up.clone()} onpointerleave={on_up}>
+            <svg id="graph" class="graph" ref={pz.svg_ref} viewBox={format!("{:.1} {:.1} {:.1} {:.1}", v.x, v.y, v.w, v.h)}
+                 role="group" aria-label="Topology graph: components are buttons (Enter selects)" onclick={on_bg} onwheel={pz.on_wheel}
+                 onpointerdown={pz.on_down} onpointermove={pz.on_move} onpointerup={pz.on_up.clone()} onpointerleave={pz.on_up}>
                 <defs>
                     <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
                         <path d="M0,0 L10,5 L0,10 z" class="arrowhead" />
@@ -307,12 +183,185 @@ pub fn GraphView(props: &GraphViewProps) -> Html {
                         <line x1="0" y1="0" x2="0" y2="8" class="down-line" />
                     </pattern>
                 </defs>
-                { for hosts }
-                <g class="edges">{ for arrows }</g>
-                { for brackets }
-                { for boxes }
+                { for l.hosts.iter().map(|h| host_frame(props, h, matches(&h.id))) }
+                <g class="edges">{ for l.arrows.iter().map(|a| arrow(props, a)) }</g>
+                { for l.brackets.iter().map(bracket) }
+                { for l.boxes.iter().map(|b| node_box(props, b, matches(&b.id))) }
             </svg>
         </div>
+    }
+}
+
+/// Enter or Space on an SVG element acting as a button.
+fn on_activate_key(cb: Callback<()>) -> Callback<KeyboardEvent> {
+    Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" || e.key() == " " {
+            e.prevent_default();
+            cb.emit(());
+        }
+    })
+}
+
+/// A host's frame: its title selects it, its ± button collapses it to one box.
+fn host_frame(props: &GraphViewProps, h: &HostFrame, matched: bool) -> Html {
+    // Clicks stop here: a click on the background clears the selection.
+    let click = |cb: Callback<()>| {
+        Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            cb.emit(());
+        })
+    };
+    let do_select = {
+        let id = h.id.clone();
+        props.on_select.reform(move |()| Some(id.clone()))
+    };
+    let do_toggle = {
+        let id = h.id.clone();
+        props.on_toggle_collapse.reform(move |()| id.clone())
+    };
+    let (select, select_key) = (click(do_select.clone()), on_activate_key(do_select));
+    let (toggle, toggle_key) = (click(do_toggle.clone()), on_activate_key(do_toggle));
+    let state = props.states.get(&h.id).copied();
+    let failed = props.failed.contains(&h.id);
+    let selected = props.selected.as_deref() == Some(h.id.as_str());
+    let class = classes!(
+        "host",
+        state.map(state_word),
+        failed.then_some("failed"),
+        selected.then_some("selected"),
+        matched.then_some("match"),
+    );
+    html! {
+        <g class={class} data-id={h.id.clone()}>
+            <rect x={h.x.to_string()} y={h.y.to_string()} width={h.w.to_string()} height={h.h.to_string()} rx="10" />
+            <g class="host-handle" onclick={select} onkeydown={select_key} tabindex="0" role="button" aria-label={format!("host {}", h.id)}>
+                <rect class="host-title-hit" x={h.x.to_string()} y={h.y.to_string()} width={h.w.min(260.0).to_string()} height="40" />
+                <text class="host-title" x={(h.x + 12.0).to_string()} y={(h.y + 20.0).to_string()}>
+                    { if failed { "✖ " } else { "" } }{ &h.id }
+                </text>
+                <text class="host-detail" x={(h.x + 12.0).to_string()} y={(h.y + 36.0).to_string()}>{ &h.detail }</text>
+            </g>
+            <g class="collapse-toggle" onclick={toggle} onkeydown={toggle_key} role="button" tabindex="0" aria-label={format!("collapse or expand {}", h.id)}>
+                <rect x={(h.x + h.w - 26.0).to_string()} y={(h.y + 6.0).to_string()} width="20" height="20" rx="4" />
+                <text x={(h.x + h.w - 20.0).to_string()} y={(h.y + 21.0).to_string()}>{ "±" }</text>
+            </g>
+        </g>
+    }
+}
+
+/// A dependency arrow, highlighted when it lies on the selection's dependency chains.
+fn arrow(props: &GraphViewProps, a: &Arrow) -> Html {
+    let (needs, needed_by) = &*props.related;
+    let selected = |id: &str| props.selected.as_deref() == Some(id);
+    let related = selected(&a.from)
+        || selected(&a.to)
+        || (needed_by.contains(&a.from) && (needed_by.contains(&a.to) || selected(&a.to)))
+        || (needs.contains(&a.to) && (needs.contains(&a.from) || selected(&a.from)));
+    let down = props.states.get(&a.to).is_some_and(|s| *s == State::Down);
+    let class = classes!(
+        "edge",
+        a.passthrough.then_some("passthrough"),
+        related.then_some("related"),
+        down.then_some("broken")
+    );
+    let marker = if a.passthrough {
+        "url(#arrow-pt)"
+    } else {
+        "url(#arrow)"
+    };
+    html! {
+        <path class={class} d={a.path.clone()} marker-end={marker} data-from={a.from.clone()} data-to={a.to.clone()}>
+            <title>{ format!("{} requires {}{}", a.from, a.to, if a.passthrough { " (PCIe passthrough)" } else { "" }) }</title>
+        </path>
+    }
+}
+
+/// The bracket grouping a vdev's disks.
+fn bracket(br: &Bracket) -> Html {
+    let path = format!(
+        "M{:.1},{:.1} L{:.1},{:.1} L{:.1},{:.1} L{:.1},{:.1}",
+        br.x1,
+        br.y + 6.0,
+        br.x1,
+        br.y,
+        br.x2,
+        br.y,
+        br.x2,
+        br.y + 6.0
+    );
+    html! {
+        <g class="vdev" data-id={br.id.clone()} data-pool={br.pool.clone()}>
+            <path d={path} />
+            <text x={(br.x1 + 4.0).to_string()} y={(br.y - 4.0).to_string()}>{ &br.label }</text>
+        </g>
+    }
+}
+
+/// A component's box: its state as a class, an icon and words (never colour alone).
+fn node_box(props: &GraphViewProps, b: &NodeBox, matched: bool) -> Html {
+    let (needs, needed_by) = &*props.related;
+    let flagged = props.flagged.contains(&b.id);
+    let selected = props.selected.as_deref() == Some(b.id.as_str());
+    let state = props.states.get(&b.id).copied();
+    let failed = props.failed.contains(&b.id);
+    let rel = if needs.contains(&b.id) {
+        Some("needed")
+    } else if needed_by.contains(&b.id) {
+        Some("dependent")
+    } else {
+        None
+    };
+    let class = classes!(
+        "node",
+        b.kind.class(),
+        flagged.then_some("flagged"),
+        selected.then_some("selected"),
+        state.map(state_word),
+        failed.then_some("failed"),
+        rel,
+        matched.then_some("match"),
+    );
+    let onclick = {
+        let cb = props.on_select.clone();
+        let toggle = props.on_toggle_collapse.clone();
+        let id = b.id.clone();
+        let host_box = b.kind == BoxKind::Host;
+        Callback::from(move |e: MouseEvent| {
+            e.stop_propagation();
+            // A double click on a collapsed host expands it.
+            if host_box && e.detail() >= 2 {
+                toggle.emit(id.clone());
+            } else {
+                cb.emit(Some(id.clone()));
+            }
+        })
+    };
+    let onkeydown = {
+        let id = b.id.clone();
+        on_activate_key(props.on_select.reform(move |()| Some(id.clone())))
+    };
+    let icon = if failed {
+        Some("✖")
+    } else {
+        state.map(state_icon)
+    };
+    let state_text = if failed {
+        " — failed".to_owned()
+    } else {
+        state
+            .map(|s| format!(" — {}", state_word(s)))
+            .unwrap_or_default()
+    };
+    html! {
+        <g class={class} data-id={b.id.clone()} data-state={state.map_or("up", state_word)} transform={format!("translate({:.1},{:.1})", b.x, b.y)}
+           tabindex="0" role="button" aria-label={format!("{} {}{state_text}", b.kind.class(), b.id)} {onclick} {onkeydown}>
+            <rect width={BOX_W.to_string()} height={BOX_H.to_string()} rx="6" />
+            <text class="label" x="8" y="17">{ clip(&b.id, 17) }</text>
+            <text class="detail" x="8" y="33">{ clip(&b.detail, 22) }</text>
+            if flagged { <text class="flag" x={(BOX_W - 16.0).to_string()} y="17">{ "⚠" }</text> }
+            if let Some(i) = icon { <text class="state-icon" x={(BOX_W - 16.0).to_string()} y="35">{ i }</text> }
+            <title>{ format!("{}\n{}{state_text}{}", b.id, b.detail, props.chains.get(&b.id).map(|c| format!("\n{c}")).unwrap_or_default()) }</title>
+        </g>
     }
 }
 

@@ -1,13 +1,17 @@
 //! The panels and views of the app, each a thin Yew component over the core.
 
 pub mod boot;
+pub mod canvas;
 pub mod diagnostics;
 pub mod editor;
 pub mod graph_view;
+pub mod header;
 pub mod inspector;
 pub mod job;
 pub mod review;
 pub mod simulate;
+pub mod tab_bar;
+pub mod text_view;
 pub mod transfer;
 pub mod whatif;
 

@@ -3,6 +3,7 @@
 //! the topology; extra Rego policies load from a file or an editor, syntax errors at their line.
 
 use hostplan::model::Waiver;
+use hostplan::policy::metadata::RuleMeta;
 use hostplan::policy::{Evaluation, Finding, PolicyError, Severity, Status};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -68,48 +69,7 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
         .iter()
         .filter(|f| f.status == Status::Open)
         .count();
-    let rules: BTreeMap<&str, &hostplan::policy::metadata::RuleMeta> =
-        eval.rules.iter().map(|r| (r.id.as_str(), r)).collect();
-    let finding_html = |f: &Finding| {
-        let (icon, class) = level_icon(f.level);
-        let select = {
-            let cb = props.on_select.clone();
-            let id = f.resource.clone();
-            Callback::from(move |_: MouseEvent| cb.emit(Some(id.clone())))
-        };
-        let start_waive = {
-            let waiving = waiving.clone();
-            let key = (f.rule.clone(), f.resource.clone());
-            Callback::from(move |_: MouseEvent| waiving.set(Some(key.clone())))
-        };
-        let is_waiving = waiving.as_ref() == Some(&(f.rule.clone(), f.resource.clone()));
-        let doc = rules.get(f.rule.as_str());
-        let waived = matches!(f.status, Status::Waived { .. });
-        html! {
-            <li class={classes!("finding", class, waived.then_some("waived"))} data-rule={f.rule.clone()} data-resource={f.resource.clone()}>
-                <div class="finding-head">
-                    <span class="icon" aria-label={class}>{ icon }</span>
-                    <span class="code">{ &f.rule }</span>
-                    <strong>{ &f.title }</strong>
-                    if waived { <span class="badge">{ "waived" }</span> }
-                </div>
-                <p class="msg">{ &f.message }</p>
-                <div class="finding-actions">
-                    <button type="button" class="chip" onclick={select}>{ format!("show {}", f.resource) }</button>
-                    if !waived { <button type="button" class="small waive" onclick={start_waive}>{ "Waive…" }</button> }
-                </div>
-                if is_waiving { { waive_form(props, f, &waiving) } }
-                <details class="rule-doc">
-                    <summary>{ format!("About {}", f.rule) }</summary>
-                    if let Some(d) = doc {
-                        <p>{ &d.description }</p>
-                        <p class="hint">{ format!("{}:{}", d.file, d.line) }</p>
-                    }
-                    <ul>{ for f.references.iter().map(|r| html! { <li><a href={r.clone()} target="_blank" rel="noopener noreferrer">{ r }</a></li> }) }</ul>
-                </details>
-            </li>
-        }
-    };
+    let rules: BTreeMap<&str, &RuleMeta> = eval.rules.iter().map(|r| (r.id.as_str(), r)).collect();
     let on_load_text = {
         let cb = props.on_policy.clone();
         let editor = editor.clone();
@@ -152,7 +112,7 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
                             <ul>{ for by_resource.iter().map(|(resource, fs)| html! {
                                 <li class="finding-group">
                                     <h4>{ resource }</h4>
-                                    <ul>{ for fs.iter().map(|f| finding_html(f)) }</ul>
+                                    <ul>{ for fs.iter().map(|f| finding_html(props, f, &rules, &waiving)) }</ul>
                                 </li>
                             }) }</ul>
                         </li>
@@ -189,6 +149,53 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
                 <p class="field-error" role="alert" id="rego-error">{ e.to_string() }</p>
             }
         </div>
+    }
+}
+
+/// One finding: what it says, a link to its component, waiving it, and its rule's documentation.
+fn finding_html(
+    props: &ReviewProps,
+    f: &Finding,
+    rules: &BTreeMap<&str, &RuleMeta>,
+    waiving: &UseStateHandle<Option<(String, String)>>,
+) -> Html {
+    let (icon, class) = level_icon(f.level);
+    let select = {
+        let cb = props.on_select.clone();
+        let id = f.resource.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(Some(id.clone())))
+    };
+    let start_waive = {
+        let waiving = waiving.clone();
+        let key = (f.rule.clone(), f.resource.clone());
+        Callback::from(move |_: MouseEvent| waiving.set(Some(key.clone())))
+    };
+    let is_waiving = waiving.as_ref() == Some(&(f.rule.clone(), f.resource.clone()));
+    let doc = rules.get(f.rule.as_str());
+    let waived = matches!(f.status, Status::Waived { .. });
+    html! {
+        <li class={classes!("finding", class, waived.then_some("waived"))} data-rule={f.rule.clone()} data-resource={f.resource.clone()}>
+            <div class="finding-head">
+                <span class="icon" aria-label={class}>{ icon }</span>
+                <span class="code">{ &f.rule }</span>
+                <strong>{ &f.title }</strong>
+                if waived { <span class="badge">{ "waived" }</span> }
+            </div>
+            <p class="msg">{ &f.message }</p>
+            <div class="finding-actions">
+                <button type="button" class="chip" onclick={select}>{ format!("show {}", f.resource) }</button>
+                if !waived { <button type="button" class="small waive" onclick={start_waive}>{ "Waive…" }</button> }
+            </div>
+            if is_waiving { { waive_form(props, f, waiving) } }
+            <details class="rule-doc">
+                <summary>{ format!("About {}", f.rule) }</summary>
+                if let Some(d) = doc {
+                    <p>{ &d.description }</p>
+                    <p class="hint">{ format!("{}:{}", d.file, d.line) }</p>
+                }
+                <ul>{ for f.references.iter().map(|r| html! { <li><a href={r.clone()} target="_blank" rel="noopener noreferrer">{ r }</a></li> }) }</ul>
+            </details>
+        </li>
     }
 }
 
@@ -239,5 +246,75 @@ fn waive_form(
             <button type="submit">{ "Waive" }</button>
             <button type="button" onclick={cancel}>{ "Cancel" }</button>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Policies;
+
+    async fn render(evaluation: Result<Evaluation, String>, stale: bool) -> String {
+        yew::LocalServerRenderer::<ReviewPanel>::with_props(ReviewProps {
+            evaluation: Rc::new(evaluation),
+            stale,
+            user_policy: String::new(),
+            policy_error: None,
+            on_select: Callback::noop(),
+            on_waive: Callback::noop(),
+            on_policy: Callback::noop(),
+        })
+        .hydratable(false)
+        .render()
+        .await
+    }
+
+    /// The seed with the TrueNAS VM's memory ballooning (PT-10), evaluated by the built-in book.
+    fn ballooning() -> Evaluation {
+        let mut t = hostplan::examples::seed().unwrap();
+        t.vms[0].balloon_mib = Some(16384);
+        Policies::builtin().evaluate(&t, "2026-11-26").unwrap()
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_review_lists_each_finding_under_its_resource_with_its_message() {
+        let evaluation = ballooning();
+        let open = evaluation
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Open)
+            .count();
+        let html = render(Ok(evaluation), false).await;
+        // The `<li>` of PT-10 on truenas, up to its first nested list item.
+        let at = html
+            .match_indices("<li ")
+            .map(|(i, _)| i)
+            .find(|&i| {
+                let tag = &html[i..i + html[i..].find('>').unwrap()];
+                tag.contains(r#"data-rule="PT-10""#) && tag.contains(r#"data-resource="truenas""#)
+            })
+            .expect(&html);
+        let finding = &html[at..at + html[at..].find("</li>").unwrap()];
+        assert!(finding.contains("balloons down to 16384 MiB"), "{finding}");
+        assert!(finding.contains("show truenas"), "{finding}");
+        assert!(
+            html.contains(&format!("{open} open finding(s)")),
+            "{open}: {html}"
+        );
+        assert!(html.contains(r#"data-stale="false""#), "{html}");
+        assert!(!html.contains("findings-stale"), "{html}");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_stale_review_says_it_is_updating_and_a_failed_one_says_why() {
+        let html = render(Ok(ballooning()), true).await;
+        assert!(html.contains(r#"data-stale="true""#), "{html}");
+        assert!(html.contains("— updating…"), "{html}");
+        let html = render(Err("engine stopped".into()), false).await;
+        assert!(
+            html.contains("Policy evaluation failed: engine stopped"),
+            "{html}"
+        );
+        assert!(!html.contains(r#"id="findings""#), "{html}");
     }
 }

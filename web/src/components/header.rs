@@ -1,0 +1,135 @@
+//! The page header: the open file, whether it is saved, undo/redo, opening a file or an
+//! example, and the share link (with its banner under the header).
+
+use crate::state::{Action, Doc};
+use std::rc::Rc;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+/// Props of [`Header`].
+#[derive(Properties)]
+pub struct HeaderProps {
+    /// The document shown.
+    pub doc: Rc<Doc>,
+    /// The last autosave worked.
+    pub saved: bool,
+    /// There is something to undo.
+    pub can_undo: bool,
+    /// There is something to redo.
+    pub can_redo: bool,
+    /// Dispatch an action (open, undo, redo).
+    pub on_action: Callback<Action>,
+}
+
+// Documents are immutable snapshots, so the same pointer is the same document; comparing
+// them field by field would walk the whole model on every render of the app.
+impl PartialEq for HeaderProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.doc, &other.doc)
+            && self.saved == other.saved
+            && self.can_undo == other.can_undo
+            && self.can_redo == other.can_redo
+            && self.on_action == other.on_action
+    }
+}
+
+/// The header.
+#[component]
+pub fn Header(props: &HeaderProps) -> Html {
+    let share = use_state(|| None::<String>);
+    // The read in flight (dropping it would cancel it).
+    let reader = use_mut_ref(|| None::<gloo_file::callbacks::FileReader>);
+    let action = |a: Action| props.on_action.reform(move |_: MouseEvent| a.clone());
+    let on_file = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            let name = file.name();
+            let on_action = on_action.clone();
+            let task =
+                gloo_file::callbacks::read_as_bytes(&gloo_file::File::from(file), move |res| {
+                    let bytes = res.unwrap_or_default();
+                    on_action.emit(Action::Open { name, bytes });
+                });
+            *reader.borrow_mut() = Some(task);
+            input.set_value("");
+        })
+    };
+    let on_example = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            if let Some((name, text)) = hostplan::examples::ALL
+                .iter()
+                .find(|(n, _)| *n == select.value())
+            {
+                on_action.emit(Action::Open {
+                    name: (*name).to_owned(),
+                    bytes: text.as_bytes().to_vec(),
+                });
+            }
+            // Back to "Examples…", so the same example can be chosen again.
+            select.set_value("");
+        })
+    };
+    let on_share = {
+        let (share, doc) = (share.clone(), props.doc.clone());
+        Callback::from(move |_: MouseEvent| {
+            let link = share_link(&doc.text);
+            crate::components::transfer::copy(&link);
+            share.set(Some(link));
+        })
+    };
+    let site = if props.doc.topology.site.name.is_empty() {
+        &props.doc.name
+    } else {
+        &props.doc.topology.site.name
+    };
+    html! {
+        <>
+            <header>
+                <h1>{ "hostplan" }</h1>
+                <span class="file" id="current-file">{ format!("{site} — {}", props.doc.name) }</span>
+                <span class={classes!("saved", (!props.saved).then_some("unsaved"))} id="saved" aria-live="polite">
+                    { if props.saved { "✓ saved in this browser" } else { "▲ not saved (storage unavailable)" } }
+                </span>
+                <div class="controls">
+                    <button type="button" id="undo" onclick={action(Action::Undo)} disabled={!props.can_undo} title="Undo (Ctrl+Z)">{ "↶ Undo" }</button>
+                    <button type="button" id="redo" onclick={action(Action::Redo)} disabled={!props.can_redo} title="Redo (Ctrl+Shift+Z)">{ "↷ Redo" }</button>
+                    <label class="button" for="open-file">{ "Open topology…" }</label>
+                    <input id="open-file" class="file-input" type="file" accept=".toml,.json,application/json" onchange={on_file} />
+                    <label for="example" class="visually-hidden">{ "Load an example" }</label>
+                    <select id="example" onchange={on_example}>
+                        <option value="" selected=true>{ "Examples…" }</option>
+                        { for hostplan::examples::ALL.iter().map(|(n, _)| html! { <option value={*n}>{ *n }</option> }) }
+                    </select>
+                    <button type="button" id="share" onclick={on_share}>{ "Share link" }</button>
+                </div>
+            </header>
+            if let Some(link) = &*share {
+                <div class="banner info" id="share-banner">
+                    <label for="share-link">{ "Link to this plan (copied): " }</label>
+                    <input id="share-link" type="text" readonly=true value={link.clone()} />
+                    <button type="button" onclick={{ let share = share.clone(); Callback::from(move |_: MouseEvent| share.set(None)) }}>{ "Close" }</button>
+                </div>
+            }
+        </>
+    }
+}
+
+/// A link to this page carrying `text` in its fragment.
+fn share_link(text: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    let base = crate::persist::base_url();
+    // Natively (tests) there is no page: the link is the fragment alone.
+    #[cfg(not(target_arch = "wasm32"))]
+    let base = String::new();
+    format!(
+        "{base}#{}{}",
+        crate::persist::FRAGMENT_KEY,
+        crate::persist::encode(text)
+    )
+}
