@@ -532,6 +532,59 @@ impl DependencyGraph {
     }
 }
 
+impl DependencyGraph {
+    /// Everything `id` requires and everything that requires it, transitively, as the
+    /// entities they are drawn as ([`display_owner`]); `id` itself is in neither.
+    ///
+    /// # Complexity
+    /// `O(n + e)` for the `n` nodes and `e` edges reachable from `id`.
+    pub fn related(&self, id: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+        let Some(start) = self.find(id) else {
+            return (BTreeSet::new(), BTreeSet::new());
+        };
+        let walk = |forward: bool| {
+            let mut seen = BTreeSet::new();
+            let mut stack = vec![start];
+            let mut out = BTreeSet::new();
+            while let Some(n) = stack.pop() {
+                if !seen.insert(n) {
+                    continue;
+                }
+                let next: Vec<NodeId> = if forward {
+                    self.requirements(n).into_iter().map(|(m, _)| m).collect()
+                } else {
+                    self.dependents(n)
+                };
+                for m in next {
+                    if let Some(node) = self.node_of(m) {
+                        out.insert(display_owner(&node.id).to_owned());
+                    }
+                    stack.push(m);
+                }
+            }
+            out.remove(id);
+            out
+        };
+        (walk(true), walk(false))
+    }
+}
+
+/// The state of each drawn entity: synthetic nodes (`tank#data-0`) folded into their owner,
+/// the worst state winning; entities that are up are left out.
+pub fn states_by_entity<'a>(
+    states: impl IntoIterator<Item = (&'a String, &'a State)>,
+) -> BTreeMap<String, State> {
+    let mut out: BTreeMap<String, State> = BTreeMap::new();
+    for (id, s) in states {
+        if *s == State::Up {
+            continue;
+        }
+        let e = out.entry(display_owner(id).to_owned()).or_insert(*s);
+        *e = (*e).max(*s);
+    }
+    out
+}
+
 /// The entity a node is drawn as: synthetic nodes (`tank#data-0`, `truenas#storage50`,
 /// `talos#volumes`) belong to the entity before the `#`.
 pub fn display_owner(id: &str) -> &str {

@@ -2,11 +2,11 @@
 //! chains, highlight sets for a selection, and the policy engine kept warm between edits.
 //! No browser calls except the clock the policy engine is given (see [`today`]).
 
-use hostplan::graph::{DependencyGraph, State};
+use hostplan::graph::State;
 use hostplan::model::Topology;
 use hostplan::policy::{Evaluation, Limits, PolicyError, PolicyFile, Prepared, RuleBook};
 use hostplan::sim::failure::FailureReport;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The simulated state of every component (empty when nothing is failed).
 pub fn simulate(
@@ -24,57 +24,7 @@ pub fn simulate(
 /// State per box id (synthetic graph nodes such as `tank#data-0` folded into their owner: the
 /// worst state wins).
 pub fn box_states(report: &FailureReport) -> BTreeMap<String, State> {
-    let mut out: BTreeMap<String, State> = BTreeMap::new();
-    for (id, s) in &report.states {
-        if *s == State::Up {
-            continue;
-        }
-        let owner = hostplan::graph::display_owner(id).to_owned();
-        let e = out.entry(owner).or_insert(*s);
-        if rank(*s) > rank(*e) {
-            *e = *s;
-        }
-    }
-    out
-}
-
-fn rank(s: State) -> u8 {
-    match s {
-        State::Up => 0,
-        State::Degraded => 1,
-        State::Down => 2,
-    }
-}
-
-/// Everything `id` depends on and everything that depends on it, transitively (box ids).
-pub fn related(g: &DependencyGraph, id: &str) -> (BTreeSet<String>, BTreeSet<String>) {
-    let Some(start) = g.find(id) else {
-        return (BTreeSet::new(), BTreeSet::new());
-    };
-    let walk = |forward: bool| {
-        let mut seen = BTreeSet::new();
-        let mut stack = vec![start];
-        let mut out = BTreeSet::new();
-        while let Some(n) = stack.pop() {
-            if !seen.insert(n) {
-                continue;
-            }
-            let next: Vec<_> = if forward {
-                g.requirements(n).into_iter().map(|(m, _)| m).collect()
-            } else {
-                g.dependents(n)
-            };
-            for m in next {
-                if let Some(node) = g.node_of(m) {
-                    out.insert(hostplan::graph::display_owner(&node.id).to_owned());
-                }
-                stack.push(m);
-            }
-        }
-        out.remove(id);
-        out
-    };
-    (walk(true), walk(false))
+    hostplan::graph::states_by_entity(&report.states)
 }
 
 /// Today as `YYYY-MM-DD` (UTC), for waiver expiry.
@@ -192,8 +142,8 @@ mod tests {
     #[test]
     fn the_hba_relates_to_its_host_and_to_what_needs_it() {
         let t = hostplan::examples::seed().unwrap();
-        let g = DependencyGraph::build(&t);
-        let (needs, needed_by) = related(&g, "hba0");
+        let g = hostplan::graph::DependencyGraph::build(&t);
+        let (needs, needed_by) = g.related("hba0");
         assert!(needs.contains("srv01"));
         assert!(needed_by.contains("truenas") && needed_by.contains("talos"));
         assert!(!needed_by.contains("hba0"));

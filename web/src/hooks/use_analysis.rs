@@ -78,11 +78,7 @@ pub fn use_analysis(state: &UseReducerHandle<State>, spof_wanted: bool) -> Analy
     });
     let related = use_memo((rev, state.selected.clone()), {
         let g = graph.clone();
-        move |(_, s)| {
-            s.as_ref()
-                .map(|s| analysis::related(&g.0, s))
-                .unwrap_or_default()
-        }
+        move |(_, s)| s.as_ref().map(|s| g.0.related(s)).unwrap_or_default()
     });
     let spof = use_memo((rev, spof_wanted), {
         let t = topology.clone();
