@@ -5,9 +5,9 @@
 //! `conftest test facts.json -p policies/ --all-namespaces` evaluate the same rule book on it.
 //!
 //! The document is typed: [`Facts`] and one struct per fact group ([`HostFacts`],
-//! [`DeviceFacts`], [`VmFacts`], [`PoolFacts`]…), whose doc comments say what each fact means
-//! for a policy author. Its shape is described by `docs/facts.schema.json` (see
-//! [`facts_schema`]).
+//! [`DeviceFacts`], [`VmFacts`], [`PoolFacts`]…). Their doc comments are what a policy author
+//! reads in `docs/facts.schema.json`, which is generated from them ([`facts_schema`]), so the
+//! published shape cannot drift from what [`facts`] builds.
 //!
 //! **Unknown facts** (an importer could not resolve the value the fact follows from) are left
 //! out of their object — under any Rego engine a missing fact makes a rule's body undefined, so
@@ -26,7 +26,7 @@ pub use storage::{
     ConsumerFacts, DiskFacts, NetworkFacts, PoolFacts, PoolUnknown, ServiceFacts, StorageFacts,
     VdevFacts,
 };
-pub use vms::{HostPciFacts, HostPciKind, VmFacts};
+pub use vms::{HostPciFacts, HostPciKind, RawDiskFacts, VmFacts};
 
 use crate::model::pci::PciAddress;
 use crate::model::{Device, Disk, Topology, Vm};
@@ -120,9 +120,22 @@ pub fn facts(t: &Topology) -> serde_json::Value {
     serde_json::to_value(Facts::of(t)).unwrap_or_default()
 }
 
-/// JSON Schema of the facts document (`docs/facts.schema.json`; `hostplan schema --facts`).
+/// JSON Schema of the facts document (`docs/facts.schema.json`; `hostplan schema --facts`),
+/// generated from [`Facts`]: it describes what is serialized, so a fact that can be left out
+/// is not `required`.
 pub fn facts_schema() -> serde_json::Value {
-    serde_json::from_str(include_str!("../../../docs/facts.schema.json")).unwrap_or_default()
+    let generator = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator();
+    let mut schema =
+        serde_json::to_value(generator.into_root_schema_for::<Facts>()).unwrap_or_default();
+    if let Some(obj) = schema.as_object_mut() {
+        obj.insert(
+            "title".into(),
+            format!("hostplan policy input ({FACTS_SCHEMA})").into(),
+        );
+    }
+    schema
 }
 
 /// The sorted, deduplicated names of a group's unknown facts (its `unknown` list).
@@ -253,6 +266,15 @@ mod tests {
         assert_eq!(
             unknown_list(["up", "order", "up", "down"]),
             ["down", "order", "up"]
+        );
+    }
+
+    /// The schema's `const` (a literal, as schemars wants) is the version [`facts`] writes.
+    #[test]
+    fn the_schema_names_the_document_version() {
+        assert_eq!(
+            facts_schema()["properties"]["schema"]["const"],
+            FACTS_SCHEMA
         );
     }
 }

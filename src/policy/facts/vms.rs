@@ -98,7 +98,7 @@ pub struct VmFacts<'a> {
     /// The VM's network interfaces, as in the topology.
     pub nics: &'a [VmNic],
     /// Host disks given to the VM as raw block devices (`scsi1: /dev/disk/by-id/…`).
-    pub raw_disks: &'a [RawDisk],
+    pub raw_disks: Vec<RawDiskFacts<'a>>,
     /// Facts of this VM that are not known (an importer could not resolve them): they are
     /// absent from the object, and rules that need them report "not evaluated"
     /// (`lib.not_evaluated`).
@@ -122,6 +122,30 @@ pub struct HostPciFacts<'a> {
     pub x_vga: bool,
     /// The devices the entry resolves to (empty when it does not resolve).
     pub devices: Vec<&'a str>,
+}
+
+/// A host disk given to a VM as a raw block device (disk passthrough, not PCI passthrough).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawDiskFacts<'a> {
+    /// The VM's disk slot, e.g. `scsi1`.
+    pub slot: &'a str,
+    /// The host's device path, e.g. `/dev/disk/by-id/ata-…`.
+    pub path: &'a str,
+    /// The hostplan disk it is, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub disk: Option<&'a str>,
+}
+
+impl<'a> From<&'a RawDisk> for RawDiskFacts<'a> {
+    fn from(r: &'a RawDisk) -> Self {
+        RawDiskFacts {
+            slot: &r.slot,
+            path: &r.path,
+            disk: r.disk.as_deref(),
+        }
+    }
 }
 
 /// What a `hostpciN` entry names.
@@ -213,7 +237,7 @@ fn vm_facts<'a>(ix: &Index<'a>, vm: &'a Vm, passthrough: Vec<&'a str>) -> VmFact
         passthrough,
         pinned: !vm.hostpci.is_empty(),
         nics: &vm.nics,
-        raw_disks: &vm.raw_disks,
+        raw_disks: vm.raw_disks.iter().map(RawDiskFacts::from).collect(),
         unknown,
     }
 }
