@@ -511,6 +511,19 @@ fn the_published_schema_is_current() {
     assert_eq!(committed, out, "run `hostplan schema > schema/v1.json`");
 }
 
+/// The facts schema the docs publish (`docs/facts.schema.json`) is the one generated from the
+/// facts' types.
+#[test]
+fn the_published_facts_schema_is_current() {
+    let committed = std::fs::read_to_string(fixture("../docs/facts.schema.json")).unwrap();
+    let (code, out) = hostplan(&["schema", "--facts"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        committed, out,
+        "run `hostplan schema --facts > docs/facts.schema.json`"
+    );
+}
+
 /// The GitHub Action's check step (`scripts/action/run.sh`), run as the composite runs it:
 /// annotations on stdout, a SARIF file per topology in the folder it names as its output, the
 /// specs verified, and a failing step when a topology fails the gate.

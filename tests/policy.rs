@@ -246,73 +246,158 @@ fn reports_locate_findings_in_the_topology_file() {
     );
 }
 
-/// Every key of the seed's facts (and of a generated fleet's) is declared by the facts schema,
-/// with a matching JSON type — a structural check of the documented input.
-#[test]
-fn facts_conform_to_their_published_schema() {
-    fn check(
-        schema: &serde_json::Value,
-        value: &serde_json::Value,
-        path: &str,
-        errors: &mut Vec<String>,
-    ) {
-        if let Some(types) = schema.get("type") {
-            let name = match value {
-                serde_json::Value::Null => "null",
-                serde_json::Value::Bool(_) => "boolean",
-                serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
-                serde_json::Value::Number(_) => "number",
-                serde_json::Value::String(_) => "string",
-                serde_json::Value::Array(_) => "array",
-                serde_json::Value::Object(_) => "object",
-            };
-            let ok = match types {
-                serde_json::Value::String(t) => t == name || (t == "number" && name == "integer"),
-                serde_json::Value::Array(ts) => ts
-                    .iter()
-                    .any(|t| t == name || (t == "number" && name == "integer")),
-                _ => true,
-            };
-            if !ok {
-                errors.push(format!("{path}: {name} where the schema says {types}"));
+/// Where `value` breaks `schema` (a JSON Schema as schemars writes it: `$ref` into `$defs`,
+/// `oneOf` of constants, `type`, `const`, `required`, `properties`, `additionalProperties`,
+/// `items`), each error naming the path.
+fn schema_errors(
+    root: &serde_json::Value,
+    schema: &serde_json::Value,
+    value: &serde_json::Value,
+    path: &str,
+    errors: &mut Vec<String>,
+) {
+    use serde_json::Value;
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        match r
+            .strip_prefix("#/$defs/")
+            .and_then(|name| root["$defs"].get(name))
+        {
+            Some(def) => schema_errors(root, def, value, path, errors),
+            None => errors.push(format!("{path}: unresolved {r}")),
+        }
+    }
+    if let Some(Value::Array(branches)) = schema.get("oneOf").or_else(|| schema.get("anyOf")) {
+        let matching = branches
+            .iter()
+            .filter(|b| {
+                let mut e = Vec::new();
+                schema_errors(root, b, value, path, &mut e);
+                e.is_empty()
+            })
+            .count();
+        if matching == 0 {
+            errors.push(format!("{path}: {value} matches no branch of {branches:?}"));
+        }
+    }
+    if let Some(c) = schema.get("const") {
+        if c != value {
+            errors.push(format!("{path}: {value} where the schema says {c}"));
+        }
+    }
+    if let Some(types) = schema.get("type") {
+        let name = match value {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        };
+        let ok = |t: &Value| t == name || (t == "number" && name == "integer");
+        let fits = match types {
+            Value::String(_) => ok(types),
+            Value::Array(ts) => ts.iter().any(ok),
+            _ => true,
+        };
+        if !fits {
+            errors.push(format!("{path}: {name} where the schema says {types}"));
+        }
+    }
+    if let Value::Object(map) = value {
+        for key in schema["required"].as_array().into_iter().flatten() {
+            if !key.as_str().is_some_and(|k| map.contains_key(k)) {
+                errors.push(format!("{path}: {key} is required and missing"));
             }
         }
-        if let serde_json::Value::Object(map) = value {
-            for (k, v) in map {
-                let sub = schema
-                    .get("properties")
-                    .and_then(|p| p.get(k))
-                    .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()));
-                match sub {
-                    Some(sub) => check(sub, v, &format!("{path}.{k}"), errors),
-                    None if schema.get("properties").is_some() => {
-                        errors.push(format!("{path}.{k}: not in the schema"));
-                    }
-                    None => {}
-                }
-            }
-        }
-        if let (serde_json::Value::Array(items), Some(item)) = (value, schema.get("items")) {
-            for (i, v) in items.iter().enumerate() {
-                check(item, v, &format!("{path}[{i}]"), errors);
+        for (k, v) in map {
+            let sub = schema
+                .get("properties")
+                .and_then(|p| p.get(k))
+                .or_else(|| schema.get("additionalProperties"));
+            match sub {
+                Some(Value::Bool(false)) => errors.push(format!("{path}.{k}: not in the schema")),
+                Some(sub) => schema_errors(root, sub, v, &format!("{path}.{k}"), errors),
+                None => {}
             }
         }
     }
+    if let (Value::Array(items), Some(item)) = (value, schema.get("items")) {
+        for (i, v) in items.iter().enumerate() {
+            schema_errors(root, item, v, &format!("{path}[{i}]"), errors);
+        }
+    }
+}
+
+/// The facts of the seed, the roadmap, a generated fleet, a seed full of unknowns and imported
+/// VMs conform to the published facts schema: every key declared, every required fact present,
+/// every value of the declared type. The schema is generated from the facts' types; this checks
+/// that their serialization agrees with it (a `skip_serializing_if` or `schemars(with)` that
+/// lies), and the topology's schema with the topology's serialization.
+#[test]
+fn facts_conform_to_their_published_schema() {
+    use hostplan::model::{Unknown, DISK_UNKNOWABLE, VM_UNKNOWABLE};
     let schema = hostplan::policy::facts::facts_schema();
     assert_eq!(
         schema["properties"]["schema"]["const"],
         hostplan::policy::facts::FACTS_SCHEMA
     );
+    let unknown = |field: &&str| Unknown {
+        field: (*field).to_owned(),
+        ..Unknown::default()
+    };
+    let mut unsure = seed();
+    unsure.vms[0].unknown = VM_UNKNOWABLE.iter().map(unknown).collect();
+    unsure.disks[0].unknown = DISK_UNKNOWABLE.iter().map(unknown).collect();
+    unsure.hosts[0].cpu = None;
+    // Imported VMs with raw disks (the file has errors: facts are built for any topology).
+    let qm = crate::fixture("cases/import/qm-confs/expected.toml");
+    let qm = hostplan::check("qm", &std::fs::read(qm).unwrap())
+        .topology
+        .unwrap();
+    assert!(qm.vms.iter().any(|v| !v.raw_disks.is_empty()));
     let fleet = hostplan::sim::generate::generate(&hostplan::sim::generate::FleetSpec::default());
-    for t in [seed(), hostplan::examples::roadmap().unwrap(), fleet] {
+    for t in [
+        seed(),
+        hostplan::examples::roadmap().unwrap(),
+        fleet,
+        unsure,
+        qm,
+    ] {
         let mut errors = Vec::new();
-        check(
-            &schema,
-            &hostplan::policy::facts::facts(&t),
-            "input",
-            &mut errors,
-        );
+        let facts = hostplan::policy::facts::facts(&t);
+        schema_errors(&schema, &schema, &facts, "input", &mut errors);
         assert!(errors.is_empty(), "{errors:#?}");
+    }
+}
+
+/// The checker above finds what it is meant to find (a schema check that accepts anything
+/// would pass too).
+#[test]
+fn the_facts_schema_check_rejects_what_the_schema_forbids() {
+    let schema = hostplan::policy::facts::facts_schema();
+    let mut facts = hostplan::policy::facts::facts(&seed());
+    facts["hosts"]["srv01"]["invented"] = true.into();
+    facts["vms"]["truenas"]["memory_mib"] = "lots".into();
+    facts["pools"]["tank"]["unknown"] = serde_json::json!(["disk_colour"]);
+    facts["devices"]["hba0"]
+        .as_object_mut()
+        .unwrap()
+        .remove("host");
+    facts["schema"] = "hostplan-facts/0".into();
+    let mut errors = Vec::new();
+    schema_errors(&schema, &schema, &facts, "input", &mut errors);
+    for expected in [
+        "input.hosts.srv01.invented: not in the schema",
+        "input.vms.truenas.memory_mib: string where",
+        "input.pools.tank.unknown[0]: \"disk_colour\" matches no branch",
+        "input.devices.hba0: \"host\" is required and missing",
+        "input.schema: \"hostplan-facts/0\" where",
+    ] {
+        assert!(
+            errors.iter().any(|e| e.starts_with(expected)),
+            "{expected} not in {errors:#?}"
+        );
     }
 }
 
