@@ -97,19 +97,26 @@ struct Pending {
 /// The export/import panel.
 #[component]
 pub fn TransferPanel(props: &TransferProps) -> Html {
+    html! {
+        <div class="panel" id="transfer-panel">
+            <ExportSection topology={props.topology.clone()} revision={props.revision} book={props.book.clone()} />
+            <ImportSection topology={props.topology.clone()} on_merge={props.on_merge.clone()} />
+        </div>
+    }
+}
+
+/// Props of [`ExportSection`].
+#[derive(Properties, PartialEq)]
+struct ExportProps {
+    topology: Rc<Topology>,
+    revision: u64,
+    book: Rc<RuleBookHandle>,
+}
+
+/// Every export format with a preview, its notes, a copy button and a download per file.
+#[component]
+fn ExportSection(props: &ExportProps) -> Html {
     let format = use_state(|| "spec".to_owned());
-    let import_format = use_state(|| "auto".to_owned());
-    let host = use_state(|| {
-        props
-            .topology
-            .hosts
-            .first()
-            .map(|h| h.id.clone())
-            .unwrap_or_default()
-    });
-    let pending = use_state(|| None::<Result<Pending, String>>);
-    let reader = use_mut_ref(Vec::<gloo_file::callbacks::FileReader>::new);
-    let dragging = use_state(|| false);
     let today = crate::analysis::today();
     let rendered = use_memo(
         (
@@ -149,6 +156,47 @@ pub fn TransferPanel(props: &TransferProps) -> Html {
         Err(_) => html! {},
     };
 
+    html! {
+        <>
+            <h3>{ "Export" }</h3>
+            <div class="row">
+                <label for="export-format">{ "Format" }</label>
+                <select id="export-format" onchange={on_format}>
+                    { for export::Format::ALL.iter().map(|f| html! { <option value={f.name()} selected={f.name() == *format}>{ f.label() }</option> }) }
+                </select>
+            </div>
+            <pre class={classes!("preview", rendered.is_err().then_some("refused"))} id="export-preview" tabindex="0" aria-label="Export preview">{ all_text }</pre>
+            { notes }
+            <div class="row">
+                <button type="button" id="export-copy" onclick={on_copy}>{ "Copy" }</button>
+                { downloads }
+            </div>
+        </>
+    }
+}
+
+/// Props of [`ImportSection`].
+#[derive(Properties, PartialEq)]
+struct ImportProps {
+    topology: Rc<Topology>,
+    on_merge: Callback<Topology>,
+}
+
+/// Every import format by file picker or drag and drop; what it will merge, before it does.
+#[component]
+fn ImportSection(props: &ImportProps) -> Html {
+    let import_format = use_state(|| "auto".to_owned());
+    let host = use_state(|| {
+        props
+            .topology
+            .hosts
+            .first()
+            .map(|h| h.id.clone())
+            .unwrap_or_default()
+    });
+    let pending = use_state(|| None::<Result<Pending, String>>);
+    let reader = use_mut_ref(Vec::<gloo_file::callbacks::FileReader>::new);
+    let dragging = use_state(|| false);
     // Import: read every file, then run the importer and prepare the merge.
     let start_import = {
         let pending = pending.clone();
@@ -218,13 +266,41 @@ pub fn TransferPanel(props: &TransferProps) -> Html {
     };
     let on_import_format = super::store_select(&import_format);
     let on_host = super::store_trimmed(&host);
-    let pending_html = match pending.as_ref() {
+    let pending_html = import_preview(&pending, &props.on_merge);
+    html! {
+        <>
+            <h3>{ "Import" }</h3>
+            <div class="row">
+                <label for="import-format">{ "From" }</label>
+                <select id="import-format" onchange={on_import_format}>
+                    <option value="auto" selected={*import_format == "auto"}>{ "guess from the file" }</option>
+                    { for Format::ALL.iter().map(|f| html! { <option value={f.name()} selected={f.name() == *import_format}>{ f.name() }</option> }) }
+                </select>
+                <label for="import-host">{ "host" }</label>
+                <input id="import-host" type="text" size="8" value={(*host).clone()} onchange={on_host} />
+            </div>
+            <div class={classes!("dropzone", dragging.then_some("over"))} ondrop={on_drop} ondragover={on_dragover} ondragleave={on_dragleave}>
+                <label class="button secondary" for="import-file">{ "Choose files…" }</label>
+                <input id="import-file" class="file-input" type="file" multiple=true onchange={on_import_file} />
+                <span>{ " or drop Terraform, Proxmox conf, pvesh JSON, lspci, IOMMU-group or zpool-status files here" }</span>
+            </div>
+            { pending_html }
+        </>
+    }
+}
+
+/// What an import will do (or why it cannot), with the merge and discard buttons.
+fn import_preview(
+    pending: &UseStateHandle<Option<Result<Pending, String>>>,
+    on_merge: &Callback<Topology>,
+) -> Html {
+    match pending.as_ref() {
         None => html! {},
         Some(Err(e)) => html! { <p class="field-error" role="alert" id="import-error">{ e }</p> },
         Some(Ok(p)) => {
             let confirm = match &p.merged {
                 Ok((t, _)) => {
-                    let cb = props.on_merge.clone();
+                    let cb = on_merge.clone();
                     let t = t.clone();
                     let pending = pending.clone();
                     Some(Callback::from(move |_: MouseEvent| {
@@ -268,39 +344,6 @@ pub fn TransferPanel(props: &TransferProps) -> Html {
                 </div>
             }
         }
-    };
-    html! {
-        <div class="panel" id="transfer-panel">
-            <h3>{ "Export" }</h3>
-            <div class="row">
-                <label for="export-format">{ "Format" }</label>
-                <select id="export-format" onchange={on_format}>
-                    { for export::Format::ALL.iter().map(|f| html! { <option value={f.name()} selected={f.name() == *format}>{ f.label() }</option> }) }
-                </select>
-            </div>
-            <pre class={classes!("preview", rendered.is_err().then_some("refused"))} id="export-preview" tabindex="0" aria-label="Export preview">{ all_text }</pre>
-            { notes }
-            <div class="row">
-                <button type="button" id="export-copy" onclick={on_copy}>{ "Copy" }</button>
-                { downloads }
-            </div>
-            <h3>{ "Import" }</h3>
-            <div class="row">
-                <label for="import-format">{ "From" }</label>
-                <select id="import-format" onchange={on_import_format}>
-                    <option value="auto" selected={*import_format == "auto"}>{ "guess from the file" }</option>
-                    { for Format::ALL.iter().map(|f| html! { <option value={f.name()} selected={f.name() == *import_format}>{ f.name() }</option> }) }
-                </select>
-                <label for="import-host">{ "host" }</label>
-                <input id="import-host" type="text" size="8" value={(*host).clone()} onchange={on_host} />
-            </div>
-            <div class={classes!("dropzone", dragging.then_some("over"))} ondrop={on_drop} ondragover={on_dragover} ondragleave={on_dragleave}>
-                <label class="button secondary" for="import-file">{ "Choose files…" }</label>
-                <input id="import-file" class="file-input" type="file" multiple=true onchange={on_import_file} />
-                <span>{ " or drop Terraform, Proxmox conf, pvesh JSON, lspci, IOMMU-group or zpool-status files here" }</span>
-            </div>
-            { pending_html }
-        </div>
     }
 }
 
