@@ -1,17 +1,17 @@
 //! Shutdown hazards: storage providers stopped while the guests using them still run, on the
 //! same node at `stopall` (BOOT-05) or on other hosts during a reboot (BOOT-09, K8S-03).
 
-use super::{consumer_index, stop_list, ShutdownHazard};
+use super::{consumer_index, stop_list, Index, ShutdownHazard};
 use crate::model::Topology;
 use std::collections::BTreeMap;
 
 /// Providers stopped before consumers on the same node (BOOT-05).
-pub(super) fn shutdown_hazards(t: &Topology) -> Vec<ShutdownHazard> {
+pub(super) fn shutdown_hazards(t: &Topology, ix: &Index<'_>) -> Vec<ShutdownHazard> {
     let consumers = consumer_index(t);
     // Position of each guest in its node's stop list.
     let mut position: BTreeMap<&str, (&str, usize)> = BTreeMap::new();
     for h in &t.hosts {
-        for (i, v) in stop_list(t, &h.id).into_iter().enumerate() {
+        for (i, v) in stop_list(ix, &h.id).into_iter().enumerate() {
             position.insert(v.id.as_str(), (h.id.as_str(), i));
         }
     }

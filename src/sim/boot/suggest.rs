@@ -1,8 +1,8 @@
 //! The startup-order suggestion: `order` and `up` values that let storage providers come up
 //! before the guests that need them on the same node.
 
-use super::{consumer_index, network_boot_services, simulate, Scenario, Timing};
-use crate::model::Topology;
+use super::{consumer_index, network_boot_services, simulate, Index, Scenario, Timing};
+use crate::model::{Service, Topology};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -45,58 +45,25 @@ pub struct Suggestion {
 /// not retry), or just long enough for retrying consumers to come up as the service does.
 /// Guests outside storage dependencies keep their configuration.
 pub fn suggest(t: &Topology, timing: &Timing) -> Suggestion {
-    let boot_services = network_boot_services(t);
-    // Same-node precedence: provider → consumer, hard (boot disk) or soft (retrying volumes).
-    let mut preds: BTreeMap<&str, BTreeSet<(&str, bool)>> = BTreeMap::new();
-    let mut cross = Vec::new();
-    let consumers = consumer_index(t);
-    for s in &t.services {
-        let Some(p) = t.vms.iter().find(|v| v.id == s.provider) else {
-            continue;
-        };
-        for &c in consumers.get(s.id.as_str()).into_iter().flatten() {
-            let Some(cv) = t.vms.iter().find(|v| v.id == c) else {
-                continue;
-            };
-            let hard = boot_services.get(cv.boot_storage.as_str()) == Some(&s.id.as_str());
-            if cv.host == p.host {
-                if cv.id != p.id {
-                    preds
-                        .entry(cv.id.as_str())
-                        .or_default()
-                        .insert((p.id.as_str(), hard));
-                }
-            } else {
-                cross.push(format!(
-                    "{} on {} needs {} from {} on {}",
-                    cv.id, cv.host, s.id, p.id, p.host
-                ));
-            }
-        }
-    }
+    let ix = Index::new(t);
+    let (preds, mut cross) = precedence(t, &ix);
     let involved: BTreeSet<&str> = preds
         .iter()
         .flat_map(|(c, ps)| std::iter::once(*c).chain(ps.iter().map(|p| p.0)))
         .collect();
-    // Longest-path levels over the precedence relation (acyclic unless validation failed).
-    let mut level: BTreeMap<&str, u32> = BTreeMap::new();
-    for _ in 0..=t.vms.len() {
-        let mut changed = false;
-        for v in &involved {
-            let l = preds.get(v).map_or(0, |ps| {
-                ps.iter()
-                    .map(|(p, _)| level.get(p).copied().unwrap_or(0) + 1)
-                    .max()
-                    .unwrap_or(0)
-            });
-            if level.get(v) != Some(&l) {
-                level.insert(v, l);
-                changed = true;
-            }
+    let level = levels(t, &preds, &involved);
+    // Each provider's dependants: the reverse of `preds`, so a provider's `up` is computed
+    // from its own edges instead of a scan of every edge per guest.
+    let mut dependants: BTreeMap<&str, Vec<(&str, bool)>> = BTreeMap::new();
+    for (c, ps) in &preds {
+        for &(p, hard) in ps {
+            dependants.entry(p).or_default().push((c, hard));
         }
-        if !changed {
-            break;
-        }
+    }
+    // The first service each VM provides.
+    let mut first_service: BTreeMap<&str, &Service> = BTreeMap::new();
+    for s in &t.services {
+        first_service.entry(s.provider.as_str()).or_insert(s);
     }
     let mut out = t.clone();
     let mut changes = Vec::new();
@@ -109,26 +76,21 @@ pub fn suggest(t: &Topology, timing: &Timing) -> Suggestion {
         let order = level.get(vm.id.as_str()).copied().unwrap_or(0) + 1;
         // How long this guest's next-in-line must wait: until its service answers (hard
         // dependants), or until it answers minus the dependant's own start and boot (soft).
-        let orig = t.vms.iter().find(|v| v.id == vm.id).unwrap_or(vm);
+        let orig = ix.vms.get(vm.id.as_str()).copied().unwrap_or(vm);
         let mut up: Option<u32> = None;
-        for (c, ps) in &preds {
-            for (p, hard) in ps {
-                if *p != vm.id {
-                    continue;
-                }
-                let Some(s) = t.services.iter().find(|s| s.provider == vm.id) else {
-                    continue;
-                };
-                let serve = timing.serve_ms(orig, s);
-                let need = if *hard {
-                    serve
-                } else {
-                    let cv = t.vms.iter().find(|v| v.id == *c);
-                    serve.saturating_sub(cv.map_or(0, |cv| timing.guest_up_ms(cv)))
-                };
-                let secs = u32::try_from(need.div_ceil(1000)).unwrap_or(u32::MAX);
-                up = Some(up.map_or(secs, |u| u.max(secs)));
-            }
+        for &(c, hard) in dependants.get(vm.id.as_str()).into_iter().flatten() {
+            let Some(s) = first_service.get(vm.id.as_str()) else {
+                continue;
+            };
+            let serve = timing.serve_ms(orig, s);
+            let need = if hard {
+                serve
+            } else {
+                let cv = ix.vms.get(c);
+                serve.saturating_sub(cv.map_or(0, |cv| timing.guest_up_ms(cv)))
+            };
+            let secs = u32::try_from(need.div_ceil(1000)).unwrap_or(u32::MAX);
+            up = Some(up.map_or(secs, |u| u.max(secs)));
         }
         vm.startup.order = Some(order);
         if up.is_some() {
@@ -156,6 +118,77 @@ pub fn suggest(t: &Topology, timing: &Timing) -> Suggestion {
         after_ms,
         topology: out,
     }
+}
+
+/// Consumer → its providers on the same node.
+type Preds<'a> = BTreeMap<&'a str, BTreeSet<(&'a str, bool)>>;
+
+/// Same-node precedence, provider → consumer, hard (the consumer boots from the provider's
+/// service: Proxmox does not retry) or soft (retrying volumes); and, in words, the
+/// dependencies across nodes, which startup order cannot enforce.
+fn precedence<'a>(t: &'a Topology, ix: &Index<'a>) -> (Preds<'a>, Vec<String>) {
+    let boot_services = network_boot_services(t);
+    let mut preds: Preds<'a> = BTreeMap::new();
+    let mut cross = Vec::new();
+    let consumers = consumer_index(t);
+    for s in &t.services {
+        let Some(p) = ix.vms.get(s.provider.as_str()) else {
+            continue;
+        };
+        for &c in consumers.get(s.id.as_str()).into_iter().flatten() {
+            let Some(cv) = ix.vms.get(c) else {
+                continue;
+            };
+            let hard = boot_services.get(cv.boot_storage.as_str()) == Some(&s.id.as_str());
+            if cv.host == p.host {
+                if cv.id != p.id {
+                    preds
+                        .entry(cv.id.as_str())
+                        .or_default()
+                        .insert((p.id.as_str(), hard));
+                }
+            } else {
+                cross.push(format!(
+                    "{} on {} needs {} from {} on {}",
+                    cv.id, cv.host, s.id, p.id, p.host
+                ));
+            }
+        }
+    }
+    (preds, cross)
+}
+
+/// Longest-path level of each involved guest over the precedence relation (acyclic unless
+/// validation failed; on a cycle the passes stop after one per VM).
+///
+/// # Complexity
+/// `O(d · e log v)` for `e` precedence edges and a dependency depth `d` (passes until
+/// nothing changes).
+fn levels<'a>(
+    t: &Topology,
+    preds: &Preds<'a>,
+    involved: &BTreeSet<&'a str>,
+) -> BTreeMap<&'a str, u32> {
+    let mut level: BTreeMap<&str, u32> = BTreeMap::new();
+    for _ in 0..=t.vms.len() {
+        let mut changed = false;
+        for v in involved {
+            let l = preds.get(v).map_or(0, |ps| {
+                ps.iter()
+                    .map(|(p, _)| level.get(p).copied().unwrap_or(0) + 1)
+                    .max()
+                    .unwrap_or(0)
+            });
+            if level.get(v) != Some(&l) {
+                level.insert(v, l);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    level
 }
 
 /// `order=1,up=60` or `(none)`.

@@ -3,15 +3,18 @@
 
 use super::hazards::{reboot_hazards, shutdown_hazards};
 use super::{
-    ms, network_boot_services, stop_list, Event, EventKind, Scenario, StartFailure, Timeline,
-    Timing, Wait, MS,
+    ms, network_boot_services, stop_list, Event, EventKind, Index, Scenario, ShutdownHazard,
+    StartFailure, Timeline, Timing, Wait, MS,
 };
-use crate::model::{HostKind, Topology, Vm};
+use crate::model::{Consumer, HostKind, Topology, Vm};
 use std::collections::{BTreeMap, BTreeSet};
 
 struct Sim<'a> {
     t: &'a Topology,
     timing: &'a Timing,
+    ix: Index<'a>,
+    /// Ids of the Proxmox hosts (the only ones running `startall`).
+    proxmox: BTreeSet<&'a str>,
     /// storage id → service id backing it.
     storage_service: BTreeMap<&'a str, &'a str>,
 }
@@ -29,21 +32,29 @@ impl<'a> Sim<'a> {
         Self {
             t,
             timing,
+            ix: Index::new(t),
+            proxmox: t
+                .hosts
+                .iter()
+                .filter(|h| h.kind == HostKind::Proxmox)
+                .map(|h| h.id.as_str())
+                .collect(),
             storage_service: network_boot_services(t),
         }
     }
 
     fn host_boot_ms(&self, host: &str) -> u64 {
-        let s = self.t.hosts.iter().find(|h| h.id == host).map_or(
-            self.timing.default_host_boot_s,
-            |h| {
+        let s = self
+            .ix
+            .hosts
+            .get(host)
+            .map_or(self.timing.default_host_boot_s, |h| {
                 if h.boot_time_s == 0 {
                     self.timing.default_host_boot_s
                 } else {
                     h.boot_time_s
                 }
-            },
-        );
+            });
         ms(f64::from(s))
     }
 
@@ -55,12 +66,7 @@ impl<'a> Sim<'a> {
             .filter_map(|s| {
                 let up = provider_up.get(&s.provider)?;
                 // The pool's owner imports it at boot; it must be up as well.
-                let pool_owner = self
-                    .t
-                    .pools
-                    .iter()
-                    .find(|p| p.id == s.pool)
-                    .map(|p| p.owner.as_str());
+                let pool_owner = self.ix.pools.get(s.pool.as_str()).map(|p| p.owner.as_str());
                 let pool_up = match pool_owner {
                     Some(o) => *provider_up.get(o)?,
                     None => *up,
@@ -76,10 +82,11 @@ impl<'a> Sim<'a> {
     /// The start list of one node: (order group key, vmid, vm), HA guests excluded.
     fn start_list(&self, host: &str) -> Vec<&'a Vm> {
         let mut list: Vec<&Vm> = self
-            .t
-            .vms
+            .ix
+            .guests_on(host)
             .iter()
-            .filter(|v| v.host == host && v.onboot && !v.ha)
+            .copied()
+            .filter(|v| v.onboot && !v.ha)
             .collect();
         list.sort_by_key(|v| (v.startup.order.unwrap_or(u32::MAX), v.vmid));
         list
@@ -109,12 +116,7 @@ impl<'a> Sim<'a> {
             }
             now = now.max(running.iter().copied().max().unwrap_or(now));
         }
-        for vm in self
-            .t
-            .vms
-            .iter()
-            .filter(|v| v.host == host && v.onboot && v.ha)
-        {
+        for vm in self.ix.guests_on(host).iter().filter(|v| v.onboot && v.ha) {
             let at = host_up + ms(self.timing.ha_start_s);
             self.start_guest(vm, at, services, run);
         }
@@ -196,8 +198,9 @@ pub fn time_to_serve_ms(
 /// Simulate a scenario.
 ///
 /// # Complexity
-/// `O(i · (v log v + s))` for `v` VMs, `s` services and `i ≤ s + 1` fixpoint iterations
-/// (service readiness feeding back into guests that boot from those services).
+/// `O(i · (v log v + s log s) + c)` for `v` VMs, `s` services, `c` consumer members and
+/// `i ≤ s + 2` fixpoint iterations (service readiness feeding back into guests that boot from
+/// those services; two when nothing boots from a service).
 ///
 /// # Example
 /// ```
@@ -209,198 +212,281 @@ pub fn time_to_serve_ms(
 /// ```
 pub fn simulate(t: &Topology, scenario: &Scenario, timing: &Timing) -> Timeline {
     let sim = Sim::new(t, timing);
-    let mut prelude: Vec<Event> = Vec::new();
-    let mut hazards = shutdown_hazards(t);
-    // When each host can start guests, and what keeps running meanwhile (reboot).
-    let mut host_up: BTreeMap<String, u64> = BTreeMap::new();
-    let mut steady: BTreeMap<String, u64> = BTreeMap::new(); // guests already running at t=0
-    let mut stopped_at: BTreeMap<String, u64> = BTreeMap::new();
-    let name = match scenario {
-        Scenario::ColdStart => {
-            for h in &t.hosts {
-                host_up.insert(h.id.clone(), sim.host_boot_ms(&h.id));
+    let start = sim.start(scenario);
+    let (services, run) = sim.fixpoint(&start);
+    sim.outcome(start, &services, run)
+}
+
+/// Where a scenario begins: when each host can start guests, and what keeps running meanwhile.
+struct Start {
+    /// `cold-start` or `reboot <host>`.
+    name: String,
+    /// What happens before any host comes up: a rebooting host's shutdown.
+    prelude: Vec<Event>,
+    /// When each host (re)starting can start guests.
+    host_up: BTreeMap<String, u64>,
+    /// Guests and hosts already running at t = 0 (everything outside a reboot).
+    steady: BTreeMap<String, u64>,
+    /// When each guest of a rebooting host stopped.
+    stopped_at: BTreeMap<String, u64>,
+    /// Shutdown hazards, then the reboot's hazards for consumers elsewhere.
+    hazards: Vec<ShutdownHazard>,
+}
+
+/// What the readiness pass accumulates.
+#[derive(Default)]
+struct Outcome {
+    events: Vec<Event>,
+    waits: Vec<Wait>,
+    never_ready: BTreeSet<String>,
+    ready_times: Vec<u64>,
+}
+
+/// What consumers' readiness reads from the run.
+struct Consumers<'r> {
+    /// When each guest (or steady host) is up.
+    all_up: &'r BTreeMap<String, u64>,
+    /// What was already running at t = 0.
+    steady: &'r BTreeMap<String, u64>,
+    /// When each guest of a rebooting host stopped.
+    stopped_at: &'r BTreeMap<String, u64>,
+    /// When each service is ready.
+    services: &'r BTreeMap<String, u64>,
+    /// Services that went away with the reboot.
+    lost: &'r BTreeSet<&'r str>,
+}
+
+impl Sim<'_> {
+    /// The scenario's starting point: every host powering on at once, or one host stopping its
+    /// guests (`stopall` order) and rebooting while the rest keeps running.
+    fn start(&self, scenario: &Scenario) -> Start {
+        let (t, timing) = (self.t, self.timing);
+        let mut start = Start {
+            name: String::new(),
+            prelude: Vec::new(),
+            host_up: BTreeMap::new(),
+            steady: BTreeMap::new(),
+            stopped_at: BTreeMap::new(),
+            hazards: shutdown_hazards(t, &self.ix),
+        };
+        start.name = match scenario {
+            Scenario::ColdStart => {
+                for h in &t.hosts {
+                    start.host_up.insert(h.id.clone(), self.host_boot_ms(&h.id));
+                }
+                "cold-start".to_owned()
             }
-            "cold-start".to_owned()
-        }
-        Scenario::Reboot(host) => {
-            let mut now = 0;
-            for vm in stop_list(t, host) {
-                let down = ms(f64::from(vm.startup.down.unwrap_or(timing.default_down_s)));
-                prelude.push(Event {
+            Scenario::Reboot(host) => {
+                let mut now = 0;
+                for vm in stop_list(&self.ix, host) {
+                    let down = ms(f64::from(vm.startup.down.unwrap_or(timing.default_down_s)));
+                    start.prelude.push(Event {
+                        at_ms: now,
+                        subject: vm.id.clone(),
+                        kind: EventKind::StopIssued,
+                        detail: format!("timeout {} s", down / 1000),
+                    });
+                    now += ms(timing.guest_stop_s).min(down);
+                    start.prelude.push(Event {
+                        at_ms: now,
+                        subject: vm.id.clone(),
+                        kind: EventKind::Stopped,
+                        detail: String::new(),
+                    });
+                    start.stopped_at.insert(vm.id.clone(), now);
+                }
+                start.prelude.push(Event {
                     at_ms: now,
-                    subject: vm.id.clone(),
-                    kind: EventKind::StopIssued,
-                    detail: format!("timeout {} s", down / 1000),
+                    subject: host.clone(),
+                    kind: EventKind::HostDown,
+                    detail: "reboot".into(),
                 });
-                now += ms(timing.guest_stop_s).min(down);
-                prelude.push(Event {
-                    at_ms: now,
-                    subject: vm.id.clone(),
-                    kind: EventKind::Stopped,
-                    detail: String::new(),
-                });
-                stopped_at.insert(vm.id.clone(), now);
+                start
+                    .host_up
+                    .insert(host.clone(), now + self.host_boot_ms(host));
+                for vm in t.vms.iter().filter(|v| &v.host != host && v.onboot) {
+                    start.steady.insert(vm.id.clone(), 0);
+                }
+                for h in t.hosts.iter().filter(|h| &h.id != host) {
+                    start.steady.insert(h.id.clone(), 0);
+                }
+                start.hazards.extend(reboot_hazards(t, host));
+                format!("reboot {host}")
             }
-            prelude.push(Event {
-                at_ms: now,
-                subject: host.clone(),
-                kind: EventKind::HostDown,
-                detail: "reboot".into(),
-            });
-            host_up.insert(host.clone(), now + sim.host_boot_ms(host));
-            for vm in t.vms.iter().filter(|v| &v.host != host && v.onboot) {
-                steady.insert(vm.id.clone(), 0);
-            }
-            for h in t.hosts.iter().filter(|h| &h.id != host) {
-                steady.insert(h.id.clone(), 0);
-            }
-            hazards.extend(reboot_hazards(t, host));
-            format!("reboot {host}")
-        }
-    };
-    // Fixpoint: service readiness feeds guests booting from services, which may provide
-    // services in turn. Readiness only ever moves earlier, so this terminates.
-    let mut services: BTreeMap<String, u64> = BTreeMap::new();
-    let mut run = Run::default();
-    for _ in 0..=t.services.len() + 1 {
-        run = Run::default();
-        for (h, up) in &host_up {
-            if t.hosts
-                .iter()
-                .any(|x| &x.id == h && x.kind == HostKind::Proxmox)
-            {
-                sim.startall(h, *up, &services, &mut run);
-            }
-        }
-        let mut provider_up = steady.clone();
-        provider_up.extend(host_up.iter().map(|(h, u)| (h.clone(), *u)));
-        provider_up.extend(run.guest_up.iter().map(|(v, u)| (v.clone(), *u)));
-        let next = sim.service_ready(&provider_up);
-        if next == services {
-            break;
-        }
-        services = next;
+        };
+        start
     }
-    let mut events = prelude;
-    events.append(&mut run.events);
-    for (h, up) in &host_up {
-        events.push(Event {
-            at_ms: *up,
-            subject: h.clone(),
-            kind: EventKind::HostUp,
-            detail: String::new(),
-        });
+
+    /// Start every (re)starting Proxmox node's guests until service readiness stops changing:
+    /// it feeds guests booting from services, which may provide services in turn. Readiness
+    /// only ever moves earlier, so this terminates. Returns when each service is ready, and
+    /// the last run.
+    fn fixpoint(&self, start: &Start) -> (BTreeMap<String, u64>, Run) {
+        let mut services: BTreeMap<String, u64> = BTreeMap::new();
+        let mut run = Run::default();
+        for _ in 0..=self.t.services.len() + 1 {
+            run = Run::default();
+            for (h, up) in &start.host_up {
+                if self.proxmox.contains(h.as_str()) {
+                    self.startall(h, *up, &services, &mut run);
+                }
+            }
+            let mut provider_up = start.steady.clone();
+            provider_up.extend(start.host_up.iter().map(|(h, u)| (h.clone(), *u)));
+            provider_up.extend(run.guest_up.iter().map(|(v, u)| (v.clone(), *u)));
+            let next = self.service_ready(&provider_up);
+            if next == services {
+                break;
+            }
+            services = next;
+        }
+        (services, run)
     }
-    for s in &t.services {
-        if let Some(down) = stopped_at.get(&s.provider) {
-            events.push(Event {
-                at_ms: *down,
-                subject: s.id.clone(),
-                kind: EventKind::ServiceDown,
-                detail: format!("{} stopped", s.provider),
+
+    /// The timeline: events by time, waits, failures (deadlocks marked), and when everything
+    /// is ready or what never is.
+    fn outcome(&self, start: Start, services: &BTreeMap<String, u64>, mut run: Run) -> Timeline {
+        let t = self.t;
+        let mut out = Outcome {
+            events: start.prelude,
+            ..Outcome::default()
+        };
+        out.events.append(&mut run.events);
+        for (h, up) in &start.host_up {
+            out.events.push(Event {
+                at_ms: *up,
+                subject: h.clone(),
+                kind: EventKind::HostUp,
+                detail: String::new(),
             });
         }
-        if let Some(r) = services.get(&s.id) {
-            if stopped_at.contains_key(&s.provider)
-                || host_up.contains_key(&s.provider)
-                || run.guest_up.contains_key(&s.provider)
-            {
-                events.push(Event {
-                    at_ms: *r,
+        for s in &t.services {
+            if let Some(down) = start.stopped_at.get(&s.provider) {
+                out.events.push(Event {
+                    at_ms: *down,
                     subject: s.id.clone(),
-                    kind: EventKind::ServiceReady,
-                    detail: format!("{} s after {} is up", s.ready_after_s, s.provider),
+                    kind: EventKind::ServiceDown,
+                    detail: format!("{} stopped", s.provider),
                 });
             }
-        }
-    }
-    // Deadlocks: the failed guest's service never became ready, or only thanks to itself.
-    for f in &mut run.failures {
-        f.deadlock = f.service_ready_ms.is_none() || service_needs_vm(t, &f.service, &f.vm);
-    }
-    let mut all_up = steady.clone();
-    all_up.extend(run.guest_up.iter().map(|(k, v)| (k.clone(), *v)));
-    let mut waits = Vec::new();
-    let mut never_ready: BTreeSet<String> = BTreeSet::new();
-    let mut ready_times: Vec<u64> = run.guest_up.values().copied().collect();
-    ready_times.extend(host_up.values().copied());
-    for vm in t
-        .vms
-        .iter()
-        .filter(|v| v.onboot && host_up.contains_key(&v.host))
-    {
-        if !all_up.contains_key(&vm.id) {
-            never_ready.insert(vm.id.clone());
-        }
-    }
-    for s in &t.services {
-        match services.get(&s.id) {
-            Some(r) => ready_times.push(*r),
-            None => {
-                never_ready.insert(s.id.clone());
+            if let Some(r) = services.get(&s.id) {
+                if start.stopped_at.contains_key(&s.provider)
+                    || start.host_up.contains_key(&s.provider)
+                    || run.guest_up.contains_key(&s.provider)
+                {
+                    out.events.push(Event {
+                        at_ms: *r,
+                        subject: s.id.clone(),
+                        kind: EventKind::ServiceReady,
+                        detail: format!("{} s after {} is up", s.ready_after_s, s.provider),
+                    });
+                }
             }
         }
-    }
-    for c in &t.consumers {
-        let mut ups: Vec<u64> = c
-            .control_plane
+        // Deadlocks: the failed guest's service never became ready, or only thanks to itself.
+        for f in &mut run.failures {
+            f.deadlock =
+                f.service_ready_ms.is_none() || service_needs_vm(&self.ix, &f.service, &f.vm);
+        }
+        let mut all_up = start.steady.clone();
+        all_up.extend(run.guest_up.iter().map(|(k, v)| (k.clone(), *v)));
+        out.ready_times = run.guest_up.values().copied().collect();
+        out.ready_times.extend(start.host_up.values().copied());
+        for vm in t
+            .vms
             .iter()
-            .filter_map(|v| all_up.get(v).copied())
+            .filter(|v| v.onboot && start.host_up.contains_key(&v.host))
+        {
+            if !all_up.contains_key(&vm.id) {
+                out.never_ready.insert(vm.id.clone());
+            }
+        }
+        for s in &t.services {
+            match services.get(&s.id) {
+                Some(r) => out.ready_times.push(*r),
+                None => {
+                    out.never_ready.insert(s.id.clone());
+                }
+            }
+        }
+        // Services whose provider (any of that id) stopped for the reboot.
+        let lost: BTreeSet<&str> = t
+            .services
+            .iter()
+            .filter(|x| start.stopped_at.contains_key(&x.provider))
+            .map(|x| x.id.as_str())
+            .collect();
+        let ctx = Consumers {
+            all_up: &all_up,
+            steady: &start.steady,
+            stopped_at: &start.stopped_at,
+            services,
+            lost: &lost,
+        };
+        for c in &t.consumers {
+            self.consumer_ready(c, &ctx, &mut out);
+        }
+        let failed: BTreeSet<&str> = run.failures.iter().map(|f| f.vm.as_str()).collect();
+        out.waits.retain(|w| !failed.contains(w.who.as_str()));
+        let mut events = out.events;
+        events.sort_by(|a, b| (a.at_ms, &a.subject, a.kind).cmp(&(b.at_ms, &b.subject, b.kind)));
+        let all_ready_ms = if out.never_ready.is_empty() {
+            out.ready_times.into_iter().max().or(Some(0))
+        } else {
+            None
+        };
+        Timeline {
+            scenario: start.name,
+            events,
+            waits: out.waits,
+            failures: run.failures,
+            hazards: start.hazards,
+            all_ready_ms,
+            never_ready: out.never_ready.into_iter().collect(),
+        }
+    }
+
+    /// When consumer `c` has quorum and, if it uses storage services, when its volumes attach:
+    /// kubelet first tries once the cluster is up again (or, for a cluster that kept running,
+    /// as soon as its storage went away) and retries with exponential back-off.
+    fn consumer_ready(&self, c: &Consumer, ctx: &Consumers<'_>, out: &mut Outcome) {
+        let members = || c.control_plane.iter().chain(&c.workers);
+        // Quorum from the control plane; a consumer without one is up with its first worker.
+        let (voters, need) = if c.control_plane.is_empty() {
+            (&c.workers, u32::from(!c.workers.is_empty()))
+        } else {
+            (&c.control_plane, c.quorum_needed())
+        };
+        let mut ups: Vec<u64> = voters
+            .iter()
+            .filter_map(|v| ctx.all_up.get(v).copied())
             .collect();
         ups.sort_unstable();
-        let (members, need) = if c.control_plane.is_empty() {
-            (c.workers.len(), u32::from(!c.workers.is_empty()))
-        } else {
-            (c.control_plane.len(), c.quorum_needed())
-        };
-        if c.control_plane.is_empty() {
-            ups = c
-                .workers
-                .iter()
-                .filter_map(|v| all_up.get(v).copied())
-                .collect();
-            ups.sort_unstable();
-        }
         let Some(&quorum) = ups.get(need.saturating_sub(1) as usize) else {
-            never_ready.insert(c.id.clone());
-            continue;
+            out.never_ready.insert(c.id.clone());
+            return;
         };
-        let affected = c
-            .control_plane
-            .iter()
-            .chain(&c.workers)
-            .any(|v| !steady.contains_key(v))
-            || c.services.iter().any(|s| {
-                t.services
-                    .iter()
-                    .any(|x| &x.id == s && stopped_at.contains_key(&x.provider))
-            });
+        let affected = members().any(|v| !ctx.steady.contains_key(v))
+            || c.services.iter().any(|s| ctx.lost.contains(s.as_str()));
         if affected {
-            events.push(Event {
+            out.events.push(Event {
                 at_ms: quorum,
                 subject: c.id.clone(),
                 kind: EventKind::QuorumUp,
-                detail: format!("{need} of {members}"),
+                detail: format!("{need} of {}", voters.len()),
             });
         }
-        ready_times.push(quorum);
+        out.ready_times.push(quorum);
         if c.services.is_empty() {
-            continue;
+            return;
         }
-        // Volumes are tried once the cluster is up again (or, for a cluster that kept running,
-        // as soon as its storage went away) and retried with back-off.
         let lost_at = c
             .services
             .iter()
-            .filter_map(|s| t.services.iter().find(|x| &x.id == s))
-            .filter_map(|x| stopped_at.get(&x.provider).copied())
+            .filter_map(|s| self.ix.services.get(s.as_str()))
+            .filter_map(|x| ctx.stopped_at.get(&x.provider).copied())
             .min();
-        let first_try = if affected
-            && c.control_plane
-                .iter()
-                .chain(&c.workers)
-                .all(|v| steady.contains_key(v))
-        {
+        let first_try = if affected && members().all(|v| ctx.steady.contains_key(v)) {
             lost_at.unwrap_or(quorum)
         } else {
             quorum
@@ -408,11 +494,11 @@ pub fn simulate(t: &Topology, scenario: &Scenario, timing: &Timing) -> Timeline 
         let needed: Option<u64> = c
             .services
             .iter()
-            .map(|s| services.get(s).copied())
+            .map(|s| ctx.services.get(s).copied())
             .try_fold(0u64, |acc, r| r.map(|r| acc.max(r)));
         let Some(needed) = needed else {
-            never_ready.insert(format!("{} volumes", c.id));
-            continue;
+            out.never_ready.insert(format!("{} volumes", c.id));
+            return;
         };
         let mut attempt = first_try;
         let mut delay = ms(c.backoff.initial_s);
@@ -424,18 +510,18 @@ pub fn simulate(t: &Topology, scenario: &Scenario, timing: &Timing) -> Timeline 
             let missing: Vec<&str> = c
                 .services
                 .iter()
-                .filter(|s| services.get(*s).is_some_and(|r| *r > first_try))
+                .filter(|s| ctx.services.get(*s).is_some_and(|r| *r > first_try))
                 .map(String::as_str)
                 .collect();
             for m in &missing {
-                waits.push(Wait {
+                out.waits.push(Wait {
                     who: format!("{} volumes", c.id),
                     waited_for: (*m).to_owned(),
                     from_ms: first_try,
                     until_ms: attempt,
                 });
             }
-            events.push(Event {
+            out.events.push(Event {
                 at_ms: first_try,
                 subject: c.id.clone(),
                 kind: EventKind::Waiting,
@@ -443,52 +529,34 @@ pub fn simulate(t: &Topology, scenario: &Scenario, timing: &Timing) -> Timeline 
             });
         }
         if affected || attempt > first_try {
-            events.push(Event {
+            out.events.push(Event {
                 at_ms: attempt,
                 subject: c.id.clone(),
                 kind: EventKind::VolumesReady,
                 detail: String::new(),
             });
         }
-        ready_times.push(attempt);
-    }
-    for f in &run.failures {
-        waits.retain(|w| w.who != f.vm);
-    }
-    events.sort_by(|a, b| (a.at_ms, &a.subject, a.kind).cmp(&(b.at_ms, &b.subject, b.kind)));
-    let all_ready_ms = if never_ready.is_empty() {
-        ready_times.into_iter().max().or(Some(0))
-    } else {
-        None
-    };
-    Timeline {
-        scenario: name,
-        events,
-        waits,
-        failures: run.failures,
-        hazards,
-        all_ready_ms,
-        never_ready: never_ready.into_iter().collect(),
+        out.ready_times.push(attempt);
     }
 }
 
 /// Whether service `svc` (transitively) needs VM `vm` to be up: through its provider, the
 /// provider's boot storage, and so on.
-fn service_needs_vm(t: &Topology, svc: &str, vm: &str) -> bool {
+fn service_needs_vm(ix: &Index<'_>, svc: &str, vm: &str) -> bool {
     let mut seen = BTreeSet::new();
     let mut stack = vec![svc.to_owned()];
     while let Some(s) = stack.pop() {
         if !seen.insert(s.clone()) {
             continue;
         }
-        let Some(service) = t.services.iter().find(|x| x.id == s) else {
+        let Some(service) = ix.services.get(s.as_str()) else {
             continue;
         };
         if service.provider == vm {
             return true;
         }
-        if let Some(p) = t.vms.iter().find(|v| v.id == service.provider) {
-            if let Some(st) = t.storages.iter().find(|x| x.id == p.boot_storage) {
+        if let Some(p) = ix.vms.get(service.provider.as_str()) {
+            if let Some(st) = ix.storages.get(p.boot_storage.as_str()) {
                 stack.extend(st.service.clone());
             }
         }
