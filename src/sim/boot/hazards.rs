@@ -1,8 +1,9 @@
 //! Shutdown hazards: storage providers stopped while the guests using them still run, on the
 //! same node at `stopall` (BOOT-05) or on other hosts during a reboot (BOOT-09, K8S-03).
 
-use super::{consumer_index, stop_list, Index, ShutdownHazard};
+use super::{check_host, consumer_index, stop_list, Index, ShutdownHazard};
 use crate::model::Topology;
+use crate::sim::SimError;
 use std::collections::BTreeMap;
 
 /// Providers stopped before consumers on the same node (BOOT-05).
@@ -40,7 +41,17 @@ pub(super) fn shutdown_hazards(t: &Topology, ix: &Index<'_>) -> Vec<ShutdownHaza
 }
 
 /// Consumers on other hosts that lose a service while `host` reboots (K8S-03, BOOT-09).
-pub fn reboot_hazards(t: &Topology, host: &str) -> Vec<ShutdownHazard> {
+///
+/// # Errors
+/// [`SimError::UnknownId`] when `host` names nothing (an empty list would read as "safe to
+/// reboot"), [`SimError::Unsuitable`] when it names something other than a host.
+pub fn reboot_hazards(t: &Topology, host: &str) -> Result<Vec<ShutdownHazard>, SimError> {
+    check_host(t, host)?;
+    Ok(reboot_hazards_of(t, host))
+}
+
+/// [`reboot_hazards`] of a host already checked.
+pub(super) fn reboot_hazards_of(t: &Topology, host: &str) -> Vec<ShutdownHazard> {
     reboot_hazards_all(t).remove(host).unwrap_or_default()
 }
 

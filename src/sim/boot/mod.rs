@@ -29,9 +29,10 @@ mod timeline;
 
 pub use hazards::{reboot_hazards, reboot_hazards_all};
 pub use suggest::{startup_text, suggest, StartupChange, Suggestion};
-pub use timeline::{simulate, time_to_serve_ms};
+pub use timeline::{simulate, time_to_serve_ms, try_simulate};
 
 use crate::model::{Host, Pool, Service, Storage, StorageKind, Topology, Vm};
+use crate::sim::SimError;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -238,6 +239,25 @@ fn network_boot_services(t: &Topology) -> BTreeMap<&str, &str> {
         })
         .filter_map(|s| s.service.as_deref().map(|svc| (s.id.as_str(), svc)))
         .collect()
+}
+
+/// `host` is a host of `t`: a reboot of anything else has no meaning, and simulating one
+/// anyway gave a plausible timeline for a machine that does not exist.
+fn check_host(t: &Topology, host: &str) -> Result<(), SimError> {
+    if t.hosts.iter().any(|h| h.id == host) {
+        return Ok(());
+    }
+    if crate::resolve::Lookup::new(t).get(host).is_some() {
+        return Err(SimError::Unsuitable {
+            id: host.to_owned(),
+            why: "is not a host; only hosts reboot".into(),
+        });
+    }
+    Err(SimError::UnknownId {
+        id: host.to_owned(),
+        suggestion: crate::diag::did_you_mean(host, t.hosts.iter().map(|h| h.id.as_str()))
+            .map(str::to_owned),
+    })
 }
 
 /// Id → entity for the kinds the boot analyses look up, and each node's guests, built once per

@@ -1,12 +1,13 @@
 //! The boot timeline itself: `startall` per node, the fixpoint over storage services that
 //! guests boot from, and when every guest, service and consumer is ready.
 
-use super::hazards::{reboot_hazards, shutdown_hazards};
+use super::hazards::{reboot_hazards_of, shutdown_hazards};
 use super::{
-    ms, network_boot_services, stop_list, Event, EventKind, Index, Scenario, ShutdownHazard,
-    StartFailure, Timeline, Timing, Wait, MS,
+    check_host, ms, network_boot_services, stop_list, Event, EventKind, Index, Scenario,
+    ShutdownHazard, StartFailure, Timeline, Timing, Wait, MS,
 };
 use crate::model::{Consumer, HostKind, Topology, Vm};
+use crate::sim::SimError;
 use std::collections::{BTreeMap, BTreeSet};
 
 struct Sim<'a> {
@@ -197,6 +198,9 @@ pub fn time_to_serve_ms(
 
 /// Simulate a scenario.
 ///
+/// A reboot of an id that is not a host of `t` gives a timeline in which it never comes back
+/// (`never_ready` names it, `all_ready_ms` is `None`); [`try_simulate`] says why instead.
+///
 /// # Complexity
 /// `O(i · (v log v + s log s) + c)` for `v` VMs, `s` services, `c` consumer members and
 /// `i ≤ s + 2` fixpoint iterations (service readiness feeding back into guests that boot from
@@ -211,6 +215,50 @@ pub fn time_to_serve_ms(
 /// assert!(tl.waits.iter().any(|w| w.waited_for == "iscsi-k8s"));
 /// ```
 pub fn simulate(t: &Topology, scenario: &Scenario, timing: &Timing) -> Timeline {
+    if let Scenario::Reboot(host) = scenario {
+        if check_host(t, host).is_err() {
+            return Timeline {
+                scenario: format!("reboot {host}"),
+                events: Vec::new(),
+                waits: Vec::new(),
+                failures: Vec::new(),
+                hazards: Vec::new(),
+                all_ready_ms: None,
+                never_ready: vec![host.clone()],
+            };
+        }
+    }
+    run(t, scenario, timing)
+}
+
+/// [`simulate`], refusing a reboot of something that is not a host.
+///
+/// # Errors
+/// [`SimError::UnknownId`] (with the closest host id) when [`Scenario::Reboot`] names nothing
+/// in `t`, [`SimError::Unsuitable`] when it names something other than a host.
+///
+/// # Example
+/// ```
+/// use hostplan::sim::boot::{try_simulate, Scenario, Timing};
+/// use hostplan::sim::SimError;
+/// let t = hostplan::examples::seed().unwrap();
+/// let err = try_simulate(&t, &Scenario::Reboot("srv1".into()), &Timing::default()).unwrap_err();
+/// assert!(matches!(err, SimError::UnknownId { ref id, .. } if id == "srv1"));
+/// assert_eq!(err.to_string(), "unknown component `srv1` (did you mean `srv01`?)");
+/// ```
+pub fn try_simulate(
+    t: &Topology,
+    scenario: &Scenario,
+    timing: &Timing,
+) -> Result<Timeline, SimError> {
+    if let Scenario::Reboot(host) = scenario {
+        check_host(t, host)?;
+    }
+    Ok(run(t, scenario, timing))
+}
+
+/// Simulate a scenario whose host, if any, exists.
+fn run(t: &Topology, scenario: &Scenario, timing: &Timing) -> Timeline {
     let sim = Sim::new(t, timing);
     let start = sim.start(scenario);
     let (services, run) = sim.fixpoint(&start);
@@ -310,7 +358,7 @@ impl Sim<'_> {
                 for h in t.hosts.iter().filter(|h| &h.id != host) {
                     start.steady.insert(h.id.clone(), 0);
                 }
-                start.hazards.extend(reboot_hazards(t, host));
+                start.hazards.extend(reboot_hazards_of(t, host));
                 format!("reboot {host}")
             }
         };
