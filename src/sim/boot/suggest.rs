@@ -46,25 +46,16 @@ pub struct Suggestion {
 /// Guests outside storage dependencies keep their configuration.
 pub fn suggest(t: &Topology, timing: &Timing) -> Suggestion {
     let ix = Index::new(t);
-    let (preds, mut cross) = precedence(t, &ix);
+    let Precedence {
+        preds,
+        dependants,
+        mut cross,
+    } = precedence(t, &ix);
     let involved: BTreeSet<&str> = preds
         .iter()
         .flat_map(|(c, ps)| std::iter::once(*c).chain(ps.iter().map(|p| p.0)))
         .collect();
     let level = levels(t, &preds, &involved);
-    // Each provider's dependants: the reverse of `preds`, so a provider's `up` is computed
-    // from its own edges instead of a scan of every edge per guest.
-    let mut dependants: BTreeMap<&str, Vec<(&str, bool)>> = BTreeMap::new();
-    for (c, ps) in &preds {
-        for &(p, hard) in ps {
-            dependants.entry(p).or_default().push((c, hard));
-        }
-    }
-    // The first service each VM provides.
-    let mut first_service: BTreeMap<&str, &Service> = BTreeMap::new();
-    for s in &t.services {
-        first_service.entry(s.provider.as_str()).or_insert(s);
-    }
     let mut out = t.clone();
     let mut changes = Vec::new();
     for vm in &mut out.vms {
@@ -74,14 +65,13 @@ pub fn suggest(t: &Topology, timing: &Timing) -> Suggestion {
         }
         let before = (vm.startup.order, vm.startup.up);
         let order = level.get(vm.id.as_str()).copied().unwrap_or(0) + 1;
-        // How long this guest's next-in-line must wait: until its service answers (hard
-        // dependants), or until it answers minus the dependant's own start and boot (soft).
+        // How long this guest's next-in-line must wait: until the service each dependant uses
+        // answers (hard dependants), or until it answers minus the dependant's own start and
+        // boot (soft); the longest of these. A provider's services can be ready at different
+        // times (NFS and iSCSI from one VM), so each edge counts with its own service.
         let orig = ix.vms.get(vm.id.as_str()).copied().unwrap_or(vm);
         let mut up: Option<u32> = None;
-        for &(c, hard) in dependants.get(vm.id.as_str()).into_iter().flatten() {
-            let Some(s) = first_service.get(vm.id.as_str()) else {
-                continue;
-            };
+        for &(c, hard, s) in dependants.get(vm.id.as_str()).into_iter().flatten() {
             let serve = timing.serve_ms(orig, s);
             let need = if hard {
                 serve
@@ -120,15 +110,27 @@ pub fn suggest(t: &Topology, timing: &Timing) -> Suggestion {
     }
 }
 
-/// Consumer → its providers on the same node.
+/// Consumer → its providers on the same node, hard or soft.
 type Preds<'a> = BTreeMap<&'a str, BTreeSet<(&'a str, bool)>>;
 
+/// Who must start before whom on each node, and why.
+struct Precedence<'a> {
+    /// Consumer → its providers on the same node.
+    preds: Preds<'a>,
+    /// Provider → (consumer, hard, the service that consumer uses): the same edges, from the
+    /// provider's side and one per service, for its `up`.
+    dependants: BTreeMap<&'a str, Vec<(&'a str, bool, &'a Service)>>,
+    /// Dependencies across nodes, in words: startup order cannot enforce them (BOOT-09).
+    cross: Vec<String>,
+}
+
 /// Same-node precedence, provider → consumer, hard (the consumer boots from the provider's
-/// service: Proxmox does not retry) or soft (retrying volumes); and, in words, the
-/// dependencies across nodes, which startup order cannot enforce.
-fn precedence<'a>(t: &'a Topology, ix: &Index<'a>) -> (Preds<'a>, Vec<String>) {
+/// service: Proxmox does not retry) or soft (retrying volumes); and the dependencies across
+/// nodes.
+fn precedence<'a>(t: &'a Topology, ix: &Index<'a>) -> Precedence<'a> {
     let boot_services = network_boot_services(t);
     let mut preds: Preds<'a> = BTreeMap::new();
+    let mut dependants: BTreeMap<&str, Vec<(&str, bool, &Service)>> = BTreeMap::new();
     let mut cross = Vec::new();
     let consumers = consumer_index(t);
     for s in &t.services {
@@ -146,6 +148,10 @@ fn precedence<'a>(t: &'a Topology, ix: &Index<'a>) -> (Preds<'a>, Vec<String>) {
                         .entry(cv.id.as_str())
                         .or_default()
                         .insert((p.id.as_str(), hard));
+                    dependants
+                        .entry(p.id.as_str())
+                        .or_default()
+                        .push((cv.id.as_str(), hard, s));
                 }
             } else {
                 cross.push(format!(
@@ -155,7 +161,11 @@ fn precedence<'a>(t: &'a Topology, ix: &Index<'a>) -> (Preds<'a>, Vec<String>) {
             }
         }
     }
-    (preds, cross)
+    Precedence {
+        preds,
+        dependants,
+        cross,
+    }
 }
 
 /// Longest-path level of each involved guest over the precedence relation (acyclic unless
