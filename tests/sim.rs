@@ -349,7 +349,7 @@ fn a_pool_split_across_controllers_cannot_be_imported() {
 #[test]
 fn the_roadmap_removes_srv01_as_a_point_of_failure_for_storage() {
     let cmp =
-        hostplan::sim::recover::compare(&seed(), &hostplan::examples::roadmap().unwrap()).unwrap();
+        hostplan::sim::compare::compare(&seed(), &hostplan::examples::roadmap().unwrap()).unwrap();
     let iscsi = cmp
         .services
         .iter()
@@ -507,7 +507,7 @@ fn rebooting_an_unknown_host_is_an_error_naming_it() {
 #[test]
 fn comparison_carries_yearly_downtime_for_both_sides() {
     let cmp =
-        hostplan::sim::recover::compare(&seed(), &hostplan::examples::roadmap().unwrap()).unwrap();
+        hostplan::sim::compare::compare(&seed(), &hostplan::examples::roadmap().unwrap()).unwrap();
     let iscsi = cmp
         .services
         .iter()
