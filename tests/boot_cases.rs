@@ -1,10 +1,12 @@
 //! Data-driven boot-timeline tests: every `tests/cases/boot/<name>.toml` is simulated (a cold
 //! start, or `# scenario: reboot <host>` on its first line) and the start/stop events and the
 //! all-ready time must equal `<name>.expect` exactly: one `<seconds> <subject> <event>` per
-//! line, then `all-ready <seconds>|never`. Adding a case needs no Rust.
+//! line, then `all-ready <seconds>|never`. With `# scenario: suggest` on the first line, the
+//! startup suggestion is applied first: one `suggest <vm> <startup>` line per changed guest,
+//! then the cold start of the suggested topology. Adding a case needs no Rust.
 
 use crate::case_files;
-use hostplan::sim::boot::{simulate, EventKind, Scenario, Timing};
+use hostplan::sim::boot::{simulate, startup_text, suggest, EventKind, Scenario, Timing};
 use std::fmt::Write as _;
 
 #[test]
@@ -16,19 +18,27 @@ fn every_boot_case_gives_exactly_its_expected_timeline() {
         let text = std::fs::read_to_string(&path).unwrap();
         let report = hostplan::check(&name, text.as_bytes());
         assert!(!report.has_errors(), "{name}: {:#?}", report.diagnostics);
-        let scenario = text
-            .lines()
-            .next()
-            .and_then(|l| l.strip_prefix("# scenario: reboot "))
+        let first = text.lines().next().unwrap_or_default();
+        let scenario = first
+            .strip_prefix("# scenario: reboot ")
             .map_or(Scenario::ColdStart, |h| {
                 Scenario::Reboot(h.trim().to_owned())
             });
-        let tl = simulate(
-            report.topology.as_ref().unwrap(),
-            &scenario,
-            &Timing::default(),
-        );
+        let mut topology = report.topology.unwrap();
         let mut actual = String::new();
+        if first.trim() == "# scenario: suggest" {
+            let s = suggest(&topology, &Timing::default());
+            for c in &s.changes {
+                let _ = writeln!(
+                    actual,
+                    "suggest {} {}",
+                    c.vm,
+                    startup_text(c.order_after, c.up_after)
+                );
+            }
+            topology = s.topology;
+        }
+        let tl = simulate(&topology, &scenario, &Timing::default());
         for e in &tl.events {
             if matches!(
                 e.kind,

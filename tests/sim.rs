@@ -349,7 +349,7 @@ fn a_pool_split_across_controllers_cannot_be_imported() {
 #[test]
 fn the_roadmap_removes_srv01_as_a_point_of_failure_for_storage() {
     let cmp =
-        hostplan::sim::recover::compare(&seed(), &hostplan::examples::roadmap().unwrap()).unwrap();
+        hostplan::sim::compare::compare(&seed(), &hostplan::examples::roadmap().unwrap()).unwrap();
     let iscsi = cmp
         .services
         .iter()
@@ -470,9 +470,44 @@ fn a_rebooting_host_is_down_now_and_back_after_its_timeline() {
 }
 
 #[test]
+fn rebooting_an_unknown_host_is_an_error_naming_it() {
+    use hostplan::sim::boot::{reboot_hazards, try_simulate};
+    use hostplan::sim::SimError;
+    let t = seed();
+    let err = try_simulate(&t, &Scenario::Reboot("srv1".into()), &Timing::default()).unwrap_err();
+    assert_eq!(
+        err,
+        SimError::UnknownId {
+            id: "srv1".into(),
+            suggestion: Some("srv01".into())
+        }
+    );
+    let err =
+        try_simulate(&t, &Scenario::Reboot("truenas".into()), &Timing::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "`truenas` is not a host; only hosts reboot"
+    );
+    assert!(matches!(
+        reboot_hazards(&t, "nowhere"),
+        Err(SimError::UnknownId { ref id, .. }) if id == "nowhere"
+    ));
+    // The infallible form no longer invents a reboot: the host never comes back.
+    let tl = simulate(&t, &Scenario::Reboot("srv1".into()), &Timing::default());
+    assert_eq!(tl.all_ready_ms, None);
+    assert_eq!(tl.never_ready, ["srv1"]);
+    assert!(tl.events.is_empty());
+    // A real host is unaffected by the check.
+    assert_eq!(
+        try_simulate(&t, &Scenario::Reboot("srv01".into()), &Timing::default()).unwrap(),
+        simulate(&t, &Scenario::Reboot("srv01".into()), &Timing::default())
+    );
+}
+
+#[test]
 fn comparison_carries_yearly_downtime_for_both_sides() {
     let cmp =
-        hostplan::sim::recover::compare(&seed(), &hostplan::examples::roadmap().unwrap()).unwrap();
+        hostplan::sim::compare::compare(&seed(), &hostplan::examples::roadmap().unwrap()).unwrap();
     let iscsi = cmp
         .services
         .iter()

@@ -150,11 +150,11 @@ pub fn simulate_with_reboots(
                 why: "is not a host; only hosts reboot".into(),
             });
         }
-        let timeline = super::boot::simulate(
+        let timeline = super::boot::try_simulate(
             t,
             &super::boot::Scenario::Reboot(h.clone()),
             &super::boot::Timing::default(),
-        );
+        )?;
         out.transient.push(Transient {
             host: h.clone(),
             back_after_ms: timeline.all_ready_ms,

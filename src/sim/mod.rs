@@ -1,9 +1,11 @@
 //! Simulation over the requires graph: failure scenarios with cause chains, single points of
-//! failure and blast radius (N-1, N-2), the boot timeline, disaster-recovery what-ifs, and
-//! availability. Deterministic: same input, same output, natively and in wasm.
+//! failure and blast radius (N-1, N-2), the boot timeline, disaster-recovery what-ifs,
+//! comparing two topologies, and availability. Deterministic: same input, same output,
+//! natively and in wasm.
 
 pub mod availability;
 pub mod boot;
+pub mod compare;
 pub mod failure;
 pub mod generate;
 pub mod recover;
