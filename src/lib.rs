@@ -26,6 +26,37 @@
 //! ```
 #![warn(clippy::disallowed_methods)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+// Text for people never shows a `Debug` form: enums print by their file-format names, values
+// quoted through `diag::Quoted`.
+#![cfg_attr(not(test), warn(clippy::use_debug))]
+
+#[macro_use]
+mod named {
+    /// `as_str`, `ALL` and `Display` for an enum of the core, by the names the file format uses, so
+    /// text for people never shows a `Debug` form (`LvmThin`) where the file says `lvm-thin`.
+    /// A test checks each name against serde's.
+    macro_rules! named {
+        ($ty:ident { $($variant:ident => $name:literal),+ $(,)? }) => {
+            impl $ty {
+                /// Every value, in declaration order.
+                pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+
+                /// Its name in the file format and in every output.
+                pub fn as_str(self) -> &'static str {
+                    match self {
+                        $($ty::$variant => $name),+
+                    }
+                }
+            }
+
+            impl std::fmt::Display for $ty {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+        };
+    }
+}
 
 pub mod diag;
 pub mod examples;

@@ -126,31 +126,36 @@ pub enum EdgeKind {
     Needs,
 }
 
-impl EdgeKind {
-    /// Its name in every output (`runs-on`, `boots-from`…).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::PoweredBy => "powered-by",
-            Self::RunsOn => "runs-on",
-            Self::AttachedTo => "attached-to",
-            Self::Member => "member",
-            Self::Vdev => "vdev",
-            Self::ImportedBy => "imported-by",
-            Self::BootsFrom => "boots-from",
-            Self::Passthrough => "passthrough",
-            Self::BackedBy => "backed-by",
-            Self::Network => "network",
-            Self::Quorum => "quorum",
-            Self::Needs => "needs",
-        }
-    }
-}
+named!(EdgeKind {
+    PoweredBy => "powered-by",
+    RunsOn => "runs-on",
+    AttachedTo => "attached-to",
+    Member => "member",
+    Vdev => "vdev",
+    ImportedBy => "imported-by",
+    BootsFrom => "boots-from",
+    Passthrough => "passthrough",
+    BackedBy => "backed-by",
+    Network => "network",
+    Quorum => "quorum",
+    Needs => "needs",
+});
 
-impl std::fmt::Display for EdgeKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+named!(NodeKind {
+    PowerFeed => "power-feed",
+    Host => "host",
+    Device => "device",
+    Disk => "disk",
+    Storage => "storage",
+    Vdev => "vdev",
+    Pool => "pool",
+    Network => "network",
+    Vm => "vm",
+    Link => "link",
+    Service => "service",
+    ControlPlane => "control-plane",
+    Volumes => "volumes",
+});
 
 /// A node of the graph.
 #[derive(Debug, Clone, PartialEq, Serialize)]

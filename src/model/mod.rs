@@ -17,31 +17,6 @@ use serde::{Deserialize, Serialize};
 /// The only file-format version this build reads.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// `as_str`, `ALL` and `Display` for a model enum, by the names the file format uses, so
-/// text for people never shows a `Debug` form (`LvmThin`) where the file says `lvm-thin`.
-/// A test checks each name against serde's.
-macro_rules! named {
-    ($ty:ident { $($variant:ident => $name:literal),+ $(,)? }) => {
-        impl $ty {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
-
-            /// Its name in the file format and in every output.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($ty::$variant => $name),+
-                }
-            }
-        }
-
-        impl std::fmt::Display for $ty {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
 named!(HostKind { Proxmox => "proxmox", BareMetal => "bare-metal" });
 named!(CpuVendor { Intel => "intel", Amd => "amd", Other => "other" });
 named!(DeviceKind {
@@ -109,6 +84,10 @@ mod names {
         check(VdevRole::ALL);
         check(ServiceKind::ALL);
         check(ConsumerKind::ALL);
+        check(crate::graph::EdgeKind::ALL);
+        check(crate::graph::NodeKind::ALL);
+        check(crate::sim::boot::EventKind::ALL);
+        check(crate::policy::WaiverState::ALL);
     }
 }
 

@@ -130,7 +130,7 @@ pub struct Finding {
 }
 
 /// What became of a waiver.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WaiverState {
     /// It waived at least one finding.
@@ -140,6 +140,12 @@ pub enum WaiverState {
     /// It matches no finding (fixed, or a typo).
     Stale,
 }
+
+named!(WaiverState {
+    Used => "used",
+    Expired => "expired",
+    Stale => "stale",
+});
 
 /// A waiver and what became of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -438,7 +438,7 @@ impl Move<'_> {
                     v.disks.iter().filter(|d| !on_target(d)).cloned().collect();
                 let present = width - missing.len() as u32;
                 if !v.role.is_required() && !missing.is_empty() {
-                    self.caveats.push(format!("pool `{}`: {:?} vdev {i} stays behind ({}): import without it (`zpool import -m` for a missing log)", p.id, v.role, missing.join(", ")));
+                    self.caveats.push(format!("pool `{}`: {} vdev {i} stays behind ({}): import without it (`zpool import -m` for a missing log)", p.id, v.role, missing.join(", ")));
                 }
                 vdevs.push(VdevCheck {
                     index: i as u32,

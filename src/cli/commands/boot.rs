@@ -3,23 +3,19 @@
 
 use crate::cli::args::{BootArgs, OutputFormat};
 use crate::cli::io;
-use hostplan::sim::boot::{simulate, startup_text, suggest, Scenario, Timing};
+use hostplan::sim::boot::{startup_text, suggest, try_simulate, Scenario, Timing};
 use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(args: &BootArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let topology = io::load_valid(&args.input.file)?.topology;
-    if let Some(h) = &args.host {
-        if !topology.hosts.iter().any(|x| &x.id == h) {
-            anyhow::bail!("unknown host `{h}`");
-        }
-    }
     let timing = Timing::default();
     let scenario = args
         .host
         .clone()
         .map_or(Scenario::ColdStart, Scenario::Reboot);
-    let timeline = simulate(&topology, &scenario, &timing);
+    // An unknown host is an error naming it (with a did-you-mean), not an invented timeline.
+    let timeline = try_simulate(&topology, &scenario, &timing)?;
     let suggestion = suggest(&topology, &timing);
     match args.output.format {
         OutputFormat::Json => super::json_out(
@@ -34,7 +30,7 @@ pub fn run(args: &BootArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
                     "  {:>9}  {:<16} {:<14} {}",
                     super::secs(e.at_ms),
                     e.subject,
-                    format!("{:?}", e.kind),
+                    e.kind.as_str(),
                     e.detail
                 )?;
             }

@@ -60,7 +60,7 @@ pub fn run(args: &RecoverArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> 
                 for v in &p.vdevs {
                     writeln!(
                         out,
-                        "    vdev {} ({:?}): {}/{} disks present, {} needed{}",
+                        "    vdev {} ({}): {}/{} disks present, {} needed{}",
                         v.index,
                         v.role,
                         v.present,

@@ -133,6 +133,21 @@ pub enum EventKind {
     VolumesReady,
 }
 
+named!(EventKind {
+    StopIssued => "stop-issued",
+    Stopped => "stopped",
+    HostDown => "host-down",
+    HostUp => "host-up",
+    StartIssued => "start-issued",
+    StartFailed => "start-failed",
+    GuestUp => "guest-up",
+    ServiceReady => "service-ready",
+    ServiceDown => "service-down",
+    QuorumUp => "quorum-up",
+    Waiting => "waiting",
+    VolumesReady => "volumes-ready",
+});
+
 /// One entry of the timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Event {

@@ -136,7 +136,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
     };
     let g = &props.graph.0;
     let deps = g.find(id).map(|n| {
-        let kind = g.node_of(n).map(|x| format!("{:?}", x.kind)).unwrap_or_default();
+        let kind = g.node_of(n).map(|x| x.kind.to_string()).unwrap_or_default();
         let item = |m| {
             g.node_of(m).map(|x| {
                 let cb = props.on_select.clone();
@@ -146,7 +146,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             })
         };
         let reqs = g.requirements(n).into_iter().filter_map(|(m, e)| {
-            item(m).map(|li| html! { <>{ li }<span class="edge-kind">{ format!("({:?}{})", e.kind, if e.required { "" } else { ", optional" }) }</span></> })
+            item(m).map(|li| html! { <>{ li }<span class="edge-kind">{ format!("({}{})", e.kind, if e.required { "" } else { ", optional" }) }</span></> })
         });
         let needed_by = g.dependents(n).into_iter().filter_map(item);
         html! {

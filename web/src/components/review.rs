@@ -132,7 +132,7 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
             if !eval.waivers.is_empty() {
                 <h3>{ "Waivers" }</h3>
                 <ul class="waivers">{ for eval.waivers.iter().map(|w| html! {
-                    <li>{ format!("{} → {}: {} ({:?}{})", w.rule, w.resource, w.reason, w.state, w.expires.as_ref().map(|e| format!(", expires {e}")).unwrap_or_default()) }</li>
+                    <li>{ format!("{} → {}: {} ({}{})", w.rule, w.resource, w.reason, w.state, w.expires.as_ref().map(|e| format!(", expires {e}")).unwrap_or_default()) }</li>
                 }) }</ul>
             }
             <h3>{ "Your policies (Rego)" }</h3>

@@ -143,7 +143,7 @@ pub fn WhatIfPanel(props: &WhatIfProps) -> Html {
             <div class="row">
                 <label for="dr-device">{ "Device" }</label>
                 <select id="dr-device" onchange={on_device}>
-                    { for t.devices.iter().map(|d| html! { <option value={d.id.clone()} selected={d.id == *device}>{ format!("{} ({:?} on {})", d.id, d.kind, d.host) }</option> }) }
+                    { for t.devices.iter().map(|d| html! { <option value={d.id.clone()} selected={d.id == *device}>{ format!("{} ({} on {})", d.id, d.kind, d.host) }</option> }) }
                 </select>
             </div>
             <div class="row">
