@@ -13,14 +13,28 @@
 //!
 //! Variables (their defaults) and locals with literal values are resolved; every other
 //! expression, attribute or block is listed in the notes with its file, line and column.
+//!
+//! Layout: this file is the generic reader (`Ctx`, `Reader`: attributes evaluated with their
+//! spans, what is not understood noted) and the VM parts the dialects share (hostpci entries,
+//! virtio NICs, startup, meta-arguments); one file per dialect: `wrapper.rs`, `bpg.rs`,
+//! `telmate.rs`; `modules.rs` finds the files and follows module calls; `show_json.rs` and
+//! `tf_json.rs` read `terraform show -json` and `.tf.json` into the same readers. The resource
+//! types and wrapper input names are [`crate::model::tf`]'s, shared with the exporter.
 
+mod bpg;
 mod modules;
 mod show_json;
+mod telmate;
 mod tf_json;
+mod wrapper;
+
+use bpg::{bpg_mapping, bpg_vm};
+use telmate::telmate_vm;
+use wrapper::module_vm;
 
 use super::hcl_eval::{eval, Scope};
 use super::{line_col, Note};
-use crate::model::{HostPci, Mapping, MappingEntry, Unknown, Vm, VmNic};
+use crate::model::{HostPci, Unknown, Vm, VmNic};
 use hcl::edit::structure::{Block, Body};
 use hcl::edit::Span;
 use serde_json::Value;
@@ -392,106 +406,6 @@ fn hostpci_from_object(v: &Value, index: u32) -> Result<HostPci, String> {
     Ok(h)
 }
 
-use crate::model::tf::{MODULE_INPUTS, MODULE_NAME};
-
-/// The wrapper module's known inputs (what [`crate::export::terraform`] writes).
-fn module_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Option<Vm> {
-    let subject = format!("module.{label}");
-    let r = Reader::new(ctx, &block.body, scope.clone(), subject.clone());
-    let looks_like_vm = block.body.attributes().any(|a| {
-        let k = a.key.as_str();
-        k.starts_with("res_")
-            || MODULE_INPUTS
-                .iter()
-                .filter(|(f, _)| matches!(*f, "vmid" | "host"))
-                .any(|(_, names)| names.contains(&k))
-            || k == "vm_name"
-    });
-    if !looks_like_vm {
-        ctx.note(
-            block.span(),
-            &subject,
-            "module has no `res_*` inputs: not a VM wrapper; skipped".into(),
-        );
-        return None;
-    }
-    r.skip("source");
-    r.skip("version");
-    // The first of several spellings wrappers use that the block sets.
-    let key_of = |names: &[&'static str]| -> Option<&'static str> {
-        names
-            .iter()
-            .copied()
-            .find(|k| block.body.get_attribute(k).is_some())
-    };
-    let mut vm = Vm {
-        id: key_of(MODULE_NAME)
-            .and_then(|k| r.str(k))
-            .unwrap_or_else(|| label.to_owned()),
-        ..Vm::default()
-    };
-    for (field, names) in MODULE_INPUTS {
-        let Some(key) = key_of(names) else {
-            continue;
-        };
-        match *field {
-            "memory_mib" => vm.memory_mib = r.u64(key).unwrap_or_default(),
-            "balloon_mib" => {
-                if let Some(v) = r.u64(key) {
-                    vm.balloon_mib = Some(v);
-                }
-            }
-            "cores" => vm.cores = r.u64(key).map_or(0, u32_of),
-            "cpu_type" => vm.cpu_type = r.str(key).unwrap_or_default(),
-            "vmid" => vm.vmid = r.u64(key).map_or(0, u32_of),
-            "host" => vm.host = r.str(key).unwrap_or_default(),
-            "onboot" => vm.onboot = r.bool(key).unwrap_or_default(),
-            "agent" => vm.agent = r.bool(key).unwrap_or_default(),
-            "machine" => vm.machine = r.str(key).unwrap_or_default(),
-            "startup" => vm.startup.order = r.u64(key).map(u32_of),
-            "boot_storage" => vm.boot_storage = r.str(key).unwrap_or_default(),
-            "boot_disk_gb" => vm.boot_disk_gb = r.u64(key).map_or(0, u32_of),
-            _ => {}
-        }
-        r.mark(&mut vm, key, field);
-    }
-    // A floating size equal to the dedicated one is Proxmox's default balloon device.
-    if vm.balloon_mib == Some(vm.memory_mib) {
-        vm.balloon_mib = None;
-    }
-    // What the block does not pass takes the module's own default, which this block does not
-    // show: unknown, never the provider's or hostplan's default. (Host and vmid are reported
-    // as missing placement instead.)
-    let (line, column) = block.span().map_or((0, 0), |s| line_col(ctx.text, s.start));
-    for (field, names) in MODULE_INPUTS {
-        if key_of(names).is_none() && !matches!(*field, "host" | "vmid") {
-            vm.unknown.push(Unknown {
-                field: (*field).to_owned(),
-                from: Some(format!("{}:{line}:{column}", ctx.file)),
-                expression: Some(format!(
-                    "not passed to module `{label}`: the module's default applies"
-                )),
-            });
-        }
-    }
-    if let Some(Value::Array(items)) = r.get("res_hostpci") {
-        let span = block.body.get_attribute("res_hostpci").and_then(Span::span);
-        for (i, item) in items.iter().enumerate() {
-            match hostpci_from_object(item, u32_of(i as u64)) {
-                Ok(h) => vm.hostpci.push(h),
-                Err(why) => ctx.note(
-                    span.clone(),
-                    &format!("{subject}.res_hostpci[{i}]"),
-                    format!("{why}; entry not imported"),
-                ),
-            }
-        }
-    }
-    r.finish();
-    missing_placement(ctx, block, &subject, &vm);
-    Some(vm)
-}
-
 fn missing_placement(ctx: &Ctx<'_>, block: &Block, subject: &str, vm: &Vm) {
     if vm.host.is_empty() {
         ctx.note(block.span(), subject, super::NO_HOST.into());
@@ -503,133 +417,6 @@ fn missing_placement(ctx: &Ctx<'_>, block: &Block, subject: &str, vm: &Vm) {
             "the input does not say the VM's vmid: fill it in before validating".into(),
         );
     }
-}
-
-/// bpg `proxmox_virtual_environment_vm`, with the provider's defaults where they differ from
-/// hostplan's (`on_boot` true, `cpu.type` `qemu64`, `cpu.cores` 1, `memory.dedicated` 512,
-/// `memory.floating` 0 = no balloon device, `disk.size` 8).
-fn bpg_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
-    let subject = format!("{BPG_VM}.{label}");
-    let r = Reader::new(ctx, &block.body, scope.clone(), subject.clone());
-    meta_arguments(ctx, &r, block, &subject);
-    let mut vm = Vm {
-        id: r.str("name").unwrap_or_else(|| label.to_owned()),
-        vmid: r.u64("vm_id").map_or(0, u32_of),
-        host: r.str("node_name").unwrap_or_default(),
-        onboot: r.bool("on_boot").unwrap_or(true),
-        machine: r.str("machine").unwrap_or_default(),
-        cores: 1,
-        cpu_type: "qemu64".into(),
-        memory_mib: 512,
-        ..Vm::default()
-    };
-    for (key, field) in [
-        ("vm_id", "vmid"),
-        ("node_name", "host"),
-        ("on_boot", "onboot"),
-        ("machine", "machine"),
-    ] {
-        r.mark(&mut vm, key, field);
-    }
-    vm.migrate = r.bool("migrate").unwrap_or(false);
-    for b in r.blocks("cpu") {
-        let c = r.child(b, None);
-        vm.cores = c.u64("cores").map_or(1, u32_of);
-        vm.cpu_type = c.str("type").unwrap_or_else(|| "qemu64".into());
-        c.mark(&mut vm, "cores", "cores");
-        c.mark(&mut vm, "type", "cpu_type");
-        c.finish();
-    }
-    let mut floating = 0;
-    for b in r.blocks("memory") {
-        let m = r.child(b, None);
-        vm.memory_mib = m.u64("dedicated").unwrap_or(512);
-        floating = m.u64("floating").unwrap_or(0);
-        m.mark(&mut vm, "dedicated", "memory_mib");
-        m.mark(&mut vm, "floating", "balloon_mib");
-        m.finish();
-    }
-    // floating = dedicated: a balloon device that never shrinks = Proxmox's default (no
-    // `balloon:` line); 0 removes the device.
-    vm.balloon_mib = (floating != vm.memory_mib).then_some(floating);
-    for b in r.blocks("agent") {
-        let a = r.child(b, None);
-        vm.agent = a.bool("enabled").unwrap_or(false);
-        a.mark(&mut vm, "enabled", "agent");
-        a.finish();
-    }
-    for (b, sc) in r.repeated("startup") {
-        let s = r.child(b, sc);
-        vm.startup = startup_block(&s, ["order", "up_delay", "down_delay"]);
-        for k in ["order", "up_delay", "down_delay"] {
-            s.mark(&mut vm, k, "startup");
-        }
-    }
-    for (position, (b, scope)) in r.repeated("hostpci").into_iter().enumerate() {
-        let h = r.child(b, scope);
-        let index = h
-            .str("device")
-            .and_then(|d| {
-                let i = hostpci_index(&d);
-                if i.is_none() {
-                    ctx.note(
-                        b.span(),
-                        &h.subject,
-                        format!("`device = \"{d}\"` is not `hostpciN`; using its position"),
-                    );
-                }
-                i
-            })
-            .unwrap_or_else(|| u32_of(position as u64));
-        take_pci(ctx, b, &h, index, &BPG_PCI, &mut vm);
-    }
-    let mut boot_seen = false;
-    for (b, sc) in r.repeated("disk") {
-        let d = r.child(b, sc);
-        let interface = d.str("interface").unwrap_or_default();
-        // `path_in_datastore = "/dev/disk/by-id/…"`: a host disk handed over as a block device.
-        if let Some(path) = d
-            .str("path_in_datastore")
-            .filter(|p| p.starts_with("/dev/"))
-        {
-            vm.raw_disks.push(crate::model::RawDisk {
-                slot: interface,
-                path,
-                disk: None,
-            });
-            for k in ["datastore_id", "file_format", "size"] {
-                d.skip(k);
-            }
-            d.finish();
-            continue;
-        }
-        let storage = d.str("datastore_id").unwrap_or_else(|| "local-lvm".into());
-        let size = d.u64("size").unwrap_or(8);
-        if boot_seen {
-            ctx.note(
-                b.span(),
-                &d.subject,
-                format!("data disk `{interface}` ({size} GB on {storage}) is not modelled; not imported"),
-            );
-            d.skip("file_format");
-        } else {
-            boot_seen = true;
-            vm.boot_storage = storage;
-            vm.boot_disk_gb = u32_of(size);
-            if !interface.is_empty() && interface != "scsi0" {
-                vm.boot_interface = Some(interface.clone());
-            }
-            d.mark(&mut vm, "datastore_id", "boot_storage");
-            d.mark(&mut vm, "size", "boot_disk_gb");
-        }
-        d.finish();
-    }
-    for (b, sc) in r.repeated("network_device") {
-        virtio_nic(ctx, b, &r.child(b, sc), &BPG_NIC, &mut vm);
-    }
-    r.finish();
-    missing_placement(ctx, block, &subject, &vm);
-    vm
 }
 
 /// A startup block whose attributes for order, up and down delay are `names`; negative values
@@ -666,251 +453,6 @@ fn meta_arguments(ctx: &Ctx<'_>, r: &Reader<'_>, block: &Block, subject: &str) {
     r.skip("provider");
 }
 
-fn bpg_mapping(ctx: &Ctx<'_>, block: &Block, kind: &str, label: &str, scope: &Scope) -> Mapping {
-    let subject = format!("{kind}.{label}");
-    let r = Reader::new(ctx, &block.body, scope.clone(), subject.clone());
-    meta_arguments(ctx, &r, block, &subject);
-    let mut m = Mapping {
-        id: r.str("name").unwrap_or_else(|| label.to_owned()),
-        description: r.str("comment").unwrap_or_default(),
-        map: Vec::new(),
-    };
-    let span = block.body.get_attribute("map").and_then(Span::span);
-    match r.get("map") {
-        Some(Value::Array(entries)) => {
-            for (i, e) in entries.iter().enumerate() {
-                let Value::Object(o) = e else {
-                    ctx.note(
-                        span.clone(),
-                        &format!("{subject}.map[{i}]"),
-                        "not an object; not imported".into(),
-                    );
-                    continue;
-                };
-                let mut entry = MappingEntry::default();
-                for (k, v) in o {
-                    match (k.as_str(), v) {
-                        (_, Value::Null) => {}
-                        ("node", v) => entry.node = as_string(v).unwrap_or_default(),
-                        ("path", v) => entry.path = as_string(v).unwrap_or_default(),
-                        ("id", v) => entry.id = as_string(v),
-                        ("subsystem_id", v) => entry.subsystem_id = as_string(v),
-                        ("iommu_group", v) => {
-                            entry.iommu_group = as_i64(v).and_then(|g| i32::try_from(g).ok());
-                        }
-                        (other, _) => ctx.note(
-                            span.clone(),
-                            &format!("{subject}.map[{i}].{other}"),
-                            "attribute not modelled by hostplan; not imported".into(),
-                        ),
-                    }
-                }
-                m.map.push(entry);
-            }
-        }
-        Some(_) => ctx.note(span, &subject, "`map` is not a list; not imported".into()),
-        None => {}
-    }
-    r.finish();
-    m
-}
-
-/// Telmate `proxmox_vm_qemu` (2.x and 3.x attribute names).
-fn telmate_vm(ctx: &Ctx<'_>, block: &Block, label: &str, scope: &Scope) -> Vm {
-    let subject = format!("{TELMATE_VM}.{label}");
-    let r = Reader::new(ctx, &block.body, scope.clone(), subject.clone());
-    meta_arguments(ctx, &r, block, &subject);
-    let mut vm = Vm {
-        id: r.str("name").unwrap_or_else(|| label.to_owned()),
-        vmid: r.u64("vmid").map_or(0, u32_of),
-        host: r.str("target_node").unwrap_or_default(),
-        memory_mib: r.u64("memory").unwrap_or(512),
-        cores: r.u64("cores").map_or(1, u32_of),
-        machine: r.str("machine").unwrap_or_default(),
-        onboot: r
-            .bool("onboot")
-            .or_else(|| r.bool("start_at_node_boot"))
-            .unwrap_or(false),
-        agent: r.bool("agent").unwrap_or(false),
-        cpu_type: r.str("cpu_type").unwrap_or_else(|| "host".into()),
-        ..Vm::default()
-    };
-    // 2.x: `cpu = "host"`; 3.x: a `cpu { cores type }` block.
-    if let Some(t) = r.str("cpu") {
-        vm.cpu_type = t;
-    }
-    for b in r.blocks("cpu") {
-        let c = r.child(b, None);
-        if let Some(v) = c.u64("cores") {
-            vm.cores = u32_of(v);
-        }
-        if let Some(t) = c.str("type") {
-            vm.cpu_type = t;
-        }
-        c.mark(&mut vm, "cores", "cores");
-        c.mark(&mut vm, "type", "cpu_type");
-        c.skip("sockets");
-        c.finish();
-    }
-    if let Some(b) = r.u64("balloon") {
-        vm.balloon_mib = (b != vm.memory_mib).then_some(b);
-    }
-    if let Some(s) = r.str("startup") {
-        vm.startup = super::proxmox_conf::parse_startup(&s);
-    }
-    for b in r.blocks("startup_shutdown") {
-        let s = r.child(b, None);
-        vm.startup = startup_block(&s, ["order", "startup_delay", "shutdown_timeout"]);
-        for k in ["order", "startup_delay", "shutdown_timeout"] {
-            s.mark(&mut vm, k, "startup");
-        }
-    }
-    telmate_disks(ctx, &r, &mut vm);
-    telmate_networks(ctx, &r, &mut vm);
-    // `hastate`: the VM is an HA resource (any state but `ignored`, which HA leaves alone).
-    if let Some(state) = r.str("hastate") {
-        vm.ha = !state.is_empty() && state != "ignored";
-        r.mark(&mut vm, "hastate", "ha");
-    }
-    r.skip("hagroup");
-    for (key, field) in [
-        ("vmid", "vmid"),
-        ("target_node", "host"),
-        ("memory", "memory_mib"),
-        ("cores", "cores"),
-        ("machine", "machine"),
-        ("onboot", "onboot"),
-        ("start_at_node_boot", "onboot"),
-        ("agent", "agent"),
-        ("cpu_type", "cpu_type"),
-        ("cpu", "cpu_type"),
-        ("balloon", "balloon_mib"),
-        ("startup", "startup"),
-    ] {
-        r.mark(&mut vm, key, field);
-    }
-    // 2.x: `hostpci { host = "0000:01:00" pcie = 1 rombar = 0 }`, numbered in order.
-    for (position, (b, sc)) in r.repeated("hostpci").into_iter().enumerate() {
-        let h = r.child(b, sc);
-        take_pci(ctx, b, &h, u32_of(position as u64), &TELMATE2_PCI, &mut vm);
-    }
-    // 3.x: `pci { id = 0 raw_id = "…" | mapping_id = "…" … }`.
-    for (position, (b, sc)) in r.repeated("pci").into_iter().enumerate() {
-        let h = r.child(b, sc);
-        let index = h.u64("id").map_or(u32_of(position as u64), u32_of);
-        take_pci(ctx, b, &h, index, &TELMATE3_PCI, &mut vm);
-    }
-    // 3.x: `pcis { pci0 { mapping { mapping_id … } } pci1 { raw { raw_id … } } }`.
-    for pcis in r.blocks("pcis") {
-        let p = r.child(pcis, None);
-        for slot in pcis.body.blocks() {
-            let name = slot.ident.as_str();
-            // A slot not named `pciN` stays unread, so `finish` reports it.
-            let Some(index) = name.strip_prefix("pci").and_then(|n| n.parse::<u32>().ok()) else {
-                continue;
-            };
-            p.skip(name);
-            let s = p.child(slot, None);
-            for kind in ["mapping", "raw"] {
-                for inner in s.blocks(kind) {
-                    let h = s.child(inner, None);
-                    take_pci(ctx, inner, &h, index, &TELMATE3_PCI, &mut vm);
-                }
-            }
-            s.finish();
-        }
-        p.finish();
-    }
-    r.finish();
-    missing_placement(ctx, block, &subject, &vm);
-    vm
-}
-
-/// Telmate 3.x `disks { scsi { scsi0 { disk { storage size } } scsi1 { passthrough { file } } } }`:
-/// the first `disk` (in `boot = "order=…"` order when given, else slot order) is the boot disk,
-/// `passthrough` slots are raw disks; data disks, CD-ROMs and cloud-init drives are noted.
-fn telmate_disks(ctx: &Ctx<'_>, r: &Reader<'_>, vm: &mut Vm) {
-    let boot_order: Vec<String> = r
-        .str("boot")
-        .and_then(|b| b.strip_prefix("order=").map(str::to_owned))
-        .map(|o| o.split(';').map(str::to_owned).collect())
-        .unwrap_or_default();
-    let mut disks: Vec<(String, String, u32)> = Vec::new();
-    for block in r.blocks("disks") {
-        let dr = r.child(block, None);
-        for bus in ["ide", "sata", "scsi", "virtio"] {
-            for bus_block in dr.blocks(bus) {
-                let br = dr.child(bus_block, None);
-                for slot_block in bus_block.body.blocks() {
-                    let slot = slot_block.ident.as_str();
-                    br.skip(slot);
-                    let sr = br.child(slot_block, None);
-                    for disk in sr.blocks("disk") {
-                        let d = sr.child(disk, None);
-                        let storage = d.str("storage").unwrap_or_default();
-                        let size = d.str("size").and_then(|s| super::proxmox_conf::size_gb(&s));
-                        d.mark(vm, "storage", "boot_storage");
-                        disks.push((slot.to_owned(), storage, size.unwrap_or(0)));
-                        for k in [
-                            "format",
-                            "cache",
-                            "discard",
-                            "emulatessd",
-                            "iothread",
-                            "replicate",
-                            "backup",
-                        ] {
-                            d.skip(k);
-                        }
-                        d.finish();
-                    }
-                    for pass in sr.blocks("passthrough") {
-                        let p = sr.child(pass, None);
-                        if let Some(file) = p.str("file") {
-                            vm.raw_disks.push(crate::model::RawDisk {
-                                slot: slot.to_owned(),
-                                path: file,
-                                disk: None,
-                            });
-                        }
-                        for k in [
-                            "backup",
-                            "cache",
-                            "discard",
-                            "emulatessd",
-                            "iothread",
-                            "replicate",
-                            "serial",
-                        ] {
-                            p.skip(k);
-                        }
-                        p.finish();
-                    }
-                    sr.finish();
-                }
-                br.finish();
-            }
-        }
-        dr.finish();
-    }
-    let boot = boot_order
-        .iter()
-        .find_map(|o| disks.iter().position(|(s, _, _)| s == o))
-        .or(if disks.is_empty() { None } else { Some(0) });
-    for (i, (slot, storage, size)) in disks.into_iter().enumerate() {
-        if Some(i) == boot {
-            vm.boot_storage = storage;
-            vm.boot_disk_gb = size;
-        } else {
-            ctx.note(
-                None,
-                &format!("{}.disks.{slot}", r.subject),
-                format!("data disk ({size} GB on {storage}) is not modelled; not imported"),
-            );
-        }
-    }
-}
-
 /// Where nothing states a VM's role, infer it from its name and `hints` (a description, a
 /// resource or module label) and say so in a note at `span`.
 fn infer_vm_role(ctx: &Ctx<'_>, span: Option<std::ops::Range<usize>>, vm: &mut Vm, hints: &[&str]) {
@@ -935,32 +477,6 @@ struct NicKeys {
     down: &'static str,
     /// Attributes read on purpose and not modelled.
     ignored: &'static [&'static str],
-}
-
-const BPG_NIC: NicKeys = NicKeys {
-    vlan: "vlan_id",
-    down: "disconnected",
-    ignored: &[
-        "model",
-        "mac_address",
-        "firewall",
-        "queues",
-        "rate_limit",
-        "enabled",
-    ],
-};
-
-const TELMATE_NIC: NicKeys = NicKeys {
-    vlan: "tag",
-    down: "link_down",
-    ignored: &["model", "macaddr", "firewall", "queues", "rate", "id"],
-};
-
-/// Telmate `network { bridge tag mtu model }` blocks: virtio NICs on a bridge.
-fn telmate_networks(ctx: &Ctx<'_>, r: &Reader<'_>, vm: &mut Vm) {
-    for (b, sc) in r.repeated("network") {
-        virtio_nic(ctx, b, &r.child(b, sc), &TELMATE_NIC, vm);
-    }
 }
 
 /// One virtio NIC block (bpg `network_device`, Telmate `network`): on its bridge, with the
@@ -1007,25 +523,6 @@ struct PciKeys {
     /// The primary-GPU flag, first spelling found wins.
     x_vga: &'static [&'static str],
 }
-
-/// bpg `hostpci { mapping | id … xvga }`.
-const BPG_PCI: PciKeys = PciKeys {
-    mapping: "mapping",
-    address: "id",
-    x_vga: &["xvga"],
-};
-/// Telmate 2.x `hostpci { mapping | host … x-vga }`.
-const TELMATE2_PCI: PciKeys = PciKeys {
-    mapping: "mapping",
-    address: "host",
-    x_vga: &["x-vga", "xvga"],
-};
-/// Telmate 3.x `pci { … }` and `pcis { pciN { mapping | raw { … } } }`.
-const TELMATE3_PCI: PciKeys = PciKeys {
-    mapping: "mapping_id",
-    address: "raw_id",
-    x_vga: &["primary_gpu"],
-};
 
 /// Read one passthrough block of a dialect (`pcie` default off, `rombar` on, as in Proxmox),
 /// note what it did not use, and add it to `vm` — or say why not when it names no device.
