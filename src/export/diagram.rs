@@ -4,6 +4,7 @@
 
 use crate::graph::{display_owner, DependencyGraph, EdgeKind};
 use crate::model::{HostKind, Topology};
+use crate::resolve::EntityKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The line under an entity's name wherever it is drawn: Mermaid, DOT and the web app's graph
@@ -66,7 +67,7 @@ pub mod detail {
 
 /// How a node is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Shape {
+pub enum Shape {
     /// Disks and pools.
     Disk,
     /// Services and consumers.
@@ -77,41 +78,63 @@ pub(crate) enum Shape {
 
 /// A node: an entity id, a detail line, and a key safe in any diagram language.
 #[derive(Debug, Clone)]
-pub(crate) struct Node {
+pub struct Node {
+    /// `n<index>`: safe as an identifier in Mermaid and DOT.
     pub key: String,
+    /// The entity's id.
     pub id: String,
+    /// What kind of entity it is.
+    pub kind: EntityKind,
+    /// The line under the id ([`detail`]).
     pub detail: String,
+    /// How it is drawn.
     pub shape: Shape,
+    /// Whether a VM has it passed through.
     pub passed_through: bool,
 }
 
-/// A group (subgraph / cluster), titled `<kind>: <name>`.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Group {
+/// A group (subgraph / cluster), titled `<kind>: <name>`: a host holding its devices, disks,
+/// storages and the pools it imports, or a VM holding the pools it imports.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// `host_<i>` or `vm_<i>`.
     pub key: String,
+    /// [`EntityKind::Host`] or [`EntityKind::Vm`].
+    pub entity: EntityKind,
     /// What the group is (`Physical Host`, `VM`…), written before its name.
     pub kind: &'static str,
     /// The entity's id.
     pub name: String,
+    /// Its nodes (for a VM, its own node first).
     pub nodes: Vec<usize>,
+    /// The VMs on a host.
     pub children: Vec<Group>,
 }
 
 /// An arrow from a requirement to what requires it.
 #[derive(Debug, Clone)]
-pub(crate) struct Edge {
+pub struct Edge {
+    /// The requirement's node.
     pub from: usize,
+    /// The dependent's node.
     pub to: usize,
+    /// What the arrow says (`runs`, `PCIe Passthrough`…).
     pub label: &'static str,
+    /// A PCIe passthrough (drawn distinctly, as in the seed's diagram).
     pub passthrough: bool,
 }
 
-/// The whole diagram.
+/// The whole diagram: every entity once, grouped by where it runs.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Diagram {
+pub struct Diagram {
+    /// Every drawn entity.
     pub nodes: Vec<Node>,
+    /// Hosts (in file order), then VMs whose host does not exist.
     pub groups: Vec<Group>,
+    /// Entities outside any group: services, consumers, networks, power feeds, and devices,
+    /// disks and storages whose host does not exist.
     pub loose: Vec<usize>,
+    /// The arrows ([`build`] only; [`groups`] leaves them out).
     pub edges: Vec<Edge>,
 }
 
@@ -131,102 +154,21 @@ fn edge_label(kind: EdgeKind) -> &'static str {
     }
 }
 
-pub(crate) fn build(t: &Topology) -> Diagram {
-    let mut d = Diagram::default();
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    let mut add = |d: &mut Diagram, id: &str, detail: String, shape: Shape| -> usize {
-        let i = d.nodes.len();
-        d.nodes.push(Node {
-            key: format!("n{i}"),
-            id: id.to_owned(),
-            detail,
-            shape,
-            passed_through: false,
-        });
-        index.insert(id.to_owned(), i);
-        i
-    };
-    let hosts: BTreeSet<&str> = t.hosts.iter().map(|h| h.id.as_str()).collect();
-    for (hi, h) in t.hosts.iter().enumerate() {
-        // The seed's own diagram titles a Proxmox host "Physical Host".
-        let kind = match h.kind {
-            HostKind::Proxmox => "Physical Host",
-            HostKind::BareMetal => "Bare-metal Host",
-        };
-        let mut g = Group {
-            key: format!("host_{hi}"),
-            kind,
-            name: h.id.clone(),
-            ..Group::default()
-        };
-        for x in t.devices.iter().filter(|x| x.host == h.id) {
-            g.nodes
-                .push(add(&mut d, &x.id, detail::device(x), Shape::Box));
-        }
-        for x in t.disks.iter().filter(|x| x.host == h.id) {
-            g.nodes
-                .push(add(&mut d, &x.id, detail::disk(x), Shape::Disk));
-        }
-        for x in t.storages.iter().filter(|x| x.host == h.id) {
-            g.nodes
-                .push(add(&mut d, &x.id, detail::storage(x), Shape::Box));
-        }
-        for x in t.pools.iter().filter(|p| p.owner == h.id) {
-            g.nodes
-                .push(add(&mut d, &x.id, detail::pool(x), Shape::Disk));
-        }
-        d.groups.push(g);
-    }
-    for (vi, vm) in t.vms.iter().enumerate() {
-        let mut g = Group {
-            key: format!("vm_{vi}"),
-            kind: "VM",
-            name: vm.id.clone(),
-            ..Group::default()
-        };
-        g.nodes
-            .push(add(&mut d, &vm.id, detail::vm(vm), Shape::Box));
-        for p in t.pools.iter().filter(|p| p.owner == vm.id) {
-            g.nodes
-                .push(add(&mut d, &p.id, detail::pool(p), Shape::Disk));
-        }
-        match t.hosts.iter().position(|h| h.id == vm.host) {
-            Some(hi) => d.groups[hi].children.push(g),
-            None => d.groups.push(g),
-        }
-    }
-    let mut loose = Vec::new();
-    for x in t
-        .devices
+/// The diagram of `t` with its arrows, as Mermaid and DOT draw it.
+///
+/// # Complexity
+/// `O(n log n + e log e)` for `n` entities and `e` dependency edges.
+pub fn build(t: &Topology) -> Diagram {
+    let mut d = groups(t);
+    let index: BTreeMap<&str, usize> = d
+        .nodes
         .iter()
-        .filter(|x| !hosts.contains(x.host.as_str()))
-    {
-        loose.push(add(&mut d, &x.id, "device".into(), Shape::Box));
-    }
-    for x in t.disks.iter().filter(|x| !hosts.contains(x.host.as_str())) {
-        loose.push(add(&mut d, &x.id, "disk".into(), Shape::Disk));
-    }
-    for x in t
-        .storages
-        .iter()
-        .filter(|x| !hosts.contains(x.host.as_str()))
-    {
-        loose.push(add(&mut d, &x.id, "storage".into(), Shape::Box));
-    }
-    for x in &t.services {
-        loose.push(add(&mut d, &x.id, detail::service(x), Shape::Round));
-    }
-    for x in &t.consumers {
-        loose.push(add(&mut d, &x.id, detail::consumer(x), Shape::Round));
-    }
-    for x in &t.networks {
-        loose.push(add(&mut d, &x.id, detail::network(x), Shape::Box));
-    }
-    for x in &t.power_feeds {
-        loose.push(add(&mut d, &x.id, detail::POWER_FEED.into(), Shape::Box));
-    }
-    d.loose = loose;
+        .enumerate()
+        .map(|(i, n)| (n.id.as_str(), i))
+        .collect();
     let mut seen = BTreeSet::new();
+    let mut edges = Vec::new();
+    let mut passed = Vec::new();
     for (from, to, e) in DependencyGraph::build(t).edges() {
         let (dependent, requirement) = (display_owner(from), display_owner(to));
         let (Some(&a), Some(&b)) = (index.get(requirement), index.get(dependent)) else {
@@ -237,14 +179,222 @@ pub(crate) fn build(t: &Topology) -> Diagram {
         }
         let passthrough = e.kind == EdgeKind::Passthrough;
         if passthrough {
-            d.nodes[a].passed_through = true;
+            passed.push(a);
         }
-        d.edges.push(Edge {
+        edges.push(Edge {
             from: a,
             to: b,
             label: edge_label(e.kind),
             passthrough,
         });
     }
+    for a in passed {
+        d.nodes[a].passed_through = true;
+    }
+    d.edges = edges;
     d
+}
+
+/// The entities of `t` grouped by where they run, without arrows: what the web app's graph
+/// lays out (it draws its own arrows from the dependency graph it already has).
+///
+/// # Complexity
+/// `O(n log n)` for `n` entities.
+pub fn groups(t: &Topology) -> Diagram {
+    let mut d = Diagram::default();
+    let add = |d: &mut Diagram, id: &str, kind: EntityKind, detail: String, shape: Shape| {
+        let i = d.nodes.len();
+        d.nodes.push(Node {
+            key: format!("n{i}"),
+            id: id.to_owned(),
+            kind,
+            detail,
+            shape,
+            passed_through: false,
+        });
+        i
+    };
+    let host_index: BTreeMap<&str, usize> = t
+        .hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.id.as_str(), i))
+        .collect();
+    let mut on_host = host_groups(t);
+    // Each entity's group is found through the index: a scan of every list per host would be
+    // quadratic.
+    let mut loose = Vec::new();
+    let mut place = |host: &str, node: usize, loose: &mut Vec<usize>| match host_index.get(host) {
+        Some(&hi) => on_host[hi].nodes.push(node),
+        None => loose.push(node),
+    };
+    for x in &t.devices {
+        let (detail, shape) = if host_index.contains_key(x.host.as_str()) {
+            (detail::device(x), Shape::Box)
+        } else {
+            (format!("device on {}?", x.host), Shape::Box)
+        };
+        let n = add(&mut d, &x.id, EntityKind::Device, detail, shape);
+        place(&x.host, n, &mut loose);
+    }
+    for x in &t.disks {
+        let detail = if host_index.contains_key(x.host.as_str()) {
+            detail::disk(x)
+        } else {
+            format!("disk on {}?", x.host)
+        };
+        let n = add(&mut d, &x.id, EntityKind::Disk, detail, Shape::Disk);
+        place(&x.host, n, &mut loose);
+    }
+    for x in &t.storages {
+        let detail = if host_index.contains_key(x.host.as_str()) {
+            detail::storage(x)
+        } else {
+            format!("storage on {}?", x.host)
+        };
+        let n = add(&mut d, &x.id, EntityKind::Storage, detail, Shape::Box);
+        place(&x.host, n, &mut loose);
+    }
+    let vm_index: BTreeMap<&str, usize> = t
+        .vms
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.id.as_str(), i))
+        .collect();
+    let mut vm_groups: Vec<Group> = t
+        .vms
+        .iter()
+        .enumerate()
+        .map(|(vi, vm)| {
+            let detail = if host_index.contains_key(vm.host.as_str()) {
+                detail::vm(vm)
+            } else {
+                format!("VM on {}?", vm.host)
+            };
+            Group {
+                key: format!("vm_{vi}"),
+                entity: EntityKind::Vm,
+                kind: "VM",
+                name: vm.id.clone(),
+                nodes: vec![add(&mut d, &vm.id, EntityKind::Vm, detail, Shape::Box)],
+                children: Vec::new(),
+            }
+        })
+        .collect();
+    for p in &t.pools {
+        let n = add(
+            &mut d,
+            &p.id,
+            EntityKind::Pool,
+            detail::pool(p),
+            Shape::Disk,
+        );
+        if let Some(&vi) = vm_index.get(p.owner.as_str()) {
+            vm_groups[vi].nodes.push(n);
+        } else {
+            place(&p.owner, n, &mut loose);
+        }
+    }
+    let mut orphan_vms = Vec::new();
+    for (vm, g) in t.vms.iter().zip(vm_groups) {
+        match host_index.get(vm.host.as_str()) {
+            Some(&hi) => on_host[hi].children.push(g),
+            None => orphan_vms.push(g),
+        }
+    }
+    d.groups = on_host;
+    d.groups.extend(orphan_vms);
+    for x in &t.services {
+        loose.push(add(
+            &mut d,
+            &x.id,
+            EntityKind::Service,
+            detail::service(x),
+            Shape::Round,
+        ));
+    }
+    for x in &t.consumers {
+        loose.push(add(
+            &mut d,
+            &x.id,
+            EntityKind::Consumer,
+            detail::consumer(x),
+            Shape::Round,
+        ));
+    }
+    for x in &t.networks {
+        loose.push(add(
+            &mut d,
+            &x.id,
+            EntityKind::Network,
+            detail::network(x),
+            Shape::Box,
+        ));
+    }
+    for x in &t.power_feeds {
+        loose.push(add(
+            &mut d,
+            &x.id,
+            EntityKind::PowerFeed,
+            detail::POWER_FEED.into(),
+            Shape::Box,
+        ));
+    }
+    d.loose = loose;
+    d
+}
+
+/// One empty group per host, in file order.
+fn host_groups(t: &Topology) -> Vec<Group> {
+    t.hosts
+        .iter()
+        .enumerate()
+        .map(|(hi, h)| Group {
+            key: format!("host_{hi}"),
+            entity: EntityKind::Host,
+            // The seed's own diagram titles a Proxmox host "Physical Host".
+            kind: match h.kind {
+                HostKind::Proxmox => "Physical Host",
+                HostKind::BareMetal => "Bare-metal Host",
+            },
+            name: h.id.clone(),
+            nodes: Vec::new(),
+            children: Vec::new(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entity_is_drawn_once_and_strays_are_loose() {
+        let mut t = crate::examples::seed().unwrap();
+        t.devices[1].host = "srv1".into();
+        t.vms[1].host = "nowhere".into();
+        t.pools[0].owner = "gone".into();
+        let d = groups(&t);
+        let ids: Vec<&str> = d.nodes.iter().map(|n| n.id.as_str()).collect();
+        let unique: BTreeSet<&str> = ids.iter().copied().collect();
+        assert_eq!(ids.len(), unique.len(), "one node per entity");
+        let drawn = t.devices.len()
+            + t.disks.len()
+            + t.storages.len()
+            + t.pools.len()
+            + t.vms.len()
+            + t.services.len()
+            + t.consumers.len()
+            + t.networks.len()
+            + t.power_feeds.len();
+        assert_eq!(ids.len(), drawn);
+        let node = |id: &str| d.nodes.iter().position(|n| n.id == id).unwrap();
+        assert!(d.loose.contains(&node(&t.devices[1].id)));
+        assert!(d.loose.contains(&node(&t.pools[0].id)), "a pool of no owner still shows");
+        assert_eq!(d.nodes[node(&t.devices[1].id)].detail, "device on srv1?");
+        let stray = d.groups.iter().find(|g| g.name == t.vms[1].id).unwrap();
+        assert_eq!(stray.entity, EntityKind::Vm);
+        assert_eq!(d.nodes[stray.nodes[0]].detail, format!("VM on nowhere?"));
+        assert!(build(&t).edges.iter().all(|e| e.from != e.to));
+    }
 }

@@ -5,9 +5,10 @@
 //! # Complexity
 //! `O(n + e log e)` for `n` components and `e` dependency edges.
 
-use hostplan::export::diagram::detail;
+use hostplan::export::diagram::{self, detail};
 use hostplan::graph::{display_owner, DependencyGraph, EdgeKind};
 use hostplan::model::Topology;
+use hostplan::resolve::EntityKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Box width and height, gaps and paddings, in SVG user units.
@@ -61,6 +62,23 @@ impl BoxKind {
             Self::Power => "power",
             Self::Host => "host-box",
         }
+    }
+}
+
+/// How an entity of the core's diagram is drawn here.
+fn box_kind(kind: EntityKind) -> BoxKind {
+    match kind {
+        EntityKind::Device => BoxKind::Device,
+        EntityKind::Disk => BoxKind::Disk,
+        EntityKind::Storage => BoxKind::Storage,
+        EntityKind::Vm => BoxKind::Vm,
+        EntityKind::Pool => BoxKind::Pool,
+        EntityKind::Service => BoxKind::Service,
+        EntityKind::Consumer => BoxKind::Consumer,
+        EntityKind::Network => BoxKind::Network,
+        EntityKind::PowerFeed => BoxKind::Power,
+        // Hosts are frames, not boxes, unless collapsed.
+        EntityKind::Host => BoxKind::Host,
     }
 }
 
@@ -208,57 +226,56 @@ pub fn layout(t: &Topology) -> Layout {
 /// [`layout`] with the hosts in `collapsed` drawn as one box each: arrows to anything inside
 /// end at that box, so a 500-component site stays readable.
 pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<String>) -> Layout {
+    // What goes where is the core's diagram (the same grouping Mermaid and DOT draw); this
+    // module only adds geometry.
+    let drawing = diagram::groups(t);
+    let item = |i: usize| -> Item {
+        let n = &drawing.nodes[i];
+        (n.id.clone(), n.detail.clone(), box_kind(n.kind))
+    };
+    let of_kind = |nodes: &[usize], kind: EntityKind| -> Vec<Item> {
+        nodes
+            .iter()
+            .copied()
+            .filter(|&i| drawing.nodes[i].kind == kind)
+            .map(item)
+            .collect()
+    };
     let mut alias: BTreeMap<String, String> = BTreeMap::new();
     let mut l = Layout::default();
+    let all: Vec<usize> = (0..drawing.nodes.len()).collect();
     let top: Vec<Vec<Item>> = vec![
-        t.consumers
-            .iter()
-            .map(|c| (c.id.clone(), detail::consumer(c), BoxKind::Consumer))
-            .collect(),
-        t.services
-            .iter()
-            .map(|s| (s.id.clone(), detail::service(s), BoxKind::Service))
-            .collect(),
-        t.pools
-            .iter()
-            .map(|p| (p.id.clone(), detail::pool(p), BoxKind::Pool))
-            .collect(),
+        of_kind(&drawing.loose, EntityKind::Consumer),
+        of_kind(&drawing.loose, EntityKind::Service),
+        of_kind(&all, EntityKind::Pool),
     ];
     let (hosts_top, top_w) = place_bands(top, PAD, &mut l.boxes);
+    let controller: BTreeMap<&str, &str> = t
+        .disks
+        .iter()
+        .map(|x| (x.id.as_str(), x.controller.as_str()))
+        .collect();
     let mut x = PAD;
     let mut max_bottom: f64 = hosts_top;
-    for h in &t.hosts {
-        let on = |host: &str| host == h.id;
-        let devices: Vec<&hostplan::model::Device> =
-            t.devices.iter().filter(|d| on(&d.host)).collect();
+    let host_groups = drawing
+        .groups
+        .iter()
+        .filter(|g| g.entity == EntityKind::Host);
+    for (g, h) in host_groups.zip(&t.hosts) {
+        let devices = of_kind(&g.nodes, EntityKind::Device);
         // Disks sorted by the position of their controller, so each sits above its HBA.
-        let mut disks: Vec<&hostplan::model::Disk> =
-            t.disks.iter().filter(|d| on(&d.host)).collect();
-        disks.sort_by_key(|d| {
-            devices
-                .iter()
-                .position(|c| c.id == d.controller)
+        let mut disks = of_kind(&g.nodes, EntityKind::Disk);
+        disks.sort_by_key(|(id, _, _)| {
+            controller
+                .get(id.as_str())
+                .and_then(|c| devices.iter().position(|(dev, _, _)| dev == c))
                 .map_or(0, |p| p + 1)
         });
         let mut rows: [Vec<Item>; 4] = [
-            t.vms
-                .iter()
-                .filter(|v| on(&v.host))
-                .map(|v| (v.id.clone(), detail::vm(v), BoxKind::Vm))
-                .collect(),
-            t.storages
-                .iter()
-                .filter(|s| on(&s.host))
-                .map(|s| (s.id.clone(), detail::storage(s), BoxKind::Storage))
-                .collect(),
-            disks
-                .iter()
-                .map(|d| (d.id.clone(), detail::disk(d), BoxKind::Disk))
-                .collect(),
-            devices
-                .iter()
-                .map(|d| (d.id.clone(), detail::device(d), BoxKind::Device))
-                .collect(),
+            g.children.iter().map(|vm| item(vm.nodes[0])).collect(),
+            of_kind(&g.nodes, EntityKind::Storage),
+            disks,
+            devices,
         ];
         if collapsed.contains(&h.id) {
             let inside: Vec<String> = rows.iter().flatten().map(|(id, _, _)| id.clone()).collect();
@@ -306,44 +323,21 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
         x += inner_w + 2.0 * PAD + GAP_X * 2.0;
     }
     // Components whose host does not exist (a typo the diagnostics point at) must still show.
-    let known = |host: &str| t.hosts.iter().any(|h| h.id == host);
     let mut orphans: Vec<Item> = Vec::new();
-    orphans.extend(t.devices.iter().filter(|d| !known(&d.host)).map(|d| {
-        (
-            d.id.clone(),
-            format!("device on {}?", d.host),
-            BoxKind::Device,
-        )
-    }));
+    for kind in [EntityKind::Device, EntityKind::Disk, EntityKind::Storage] {
+        orphans.extend(of_kind(&drawing.loose, kind));
+    }
     orphans.extend(
-        t.disks
+        drawing
+            .groups
             .iter()
-            .filter(|d| !known(&d.host))
-            .map(|d| (d.id.clone(), format!("disk on {}?", d.host), BoxKind::Disk)),
-    );
-    orphans.extend(t.storages.iter().filter(|s| !known(&s.host)).map(|s| {
-        (
-            s.id.clone(),
-            format!("storage on {}?", s.host),
-            BoxKind::Storage,
-        )
-    }));
-    orphans.extend(
-        t.vms
-            .iter()
-            .filter(|v| !known(&v.host))
-            .map(|v| (v.id.clone(), format!("VM on {}?", v.host), BoxKind::Vm)),
+            .filter(|g| g.entity == EntityKind::Vm)
+            .map(|vm| item(vm.nodes[0])),
     );
     let bottom: Vec<Vec<Item>> = vec![
         orphans,
-        t.networks
-            .iter()
-            .map(|n| (n.id.clone(), detail::network(n), BoxKind::Network))
-            .collect(),
-        t.power_feeds
-            .iter()
-            .map(|p| (p.id.clone(), detail::POWER_FEED.to_owned(), BoxKind::Power))
-            .collect(),
+        of_kind(&drawing.loose, EntityKind::Network),
+        of_kind(&drawing.loose, EntityKind::PowerFeed),
     ];
     let start = if t.hosts.is_empty() {
         hosts_top
