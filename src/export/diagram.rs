@@ -390,7 +390,10 @@ mod tests {
         assert_eq!(ids.len(), drawn);
         let node = |id: &str| d.nodes.iter().position(|n| n.id == id).unwrap();
         assert!(d.loose.contains(&node(&t.devices[1].id)));
-        assert!(d.loose.contains(&node(&t.pools[0].id)), "a pool of no owner still shows");
+        assert!(
+            d.loose.contains(&node(&t.pools[0].id)),
+            "a pool of no owner still shows"
+        );
         assert_eq!(d.nodes[node(&t.devices[1].id)].detail, "device on srv1?");
         let stray = d.groups.iter().find(|g| g.name == t.vms[1].id).unwrap();
         assert_eq!(stray.entity, EntityKind::Vm);

@@ -87,6 +87,27 @@ pub struct Transient {
 }
 
 impl FailureReport {
+    /// The cause chain of every affected component, one line each, gathered by the entity it is
+    /// drawn as (`tank#data-0` under `tank`): what a drawing shows when one hovers an entity.
+    pub fn chains_by_entity(&self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::<String, String>::new();
+        for a in &self.affected {
+            let line = out
+                .entry(crate::graph::display_owner(&a.id).to_owned())
+                .or_default();
+            if !line.is_empty() {
+                line.push('\n');
+            }
+            line.push_str(&a.chain_text());
+        }
+        out
+    }
+
+    /// The state of every drawn entity that is not up (see [`crate::graph::states_by_entity`]).
+    pub fn states_by_entity(&self) -> BTreeMap<String, crate::graph::State> {
+        crate::graph::states_by_entity(&self.states)
+    }
+
     /// The report of a scenario where nothing fails: no states recorded, everything up.
     pub fn nothing_failed() -> Self {
         Self {

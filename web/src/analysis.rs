@@ -2,11 +2,9 @@
 //! chains, highlight sets for a selection, and the policy engine kept warm between edits.
 //! No browser calls except the clock the policy engine is given (see [`today`]).
 
-use hostplan::graph::State;
 use hostplan::model::Topology;
 use hostplan::policy::{Evaluation, Limits, PolicyError, PolicyFile, Prepared, RuleBook};
 use hostplan::sim::failure::FailureReport;
-use std::collections::BTreeMap;
 
 /// The simulated state of every component (empty when nothing is failed).
 pub fn simulate(
@@ -19,12 +17,6 @@ pub fn simulate(
         return Ok(FailureReport::nothing_failed());
     }
     hostplan::sim::failure::simulate_with_reboots(t, failed, rebooting).map_err(|e| e.to_string())
-}
-
-/// State per box id (synthetic graph nodes such as `tank#data-0` folded into their owner: the
-/// worst state wins).
-pub fn box_states(report: &FailureReport) -> BTreeMap<String, State> {
-    hostplan::graph::states_by_entity(&report.states)
 }
 
 /// Today as `YYYY-MM-DD` (UTC), for waiver expiry.
@@ -134,9 +126,9 @@ mod tests {
     fn losing_srv01_downs_truenas_and_the_talos_volumes() {
         let t = hostplan::examples::seed().unwrap();
         let r = simulate(&t, &["srv01".into()], &[]).unwrap();
-        let states = box_states(&r);
-        assert_eq!(states.get("truenas"), Some(&State::Down));
-        assert_eq!(states.get("talos"), Some(&State::Down));
+        let states = r.states_by_entity();
+        assert_eq!(states.get("truenas"), Some(&hostplan::graph::State::Down));
+        assert_eq!(states.get("talos"), Some(&hostplan::graph::State::Down));
     }
 
     #[test]

@@ -68,12 +68,12 @@ pub fn use_analysis(state: &UseReducerHandle<State>, spof_wanted: bool) -> Analy
         move |(_, f, r)| analysis::simulate(&t, f, r)
     });
     let states = use_memo(sim.clone(), |sim| match sim.as_ref() {
-        Ok(r) => analysis::box_states(r),
+        Ok(r) => r.states_by_entity(),
         Err(_) => BTreeMap::default(),
     });
     let failed = use_memo(state.failed.clone(), Clone::clone);
     let chains = use_memo(sim.clone(), |sim| match sim.as_ref() {
-        Ok(r) => chains_by_box(r),
+        Ok(r) => r.chains_by_entity(),
         Err(_) => BTreeMap::default(),
     });
     let related = use_memo((rev, state.selected.clone()), {
@@ -107,22 +107,6 @@ pub fn use_analysis(state: &UseReducerHandle<State>, spof_wanted: bool) -> Analy
         spof,
         flagged,
     }
-}
-
-/// Cause chains per box: a box may stand for several graph nodes (`talos`, `talos#volumes`),
-/// one line each.
-fn chains_by_box(report: &FailureReport) -> BTreeMap<String, String> {
-    let mut m = BTreeMap::<String, String>::new();
-    for a in &report.affected {
-        let line = m
-            .entry(hostplan::graph::display_owner(&a.id).to_owned())
-            .or_default();
-        if !line.is_empty() {
-            line.push('\n');
-        }
-        line.push_str(&a.chain_text());
-    }
-    m
 }
 
 /// Flag the id a diagnostic names and the entity it sits in (`vms[0].host` → that VM).
@@ -159,7 +143,7 @@ mod tests {
     fn chains_fold_synthetic_nodes_into_their_box() {
         let t = hostplan::examples::seed().unwrap();
         let r = analysis::simulate(&t, &["srv01".into()], &[]).unwrap();
-        let chains = chains_by_box(&r);
+        let chains = r.chains_by_entity();
         let talos = &chains["talos"];
         assert!(talos.lines().count() >= 2, "{talos}");
         assert!(
