@@ -81,7 +81,7 @@ warn contains lib.finding("BOOT-06", id, sprintf("%s runs Talos without the gues
 # custom:
 #   id: BOOT-09
 #   severity: warning
-warn contains lib.finding("BOOT-09", p, sprintf("%s provides %s but starts after %s on the same node (order %v vs %v): give it a lower order", [p, svc, c, input.vms[p].order, input.vms[c].order])) if {
+warn contains lib.finding("BOOT-09", p, sprintf("%s provides %s but starts after %s on the same node (%s vs %s): give %s a lower startup order than %s", [p, svc, c, lib.order_text(input.vms[p].order), lib.order_text(input.vms[c].order), p, c])) if {
 	some svc, _ in input.services
 	some pair in same_node_consumer(svc)
 	p := pair[0]

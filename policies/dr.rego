@@ -12,7 +12,7 @@ import rego.v1
 # custom:
 #   id: DR-02
 #   severity: warning
-warn contains lib.finding("DR-02", pid, sprintf("pool %s spans controllers %v: moving one of them does not bring the whole pool along", [pid, p.controllers])) if {
+warn contains lib.finding("DR-02", pid, sprintf("pool %s spans controllers %s: moving one of them does not bring the whole pool along", [pid, lib.names(p.controllers)])) if {
 	some pid, p in input.pools
 	count(p.controllers) > 1
 }
@@ -25,7 +25,7 @@ warn contains lib.finding("DR-02", pid, sprintf("pool %s spans controllers %v: m
 # custom:
 #   id: DR-03
 #   severity: info
-info contains lib.finding("DR-03", pid, sprintf("pool %s has active features %v: a recovery system must support them for a read-write import", [pid, p.active_features])) if {
+info contains lib.finding("DR-03", pid, sprintf("pool %s has active features %s: a recovery system must support them for a read-write import", [pid, lib.names(p.active_features)])) if {
 	some pid, p in input.pools
 	count(p.active_features) > 0
 }
@@ -54,7 +54,7 @@ info contains lib.finding("DR-04", id, sprintf("%s passes storage controller %s 
 # custom:
 #   id: DR-05
 #   severity: info
-info contains lib.finding("DR-05", id, sprintf("%s owns pool(s) %v: keep its configuration backup somewhere the pool and %s do not take down", [id, pools, input.vms[id].host])) if {
+info contains lib.finding("DR-05", id, sprintf("%s owns pool(s) %s: keep its configuration backup somewhere the pool and %s do not take down", [id, lib.names(pools), input.vms[id].host])) if {
 	some id in lib.truenas_vms
 	pools := [pid | p := input.pools[pid]; p.owner == id]
 	count(pools) > 0

@@ -12,8 +12,9 @@ import rego.v1
 # custom:
 #   id: K8S-01
 #   severity: info
-info contains lib.finding("K8S-01", split(w.who, " ")[0], sprintf("after a cold start, %s waits %d s for %s (kubelet back-off); `hostplan boot` suggests an order that avoids it", [w.who, lib.whole(round((w.until_ms - w.from_ms) / 1000)), w.waited_for])) if {
+info contains lib.finding("K8S-01", consumer, sprintf("after a cold start, %s waits %d s for its volumes on %s (kubelet back-off); the Boot view (`hostplan boot`) suggests a startup order that avoids it", [consumer, lib.whole(round((w.until_ms - w.from_ms) / 1000)), w.waited_for])) if {
 	some w in input.boot.waits
+	consumer := split(w.who, " ")[0]
 }
 
 # METADATA
@@ -46,13 +47,13 @@ info contains lib.finding("K8S-04", cid, sprintf("%s uses NFS service %s: its po
 
 # METADATA
 # title: democratic-csi iSCSI on Talos needs iscsi-tools and privileges
-# description: Talos needs the siderolabs/iscsi-tools extension, hostPID, ISCSIADM_HOST_STRATEGY=nsenter and a privileged namespace for democratic-csi's node plugin.
+# description: On Talos, democratic-csi's iSCSI node plugin needs the siderolabs/iscsi-tools system extension, its namespace labelled `pod-security.kubernetes.io/enforce=privileged`, `node.driver.iscsiDirHostPath` set to `/var/iscsi`, and `ISCSIADM_HOST_STRATEGY=nsenter` with `ISCSIADM_HOST_PATH=/usr/local/sbin/iscsiadm` (hostPID).
 # related_resources:
 #   - ref: https://github.com/democratic-csi/democratic-csi#talos
 # custom:
 #   id: K8S-05
 #   severity: info
-info contains lib.finding("K8S-05", cid, sprintf("%s (Talos) mounts iSCSI from %s: install the siderolabs/iscsi-tools extension and run democratic-csi with hostPID and nsenter", [cid, sid])) if {
+info contains lib.finding("K8S-05", cid, sprintf("%s (Talos) mounts iSCSI from %s: install the siderolabs/iscsi-tools extension, label democratic-csi's namespace pod-security.kubernetes.io/enforce=privileged, and set iscsiDirHostPath=/var/iscsi, ISCSIADM_HOST_STRATEGY=nsenter, ISCSIADM_HOST_PATH=/usr/local/sbin/iscsiadm", [cid, sid])) if {
 	some cid, c in input.consumers
 	some sid in c.services
 	input.services[sid].kind == "iscsi"
@@ -62,9 +63,10 @@ info contains lib.finding("K8S-05", cid, sprintf("%s (Talos) mounts iSCSI from %
 
 # METADATA
 # title: Talos VM requirements
-# description: Talos needs an x86-64-v2 CPU type (host or x86-64-v2-AES; kvm64 fails), at least 2 cores and 2 GiB of RAM.
+# description: Talos needs an x86-64-v2 CPU type (host or x86-64-v2-AES; kvm64 fails) and its documented minimum resources, 2 cores and 2 GiB for a control-plane node, 1 core and 1 GiB for a worker.
 # related_resources:
 #   - ref: https://www.talos.dev/v1.9/talos-guides/install/virtualized-platforms/proxmox/
+#   - ref: https://www.talos.dev/v1.9/introduction/system-requirements/
 # custom:
 #   id: K8S-08
 #   severity: error
@@ -73,15 +75,28 @@ deny contains lib.finding("K8S-08", id, sprintf("%s runs Talos with CPU type \"%
 	vm.cpu_type in {"kvm64", "qemu64", ""}
 }
 
-deny contains lib.finding("K8S-08", id, sprintf("%s runs Talos with %d core(s): give it at least 2", [id, vm.cores])) if {
+deny contains lib.finding("K8S-08", id, sprintf("%s runs a Talos %s with %d core(s): Talos needs at least %d", [id, k8s08_role(id), vm.cores, k8s08_minimum[k8s08_role(id)].cores])) if {
 	some id, vm in talos
-	vm.cores < 2
+	vm.cores < k8s08_minimum[k8s08_role(id)].cores
 }
 
-deny contains lib.finding("K8S-08", id, sprintf("%s runs Talos with %d MiB of RAM: give it at least 2048", [id, vm.memory_mib])) if {
+deny contains lib.finding("K8S-08", id, sprintf("%s runs a Talos %s with %d MiB of RAM: Talos needs at least %d MiB", [id, k8s08_role(id), vm.memory_mib, k8s08_minimum[k8s08_role(id)].memory_mib])) if {
 	some id, vm in talos
-	vm.memory_mib < 2048
+	vm.memory_mib < k8s08_minimum[k8s08_role(id)].memory_mib
 }
+
+# Talos' system requirements, minimum per node role.
+k8s08_minimum := {
+	"control-plane node": {"cores": 2, "memory_mib": 2048},
+	"worker": {"cores": 1, "memory_mib": 1024},
+}
+
+# A Talos VM is a control-plane node if any consumer lists it so; otherwise a worker (the
+# smaller minimum: a VM of unknown role is not held to the larger one).
+k8s08_role(id) := "control-plane node" if {
+	some c in input.consumers
+	id in c.control_plane
+} else := "worker"
 
 talos := {id: vm | vm := input.vms[id]; vm.role == "talos"}
 

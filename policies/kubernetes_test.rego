@@ -52,9 +52,24 @@ test_k8s08_seed_passes if {
 	not lib.has(fs, "K8S-08")
 }
 
-test_k8s08_kvm64_one_core if {
-	fs := kubernetes.deny with input as object.union(seed, {"vms": {"talos-w1": {"cpu_type": "kvm64", "cores": 1}}})
+test_k8s08_kvm64 if {
+	fs := kubernetes.deny with input as object.union(seed, {"vms": {"talos-w1": {"cpu_type": "kvm64"}}})
 	lib.has_for(fs, "K8S-08", "talos-w1")
+}
+
+test_k8s08_a_worker_may_have_one_core_and_one_gib if {
+	fs := kubernetes.deny with input as object.union(seed, {"vms": {"talos-w1": {"cores": 1, "memory_mib": 1024}}})
+	not lib.has(fs, "K8S-08")
+}
+
+test_k8s08_a_control_plane_node_needs_two_cores if {
+	fs := kubernetes.deny with input as object.union(seed, {"vms": {"talos-cp1": {"cores": 1}}})
+	lib.has_for(fs, "K8S-08", "talos-cp1")
+}
+
+test_k8s08_a_worker_below_one_gib if {
+	fs := kubernetes.deny with input as object.union(seed, {"vms": {"talos-w2": {"memory_mib": 768}}})
+	lib.has_for(fs, "K8S-08", "talos-w2")
 }
 
 test_k8s08_not_evaluated_when_cpu_type_unknown if {

@@ -12,7 +12,7 @@ import rego.v1
 # custom:
 #   id: NET-01
 #   severity: error
-deny contains lib.finding("NET-01", dev_id, sprintf("%s is passed to %v but is a port of bridge %s on %s: give the bridge another NIC", [dev_id, d.passed_to, bridge, d.host])) if {
+deny contains lib.finding("NET-01", dev_id, sprintf("%s is passed to %s but is a port of bridge %s on %s: give the bridge another NIC", [dev_id, lib.names(d.passed_to), bridge, d.host])) if {
 	some dev_id, d in input.devices
 	count(d.passed_to) > 0
 	bridge := input.hosts[d.host].bridge_ports[dev_id]
@@ -64,7 +64,7 @@ deny contains lib.finding("NET-03", hid, sprintf("bridge %s on %s uses MTU %d bu
 # custom:
 #   id: NET-05
 #   severity: info
-info contains lib.finding("NET-05", sid, sprintf("%s reaches %v on the same host through the physical switch: the switch is part of its failure domain", [sid, same_host])) if {
+info contains lib.finding("NET-05", sid, sprintf("%s reaches %s on the same host through the physical switch: the switch is part of its failure domain", [sid, lib.names(same_host)])) if {
 	some sid, s in input.services
 	s.provider_is_vm
 	some dev in input.vms[s.provider].passthrough

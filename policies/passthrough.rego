@@ -209,9 +209,10 @@ deny contains lib.finding("PT-13", id, sprintf("%s is HA-managed but hostpci%s u
 
 # METADATA
 # title: Mapping entries must match the node's hardware
-# description: Proxmox refuses to start a VM whose mapping's id, subsystem id or IOMMU group differ from the device ("hardware probably changed"); missing fields make the mapping incomplete.
+# description: Before a VM starts, qemu-server checks each mapping entry against the device at its path (pve-guest-common `PVE::Mapping::PCI::assert_valid`) and refuses the start when `id`, `subsystem-id` or `iommugroup` differ ("does not match") or when the device has one of them and the entry does not ("no '<prop>' for device").
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#resource_mapping
+#   - ref: https://git.proxmox.com/?p=pve-guest-common.git;a=blob;f=src/PVE/Mapping/PCI.pm
 # custom:
 #   id: PT-14
 #   severity: error
@@ -231,12 +232,26 @@ deny contains lib.finding("PT-14", name, sprintf("mapping %s on %s records %s %v
 	recorded != actual
 }
 
-warn contains lib.finding("PT-14", name, sprintf("mapping %s on %s has no %s: the mapping is incomplete", [name, node, field])) if {
+# The device has the property and the entry does not: the start is refused.
+deny contains lib.finding("PT-14", name, sprintf("mapping %s on %s has no %s, but device %s has %v: Proxmox refuses to start a VM using it; add %s = %v", [name, node, field, e.device, actual, field, actual])) if {
 	some name, m in input.mappings
 	some node, e in m.entries
-	some field in ["iommu_group", "subsystem_id"]
+	some field, device_field in pt14_device_fields
 	e[field] == null
+	actual := e[device_field]
+	actual != null
 }
+
+# Whether the device has the property is not known: the entry may be refused.
+warn contains lib.finding("PT-14", name, sprintf("mapping %s on %s has no %s: Proxmox refuses the start if the device has one (record the device's %s to know)", [name, node, field, field])) if {
+	some name, m in input.mappings
+	some node, e in m.entries
+	some field, device_field in pt14_device_fields
+	e[field] == null
+	e[device_field] == null
+}
+
+pt14_device_fields := {"iommu_group": "device_iommu_group", "subsystem_id": "device_subsystem"}
 
 # METADATA
 # title: An all-functions address passes every function
@@ -246,15 +261,15 @@ warn contains lib.finding("PT-14", name, sprintf("mapping %s on %s has no %s: th
 # custom:
 #   id: PT-16
 #   severity: info
-info contains lib.finding("PT-16", id, sprintf("%s hostpci%s passes every function of %s: %v", [id, idx, h.target, h.devices])) if {
+info contains lib.finding("PT-16", id, sprintf("%s hostpci%s passes every function of %s: %s; name the function (%s.0) to pass one", [id, idx, h.target, lib.names(h.devices), h.target])) if {
 	some id, vm in input.vms
 	some idx, h in vm.hostpci
 	count(h.devices) > 1
 }
 
 # METADATA
-# title: Storage controllers usually need rombar=0
-# description: LSI/Broadcom and HP Smart Array option ROMs hang or slow the VM's boot.
+# title: SAS and RAID controllers usually need rombar=0
+# description: The option ROMs of SAS HBAs and RAID controllers (PCI class 0104/0107, e.g. LSI/Broadcom MPT, HP Smart Array) hang or slow the VM's boot; NVMe and AHCI controllers boot fine with theirs.
 # related_resources:
 #   - ref: https://github.com/Aterfax/relax-intel-rmrr/issues/32
 # custom:
@@ -265,18 +280,22 @@ warn contains lib.finding("PT-17", id, sprintf("%s passes storage controller %s 
 	some h in vm.hostpci
 	h.rombar
 	some dev in h.devices
-	input.devices[dev].storage_class
+	pt17_option_rom_class(input.devices[dev].class)
 }
+
+pt17_option_rom_class(class) if startswith(class, "0x0104")
+
+pt17_option_rom_class(class) if startswith(class, "0x0107")
 
 # METADATA
 # title: Raw addresses need root; mappings work with API tokens
-# description: Only root@pam may set raw host= hostpci entries; the bpg provider's hostpci.id needs username/password authentication.
+# description: Only root@pam may set raw host= hostpci entries; the bpg provider's hostpci.id needs username/password authentication. hostplan does not know how the provisioner authenticates, so this is advice, not a warning.
 # related_resources:
 #   - ref: https://registry.terraform.io/providers/bpg/proxmox/latest/docs/resources/virtual_environment_vm
 # custom:
 #   id: PT-18
-#   severity: warning
-warn contains lib.finding("PT-18", id, sprintf("%s hostpci%s uses a raw address: provisioning needs root@pam; a resource mapping works with API tokens", [id, idx])) if {
+#   severity: info
+info contains lib.finding("PT-18", id, sprintf("%s hostpci%s uses a raw address: only root@pam can provision it; a resource mapping also works with API tokens", [id, idx])) if {
 	some id, vm in input.vms
 	some idx, h in vm.hostpci
 	h.kind == "host"

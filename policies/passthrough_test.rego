@@ -157,9 +157,19 @@ test_pt14_wrong_iommu_group if {
 	lib.has_for(fs, "PT-14", "HBA")
 }
 
-test_pt14_incomplete if {
+test_pt14_missing_group_the_device_has_is_refused if {
+	fs := passthrough.deny with input as object.union(seed, {"mappings": {"HBA": {"entries": {"srv01": {"iommu_group": null}}}}})
+	lib.has_for(fs, "PT-14", "HBA")
 	ws := passthrough.warn with input as object.union(seed, {"mappings": {"HBA": {"entries": {"srv01": {"iommu_group": null}}}}})
+	not lib.has(ws, "PT-14")
+}
+
+test_pt14_missing_group_of_an_unrecorded_device_is_a_warning if {
+	doc := object.union(seed, {"mappings": {"HBA": {"entries": {"srv01": {"iommu_group": null, "device_iommu_group": null}}}}})
+	ws := passthrough.warn with input as doc
 	lib.has_for(ws, "PT-14", "HBA")
+	fs := passthrough.deny with input as doc
+	not lib.has(fs, "PT-14")
 }
 
 test_pt16_seed_single_functions if {
@@ -182,13 +192,19 @@ test_pt17_hba_with_rom if {
 	lib.has_for(fs, "PT-17", "truenas")
 }
 
+test_pt17_nvme_with_rom_is_fine if {
+	doc := object.union(with_vm("truenas", {"hostpci": {"0": {"rombar": true}}}), {"devices": {"hba0": {"class": "0x0108", "kind": "nvme"}}})
+	fs := passthrough.warn with input as doc
+	not lib.has(fs, "PT-17")
+}
+
 test_pt18_seed_uses_mappings if {
-	fs := passthrough.warn with input as seed
+	fs := passthrough.info with input as seed
 	not lib.has(fs, "PT-18")
 }
 
 test_pt18_raw_address if {
-	fs := passthrough.warn with input as with_vm("truenas", {"hostpci": {"0": {"kind": "host"}}})
+	fs := passthrough.info with input as with_vm("truenas", {"hostpci": {"0": {"kind": "host"}}})
 	lib.has_for(fs, "PT-18", "truenas")
 }
 

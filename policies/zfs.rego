@@ -21,13 +21,13 @@ warn contains lib.finding("ZFS-03", pid, sprintf("pool %s has a non-redundant da
 
 # METADATA
 # title: Special and dedup vdevs as redundant as the data vdevs
-# description: Metadata lives on special/dedup vdevs; losing one loses the pool.
+# description: Metadata lives on special/dedup vdevs, so losing one loses the pool; the man page says their redundancy "should match" the data vdevs' (a recommendation, so a warning).
 # related_resources:
 #   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpoolconcepts.7.html
 # custom:
 #   id: ZFS-04
-#   severity: error
-deny contains lib.finding("ZFS-04", pid, sprintf("pool %s: its %s vdev tolerates %d disk loss(es) but its data vdevs tolerate %d: add mirrors", [pid, v.role, v.tolerance, p.data_tolerance])) if {
+#   severity: warning
+warn contains lib.finding("ZFS-04", pid, sprintf("pool %s: its %s vdev tolerates %d disk loss(es) but its data vdevs tolerate %d: add mirrors", [pid, v.role, v.tolerance, p.data_tolerance])) if {
 	some pid, p in input.pools
 	some v in p.vdevs
 	v.role in {"special", "dedup"}

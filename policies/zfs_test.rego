@@ -21,12 +21,12 @@ test_zfs03_stripe if {
 }
 
 test_zfs04_seed_has_no_special if {
-	fs := zfs.deny with input as seed
+	fs := zfs.warn with input as seed
 	not lib.has(fs, "ZFS-04")
 }
 
 test_zfs04_single_special if {
-	fs := zfs.deny with input as with_extra_vdev({"role": "special", "layout": "stripe", "width": 1, "tolerance": 0, "disks": ["s1"], "plp_all": true, "min_size_gb": 500, "max_size_gb": 500})
+	fs := zfs.warn with input as with_extra_vdev({"role": "special", "layout": "stripe", "width": 1, "tolerance": 0, "disks": ["s1"], "plp_all": true, "min_size_gb": 500, "max_size_gb": 500})
 	lib.has_for(fs, "ZFS-04", "tank")
 }
 

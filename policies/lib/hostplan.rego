@@ -73,3 +73,13 @@ machine_name(m) := sprintf("\"%s\"", [m]) if m != ""
 # `%.0f` rounds halves differently between engines. (Not `format_int` into `%s`: rego-cpp
 # breaks its output on that.)
 whole(x) := round(x)
+
+# A list or set of names (ids: strings) as a person writes it: `a, b, c` (sorted), never a JSON
+# array. The `trim(…, "")` changes nothing but works around rego-cpp, which inserts a `concat`
+# result into a later `sprintf` with its JSON quotes (checked by tests/compat/rego_cpp.py).
+names(xs) := trim(concat(", ", sort(xs)), "")
+
+# A guest's startup order as a person says it: `order 2`, or `no startup order`.
+order_text(o) := "no startup order" if o == null
+
+order_text(o) := sprintf("order %d", [o]) if o != null

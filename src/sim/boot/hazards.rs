@@ -80,10 +80,29 @@ pub fn reboot_hazards_all(t: &Topology) -> BTreeMap<String, Vec<ShutdownHazard>>
             out.entry(host.to_owned()).or_default().push(ShutdownHazard {
                 provider: s.provider.clone(),
                 service: s.id.clone(),
-                detail: format!("rebooting {host} takes {} away from {} on other hosts while they keep running: iSCSI I/O queues for 120 s then fails (K8S-03); plan a drain", s.id, remote.join(", ")),
+                detail: format!(
+                    "rebooting {host} takes {} away from {} on other hosts while they keep running: {} (K8S-03); plan a drain",
+                    s.id,
+                    remote.join(", "),
+                    outage_effect(s.kind)
+                ),
                 consumers: remote,
             });
         }
     }
     out
+}
+
+/// What a client sees while a storage service of this kind is away (open-iscsi's default
+/// `replacement_timeout`, nfs(5) hard mounts, SMB's reconnect).
+fn outage_effect(kind: crate::model::ServiceKind) -> &'static str {
+    match kind {
+        crate::model::ServiceKind::Iscsi => {
+            "iSCSI I/O queues for 120 s (open-iscsi's replacement_timeout), then fails"
+        }
+        crate::model::ServiceKind::Nfs => {
+            "NFS I/O blocks until the server is back (hard mounts: processes hang in D state)"
+        }
+        crate::model::ServiceKind::Smb => "SMB I/O fails until the client reconnects",
+    }
 }
