@@ -89,7 +89,15 @@ warn contains lib.finding("TN-04", id, sprintf("%s has %d data drives but %d MiB
 warn contains lib.finding("TN-05", id, sprintf("host %s runs ZFS without ECC memory", [id])) if {
 	some id, h in input.hosts
 	h.zfs
-	not h.ecc
+	h.ecc == false
+}
+
+# TN-05 cannot be judged while a ZFS host's memory type is unknown (absent is not "no ECC").
+not_evaluated contains lib.not_evaluated("TN-05", id, u) if {
+	some id, h in input.hosts
+	h.zfs
+	u := lib.unknowns(h, ["ecc"])
+	count(u) > 0
 }
 
 # METADATA

@@ -124,3 +124,11 @@ test_tn01_not_evaluated_when_controllers_unknown if {
 	ne := truenas.not_evaluated with input as doc
 	lib.skipped(ne, "TN-01", "tank")
 }
+
+test_tn05_not_evaluated_when_ecc_unknown if {
+	doc := lib.with_unknown(seed, "hosts", "srv01", ["ecc"])
+	fs := truenas.warn with input as doc
+	not lib.has(fs, "TN-05")
+	skipped := truenas.not_evaluated with input as doc
+	lib.skipped(skipped, "TN-05", "srv01")
+}

@@ -283,8 +283,10 @@ pub struct Host {
     pub cpu: Option<Cpu>,
     /// Installed RAM in GiB.
     pub ram_gib: u32,
-    /// Whether the RAM is ECC.
-    pub ecc: bool,
+    /// Whether the RAM is ECC; absent = unknown (an importer or a hand-written file that does
+    /// not say), so rules about it are not evaluated rather than judged on a guess.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ecc: Option<bool>,
     /// Disk ids the host itself boots from (its root file system).
     pub boot_disks: Vec<String>,
     /// Kernel version, e.g. "6.8.12".

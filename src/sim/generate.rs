@@ -153,7 +153,7 @@ fn add_host(t: &mut Topology, hid: &str, feed: u32) {
             aes_ni: Some(true),
         }),
         ram_gib: 256,
-        ecc: true,
+        ecc: Some(true),
         boot_disks: vec![format!("{hid}-boot")],
         kernel_cmdline: vec!["intel_iommu=on".into()],
         boot_time_s: 120,

@@ -312,7 +312,7 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
             detail: format!(
                 "{kind} · {} GiB{}",
                 h.ram_gib,
-                if h.ecc { " ECC" } else { "" }
+                if h.ecc == Some(true) { " ECC" } else { "" }
             ),
             x,
             y: frame_top - PAD / 2.0,

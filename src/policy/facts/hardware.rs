@@ -20,8 +20,10 @@ pub struct HostFacts<'a> {
     pub proxmox: bool,
     /// Installed RAM, MiB.
     pub ram_mib: u64,
-    /// Whether the RAM is ECC.
-    pub ecc: bool,
+    /// Whether the RAM is ECC. Absent when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "bool")]
+    pub ecc: Option<bool>,
     /// CPU vendor. Absent when unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "CpuVendor")]
@@ -213,6 +215,7 @@ fn host<'a>(ix: &Index<'a>, h: &'a Host, evidence: HostEvidence) -> HostFacts<'a
     let unknown = unknown_list(
         [
             ("cpu_vendor", cpu.vendor.is_none()),
+            ("ecc", h.ecc.is_none()),
             ("iommu", iommu.is_none()),
             ("interrupt_remapping", cpu.interrupt_remapping.is_none()),
             ("pinned_mib", evidence.unsure_pinning),
