@@ -50,7 +50,7 @@ info contains lib.finding("DR-04", id, sprintf("%s passes storage controller %s 
 # title: Keep the TrueNAS configuration backup off the pool
 # description: A fresh TrueNAS, its configuration file and the imported pool restore the shares; the backup must survive the loss of the VM and its host.
 # related_resources:
-#   - ref: https://github.com/truenas/documentation
+#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
 # custom:
 #   id: DR-05
 #   severity: info

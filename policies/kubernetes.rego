@@ -49,7 +49,7 @@ info contains lib.finding("K8S-04", cid, sprintf("%s uses NFS service %s: its po
 # title: democratic-csi iSCSI on Talos needs iscsi-tools and privileges
 # description: On Talos, democratic-csi's iSCSI node plugin needs the siderolabs/iscsi-tools system extension, its namespace labelled `pod-security.kubernetes.io/enforce=privileged`, `node.driver.iscsiDirHostPath` set to `/var/iscsi`, and `ISCSIADM_HOST_STRATEGY=nsenter` with `ISCSIADM_HOST_PATH=/usr/local/sbin/iscsiadm` (hostPID).
 # related_resources:
-#   - ref: https://github.com/democratic-csi/democratic-csi#talos
+#   - ref: https://github.com/democratic-csi/democratic-csi/blob/master/README.md#talos
 # custom:
 #   id: K8S-05
 #   severity: info

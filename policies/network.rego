@@ -22,7 +22,7 @@ deny contains lib.finding("NET-01", dev_id, sprintf("%s is passed to %s but is a
 # title: Storage traffic on its own network
 # description: iSCSI/NFS belongs on a dedicated VLAN or segment, separated from client and management traffic.
 # related_resources:
-#   - ref: https://github.com/NetAppDocs/e-series
+#   - ref: https://github.com/NetAppDocs/e-series/blob/main/config-linux/iscsi-configure-switches-concept.adoc
 # custom:
 #   id: NET-02
 #   severity: warning
@@ -36,7 +36,8 @@ warn contains lib.finding("NET-02", sid, sprintf("%s (%s) is served on %s, which
 # title: MTU identical along each path
 # description: A NIC or bridge with another MTU than its network black-holes large frames.
 # related_resources:
-#   - ref: https://pve.proxmox.com/pve-docs/pveceph.adoc
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_network_device
+#   - ref: https://pve.proxmox.com/pve-docs/chapter-pveceph.html
 # custom:
 #   id: NET-03
 #   severity: error
@@ -60,6 +61,7 @@ deny contains lib.finding("NET-03", hid, sprintf("bridge %s on %s uses MTU %d bu
 # title: Same-host consumers reach a passed-through storage NIC through the switch
 # description: When TrueNAS owns the storage NIC, guests on the same host reach it only via the physical switch (host → switch → host): the switch, cables and ports join the failure domain.
 # related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#sysadmin_network_configuration
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
 # custom:
 #   id: NET-05

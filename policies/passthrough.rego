@@ -83,6 +83,7 @@ deny contains lib.finding("PT-04", dev_id, sprintf("%s is passed to %s but share
 # description: With pcie_acs_override the groups no longer prove isolation; devices behind a non-ACS bridge can still DMA to each other.
 # related_resources:
 #   - ref: https://docs.kernel.org/driver-api/vfio.html
+#   - ref: https://lkml.org/lkml/2013/5/30/513
 # custom:
 #   id: PT-05
 #   severity: warning
@@ -133,7 +134,7 @@ deny contains lib.finding("PT-08", dev_id, sprintf("%s is passed to %s but host 
 # title: No host or other-VM storage behind a passed-through controller
 # description: Proxmox storages (local-lvm, local-zfs…) and other guests' disks vanish when the HBA is bound to vfio; hypervisor and TrueNAS must not share a controller.
 # related_resources:
-#   - ref: https://github.com/truenas/documentation
+#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
 # custom:
 #   id: PT-09
 #   severity: error
@@ -148,6 +149,7 @@ deny contains lib.finding("PT-09", sid, sprintf("storage %s uses disk %s behind 
 # title: Ballooning is ineffective with passthrough
 # description: VFIO pins every guest page for DMA; set balloon 0 (bpg floating = 0) or equal to memory.
 # related_resources:
+#   - ref: https://github.com/qemu/qemu/commit/238e91728503d400e1c4e644e3a9b80f9e621682
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_memory
 # custom:
 #   id: PT-10
@@ -272,6 +274,7 @@ info contains lib.finding("PT-16", id, sprintf("%s hostpci%s passes every functi
 # description: The option ROMs of SAS HBAs and RAID controllers (PCI class 0104/0107, e.g. LSI/Broadcom MPT, HP Smart Array) hang or slow the VM's boot; NVMe and AHCI controllers boot fine with theirs.
 # related_resources:
 #   - ref: https://github.com/Aterfax/relax-intel-rmrr/issues/32
+#   - ref: https://pve.proxmox.com/wiki/Manual:_qm.conf
 # custom:
 #   id: PT-17
 #   severity: warning
@@ -321,7 +324,7 @@ warn contains lib.finding("PT-19", id, sprintf("%s sets x_vga on %s, which is no
 # title: Large pinned VMs start slowly
 # description: Pinning a large RAM takes minutes (512 GiB ≈ 4–5 min); qemu-server multiplies the start timeout, but boot ordering must allow for it.
 # related_resources:
-#   - ref: https://github.com/proxmox/qemu-server
+#   - ref: https://git.proxmox.com/?p=qemu-server.git;a=blob;f=src/PVE/QemuServer/Helpers.pm
 # custom:
 #   id: PT-20
 #   severity: info

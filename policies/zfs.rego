@@ -61,6 +61,7 @@ warn contains lib.finding("ZFS-05", pid, sprintf("pool %s has a log vdev without
 # description: raidz vdevs of 3–9 disks, never more than 12; raidz1 is not recommended for drives over 1 TiB (a second failure during the long resilver).
 # related_resources:
 #   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpoolconcepts.7.html
+#   - ref: https://github.com/freenas/freenas-docs/blob/master/userguide/zfsprimer.rst
 # custom:
 #   id: ZFS-06
 #   severity: warning
@@ -82,7 +83,7 @@ warn contains lib.finding("ZFS-06", pid, sprintf("pool %s has a %s vdev of %d di
 # title: Keep pools below 80 % full
 # description: ZFS slows down as it fills and switches allocation strategy near 90 %; replacements need headroom.
 # related_resources:
-#   - ref: https://github.com/freenas/freenas-docs
+#   - ref: https://github.com/freenas/freenas-docs/blob/master/userguide/zfsprimer.rst
 # custom:
 #   id: ZFS-08
 #   severity: warning
@@ -97,7 +98,7 @@ warn contains lib.finding("ZFS-08", pid, sprintf("pool %s is %d%% full: keep it 
 # title: A vdev is limited by its smallest disk
 # description: Mixed sizes waste the difference on every larger disk.
 # related_resources:
-#   - ref: https://github.com/freenas/freenas-docs
+#   - ref: https://github.com/freenas/freenas-docs/blob/master/userguide/zfsprimer.rst
 # custom:
 #   id: ZFS-10
 #   severity: info

@@ -410,3 +410,29 @@ fn the_committed_rule_reference_is_current() {
         "run `hostplan policy doc`"
     );
 }
+
+/// Every rule cites the page or source file that supports it: a bare repository root
+/// (`https://github.com/owner/repo`, a `git.proxmox.com` project without a file) supports
+/// nothing in particular.
+#[test]
+fn every_rule_cites_a_page_not_a_repository_root() {
+    let mut bare = Vec::new();
+    for r in RuleBook::builtin().rules() {
+        assert!(!r.references.is_empty(), "{} cites nothing", r.id);
+        for link in &r.references {
+            let path = link.strip_prefix("https://github.com/").map(|p| {
+                p.split(['#', '?'])
+                    .next()
+                    .unwrap_or(p)
+                    .trim_end_matches('/')
+            });
+            let github_root = path.is_some_and(|p| p.split('/').count() <= 2);
+            let proxmox_root =
+                link.starts_with("https://git.proxmox.com/") && !link.contains(";f=");
+            if github_root || proxmox_root {
+                bare.push(format!("{}: {link}", r.id));
+            }
+        }
+    }
+    assert!(bare.is_empty(), "links to a repository root: {bare:#?}");
+}
