@@ -162,17 +162,22 @@ warn contains lib.finding("PT-10", id, sprintf("%s passes devices through but ba
 
 # METADATA
 # title: Pinned guest memory must fit in the host
-# description: RAM of passthrough VMs is allocated and locked at start and cannot be overcommitted; with the host's own reserve it must fit, or the last VM fails to start.
+# description: RAM of passthrough VMs is allocated and locked at start and cannot be overcommitted; with the host's own reserve (the OS, and the ARC of the host's own ZFS, by default 10 % of its RAM up to 16 GiB since Proxmox VE 8.1) it must fit, or the last VM fails to start.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_memory
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#sysadmin_zfs_limit_memory_usage
 # custom:
 #   id: PT-11
 #   severity: error
-deny contains lib.finding("PT-11", id, sprintf("host %s pins %d MiB for passthrough VMs plus a %d MiB host reserve, but has %d MiB", [id, h.pinned_mib, h.reserve_mib, h.ram_mib])) if {
+deny contains lib.finding("PT-11", id, sprintf("host %s pins %d MiB for passthrough VMs plus a %d MiB host reserve%s, but has %d MiB: give the VMs less memory or the host more", [id, h.pinned_mib, h.reserve_mib, pt11_arc_text(h), h.ram_mib])) if {
 	some id, h in input.hosts
 	h.pinned_mib > 0
 	h.pinned_mib + h.reserve_mib > h.ram_mib
 }
+
+pt11_arc_text(h) := "" if h.zfs_arc_mib == 0
+
+pt11_arc_text(h) := sprintf(" (%d MiB of it the ARC of the host's own ZFS)", [h.zfs_arc_mib]) if h.zfs_arc_mib > 0
 
 # METADATA
 # title: Passthrough VMs cannot be live-migrated

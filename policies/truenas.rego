@@ -101,18 +101,26 @@ not_evaluated contains lib.not_evaluated("TN-05", id, u) if {
 }
 
 # METADATA
-# title: CPU type host exposes AES-NI to TrueNAS
-# description: Encryption throughput depends on AES-NI reaching the guest.
+# title: TrueNAS needs a CPU type that exposes AES-NI
+# description: Encryption throughput depends on AES-NI reaching the guest. qemu-server's x86-64-v2-AES, x86-64-v3/v4, host, max and the named models of AES-capable CPUs expose it; kvm64/qemu64 (the default when no type is set), x86-64-v2 and the old 32-bit models do not.
 # related_resources:
 #   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+#   - ref: https://git.proxmox.com/?p=qemu-server.git;a=blob;f=src/PVE/QemuServer/CPUConfig.pm
 # custom:
 #   id: TN-06
 #   severity: info
-info contains lib.finding("TN-06", id, sprintf("%s uses CPU type \"%s\": \"host\" exposes AES-NI for encryption", [id, vm.cpu_type])) if {
+info contains lib.finding("TN-06", id, sprintf("%s uses CPU type %s, which does not expose AES-NI: use host or x86-64-v2-AES for encryption throughput", [id, tn06_name(vm.cpu_type)])) if {
 	some id in lib.truenas_vms
 	vm := input.vms[id]
-	vm.cpu_type != "host"
+	vm.cpu_type in tn06_without_aes
 }
+
+# qemu-server CPU models without the aes flag ("" is Proxmox's default, kvm64).
+tn06_without_aes := {"", "kvm64", "qemu64", "kvm32", "qemu32", "x86-64-v2", "486", "pentium", "pentium2", "pentium3", "athlon", "coreduo", "core2duo", "n270", "phenom", "Conroe", "Penryn"}
+
+tn06_name(t) := "unset (kvm64)" if t == ""
+
+tn06_name(t) := sprintf("\"%s\"", [t]) if t != ""
 
 # METADATA
 # title: TrueNAS boot disk of at least 16 GB

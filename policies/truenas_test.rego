@@ -132,3 +132,13 @@ test_tn05_not_evaluated_when_ecc_unknown if {
 	skipped := truenas.not_evaluated with input as doc
 	lib.skipped(skipped, "TN-05", "srv01")
 }
+
+test_tn06_x86_64_v2_aes_exposes_aes if {
+	fs := truenas.info with input as object.union(seed, {"vms": {"truenas": {"cpu_type": "x86-64-v2-AES"}}})
+	not lib.has(fs, "TN-06")
+}
+
+test_tn06_plain_x86_64_v2_does_not if {
+	fs := truenas.info with input as object.union(seed, {"vms": {"truenas": {"cpu_type": "x86-64-v2"}}})
+	lib.has_for(fs, "TN-06", "truenas")
+}

@@ -51,8 +51,12 @@ pub struct HostFacts<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "u64")]
     pub pinned_mib: Option<u64>,
-    /// RAM hostplan keeps for Proxmox itself, MiB.
+    /// RAM hostplan keeps for Proxmox itself, MiB: the OS reserve plus `zfs_arc_mib`.
     pub reserve_mib: u64,
+    /// The ARC of the host's own ZFS (a `zfspool` storage or a pool the host imports), MiB:
+    /// Proxmox VE 8.1 and later cap it at 10 % of the RAM, at most 16 GiB; 0 without host ZFS.
+    /// (A storage VM's ARC lives in that VM's memory.)
+    pub zfs_arc_mib: u64,
     /// Whether ZFS runs on this host, itself or through a VM that imports a pool.
     pub zfs: bool,
     /// Disk ids the host boots from.
@@ -158,6 +162,18 @@ pub(super) fn hosts<'a>(ix: &Index<'a>) -> BTreeMap<&'a str, HostFacts<'a>> {
     let mut reboot_hazards = boot::reboot_hazards_all(t);
     // Per-host evidence, computed once (not once per host).
     let zfs_hosts: BTreeSet<&str> = t.pools.iter().map(|p| ix.host_of(&p.owner)).collect();
+    // Pools the host imports itself, and ZFS storages on it: the host's own ARC.
+    let host_zfs: BTreeSet<&str> = t
+        .pools
+        .iter()
+        .map(|p| p.owner.as_str())
+        .chain(
+            t.storages
+                .iter()
+                .filter(|s| s.kind == crate::model::StorageKind::Zfspool)
+                .map(|s| s.host.as_str()),
+        )
+        .collect();
     let grouped_hosts: BTreeSet<&str> = t
         .devices
         .iter()
@@ -176,6 +192,7 @@ pub(super) fn hosts<'a>(ix: &Index<'a>) -> BTreeMap<&'a str, HostFacts<'a>> {
             let id = h.id.as_str();
             let evidence = HostEvidence {
                 zfs: zfs_hosts.contains(id),
+                host_zfs: host_zfs.contains(id),
                 grouped: grouped_hosts.contains(id),
                 unsure_pinning: unsure_pinning.contains(id),
                 reboot_hazards: reboot_hazards.remove(id).unwrap_or_default(),
@@ -189,6 +206,8 @@ pub(super) fn hosts<'a>(ix: &Index<'a>) -> BTreeMap<&'a str, HostFacts<'a>> {
 struct HostEvidence {
     /// ZFS runs on the host or in a VM on it.
     zfs: bool,
+    /// The host itself runs ZFS (its ARC takes host RAM).
+    host_zfs: bool,
     /// A device of the host is in an IOMMU group, which proves the IOMMU is on.
     grouped: bool,
     /// A passthrough VM on the host has unknown memory or onboot.
@@ -236,7 +255,8 @@ fn host<'a>(ix: &Index<'a>, h: &'a Host, evidence: HostEvidence) -> HostFacts<'a
         cmdline: &h.kernel_cmdline,
         has_passthrough: passthrough().next().is_some(),
         pinned_mib: (!evidence.unsure_pinning).then_some(pinned),
-        reserve_mib: HOST_RESERVE_MIB,
+        reserve_mib: HOST_RESERVE_MIB + zfs_arc_mib(h, evidence.host_zfs),
+        zfs_arc_mib: zfs_arc_mib(h, evidence.host_zfs),
         zfs: evidence.zfs,
         boot_disks: &h.boot_disks,
         boot_controllers: h
@@ -368,5 +388,15 @@ fn mapping_entry<'a>(ix: &Index<'a>, e: &'a MappingEntry) -> MappingEntryFacts<'
         device_vendor_device: dev.and_then(|d| d.vendor_device.as_deref()),
         device_subsystem: dev.and_then(|d| d.subsystem.as_deref()),
         device_iommu_group: dev.and_then(|d| d.iommu_group),
+    }
+}
+
+/// The ARC limit Proxmox VE (8.1 and later) gives a host's own ZFS: 10 % of the RAM, at most
+/// 16 GiB (pve-docs, "Limit ZFS Memory Usage"); 0 when the host runs no ZFS itself.
+fn zfs_arc_mib(h: &Host, host_zfs: bool) -> u64 {
+    if host_zfs {
+        (u64::from(h.ram_gib) * 1024 / 10).min(16 * 1024)
+    } else {
+        0
     }
 }
