@@ -34,7 +34,7 @@ warn contains lib.finding("NET-02", sid, sprintf("%s (%s) is served on %s, which
 
 # METADATA
 # title: MTU identical along each path
-# description: A NIC or bridge with another MTU than its network black-holes large frames.
+# description: A NIC or bridge with another MTU than its network black-holes large frames. A trunk (a NIC or bridge carrying several networks) needs at least the largest MTU it carries; an MTU that is not set is Linux's default, 1500.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_network_device
 #   - ref: https://pve.proxmox.com/pve-docs/chapter-pveceph.html
@@ -49,13 +49,29 @@ deny contains lib.finding("NET-03", dev_id, sprintf("%s uses MTU %d on network %
 	input.networks[net].mtu != d.mtu
 }
 
-deny contains lib.finding("NET-03", hid, sprintf("bridge %s on %s uses MTU %d but carries %s at MTU %d", [b.name, hid, b.mtu, net, input.networks[net].mtu])) if {
+deny contains lib.finding("NET-03", hid, sprintf("bridge %s on %s has %s but carries %s at MTU %d: its large frames are dropped; set mtu = %d on the bridge and its ports", [b.name, hid, net03_mtu_text(object.get(b, "mtu", null)), net, input.networks[net].mtu, input.networks[net].mtu])) if {
 	some hid, h in input.hosts
 	some b in h.bridges
-	b.mtu != null
 	some net in b.networks
-	input.networks[net].mtu > b.mtu
+	input.networks[net].mtu > net03_effective(object.get(b, "mtu", null))
 }
+
+# A trunk NIC below the largest MTU it carries.
+deny contains lib.finding("NET-03", dev_id, sprintf("%s has %s but carries %s at MTU %d: its large frames are dropped; set mtu = %d", [dev_id, net03_mtu_text(object.get(d, "mtu", null)), net, input.networks[net].mtu, input.networks[net].mtu])) if {
+	some dev_id, d in input.devices
+	count(d.networks) > 1
+	some net in d.networks
+	input.networks[net].mtu > net03_effective(object.get(d, "mtu", null))
+}
+
+# The MTU in effect: Linux's default when none is set.
+net03_effective(m) := 1500 if m == null
+
+net03_effective(m) := m if m != null
+
+net03_mtu_text(m) := "no MTU set (1500)" if m == null
+
+net03_mtu_text(m) := sprintf("MTU %d", [m]) if m != null
 
 # METADATA
 # title: Same-host consumers reach a passed-through storage NIC through the switch

@@ -36,6 +36,23 @@ test_net03_nic_mtu_mismatch if {
 	lib.has_for(fs, "NET-03", "nic2")
 }
 
+test_net03_a_1500_trunk_carrying_a_9000_vlan if {
+	doc := object.union(seed, {"networks": {"storage50": {"mtu": 9000}}})
+	fs := network.deny with input as doc
+	lib.has_for(fs, "NET-03", "nic0")
+	lib.has_for(fs, "NET-03", "srv01")
+}
+
+test_net03_a_9000_trunk_carrying_1500_and_9000 if {
+	doc := object.union(seed, {
+		"networks": {"storage50": {"mtu": 9000}},
+		"devices": {"nic0": {"mtu": 9000}, "nic2": {"mtu": 9000}},
+		"hosts": {"srv01": {"bridges": [{"name": "vmbr0", "networks": ["lan", "storage50"], "ports": ["nic0"], "mtu": 9000}]}},
+	})
+	fs := network.deny with input as doc
+	not lib.has(fs, "NET-03")
+}
+
 test_net05_hairpin_through_switch if {
 	fs := network.info with input as seed
 	lib.has_for(fs, "NET-05", "iscsi-k8s")
