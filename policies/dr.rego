@@ -6,7 +6,7 @@ import rego.v1
 
 # METADATA
 # title: A pool should sit behind one movable controller
-# description: Import needs every top-level vdev; disks split between the passed-through HBA and other controllers cannot move as one unit.
+# description: Import needs every top-level vdev; disks split between the passed-through HBA and other controllers cannot move as one unit. Controllers that are all passed to the VM that owns the pool move with it (an NVMe special vdev beside the HBA, or a 9300-16i, which is two SAS3008 chips).
 # related_resources:
 #   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpoolconcepts.7.html
 # custom:
@@ -15,6 +15,15 @@ import rego.v1
 warn contains lib.finding("DR-02", pid, sprintf("pool %s spans controllers %s: moving one of them does not bring the whole pool along", [pid, lib.names(p.controllers)])) if {
 	some pid, p in input.pools
 	count(p.controllers) > 1
+	not dr02_all_with_the_owner(p)
+}
+
+# Every controller of the pool is passed through to the VM that imports it.
+dr02_all_with_the_owner(p) if {
+	p.owner_is_vm
+	every c in p.controllers {
+		p.owner in object.get(object.get(input.devices, c, {}), "passed_to", [])
+	}
 }
 
 # METADATA

@@ -16,6 +16,15 @@ test_dr02_split_pool if {
 	lib.has_for(fs, "DR-02", "tank")
 }
 
+test_dr02_two_controllers_both_passed_to_the_owner if {
+	doc := object.union(seed, {
+		"pools": {"tank": {"controllers": ["hba0", "nvme0"]}},
+		"devices": {"nvme0": {"host": "srv01", "kind": "nvme", "passed_to": ["truenas"], "networks": [], "mtu": null}},
+	})
+	fs := dr.warn with input as doc
+	not lib.has(fs, "DR-02")
+}
+
 test_dr03_seed_no_features if {
 	fs := dr.info with input as seed
 	not lib.has(fs, "DR-03")
