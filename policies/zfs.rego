@@ -81,17 +81,17 @@ warn contains lib.finding("ZFS-06", pid, sprintf("pool %s has a %s vdev of %d di
 
 # METADATA
 # title: Keep pools below 80 % full
-# description: ZFS slows down as it fills and switches allocation strategy near 90 %; replacements need headroom.
+# description: ZFS slows down as it fills and switches allocation strategy near 90 %; replacements need headroom. Usage is ALLOC over SIZE as `zpool list` reports both (raidz parity included in each).
 # related_resources:
 #   - ref: https://github.com/freenas/freenas-docs/blob/master/userguide/zfsprimer.rst
 # custom:
 #   id: ZFS-08
 #   severity: warning
-warn contains lib.finding("ZFS-08", pid, sprintf("pool %s is %d%% full: keep it below 80%%", [pid, round((p.used_gb * 100) / p.capacity_gb)])) if {
+warn contains lib.finding("ZFS-08", pid, sprintf("pool %s is %d%% full (%d of %d GB as zpool list counts them): keep it below 80%% — free space or add a vdev", [pid, round((p.used_gb * 100) / p.list_size_gb), p.used_gb, p.list_size_gb])) if {
 	some pid, p in input.pools
 	p.used_gb != null
-	p.capacity_gb > 0
-	p.used_gb * 100 > p.capacity_gb * 80
+	p.list_size_gb > 0
+	p.used_gb * 100 > p.list_size_gb * 80
 }
 
 # METADATA

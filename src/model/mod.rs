@@ -600,7 +600,8 @@ pub struct Pool {
     pub owner: String,
     /// Top-level vdevs.
     pub vdevs: Vec<Vdev>,
-    /// Allocated space in GB (for resilver time and capacity rules).
+    /// Allocated space in GB as `zpool list` reports it (ALLOC: raidz parity included), for
+    /// resilver time and capacity rules.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub used_gb: Option<u64>,
     /// Deduplication enabled.

@@ -75,7 +75,11 @@ pub struct PoolFacts<'a> {
     /// Usable space of the data vdevs, GB: per vdev, the smallest member times the
     /// non-redundant members. `null` when a member's size is unknown.
     pub capacity_gb: Option<u64>,
-    /// Allocated space, GB.
+    /// The pool's size as `zpool list` reports it, GB: raidz and dRAID vdevs with their parity,
+    /// mirrors one side. `used_gb` (ALLOC) is measured the same way, so usage compares with
+    /// this, not with `capacity_gb`. `null` when a member's size is unknown.
+    pub list_size_gb: Option<u64>,
+    /// Allocated space (`zpool list` ALLOC), GB.
     pub used_gb: Option<u64>,
     /// Deduplication enabled.
     pub dedup: bool,
@@ -256,6 +260,8 @@ fn pool<'a>(ix: &Index<'a>, p: &'a Pool) -> PoolFacts<'a> {
     let data = || p.vdevs.iter().filter(|v| v.role == VdevRole::Data);
     let data_tolerance = data().map(|v| v.layout.tolerance(width(v))).min();
     let capacity_gb = data().map(|v| usable_gb(ix, v)).sum::<Option<u64>>();
+    let list_size_gb = data().map(|v| list_size_gb(ix, v)).sum::<Option<u64>>();
+    let sizes_known = !unknown.contains(&PoolUnknown::DiskSizes);
     PoolFacts {
         owner: &p.owner,
         owner_is_vm: ix.is_vm(&p.owner),
@@ -267,11 +273,8 @@ fn pool<'a>(ix: &Index<'a>, p: &'a Pool) -> PoolFacts<'a> {
             .map(|(i, v)| (i.to_string(), vdev(ix, v)))
             .collect(),
         data_tolerance: data_tolerance.unwrap_or(0),
-        capacity_gb: if unknown.contains(&PoolUnknown::DiskSizes) {
-            None
-        } else {
-            capacity_gb
-        },
+        capacity_gb: capacity_gb.filter(|_| sizes_known),
+        list_size_gb: list_size_gb.filter(|_| sizes_known),
         used_gb: p.used_gb,
         dedup: p.dedup,
         active_features: &p.active_features,
@@ -292,6 +295,18 @@ fn usable_gb(ix: &Index<'_>, v: &Vdev) -> Option<u64> {
     let (min, _) = sizes(ix, v)?;
     let width = width(v);
     Some(min * u64::from(width - v.layout.tolerance(width)))
+}
+
+/// A data vdev's size as `zpool list` counts it, GB: a mirror one member, any other layout
+/// every member (raidz and dRAID parity included); limited by the smallest member.
+fn list_size_gb(ix: &Index<'_>, v: &Vdev) -> Option<u64> {
+    let (min, _) = sizes(ix, v)?;
+    let counted = if v.layout == crate::model::VdevLayout::Mirror {
+        1
+    } else {
+        width(v)
+    };
+    Some(min * u64::from(counted))
 }
 
 /// The smallest and largest member sizes of a vdev, GB (0 without members); `None` when a
