@@ -46,12 +46,12 @@ test_boot05_hazard if {
 }
 
 test_boot06_seed_passes if {
-	fs := boot.warn with input as seed
+	fs := boot.info with input as seed
 	not lib.has(fs, "BOOT-06")
 }
 
 test_boot06_no_agent if {
-	fs := boot.warn with input as with_vm("talos-w1", {"agent": false})
+	fs := boot.info with input as with_vm("talos-w1", {"agent": false})
 	lib.has_for(fs, "BOOT-06", "talos-w1")
 }
 
@@ -77,8 +77,8 @@ test_boot10_start_failure if {
 
 test_boot06_not_evaluated_when_agent_unknown if {
 	doc := lib.with_unknown(seed, "vms", "talos-w1", ["agent"])
-	boot_warn := boot.warn with input as doc
-	not lib.has_for(boot_warn, "BOOT-06", "talos-w1")
+	boot_info := boot.info with input as doc
+	not lib.has_for(boot_info, "BOOT-06", "talos-w1")
 	boot_not_evaluated := boot.not_evaluated with input as doc
 	lib.skipped(boot_not_evaluated, "BOOT-06", "talos-w1")
 }

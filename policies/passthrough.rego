@@ -327,13 +327,13 @@ warn contains lib.finding("PT-19", id, sprintf("%s sets x_vga on %s, which is no
 
 # METADATA
 # title: Large pinned VMs start slowly
-# description: Pinning a large RAM takes minutes (512 GiB ≈ 4–5 min); qemu-server multiplies the start timeout, but boot ordering must allow for it.
+# description: Pinning a large RAM takes minutes (512 GiB ≈ 4–5 min) before a passthrough VM runs; qemu-server scales its start timeout for that (config_aware_timeout), and startall waits for each start task, so guests ordered after it on the same node wait by themselves; guests elsewhere that need it do not.
 # related_resources:
 #   - ref: https://git.proxmox.com/?p=qemu-server.git;a=blob;f=src/PVE/QemuServer/Helpers.pm
 # custom:
 #   id: PT-20
 #   severity: info
-info contains lib.finding("PT-20", id, sprintf("%s pins %d GiB at start: expect a slow start and allow for it in startup up delays", [id, lib.whole(lib.gib(vm.memory_mib))])) if {
+info contains lib.finding("PT-20", id, sprintf("%s pins %d GiB at start: its start task takes minutes (qemu-server scales the start timeout for passthrough VMs); startall waits for the task, so no longer up delay is needed, but guests on other nodes that need it do not wait", [id, lib.whole(lib.gib(vm.memory_mib))])) if {
 	some id, vm in input.vms
 	vm.pinned
 	vm.memory_mib >= 65536
