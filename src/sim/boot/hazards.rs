@@ -32,7 +32,17 @@ pub(super) fn shutdown_hazards(t: &Topology, ix: &Index<'_>) -> Vec<ShutdownHaza
             out.push(ShutdownHazard {
                 provider: s.provider.clone(),
                 service: s.id.clone(),
-                detail: format!("{} is stopped before {} on {host}: {} disappears under them (give {} a startup order, or its consumers none)", s.provider, later.join(", "), s.id, s.provider),
+                // Shutdown stops unordered guests first, then ordered ones in reverse: the
+                // provider stops last when its order is below every consumer's (or they have
+                // none). "Give it an order" alone points the wrong way when it has one already.
+                detail: format!(
+                    "{} is stopped before {} on {host}: {} disappears under them (give {} a startup order below {}, or leave them unordered: shutdown stops unordered guests first, then ordered ones in reverse)",
+                    s.provider,
+                    later.join(", "),
+                    s.id,
+                    s.provider,
+                    if later.len() == 1 { "its consumer's" } else { "its consumers'" }
+                ),
                 consumers: later,
             });
         }
