@@ -29,22 +29,37 @@ same_node_consumer(svc) := {[s.provider, c] |
 
 # METADATA
 # title: up must cover the storage VM's time to serve
-# description: up is a sleep after issuing a start, not a readiness check; a storage provider ordered before its consumers needs up ≥ its time to serve, or they start before iSCSI/NFS exists.
+# description: up is a sleep after issuing a start, not a readiness check; a storage provider ordered before its consumers (ordered after it, or unordered, which start last) needs up ≥ its time to serve, or they start before iSCSI/NFS exists. Only guests that startall starts count (onboot, not HA-managed).
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_startup_and_shutdown
 # custom:
 #   id: BOOT-03
 #   severity: warning
-warn contains lib.finding("BOOT-03", p, sprintf("%s is ordered before %s but its up delay (%d s) is shorter than its time to serve %s (~%d s): raise up", [p, c, up, svc, s.serve_after_start_s])) if {
+warn contains lib.finding("BOOT-03", p, sprintf("%s is ordered before %s but its up delay (%d s) is shorter than its time to serve %s (~%d s): raise up to at least %d", [p, c, up, svc, s.serve_after_start_s, s.serve_after_start_s])) if {
 	some svc, s in input.services
 	some pair in same_node_consumer(svc)
 	p := pair[0]
 	c := pair[1]
+	started_by_startall(input.vms[p])
+	started_by_startall(input.vms[c])
 	input.vms[p].order != null
-	input.vms[c].order != null
-	input.vms[p].order < input.vms[c].order
+	ordered_before(input.vms[p], input.vms[c])
 	up := up_of(input.vms[p])
 	up < s.serve_after_start_s
+}
+
+# Guests startall starts at boot: onboot, and not left to the HA stack (BOOT-01).
+started_by_startall(vm) if {
+	vm.onboot
+	not vm.ha
+}
+
+# `a` (ordered) starts before `b`: `b` has a higher order, or none (unordered guests start last).
+ordered_before(a, b) if b.order == null
+
+ordered_before(a, b) if {
+	b.order != null
+	a.order < b.order
 }
 
 # METADATA
@@ -87,6 +102,8 @@ warn contains lib.finding("BOOT-09", p, sprintf("%s provides %s but starts after
 	some pair in same_node_consumer(svc)
 	p := pair[0]
 	c := pair[1]
+	started_by_startall(input.vms[p])
+	started_by_startall(input.vms[c])
 	starts_after(input.vms[p], input.vms[c])
 }
 

@@ -45,6 +45,31 @@ test_boot05_hazard if {
 	lib.has_for(fs, "BOOT-05", "truenas")
 }
 
+test_boot03_storage_ordered_consumers_unordered if {
+	fs := boot.warn with input as object.union(seed, {"vms": {"truenas": {"order": 1, "up": 10}}})
+	lib.has_for(fs, "BOOT-03", "truenas")
+}
+
+test_boot03_long_enough_up if {
+	fs := boot.warn with input as object.union(seed, {"vms": {"truenas": {"order": 1, "up": 600}}})
+	not lib.has(fs, "BOOT-03")
+}
+
+test_boot03_ignores_guests_startall_does_not_start if {
+	doc := object.union(seed, {"vms": {
+		"truenas": {"order": 1, "up": 10},
+		"talos-cp1": {"ha": true}, "talos-w1": {"onboot": false}, "talos-w2": {"ha": true},
+	}})
+	fs := boot.warn with input as doc
+	not lib.has(fs, "BOOT-03")
+}
+
+test_boot09_ignores_an_ha_consumer if {
+	doc := object.union(seed, {"vms": {"truenas": {"order": 2}, "talos-w1": {"order": 1, "ha": true}}})
+	fs := boot.warn with input as doc
+	not lib.has(fs, "BOOT-09")
+}
+
 test_boot06_seed_passes if {
 	fs := boot.info with input as seed
 	not lib.has(fs, "BOOT-06")
