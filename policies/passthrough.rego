@@ -63,20 +63,28 @@ info contains lib.finding("PT-03", id, sprintf("host %s: iommu=pt would avoid DM
 
 # METADATA
 # title: An IOMMU group is passed through whole
-# description: VFIO only accepts a viable group; every non-bridge device sharing the group of a passed-through device must go to the same VM (or have no host driver).
+# description: VFIO only accepts a viable group; every device sharing the group of a passed-through device must go to the same VM, have no host driver, or be bound to vfio-pci or pci-stub. Devices with a bridge header (PCI-to-PCI and CardBus bridges) are exempt whatever drives them; host, ISA and LPC bridges have normal headers and are not.
 # related_resources:
 #   - ref: https://docs.kernel.org/driver-api/vfio.html
+#   - ref: https://github.com/torvalds/linux/blob/master/drivers/vfio/group.c
 # custom:
 #   id: PT-04
 #   severity: error
-deny contains lib.finding("PT-04", dev_id, sprintf("%s is passed to %s but shares IOMMU group %d with %s, which is not: pass the whole group to %s or move the card", [dev_id, vm_id, d.iommu_group, other, vm_id])) if {
+deny contains lib.finding("PT-04", dev_id, sprintf("%s is passed to %s but shares IOMMU group %d with %s, which is not and %s: pass the whole group to %s, unbind %s from its host driver, or move the card", [dev_id, vm_id, d.iommu_group, other, pt04_driver_text(o), vm_id, other])) if {
 	some dev_id, d in input.devices
 	some vm_id in d.passed_to
 	some other in d.group_members
 	o := input.devices[other]
-	not o.bridge_class
+	not o.bridge_header
 	not vm_id in o.passed_to
+	not object.get(o, "driver", "unknown") in {"", "vfio-pci", "pci-stub"}
 }
+
+pt04_driver_text(o) := sprintf("is bound to %s", [o.driver]) if {
+	object.get(o, "driver", "") != ""
+}
+
+pt04_driver_text(o) := "may have a host driver (not known)" if not "driver" in object.keys(o)
 
 # METADATA
 # title: ACS override makes IOMMU groups synthetic

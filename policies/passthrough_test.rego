@@ -55,8 +55,24 @@ test_pt04_group_split if {
 	lib.has_for(fs, "PT-04", "hba0")
 }
 
-test_pt04_bridge_in_group_is_fine if {
-	fs := passthrough.deny with input as object.union(seed, {"devices": {"hba0": {"group_members": ["nic0"]}, "nic0": {"bridge_class": true}}})
+test_pt04_pci_bridge_in_group_is_fine if {
+	fs := passthrough.deny with input as object.union(seed, {"devices": {"hba0": {"group_members": ["nic0"]}, "nic0": {"bridge_class": true, "bridge_header": true}}})
+	not lib.has(fs, "PT-04")
+}
+
+test_pt04_lpc_bridge_bound_to_its_driver_is_not if {
+	doc := object.union(seed, {"devices": {"hba0": {"group_members": ["nic0"]}, "nic0": {"class": "0x0601", "bridge_class": true, "bridge_header": false, "driver": "lpc_ich"}}})
+	fs := passthrough.deny with input as doc
+	lib.has_for(fs, "PT-04", "hba0")
+}
+
+test_pt04_a_driverless_member_is_fine if {
+	fs := passthrough.deny with input as object.union(seed, {"devices": {"hba0": {"group_members": ["nic0"]}, "nic0": {"driver": ""}}})
+	not lib.has(fs, "PT-04")
+}
+
+test_pt04_a_member_bound_to_vfio_is_fine if {
+	fs := passthrough.deny with input as object.union(seed, {"devices": {"hba0": {"group_members": ["nic0"]}, "nic0": {"driver": "vfio-pci"}}})
 	not lib.has(fs, "PT-04")
 }
 

@@ -38,6 +38,7 @@ fn lspci_nn(line: &str) -> Option<PciRecord> {
         subsystem: None,
         iommu_group: None,
         model,
+        driver: None,
     })
 }
 
@@ -121,6 +122,7 @@ pub fn parse(file: &str, text: &str) -> (Vec<PciRecord>, Vec<Note>) {
                         subsystem: None,
                         iommu_group: Some(g),
                         model: String::new(),
+                        driver: None,
                     }),
                     _ => skipped("not a group/devices/address path"),
                 },

@@ -22,6 +22,9 @@ pub struct PciRecord {
     pub iommu_group: Option<i32>,
     /// `Vendor Device` names.
     pub model: String,
+    /// The kernel driver in use (`lspci -k`): `Some("")` when `-k` output shows none bound
+    /// (a `Module:` line without a `Driver:` line), `None` when the output does not say.
+    pub driver: Option<String>,
 }
 
 /// `Name [code]` → (name, code).
@@ -49,6 +52,7 @@ pub fn parse(text: &str) -> (Vec<PciRecord>, Vec<String>) {
             (None, String::new(), None, None, None, None);
         let (mut vendor_name, mut device_name) = (String::new(), String::new());
         let mut group = None;
+        let (mut driver, mut saw_module) = (None, false);
         for line in block.lines() {
             let Some((key, value)) = line.split_once(':') else {
                 continue;
@@ -62,6 +66,8 @@ pub fn parse(text: &str) -> (Vec<PciRecord>, Vec<String>) {
                 "SVendor" => sv = bracketed(value).1,
                 "SDevice" => sd = bracketed(value).1,
                 "IOMMUGroup" => group = value.parse().ok(),
+                "Driver" => driver = Some(value.to_owned()),
+                "Module" => saw_module = true,
                 other => {
                     ignored.insert(other.to_owned());
                 }
@@ -97,6 +103,8 @@ pub fn parse(text: &str) -> (Vec<PciRecord>, Vec<String>) {
             subsystem: pair(sv, sd),
             iommu_group: group,
             model: format!("{vendor_name} {device_name}").trim().to_owned(),
+            // `-k` prints the modules that could drive a device even when none is bound.
+            driver: driver.or_else(|| saw_module.then(String::new)),
         });
     }
     if !ignored.is_empty() {
@@ -134,6 +142,7 @@ pub fn to_devices(records: &[PciRecord], host: &str) -> Vec<Device> {
             subsystem: r.subsystem.clone(),
             iommu_group: r.iommu_group,
             class: (!r.class.is_empty()).then(|| r.class.clone()),
+            driver: r.driver.clone(),
             ..Device::default()
         })
         .collect()

@@ -138,6 +138,7 @@ pub fn parse(file: &str, text: &str) -> (Vec<PciRecord>, Vec<Note>) {
             model: format!("{} {}", name("vendor_name"), name("device_name"))
                 .trim()
                 .to_owned(),
+            driver: None,
         });
     }
     if !unknown.is_empty() {

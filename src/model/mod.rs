@@ -387,6 +387,11 @@ pub struct Device {
     /// PCI class code, e.g. `0x0107` (SAS) or `0x0200` (Ethernet).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub class: Option<String>,
+    /// The host's kernel driver bound to it (`lspci -k`: "Kernel driver in use"), e.g.
+    /// `vfio-pci` or `mpt3sas`; `""` = none bound; absent = unknown. VFIO accepts a group only
+    /// when its normal-header members are unbound or bound to vfio-pci or pci-stub (PT-04).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
     /// HBA firmware mode.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub firmware_mode: Option<FirmwareMode>,

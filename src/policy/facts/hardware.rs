@@ -114,6 +114,14 @@ pub struct DeviceFacts<'a> {
     pub display_class: bool,
     /// Whether the class is a bridge class (`0x06…`).
     pub bridge_class: bool,
+    /// Whether the device has a bridge header (PCI-to-PCI `0x0604`, `CardBus` `0x0607`): VFIO
+    /// ignores such members of a group, whatever drives them. Host, ISA and LPC bridges have
+    /// normal headers and count like any device.
+    pub bridge_header: bool,
+    /// The host driver bound to it (`""`: none). Absent when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub driver: Option<&'a str>,
     /// HBA firmware mode.
     pub firmware_mode: Option<FirmwareMode>,
     /// Network ids a NIC is cabled to (empty for other devices).
@@ -332,6 +340,8 @@ fn device<'a>(ix: &Index<'a>, d: &'a Device) -> DeviceFacts<'a> {
         storage_class: class.starts_with("0x01"),
         display_class: class.starts_with("0x03"),
         bridge_class: class.starts_with("0x06"),
+        bridge_header: class.starts_with("0x0604") || class.starts_with("0x0607"),
+        driver: d.driver.as_deref(),
         class,
         firmware_mode: d.firmware_mode,
         networks: d.nic.as_ref().map_or(&[], |n| n.networks.as_slice()),
