@@ -5,42 +5,57 @@ import data.hostplan.lib
 import rego.v1
 
 # METADATA
-# title: Pool disks reach TrueNAS through a passed-through controller
-# description: Virtual disks or per-disk passthrough under a virtualised ZFS are unsupported and risk corruption; pass the whole HBA/SATA controller.
+# title: Pool disks reach TrueNAS as hardware, not virtual disks
+# description: The TrueNAS hardware guide calls virtual disks under a virtualised pool "not a supported configuration" that "might result in data corruption", and says to "pass hardware disks or the entire storage controller". A disk on a controller that is not passed through and not handed over as a raw disk is a virtual disk (a warning); raw disks are allowed, a whole controller is better (advice: SMART, serials, hot-swap).
 # related_resources:
 #   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
 # custom:
 #   id: TN-01
 #   severity: warning
-warn contains lib.finding("TN-01", pid, sprintf("pool %s of VM %s has disks on %s, which is not passed through to it: pass the controller whole", [pid, p.owner, ctrl])) if {
+warn contains lib.finding("TN-01", pid, sprintf("pool %s of VM %s has disk %s on %s, which reaches it neither passed through nor as a raw disk: a virtual disk under ZFS is unsupported; pass the controller or the disk", [pid, p.owner, disk, ctrl])) if {
 	some pid, p in input.pools
 	p.owner_is_vm
-	some ctrl in p.controllers
+	some v in p.vdevs
+	some disk in v.disks
+	ctrl := input.disks[disk].controller
 	not passed_to_owner(ctrl, p.owner)
+	not tn01_raw_disk_of(p.owner, disk)
 }
 
-warn contains lib.finding("TN-01", id, sprintf("%s gets %s as a raw disk (%s): TrueNAS's ZFS needs the disks' controller passed through whole, not single disks behind a virtual controller", [id, d.path, d.slot])) if {
+info contains lib.finding("TN-01", id, sprintf("%s gets %s as a raw disk (%s): allowed, but passing the controller whole also gives TrueNAS the disks' SMART data and serials", [id, d.path, d.slot])) if {
 	some id in lib.truenas_vms
 	some d in input.vms[id].raw_disks
+}
+
+tn01_raw_disk_of(vm, disk) if {
+	some d in input.vms[vm].raw_disks
+	d.disk == disk
 }
 
 passed_to_owner(ctrl, vm) if vm in input.devices[ctrl].passed_to
 
 # METADATA
 # title: The HBA must be in IT mode
-# description: ZFS redundancy and repair need raw disks; IR/RAID firmware under ZFS is an error, a RAID card in JBOD mode a warning (it masks SMART).
+# description: ZFS redundancy and repair need the disks themselves. A RAID card's RAID facility under ZFS is an error; Broadcom IR firmware should be flashed to IT ("to disable the optional RAID functionality"); a RAID card in HBA/JBOD mode "performs indistinguishably from a standard HBA" per the TrueNAS guide, but some mask serials and SMART (advice).
 # related_resources:
+#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
 #   - ref: https://github.com/openzfs/zfs/discussions/14458
 # custom:
 #   id: TN-02
 #   severity: error
-deny contains lib.finding("TN-02", id, sprintf("%s holds pool disks in %s firmware mode: flash it to IT mode", [id, d.firmware_mode])) if {
+deny contains lib.finding("TN-02", id, sprintf("%s holds pool disks in RAID mode: ZFS cannot repair what the card hides; switch it to HBA/JBOD mode or use an HBA", [id])) if {
 	some id, d in input.devices
-	d.firmware_mode in {"ir", "raid"}
+	d.firmware_mode == "raid"
 	count(d.disks) > 0
 }
 
-warn contains lib.finding("TN-02", id, sprintf("%s is a RAID controller in JBOD mode: prefer an HBA in IT mode (SMART and error handling)", [id])) if {
+warn contains lib.finding("TN-02", id, sprintf("%s holds pool disks with IR firmware: flash it to IT mode (the guide's advice: it disables the RAID functionality ZFS does not need)", [id])) if {
+	some id, d in input.devices
+	d.firmware_mode == "ir"
+	count(d.disks) > 0
+}
+
+info contains lib.finding("TN-02", id, sprintf("%s is a RAID card in JBOD mode: fine per the TrueNAS guide, but check that TrueNAS sees each disk's serial number and SMART data", [id])) if {
 	some id, d in input.devices
 	d.firmware_mode == "jbod"
 	count(d.disks) > 0

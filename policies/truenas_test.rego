@@ -12,8 +12,19 @@ test_tn01_seed_passes if {
 }
 
 test_tn01_disks_on_host_controller if {
-	fs := truenas.warn with input as object.union(seed, {"pools": {"tank": {"controllers": ["hba0", "onboard"]}}})
+	fs := truenas.warn with input as object.union(seed, {"disks": {"tank-d1": {"controller": "onboard"}}})
 	lib.has_for(fs, "TN-01", "tank")
+}
+
+test_tn01_a_disk_handed_over_raw_is_no_virtual_disk if {
+	doc := object.union(seed, {
+		"disks": {"tank-d1": {"controller": "onboard"}},
+		"vms": {"truenas": {"raw_disks": [{"slot": "scsi1", "path": "/dev/disk/by-id/ata-WDC_WD80EFZX-68UW8N0_VKG2ABCD", "disk": "tank-d1"}]}},
+	})
+	fs := truenas.warn with input as doc
+	not lib.has(fs, "TN-01")
+	is := truenas.info with input as doc
+	lib.has_for(is, "TN-01", "truenas")
 }
 
 test_tn02_seed_it_mode if {
@@ -21,14 +32,24 @@ test_tn02_seed_it_mode if {
 	not lib.has(fs, "TN-02")
 }
 
-test_tn02_ir_mode if {
-	fs := truenas.deny with input as object.union(seed, {"devices": {"hba0": {"firmware_mode": "ir"}}})
+test_tn02_raid_mode if {
+	fs := truenas.deny with input as object.union(seed, {"devices": {"hba0": {"firmware_mode": "raid"}}})
 	lib.has_for(fs, "TN-02", "hba0")
 }
 
-test_tn02_jbod_warns if {
-	fs := truenas.warn with input as object.union(seed, {"devices": {"hba0": {"firmware_mode": "jbod"}}})
+test_tn02_ir_firmware_warns if {
+	fs := truenas.warn with input as object.union(seed, {"devices": {"hba0": {"firmware_mode": "ir"}}})
 	lib.has_for(fs, "TN-02", "hba0")
+	ds := truenas.deny with input as object.union(seed, {"devices": {"hba0": {"firmware_mode": "ir"}}})
+	not lib.has(ds, "TN-02")
+}
+
+test_tn02_jbod_is_advice if {
+	doc := object.union(seed, {"devices": {"hba0": {"firmware_mode": "jbod"}}})
+	fs := truenas.info with input as doc
+	lib.has_for(fs, "TN-02", "hba0")
+	ws := truenas.warn with input as doc
+	not lib.has(ws, "TN-02")
 }
 
 test_tn04_seed_has_32gib if {
@@ -106,10 +127,12 @@ test_tn04_not_evaluated_when_memory_unknown if {
 	lib.skipped(truenas_not_evaluated, "TN-04", "truenas")
 }
 
-test_tn01_raw_disk_passthrough if {
+test_tn01_raw_disk_passthrough_is_advice if {
 	doc := object.union(seed, {"vms": {"truenas": {"raw_disks": [{"slot": "scsi1", "path": "/dev/disk/by-id/ata-WDC_WD80EFZX-68UW8N0_VKG2ABCD"}]}}})
-	fs := truenas.warn with input as doc
+	fs := truenas.info with input as doc
 	lib.has_for(fs, "TN-01", "truenas")
+	ws := truenas.warn with input as doc
+	not lib.has(ws, "TN-01")
 }
 
 test_tn07_no_modelled_boot_disk_is_not_a_small_one if {
