@@ -82,7 +82,7 @@ net03_mtu_text(m) := sprintf("MTU %d", [m]) if m != null
 # custom:
 #   id: NET-05
 #   severity: info
-info contains lib.finding("NET-05", sid, sprintf("%s reaches %s on the same host through the physical switch: the switch is part of its failure domain", [sid, lib.names(same_host)])) if {
+info contains lib.finding("NET-05", sid, sprintf("%s reaches %s on the same host through the physical switch: the switch, its ports and cables are part of its failure domain; give them redundant links, or serve them through a host bridge as well", [sid, lib.names(same_host)])) if {
 	some sid, s in input.services
 	s.provider_is_vm
 	some dev in input.vms[s.provider].passthrough

@@ -69,7 +69,7 @@ info contains lib.finding("TN-02", id, sprintf("%s is a RAID card in JBOD mode: 
 # custom:
 #   id: TN-04
 #   severity: error
-deny contains lib.finding("TN-04", id, sprintf("%s gives TrueNAS %d MiB: the minimum is 8192", [id, vm.memory_mib])) if {
+deny contains lib.finding("TN-04", id, sprintf("%s gives TrueNAS %d MiB, below its 8192 MiB minimum: give it at least 8192", [id, vm.memory_mib])) if {
 	some id in lib.truenas_vms
 	vm := input.vms[id]
 	vm.memory_mib < 8192

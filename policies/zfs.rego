@@ -12,7 +12,7 @@ import rego.v1
 # custom:
 #   id: ZFS-03
 #   severity: warning
-warn contains lib.finding("ZFS-03", pid, sprintf("pool %s has a non-redundant data vdev (%s): any disk loss loses the pool", [pid, concat(", ", v.disks)])) if {
+warn contains lib.finding("ZFS-03", pid, sprintf("pool %s has a non-redundant data vdev (%s): any disk loss loses the pool; attach a mirror disk to it (zpool attach)", [pid, lib.names(v.disks)])) if {
 	some pid, p in input.pools
 	some v in p.vdevs
 	v.role == "data"
