@@ -124,3 +124,31 @@ not_evaluated contains lib.not_evaluated("ZFS-05", pid, u) if {
 	u := lib.unknowns(p, ["disk_plp"])
 	count(u) > 0
 }
+
+# METADATA
+# title: ashift at least the disks' physical sector size
+# description: ashift is fixed per vdev at creation; with 2^ashift below a member's physical sector size every write is a read-modify-write inside the drive, and a 4Kn replacement disk cannot join the vdev. OpenZFS detects the size from what drives report, which 512e drives get wrong; set ashift=12 explicitly.
+# related_resources:
+#   - ref: https://openzfs.github.io/openzfs-docs/Performance%20and%20Tuning/Workload%20Tuning.html#alignment-shift-ashift
+#   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpoolprops.7.html
+# custom:
+#   id: ZFS-11
+#   severity: warning
+warn contains lib.finding("ZFS-11", pid, sprintf("pool %s has ashift %d (%d-byte sectors) but %s has %d-byte physical sectors: writes are read-modify-write and 4Kn replacements are refused; recreate the vdevs with ashift=12", [pid, p.ashift, zfs11_bytes[p.ashift], disk, sector])) if {
+	some pid, p in input.pools
+	some v in p.vdevs
+	some disk in v.disks
+	sector := input.disks[disk].sector_bytes
+	sector > zfs11_bytes[p.ashift]
+}
+
+# ZFS-11 cannot be judged while the ashift of a pool with Advanced Format disks is unknown.
+not_evaluated contains lib.not_evaluated("ZFS-11", pid, ["ashift"]) if {
+	some pid, p in input.pools
+	not "ashift" in object.keys(p)
+	some v in p.vdevs
+	some disk in v.disks
+	input.disks[disk].sector_bytes > 512
+}
+
+zfs11_bytes := {9: 512, 10: 1024, 11: 2048, 12: 4096, 13: 8192, 14: 16384, 15: 32768, 16: 65536}

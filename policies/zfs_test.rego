@@ -87,3 +87,26 @@ test_zfs06_not_evaluated_when_disk_sizes_unknown if {
 	lib.skipped(zfs_not_evaluated, "ZFS-06", "tank")
 	lib.skipped(zfs_not_evaluated, "ZFS-10", "tank")
 }
+
+test_zfs11_seed_says_nothing_of_sectors if {
+	fs := zfs.warn with input as seed
+	not lib.has(fs, "ZFS-11")
+}
+
+test_zfs11_ashift_9_on_4k_disks if {
+	doc := object.union(seed, {"pools": {"tank": {"ashift": 9}}, "disks": {"tank-d1": {"sector_bytes": 4096}}})
+	fs := zfs.warn with input as doc
+	lib.has_for(fs, "ZFS-11", "tank")
+}
+
+test_zfs11_ashift_12_on_4k_disks if {
+	doc := object.union(seed, {"pools": {"tank": {"ashift": 12}}, "disks": {"tank-d1": {"sector_bytes": 4096}}})
+	fs := zfs.warn with input as doc
+	not lib.has(fs, "ZFS-11")
+}
+
+test_zfs11_not_evaluated_without_ashift if {
+	doc := object.union(seed, {"disks": {"tank-d1": {"sector_bytes": 4096}}})
+	ne := zfs.not_evaluated with input as doc
+	lib.skipped(ne, "ZFS-11", "tank")
+}

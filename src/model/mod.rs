@@ -468,6 +468,10 @@ pub struct Disk {
     pub media: Media,
     /// Power-loss protection (matters for SLOG devices).
     pub plp: bool,
+    /// Physical sector size in bytes (`lsblk -o PHY-SEC`: 512, or 4096 for Advanced Format
+    /// drives); absent = unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sector_bytes: Option<u32>,
     /// Mean time between failures, hours.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mtbf_hours: Option<f64>,
@@ -613,6 +617,10 @@ pub struct Pool {
     pub dedup: bool,
     /// Feature flags that are `active` on the pool.
     pub active_features: Vec<String>,
+    /// The alignment shift its vdevs were created with (`zpool get ashift`, `zdb -C`): sectors
+    /// of 2^ashift bytes, fixed per vdev at creation; absent = unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ashift: Option<u8>,
 }
 
 /// A network segment.

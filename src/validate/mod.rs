@@ -389,6 +389,20 @@ impl<'a> Validator<'a> {
         for (i, d) in self.t.disks.iter().enumerate() {
             let p = at("disks", i);
             self.reference(p.key("host"), &d.id, &d.host, EntityKind::Host);
+            if let Some(b) = d
+                .sector_bytes
+                .filter(|b| !b.is_power_of_two() || !(512..=65_536).contains(b))
+            {
+                self.push(
+                    Diagnostic::error(
+                        Code::OutOfRange,
+                        p.key("sector_bytes"),
+                        format!("disk `{}` has {b}-byte sectors", d.id),
+                    )
+                    .with_id(&d.id)
+                    .expected("a power of two from 512 to 65536 (usually 512 or 4096)"),
+                );
+            }
             if d.controller != ONBOARD {
                 let path = p.key("controller");
                 if self.reference(path.clone(), &d.id, &d.controller, EntityKind::Device) {
@@ -465,6 +479,17 @@ impl<'a> Validator<'a> {
         let mut used: BTreeMap<&str, DataPath> = BTreeMap::new();
         for (i, pool) in self.t.pools.iter().enumerate() {
             let p = at("pools", i);
+            if let Some(a) = pool.ashift.filter(|a| !(9..=16).contains(a)) {
+                self.push(
+                    Diagnostic::error(
+                        Code::OutOfRange,
+                        p.key("ashift"),
+                        format!("pool `{}` has ashift {a}", pool.id),
+                    )
+                    .with_id(&pool.id)
+                    .expected("an ashift between 9 (512 B) and 16 (64 KiB), as OpenZFS allows"),
+                );
+            }
             match self.lookup.get(&pool.owner) {
                 Some((EntityKind::Vm | EntityKind::Host, _)) => {}
                 _ => {

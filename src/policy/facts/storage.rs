@@ -37,6 +37,10 @@ pub struct DiskFacts<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "bool")]
     pub plp: Option<bool>,
+    /// Physical sector size, bytes. Absent when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u32")]
+    pub sector_bytes: Option<u32>,
     /// Fields of this disk that are not known (an importer could not resolve them): they are
     /// absent from the object, and rules that need them report "not evaluated"
     /// (`lib.not_evaluated`).
@@ -81,6 +85,10 @@ pub struct PoolFacts<'a> {
     pub list_size_gb: Option<u64>,
     /// Allocated space (`zpool list` ALLOC), GB.
     pub used_gb: Option<u64>,
+    /// The alignment shift of its vdevs. Absent when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u8")]
+    pub ashift: Option<u8>,
     /// Deduplication enabled.
     pub dedup: bool,
     /// Feature flags that are `active` on the pool.
@@ -213,6 +221,7 @@ pub(super) fn disks(t: &Topology) -> BTreeMap<&str, DiskFacts<'_>> {
                 size_gb: known(&unknown, "size_gb", d.size_gb),
                 media: known(&unknown, "media", d.media),
                 plp: known(&unknown, "plp", d.plp),
+                sector_bytes: d.sector_bytes,
                 unknown,
             };
             (d.id.as_str(), fact)
@@ -276,6 +285,7 @@ fn pool<'a>(ix: &Index<'a>, p: &'a Pool) -> PoolFacts<'a> {
         capacity_gb: capacity_gb.filter(|_| sizes_known),
         list_size_gb: list_size_gb.filter(|_| sizes_known),
         used_gb: p.used_gb,
+        ashift: p.ashift,
         dedup: p.dedup,
         active_features: &p.active_features,
         disk_count: data().map(width).sum(),
