@@ -152,3 +152,42 @@ not_evaluated contains lib.not_evaluated("ZFS-11", pid, ["ashift"]) if {
 }
 
 zfs11_bytes := {9: 512, 10: 1024, 11: 2048, 12: 4096, 13: 8192, 14: 16384, 15: 32768, 16: 65536}
+
+# METADATA
+# title: Sync writes for iSCSI and NFS stay synchronous
+# description: With sync=disabled ZFS acknowledges a consumer's synchronous writes before they are on stable storage; zfsprops(7) calls it very dangerous, since a crash or power loss of the storage host loses what databases and file systems believe written. Sync writes on HDD raidz without a power-loss-protected SLOG are slow, which is the usual reason people disable it (advice).
+# related_resources:
+#   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zfsprops.7.html
+#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+# custom:
+#   id: ZFS-12
+#   severity: warning
+warn contains lib.finding("ZFS-12", sid, sprintf("%s (%s) serves %s with sync=disabled: a crash or power loss of %s loses writes its consumers were told are safe; use sync=standard and a mirrored power-loss-protected SLOG for speed", [sid, s.kind, s.pool, s.provider])) if {
+	some sid, s in input.services
+	s.kind in {"iscsi", "nfs"}
+	object.get(s, "sync", "") == "disabled"
+}
+
+info contains lib.finding("ZFS-12", sid, sprintf("%s (%s) writes synchronously to HDD raidz pool %s without a power-loss-protected SLOG: expect slow writes; add a mirrored PLP SLOG rather than disabling sync", [sid, s.kind, s.pool])) if {
+	some sid, s in input.services
+	s.kind in {"iscsi", "nfs"}
+	object.get(s, "sync", "") in {"standard", "always"}
+	p := input.pools[s.pool]
+	zfs12_hdd_raidz(p)
+	not zfs12_plp_slog(p)
+}
+
+zfs12_hdd_raidz(p) if {
+	some v in p.vdevs
+	v.role == "data"
+	startswith(v.layout, "raidz")
+	every d in v.disks {
+		input.disks[d].media == "hdd"
+	}
+}
+
+zfs12_plp_slog(p) if {
+	some v in p.vdevs
+	v.role == "log"
+	v.plp_all
+}

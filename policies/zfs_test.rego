@@ -110,3 +110,29 @@ test_zfs11_not_evaluated_without_ashift if {
 	ne := zfs.not_evaluated with input as doc
 	lib.skipped(ne, "ZFS-11", "tank")
 }
+
+test_zfs12_seed_sync_unknown_says_nothing if {
+	fs := zfs.warn with input as seed
+	not lib.has(fs, "ZFS-12")
+	is := zfs.info with input as seed
+	not lib.has(is, "ZFS-12")
+}
+
+test_zfs12_sync_disabled if {
+	fs := zfs.warn with input as object.union(seed, {"services": {"iscsi-k8s": {"sync": "disabled"}}})
+	lib.has_for(fs, "ZFS-12", "iscsi-k8s")
+}
+
+test_zfs12_standard_sync_on_hdd_raidz_without_slog_is_slow if {
+	doc := object.union(seed, {"services": {"iscsi-k8s": {"sync": "standard"}}})
+	is := zfs.info with input as doc
+	lib.has_for(is, "ZFS-12", "iscsi-k8s")
+	fs := zfs.warn with input as doc
+	not lib.has(fs, "ZFS-12")
+}
+
+test_zfs12_a_plp_slog_makes_sync_fine if {
+	doc := object.union(with_extra_vdev({"role": "log", "layout": "mirror", "width": 2, "tolerance": 1, "disks": ["s1", "s2"], "plp_all": true, "min_size_gb": 32, "max_size_gb": 32}), {"services": {"iscsi-k8s": {"sync": "standard"}}})
+	is := zfs.info with input as doc
+	not lib.has(is, "ZFS-12")
+}

@@ -84,6 +84,7 @@ mod names {
         check(VdevRole::ALL);
         check(ServiceKind::ALL);
         check(ConsumerKind::ALL);
+        check(SyncMode::ALL);
         check(crate::graph::EdgeKind::ALL);
         check(crate::graph::NodeKind::ALL);
         check(crate::sim::boot::EventKind::ALL);
@@ -884,7 +885,28 @@ pub struct Service {
     pub network: String,
     /// Seconds after the provider is up until the service answers.
     pub ready_after_s: u32,
+    /// The ZFS `sync` property of the dataset or zvol it serves; absent = unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync: Option<SyncMode>,
 }
+
+/// The ZFS `sync` property (zfsprops(7)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SyncMode {
+    /// Synchronous requests are honoured (the default).
+    Standard,
+    /// Every write is synchronous.
+    Always,
+    /// Synchronous requests are acknowledged before they are on stable storage.
+    Disabled,
+}
+
+named!(SyncMode {
+    Standard => "standard",
+    Always => "always",
+    Disabled => "disabled",
+});
 
 /// What kind of consumer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]

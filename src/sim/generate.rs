@@ -302,6 +302,7 @@ fn add_storage(t: &mut Topology, rng: &mut Rng, hid: &str, vmid: &mut u32) -> St
         pool: format!("{hid}-tank"),
         network: "storage".into(),
         ready_after_s: 30,
+        sync: None,
     });
     svc
 }

@@ -191,6 +191,10 @@ pub struct ServiceFacts<'a> {
     /// Seconds from issuing the provider's start until the service answers (rounded up);
     /// `null` when the provider is not a VM.
     pub serve_after_start_s: Option<u64>,
+    /// The ZFS `sync` property of what it serves. Absent when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "crate::model::SyncMode")]
+    pub sync: Option<crate::model::SyncMode>,
 }
 
 /// Facts of a consumer of storage services (`input.consumers[id]`).
@@ -395,6 +399,7 @@ pub(super) fn services<'a>(ix: &Index<'a>) -> BTreeMap<&'a str, ServiceFacts<'a>
                 consumers,
                 serve_after_start_s: boot::time_to_serve_ms(t, s, &timing)
                     .map(|ms| ms.div_ceil(1000)),
+                sync: s.sync,
             };
             (s.id.as_str(), fact)
         })
