@@ -347,6 +347,43 @@ info contains lib.finding("PT-20", id, sprintf("%s pins %d GiB at start: its sta
 	vm.memory_mib >= 65536
 }
 
+# METADATA
+# title: The host must not claim a passed-through storage controller
+# description: Until the VM starts, a controller the host binds at boot (mpt3sas, ahci, nvme) shows its disks to the host, whose zfs-import-scan or a stray `zpool import` may import the VM's pool; two systems importing one pool corrupt it. Bind the controller to vfio-pci at boot (`options vfio-pci ids=…` with `softdep <driver> pre: vfio-pci`), so the host never sees the disks.
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
+#   - ref: https://openzfs.github.io/openzfs-docs/man/master/8/zpool-import.8.html
+# custom:
+#   id: PT-25
+#   severity: warning
+warn contains lib.finding("PT-25", dev_id, sprintf("%s is passed to %s, which imports a pool from its disks, but the host binds it to %s at boot: until %s starts the host sees those disks and may import the pool; bind it to vfio-pci at boot (options vfio-pci ids=%s, softdep %s pre: vfio-pci)", [dev_id, vm_id, d.driver, vm_id, object.get(d, "vendor_device", "<vendor:device>"), d.driver])) if {
+	some dev_id, d in input.devices
+	d.storage_class
+	count(d.disks) > 0
+	some vm_id in d.passed_to
+	pt25_owns_a_pool_on(vm_id, d.disks)
+	not object.get(d, "driver", "vfio-pci") in {"vfio-pci", "", "pci-stub"}
+}
+
+# Whether `vm` imports a pool with a member among `disks`.
+pt25_owns_a_pool_on(vm, disks) if {
+	some p in input.pools
+	p.owner == vm
+	some v in p.vdevs
+	some disk in v.disks
+	disk in disks
+}
+
+# PT-25 cannot be judged while the host driver of such a controller is unknown.
+not_evaluated contains lib.not_evaluated("PT-25", dev_id, ["driver"]) if {
+	some dev_id, d in input.devices
+	d.storage_class
+	count(d.disks) > 0
+	some vm_id in d.passed_to
+	pt25_owns_a_pool_on(vm_id, d.disks)
+	not "driver" in object.keys(d)
+}
+
 # Rules that cannot be judged while a fact they need is unknown.
 not_evaluated contains lib.not_evaluated(rule, id, u) if {
 	some id, h in input.hosts

@@ -266,8 +266,11 @@ test_pt11_not_evaluated_when_pinned_memory_unknown if {
 	lib.skipped(passthrough_not_evaluated, "PT-11", "srv01")
 }
 
+# The seed states every fact the passthrough rules need except the HBA's host driver, which its
+# document does not give (PT-25).
 test_known_facts_are_evaluated if {
-	count(passthrough.not_evaluated) == 0 with input as seed
+	ne := passthrough.not_evaluated with input as seed
+	{[n.rule, n.resource] | some n in ne} == {["PT-25", "hba0"]}
 }
 
 test_pt06_message_says_unset_rather_than_empty if {
@@ -287,4 +290,24 @@ test_pt20_fractional_gib_prints_as_a_whole_number if {
 	some f in fs
 	f.rule == "PT-20"
 	contains(f.message, "pins 68 GiB")
+}
+
+test_pt25_seed_driver_unknown_is_not_evaluated if {
+	fs := passthrough.warn with input as seed
+	not lib.has(fs, "PT-25")
+	ne := passthrough.not_evaluated with input as seed
+	lib.skipped(ne, "PT-25", "hba0")
+}
+
+test_pt25_host_binds_the_hba if {
+	fs := passthrough.warn with input as object.union(seed, {"devices": {"hba0": {"driver": "mpt3sas"}}})
+	lib.has_for(fs, "PT-25", "hba0")
+}
+
+test_pt25_bound_to_vfio_at_boot if {
+	doc := object.union(seed, {"devices": {"hba0": {"driver": "vfio-pci"}}})
+	fs := passthrough.warn with input as doc
+	not lib.has(fs, "PT-25")
+	ne := passthrough.not_evaluated with input as doc
+	not lib.skipped(ne, "PT-25", "hba0")
 }
