@@ -121,7 +121,7 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
             </ul>
             if !skipped.is_empty() {
                 <h3>{ format!("Not evaluated ({}) — facts unknown", skipped.len()) }</h3>
-                <p class="hint">{ "An importer could not resolve these facts: fill them in (or import them) and the rules run." }</p>
+                <p class="hint">{ "These facts are not known (the file leaves them out, or an importer could not resolve them): fill them in, or import them, and the rules run." }</p>
                 <ul class="findings" id="not-evaluated">{ for skipped.iter().map(|f| html! {
                     <li class="finding not-evaluated" data-rule={f.rule.clone()} data-resource={f.resource.clone()}>
                         <span class="code">{ &f.rule }</span>{ " " }<strong>{ &f.title }</strong>
