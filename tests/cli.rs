@@ -608,3 +608,25 @@ fn a_recursive_policy_is_a_located_error_not_an_abort() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A `*_test.rego` named on its own for `check` is refused with the command that runs it, not
+/// skipped silently (it would look as if it had been evaluated); in a folder it is left out.
+#[test]
+fn a_test_file_named_for_check_is_refused_not_skipped() {
+    let dir = std::env::temp_dir().join(format!("hostplan-testfile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let test = dir.join("mine_test.rego");
+    std::fs::write(
+        &test,
+        "package mine_test\nimport rego.v1\ntest_nothing if { true }\n",
+    )
+    .unwrap();
+    let seed = "examples/seed.toml";
+    let (code, _, err) = hostplan_err(&["check", seed, "--policy", test.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is a test file"), "{err}");
+    assert!(err.contains("hostplan policy test --policy"), "{err}");
+    let (code, _, err) = hostplan_err(&["check", seed, "--policy", dir.to_str().unwrap()]);
+    assert_eq!(code, 0, "a folder's test files are left out: {err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

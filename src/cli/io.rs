@@ -99,8 +99,25 @@ fn today_utc() -> String {
 }
 
 /// Policy files at `path` (a file, or every `.rego` below a folder), tests included or not.
+/// A folder's `*_test.rego` files are left out when tests are not wanted (they hold no rules);
+/// a test file named on its own is refused instead, since leaving it out silently would look
+/// like it ran.
 pub fn policy_files(path: &str, tests: bool) -> anyhow::Result<Vec<hostplan::policy::PolicyFile>> {
+    if !tests && path.ends_with("_test.rego") && !std::path::Path::new(path).is_dir() {
+        anyhow::bail!(
+            "{path} is a test file: it holds tests, not rules; run it with `hostplan policy test --policy {path}`"
+        );
+    }
     let mut out = Vec::new();
+    collect_policies(path, tests, &mut out)?;
+    Ok(out)
+}
+
+fn collect_policies(
+    path: &str,
+    tests: bool,
+    out: &mut Vec<hostplan::policy::PolicyFile>,
+) -> anyhow::Result<()> {
     let meta = std::fs::metadata(path).with_context(|| format!("reading {path}"))?;
     if meta.is_dir() {
         let mut entries: Vec<_> = std::fs::read_dir(path)
@@ -115,7 +132,7 @@ pub fn policy_files(path: &str, tests: bool) -> anyhow::Result<Vec<hostplan::pol
                 .is_some_and(|e| e.eq_ignore_ascii_case("rego"));
             if p.is_dir() || is_rego {
                 // Files recurse to the branch below, which applies the test filter.
-                out.extend(policy_files(&p.to_string_lossy(), tests)?);
+                collect_policies(&p.to_string_lossy(), tests, out)?;
             }
         }
     } else if tests || !path.ends_with("_test.rego") {
@@ -125,7 +142,7 @@ pub fn policy_files(path: &str, tests: bool) -> anyhow::Result<Vec<hostplan::pol
             text,
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 /// `variables*.tf` declarations: files as given, folders scanned for `variables*.tf`.
