@@ -49,19 +49,21 @@ deny contains lib.finding("NET-03", dev_id, sprintf("%s uses MTU %d on network %
 	input.networks[net].mtu != d.mtu
 }
 
-deny contains lib.finding("NET-03", hid, sprintf("bridge %s on %s has %s but carries %s at MTU %d: its large frames are dropped; set mtu = %d on the bridge and its ports", [b.name, hid, net03_mtu_text(object.get(b, "mtu", null)), net, input.networks[net].mtu, input.networks[net].mtu])) if {
+deny contains lib.finding("NET-03", hid, sprintf("bridge %s on %s has %s but carries %s at MTU %d: its large frames are dropped; set mtu = %d on the bridge and its ports", [b.name, hid, net03_mtu_text(mtu), net, input.networks[net].mtu, input.networks[net].mtu])) if {
 	some hid, h in input.hosts
 	some b in h.bridges
+	mtu := object.get(b, "mtu", null)
 	some net in b.networks
-	input.networks[net].mtu > net03_effective(object.get(b, "mtu", null))
+	input.networks[net].mtu > net03_effective(mtu)
 }
 
 # A trunk NIC below the largest MTU it carries.
-deny contains lib.finding("NET-03", dev_id, sprintf("%s has %s but carries %s at MTU %d: its large frames are dropped; set mtu = %d", [dev_id, net03_mtu_text(object.get(d, "mtu", null)), net, input.networks[net].mtu, input.networks[net].mtu])) if {
+deny contains lib.finding("NET-03", dev_id, sprintf("%s has %s but carries %s at MTU %d: its large frames are dropped; set mtu = %d", [dev_id, net03_mtu_text(mtu), net, input.networks[net].mtu, input.networks[net].mtu])) if {
 	some dev_id, d in input.devices
 	count(d.networks) > 1
+	mtu := object.get(d, "mtu", null)
 	some net in d.networks
-	input.networks[net].mtu > net03_effective(object.get(d, "mtu", null))
+	input.networks[net].mtu > net03_effective(mtu)
 }
 
 # The MTU in effect: Linux's default when none is set.

@@ -77,8 +77,11 @@ deny contains lib.finding("PT-04", dev_id, sprintf("%s is passed to %s but share
 	o := input.devices[other]
 	not o.bridge_header
 	not vm_id in o.passed_to
-	not object.get(o, "driver", "unknown") in {"", "vfio-pci", "pci-stub"}
+	not object.get(o, "driver", "unknown") in vfio_compatible_drivers
 }
+
+# Drivers a device may have and still leave its group to VFIO: none, or VFIO's own.
+vfio_compatible_drivers := {"", "vfio-pci", "pci-stub"}
 
 pt04_driver_text(o) := sprintf("is bound to %s", [o.driver]) if {
 	object.get(o, "driver", "") != ""
@@ -357,12 +360,18 @@ info contains lib.finding("PT-20", id, sprintf("%s pins %d GiB at start: its sta
 #   id: PT-25
 #   severity: warning
 warn contains lib.finding("PT-25", dev_id, sprintf("%s is passed to %s, which imports a pool from its disks, but the host binds it to %s at boot: until %s starts the host sees those disks and may import the pool; bind it to vfio-pci at boot (options vfio-pci ids=%s, softdep %s pre: vfio-pci)", [dev_id, vm_id, d.driver, vm_id, object.get(d, "vendor_device", "<vendor:device>"), d.driver])) if {
+	some [dev_id, vm_id] in pt25_pool_controllers
+	d := input.devices[dev_id]
+	not object.get(d, "driver", "vfio-pci") in vfio_compatible_drivers
+}
+
+# Passed-through storage controllers holding disks of a pool the VM they go to imports.
+pt25_pool_controllers contains [dev_id, vm_id] if {
 	some dev_id, d in input.devices
 	d.storage_class
 	count(d.disks) > 0
 	some vm_id in d.passed_to
 	pt25_owns_a_pool_on(vm_id, d.disks)
-	not object.get(d, "driver", "vfio-pci") in {"vfio-pci", "", "pci-stub"}
 }
 
 # Whether `vm` imports a pool with a member among `disks`.
@@ -376,12 +385,8 @@ pt25_owns_a_pool_on(vm, disks) if {
 
 # PT-25 cannot be judged while the host driver of such a controller is unknown.
 not_evaluated contains lib.not_evaluated("PT-25", dev_id, ["driver"]) if {
-	some dev_id, d in input.devices
-	d.storage_class
-	count(d.disks) > 0
-	some vm_id in d.passed_to
-	pt25_owns_a_pool_on(vm_id, d.disks)
-	not "driver" in object.keys(d)
+	some [dev_id, _] in pt25_pool_controllers
+	not "driver" in object.keys(input.devices[dev_id])
 }
 
 # Rules that cannot be judged while a fact they need is unknown.

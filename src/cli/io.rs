@@ -226,17 +226,14 @@ pub fn terraform_files(paths: &[String]) -> anyhow::Result<Vec<(String, String)>
     }
     let mut files: Vec<(String, String)> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
-    let mut read = |path: &std::path::Path,
-                    files: &mut Vec<(String, String)>|
-     -> anyhow::Result<()> {
-        let name = path.display().to_string();
-        if seen.insert(name.clone()) {
-            let (_, bytes) = read_input(&name)?;
-            let text = String::from_utf8(bytes).with_context(|| format!("{name} is not UTF-8"))?;
-            files.push((name, text));
-        }
-        Ok(())
-    };
+    let mut read =
+        |path: &std::path::Path, files: &mut Vec<(String, String)>| -> anyhow::Result<()> {
+            let name = path.display().to_string();
+            if seen.insert(name.clone()) {
+                files.push(read_text(&name)?);
+            }
+            Ok(())
+        };
     for p in &found {
         read(p, &mut files)?;
     }

@@ -228,30 +228,26 @@ pub fn groups(t: &Topology) -> Diagram {
         Some(&hi) => on_host[hi].nodes.push(node),
         None => loose.push(node),
     };
-    for x in &t.devices {
-        let (detail, shape) = if host_index.contains_key(x.host.as_str()) {
-            (detail::device(x), Shape::Box)
+    // A stray (its host does not exist) says where it claims to be instead of its detail.
+    let detail_on = |host: &str, noun: &str, detail: &dyn Fn() -> String| {
+        if host_index.contains_key(host) {
+            detail()
         } else {
-            (format!("device on {}?", x.host), Shape::Box)
-        };
-        let n = add(&mut d, &x.id, EntityKind::Device, detail, shape);
+            format!("{noun} on {host}?")
+        }
+    };
+    for x in &t.devices {
+        let detail = detail_on(&x.host, "device", &|| detail::device(x));
+        let n = add(&mut d, &x.id, EntityKind::Device, detail, Shape::Box);
         place(&x.host, n, &mut loose);
     }
     for x in &t.disks {
-        let detail = if host_index.contains_key(x.host.as_str()) {
-            detail::disk(x)
-        } else {
-            format!("disk on {}?", x.host)
-        };
+        let detail = detail_on(&x.host, "disk", &|| detail::disk(x));
         let n = add(&mut d, &x.id, EntityKind::Disk, detail, Shape::Disk);
         place(&x.host, n, &mut loose);
     }
     for x in &t.storages {
-        let detail = if host_index.contains_key(x.host.as_str()) {
-            detail::storage(x)
-        } else {
-            format!("storage on {}?", x.host)
-        };
+        let detail = detail_on(&x.host, "storage", &|| detail::storage(x));
         let n = add(&mut d, &x.id, EntityKind::Storage, detail, Shape::Box);
         place(&x.host, n, &mut loose);
     }
@@ -266,11 +262,7 @@ pub fn groups(t: &Topology) -> Diagram {
         .iter()
         .enumerate()
         .map(|(vi, vm)| {
-            let detail = if host_index.contains_key(vm.host.as_str()) {
-                detail::vm(vm)
-            } else {
-                format!("VM on {}?", vm.host)
-            };
+            let detail = detail_on(&vm.host, "VM", &|| detail::vm(vm));
             Group {
                 key: format!("vm_{vi}"),
                 entity: EntityKind::Vm,

@@ -250,6 +250,7 @@ fn host<'a>(ix: &Index<'a>, h: &'a Host, evidence: HostEvidence) -> HostFacts<'a
         .into_iter()
         .filter_map(|(name, unknown)| unknown.then_some(name)),
     );
+    let arc_mib = zfs_arc_mib(h, evidence.host_zfs);
     HostFacts {
         kind: h.kind,
         proxmox: h.kind == HostKind::Proxmox,
@@ -263,8 +264,8 @@ fn host<'a>(ix: &Index<'a>, h: &'a Host, evidence: HostEvidence) -> HostFacts<'a
         cmdline: &h.kernel_cmdline,
         has_passthrough: passthrough().next().is_some(),
         pinned_mib: (!evidence.unsure_pinning).then_some(pinned),
-        reserve_mib: HOST_RESERVE_MIB + zfs_arc_mib(h, evidence.host_zfs),
-        zfs_arc_mib: zfs_arc_mib(h, evidence.host_zfs),
+        reserve_mib: HOST_RESERVE_MIB + arc_mib,
+        zfs_arc_mib: arc_mib,
         zfs: evidence.zfs,
         boot_disks: &h.boot_disks,
         boot_controllers: h
