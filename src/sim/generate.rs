@@ -162,7 +162,8 @@ fn add_host(t: &mut Topology, hid: &str, feed: u32) {
             name: "vmbr0".into(),
             ports: vec![format!("{hid}-nic0")],
             networks: vec!["lan".into(), "storage".into()],
-            mtu: None,
+            // The trunk carries the 9000-byte storage VLAN, so it needs that MTU (NET-03).
+            mtu: Some(9000),
         }],
         management: Some("vmbr0".into()),
         ..Host::default()
@@ -176,7 +177,7 @@ fn add_host(t: &mut Topology, hid: &str, feed: u32) {
             ports: 1,
             speed_gbps: 10.0,
             networks: vec!["lan".into(), "storage".into()],
-            mtu: None,
+            mtu: Some(9000),
         }),
         ..Device::default()
     });
