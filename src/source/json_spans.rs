@@ -1,9 +1,11 @@
-//! JSON: deserialize with `serde_json`, then index value spans with a small scanner.
+//! JSON: deserialize with `serde_json`; positions come from a small scanner, run only when
+//! asked for.
 //!
 //! The scanner only runs on text `serde_json` already accepted, but it is still written to
 //! stop (not panic) on anything unexpected, and its depth is bounded like `serde_json`'s.
 
-use super::{ignored_path, SpanIndex};
+use super::ignored_path;
+use super::spans::{Builder, Open, SpanTree};
 use crate::diag::{Code, DataPath, Diagnostic};
 use crate::model::Topology;
 use std::ops::Range;
@@ -14,10 +16,7 @@ type Failure = Box<(Diagnostic, Option<Range<usize>>)>;
 const MAX_DEPTH: usize = 128;
 
 /// Deserialize `text`; record unknown keys in `unknown`.
-pub(super) fn deserialize(
-    text: &str,
-    unknown: &mut Vec<DataPath>,
-) -> Result<(Topology, SpanIndex), Failure> {
+pub(super) fn deserialize(text: &str, unknown: &mut Vec<DataPath>) -> Result<Topology, Failure> {
     let mut de = serde_json::Deserializer::from_str(text);
     let mut record = |path: serde_ignored::Path<'_>| unknown.push(ignored_path(&path));
     let result: Result<Topology, _> =
@@ -29,7 +28,7 @@ pub(super) fn deserialize(
             (Err(e.into_inner()), path)
         }
     };
-    let topology = result.and_then(|t| de.end().map(|()| t)).map_err(|e| {
+    result.and_then(|t| de.end().map(|()| t)).map_err(|e| {
         let code = match e.classify() {
             serde_json::error::Category::Data => Code::InvalidType,
             _ => Code::Syntax,
@@ -41,19 +40,22 @@ pub(super) fn deserialize(
             .map_or(full.as_str(), |i| &full[..i])
             .to_owned();
         let offset = offset_of(text, e.line(), e.column());
-        (
+        Box::new((
             Diagnostic::error(code, path.clone(), message),
             Some(offset..offset + 1),
-        )
-    })?;
-    let mut spans = SpanIndex::default();
+        ))
+    })
+}
+
+/// The spans of every key and value of `text` (as far as it is JSON).
+pub(super) fn spans(text: &str) -> SpanTree {
     let mut scanner = Scanner {
         text: text.as_bytes(),
         pos: 0,
-        spans: &mut spans,
+        builder: Builder::default(),
     };
-    scanner.value(&DataPath::root(), 0);
-    Ok((topology, spans))
+    scanner.value(0);
+    scanner.builder.finish()
 }
 
 /// Byte offset of `serde_json`'s 1-based line and column (column 0 = before the line).
@@ -69,7 +71,7 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
 struct Scanner<'a> {
     text: &'a [u8],
     pos: usize,
-    spans: &'a mut SpanIndex,
+    builder: Builder,
 }
 
 impl Scanner<'_> {
@@ -83,30 +85,31 @@ impl Scanner<'_> {
         }
     }
 
-    /// Scan one value, recording its span. Returns false when the text stops making sense.
-    fn value(&mut self, path: &DataPath, depth: usize) -> bool {
+    /// Scan one value, recording its span; `None` when the text stops making sense.
+    fn value(&mut self, depth: usize) -> Option<u32> {
         if depth > MAX_DEPTH {
-            return false;
+            return None;
         }
         self.skip_ws();
         let start = self.pos;
-        let ok = match self.peek() {
-            Some(b'{') => self.object(path, depth),
-            Some(b'[') => self.array(path, depth),
-            Some(b'"') => self.string(),
-            Some(_) => {
+        match self.peek()? {
+            b'{' => {
+                let open = self.builder.open(true);
+                self.object(open, depth)
+            }
+            b'[' => {
+                let open = self.builder.open(false);
+                self.array(open, depth)
+            }
+            b'"' => self.string().then(|| self.builder.leaf(start..self.pos)),
+            _ => {
                 while matches!(self.peek(), Some(c) if !matches!(c, b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r'))
                 {
                     self.pos += 1;
                 }
-                self.pos > start
+                (self.pos > start).then(|| self.builder.leaf(start..self.pos))
             }
-            None => false,
-        };
-        if ok {
-            self.spans.insert(path.clone(), start..self.pos);
         }
-        ok
     }
 
     fn string(&mut self) -> bool {
@@ -122,20 +125,21 @@ impl Scanner<'_> {
         false
     }
 
-    fn object(&mut self, path: &DataPath, depth: usize) -> bool {
+    fn object(&mut self, mut open: Open, depth: usize) -> Option<u32> {
+        let start = self.pos;
         self.pos += 1;
         loop {
             self.skip_ws();
-            match self.peek() {
-                Some(b'}') => {
+            match self.peek()? {
+                b'}' => {
                     self.pos += 1;
-                    return true;
+                    return Some(self.builder.close(open, start..self.pos));
                 }
-                Some(b',') => self.pos += 1,
-                Some(b'"') => {
+                b',' => self.pos += 1,
+                b'"' => {
                     let key_start = self.pos;
                     if !self.string() {
-                        return false;
+                        return None;
                     }
                     let raw = &self.text[key_start + 1..self.pos - 1];
                     let key: String =
@@ -143,36 +147,32 @@ impl Scanner<'_> {
                             .unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned());
                     self.skip_ws();
                     if self.peek() != Some(b':') {
-                        return false;
+                        return None;
                     }
                     self.pos += 1;
-                    if !self.value(&path.key(&key), depth + 1) {
-                        return false;
-                    }
+                    let child = self.value(depth + 1)?;
+                    Builder::attach(&mut open, Some(&key), child);
                 }
-                _ => return false,
+                _ => return None,
             }
         }
     }
 
-    fn array(&mut self, path: &DataPath, depth: usize) -> bool {
+    fn array(&mut self, mut open: Open, depth: usize) -> Option<u32> {
+        let start = self.pos;
         self.pos += 1;
-        let mut index = 0;
         loop {
             self.skip_ws();
-            match self.peek() {
-                Some(b']') => {
+            match self.peek()? {
+                b']' => {
                     self.pos += 1;
-                    return true;
+                    return Some(self.builder.close(open, start..self.pos));
                 }
-                Some(b',') => self.pos += 1,
-                Some(_) => {
-                    if !self.value(&path.index(index), depth + 1) {
-                        return false;
-                    }
-                    index += 1;
+                b',' => self.pos += 1,
+                _ => {
+                    let child = self.value(depth + 1)?;
+                    Builder::attach(&mut open, None, child);
                 }
-                None => return false,
             }
         }
     }

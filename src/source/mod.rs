@@ -6,12 +6,14 @@
 //! not know is reported (all of them, not just the first) instead of silently dropped.
 
 mod json_spans;
+mod spans;
 mod toml_spans;
 
 use crate::diag::{did_you_mean, Code, DataPath, Diagnostic, Location, Segment};
 use crate::model::{Topology, SCHEMA_VERSION};
-use std::collections::BTreeMap;
+use spans::SpanTree;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// Largest input accepted, in bytes. Real topologies are a few hundred KiB even for big fleets.
 pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
@@ -44,29 +46,6 @@ impl Format {
     }
 }
 
-/// Byte spans of values, by data path.
-#[derive(Debug, Clone, Default)]
-pub struct SpanIndex {
-    spans: BTreeMap<DataPath, Range<usize>>,
-}
-
-impl SpanIndex {
-    fn insert(&mut self, path: DataPath, span: Range<usize>) {
-        self.spans.entry(path).or_insert(span);
-    }
-
-    /// The span of the value at `path`, or of its nearest ancestor that has one.
-    pub fn span(&self, path: &DataPath) -> Option<Range<usize>> {
-        let mut segs = path.0.clone();
-        loop {
-            if let Some(s) = self.spans.get(&DataPath(segs.clone())) {
-                return Some(s.clone());
-            }
-            segs.pop()?;
-        }
-    }
-}
-
 /// A topology file: its name, its text, and where its values are.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -76,32 +55,60 @@ pub struct SourceFile {
     pub text: String,
     /// The detected format.
     pub format: Format,
-    /// Value spans.
-    pub spans: SpanIndex,
+    /// Where each value is, read on first use: a clean file never needs it, and a file with
+    /// thousands of findings reads it once.
+    spans: OnceLock<SpanTree>,
     /// Byte offsets where lines start, built on first use: locating thousands of diagnostics
     /// is then a binary search each, not a scan from the file's start.
-    line_starts: std::sync::OnceLock<Vec<usize>>,
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
-    /// A file with its text and span index.
-    pub fn new(name: String, text: String, format: Format, spans: SpanIndex) -> Self {
+    /// A file with its text (positions are read from it when first asked for).
+    pub fn new(name: String, text: String, format: Format) -> Self {
         Self {
             name,
             text,
             format,
-            spans,
-            line_starts: std::sync::OnceLock::new(),
+            spans: OnceLock::new(),
+            line_starts: OnceLock::new(),
         }
+    }
+
+    /// The byte span of the value at `path`, or of its nearest ancestor in the file.
+    pub fn span(&self, path: &DataPath) -> Option<Range<usize>> {
+        self.spans
+            .get_or_init(|| match self.format {
+                Format::Toml => toml_spans::spans(&self.text),
+                Format::Json => json_spans::spans(&self.text),
+            })
+            .span(path)
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
+    }
+
+    /// The text of 1-based line `line`, without its line break (empty past the end).
+    pub fn line(&self, line: u32) -> &str {
+        let starts = self.line_starts();
+        let Some(&start) = starts.get((line as usize).saturating_sub(1)) else {
+            return "";
+        };
+        let end = starts.get(line as usize).map_or(self.text.len(), |&e| e);
+        self.text
+            .get(start..end)
+            .unwrap_or_default()
+            .trim_end_matches(['\n', '\r'])
     }
 
     /// 1-based line and character column of a byte offset, via the line index.
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
-        let starts = self.line_starts.get_or_init(|| {
-            std::iter::once(0)
-                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect()
-        });
+        let starts = self.line_starts();
         let mut offset = offset.min(self.text.len());
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
@@ -120,7 +127,7 @@ impl SourceFile {
         if diag.location.is_some() {
             return;
         }
-        if let Some(span) = self.spans.span(&diag.path) {
+        if let Some(span) = self.span(&diag.path) {
             diag.location = Some(self.location(span));
         }
     }
@@ -176,13 +183,7 @@ pub struct Parsed {
 /// ```
 pub fn parse(name: &str, bytes: &[u8]) -> Parsed {
     let format = Format::detect(name, bytes);
-    let mut source = SourceFile {
-        name: name.to_owned(),
-        text: String::new(),
-        format,
-        spans: SpanIndex::default(),
-        line_starts: std::sync::OnceLock::new(),
-    };
+    let mut source = SourceFile::new(name.to_owned(), String::new(), format);
     let unusable = |source: SourceFile, d: Diagnostic| Parsed {
         source,
         topology: None,
@@ -220,7 +221,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Parsed {
         Format::Toml => toml_spans::deserialize(&source.text, &mut unknown),
         Format::Json => json_spans::deserialize(&source.text, &mut unknown),
     };
-    let (topology, spans) = match result {
+    let topology = match result {
         Ok(ok) => ok,
         Err(failure) => {
             let (mut d, span) = *failure;
@@ -230,7 +231,6 @@ pub fn parse(name: &str, bytes: &[u8]) -> Parsed {
             return unusable(source, d);
         }
     };
-    source.spans = spans;
     let mut diagnostics = Vec::new();
     for path in unknown {
         // `$schema` at the top of a JSON file points editors at the JSON Schema

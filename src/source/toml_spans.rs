@@ -1,35 +1,38 @@
-//! TOML: deserialize with the `toml` crate (whose errors carry spans) and index value spans
-//! with `toml_edit`, which keeps them for every key, table and value.
+//! TOML: deserialize with the `toml` crate (whose errors carry spans); positions come from
+//! the same crate's spanned document ([`toml::de::DeTable`]), read only when asked for.
 
-use super::{ignored_path, SpanIndex};
+use super::ignored_path;
+use super::spans::{Builder, SpanTree};
 use crate::diag::{Code, DataPath, Diagnostic};
 use crate::model::Topology;
 use std::ops::Range;
-use toml_edit::{Item, Table, Value};
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
 
 /// A diagnostic and the byte span it points at (boxed: the error path is cold).
 type Failure = Box<(Diagnostic, Option<Range<usize>>)>;
 
 /// Deserialize `text`; record unknown keys in `unknown`.
-pub(super) fn deserialize(
-    text: &str,
-    unknown: &mut Vec<DataPath>,
-) -> Result<(Topology, SpanIndex), Failure> {
+pub(super) fn deserialize(text: &str, unknown: &mut Vec<DataPath>) -> Result<Topology, Failure> {
     let de = toml::Deserializer::parse(text).map_err(|e| Box::new(failure(Code::Syntax, &e)))?;
     let mut record = |path: serde_ignored::Path<'_>| unknown.push(ignored_path(&path));
     let de = serde_ignored::Deserializer::new(de, &mut record);
-    let topology: Topology = serde_path_to_error::deserialize(de).map_err(|e| {
+    serde_path_to_error::deserialize(de).map_err(|e| {
         let path = super::error_path(e.path());
         let (mut d, span) = failure(Code::InvalidType, e.inner());
         d.path = path;
         Box::new((d, span))
-    })?;
-    let mut spans = SpanIndex::default();
-    // The `toml` parse above succeeded, so this one does too; a failure only costs positions.
-    if let Ok(doc) = toml_edit::Document::parse(text) {
-        index_table(doc.as_table(), &DataPath::root(), &mut spans);
+    })
+}
+
+/// The spans of every key and value of `text` (empty if it is not TOML).
+pub(super) fn spans(text: &str) -> SpanTree {
+    let mut builder = Builder::default();
+    if let Ok(root) = DeTable::parse(text) {
+        let span = root.span();
+        table(&mut builder, span, root.get_ref());
     }
-    Ok((topology, spans))
+    builder.finish()
 }
 
 fn failure(code: Code, e: &toml::de::Error) -> (Diagnostic, Option<Range<usize>>) {
@@ -38,55 +41,26 @@ fn failure(code: Code, e: &toml::de::Error) -> (Diagnostic, Option<Range<usize>>
     (d, e.span())
 }
 
-fn index_table(table: &Table, path: &DataPath, spans: &mut SpanIndex) {
-    if let Some(s) = table.span() {
-        spans.insert(path.clone(), s);
+fn table(builder: &mut Builder, span: Range<usize>, t: &DeTable<'_>) -> u32 {
+    let mut open = builder.open(true);
+    for (key, v) in t {
+        let child = value(builder, v);
+        Builder::attach(&mut open, Some(key.get_ref()), child);
     }
-    for (key, item) in table {
-        let child = path.key(key);
-        index_item(item, &child, spans);
-        // A value without its own span (rare) still points at its key.
-        if let Some(s) = table.key(key).and_then(toml_edit::Key::span) {
-            spans.insert(child, s);
-        }
-    }
+    builder.close(open, span)
 }
 
-fn index_item(item: &Item, path: &DataPath, spans: &mut SpanIndex) {
-    match item {
-        Item::Table(t) => index_table(t, path, spans),
-        Item::ArrayOfTables(a) => {
-            if let Some(s) = a.span() {
-                spans.insert(path.clone(), s);
+fn value(builder: &mut Builder, v: &Spanned<DeValue<'_>>) -> u32 {
+    match v.get_ref() {
+        DeValue::Table(t) => table(builder, v.span(), t),
+        DeValue::Array(items) => {
+            let mut open = builder.open(false);
+            for item in items.iter() {
+                let child = value(builder, item);
+                Builder::attach(&mut open, None, child);
             }
-            for (i, t) in a.iter().enumerate() {
-                index_table(t, &path.index(i), spans);
-            }
+            builder.close(open, v.span())
         }
-        Item::Value(v) => index_value(v, path, spans),
-        Item::None => {}
-    }
-}
-
-fn index_value(value: &Value, path: &DataPath, spans: &mut SpanIndex) {
-    if let Some(s) = value.span() {
-        spans.insert(path.clone(), s);
-    }
-    match value {
-        Value::Array(a) => {
-            for (i, v) in a.iter().enumerate() {
-                index_value(v, &path.index(i), spans);
-            }
-        }
-        Value::InlineTable(t) => {
-            for (key, v) in t {
-                let child = path.key(key);
-                index_value(v, &child, spans);
-                if let Some(s) = t.key(key).and_then(toml_edit::Key::span) {
-                    spans.insert(child, s);
-                }
-            }
-        }
-        _ => {}
+        _ => builder.leaf(v.span()),
     }
 }
