@@ -55,7 +55,7 @@ fn value(builder: &mut Builder, v: &Spanned<DeValue<'_>>) -> u32 {
         DeValue::Table(t) => table(builder, v.span(), t),
         DeValue::Array(items) => {
             let mut open = builder.open(false);
-            for item in items.iter() {
+            for item in &**items {
                 let child = value(builder, item);
                 Builder::attach(&mut open, None, child);
             }
