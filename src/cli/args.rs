@@ -345,6 +345,11 @@ pub struct GenerateArgs {
     /// Seed of the random choices.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Shape: realistic proportions, or a shape that stresses the analyses (a chain of storage
+    /// VMs each booting from the previous one's storage, one service behind everything, every
+    /// VM's boot storage misspelled).
+    #[arg(long, value_parser = shape(), default_value = "fleet")]
+    pub shape: hostplan::sim::generate::Shape,
     /// Output format.
     #[arg(long, value_enum, default_value_t = TopologyFormat::Toml)]
     pub format: TopologyFormat,
@@ -368,6 +373,18 @@ pub struct GraphArgs {
 fn severity() -> impl clap::builder::TypedValueParser<Value = Severity> {
     PossibleValuesParser::new(Severity::ALL.map(Severity::as_str))
         .try_map(|s| Severity::from_name(&s).ok_or("unknown severity"))
+}
+
+/// The generator's shapes by the core's names.
+fn shape() -> impl clap::builder::TypedValueParser<Value = hostplan::sim::generate::Shape> {
+    use hostplan::sim::generate::Shape;
+    PossibleValuesParser::new(Shape::ALL.iter().map(|s| s.as_str())).try_map(|s| {
+        Shape::ALL
+            .iter()
+            .copied()
+            .find(|x| x.as_str() == s)
+            .ok_or("unknown shape")
+    })
 }
 
 /// The import formats by the core's names, listed in `--help`.

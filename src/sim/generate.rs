@@ -3,6 +3,11 @@
 //! through to a TrueNAS-style VM (raidz/mirror pools, an iSCSI service on the storage network),
 //! general VMs booting from local storage, and Kubernetes clusters spread over neighbouring
 //! hosts whose volumes use a storage service.
+//!
+//! Besides that friendly fleet, the [`Shape`]s that break naive algorithms: a deep chain (each
+//! storage VM boots from the storage its predecessor serves), wide fan-in (one storage service
+//! behind every VM and every cluster) and a file full of errors (every VM's boot storage
+//! misspelled).
 
 use super::rng::Rng;
 use crate::model::{
@@ -26,7 +31,33 @@ pub struct FleetSpec {
     pub cluster_hosts: u32,
     /// Seed of the random choices (pool layouts, which service a cluster uses).
     pub seed: u64,
+    /// The fleet's shape.
+    pub shape: Shape,
 }
+
+/// The shape of a generated fleet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Shape {
+    /// Realistic proportions (see the module documentation).
+    #[default]
+    Fleet,
+    /// Every host a storage host whose TrueNAS VM boots from the previous host's iSCSI
+    /// service: one chain as long as the fleet.
+    Chain,
+    /// One storage service (on the first host): every other VM boots from it and every
+    /// host's Kubernetes cluster keeps its volumes on it.
+    FanIn,
+    /// The fleet with every general VM's boot storage misspelled: as many unknown references
+    /// as VMs, for validation's error path.
+    Errors,
+}
+
+named!(Shape {
+    Fleet => "fleet",
+    Chain => "chain",
+    FanIn => "fan-in",
+    Errors => "errors",
+});
 
 impl Default for FleetSpec {
     fn default() -> Self {
@@ -37,6 +68,7 @@ impl Default for FleetSpec {
             hosts_per_feed: 20,
             cluster_hosts: 3,
             seed: 1,
+            shape: Shape::Fleet,
         }
     }
 }
@@ -54,6 +86,18 @@ const LAYOUTS: [(VdevLayout, u32, u32); 4] = [
 /// # Complexity
 /// `O(hosts · vms_per_host)`.
 pub fn generate(spec: &FleetSpec) -> Topology {
+    let spec = &match spec.shape {
+        Shape::Chain => FleetSpec {
+            storage_every: 1,
+            ..spec.clone()
+        },
+        Shape::FanIn => FleetSpec {
+            storage_every: spec.hosts.max(1),
+            cluster_hosts: 1,
+            ..spec.clone()
+        },
+        Shape::Fleet | Shape::Errors => spec.clone(),
+    };
     let mut rng = Rng::new(spec.seed);
     let mut t = Topology {
         schema_version: crate::model::SCHEMA_VERSION,
@@ -89,9 +133,23 @@ pub fn generate(spec: &FleetSpec) -> Topology {
         add_host(&mut t, &hid, h / per_feed);
         let mut first_vm = 0;
         if storage_host {
-            services.push(add_storage(&mut t, &mut rng, &hid, &mut vmid));
+            let served = add_storage(&mut t, &mut rng, &hid, &mut vmid);
+            if spec.shape == Shape::Chain {
+                if let Some(previous) = services.last() {
+                    boot_from_service(&mut t, &hid, previous);
+                }
+            }
+            services.push(served);
             first_vm = 1;
         }
+        let boot_storage = match (spec.shape, services.first()) {
+            (Shape::FanIn, Some(shared)) if !storage_host => {
+                boot_from_service(&mut t, &hid, shared);
+                format!("{hid}-remote")
+            }
+            (Shape::Errors, _) => format!("{hid}-locl"),
+            _ => format!("{hid}-local"),
+        };
         let mut names = Vec::new();
         for v in first_vm..spec.vms_per_host {
             let id = format!("{hid}-vm{v:02}");
@@ -103,7 +161,7 @@ pub fn generate(spec: &FleetSpec) -> Topology {
                 cores: 4,
                 cpu_type: "host".into(),
                 machine: "q35".into(),
-                boot_storage: format!("{hid}-local"),
+                boot_storage: boot_storage.clone(),
                 boot_disk_gb: 64,
                 onboot: true,
                 agent: true,
@@ -197,6 +255,22 @@ fn add_host(t: &mut Topology, hid: &str, feed: u32) {
         disks: vec![format!("{hid}-boot")],
         service: None,
     });
+}
+
+/// Host `hid`'s iSCSI storage `<hid>-remote`, backed by `service`; on a storage host its
+/// storage VM (the last VM added) boots from it.
+fn boot_from_service(t: &mut Topology, hid: &str, service: &str) {
+    let id = format!("{hid}-remote");
+    t.storages.push(Storage {
+        id: id.clone(),
+        host: hid.to_owned(),
+        kind: StorageKind::Iscsi,
+        disks: Vec::new(),
+        service: Some(service.to_owned()),
+    });
+    if let Some(vm) = t.vms.last_mut().filter(|vm| vm.host == hid) {
+        vm.boot_storage = id;
+    }
 }
 
 /// The storage of a storage host: an HBA with a random pool layout, a storage NIC, a TrueNAS

@@ -109,6 +109,7 @@ pub fn generate(args: &GenerateArgs, out: &mut dyn Write) -> anyhow::Result<Exit
         hosts_per_feed: args.hosts_per_feed,
         cluster_hosts: args.cluster_hosts,
         seed: args.seed,
+        shape: args.shape,
     };
     let t = hostplan::sim::generate::generate(&spec);
     match args.format {
