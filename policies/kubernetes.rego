@@ -106,3 +106,58 @@ not_evaluated contains lib.not_evaluated("K8S-08", id, u) if {
 	u := lib.unknowns(vm, ["cpu_type", "cores", "memory_mib"])
 	count(u) > 0
 }
+
+# METADATA
+# title: Multipath consumers fail over quickly
+# description: With several iSCSI portals (dm-multipath on the nodes), open-iscsi's README recommends a short replacement_timeout (5–15 s) so I/O on a failed path goes to another one at once; at the default 120 s every path failure first stalls I/O for two minutes. democratic-csi sets it per StorageClass (node-db.node.session.timeo.replacement_timeout in the node-stage secret). Not evaluated while a multipath consumer's replacement_timeout is unknown.
+# related_resources:
+#   - ref: https://github.com/open-iscsi/open-iscsi/blob/master/README
+#   - ref: https://github.com/open-iscsi/open-iscsi/blob/master/etc/iscsid.conf
+#   - ref: https://github.com/democratic-csi/democratic-csi/blob/master/README.md
+# custom:
+#   id: K8S-07
+#   severity: warning
+warn contains lib.finding("K8S-07", cid, sprintf("%s reaches %s over %d portals (multipath) with an iSCSI replacement_timeout of %d s: a failed path stalls I/O that long before multipath moves it; set node.session.timeo.replacement_timeout to 5–15 s (democratic-csi: node-db.node.session.timeo.replacement_timeout in the node-stage secret)", [cid, sid, count(k8s07_portals(sid)), timeout])) if {
+	some cid, c in input.consumers
+	some sid in c.services
+	count(k8s07_portals(sid)) > 1
+	timeout := c.iscsi_replacement_timeout_s
+	timeout > 15
+}
+
+# K8S-07 cannot be judged while a multipath consumer's replacement_timeout is unknown.
+not_evaluated contains lib.not_evaluated("K8S-07", cid, ["iscsi_replacement_timeout_s"]) if {
+	some cid, c in input.consumers
+	some sid in c.services
+	count(k8s07_portals(sid)) > 1
+	not "iscsi_replacement_timeout_s" in object.keys(c)
+}
+
+# The distinct networks an iSCSI service listens on (none for other kinds).
+k8s07_portals(sid) := {n |
+	input.services[sid].kind == "iscsi"
+	some n in input.services[sid].portals
+}
+
+# METADATA
+# title: Talos VMs without memory hotplug
+# description: Talos does not support memory hotplug; with `memory` in a VM's Proxmox hotplug option it cannot see all of its memory and has too little to install and run. Proxmox's default hotplug (network,disk,usb) is fine. (Part of the rule book's K8S-08 row, a rule of its own so that an unknown hotplug setting does not hide K8S-08's CPU and memory checks.) Not evaluated while a Talos VM's hotplug setting is unknown.
+# related_resources:
+#   - ref: https://www.talos.dev/v1.9/talos-guides/install/virtualized-platforms/proxmox/
+#   - ref: https://pve.proxmox.com/pve-docs/qm.conf.5.html
+# custom:
+#   id: K8S-09
+#   severity: error
+deny contains lib.finding("K8S-09", id, sprintf("%s runs Talos with memory hotplug on (hotplug: %s): Talos does not support it and sees too little memory; remove memory from the VM's hotplug option", [id, k8s09_list(vm.hotplug)])) if {
+	some id, vm in talos
+	"memory" in vm.hotplug
+}
+
+# K8S-09 cannot be judged while a Talos VM's hotplug setting is unknown.
+not_evaluated contains lib.not_evaluated("K8S-09", id, ["hotplug"]) if {
+	some id, vm in talos
+	not "hotplug" in object.keys(vm)
+}
+
+# A hotplug list as Proxmox writes it. (`trim(…, "")` works around rego-cpp, see lib.names.)
+k8s09_list(xs) := trim(concat(",", xs), "")

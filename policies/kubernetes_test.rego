@@ -78,3 +78,52 @@ test_k8s08_not_evaluated_when_cpu_type_unknown if {
 	lib.skipped(kubernetes_not_evaluated, "K8S-08", "talos-w1")
 	not lib.skipped(kubernetes_not_evaluated, "K8S-08", "talos-w2")
 }
+
+multipath_consumer(patch) := object.union(seed, {
+	"services": {"iscsi-k8s": {"portals": ["storage50", "storage51"]}},
+	"consumers": {"talos": patch},
+})
+
+test_k8s07_seed_single_path if {
+	fs := kubernetes.warn with input as seed
+	not lib.has(fs, "K8S-07")
+	ne := kubernetes.not_evaluated with input as seed
+	not lib.skipped(ne, "K8S-07", "talos")
+}
+
+test_k8s07_multipath_with_the_default_120_s if {
+	fs := kubernetes.warn with input as multipath_consumer({"iscsi_replacement_timeout_s": 120})
+	lib.has_for(fs, "K8S-07", "talos")
+}
+
+test_k8s07_multipath_with_10_s if {
+	fs := kubernetes.warn with input as multipath_consumer({"iscsi_replacement_timeout_s": 10})
+	not lib.has(fs, "K8S-07")
+}
+
+test_k8s07_not_evaluated_without_the_timeout if {
+	ne := kubernetes.not_evaluated with input as multipath_consumer({})
+	lib.skipped(ne, "K8S-07", "talos")
+}
+
+test_k8s09_not_evaluated_when_hotplug_unknown_as_in_the_seed if {
+	ne := kubernetes.not_evaluated with input as seed
+	lib.skipped(ne, "K8S-09", "talos-w1")
+}
+
+test_k8s09_proxmox_default_hotplug if {
+	doc := object.union(seed, {"vms": {"talos-w1": {"hotplug": ["network", "disk", "usb"]}}})
+	fs := kubernetes.deny with input as doc
+	not lib.has(fs, "K8S-09")
+	ne := kubernetes.not_evaluated with input as doc
+	not lib.skipped(ne, "K8S-09", "talos-w1")
+}
+
+test_k8s09_memory_hotplug if {
+	doc := object.union(seed, {"vms": {"talos-w1": {"hotplug": ["network", "disk", "memory", "cpu"]}}})
+	fs := kubernetes.deny with input as doc
+	some f in fs
+	f.rule == "K8S-09"
+	f.resource == "talos-w1"
+	contains(f.message, "hotplug: network,disk,memory,cpu")
+}

@@ -57,13 +57,57 @@ deny contains lib.finding("NET-03", hid, sprintf("bridge %s on %s has %s but car
 	input.networks[net].mtu > net03_effective(mtu)
 }
 
-# A trunk NIC below the largest MTU it carries.
+# A trunk NIC below the largest MTU it carries, or a host NIC with no MTU set on a jumbo network.
 deny contains lib.finding("NET-03", dev_id, sprintf("%s has %s but carries %s at MTU %d: its large frames are dropped; set mtu = %d", [dev_id, net03_mtu_text(mtu), net, input.networks[net].mtu, input.networks[net].mtu])) if {
 	some dev_id, d in input.devices
-	count(d.networks) > 1
+	net03_host_judged(d)
 	mtu := object.get(d, "mtu", null)
 	some net in d.networks
 	input.networks[net].mtu > net03_effective(mtu)
+}
+
+net03_host_judged(d) if count(d.networks) > 1
+
+net03_host_judged(d) if {
+	count(d.networks) == 1
+	object.get(d, "mtu", null) == null
+	count(d.passed_to) == 0
+}
+
+# A passed-through NIC with no MTU of its own on a jumbo network: its MTU is the guest's, set on
+# the VM's interface for it.
+deny contains lib.finding("NET-03", dev_id, sprintf("%s is passed to %s, whose interface on it has MTU %d but %s uses %d: its large frames are dropped; set the guest's MTU to %d", [dev_id, vm_id, nic.mtu, net, want, want])) if {
+	some dev_id, d in input.devices
+	net03_guest_judged(d)
+	some net in d.networks
+	want := input.networks[net].mtu
+	some vm_id in d.passed_to
+	some nic in input.vms[vm_id].nics
+	nic.device == dev_id
+	nic.mtu != want
+}
+
+# NET-03 cannot judge a passed-through NIC on a jumbo network while the guest's MTU on it is
+# unknown (the VM's interface for it states none).
+not_evaluated contains lib.not_evaluated("NET-03", dev_id, ["mtu"]) if {
+	some dev_id, d in input.devices
+	net03_guest_judged(d)
+	some vm_id in d.passed_to
+	not net03_guest_mtu_known(dev_id, vm_id)
+}
+
+net03_guest_judged(d) if {
+	count(d.passed_to) > 0
+	count(d.networks) == 1
+	object.get(d, "mtu", null) == null
+	some net in d.networks
+	input.networks[net].mtu > 1500
+}
+
+net03_guest_mtu_known(dev_id, vm_id) if {
+	some nic in input.vms[vm_id].nics
+	nic.device == dev_id
+	"mtu" in object.keys(nic)
 }
 
 # The MTU in effect: Linux's default when none is set.
@@ -91,4 +135,37 @@ info contains lib.finding("NET-05", sid, sprintf("%s reaches %s on the same host
 	s.network in input.devices[dev].networks
 	same_host := [c | c := s.consumers[_]; input.vms[c].host == s.provider_host]
 	count(same_host) > 0
+}
+
+# METADATA
+# title: iSCSI multipath portals on separate subnets
+# description: With several portals each iSCSI path needs its own, non-overlapping subnet (or static routes); the TrueNAS guide says interfaces cannot share a subnet, and Linux sends every path to one subnet out of the same interface, so the "redundant" paths share its failure. Not evaluated while a portal network's subnet is unknown.
+# related_resources:
+#   - ref: https://github.com/freenas/freenas-docs/blob/master/userguide/network.rst#interfaces
+#   - ref: https://github.com/NetAppDocs/e-series/blob/main/config-linux/iscsi-configure-switches-concept.adoc
+# custom:
+#   id: NET-04
+#   severity: warning
+warn contains lib.finding("NET-04", sid, sprintf("%s listens on %s and %s, which share a subnet: multipath over them leaves through one interface, so the paths are not redundant; give each portal its own subnet (and VLAN)", [sid, pair[0], pair[1]])) if {
+	some sid, s in input.services
+	s.kind == "iscsi"
+	some pair in s.shared_subnets
+	pair[0] != pair[1]
+}
+
+warn contains lib.finding("NET-04", sid, sprintf("%s lists %s twice as a portal: both paths are one; give the second portal its own subnet (and VLAN)", [sid, pair[0]])) if {
+	some sid, s in input.services
+	s.kind == "iscsi"
+	some pair in s.shared_subnets
+	pair[0] == pair[1]
+}
+
+# NET-04 cannot be judged while the subnet of a multipath portal's network is unknown.
+not_evaluated contains lib.not_evaluated("NET-04", sid, ["cidr"]) if {
+	some sid, s in input.services
+	s.kind == "iscsi"
+	count(s.portals) > 1
+	count(s.shared_subnets) == 0
+	some n in s.portals
+	input.networks[n].cidr == null
 }

@@ -413,3 +413,64 @@ not_evaluated contains lib.not_evaluated(rule, id, u) if {
 	u := lib.unknowns(vm, facts)
 	count(u) > 0
 }
+
+# METADATA
+# title: CPU type host only where every node a VM can move to has the same CPU
+# description: With CPU type host the guest sees the node's exact CPU model and flags; pve-docs keeps host for clusters whose nodes all have the same CPU and recommends a generic model (x86-64-v2-AES…) where a VM must migrate between different ones, since a guest moved to another CPU can crash or the migration is refused. Judged for VMs that can move without passthrough (HA-managed, or migrate = true), against the cluster's other Proxmox nodes; not evaluated while a node's CPU vendor or model is unknown.
+# related_resources:
+#   - ref: https://pve.proxmox.com/pve-docs/chapter-qm.html#qm_cpu
+# custom:
+#   id: PT-26
+#   severity: warning
+warn contains lib.finding("PT-26", id, sprintf("%s uses CPU type host and can move (%s) from %s (%s) to %s (%s): a guest that saw one CPU cannot safely run on another; use a CPU type both offer, such as x86-64-v2-AES", [id, pt26_why(vm), vm.host, pt26_cpu(vm.host), other, pt26_cpu(other)])) if {
+	some id, vm in input.vms
+	pt26_moving_host_cpu(vm)
+	some other in pt26_nodes(vm.host)
+	pt26_differ(vm.host, other)
+}
+
+# PT-26 cannot be judged while the CPU vendor or model of a node the VM can run on is unknown.
+not_evaluated contains lib.not_evaluated("PT-26", id, u) if {
+	some id, vm in input.vms
+	pt26_moving_host_cpu(vm)
+	others := pt26_nodes(vm.host)
+	count(others) > 0
+	nodes := others | {vm.host}
+	u := [f | some f in ["cpu_vendor", "cpu_model"]; pt26_unknown_on(f, nodes)]
+	count(u) > 0
+}
+
+pt26_unknown_on(fact, nodes) if {
+	some n in nodes
+	not fact in object.keys(input.hosts[n])
+}
+
+pt26_moving_host_cpu(vm) if {
+	vm.cpu_type == "host"
+	vm.pinned == false
+	pt26_moves(vm)
+}
+
+pt26_moves(vm) if vm.migrate == true
+
+pt26_moves(vm) if vm.ha == true
+
+pt26_why(vm) := "migrate = true" if vm.migrate == true
+
+pt26_why(vm) := "HA-managed" if {
+	vm.migrate == false
+	vm.ha == true
+}
+
+# The other Proxmox nodes of the cluster.
+pt26_nodes(host) := {n |
+	h := input.hosts[n]
+	h.proxmox
+	n != host
+}
+
+pt26_differ(a, b) if input.hosts[a].cpu_vendor != input.hosts[b].cpu_vendor
+
+pt26_differ(a, b) if input.hosts[a].cpu_model != input.hosts[b].cpu_model
+
+pt26_cpu(h) := input.hosts[h].cpu_model

@@ -311,3 +311,41 @@ test_pt25_bound_to_vfio_at_boot if {
 	ne := passthrough.not_evaluated with input as doc
 	not lib.skipped(ne, "PT-25", "hba0")
 }
+
+two_nodes(srv02) := object.union(seed, {
+	"hosts": {
+		"srv01": {"cpu_model": "Intel(R) Xeon(R) E-2236 CPU @ 3.40GHz"},
+		"srv02": object.union(seed.hosts.srv01, srv02),
+	},
+	"vms": {"talos-w1": {"migrate": true}},
+})
+
+test_pt26_seed_does_not_migrate if {
+	fs := passthrough.warn with input as seed
+	not lib.has(fs, "PT-26")
+}
+
+test_pt26_host_cpu_between_intel_and_amd if {
+	doc := two_nodes({"cpu_vendor": "amd", "cpu_model": "AMD EPYC 7302P 16-Core Processor"})
+	fs := passthrough.warn with input as doc
+	lib.has_for(fs, "PT-26", "talos-w1")
+	not lib.has_for(fs, "PT-26", "talos-w2")
+}
+
+test_pt26_same_cpu_on_both_nodes if {
+	doc := two_nodes({"cpu_model": "Intel(R) Xeon(R) E-2236 CPU @ 3.40GHz"})
+	fs := passthrough.warn with input as doc
+	not lib.has(fs, "PT-26")
+}
+
+test_pt26_a_generic_cpu_type_may_move if {
+	doc := object.union(two_nodes({"cpu_vendor": "amd", "cpu_model": "AMD EPYC 7302P"}), {"vms": {"talos-w1": {"cpu_type": "x86-64-v2-AES"}}})
+	fs := passthrough.warn with input as doc
+	not lib.has(fs, "PT-26")
+}
+
+test_pt26_not_evaluated_without_the_model if {
+	doc := object.union(seed, {"hosts": {"srv02": seed.hosts.srv01}, "vms": {"talos-w1": {"migrate": true}}})
+	ne := passthrough.not_evaluated with input as doc
+	lib.skipped(ne, "PT-26", "talos-w1")
+}

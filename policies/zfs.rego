@@ -191,3 +191,128 @@ zfs12_plp_slog(p) if {
 	v.role == "log"
 	v.plp_all
 }
+
+# METADATA
+# title: iSCSI zvols on raidz need a volblocksize that fills the stripe
+# description: RAIDZ stores each block in whole sectors of 2^ashift bytes, adds parity sectors for every row of the stripe and pads the total to a multiple of parity+1 sectors, so a zvol whose volblocksize is only a few sectors keeps far less data per sector than the vdev's nominal (width−parity)/width (an 8 KiB zvol on a 6-wide raidz2 with ashift 12 takes 6 sectors for 2 of data, 33 % instead of 67 %). volblocksize is fixed when the zvol is created, so the fix is a new zvol and a copy. Judged where a service states its volblocksize; not evaluated while the pool's ashift is unknown.
+# related_resources:
+#   - ref: https://openzfs.github.io/openzfs-docs/Basic%20Concepts/RAIDZ.html#space-efficiency
+#   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zfsprops.7.html#volblocksize
+# custom:
+#   id: ZFS-13
+#   severity: warning
+warn contains lib.finding("ZFS-13", sid, sprintf("%s exports a zvol with volblocksize %d KiB from %s, whose %d-wide %s (ashift %d) stores it at %d%% efficiency instead of the nominal %d%%: volblocksize is fixed at creation, so create a new zvol with volblocksize=%dK and copy the data over", [sid, vbs, s.pool, v.width, v.layout, p.ashift, round(eff * 100), round(nominal * 100), fix])) if {
+	some sid, s in input.services
+	s.kind == "iscsi"
+	vbs := s.volblocksize_kib
+	p := input.pools[s.pool]
+	sector := zfs11_bytes[p.ashift]
+	some v in p.vdevs
+	zfs13_raidz(v)
+	eff := zfs13_efficiency(vbs, sector, v.width, v.tolerance)
+	nominal := (v.width - v.tolerance) / v.width
+	nominal - eff >= 0.1
+	fix := zfs13_fix(vbs, sector, v.width, v.tolerance)
+}
+
+# ZFS-13 cannot be judged while the ashift of the raidz pool under a stated volblocksize is unknown.
+not_evaluated contains lib.not_evaluated("ZFS-13", sid, ["ashift"]) if {
+	some sid, s in input.services
+	s.kind == "iscsi"
+	"volblocksize_kib" in object.keys(s)
+	p := input.pools[s.pool]
+	not "ashift" in object.keys(p)
+	some v in p.vdevs
+	zfs13_raidz(v)
+}
+
+zfs13_raidz(v) if {
+	v.role == "data"
+	startswith(v.layout, "raidz")
+	v.width > v.tolerance
+}
+
+# The share of a raidz allocation that is data: `sectors` of data, `parity` sectors per row of
+# `width - parity` data sectors, the total padded to a multiple of `parity + 1`.
+zfs13_efficiency(kib, sector, width, parity) := sectors / total if {
+	sectors := ceil((kib * 1024) / sector)
+	allocated := sectors + (parity * ceil(sectors / (width - parity)))
+	total := ceil(allocated / (parity + 1)) * (parity + 1)
+}
+
+# The smallest larger volblocksize (KiB) within 10 points of the nominal efficiency. (Not
+# `min` of the set: rego-cpp returns 1024 for it, apparently ordering these numbers as text.)
+zfs13_fix(kib, sector, width, parity) := fix if {
+	fixes := {c |
+		some c in [4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384]
+		c > kib
+		zfs13_efficiency(c, sector, width, parity) > ((width - parity) / width) - 0.1
+	}
+	some fix in fixes
+	every d in fixes {
+		d >= fix
+	}
+}
+
+# METADATA
+# title: Sparse zvols need the space they promise
+# description: A sparse (thin) zvol has no refreservation, so its writes take pool space only when they happen; once the pool is low on space the LUN's writes fail (TrueNAS: "writes will fail when the pool is low on space") and the consumer sees I/O errors, which file systems answer by going read-only. A warning when the sparse zvols on a pool promise more than its usable capacity, or when the pool is above 80 % full. Judged where a service states that its zvol is sparse; not evaluated while a sparse zvol's size or the pool's disk sizes are unknown.
+# related_resources:
+#   - ref: https://github.com/freenas/freenas-docs/blob/master/userguide/storage.rst#adding-zvols
+#   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zfsprops.7.html#refreservation
+# custom:
+#   id: ZFS-14
+#   severity: warning
+warn contains lib.finding("ZFS-14", sid, sprintf("%s is a sparse zvol on %s, whose sparse zvols (%s) promise %d GB but the pool holds %d GB: their writes fail once it fills; make them thick (refreservation) or keep their sum below the capacity, and set a pool usage alert", [sid, s.pool, lib.names(sparse), total, p.capacity_gb])) if {
+	some sid, s in input.services
+	zfs14_sparse_zvol(s)
+	p := input.pools[s.pool]
+	sparse := zfs14_sparse_on(s.pool)
+	every x in sparse {
+		"size_gb" in object.keys(input.services[x])
+	}
+	total := sum([input.services[x].size_gb | some x in sparse])
+	p.capacity_gb != null
+	total > p.capacity_gb
+}
+
+warn contains lib.finding("ZFS-14", sid, sprintf("%s is a sparse zvol on %s, which is %d%% full: the zvol's writes fail when the pool runs out; free space and set a pool usage alert at 80 %%, or make the zvol thick (refreservation)", [sid, s.pool, round((p.used_gb * 100) / p.list_size_gb)])) if {
+	some sid, s in input.services
+	zfs14_sparse_zvol(s)
+	p := input.pools[s.pool]
+	zfs14_filling(p)
+}
+
+# ZFS-14 cannot weigh the promise while a sparse zvol's size is unknown (unless the pool is
+# filling anyway), nor while the pool's capacity is.
+not_evaluated contains lib.not_evaluated("ZFS-14", sid, ["size_gb"]) if {
+	some sid, s in input.services
+	zfs14_sparse_zvol(s)
+	some x in zfs14_sparse_on(s.pool)
+	not "size_gb" in object.keys(input.services[x])
+	not zfs14_filling(input.pools[s.pool])
+}
+
+not_evaluated contains lib.not_evaluated("ZFS-14", sid, u) if {
+	some sid, s in input.services
+	zfs14_sparse_zvol(s)
+	u := lib.unknowns(input.pools[s.pool], ["disk_sizes"])
+	count(u) > 0
+}
+
+zfs14_sparse_zvol(s) if {
+	s.kind == "iscsi"
+	s.sparse == true
+}
+
+zfs14_sparse_on(pool) := {x |
+	t := input.services[x]
+	t.pool == pool
+	zfs14_sparse_zvol(t)
+}
+
+zfs14_filling(p) if {
+	p.used_gb != null
+	p.list_size_gb > 0
+	p.used_gb * 100 > p.list_size_gb * 80
+}

@@ -136,3 +136,77 @@ test_zfs12_a_plp_slog_makes_sync_fine if {
 	is := zfs.info with input as doc
 	not lib.has(is, "ZFS-12")
 }
+
+test_zfs13_seed_volblocksize_unknown_says_nothing if {
+	fs := zfs.warn with input as seed
+	not lib.has(fs, "ZFS-13")
+	ne := zfs.not_evaluated with input as seed
+	not lib.skipped(ne, "ZFS-13", "iscsi-k8s")
+}
+
+test_zfs13_8k_zvol_on_6_wide_raidz2 if {
+	doc := object.union(seed, {"services": {"iscsi-k8s": {"volblocksize_kib": 8}}, "pools": {"tank": {"ashift": 12}}})
+	fs := zfs.warn with input as doc
+	some f in fs
+	f.rule == "ZFS-13"
+	f.resource == "iscsi-k8s"
+	contains(f.message, "33% efficiency instead of the nominal 67%")
+	contains(f.message, "volblocksize=16K")
+}
+
+test_zfs13_16k_fills_a_6_wide_raidz2 if {
+	doc := object.union(seed, {"services": {"iscsi-k8s": {"volblocksize_kib": 16}}, "pools": {"tank": {"ashift": 12}}})
+	fs := zfs.warn with input as doc
+	not lib.has(fs, "ZFS-13")
+}
+
+test_zfs13_mirrors_are_not_judged if {
+	doc := object.union(with_vdev({"layout": "mirror", "width": 2, "tolerance": 1}), {"services": {"iscsi-k8s": {"volblocksize_kib": 4}}, "pools": {"tank": {"ashift": 12}}})
+	fs := zfs.warn with input as doc
+	not lib.has(fs, "ZFS-13")
+}
+
+test_zfs13_not_evaluated_without_ashift if {
+	doc := object.union(seed, {"services": {"iscsi-k8s": {"volblocksize_kib": 8}}})
+	ne := zfs.not_evaluated with input as doc
+	lib.skipped(ne, "ZFS-13", "iscsi-k8s")
+}
+
+test_zfs14_seed_sparse_unknown_says_nothing if {
+	fs := zfs.warn with input as seed
+	not lib.has(fs, "ZFS-14")
+	ne := zfs.not_evaluated with input as seed
+	not lib.skipped(ne, "ZFS-14", "iscsi-k8s")
+}
+
+test_zfs14_sparse_zvol_within_capacity_on_a_quarter_full_pool if {
+	doc := object.union(seed, {"services": {"iscsi-k8s": {"sparse": true, "size_gb": 10000}}})
+	fs := zfs.warn with input as doc
+	not lib.has(fs, "ZFS-14")
+}
+
+test_zfs14_sparse_zvols_promise_more_than_the_pool_holds if {
+	doc := object.union(seed, {"services": {"iscsi-k8s": {"sparse": true, "size_gb": 40000}}})
+	fs := zfs.warn with input as doc
+	lib.has_for(fs, "ZFS-14", "iscsi-k8s")
+}
+
+test_zfs14_thick_zvols_may_be_large if {
+	doc := object.union(seed, {"services": {"iscsi-k8s": {"sparse": false, "size_gb": 40000}}})
+	fs := zfs.warn with input as doc
+	not lib.has(fs, "ZFS-14")
+}
+
+test_zfs14_sparse_zvol_on_a_filling_pool if {
+	doc := object.union(seed, {"services": {"iscsi-k8s": {"sparse": true}}, "pools": {"tank": {"used_gb": 45000}}})
+	fs := zfs.warn with input as doc
+	lib.has_for(fs, "ZFS-14", "iscsi-k8s")
+	ne := zfs.not_evaluated with input as doc
+	not lib.skipped(ne, "ZFS-14", "iscsi-k8s")
+}
+
+test_zfs14_not_evaluated_without_the_size if {
+	doc := object.union(seed, {"services": {"iscsi-k8s": {"sparse": true}}})
+	ne := zfs.not_evaluated with input as doc
+	lib.skipped(ne, "ZFS-14", "iscsi-k8s")
+}

@@ -167,9 +167,10 @@ proptest! {
 
     /// Proxmox `<vmid>.conf`: every field of the VM the config carries comes back.
     #[test]
-    fn proxmox_conf_round_trips(vm in arb_vm()) {
+    fn proxmox_conf_round_trips(vm in arb_vm(), hotplug in proptest::option::of(proptest::sample::subsequence(hostplan::model::pve::HOTPLUG_FEATURES, 0..=6))) {
         // A name that says TrueNAS or Talos gives an inferred role (tested in tests/import.rs).
         prop_assume!(!["talos", "truenas", "freenas"].iter().any(|w| vm.id.contains(w)));
+        let vm = Vm { hotplug: hotplug.map(|h| h.iter().map(|f| (*f).to_owned()).collect()), ..vm };
         let t = topology(vec![vm.clone()], Vec::new());
         let files = proxmox::export(&t).unwrap();
         let imported = import::run(Format::ProxmoxConf, &files, Some(&vm.host), None).unwrap();
@@ -177,6 +178,10 @@ proptest! {
         // The exporter writes q35 where PCIe passthrough needs it.
         if expected.machine.is_empty() && expected.hostpci.iter().any(|h| h.pcie) {
             expected.machine = "q35".into();
+        }
+        // No `hotplug:` line (unknown) reads back as Proxmox's default.
+        if expected.hotplug.is_none() {
+            expected.hotplug = Some(hostplan::model::pve::HOTPLUG_DEFAULT.iter().map(|f| (*f).to_owned()).collect());
         }
         prop_assert_eq!(&imported.topology.vms, &vec![expected], "{}", files[0].1);
     }

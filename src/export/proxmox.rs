@@ -157,6 +157,25 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
     for (j, h) in vm.hostpci.iter().enumerate() {
         let _ = writeln!(out, "hostpci{}: {}", h.index, hostpci_value(t, &g, j, h)?);
     }
+    // Unknown: no line (Proxmox's default applies, which may not be what the VM has).
+    if let Some(features) = &vm.hotplug {
+        if let Some((j, f)) = features
+            .iter()
+            .enumerate()
+            .find(|(_, f)| !pve::HOTPLUG_FEATURES.contains(&f.as_str()))
+        {
+            return Err(g.error(
+                format!("hotplug[{j}]"),
+                format!("{} is not a hotplug feature", Quoted(f)),
+            ));
+        }
+        let value = if features.is_empty() {
+            "0".to_owned()
+        } else {
+            features.join(",")
+        };
+        let _ = writeln!(out, "hotplug: {value}");
+    }
     // Unknown: no line, and no q35 guessed either.
     let machine = super::machine_of(vm);
     if known("machine") && !machine.is_empty() {

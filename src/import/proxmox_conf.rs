@@ -99,6 +99,25 @@ pub fn not_a_vm_conf(text: &str) -> Option<String> {
     (vm_keys == 0).then(|| "no VM setting (`name:`, `memory:`, `hostpci0:`…) in it".to_owned())
 }
 
+/// Proxmox's `hotplug` value as a feature list (`0` = none, `1` = the default), with the
+/// parts that are no feature.
+fn parse_hotplug(value: &str) -> (Vec<String>, Vec<&str>) {
+    match value {
+        "0" => (Vec::new(), Vec::new()),
+        "1" => (hotplug_list(crate::model::pve::HOTPLUG_DEFAULT), Vec::new()),
+        _ => {
+            let parts = value.split(',').map(str::trim).filter(|p| !p.is_empty());
+            let (known, unknown): (Vec<&str>, Vec<&str>) =
+                parts.partition(|p| crate::model::pve::HOTPLUG_FEATURES.contains(p));
+            (hotplug_list(&known), unknown)
+        }
+    }
+}
+
+fn hotplug_list(features: &[&str]) -> Vec<String> {
+    features.iter().map(|f| (*f).to_owned()).collect()
+}
+
 /// Import one config file. `name` is its file name (the VMID comes from `<vmid>.conf`).
 #[allow(clippy::too_many_lines)] // one flat match over Proxmox's keys reads best in one place
 pub fn import(name: &str, text: &str) -> Imported {
@@ -122,6 +141,7 @@ pub fn import(name: &str, text: &str) -> Imported {
         cores: 1,
         memory_mib: 512,
         cpu_type: "kvm64".into(),
+        hotplug: Some(hotplug_list(crate::model::pve::HOTPLUG_DEFAULT)),
         ..Vm::default()
     };
     if vmid.is_none() {
@@ -211,6 +231,20 @@ pub fn import(name: &str, text: &str) -> Imported {
             }
             "machine" => value.clone_into(&mut vm.machine),
             "onboot" => vm.onboot = bool_opt(value).unwrap_or(false),
+            "hotplug" => {
+                let (features, unknown) = parse_hotplug(value);
+                if !unknown.is_empty() {
+                    note(
+                        line_no,
+                        key,
+                        format!(
+                            "`{}` is not a hotplug feature Proxmox knows; skipped",
+                            unknown.join(",")
+                        ),
+                    );
+                }
+                vm.hotplug = Some(features);
+            }
             "startup" => vm.startup = parse_startup(value),
             "agent" => {
                 let first = value.split(',').next().unwrap_or("");

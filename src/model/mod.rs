@@ -213,6 +213,10 @@ pub struct Cpu {
     /// AES-NI available.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aes_ni: Option<bool>,
+    /// CPU model as `lscpu` names it (`Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz`); a VM
+    /// with CPU type `host` sees this CPU, so it matters for migration between nodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 /// A value an importer could not resolve (or a file says it does not know): which field, and
@@ -772,6 +776,11 @@ pub struct Vm {
     pub migrate: bool,
     /// QEMU guest agent enabled.
     pub agent: bool,
+    /// Proxmox's `hotplug` option as a list of features (`network`, `disk`, `cpu`, `memory`,
+    /// `usb`, `cloudinit`; empty = `hotplug: 0`); absent = unknown. A conf without a
+    /// `hotplug:` line has Proxmox's default, `network,disk,usb`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hotplug: Option<Vec<String>>,
     /// Seconds from start until the guest OS is up.
     pub boot_time_s: u32,
     /// PCI passthrough entries.
@@ -888,6 +897,21 @@ pub struct Service {
     /// The ZFS `sync` property of the dataset or zvol it serves; absent = unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sync: Option<SyncMode>,
+    /// The `volblocksize` of the zvol an iSCSI service exports, KiB (a power of two, fixed at
+    /// creation); absent = unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volblocksize_kib: Option<u32>,
+    /// Whether the zvol is sparse (thin: `zfs create -s`, TrueNAS "Sparse", no
+    /// `refreservation`); absent = unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sparse: Option<bool>,
+    /// The zvol's size (`volsize`), GB; absent = unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_gb: Option<u64>,
+    /// Further networks the target listens on besides `network` (iSCSI portals for
+    /// multipath); absent or empty = none stated.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub portals: Vec<String>,
 }
 
 /// The ZFS `sync` property (zfsprops(7)).
@@ -962,6 +986,10 @@ pub struct Consumer {
     pub services: Vec<String>,
     /// Retry behaviour while storage is missing.
     pub backoff: Backoff,
+    /// open-iscsi's `node.session.timeo.replacement_timeout` on its nodes, seconds (120 by
+    /// default; democratic-csi can set it per storage class); absent = unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iscsi_replacement_timeout_s: Option<u32>,
 }
 
 impl Consumer {

@@ -298,6 +298,13 @@ pub fn storage_name(id: &str) -> &str {
     id.rsplit('/').next().unwrap_or(id)
 }
 
+/// The features qemu-server's `hotplug` option lists (`pve_verify_hotplug_features`);
+/// `hotplug: 0` is none of them.
+pub const HOTPLUG_FEATURES: &[&str] = &["network", "disk", "cpu", "memory", "usb", "cloudinit"];
+
+/// Proxmox's default `hotplug`: a conf without the line, or `hotplug: 1`.
+pub const HOTPLUG_DEFAULT: &[&str] = &["network", "disk", "usb"];
+
 #[cfg(test)]
 mod tests {
     use super::Format;

@@ -209,6 +209,7 @@ fn add_host(t: &mut Topology, hid: &str, feed: u32) {
             iommu: Some(true),
             interrupt_remapping: Some(true),
             aes_ni: Some(true),
+            model: None,
         }),
         ram_gib: 256,
         ecc: Some(true),
@@ -377,7 +378,7 @@ fn add_storage(t: &mut Topology, rng: &mut Rng, hid: &str, vmid: &mut u32) -> St
         pool: format!("{hid}-tank"),
         network: "storage".into(),
         ready_after_s: 30,
-        sync: None,
+        ..Service::default()
     });
     svc
 }

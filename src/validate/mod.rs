@@ -896,6 +896,23 @@ impl<'a> Validator<'a> {
                     }
                 }
             }
+            if let Some(b) = s
+                .volblocksize_kib
+                .filter(|b| !b.is_power_of_two() || *b > 16_384)
+            {
+                self.push(
+                    Diagnostic::error(
+                        Code::OutOfRange,
+                        p.key("volblocksize_kib"),
+                        format!("service `{}` has a volblocksize of {b} KiB", s.id),
+                    )
+                    .with_id(&s.id)
+                    .expected("a power of two from 1 to 16384 KiB, as OpenZFS allows"),
+                );
+            }
+            for (j, n) in s.portals.iter().enumerate() {
+                self.reference(p.key("portals").index(j), &s.id, n, EntityKind::Network);
+            }
             let provider_ok = matches!(
                 self.lookup.get(&s.provider),
                 Some((EntityKind::Vm | EntityKind::Host, _))
@@ -1177,6 +1194,24 @@ impl<'a> Validator<'a> {
                 if let Some(b) = &nic.bridge {
                     let path = p.key("nics").index(j).key("bridge");
                     self.format(path, &vm.id, "bridge name", Format::BridgeId, b);
+                }
+            }
+            for (j, f) in vm.hotplug.iter().flatten().enumerate() {
+                if !pve::HOTPLUG_FEATURES.contains(&f.as_str()) {
+                    self.push(
+                        Diagnostic::error(
+                            Code::InvalidFormat,
+                            p.key("hotplug").index(j),
+                            format!(
+                                "`{}` has hotplug feature {}, which Proxmox does not accept",
+                                vm.id,
+                                Quoted(f)
+                            ),
+                        )
+                        .with_id(&vm.id)
+                        .expected(format!("one of {}", pve::HOTPLUG_FEATURES.join(", ")))
+                        .help("qemu-server's hotplug option (pve_verify_hotplug_features)"),
+                    );
                 }
             }
         }

@@ -28,6 +28,10 @@ pub struct HostFacts<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "CpuVendor")]
     pub cpu_vendor: Option<CpuVendor>,
+    /// CPU model (`lscpu`'s model name). Absent when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub cpu_model: Option<&'a str>,
     /// IOMMU (VT-d / AMD-Vi) enabled: as stated, or `true` when a device of the host is in an
     /// IOMMU group. Absent when unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -257,6 +261,7 @@ fn host<'a>(ix: &Index<'a>, h: &'a Host, evidence: HostEvidence) -> HostFacts<'a
         ram_mib: u64::from(h.ram_gib) * 1024,
         ecc: h.ecc,
         cpu_vendor: cpu.vendor,
+        cpu_model: h.cpu.as_ref().and_then(|c| c.model.as_deref()),
         iommu,
         interrupt_remapping: cpu.interrupt_remapping,
         kernel: &h.kernel,

@@ -195,6 +195,24 @@ pub struct ServiceFacts<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "crate::model::SyncMode")]
     pub sync: Option<crate::model::SyncMode>,
+    /// The `volblocksize` of the zvol it exports, KiB. Absent when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u32")]
+    pub volblocksize_kib: Option<u32>,
+    /// Whether the zvol is sparse (thin, no reservation). Absent when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "bool")]
+    pub sparse: Option<bool>,
+    /// The zvol's size, GB. Absent when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u64")]
+    pub size_gb: Option<u64>,
+    /// Every network the target listens on: `network`, then the further portals.
+    pub portals: Vec<&'a str>,
+    /// Pairs of those networks that share a subnet (the same network twice, or CIDRs that
+    /// overlap): multipath over them takes one interface. Networks without a CIDR (or with
+    /// one that does not parse) are left out.
+    pub shared_subnets: Vec<[&'a str; 2]>,
 }
 
 /// Facts of a consumer of storage services (`input.consumers[id]`).
@@ -211,6 +229,10 @@ pub struct ConsumerFacts<'a> {
     pub services: &'a [String],
     /// Control-plane members needed for quorum (as configured, or a majority).
     pub quorum: u32,
+    /// open-iscsi's `replacement_timeout` on its nodes, seconds. Absent when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u32")]
+    pub iscsi_replacement_timeout_s: Option<u32>,
 }
 
 /// Facts of every disk.
@@ -400,6 +422,11 @@ pub(super) fn services<'a>(ix: &Index<'a>) -> BTreeMap<&'a str, ServiceFacts<'a>
                 serve_after_start_s: boot::time_to_serve_ms(t, s, &timing)
                     .map(|ms| ms.div_ceil(1000)),
                 sync: s.sync,
+                volblocksize_kib: s.volblocksize_kib,
+                sparse: s.sparse,
+                size_gb: s.size_gb,
+                portals: portals(s),
+                shared_subnets: shared_subnets(t, s),
             };
             (s.id.as_str(), fact)
         })
@@ -417,8 +444,78 @@ pub(super) fn consumers(t: &Topology) -> BTreeMap<&str, ConsumerFacts<'_>> {
                 workers: &c.workers,
                 services: &c.services,
                 quorum: c.quorum_needed(),
+                iscsi_replacement_timeout_s: c.iscsi_replacement_timeout_s,
             };
             (c.id.as_str(), fact)
         })
         .collect()
+}
+
+/// Every network a service listens on: its `network`, then its further portals.
+fn portals(s: &crate::model::Service) -> Vec<&str> {
+    std::iter::once(s.network.as_str())
+        .chain(s.portals.iter().map(String::as_str))
+        .collect()
+}
+
+/// Pairs of a service's portal networks that share a subnet: one network listed twice, or
+/// two networks whose CIDRs overlap.
+fn shared_subnets<'a>(t: &'a Topology, s: &'a crate::model::Service) -> Vec<[&'a str; 2]> {
+    let nets = portals(s);
+    let cidr = |id: &str| {
+        t.networks
+            .iter()
+            .find(|n| n.id == id)
+            .and_then(|n| n.cidr.as_deref())
+            .and_then(parse_cidr)
+    };
+    let mut pairs = Vec::new();
+    for (i, a) in nets.iter().enumerate() {
+        for b in &nets[i + 1..] {
+            let shared =
+                a == b || matches!((cidr(a), cidr(b)), (Some(x), Some(y)) if overlap(x, y));
+            if shared {
+                pairs.push([*a, *b]);
+            }
+        }
+    }
+    pairs
+}
+
+/// A subnet as (address bits, prefix length, address width): IPv4 in the low 32 bits.
+fn parse_cidr(cidr: &str) -> Option<(u128, u32, u32)> {
+    let (addr, len) = cidr.split_once('/')?;
+    let len: u32 = len.parse().ok()?;
+    match addr.parse::<std::net::IpAddr>().ok()? {
+        std::net::IpAddr::V4(a) if len <= 32 => Some((u128::from(u32::from(a)), len, 32)),
+        std::net::IpAddr::V6(a) if len <= 128 => Some((u128::from(a), len, 128)),
+        _ => None,
+    }
+}
+
+/// Whether two subnets overlap: same family, and equal on the shorter prefix.
+fn overlap(a: (u128, u32, u32), b: (u128, u32, u32)) -> bool {
+    if a.2 != b.2 {
+        return false;
+    }
+    let prefix = a.1.min(b.1);
+    let shift = a.2 - prefix;
+    let high = |x: u128| x.checked_shr(shift).unwrap_or(0);
+    high(a.0) == high(b.0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn subnets_overlap_on_the_shorter_prefix() {
+        let p = |c| super::parse_cidr(c).unwrap();
+        assert!(super::overlap(p("10.50.0.0/24"), p("10.50.0.128/25")));
+        assert!(super::overlap(p("10.0.0.0/8"), p("10.50.1.0/24")));
+        assert!(!super::overlap(p("10.50.0.0/24"), p("10.51.0.0/24")));
+        assert!(!super::overlap(p("10.50.0.0/24"), p("fd00::/64")));
+        assert!(super::overlap(p("fd00::/64"), p("fd00::1/128")));
+        assert!(super::overlap(p("0.0.0.0/0"), p("192.168.1.0/24")));
+        assert_eq!(super::parse_cidr("10.0.0.0/33"), None);
+        assert_eq!(super::parse_cidr("storage"), None);
+    }
 }

@@ -67,6 +67,11 @@ pub struct VmFacts<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "bool")]
     pub agent: Option<bool>,
+    /// Proxmox's `hotplug` features (`network`, `disk`, `memory`…; empty = hotplug off).
+    /// Absent when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<String>")]
+    pub hotplug: Option<&'a [String]>,
     /// Startup order; `null` when not set, absent when the startup is unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<u32>")]
@@ -224,6 +229,7 @@ fn vm_facts<'a>(ix: &Index<'a>, vm: &'a Vm, passthrough: Vec<&'a str>) -> VmFact
         ha: known(&unknown, "ha", vm.ha),
         migrate: vm.migrate,
         agent: known(&unknown, "agent", vm.agent),
+        hotplug: vm.hotplug.as_deref(),
         order: known(&unknown, "order", startup.order),
         up: known(&unknown, "up", startup.up),
         down: known(&unknown, "down", startup.down),
