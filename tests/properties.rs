@@ -1,6 +1,7 @@
 //! Property tests for invariants that must hold for any input.
 
 use hostplan::graph::{DependencyGraph, State};
+use hostplan::sim::generate::Shape;
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 
@@ -73,6 +74,7 @@ proptest! {
     /// The killer-set N-1 equals one full evaluation per component, on random fleets (random
     /// pool layouts, shared controllers and power feeds, quorum gates).
     #[test]
+    #[allow(clippy::too_many_arguments)]
     fn fast_n1_equals_naive_n1(
         hosts in 1u32..9,
         vms in 1u32..5,
@@ -80,10 +82,11 @@ proptest! {
         hosts_per_feed in 1u32..5,
         cluster_hosts in 0u32..4,
         seed in any::<u64>(),
+        shape in proptest::sample::select(vec![Shape::Fleet, Shape::Chain, Shape::FanIn]),
     ) {
         use hostplan::sim::generate::{generate, FleetSpec};
         use hostplan::sim::spof::{single_failures_fast, single_failures_naive};
-        let t = generate(&FleetSpec { hosts, vms_per_host: vms, storage_every, hosts_per_feed, cluster_hosts, seed });
+        let t = generate(&FleetSpec { hosts, vms_per_host: vms, storage_every, hosts_per_feed, cluster_hosts, seed, shape });
         let dag = DependencyGraph::build(&t).dag().unwrap();
         prop_assert_eq!(single_failures_fast(&dag), single_failures_naive(&dag));
     }
@@ -92,7 +95,7 @@ proptest! {
     #[test]
     fn propagation_equals_full_evaluation(picks in proptest::collection::vec(any::<proptest::sample::Index>(), 0..5), seed in any::<u64>()) {
         use hostplan::sim::generate::{generate, FleetSpec};
-        let t = generate(&FleetSpec { hosts: 6, vms_per_host: 3, storage_every: 2, hosts_per_feed: 3, cluster_hosts: 3, seed });
+        let t = generate(&FleetSpec { hosts: 6, vms_per_host: 3, storage_every: 2, hosts_per_feed: 3, cluster_hosts: 3, seed, ..FleetSpec::default() });
         let dag = DependencyGraph::build(&t).dag().unwrap();
         let failed: Vec<u32> = picks.iter().map(|p| p.index(dag.len()) as u32).collect();
         let mut mask = vec![false; dag.len()];
@@ -110,7 +113,7 @@ proptest! {
     fn pruned_n2_is_exact(seed in any::<u64>()) {
         use hostplan::sim::generate::{generate, FleetSpec};
         use hostplan::sim::spof::{critical_pairs, killer_sets};
-        let t = generate(&FleetSpec { hosts: 3, vms_per_host: 2, storage_every: 1, hosts_per_feed: 2, cluster_hosts: 3, seed });
+        let t = generate(&FleetSpec { hosts: 3, vms_per_host: 2, storage_every: 1, hosts_per_feed: 2, cluster_hosts: 3, seed, ..FleetSpec::default() });
         let dag = DependencyGraph::build(&t).dag().unwrap();
         let k = killer_sets(&dag);
         let (pairs, _) = critical_pairs(&dag, &k);

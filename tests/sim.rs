@@ -208,7 +208,7 @@ proptest! {
     #[test]
     fn timeline_respects_every_dependency(seed in any::<u64>(), hosts in 1u32..7, storage_every in 1u32..4) {
         use hostplan::sim::generate::{generate, FleetSpec};
-        let t = generate(&FleetSpec { hosts, vms_per_host: 3, storage_every, hosts_per_feed: 4, cluster_hosts: 3, seed });
+        let t = generate(&FleetSpec { hosts, vms_per_host: 3, storage_every, hosts_per_feed: 4, cluster_hosts: 3, seed, ..FleetSpec::default() });
         let tl = simulate(&t, &Scenario::ColdStart, &Timing::default());
         let at = |s: &str, k: EventKind| tl.events.iter().find(|e| e.subject == s && e.kind == k).map(|e| e.at_ms);
         for s in &t.services {
@@ -412,7 +412,7 @@ proptest! {
         use hostplan::graph::DependencyGraph;
         use hostplan::sim::availability::{analyse, unavailability, Options};
         use hostplan::sim::generate::{generate, FleetSpec};
-        let mut t = generate(&FleetSpec { hosts: 2, vms_per_host: 2, storage_every, hosts_per_feed: 2, cluster_hosts: 2, seed });
+        let mut t = generate(&FleetSpec { hosts: 2, vms_per_host: 2, storage_every, hosts_per_feed: 2, cluster_hosts: 2, seed, ..FleetSpec::default() });
         // Keep the cone small enough to enumerate: mirrors of two disks.
         for p in &mut t.pools {
             p.vdevs.truncate(1);
