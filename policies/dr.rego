@@ -65,6 +65,6 @@ info contains lib.finding("DR-04", id, sprintf("%s passes storage controller %s 
 #   severity: info
 info contains lib.finding("DR-05", id, sprintf("%s owns pool(s) %s: keep its configuration backup somewhere the pool and %s do not take down", [id, lib.names(pools), input.vms[id].host])) if {
 	some id in lib.truenas_vms
-	pools := [pid | p := input.pools[pid]; p.owner == id]
+	pools := input.vms[id].pools
 	count(pools) > 0
 }

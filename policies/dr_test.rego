@@ -51,6 +51,6 @@ test_dr05_truenas_config if {
 }
 
 test_dr05_no_pools_no_advice if {
-	fs := dr.info with input as object.union(seed, {"pools": {"tank": {"owner": "srv01"}}})
+	fs := dr.info with input as object.union(seed, {"pools": {"tank": {"owner": "srv01"}}, "vms": {"truenas": {"pools": []}}})
 	not lib.has(fs, "DR-05")
 }

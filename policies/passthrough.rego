@@ -374,11 +374,11 @@ pt25_pool_controllers contains [dev_id, vm_id] if {
 	pt25_owns_a_pool_on(vm_id, d.disks)
 }
 
-# Whether `vm` imports a pool with a member among `disks`.
+# Whether `vm` imports a pool with a member among `disks` (through the VM's own pool list:
+# scanning every pool per controller made the rule quadratic in the fleet).
 pt25_owns_a_pool_on(vm, disks) if {
-	some p in input.pools
-	p.owner == vm
-	some v in p.vdevs
+	some pid in input.vms[vm].pools
+	some v in input.pools[pid].vdevs
 	some disk in v.disks
 	disk in disks
 }
@@ -425,25 +425,25 @@ not_evaluated contains lib.not_evaluated(rule, id, u) if {
 warn contains lib.finding("PT-26", id, sprintf("%s uses CPU type host and can move (%s) from %s (%s) to %s (%s): a guest that saw one CPU cannot safely run on another; use a CPU type both offer, such as x86-64-v2-AES", [id, pt26_why(vm), vm.host, pt26_cpu(vm.host), other, pt26_cpu(other)])) if {
 	some id, vm in input.vms
 	pt26_moving_host_cpu(vm)
-	some other in pt26_nodes(vm.host)
-	pt26_differ(vm.host, other)
+	some cpu, other in pt26_node_with_cpu
+	cpu != pt26_signature(vm.host)
 }
 
 # PT-26 cannot be judged while the CPU vendor or model of a node the VM can run on is unknown.
 not_evaluated contains lib.not_evaluated("PT-26", id, u) if {
 	some id, vm in input.vms
 	pt26_moving_host_cpu(vm)
-	others := pt26_nodes(vm.host)
-	count(others) > 0
-	nodes := others | {vm.host}
-	u := [f | some f in ["cpu_vendor", "cpu_model"]; pt26_unknown_on(f, nodes)]
+	count(pt26_nodes - {vm.host}) > 0
+	u := pt26_unknown
 	count(u) > 0
 }
 
-pt26_unknown_on(fact, nodes) if {
-	some n in nodes
-	not fact in object.keys(input.hosts[n])
-}
+# The CPU facts unknown on some Proxmox node (computed once: per VM it was quadratic).
+pt26_unknown := sort({f |
+	some f in ["cpu_vendor", "cpu_model"]
+	some n in pt26_nodes
+	not f in object.keys(input.hosts[n])
+})
 
 pt26_moving_host_cpu(vm) if {
 	vm.cpu_type == "host"
@@ -462,15 +462,19 @@ pt26_why(vm) := "HA-managed" if {
 	vm.ha == true
 }
 
-# The other Proxmox nodes of the cluster.
-pt26_nodes(host) := {n |
-	h := input.hosts[n]
+# The cluster's Proxmox nodes.
+pt26_nodes contains n if {
+	some n, h in input.hosts
 	h.proxmox
-	n != host
 }
 
-pt26_differ(a, b) if input.hosts[a].cpu_vendor != input.hosts[b].cpu_vendor
+# A CPU as the rule compares it: vendor and model (null where unknown).
+pt26_signature(n) := [object.get(input.hosts[n], "cpu_vendor", null), object.get(input.hosts[n], "cpu_model", null)]
 
-pt26_differ(a, b) if input.hosts[a].cpu_model != input.hosts[b].cpu_model
+# One node per distinct CPU, the first by id: a VM on any other CPU could move there. Built
+# per distinct CPU, not per VM, so a fleet of one or two CPU models stays linear.
+pt26_node_with_cpu[cpu] := sort([n | some n in pt26_nodes; pt26_signature(n) == cpu])[0] if {
+	some cpu in {pt26_signature(n) | some n in pt26_nodes}
+}
 
 pt26_cpu(h) := input.hosts[h].cpu_model

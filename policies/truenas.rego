@@ -80,15 +80,14 @@ warn contains lib.finding("TN-04", id, sprintf("%s serves iSCSI with %d MiB: giv
 	vm := input.vms[id]
 	vm.memory_mib >= 8192
 	vm.memory_mib < 16384
-	some s in input.services
-	s.provider == id
-	s.kind == "iscsi"
+	some sid in vm.services
+	input.services[sid].kind == "iscsi"
 }
 
 warn contains lib.finding("TN-04", id, sprintf("%s has %d data drives but %d MiB: add about 1 GiB per drive beyond 8", [id, drives, vm.memory_mib])) if {
 	some id in lib.truenas_vms
 	vm := input.vms[id]
-	drives := sum([p.disk_count | p := input.pools[_]; p.owner == id])
+	drives := sum([input.pools[pid].disk_count | some pid in vm.pools])
 	drives > 8
 	vm.memory_mib < (8 + (drives - 8)) * 1024
 }

@@ -26,6 +26,35 @@ fn losing_srv01_gives_cause_chains_down_to_the_host() {
 }
 
 #[test]
+fn a_long_chain_keeps_its_head_and_root_and_counts_what_it_skips() {
+    use hostplan::sim::generate::{generate, FleetSpec, Shape};
+    // 40 storage hosts, each TrueNAS booting from the previous one's iSCSI service.
+    let t = generate(&FleetSpec {
+        hosts: 40,
+        vms_per_host: 1,
+        shape: Shape::Chain,
+        ..FleetSpec::default()
+    });
+    let r = failure::simulate(&t, &["h00000".to_owned()]).unwrap();
+    let last = r.affected.iter().find(|a| a.id == "h00039-nas").unwrap();
+    assert_eq!(last.chain.len(), failure::CHAIN_HEAD + 1);
+    assert_eq!(last.chain[0].id, "h00039-nas");
+    assert_eq!(last.chain[1].id, "h00039-remote");
+    assert_eq!(last.chain[1].reason, "needs h00038-iscsi");
+    let root = last.root().unwrap();
+    assert_eq!((root.id.as_str(), root.reason.as_str()), ("h00000", "failed"));
+    // Each link of the chain is one component: NAS ← remote storage ← previous service ← its
+    // NAS …; the whole walk from h00039-nas to h00000 has 3 links per host and the host.
+    let whole = 3 * 39 + 2;
+    assert_eq!(last.skipped as usize, whole - failure::CHAIN_HEAD - 1);
+    assert!(last.chain_text().contains(&format!("… {} more ← h00000 failed", last.skipped)));
+    // A short chain is whole.
+    let first = r.affected.iter().find(|a| a.id == "h00000-nas").unwrap();
+    assert_eq!(first.skipped, 0);
+    assert_eq!(first.chain_text(), "h00000-nas down ← h00000 failed");
+}
+
+#[test]
 fn a_disk_loss_degrades_with_a_chain_and_unknown_ids_are_named() {
     let r = failure::simulate(&seed(), &["tank-d3".into()]).unwrap();
     let pool = r.affected.iter().find(|a| a.id == "tank").unwrap();

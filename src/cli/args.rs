@@ -129,6 +129,9 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
     pub format: CheckFormat,
+    /// Print on standard error how long each phase took (load, facts, rule book, report).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

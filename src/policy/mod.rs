@@ -387,12 +387,15 @@ impl Prepared {
         today: &str,
     ) -> Result<Evaluation, PolicyError> {
         let engine = &mut self.engine;
-        engine
-            .set_input_json(&input.to_string())
-            .map_err(|e| PolicyError::Eval {
+        // Straight from the JSON tree: printing it and parsing the text again cost a fifth of
+        // the rule book's time on big fleets.
+        let input = <regorus::Value as serde::Deserialize>::deserialize(input).map_err(|e| {
+            PolicyError::Eval {
                 query: "input".into(),
                 message: e.to_string(),
-            })?;
+            }
+        })?;
+        engine.set_input(input);
         let meta: BTreeMap<&str, &RuleMeta> =
             self.rules.iter().map(|m| (m.id.as_str(), m)).collect();
         let mut findings = Vec::new();
@@ -441,13 +444,14 @@ impl Prepared {
             );
         }
         replace_not_evaluated(&mut findings, skipped);
-        findings.sort_by(|a, b| {
-            (b.level, rule_order(&a.rule), &a.resource, &a.message).cmp(&(
-                a.level,
-                rule_order(&b.rule),
-                &b.resource,
-                &b.message,
-            ))
+        // Rule order is parsed once per finding, not once per comparison.
+        findings.sort_by_cached_key(|f| {
+            (
+                std::cmp::Reverse(f.level),
+                rule_order(&f.rule),
+                f.resource.clone(),
+                f.message.clone(),
+            )
         });
         findings.dedup();
         let outcomes = apply_waivers(&mut findings, waivers, today);
@@ -541,27 +545,37 @@ fn apply_waivers(
     waivers: &[crate::model::Waiver],
     today: &str,
 ) -> Vec<WaiverOutcome> {
+    // Findings by (rule, resource): each waiver looks up its own instead of scanning them all.
+    let mut by_key: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        by_key
+            .entry((f.rule.clone(), f.resource.clone()))
+            .or_default()
+            .push(i);
+    }
     waivers
         .iter()
         .map(|w| {
             let expired = w.expires.as_deref().is_some_and(|e| e < today);
             let mut used = false;
+            let mine = by_key
+                .get(&(w.rule.clone(), w.resource.clone()))
+                .map_or(&[][..], Vec::as_slice);
             if !expired {
-                for f in findings.iter_mut().filter(|f| {
-                    f.rule == w.rule && f.resource == w.resource && f.status == Status::Open
-                }) {
-                    f.status = Status::Waived {
-                        reason: w.reason.clone(),
-                        expires: w.expires.clone(),
-                    };
-                    used = true;
+                for &i in mine {
+                    let f = &mut findings[i];
+                    if f.status == Status::Open {
+                        f.status = Status::Waived {
+                            reason: w.reason.clone(),
+                            expires: w.expires.clone(),
+                        };
+                        used = true;
+                    }
                 }
             }
-            let matches = findings.iter().any(|f| {
-                f.rule == w.rule
-                    && f.resource == w.resource
-                    && !matches!(f.status, Status::NotEvaluated { .. })
-            });
+            let matches = mine
+                .iter()
+                .any(|&i| !matches!(findings[i].status, Status::NotEvaluated { .. }));
             WaiverOutcome {
                 rule: w.rule.clone(),
                 resource: w.resource.clone(),

@@ -27,13 +27,30 @@ pub struct Affected {
     /// Degraded or down.
     pub state: State,
     /// From this component down to a failed one: `[talos#volumes, iscsi-k8s, truenas, hba0]`.
+    /// A chain longer than [`CHAIN_HEAD`] + 1 links keeps its first [`CHAIN_HEAD`] links and
+    /// its root, and counts the links between in `skipped`.
     pub chain: Vec<Cause>,
+    /// Links left out between the chain's head and its root (0: the chain is whole).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub skipped: u32,
+}
+
+/// Links of a cause chain kept in full. A person reads the first few links and the root; a
+/// chain of 10,000 storage VMs, each booting from the previous one's storage, copied whole
+/// into each of its components' reports made the report quadratic (355 MB at 2,000).
+pub const CHAIN_HEAD: usize = 8;
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl Affected {
-    /// `talos#volumes down ← iscsi-k8s down ← truenas down ← hba0 failed`.
+    /// `talos#volumes down ← iscsi-k8s down ← truenas down ← hba0 failed`; a shortened chain
+    /// says how many links it skips (`… 2,990 more ←`).
     pub fn chain_text(&self) -> String {
-        self.chain
+        let mut words: Vec<String> = self
+            .chain
             .iter()
             .map(|c| {
                 if c.reason == "failed" {
@@ -42,8 +59,17 @@ impl Affected {
                     format!("{} {}", c.id, state_word(c.state))
                 }
             })
-            .collect::<Vec<_>>()
-            .join(" ← ")
+            .collect();
+        if self.skipped > 0 && words.len() > 1 {
+            let at = words.len() - 1;
+            words.insert(at, format!("… {} more", self.skipped));
+        }
+        words.join(" ← ")
+    }
+
+    /// The failed component at the end of the chain.
+    pub fn root(&self) -> Option<&Cause> {
+        self.chain.last()
     }
 }
 
@@ -193,6 +219,7 @@ pub fn report(dag: &Dag, failed: &[u32]) -> FailureReport {
         }
     }
     let states = dag.evaluate(&mask);
+    let links = Links::of(dag, &states, &mask);
     let mut out = FailureReport {
         failed: failed.iter().map(|&i| dag.node(i).id.clone()).collect(),
         ..FailureReport::nothing_failed()
@@ -206,68 +233,122 @@ pub fn report(dag: &Dag, failed: &[u32]) -> FailureReport {
         }
         if *s != State::Up {
             let i = i as u32;
+            let (chain, skipped) = links.chain(i);
             out.affected.push(Affected {
                 id: dag.node(i).id.clone(),
                 kind: dag.node(i).kind,
                 state: *s,
-                chain: chain(dag, &states, &mask, i),
+                chain,
+                skipped,
             });
         }
     }
     out
 }
 
-/// Follow the worst requirement down to a failed component.
-fn chain(dag: &Dag, states: &[State], failed: &[bool], start: u32) -> Vec<Cause> {
-    let mut out = Vec::new();
-    let mut cur = start;
-    // Depth is bounded by the graph's size: it is acyclic and each step goes to a requirement.
-    for _ in 0..=dag.len() {
-        let state = states[cur as usize];
-        if failed[cur as usize] {
-            out.push(Cause {
-                id: dag.node(cur).id.clone(),
-                state,
-                reason: "failed".into(),
-            });
-            break;
-        }
-        let reqs = dag.requirements(cur);
-        let bad: Vec<u32> = reqs
-            .iter()
-            .filter(|(r, _)| states[*r as usize] != State::Up)
-            .map(|(r, _)| *r)
-            .collect();
-        // Prefer a down requirement; among equals the one closest to a failure (lowest index).
-        let next = bad
-            .iter()
-            .copied()
-            .filter(|r| states[*r as usize] == State::Down)
-            .min()
-            .or_else(|| bad.iter().copied().min());
-        let (required, need) = dag.need(cur);
-        let reason = match (dag.node(cur).kind, next) {
-            (_, None) => "no failed requirement".to_owned(),
-            (NodeKind::Vdev | NodeKind::ControlPlane | NodeKind::Link, Some(_)) => {
-                let down = reqs
-                    .iter()
-                    .filter(|(r, q)| *q && states[*r as usize] == State::Down)
-                    .count();
-                format!("{down} of {required} down, needs {need}")
-            }
-            (_, Some(r)) => format!("needs {}", dag.node(r).id),
+/// Every affected component's own link (its state, why, and the requirement it follows),
+/// with the depth and root of its chain — computed once in topological order, so a chain is
+/// assembled from links instead of walking the graph again per component.
+struct Links {
+    link: Vec<Option<Cause>>,
+    next: Vec<Option<u32>>,
+    /// Links from this component to its root, itself and the root included.
+    depth: Vec<u32>,
+    root: Vec<u32>,
+}
+
+impl Links {
+    fn of(dag: &Dag, states: &[State], failed: &[bool]) -> Self {
+        let n = dag.len();
+        let mut links = Self {
+            link: vec![None; n],
+            next: vec![None; n],
+            depth: vec![1; n],
+            root: (0..n as u32).collect(),
         };
-        out.push(Cause {
+        // Requirements have lower indices than their dependents, so a component's next link
+        // is complete when it is reached.
+        for i in 0..n as u32 {
+            let iu = i as usize;
+            if states[iu] == State::Up {
+                continue;
+            }
+            let (cause, next) = link(dag, states, failed, i);
+            links.link[iu] = Some(cause);
+            if let Some(r) = next.filter(|&r| r < i) {
+                links.next[iu] = Some(r);
+                links.depth[iu] = links.depth[r as usize].saturating_add(1);
+                links.root[iu] = links.root[r as usize];
+            }
+        }
+        links
+    }
+
+    /// The chain from `start`: its first [`CHAIN_HEAD`] links, then its root, and how many
+    /// links lie between.
+    fn chain(&self, start: u32) -> (Vec<Cause>, u32) {
+        let depth = self.depth[start as usize] as usize;
+        let whole = depth <= CHAIN_HEAD + 1;
+        let mut out = Vec::with_capacity(depth.min(CHAIN_HEAD + 1));
+        let mut cur = Some(start);
+        while let Some(i) = cur {
+            if !whole && out.len() == CHAIN_HEAD {
+                break;
+            }
+            out.extend(self.link[i as usize].clone());
+            cur = self.next[i as usize];
+        }
+        if whole {
+            return (out, 0);
+        }
+        let root = self.root[start as usize];
+        out.extend(self.link[root as usize].clone());
+        let skipped = depth - CHAIN_HEAD - 1;
+        (out, u32::try_from(skipped).unwrap_or(u32::MAX))
+    }
+}
+
+/// One component's link of a cause chain and the requirement the chain follows from it: the
+/// worst one, down before degraded, the closest to a failure among equals.
+fn link(dag: &Dag, states: &[State], failed: &[bool], cur: u32) -> (Cause, Option<u32>) {
+    let state = states[cur as usize];
+    if failed[cur as usize] {
+        let cause = Cause {
             id: dag.node(cur).id.clone(),
             state,
-            reason,
-        });
-        match next {
-            Some(r) => cur = r,
-            None => break,
-        }
+            reason: "failed".into(),
+        };
+        return (cause, None);
     }
-    out
+    let reqs = dag.requirements(cur);
+    let bad = || {
+        reqs.iter()
+            .filter(|(r, _)| states[*r as usize] != State::Up)
+            .map(|(r, _)| *r)
+    };
+    // Prefer a down requirement; among equals the one closest to a failure (lowest index).
+    let next = bad()
+        .filter(|r| states[*r as usize] == State::Down)
+        .min()
+        .or_else(|| bad().min());
+    let (required, need) = dag.need(cur);
+    let reason = match (dag.node(cur).kind, next) {
+        (_, None) => "no failed requirement".to_owned(),
+        (NodeKind::Vdev | NodeKind::ControlPlane | NodeKind::Link, Some(_)) => {
+            let down = reqs
+                .iter()
+                .filter(|(r, q)| *q && states[*r as usize] == State::Down)
+                .count();
+            format!("{down} of {required} down, needs {need}")
+        }
+        (_, Some(r)) => format!("needs {}", dag.node(r).id),
+    };
+    let cause = Cause {
+        id: dag.node(cur).id.clone(),
+        state,
+        reason,
+    };
+    (cause, next)
 }
 
 /// Group affected components by their root failure, for summaries.

@@ -8,11 +8,15 @@ use std::io::Write;
 use std::process::ExitCode;
 
 pub fn run(args: &CheckArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let mut timings = Timings::new(args.timings);
     let io::Loaded { topology, source } = io::load_valid(&args.input.file)?;
+    timings.lap("read, parse and validate");
     let book = io::rule_book(&args.policy.policies)?;
     let facts = hostplan::policy::facts::facts(&topology);
+    timings.lap("derive facts");
     let today = io::today_or(args.policy.today.as_deref());
     let ev = book.evaluate(&facts, &topology.waivers, &today, Limits::default())?;
+    timings.lap("rule book (load, compile, evaluate)");
     let gate = args.policy.fail_on;
     match args.format {
         CheckFormat::Text => write!(out, "{}", report::text(&ev, &source, &topology))?,
@@ -24,6 +28,49 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         CheckFormat::Junit => write!(out, "{}", report::junit(&ev, gate))?,
         CheckFormat::Github => write!(out, "{}", report::github(&ev, &source, &topology))?,
     }
+    timings.lap("report");
+    timings.print();
     let failing = ev.blocking(gate).next().is_some();
     Ok(gate_code(failing))
+}
+
+/// Wall time per phase, for `--timings` (what `scripts/bench-scale` reports as the rule
+/// book's share).
+struct Timings {
+    on: bool,
+    start: std::time::Instant,
+    last: std::time::Instant,
+    laps: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Timings {
+    fn new(on: bool) -> Self {
+        let now = std::time::Instant::now();
+        Self {
+            on,
+            start: now,
+            last: now,
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, phase: &'static str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            self.laps.push((phase, now - self.last));
+            self.last = now;
+        }
+    }
+
+    fn print(&self) {
+        if !self.on {
+            return;
+        }
+        let total = self.last - self.start;
+        for (phase, d) in &self.laps {
+            let share = d.as_secs_f64() / total.as_secs_f64().max(1e-9) * 100.0;
+            eprintln!("{:>9.3} s {share:>3.0} %  {phase}", d.as_secs_f64());
+        }
+        eprintln!("{:>9.3} s        total", total.as_secs_f64());
+    }
 }

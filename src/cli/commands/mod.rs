@@ -47,10 +47,21 @@ pub fn run(command: Command, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
 fn list_or(items: &[String], empty: &str) -> String {
     if items.is_empty() {
         empty.to_owned()
+    } else if items.len() > LIST_MAX {
+        // A service at the end of a long chain has thousands of single points of failure: a
+        // line a person reads names the first ones; `--format json` lists them all.
+        format!(
+            "{}, … and {} more",
+            items[..LIST_MAX].join(", "),
+            items.len() - LIST_MAX
+        )
     } else {
         items.join(", ")
     }
 }
+
+/// Items of a list printed on one line of text output before "… and N more".
+const LIST_MAX: usize = 24;
 
 /// Milliseconds as seconds with one decimal (`12.5 s`).
 fn secs(ms: u64) -> String {

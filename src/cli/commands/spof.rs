@@ -38,7 +38,7 @@ pub fn run(args: &SpofArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
                     b.services.len(),
                     b.vms.len(),
                     b.total,
-                    b.services.join(", ")
+                    super::list_or(&b.services, "")
                 )?;
             }
             if let (Some(pairs), Some(examined)) = (&report.pairs, report.pairs_examined) {

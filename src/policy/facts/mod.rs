@@ -167,6 +167,10 @@ struct Index<'a> {
     passthrough: Vec<Vec<&'a Device>>,
     /// Device id → the VMs passing it through, in topology order.
     passed_to: BTreeMap<&'a str, Vec<&'a str>>,
+    /// Owner id → the pools it imports, in topology order.
+    pools_of: BTreeMap<&'a str, Vec<&'a str>>,
+    /// Provider id → the storage services it serves, in topology order.
+    services_of: BTreeMap<&'a str, Vec<&'a str>>,
 }
 
 impl<'a> Index<'a> {
@@ -205,6 +209,14 @@ impl<'a> Index<'a> {
                     .push(vm.id.as_str());
             }
         }
+        let mut pools_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for p in &t.pools {
+            pools_of.entry(p.owner.as_str()).or_default().push(&p.id);
+        }
+        let mut services_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for s in &t.services {
+            services_of.entry(s.provider.as_str()).or_default().push(&s.id);
+        }
         Index {
             t,
             disk_by_id: t.disks.iter().map(|d| (d.id.as_str(), d)).collect(),
@@ -214,7 +226,19 @@ impl<'a> Index<'a> {
             disks_of,
             passthrough,
             passed_to,
+            pools_of,
+            services_of,
         }
+    }
+
+    /// The pools `owner` imports.
+    fn pools_of(&self, owner: &str) -> &[&'a str] {
+        self.pools_of.get(owner).map_or(&[], Vec::as_slice)
+    }
+
+    /// The storage services `provider` serves.
+    fn services_of(&self, provider: &str) -> &[&'a str] {
+        self.services_of.get(provider).map_or(&[], Vec::as_slice)
     }
 
     /// The host an entity runs on: a VM's host, or the id itself (a host).

@@ -104,6 +104,11 @@ pub struct VmFacts<'a> {
     pub nics: &'a [VmNic],
     /// Host disks given to the VM as raw block devices (`scsi1: /dev/disk/by-id/…`).
     pub raw_disks: Vec<RawDiskFacts<'a>>,
+    /// The ZFS pools this VM imports (whose `owner` it is), in topology order: rules about a
+    /// storage VM read them here instead of scanning every pool per VM.
+    pub pools: Vec<&'a str>,
+    /// The storage services this VM serves (whose `provider` it is), in topology order.
+    pub services: Vec<&'a str>,
     /// Facts of this VM that are not known (an importer could not resolve them): they are
     /// absent from the object, and rules that need them report "not evaluated"
     /// (`lib.not_evaluated`).
@@ -244,6 +249,8 @@ fn vm_facts<'a>(ix: &Index<'a>, vm: &'a Vm, passthrough: Vec<&'a str>) -> VmFact
         pinned: !vm.hostpci.is_empty(),
         nics: &vm.nics,
         raw_disks: vm.raw_disks.iter().map(RawDiskFacts::from).collect(),
+        pools: ix.pools_of(&vm.id).to_vec(),
+        services: ix.services_of(&vm.id).to_vec(),
         unknown,
     }
 }
