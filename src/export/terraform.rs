@@ -468,14 +468,17 @@ pub fn hcl_modules(
     let labels = unique_labels(all.iter().map(|m| m.vm.as_str()));
     let mut body = hcl::Body::builder();
     let mut notes = Vec::new();
+    // Looked up per module: a scan of every VM per module made the export quadratic.
+    let modules: std::collections::BTreeMap<&str, Option<&String>> = t
+        .vms
+        .iter()
+        .rev()
+        .map(|v| (v.id.as_str(), v.module.as_ref()))
+        .collect();
     for (m, label) in all.into_iter().zip(labels) {
         // A VM provisioned through its own module keeps it (the Talos VMs are not the
         // TrueNAS wrapper's).
-        let own = t
-            .vms
-            .iter()
-            .find(|v| v.id == m.vm)
-            .and_then(|v| v.module.clone());
+        let own = modules.get(m.vm.as_str()).copied().flatten().cloned();
         let mut block = hcl::Block::builder("module")
             .add_label(label)
             .add_attribute(("source", own.unwrap_or_else(|| source.to_owned())));
