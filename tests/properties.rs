@@ -8,6 +8,14 @@ use std::collections::BTreeSet;
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
+    /// The digest's canonical text, written straight from the tree, is the text of the
+    /// canonical tree for any JSON (floats whole and not, escapes, nesting).
+    #[test]
+    fn canonical_text_is_the_canonical_tree_printed(v in json_value()) {
+        use hostplan::export::spec::{canonical, canonical_text};
+        prop_assert_eq!(canonical_text(&v), canonical(&v).to_string());
+    }
+
     /// No byte string makes the loader or the validator panic.
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
@@ -133,4 +141,26 @@ proptest! {
             }
         }
     }
+}
+
+/// Arbitrary JSON values: every kind of number (whole floats among them), strings with
+/// characters that need escaping, nested arrays and objects.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        (-1.0e17f64..1.0e17).prop_map(Value::from),
+        (-1000i32..1000).prop_map(|i| Value::from(f64::from(i))),
+        "[\\PC\"\\\\\n\t\u{7f}\u{2028}]{0,12}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 64, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            proptest::collection::btree_map("[a-z\"\\\\é]{0,6}", inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
 }

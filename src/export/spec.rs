@@ -190,7 +190,7 @@ pub fn export(
         "facts": facts,
         "policy": { "digest": policy_digest(book), "rules": ev.rules.len(), "results": findings_doc(&ev) },
     });
-    let digest = sha256_hex(&canonical(&spec).to_string());
+    let digest = sha256_hex(&canonical_text(&spec));
     spec["digest"] = json!(format!("sha256:{digest}"));
     Ok(spec)
 }
@@ -231,6 +231,51 @@ pub fn canonical(v: &Value) -> Value {
             Value::Object(o.iter().map(|(k, v)| (k.clone(), canonical(v))).collect())
         }
         other => other.clone(),
+    }
+}
+
+/// `canonical(v).to_string()`, written straight from `v`: the copy of a 100,000-VM spec that
+/// `canonical` makes cost a fifth of the export.
+pub fn canonical_text(v: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(v, &mut out);
+    out
+}
+
+fn write_canonical(v: &Value, out: &mut String) {
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                // A whole value within i64 range: the cast is exact.
+                #[allow(clippy::cast_possible_truncation)]
+                let whole = f as i64;
+                out.push_str(&whole.to_string());
+            }
+            _ => out.push_str(&n.to_string()),
+        },
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(x, out);
+            }
+            out.push(']');
+        }
+        Value::Object(o) => {
+            out.push('{');
+            for (i, (k, x)) in o.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                write_canonical(x, out);
+            }
+            out.push('}');
+        }
+        other => out.push_str(&other.to_string()),
     }
 }
 
@@ -345,7 +390,7 @@ pub fn verify(
         .ok_or_else(|| SpecError::Malformed("no digest".into()))?;
     // Over the canonical form, so `jq .` or any JSON round trip (`1.0` → `1`) changes nothing;
     // specs exported before the canonical form digested the plain text: accepted too.
-    let actual = format!("sha256:{}", sha256_hex(&canonical(&spec).to_string()));
+    let actual = format!("sha256:{}", sha256_hex(&canonical_text(&spec)));
     let legacy = format!("sha256:{}", sha256_hex(&spec.to_string()));
     if claimed != actual && claimed != legacy {
         return Err(Mismatch::Edited { actual, claimed }.into());
