@@ -55,6 +55,24 @@ fn a_long_chain_keeps_its_head_and_root_and_counts_what_it_skips() {
 }
 
 #[test]
+fn killer_sets_past_their_budget_are_refused_not_computed() {
+    use hostplan::graph::DependencyGraph;
+    use hostplan::sim::generate::{generate, FleetSpec, Shape};
+    use hostplan::sim::spof::{killer_sets, killer_sets_within};
+    let t = generate(&FleetSpec {
+        hosts: 20,
+        vms_per_host: 1,
+        shape: Shape::Chain,
+        ..FleetSpec::default()
+    });
+    let dag = DependencyGraph::build(&t).dag().unwrap();
+    let all = killer_sets(&dag);
+    let entries: usize = all.iter().map(Vec::len).sum();
+    assert_eq!(killer_sets_within(&dag, entries).as_ref(), Some(&all));
+    assert_eq!(killer_sets_within(&dag, entries - 1), None);
+}
+
+#[test]
 fn a_disk_loss_degrades_with_a_chain_and_unknown_ids_are_named() {
     let r = failure::simulate(&seed(), &["tank-d3".into()]).unwrap();
     let pool = r.affected.iter().find(|a| a.id == "tank").unwrap();

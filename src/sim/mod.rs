@@ -40,6 +40,14 @@ pub enum SimError {
     /// The topology has a requirement cycle, so nothing on it can ever start.
     #[error(transparent)]
     Cycle(#[from] Cycle),
+    /// The analysis would outgrow its memory budget on this topology.
+    #[error("{analysis} is too large for this topology: {why}")]
+    TooLarge {
+        /// Which analysis.
+        analysis: &'static str,
+        /// What outgrows the budget.
+        why: String,
+    },
 }
 
 /// Build the acyclic graph of a topology.

@@ -34,8 +34,22 @@ pub type KillerSets = Vec<Vec<u32>>;
 /// # Complexity
 /// `O(Σ_v Σ_{r ∈ req(v)} |K(r)| log)`; see the module docs.
 pub fn killer_sets(dag: &Dag) -> KillerSets {
+    killer_sets_within(dag, usize::MAX).unwrap_or_default()
+}
+
+/// The most killer-set entries (summed over all nodes) the N-1 analysis holds: 160 MB of
+/// indices, as many again for the blast radii, and the reports' id lists (measured: a chain of
+/// 3,000 storage hosts, past this budget, took 6.6 GB). Killer sets are as long as the dependency
+/// depth, so a fleet stays far below (10,000 hosts: about 3 million) while a chain of a few
+/// thousand storage VMs, each booting from the previous one's storage, has every component
+/// upstream of it in its set: quadratic, and past this budget an error instead of an abort.
+pub const MAX_KILLER_ENTRIES: usize = 40_000_000;
+
+/// [`killer_sets`], or `None` once the sets would hold more than `budget` entries in all.
+pub fn killer_sets_within(dag: &Dag, budget: usize) -> Option<KillerSets> {
     let n = dag.len();
     let mut k: KillerSets = Vec::with_capacity(n);
+    let mut entries = 0usize;
     for v in 0..n as u32 {
         let (required, need) = dag.need(v);
         let tolerance = required - need;
@@ -63,9 +77,13 @@ pub fn killer_sets(dag: &Dag) -> KillerSets {
                 set.insert(pos, v);
             }
         }
+        entries = entries.saturating_add(set.len());
+        if entries > budget {
+            return None;
+        }
         k.push(set);
     }
-    k
+    Some(k)
 }
 
 /// For every candidate component (entity node), the nodes that go down when it alone fails,
@@ -254,7 +272,14 @@ pub fn analyse_with_progress(
     progress: &mut dyn FnMut(f64),
 ) -> Result<SpofReport, SimError> {
     let dag = dag_of(t)?;
-    let k = killer_sets(&dag);
+    let k = killer_sets_within(&dag, MAX_KILLER_ENTRIES).ok_or(SimError::TooLarge {
+        analysis: "the N-1 analysis",
+        why: format!(
+            "its components' failure sets would hold more than {MAX_KILLER_ENTRIES} entries \
+             (every component upstream of each one, as in a long chain of storage VMs booting \
+             from each other's storage)"
+        ),
+    })?;
     let mut radius = vec![Vec::new(); dag.len()];
     for (v, killers) in k.iter().enumerate() {
         for &c in killers {

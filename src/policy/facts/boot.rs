@@ -123,14 +123,12 @@ pub(super) fn cold_start(t: &Topology) -> BootFacts {
     }
 }
 
-/// Single points of failure per service (none when the N-1 analysis cannot run).
-pub(super) fn spof(t: &Topology) -> BTreeMap<String, Vec<String>> {
-    crate::sim::spof::analyse(t, false)
-        .map(|r| {
-            r.services
-                .into_iter()
-                .map(|s| (s.service, s.components))
-                .collect()
-        })
-        .unwrap_or_default()
+/// Single points of failure per service (unknown when the N-1 analysis cannot run).
+pub(super) fn spof(t: &Topology) -> Option<BTreeMap<String, Vec<String>>> {
+    crate::sim::spof::analyse(t, false).ok().map(|r| {
+        r.services
+            .into_iter()
+            .map(|s| (s.service, s.components))
+            .collect()
+    })
 }

@@ -78,8 +78,10 @@ pub struct Facts<'a> {
     /// The cold-start boot timeline (see docs/simulation.md).
     pub boot: BootFacts,
     /// Service, consumer control plane or consumer volumes id → its single points of failure
-    /// (component ids), from the N-1 analysis; empty when the topology has a requirement cycle.
-    pub spof: BTreeMap<String, Vec<String>>,
+    /// (component ids), from the N-1 analysis; absent when that analysis cannot run (a
+    /// requirement cycle, or a topology past its memory budget): not known, never "none".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spof: Option<BTreeMap<String, Vec<String>>>,
 }
 
 impl<'a> Facts<'a> {
