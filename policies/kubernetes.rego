@@ -34,7 +34,7 @@ warn contains lib.finding("K8S-03", h.provider, h.detail) if {
 
 # METADATA
 # title: NFS consumers block while the server is away
-# description: nfs(5): NFS mounts are hard by default, so I/O blocks (processes in D state) and is retried "indefinitely" until the server is back; with soft a request fails after its retries, and that "A so-called 'soft' timeout can cause silent data corruption in certain cases".
+# description: nfs(5): NFS mounts are hard by default, so I/O blocks (processes in D state) and is retried "indefinitely" until the server is back; with soft a request fails after its retries, and the page warns "A so-called 'soft' timeout can cause silent data corruption in certain cases".
 # related_resources:
 #   - ref: https://man7.org/linux/man-pages/man5/nfs.5.html#MOUNT_OPTIONS
 #   - ref: https://github.com/jtlayton/nfs-utils/blob/0dbabc1f7b56cf8875fbc21b6c7d75fd27a66ba3/utils/mount/nfs.man
