@@ -6,9 +6,10 @@ import rego.v1
 
 # METADATA
 # title: HA-managed guests ignore startup order
-# description: HA guests are started and stopped by the HA stack; their onboot and startup order settings do nothing.
+# description: pve-docs: guests managed by the HA stack do not follow the start and shutdown order (HA starts and stops them); startall skips them, so their onboot and startup order settings do nothing.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_startup_and_shutdown
+#   - ref: https://github.com/proxmox/pve-manager/blob/14a22df35955d97dfc1af21e117dc894a29df0c9/PVE/API2/Nodes.pm
 # custom:
 #   id: BOOT-01
 #   severity: info
@@ -29,9 +30,10 @@ same_node_consumer(svc) := {[s.provider, c] |
 
 # METADATA
 # title: up must cover the storage VM's time to serve
-# description: up is a sleep after issuing a start, not a readiness check; a storage provider ordered before its consumers (ordered after it, or unordered, which start last) needs up ≥ its time to serve, or they start before iSCSI/NFS exists. Only guests that startall starts count (onboot, not HA-managed).
+# description: up is the delay startall sleeps after issuing a guest's start before the next one (3 s by default for a VM), not a readiness check; a storage provider ordered before its consumers (ordered after it, or unordered, which start last) needs up ≥ its time to serve, or they start before iSCSI/NFS exists. Only guests that startall starts count (onboot, not HA-managed).
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_startup_and_shutdown
+#   - ref: https://github.com/proxmox/pve-manager/blob/14a22df35955d97dfc1af21e117dc894a29df0c9/PVE/API2/Nodes.pm
 # custom:
 #   id: BOOT-03
 #   severity: warning
@@ -64,9 +66,10 @@ ordered_before(a, b) if {
 
 # METADATA
 # title: Storage must not stop before its consumers
-# description: Shutdown is the exact reverse of startup with unordered guests first; a storage VM that stops while its consumers still run pulls their disks away.
+# description: stopall shuts guests down in the exact reverse of the start order (descending order and VMID, unordered guests first), each with down (default 180 s) as its timeout; a storage VM that stops while its consumers still run pulls their disks away.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_startup_and_shutdown
+#   - ref: https://github.com/proxmox/pve-manager/blob/14a22df35955d97dfc1af21e117dc894a29df0c9/PVE/API2/Nodes.pm
 # custom:
 #   id: BOOT-05
 #   severity: warning
@@ -76,9 +79,9 @@ warn contains lib.finding("BOOT-05", h.provider, h.detail) if {
 
 # METADATA
 # title: Talos shuts down more reliably with the guest agent
-# description: Without the QEMU guest agent (siderolabs/qemu-guest-agent) qemu-server's shutdown sends an ACPI power-button event, which Talos also handles; the agent makes the shutdown a request the guest confirms, and it reports the guest's addresses. Advice, since the ACPI path works when nothing blocks it.
+# description: Talos' Proxmox guide: "If you need the QEMU guest agent so you can do guest VM shutdowns of your Talos VMs", use an image with siderolabs/qemu-guest-agent and enable the agent. Without it qemu-server's shutdown sends an ACPI power-button event, which Talos also handles, so this is advice.
 # related_resources:
-#   - ref: https://www.talos.dev/v1.9/talos-guides/install/virtualized-platforms/proxmox/
+#   - ref: https://www.talos.dev/v1.9/talos-guides/install/virtualized-platforms/proxmox/#qemu-guest-agent-support-iso
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_qemu_agent
 # custom:
 #   id: BOOT-06
@@ -91,7 +94,7 @@ info contains lib.finding("BOOT-06", id, sprintf("%s runs Talos without the gues
 
 # METADATA
 # title: Storage providers start before their consumers on the same node
-# description: Startup order is per node; a storage VM ordered after (or, unordered, started after) the guests that need it makes them wait or fail.
+# description: pve-docs: the start order "can only be enforced between virtual machines running on the same host"; a storage VM ordered after (or, unordered, started after) the guests on its node that need it makes them wait or fail.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_startup_and_shutdown
 # custom:
@@ -121,9 +124,10 @@ starts_after(a, b) if start_key(a) > start_key(b)
 
 # METADATA
 # title: No guest may boot from storage that is not served yet
-# description: A guest whose boot disk lives on storage served by a VM that starts after it (or by itself) fails to start, and Proxmox does not retry.
+# description: A guest whose boot disk lives on storage served by a VM that starts after it (or by itself) fails to start, and startall only logs the failure; it does not retry. A disk served by the guest's own storage chain is a deadlock.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_startup_and_shutdown
+#   - ref: https://github.com/proxmox/pve-manager/blob/14a22df35955d97dfc1af21e117dc894a29df0c9/PVE/API2/Nodes.pm
 # custom:
 #   id: BOOT-10
 #   severity: error

@@ -6,9 +6,10 @@ import rego.v1
 
 # METADATA
 # title: A pool should sit behind one movable controller
-# description: Import needs every top-level vdev; disks split between the passed-through HBA and other controllers cannot move as one unit. Controllers that are all passed to the VM that owns the pool move with it (an NVMe special vdev beside the HBA, or a 9300-16i, which is two SAS3008 chips).
+# description: An import needs every top-level vdev (zpoolconcepts: a pool with faulted devices and "insufficient replicas" cannot continue functioning); disks split between the passed-through HBA and other controllers cannot move as one unit. A warning, not the rule book's E for a missing vdev: spanning controllers is the risk, the failed import is what the recovery simulation reports. Controllers that are all passed to the VM that owns the pool move with it (an NVMe special vdev beside the HBA, or a 9300-16i, which is two SAS3008 chips).
 # related_resources:
-#   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpoolconcepts.7.html
+#   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpoolconcepts.7.html#Device_Failure_and_Recovery
+#   - ref: https://github.com/openzfs/zfs/blob/018937884f93e0f4ae7f560c352a138ec6b69cb4/man/man7/zpoolconcepts.7
 # custom:
 #   id: DR-02
 #   severity: warning
@@ -28,9 +29,10 @@ dr02_all_with_the_owner(p) if {
 
 # METADATA
 # title: Active feature flags pin the ZFS version you can import with
-# description: Every active feature must be supported by the ZFS that imports the pool; zpool upgrade is one-way. Pin a compatibility set if you may need to go back.
+# description: zpool-features: every feature that is active must be supported by the ZFS that imports the pool read-write (read-only if the unsupported ones are read-only compatible), and zpool upgrade is one-way; pin a compatibility set if you may need to go back. Info, not the rule book's E/W: any pool has active features, and whether a recovery system lacks one is not known here.
 # related_resources:
 #   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpool-features.7.html
+#   - ref: https://github.com/openzfs/zfs/blob/00b54a3b138955d2ac2a52cbedc9e0e1509ac7d4/man/man7/zpool-features.7
 # custom:
 #   id: DR-03
 #   severity: info
@@ -41,9 +43,10 @@ info contains lib.finding("DR-03", pid, sprintf("pool %s has active features %s:
 
 # METADATA
 # title: Raw addresses break when the HBA moves
-# description: After moving the card to another slot or host its BDF and IOMMU group change; a raw hostpci address then fails or grabs another device. Mappings are updated in one place.
+# description: After moving the card to another slot or host its BDF and IOMMU group change; a raw hostpci address then fails or grabs another device, and a mapping is refused until updated (PT-14). Info, not the rule book's E: the move is future, and the recovery simulation reports the failure when one is planned.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#resource_mapping
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_migration
 # custom:
 #   id: DR-04
 #   severity: info
@@ -57,9 +60,9 @@ info contains lib.finding("DR-04", id, sprintf("%s passes storage controller %s 
 
 # METADATA
 # title: Keep the TrueNAS configuration backup off the pool
-# description: A fresh TrueNAS, its configuration file and the imported pool restore the shares; the backup must survive the loss of the VM and its host.
+# description: The TrueNAS hardware guide: a properly configured system can "recreate its boot media with a copy of the configuration file"; a fresh TrueNAS, that file and the imported pool restore the shares, so the backup must survive the loss of the VM and its host.
 # related_resources:
-#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+#   - ref: https://github.com/truenas/documentation/blob/4b97c84056719a4006c1fb22bd42f5f6e44e18c2/static/includes/TNHardwareGuide.md#storage-considerations
 # custom:
 #   id: DR-05
 #   severity: info

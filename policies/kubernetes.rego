@@ -6,9 +6,10 @@ import rego.v1
 
 # METADATA
 # title: Pods wait for storage after a cold start
-# description: While the iSCSI/NFS target is down pods stay ContainerCreating; kubelet retries with back-off (up to ~2 min) and recovers by itself.
+# description: While the iSCSI/NFS target is down pods stay ContainerCreating; kubelet retries each mount with an exponential back-off from 500 ms up to 2 min 2 s, and WaitForAttachAndMount gives up after 2 min 3 s per pod sync and retries at the next, so pods recover by themselves within about two minutes of storage returning.
 # related_resources:
-#   - ref: https://github.com/kubernetes/kubernetes/blob/master/pkg/kubelet/volumemanager/volume_manager.go
+#   - ref: https://github.com/kubernetes/kubernetes/blob/0001f7ab39f28b6ccddbd86e70dfe337190b0936/pkg/kubelet/volumemanager/volume_manager.go
+#   - ref: https://github.com/kubernetes/kubernetes/blob/02b0160285b1d3574f600cd80f6160f9e0ac04b4/pkg/util/goroutinemap/exponentialbackoff/exponential_backoff.go
 # custom:
 #   id: K8S-01
 #   severity: info
@@ -19,9 +20,9 @@ info contains lib.finding("K8S-01", consumer, sprintf("after a cold start, %s wa
 
 # METADATA
 # title: Rebooting the storage host disrupts consumers elsewhere
-# description: When an iSCSI target disappears under running pods, I/O is queued for replacement_timeout (120 s) and then fails; stale sessions may need the CSI node pods restarted.
+# description: When an iSCSI target disappears under running pods, open-iscsi waits node.session.timeo.replacement_timeout (120 s by default) "for session re-establishment before failing SCSI commands back to the application", after which file systems see I/O errors; stale sessions may need the CSI node pods restarted.
 # related_resources:
-#   - ref: https://github.com/open-iscsi/open-iscsi/blob/master/etc/iscsid.conf
+#   - ref: https://github.com/open-iscsi/open-iscsi/blob/0ab9354515f4dd01b60714ff33d31f133856e408/etc/iscsid.conf#L56-L60
 # custom:
 #   id: K8S-03
 #   severity: warning
@@ -33,9 +34,10 @@ warn contains lib.finding("K8S-03", h.provider, h.detail) if {
 
 # METADATA
 # title: NFS consumers block while the server is away
-# description: NFS mounts are hard by default: I/O blocks (processes in D state) until the server is back; soft mounts return errors and can corrupt data.
+# description: nfs(5): NFS mounts are hard by default, so I/O blocks (processes in D state) and is retried "indefinitely" until the server is back; with soft a request fails after its retries, and the page warns "A so-called 'soft' timeout can cause silent data corruption in certain cases".
 # related_resources:
-#   - ref: https://man7.org/linux/man-pages/man5/nfs.5.html
+#   - ref: https://man7.org/linux/man-pages/man5/nfs.5.html#MOUNT_OPTIONS
+#   - ref: https://github.com/jtlayton/nfs-utils/blob/0dbabc1f7b56cf8875fbc21b6c7d75fd27a66ba3/utils/mount/nfs.man
 # custom:
 #   id: K8S-04
 #   severity: info
@@ -47,13 +49,13 @@ info contains lib.finding("K8S-04", cid, sprintf("%s uses NFS service %s: its po
 
 # METADATA
 # title: democratic-csi iSCSI on Talos needs iscsi-tools and privileges
-# description: On Talos, democratic-csi's iSCSI node plugin needs the siderolabs/iscsi-tools system extension, its namespace labelled `pod-security.kubernetes.io/enforce=privileged`, `node.driver.iscsiDirHostPath` set to `/var/iscsi`, and `ISCSIADM_HOST_STRATEGY=nsenter` with `ISCSIADM_HOST_PATH=/usr/local/sbin/iscsiadm` (hostPID).
+# description: democratic-csi's README (Talos): the iSCSI node plugin needs the siderolabs/iscsi-tools system extension, node.hostPID, ISCSIADM_HOST_STRATEGY=nsenter with ISCSIADM_HOST_PATH=/usr/local/sbin/iscsiadm, node.driver.iscsiDirHostPath /usr/local/etc/iscsi (a real repo uses /var/iscsi) with iscsiDirHostPathType "", and its namespace labelled pod-security.kubernetes.io/enforce=privileged. Info, not the rule book's E: hostplan does not read the Talos image or the chart's values, so this is a reminder.
 # related_resources:
-#   - ref: https://github.com/democratic-csi/democratic-csi/blob/master/README.md#talos
+#   - ref: https://github.com/democratic-csi/democratic-csi/blob/8a4a28a87f496359876655dfb0bb63715d5f2657/README.md#talos
 # custom:
 #   id: K8S-05
 #   severity: info
-info contains lib.finding("K8S-05", cid, sprintf("%s (Talos) mounts iSCSI from %s: install the siderolabs/iscsi-tools extension, label democratic-csi's namespace pod-security.kubernetes.io/enforce=privileged, and set iscsiDirHostPath=/var/iscsi, ISCSIADM_HOST_STRATEGY=nsenter, ISCSIADM_HOST_PATH=/usr/local/sbin/iscsiadm", [cid, sid])) if {
+info contains lib.finding("K8S-05", cid, sprintf("%s (Talos) mounts iSCSI from %s: install the siderolabs/iscsi-tools extension, label democratic-csi's namespace pod-security.kubernetes.io/enforce=privileged, and set iscsiDirHostPath (the README uses /usr/local/etc/iscsi), ISCSIADM_HOST_STRATEGY=nsenter, ISCSIADM_HOST_PATH=/usr/local/sbin/iscsiadm", [cid, sid])) if {
 	some cid, c in input.consumers
 	some sid in c.services
 	input.services[sid].kind == "iscsi"
@@ -63,9 +65,9 @@ info contains lib.finding("K8S-05", cid, sprintf("%s (Talos) mounts iSCSI from %
 
 # METADATA
 # title: Talos VM requirements
-# description: Talos needs an x86-64-v2 CPU type (host or x86-64-v2-AES; kvm64 fails) and its documented minimum resources, 2 cores and 2 GiB for a control-plane node, 1 core and 1 GiB for a worker.
+# description: Talos' Proxmox guide: Talos requires the x86-64-v2 microarchitecture, so "booting with the default Processor Type kvm64 will not work" (use host or x86-64-v2-AES); its system requirements give the minimum resources, 2 cores and 2 GiB for a control-plane node, 1 core and 1 GiB for a worker.
 # related_resources:
-#   - ref: https://www.talos.dev/v1.9/talos-guides/install/virtualized-platforms/proxmox/
+#   - ref: https://www.talos.dev/v1.9/talos-guides/install/virtualized-platforms/proxmox/#create-vms
 #   - ref: https://www.talos.dev/v1.9/introduction/system-requirements/
 # custom:
 #   id: K8S-08
@@ -111,9 +113,9 @@ not_evaluated contains lib.not_evaluated("K8S-08", id, u) if {
 # title: Multipath consumers fail over quickly
 # description: With several iSCSI portals (dm-multipath on the nodes), open-iscsi's README recommends a short replacement_timeout (5–15 s) so I/O on a failed path goes to another one at once; at the default 120 s every path failure first stalls I/O for two minutes. democratic-csi sets it per StorageClass (node-db.node.session.timeo.replacement_timeout in the node-stage secret). Not evaluated while a multipath consumer's replacement_timeout is unknown.
 # related_resources:
-#   - ref: https://github.com/open-iscsi/open-iscsi/blob/master/README
-#   - ref: https://github.com/open-iscsi/open-iscsi/blob/master/etc/iscsid.conf
-#   - ref: https://github.com/democratic-csi/democratic-csi/blob/master/README.md
+#   - ref: https://github.com/open-iscsi/open-iscsi/blob/bc236140ff0f0b66c18c0064fdebe5916c32c5da/README
+#   - ref: https://github.com/open-iscsi/open-iscsi/blob/0ab9354515f4dd01b60714ff33d31f133856e408/etc/iscsid.conf#L56-L60
+#   - ref: https://github.com/democratic-csi/democratic-csi/blob/8a4a28a87f496359876655dfb0bb63715d5f2657/README.md
 # custom:
 #   id: K8S-07
 #   severity: warning
@@ -141,9 +143,9 @@ k8s07_portals(sid) := {n |
 
 # METADATA
 # title: Talos VMs without memory hotplug
-# description: Talos does not support memory hotplug; with `memory` in a VM's Proxmox hotplug option it cannot see all of its memory and has too little to install and run. Proxmox's default hotplug (network,disk,usb) is fine. (Part of the rule book's K8S-08 row, a rule of its own so that an unknown hotplug setting does not hide K8S-08's CPU and memory checks.) Not evaluated while a Talos VM's hotplug setting is unknown.
+# description: Talos' Proxmox guide: "Talos doesn't support memory hot plugging"; with it enabled Talos is "unable to see all available memory and have insufficient memory to complete installation". Proxmox's default hotplug (network,disk,usb) is fine. (Part of the rule book's K8S-08 row, a rule of its own so that an unknown hotplug setting does not hide K8S-08's CPU and memory checks.) Not evaluated while a Talos VM's hotplug setting is unknown.
 # related_resources:
-#   - ref: https://www.talos.dev/v1.9/talos-guides/install/virtualized-platforms/proxmox/
+#   - ref: https://www.talos.dev/v1.9/talos-guides/install/virtualized-platforms/proxmox/#create-vms
 #   - ref: https://pve.proxmox.com/pve-docs/qm.conf.5.html
 # custom:
 #   id: K8S-09

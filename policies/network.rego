@@ -6,7 +6,7 @@ import rego.v1
 
 # METADATA
 # title: A passed-through NIC must not be a bridge port
-# description: The NIC leaves the host; a bridge using it loses its uplink (and with it every guest on the bridge).
+# description: pve-docs: "if you pass through a device to a virtual machine, you cannot use that device anymore on the host or in any other VM"; a bridge using the NIC loses its uplink (and with it every guest on the bridge).
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
 # custom:
@@ -20,7 +20,7 @@ deny contains lib.finding("NET-01", dev_id, sprintf("%s is passed to %s but is a
 
 # METADATA
 # title: Storage traffic on its own network
-# description: iSCSI/NFS belongs on a dedicated VLAN or segment, separated from client and management traffic.
+# description: NetApp's iSCSI guidance: isolate iSCSI traffic to separate network segments (VLANs or physical networks) from client and management traffic; iSCSI/NFS belongs on a dedicated storage network.
 # related_resources:
 #   - ref: https://github.com/NetAppDocs/e-series/blob/main/config-linux/iscsi-configure-switches-concept.adoc
 # custom:
@@ -37,7 +37,7 @@ warn contains lib.finding("NET-02", sid, sprintf("%s (%s) is served on %s, which
 # description: A NIC or bridge with another MTU than its network black-holes large frames. A trunk (a NIC or bridge carrying several networks) needs at least the largest MTU it carries; an MTU that is not set is Linux's default, 1500.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_network_device
-#   - ref: https://pve.proxmox.com/pve-docs/chapter-pveceph.html
+#   - ref: https://github.com/proxmox/pve-docs/blob/e5010dcea566a205770572cfbc5fe0af220d5077/pveceph.adoc
 # custom:
 #   id: NET-03
 #   severity: error
@@ -121,7 +121,7 @@ net03_mtu_text(m) := sprintf("MTU %d", [m]) if m != null
 
 # METADATA
 # title: Same-host consumers reach a passed-through storage NIC through the switch
-# description: When TrueNAS owns the storage NIC, guests on the same host reach it only via the physical switch (host → switch → host): the switch, cables and ports join the failure domain.
+# description: Derived from pve-docs (a passed-through NIC is no longer the host's) and NET-01: when TrueNAS owns the storage NIC, guests on the same host reach it only via the physical switch (host → switch → host), so the switch, cables and ports join the failure domain.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#sysadmin_network_configuration
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
@@ -139,9 +139,10 @@ info contains lib.finding("NET-05", sid, sprintf("%s reaches %s on the same host
 
 # METADATA
 # title: iSCSI multipath portals on separate subnets
-# description: With several portals each iSCSI path needs its own, non-overlapping subnet (or static routes); the TrueNAS guide says interfaces cannot share a subnet, and Linux sends every path to one subnet out of the same interface, so the "redundant" paths share its failure. Not evaluated while a portal network's subnet is unknown.
+# description: With several portals each iSCSI path needs its own, non-overlapping subnet (or static routes); the TrueNAS docs say "Multiple interfaces connected to a single TrueNAS system cannot be members of the same subnet", and Linux sends every path to one subnet out of the same interface, so the redundant paths share its failure. Not evaluated while a portal network's subnet is unknown.
 # related_resources:
-#   - ref: https://github.com/freenas/freenas-docs/blob/master/userguide/network.rst#interfaces
+#   - ref: https://github.com/truenas/documentation/blob/2331f423cd695ea02e0b57823e4645655f5d4260/static/includes/MultipleInterfacesOnNetwork.md
+#   - ref: https://github.com/freenas/freenas-docs/blob/b904554f595e48489e1bb556c2b2f3ffe1fd0819/userguide/network.rst#interfaces
 #   - ref: https://github.com/NetAppDocs/e-series/blob/main/config-linux/iscsi-configure-switches-concept.adoc
 # custom:
 #   id: NET-04

@@ -6,9 +6,10 @@ import rego.v1
 
 # METADATA
 # title: IOMMU must be active on a host that passes devices through
-# description: Proxmox refuses to start such a VM ("cannot prepare PCI pass-through, IOMMU not present"). Enable VT-d/AMD-Vi in firmware; on Intel with a kernel older than 6.8 add intel_iommu=on.
+# description: Proxmox refuses to start such a VM: qemu-server's prepare_pci_device dies with "cannot prepare PCI pass-through, IOMMU not present". pve-docs: enable IOMMU (VT-d/AMD-Vi) in the BIOS/UEFI; "With AMD CPUs IOMMU is enabled by default. With recent kernels (6.8 or newer), this is also true for Intel CPUs", older kernels need intel_iommu=on on the kernel command line.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
+#   - ref: https://github.com/proxmox/qemu-server/blob/e6352be67f70042a7433a3a3c712b36d02f9f7cb/src/PVE/QemuServer/PCI.pm
 # custom:
 #   id: PT-01
 #   severity: error
@@ -29,7 +30,7 @@ deny contains lib.finding("PT-01", id, sprintf("host %s (Intel, kernel %s) needs
 
 # METADATA
 # title: IOMMU interrupt remapping should be supported
-# description: Without interrupt remapping passthrough is unsafe; allow_unsafe_interrupts is a flagged workaround that "can make your system unstable".
+# description: pve-docs: the hardware "needs to support IOMMU (I/O Memory Management Unit) interrupt remapping"; where it does not, options vfio_iommu_type1 allow_unsafe_interrupts=1 is the workaround, and "this option can make your system unstable". Both are flagged.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
 # custom:
@@ -49,7 +50,7 @@ warn contains lib.finding("PT-02", id, sprintf("host %s uses allow_unsafe_interr
 
 # METADATA
 # title: iommu=pt is optional, for host performance
-# description: Pass-through mode avoids DMA translation for devices the host keeps.
+# description: Optional: pve-docs says that if the hardware supports IOMMU passthrough mode, enabling it (iommu=pt on the kernel command line) "might increase performance", as DMA then skips the default translation. Advice only.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
 # custom:
@@ -63,10 +64,11 @@ info contains lib.finding("PT-03", id, sprintf("host %s: iommu=pt would avoid DM
 
 # METADATA
 # title: An IOMMU group is passed through whole
-# description: VFIO only accepts a viable group; every device sharing the group of a passed-through device must go to the same VM, have no host driver, or be bound to vfio-pci or pci-stub. Devices with a bridge header (PCI-to-PCI and CardBus bridges) are exempt whatever drives them; host, ISA and LPC bridges have normal headers and are not.
+# description: VFIO hands a group to a guest only when it is viable (every device in it bound to VFIO or driverless), and isolation is only guaranteed per group; every device sharing the group of a passed-through device must go to the same VM, have no host driver, or be bound to vfio-pci or pci-stub. pve-docs: it is "okay if the device is in an IOMMU group together with its functions (e.g. a GPU with the HDMI Audio device) or with its root port or PCI(e) bridge", so devices with a bridge header (PCI-to-PCI and CardBus bridges) are exempt whatever drives them; host, ISA and LPC bridges have normal headers and are not.
 # related_resources:
-#   - ref: https://docs.kernel.org/driver-api/vfio.html
-#   - ref: https://github.com/torvalds/linux/blob/master/drivers/vfio/group.c
+#   - ref: https://docs.kernel.org/driver-api/vfio.html#groups-devices-and-iommus
+#   - ref: https://github.com/torvalds/linux/blob/0604aa87b098740f2e517a584552591cbf2209d7/Documentation/driver-api/vfio.rst
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
 # custom:
 #   id: PT-04
 #   severity: error
@@ -91,9 +93,9 @@ pt04_driver_text(o) := "may have a host driver (not known)" if not "driver" in o
 
 # METADATA
 # title: ACS override makes IOMMU groups synthetic
-# description: With pcie_acs_override the groups no longer prove isolation; devices behind a non-ACS bridge can still DMA to each other.
+# description: With pcie_acs_override the kernel reports synthetic groups that no longer prove isolation: devices behind a bridge without ACS can still DMA to each other, whatever group they are shown in (the override patch's own caveat).
 # related_resources:
-#   - ref: https://docs.kernel.org/driver-api/vfio.html
+#   - ref: https://docs.kernel.org/driver-api/vfio.html#groups-devices-and-iommus
 #   - ref: https://lkml.org/lkml/2013/5/30/513
 # custom:
 #   id: PT-05
@@ -106,9 +108,10 @@ warn contains lib.finding("PT-05", id, sprintf("host %s boots with %s: IOMMU gro
 
 # METADATA
 # title: pcie=1 requires a q35 machine type
-# description: qemu-server dies with "q35 machine model is not enabled" when a hostpci entry sets pcie on an i440fx machine.
+# description: qemu-server's parse_hostpci_devices dies with "q35 machine model is not enabled" when a hostpci entry sets pcie on a machine that is not q35; pve-docs: "PCIe is only available for 'q35' machine types".
 # related_resources:
-#   - ref: https://pve.proxmox.com/wiki/Manual:_qm.conf
+#   - ref: https://github.com/proxmox/qemu-server/blob/e6352be67f70042a7433a3a3c712b36d02f9f7cb/src/PVE/QemuServer/PCI.pm
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough_vm_config
 # custom:
 #   id: PT-06
 #   severity: error
@@ -121,7 +124,7 @@ deny contains lib.finding("PT-06", id, sprintf("%s sets pcie=1 on hostpci%s but 
 
 # METADATA
 # title: A passed-through device must not carry what the host needs
-# description: The host loses the device; its root disks or management network must not depend on it, or the host locks itself out.
+# description: pve-docs: "if you pass through a device to a virtual machine, you cannot use that device anymore on the host or in any other VM". The host's root disks and its management network must not depend on a passed-through device, or the host locks itself out.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
 # custom:
@@ -143,9 +146,10 @@ deny contains lib.finding("PT-08", dev_id, sprintf("%s is passed to %s but host 
 
 # METADATA
 # title: No host or other-VM storage behind a passed-through controller
-# description: Proxmox storages (local-lvm, local-zfs…) and other guests' disks vanish when the HBA is bound to vfio; hypervisor and TrueNAS must not share a controller.
+# description: Proxmox storages (local-lvm, local-zfs…) and other guests' disks vanish when the HBA is bound to vfio. Sharing one storage controller between the hypervisor and the TrueNAS VM is "not a good idea" (the hypervisor may reorder or reconfigure drives, "introducing avenues for data corruption"); give the VM a controller of its own.
 # related_resources:
-#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+#   - ref: https://github.com/max-pfeiffer/max-pfeiffer.github.io/blob/0119978809bf68a172053c7e105f730478875ac9/content/2025-08-01_virtualized_nas.md?plain=1#L21-L25
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
 # custom:
 #   id: PT-09
 #   severity: error
@@ -158,7 +162,7 @@ deny contains lib.finding("PT-09", sid, sprintf("storage %s uses disk %s behind 
 
 # METADATA
 # title: Ballooning is ineffective with passthrough
-# description: VFIO pins every guest page for DMA; set balloon 0 (bpg floating = 0) or equal to memory.
+# description: VFIO pins every guest page for DMA, so QEMU inhibits ballooning while a vfio-pci device is attached; a balloon below memory only pretends. Set balloon 0 (bpg floating = 0) or equal to memory.
 # related_resources:
 #   - ref: https://github.com/qemu/qemu/commit/238e91728503d400e1c4e644e3a9b80f9e621682
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_memory
@@ -192,9 +196,10 @@ pt11_arc_text(h) := sprintf(" (%d MiB of it the ARC of the host's own ZFS)", [h.
 
 # METADATA
 # title: Passthrough VMs cannot be live-migrated
-# description: "can't migrate VM which uses local devices"; an HA-managed passthrough VM can only be moved offline, to nodes with the device.
+# description: qemu-server's migration refuses a running VM with local PCI devices, and an offline one without force ("can't migrate VM which uses local devices"); the rule book notes the experimental exception of mappings marked live-migration capable. An HA-managed passthrough VM can only be moved offline, to nodes with the device.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_migration
+#   - ref: https://github.com/proxmox/qemu-server/blob/e6352be67f70042a7433a3a3c712b36d02f9f7cb/src/PVE/QemuMigrate.pm
 # custom:
 #   id: PT-12
 #   severity: warning
@@ -212,9 +217,10 @@ warn contains lib.finding("PT-12", id, sprintf("%s sets migrate = true but passe
 
 # METADATA
 # title: A VM that may move must use resource mappings
-# description: A raw host=BDF on a VM that HA can relocate grabs whatever device sits at that address on the other node.
+# description: HA relocates a VM by calling migrate with force => 1 for local resources, so a raw host=BDF on a VM that HA can move grabs whatever device sits at that address on the other node; a cluster resource mapping with an entry per node names the right device everywhere.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#resource_mapping
+#   - ref: https://github.com/proxmox/pve-ha-manager/blob/b71218f279d57417dbcdd957128499695fe55171/src/PVE/HA/Resources/PVEVM.pm
 # custom:
 #   id: PT-13
 #   severity: error
@@ -230,7 +236,7 @@ deny contains lib.finding("PT-13", id, sprintf("%s is HA-managed but hostpci%s u
 # description: Before a VM starts, qemu-server checks each mapping entry against the device at its path (pve-guest-common `PVE::Mapping::PCI::assert_valid`) and refuses the start when `id`, `subsystem-id` or `iommugroup` differ ("does not match") or when the device has one of them and the entry does not ("no '<prop>' for device").
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#resource_mapping
-#   - ref: https://git.proxmox.com/?p=pve-guest-common.git;a=blob;f=src/PVE/Mapping/PCI.pm
+#   - ref: https://github.com/proxmox/pve-guest-common/blob/4a8f6cbf78e1b6992ef77facb4ff2ab3372999e7/src/PVE/Mapping/PCI.pm
 # custom:
 #   id: PT-14
 #   severity: error
@@ -273,9 +279,9 @@ pt14_device_fields := {"iommu_group": "device_iommu_group", "subsystem_id": "dev
 
 # METADATA
 # title: An all-functions address passes every function
-# description: hostpci 01:00 without a function also passes the GPU's audio or the second port of a NIC.
+# description: pve-docs: a device with several functions passes through "all together with the shortened syntax 00:02" ("All Functions"), so hostpci 01:00 also passes the GPU's audio or the second port of a NIC. Info, although the rule book rates it E: hostplan expands every such address to all its functions, and the errors it can cause are reported by PT-04, PT-08 and NET-01; this finding only names what the address takes.
 # related_resources:
-#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough_vm_config
 # custom:
 #   id: PT-16
 #   severity: info
@@ -287,10 +293,11 @@ info contains lib.finding("PT-16", id, sprintf("%s hostpci%s passes every functi
 
 # METADATA
 # title: SAS and RAID controllers usually need rombar=0
-# description: The option ROMs of SAS HBAs and RAID controllers (PCI class 0104/0107, e.g. LSI/Broadcom MPT, HP Smart Array) hang or slow the VM's boot; NVMe and AHCI controllers boot fine with theirs.
+# description: pve-docs: rombar "makes the firmware ROM visible for the guest. Default is on. Some PCI(e) devices need this disabled." The option ROMs of SAS HBAs and RAID controllers (PCI class 0107/0104, e.g. LSI/Broadcom MPT, HP Smart Array) hang or slow the VM's boot ("Unable to load Broadcom Inc MPT BIOS", a key press needed); the rule judges only those classes.
 # related_resources:
 #   - ref: https://github.com/Aterfax/relax-intel-rmrr/issues/32
-#   - ref: https://pve.proxmox.com/wiki/Manual:_qm.conf
+#   - ref: https://github.com/max-pfeiffer/max-pfeiffer.github.io/blob/0119978809bf68a172053c7e105f730478875ac9/content/2025-08-01_virtualized_nas.md#proxmox-vm
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough_vm_config
 # custom:
 #   id: PT-17
 #   severity: warning
@@ -308,9 +315,10 @@ pt17_option_rom_class(class) if startswith(class, "0x0107")
 
 # METADATA
 # title: Raw addresses need root; mappings work with API tokens
-# description: Only root@pam may set raw host= hostpci entries; the bpg provider's hostpci.id needs username/password authentication. hostplan does not know how the provisioner authenticates, so this is advice, not a warning.
+# description: qemu-server's check_hostpci_perm lets only root@pam set raw host= hostpci entries ("only root can set … config for non-mapped devices"); others need a mapping and Mapping.Use, and the bpg provider's hostpci.id needs username/password authentication. hostplan does not know how the provisioner authenticates, so this is advice, not the rule book's E.
 # related_resources:
-#   - ref: https://registry.terraform.io/providers/bpg/proxmox/latest/docs/resources/virtual_environment_vm
+#   - ref: https://github.com/proxmox/qemu-server/blob/e6352be67f70042a7433a3a3c712b36d02f9f7cb/src/PVE/API2/Qemu.pm
+#   - ref: https://github.com/bpg/terraform-provider-proxmox/blob/d6bd1ffe00c0f2822ff6370b3dcb6e60eb1c3da9/docs/resources/virtual_environment_vm.md
 # custom:
 #   id: PT-18
 #   severity: info
@@ -322,9 +330,9 @@ info contains lib.finding("PT-18", id, sprintf("%s hostpci%s uses a raw address:
 
 # METADATA
 # title: x-vga only for display devices
-# description: x-vga=1 makes the device the guest's primary GPU; on anything else it is meaningless.
+# description: pve-docs: x-vga "marks the PCI(e) device as the primary GPU of the VM" (the vga option is then ignored); on a device that is not a display controller it is meaningless.
 # related_resources:
-#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough_vm_config
 # custom:
 #   id: PT-19
 #   severity: warning
@@ -338,9 +346,10 @@ warn contains lib.finding("PT-19", id, sprintf("%s sets x_vga on %s, which is no
 
 # METADATA
 # title: Large pinned VMs start slowly
-# description: Pinning a large RAM takes minutes (512 GiB ≈ 4–5 min) before a passthrough VM runs; qemu-server scales its start timeout for that (config_aware_timeout), and startall waits for each start task, so guests ordered after it on the same node wait by themselves; guests elsewhere that need it do not.
+# description: Pinning a large RAM takes minutes before a passthrough VM runs (the rule book estimates 4–5 min for 512 GiB); qemu-server's config_aware_timeout scales the start timeout for VMs with hostpci, and startall waits for each start task, so guests ordered after it on the same node wait by themselves; guests elsewhere that need it do not.
 # related_resources:
-#   - ref: https://git.proxmox.com/?p=qemu-server.git;a=blob;f=src/PVE/QemuServer/Helpers.pm
+#   - ref: https://github.com/proxmox/qemu-server/blob/e6352be67f70042a7433a3a3c712b36d02f9f7cb/src/PVE/QemuServer/Helpers.pm
+#   - ref: https://github.com/proxmox/pve-manager/blob/14a22df35955d97dfc1af21e117dc894a29df0c9/PVE/API2/Nodes.pm
 # custom:
 #   id: PT-20
 #   severity: info
@@ -418,7 +427,7 @@ not_evaluated contains lib.not_evaluated(rule, id, u) if {
 # title: CPU type host only where every node a VM can move to has the same CPU
 # description: With CPU type host the guest sees the node's exact CPU model and flags; pve-docs keeps host for clusters whose nodes all have the same CPU and recommends a generic model (x86-64-v2-AES…) where a VM must migrate between different ones, since a guest moved to another CPU can crash or the migration is refused. Judged for VMs that can move without passthrough (HA-managed, or migrate = true), against the cluster's other Proxmox nodes; not evaluated while a node's CPU vendor or model is unknown.
 # related_resources:
-#   - ref: https://pve.proxmox.com/pve-docs/chapter-qm.html#qm_cpu
+#   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_cpu
 # custom:
 #   id: PT-26
 #   severity: warning

@@ -8,7 +8,7 @@ import rego.v1
 # title: Pool disks reach TrueNAS as hardware, not virtual disks
 # description: The TrueNAS hardware guide calls virtual disks under a virtualised pool "not a supported configuration" that "might result in data corruption", and says to "pass hardware disks or the entire storage controller". A disk on a controller that is not passed through and not handed over as a raw disk is a virtual disk (a warning); raw disks are allowed, a whole controller is better (advice: SMART, serials, hot-swap).
 # related_resources:
-#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+#   - ref: https://github.com/truenas/documentation/blob/4b97c84056719a4006c1fb22bd42f5f6e44e18c2/static/includes/TNHardwareGuide.md#virtualized-truenas
 # custom:
 #   id: TN-01
 #   severity: warning
@@ -36,9 +36,9 @@ passed_to_owner(ctrl, vm) if vm in input.devices[ctrl].passed_to
 
 # METADATA
 # title: The HBA must be in IT mode
-# description: ZFS redundancy and repair need the disks themselves. A RAID card's RAID facility under ZFS is an error; Broadcom IR firmware should be flashed to IT ("to disable the optional RAID functionality"); a RAID card in HBA/JBOD mode "performs indistinguishably from a standard HBA" per the TrueNAS guide, but some mask serials and SMART (advice).
+# description: ZFS redundancy and repair need the disks themselves. The TrueNAS guide: do not use a RAID card's RAID facility if it supports HBA (JBOD) mode, in which "it allows it to perform indistinguishably from a standard HBA", and flash Broadcom IR firmware to IT "to disable the optional RAID functionality"; some RAID cards "mask disk serial number and S.M.A.R.T. health information" (advice). RAID mode under pool disks is an error, IR firmware a warning.
 # related_resources:
-#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+#   - ref: https://github.com/truenas/documentation/blob/4b97c84056719a4006c1fb22bd42f5f6e44e18c2/static/includes/TNHardwareGuide.md#storage-controllers
 #   - ref: https://github.com/openzfs/zfs/discussions/14458
 # custom:
 #   id: TN-02
@@ -63,9 +63,10 @@ info contains lib.finding("TN-02", id, sprintf("%s is a RAID card in JBOD mode: 
 
 # METADATA
 # title: TrueNAS memory sizing
-# description: TrueNAS needs at least 8 GiB; 16 GiB or more when it backs iSCSI or VMs; about 1 GiB more per data drive beyond 8.
+# description: The TrueNAS guide: "You should have 8 GB of RAM for basic TrueNAS operations with up to eight drives", "add 1 GB for each drive added after eight", and with iSCSI backing VMs "at least 16 GB of RAM for good performance and 32 GB or more for optimal performance". Below 8 GiB is an error, the others warnings.
 # related_resources:
-#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+#   - ref: https://github.com/truenas/documentation/blob/4b97c84056719a4006c1fb22bd42f5f6e44e18c2/static/includes/TNHardwareGuide.md#memory-sizing
+#   - ref: https://github.com/truenas/documentation/blob/4b97c84056719a4006c1fb22bd42f5f6e44e18c2/static/includes/TNHardwareGuide.md#minimum-hardware-requirements
 # custom:
 #   id: TN-04
 #   severity: error
@@ -94,9 +95,9 @@ warn contains lib.finding("TN-04", id, sprintf("%s has %d data drives but %d MiB
 
 # METADATA
 # title: ZFS hosts should have ECC memory
-# description: A bit flip before checksumming is written to disk as good data.
+# description: The TrueNAS guide: ECC "virtually eliminates any chances that RAM errors pass to the drives to cause corruption of the ZFS pools", and most users "strongly recommend ECC RAM as another data integrity defense"; many systems run without it, hence a warning.
 # related_resources:
-#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+#   - ref: https://github.com/truenas/documentation/blob/4b97c84056719a4006c1fb22bd42f5f6e44e18c2/static/includes/TNHardwareGuide.md#error-correcting-code-memory
 # custom:
 #   id: TN-05
 #   severity: warning
@@ -116,10 +117,10 @@ not_evaluated contains lib.not_evaluated("TN-05", id, u) if {
 
 # METADATA
 # title: TrueNAS needs a CPU type that exposes AES-NI
-# description: Encryption throughput depends on AES-NI reaching the guest. qemu-server's x86-64-v2-AES, x86-64-v3/v4, host, max and the named models of AES-capable CPUs expose it; kvm64/qemu64 (the default when no type is set), x86-64-v2 and the old 32-bit models do not.
+# description: The TrueNAS guide: "A CPU with AES-NI encryption acceleration support improves the speed of the file system and network encryption"; the flag must reach the guest. qemu-server's x86-64-v2-AES, x86-64-v3/v4, host, max and the named models of AES-capable CPUs expose it; kvm64/qemu64 (the default when no type is set), x86-64-v2 and the old 32-bit models do not.
 # related_resources:
-#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
-#   - ref: https://git.proxmox.com/?p=qemu-server.git;a=blob;f=src/PVE/QemuServer/CPUConfig.pm
+#   - ref: https://github.com/truenas/documentation/blob/4b97c84056719a4006c1fb22bd42f5f6e44e18c2/static/includes/TNHardwareGuide.md#central-processing-unit-cpu-selection
+#   - ref: https://github.com/proxmox/qemu-server/blob/e6352be67f70042a7433a3a3c712b36d02f9f7cb/src/PVE/QemuServer/CPUConfig.pm
 # custom:
 #   id: TN-06
 #   severity: info
@@ -138,9 +139,10 @@ tn06_name(t) := sprintf("\"%s\"", [t]) if t != ""
 
 # METADATA
 # title: TrueNAS boot disk of at least 16 GB
-# description: Boot environments need space; 8 GB is the absolute minimum.
+# description: The TrueNAS guide's minimum hardware lists a "16 GB SSD boot device"; 8 GB is the smallest boot volume it names, and "16 or 32 GB … provides room for more boot environments".
 # related_resources:
-#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+#   - ref: https://github.com/truenas/documentation/blob/4b97c84056719a4006c1fb22bd42f5f6e44e18c2/static/includes/TNHardwareGuide.md#minimum-hardware-requirements
+#   - ref: https://github.com/truenas/documentation/blob/4b97c84056719a4006c1fb22bd42f5f6e44e18c2/static/includes/TNHardwareGuide.md#storage-solutions
 # custom:
 #   id: TN-07
 #   severity: warning
@@ -153,9 +155,9 @@ warn contains lib.finding("TN-07", id, sprintf("%s boot disk is %d GB: use at le
 
 # METADATA
 # title: Virtualised TrueNAS is not recommended for critical data
-# description: iXsystems supports virtualised TrueNAS only with care (whole-controller passthrough, no virtual disks); plan the bare-metal move for critical data.
+# description: The TrueNAS guide: "While you can deploy TrueNAS in a virtual environment, we do not recommend doing so for regular deployment of TrueNAS when storing production or critical data"; if virtualised, pass the disks or the whole storage controller. Plan the bare-metal move for critical data.
 # related_resources:
-#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+#   - ref: https://github.com/truenas/documentation/blob/4b97c84056719a4006c1fb22bd42f5f6e44e18c2/static/includes/TNHardwareGuide.md#virtualized-truenas
 # custom:
 #   id: TN-09
 #   severity: info
@@ -165,9 +167,9 @@ info contains lib.finding("TN-09", id, sprintf("%s runs TrueNAS virtualised: fin
 
 # METADATA
 # title: Jumbo frames only on dedicated storage links
-# description: An MTU above 1500 on a shared network fragments or black-holes traffic at the first device that does not match.
+# description: The TrueNAS guide: "Only consider jumbo frames MTU with dedicated connections … that are unlikely to experience packet fragmentation"; on a shared network an MTU above 1500 fragments or is dropped at the first device that does not match.
 # related_resources:
-#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+#   - ref: https://github.com/truenas/documentation/blob/4b97c84056719a4006c1fb22bd42f5f6e44e18c2/static/includes/TNHardwareGuide.md#ethernet-networking
 # custom:
 #   id: TN-11
 #   severity: warning

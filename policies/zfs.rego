@@ -6,9 +6,10 @@ import rego.v1
 
 # METADATA
 # title: No non-redundant data vdevs
-# description: A striped (single-disk) data vdev is strongly discouraged: losing it loses the pool.
+# description: zpoolconcepts: "While ZFS supports running in a non-redundant configuration, where each root vdev is simply a disk or file, this is strongly discouraged. A single case of bit corruption can render some or all of your data unavailable." Losing such a vdev loses the pool.
 # related_resources:
-#   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpoolconcepts.7.html
+#   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpoolconcepts.7.html#Device_Failure_and_Recovery
+#   - ref: https://github.com/openzfs/zfs/blob/018937884f93e0f4ae7f560c352a138ec6b69cb4/man/man7/zpoolconcepts.7
 # custom:
 #   id: ZFS-03
 #   severity: warning
@@ -23,7 +24,8 @@ warn contains lib.finding("ZFS-03", pid, sprintf("pool %s has a non-redundant da
 # title: Special and dedup vdevs as redundant as the data vdevs
 # description: Metadata lives on special/dedup vdevs, so losing one loses the pool; the man page says their redundancy "should match" the data vdevs' (a recommendation, so a warning).
 # related_resources:
-#   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpoolconcepts.7.html
+#   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpoolconcepts.7.html#Special_Allocation_Class
+#   - ref: https://github.com/openzfs/zfs/blob/018937884f93e0f4ae7f560c352a138ec6b69cb4/man/man7/zpoolconcepts.7
 # custom:
 #   id: ZFS-04
 #   severity: warning
@@ -36,9 +38,11 @@ warn contains lib.finding("ZFS-04", pid, sprintf("pool %s: its %s vdev tolerates
 
 # METADATA
 # title: SLOG mirrored and power-loss protected
-# description: Losing the log loses the last seconds of sync writes; it should be mirrored, on power-loss-protected SSDs.
+# description: Losing the log loses the last seconds of sync writes. The TrueNAS guide: "SLOG devices also need power protection" (an unprotected SLOG "defeats the purpose of using a SLOG in the first place"); the FreeNAS guide: "In mission-critical systems, a mirrored SLOG device is highly recommended".
 # related_resources:
-#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+#   - ref: https://github.com/truenas/documentation/blob/4b97c84056719a4006c1fb22bd42f5f6e44e18c2/static/includes/TNHardwareGuide.md#storage-solutions
+#   - ref: https://github.com/freenas/freenas-docs/blob/b904554f595e48489e1bb556c2b2f3ffe1fd0819/userguide/zfsprimer.rst
+#   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpoolconcepts.7.html#Intent_Log
 # custom:
 #   id: ZFS-05
 #   severity: warning
@@ -58,10 +62,9 @@ warn contains lib.finding("ZFS-05", pid, sprintf("pool %s has a log vdev without
 
 # METADATA
 # title: Sensible raidz widths and parity
-# description: raidz vdevs of 3–9 disks, never more than 12; raidz1 is not recommended for drives over 1 TiB (a second failure during the long resilver).
+# description: The FreeNAS guide: "Using more than 12 disks per vdev is not recommended. The recommended number of disks per vdev is between 3 and 9", and "RAIDZ1 is not recommended for drives over 1 TB in size" (another disk may fail before the resilver completes). The rule flags raidz vdevs wider than 12 and raidz1/draid1 of drives over 1 TiB, the rule book's threshold.
 # related_resources:
-#   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpoolconcepts.7.html
-#   - ref: https://github.com/freenas/freenas-docs/blob/master/userguide/zfsprimer.rst
+#   - ref: https://github.com/freenas/freenas-docs/blob/b904554f595e48489e1bb556c2b2f3ffe1fd0819/userguide/zfsprimer.rst
 # custom:
 #   id: ZFS-06
 #   severity: warning
@@ -81,9 +84,9 @@ warn contains lib.finding("ZFS-06", pid, sprintf("pool %s has a %s vdev of %d di
 
 # METADATA
 # title: Keep pools below 80 % full
-# description: ZFS slows down as it fills and switches allocation strategy near 90 %; replacements need headroom. Usage is ALLOC over SIZE as `zpool list` reports both (raidz parity included in each).
+# description: The FreeNAS guide: "At 90% capacity, ZFS switches from performance- to space-based optimization, which has massive performance implications. For maximum write performance and to prevent problems with drive replacement, add more capacity before a pool reaches 80%." Usage is ALLOC over SIZE as zpool list reports both (raidz parity included in each).
 # related_resources:
-#   - ref: https://github.com/freenas/freenas-docs/blob/master/userguide/zfsprimer.rst
+#   - ref: https://github.com/freenas/freenas-docs/blob/b904554f595e48489e1bb556c2b2f3ffe1fd0819/userguide/zfsprimer.rst
 # custom:
 #   id: ZFS-08
 #   severity: warning
@@ -96,9 +99,9 @@ warn contains lib.finding("ZFS-08", pid, sprintf("pool %s is %d%% full (%d of %d
 
 # METADATA
 # title: A vdev is limited by its smallest disk
-# description: Mixed sizes waste the difference on every larger disk.
+# description: The FreeNAS guide: "While ZFS can create a vdev using disks of differing sizes, its capacity will be limited by the size of the smallest disk"; mixed sizes waste the difference on every larger disk.
 # related_resources:
-#   - ref: https://github.com/freenas/freenas-docs/blob/master/userguide/zfsprimer.rst
+#   - ref: https://github.com/freenas/freenas-docs/blob/b904554f595e48489e1bb556c2b2f3ffe1fd0819/userguide/zfsprimer.rst
 # custom:
 #   id: ZFS-10
 #   severity: info
@@ -157,8 +160,8 @@ zfs11_bytes := {9: 512, 10: 1024, 11: 2048, 12: 4096, 13: 8192, 14: 16384, 15: 3
 # title: Sync writes for iSCSI and NFS stay synchronous
 # description: With sync=disabled ZFS acknowledges a consumer's synchronous writes before they are on stable storage; zfsprops(7) calls it very dangerous, since a crash or power loss of the storage host loses what databases and file systems believe written. Sync writes on HDD raidz without a power-loss-protected SLOG are slow, which is the usual reason people disable it (advice).
 # related_resources:
-#   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zfsprops.7.html
-#   - ref: https://github.com/truenas/documentation/blob/master/static/includes/TNHardwareGuide.md
+#   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zfsprops.7.html#sync
+#   - ref: https://github.com/truenas/documentation/blob/4b97c84056719a4006c1fb22bd42f5f6e44e18c2/static/includes/TNHardwareGuide.md#storage-solutions
 # custom:
 #   id: ZFS-12
 #   severity: warning
