@@ -42,12 +42,17 @@ fn a_long_chain_keeps_its_head_and_root_and_counts_what_it_skips() {
     assert_eq!(last.chain[1].id, "h00039-remote");
     assert_eq!(last.chain[1].reason, "needs h00038-iscsi");
     let root = last.root().unwrap();
-    assert_eq!((root.id.as_str(), root.reason.as_str()), ("h00000", "failed"));
+    assert_eq!(
+        (root.id.as_str(), root.reason.as_str()),
+        ("h00000", "failed")
+    );
     // Each link of the chain is one component: NAS ← remote storage ← previous service ← its
     // NAS …; the whole walk from h00039-nas to h00000 has 3 links per host and the host.
     let whole = 3 * 39 + 2;
     assert_eq!(last.skipped as usize, whole - failure::CHAIN_HEAD - 1);
-    assert!(last.chain_text().contains(&format!("… {} more ← h00000 failed", last.skipped)));
+    assert!(last
+        .chain_text()
+        .contains(&format!("… {} more ← h00000 failed", last.skipped)));
     // A short chain is whole.
     let first = r.affected.iter().find(|a| a.id == "h00000-nas").unwrap();
     assert_eq!(first.skipped, 0);

@@ -208,6 +208,31 @@ pub(crate) fn write_lines<T: std::fmt::Display>(
     }
     Ok(())
 }
+/// Devices by id, built once per export: looking each hostpci entry's device up by scanning
+/// every device made the Terraform and Proxmox exports quadratic in the fleet.
+pub(crate) struct Devices<'a> {
+    by_id: std::collections::BTreeMap<&'a str, Vec<&'a crate::model::Device>>,
+}
+
+impl<'a> Devices<'a> {
+    pub(crate) fn new(t: &'a Topology) -> Self {
+        let mut by_id: std::collections::BTreeMap<&str, Vec<_>> = std::collections::BTreeMap::new();
+        for d in &t.devices {
+            by_id.entry(d.id.as_str()).or_default().push(d);
+        }
+        Self { by_id }
+    }
+
+    /// The device `id`, the one on `host` first (ids are unique once a topology validates).
+    pub(crate) fn get(&self, id: &str, host: &str) -> Option<&'a crate::model::Device> {
+        let all = self.by_id.get(id)?;
+        all.iter()
+            .find(|d| d.host == host)
+            .or_else(|| all.first())
+            .copied()
+    }
+}
+
 pub mod dot;
 pub mod mermaid;
 pub mod proxmox;

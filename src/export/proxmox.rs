@@ -1,5 +1,6 @@
 //! Proxmox VM configuration lines (`/etc/pve/qemu-server/<vmid>.conf`, or `qm set` options).
 
+use super::Devices;
 use crate::diag::Quoted;
 use crate::model::pci::PciAddress;
 use crate::model::pve::{self, Format};
@@ -103,6 +104,11 @@ impl Guard<'_> {
 /// The first value that is not in the format Proxmox requires, or that names nothing (a NIC
 /// without a bridge, a device not in `t`): nothing is guessed and no line can be injected.
 pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
+    vm_conf_with(t, &Devices::new(t), vm)
+}
+
+/// [`vm_conf`] with the device index built once for a whole export.
+fn vm_conf_with(t: &Topology, devices: &Devices<'_>, vm: &Vm) -> Result<String, ConfError> {
     let g = Guard { vm };
     let name = pve::vm_name(&vm.id);
     g.format("id", Format::DnsName, &name)?;
@@ -155,7 +161,12 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
         let _ = writeln!(out, "cpu: {cpu}");
     }
     for (j, h) in vm.hostpci.iter().enumerate() {
-        let _ = writeln!(out, "hostpci{}: {}", h.index, hostpci_value(t, &g, j, h)?);
+        let _ = writeln!(
+            out,
+            "hostpci{}: {}",
+            h.index,
+            hostpci_value(devices, &g, j, h)?
+        );
     }
     // Unknown: no line (Proxmox's default applies, which may not be what the VM has).
     if let Some(features) = &vm.hotplug {
@@ -235,7 +246,7 @@ pub fn vm_conf(t: &Topology, vm: &Vm) -> Result<String, ConfError> {
 /// The value of one `hostpci<N>:` line: the mapping, the address or the device's address,
 /// then the flags that differ from Proxmox's defaults.
 fn hostpci_value(
-    t: &Topology,
+    devices: &Devices<'_>,
     g: &Guard<'_>,
     j: usize,
     entry: &HostPci,
@@ -248,10 +259,8 @@ fn hostpci_value(
     } else if let Some(addr) = &entry.host {
         parts.push(g.addresses(&field("host"), addr)?.to_owned());
     } else if let Some(d) = &entry.device {
-        let dev = t
-            .devices
-            .iter()
-            .find(|x| &x.id == d)
+        let dev = devices
+            .get(d, &g.vm.host)
             .ok_or_else(|| g.error(field("device"), format!("names no device (`{d}`)")))?;
         parts.push(g.addresses(&field("device"), &dev.address)?.to_owned());
     } else {
@@ -363,8 +372,9 @@ fn is_line_break(c: char) -> bool {
 pub fn export(t: &Topology) -> Result<Vec<(String, String)>, ConfErrors> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    let devices = Devices::new(t);
     for vm in &t.vms {
-        match vm_conf(t, vm) {
+        match vm_conf_with(t, &devices, vm) {
             Ok(text) => files.push((format!("{}.conf", vm.vmid), text)),
             Err(e) => errors.push(e),
         }

@@ -17,6 +17,7 @@
 
 use super::machine_of;
 use super::tftypes::{conform, Variable};
+use super::Devices;
 use crate::model::pve::{storage_name, vm_name};
 use crate::model::tf::{
     module_names, BPG_MAPPING, BPG_VM, MODULE_DOWN_DELAY, MODULE_HOSTPCI, MODULE_NAME,
@@ -90,7 +91,7 @@ impl std::error::Error for TerraformErrors {}
 /// A hostpci entry's device, as Proxmox names it: the mapping or the raw address (a hostplan
 /// device id is resolved to its address on the VM's host).
 fn hostpci_target(
-    t: &Topology,
+    devices: &Devices<'_>,
     vm: &Vm,
     h: &HostPci,
 ) -> Result<(Option<String>, Option<String>), TerraformError> {
@@ -101,10 +102,8 @@ fn hostpci_target(
         return Ok((None, Some(a.clone())));
     }
     let device = h.device.clone().unwrap_or_default();
-    t.devices
-        .iter()
-        .find(|d| d.id == device && d.host == vm.host)
-        .or_else(|| t.devices.iter().find(|d| d.id == device))
+    devices
+        .get(&device, &vm.host)
         .map(|d| (None, Some(d.address.clone())))
         .ok_or(TerraformError::UnknownDevice {
             vm: vm.id.clone(),
@@ -115,11 +114,11 @@ fn hostpci_target(
 
 /// The seed's compact `res_hostpci` entry: `mapping` or `id`, `pcie`, and `rombar`/`xvga` only
 /// when they differ from Proxmox's defaults (the seed's wrapper defaults them).
-fn compact_hostpci(t: &Topology, vm: &Vm) -> Result<Value, TerraformError> {
+fn compact_hostpci(devices: &Devices<'_>, vm: &Vm) -> Result<Value, TerraformError> {
     let mut out = Vec::new();
     for h in &vm.hostpci {
         let mut entry = Map::new();
-        match hostpci_target(t, vm, h)? {
+        match hostpci_target(devices, vm, h)? {
             (Some(m), _) => entry.insert("mapping".into(), json!(m)),
             (_, a) => entry.insert("id".into(), json!(a)),
         };
@@ -140,7 +139,7 @@ fn compact_hostpci(t: &Topology, vm: &Vm) -> Result<Value, TerraformError> {
 ///
 /// # Errors
 /// [`TerraformError::UnknownDevice`] for a hostpci entry naming a device not in `t`.
-pub fn vm_inputs(t: &Topology, vm: &Vm) -> Result<Value, TerraformError> {
+pub(crate) fn vm_inputs(devices: &Devices<'_>, vm: &Vm) -> Result<Value, TerraformError> {
     // Unset and unknown values are left out: the module's default applies, nothing is invented.
     let known = |f: &str| !vm.is_unknown(f);
     let mut m = Map::new();
@@ -153,7 +152,7 @@ pub fn vm_inputs(t: &Topology, vm: &Vm) -> Result<Value, TerraformError> {
     if !vm.cpu_type.is_empty() && known("cpu_type") {
         m.insert("res_cpu_type".into(), json!(vm.cpu_type));
     }
-    m.insert("res_hostpci".into(), compact_hostpci(t, vm)?);
+    m.insert("res_hostpci".into(), compact_hostpci(devices, vm)?);
     Ok(Value::Object(m))
 }
 
@@ -164,10 +163,13 @@ pub fn vm_inputs(t: &Topology, vm: &Vm) -> Result<Value, TerraformError> {
 ///
 /// # Errors
 /// As [`vm_inputs`].
-pub fn known_inputs(t: &Topology, vm: &Vm) -> Result<Map<String, Value>, TerraformError> {
+pub(crate) fn known_inputs(
+    devices: &Devices<'_>,
+    vm: &Vm,
+) -> Result<Map<String, Value>, TerraformError> {
     let mut hostpci = Vec::new();
     for h in &vm.hostpci {
-        let (mapping, id) = hostpci_target(t, vm, h)?;
+        let (mapping, id) = hostpci_target(devices, vm, h)?;
         hostpci.push(json!({
             "device": format!("hostpci{}", h.index),
             "mapping": mapping,
@@ -282,9 +284,10 @@ pub fn module_inputs(
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let strict = declared.is_some_and(|d| d.strict);
+    let devices = Devices::new(t);
     for vm in &t.vms {
         let Some(vars) = declared.map(|d| d.variables) else {
-            match vm_inputs(t, vm) {
+            match vm_inputs(&devices, vm) {
                 Ok(Value::Object(inputs)) => out.push(ModuleInputs {
                     vm: vm.id.clone(),
                     inputs,
@@ -295,7 +298,7 @@ pub fn module_inputs(
             }
             continue;
         };
-        let known = match known_inputs(t, vm) {
+        let known = match known_inputs(&devices, vm) {
             Ok(k) => k,
             Err(e) => {
                 errors.push(e);
@@ -515,8 +518,9 @@ pub fn hcl_resources(t: &Topology) -> Result<String, TerraformErrors> {
     let mut body = hcl::Body::builder();
     let mut errors = Vec::new();
     let vm_labels = unique_labels(t.vms.iter().map(|v| v.id.as_str()));
+    let devices = Devices::new(t);
     for (vm, label) in t.vms.iter().zip(vm_labels) {
-        match vm_resource(t, vm, label) {
+        match vm_resource(t, &devices, vm, label) {
             Ok(b) => body = body.add_block(b),
             Err(e) => errors.push(e),
         }
@@ -587,7 +591,12 @@ fn attrs_block(name: &str, attrs: &[(&str, Value)]) -> hcl::Block {
     b.build()
 }
 
-fn vm_resource(t: &Topology, vm: &Vm, label: String) -> Result<hcl::Block, TerraformError> {
+fn vm_resource(
+    t: &Topology,
+    devices: &Devices<'_>,
+    vm: &Vm,
+    label: String,
+) -> Result<hcl::Block, TerraformError> {
     let known = |f: &str| !vm.is_unknown(f);
     if !known("host") {
         return Err(TerraformError::Unknown {
@@ -637,7 +646,7 @@ fn vm_resource(t: &Topology, vm: &Vm, label: String) -> Result<hcl::Block, Terra
         b = b.add_block(attrs_block("memory", &memory));
     }
     for h in &vm.hostpci {
-        let (mapping, id) = hostpci_target(t, vm, h)?;
+        let (mapping, id) = hostpci_target(devices, vm, h)?;
         let mut attrs = vec![("device", json!(format!("hostpci{}", h.index)))];
         match (mapping, id) {
             (Some(m), _) => attrs.push(("mapping", json!(m))),

@@ -217,7 +217,10 @@ impl<'a> Index<'a> {
         }
         let mut services_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for s in &t.services {
-            services_of.entry(s.provider.as_str()).or_default().push(&s.id);
+            services_of
+                .entry(s.provider.as_str())
+                .or_default()
+                .push(&s.id);
         }
         Index {
             t,
