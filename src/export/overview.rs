@@ -255,11 +255,11 @@ pub fn overview(t: &Topology, g: &DependencyGraph) -> Overview {
                 kind: TileKind::Host,
                 entity: EntityKind::Host,
                 detail: format!(
-                    "{vms} VM{} · {} GiB · {} component{}",
+                    "{vms} VM{} · {} part{} · {} GiB",
                     if vms == 1 { "" } else { "s" },
-                    h.ram_gib,
                     members.len() - 1,
-                    if members.len() == 2 { "" } else { "s" }
+                    if members.len() == 2 { "" } else { "s" },
+                    h.ram_gib,
                 ),
                 vms,
                 members,
