@@ -73,8 +73,8 @@ fn use_canvas_size(node: NodeRef) -> (f64, f64) {
                     .and_then(|w| w.inner_height().ok())
                     .and_then(|h| h.as_f64())
                     .map_or(600.0, |h| (h - top.max(0.0) - 150.0).max(240.0));
-                // Inside the frame's border.
-                let next = ((w - 2.0).max(240.0), h);
+                // The drawing's frame: inside the canvas' padding (1rem) and the frame's border.
+                let next = ((w - 34.0).max(240.0), h);
                 if *size != next {
                     size.set(next);
                 }

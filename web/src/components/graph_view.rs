@@ -63,11 +63,12 @@ impl Legible {
     /// else a 1:1 window at (`x`, `y`).
     pub(crate) fn start(&self, full: View, x: f64, y: f64) -> View {
         let fit = (self.px_width / full.w).min(self.px_height / full.h);
-        if fit * self.min_font >= LEGIBLE_PX {
+        // With a margin: the frame's size on screen is measured to within a few pixels.
+        if fit * self.min_font >= LEGIBLE_PX * 1.03 {
             return full;
         }
         // 1:1, or larger when the smallest text is under the legible size at 1:1.
-        let scale = (LEGIBLE_PX / self.min_font).max(1.0);
+        let scale = (LEGIBLE_PX * 1.03 / self.min_font).max(1.0);
         let w = self.px_width.max(100.0) / scale;
         let h = (self.px_height.max(100.0) / scale).min(full.h);
         View {
@@ -117,6 +118,8 @@ pub(crate) struct PanZoom {
     pub(crate) on_down: Callback<PointerEvent>,
     pub(crate) on_move: Callback<PointerEvent>,
     pub(crate) on_up: Callback<PointerEvent>,
+    /// Move the window (to bring something into view).
+    pub(crate) set: Callback<View>,
 }
 
 /// Pan (drag), zoom (wheel or buttons) and fit (to `full`, the window "Fit" returns to) over
@@ -192,7 +195,12 @@ pub(crate) fn use_pan_zoom(full: View, scroll: bool) -> PanZoom {
         })
     };
     let on_up = Callback::from(move |_: PointerEvent| *drag.borrow_mut() = None);
+    let set = {
+        let view = view.clone();
+        Callback::from(move |v: View| view.set(v))
+    };
     PanZoom {
+        set,
         view: *view,
         svg_ref,
         zoom_in: zoom(1.0 / 1.25),

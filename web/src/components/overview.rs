@@ -70,6 +70,22 @@ pub fn OverviewView(props: &OverviewProps) -> Html {
     let v = pz.view;
     let text = leg.shows_text(v);
     let selected_tile = props.selected.as_deref().and_then(|s| ov.tile_of(s));
+    // A tile selected elsewhere (search, the inspector, a diagnostic) scrolls into view.
+    {
+        let (set, layout) = (pz.set.clone(), l.clone());
+        use_effect_with(selected_tile, move |&sel| {
+            let Some(t) = sel.and_then(|i| layout.tiles.iter().find(|t| t.index == i)) else {
+                return;
+            };
+            if t.y < v.y || t.y + TILE_H > v.y + v.h || t.x < v.x || t.x + TILE_W > v.x + v.w {
+                set.emit(View {
+                    x: (t.x + TILE_W / 2.0 - v.w / 2.0).clamp(0.0, (layout.width - v.w).max(0.0)),
+                    y: (t.y - 40.0).max(0.0),
+                    ..v
+                });
+            }
+        });
+    }
     let q = props.search.trim().to_lowercase();
     let matches = |i: usize| {
         !q.is_empty()
