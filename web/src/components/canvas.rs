@@ -93,7 +93,8 @@ fn use_canvas_size(node: NodeRef) -> (f64, f64) {
 pub fn Canvas(props: &CanvasProps) -> Html {
     let search = use_state(String::new);
     let collapsed = use_state(BTreeSet::<String>::new);
-    let focused = use_state(|| None::<String>);
+    // The focused tile, and what to open the view on (the tile, or what was selected in it).
+    let focused = use_state(|| None::<(String, String)>);
     let canvas_ref = use_node_ref();
     let (px_width, px_height) = use_canvas_size(canvas_ref.clone());
     let big = *use_memo(props.revision, {
@@ -111,7 +112,10 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         }
     });
     // A focus on a tile that is gone (an edit, another file) falls back to the overview.
-    let focus_id = (*focused).clone().filter(|f| big && ov.tile(f).is_some());
+    let (focus_id, anchor) = match (*focused).clone() {
+        Some((f, a)) if big && ov.tile(&f).is_some() => (Some(f), Some(a)),
+        _ => (None, None),
+    };
     let layout: Rc<Layout> = use_memo(
         (props.revision, (*collapsed).clone(), focus_id.clone(), big),
         {
@@ -157,13 +161,13 @@ pub fn Canvas(props: &CanvasProps) -> Html {
                 }
             };
             if !shown {
-                focused.set(Some(tile.clone()));
+                focused.set(Some((tile.clone(), sel.to_owned())));
             }
         });
     }
     let on_focus = {
         let focused = focused.clone();
-        Callback::from(move |id: String| focused.set(Some(id)))
+        Callback::from(move |id: String| focused.set(Some((id.clone(), id))))
     };
     let on_overview = {
         let focused = focused.clone();
@@ -221,7 +225,7 @@ pub fn Canvas(props: &CanvasProps) -> Html {
     let legible = |min_font: f64| Legible {
         px_width,
         px_height,
-        anchor: focus_id.clone(),
+        anchor: anchor.clone(),
         min_font,
     };
     let view = if big && focus_id.is_none() {

@@ -229,7 +229,13 @@ pub fn GraphView(props: &GraphViewProps) -> Html {
                 .iter()
                 .find(|h| h.id == a)
                 .map(|h| (h.x, h.y))
-                .or_else(|| l.boxes.iter().find(|b| b.id == a).map(|b| (b.x, b.y)))
+                // A box: with some of its neighbours to its left.
+                .or_else(|| {
+                    l.boxes
+                        .iter()
+                        .find(|b| b.id == a)
+                        .map(|b| (b.x - 2.0 * BOX_W, b.y - 60.0))
+                })
         });
         let (x, y) = at.unwrap_or((0.0, 0.0));
         leg.start(full, x - 16.0, y - 16.0)
