@@ -8,6 +8,7 @@
 //! - [`mermaid`] and [`dot`]: diagrams in the style of the seed's own.
 
 pub mod diagram;
+pub mod overview;
 
 use crate::diag::Severity;
 use crate::model::Topology;

@@ -13,10 +13,10 @@
 //! #   severity: error
 //! ```
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A rule's documentation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct RuleMeta {
     /// Stable rule id, e.g. `PT-06`.
     pub id: String,

@@ -12,7 +12,7 @@ pub mod recursion;
 pub mod report;
 
 use metadata::RuleMeta;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A policy file: its path (for messages) and text.
@@ -87,7 +87,7 @@ pub enum PolicyError {
 pub use crate::diag::Severity;
 
 /// Whether a finding counts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum Status {
     /// Counts.
@@ -110,7 +110,7 @@ pub enum Status {
 }
 
 /// One policy finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     /// Rule id, e.g. `PT-06`.
     pub rule: String,
@@ -130,7 +130,7 @@ pub struct Finding {
 }
 
 /// What became of a waiver.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WaiverState {
     /// It waived at least one finding.
@@ -148,7 +148,7 @@ named!(WaiverState {
 });
 
 /// A waiver and what became of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaiverOutcome {
     /// Rule id.
     pub rule: String,
@@ -163,7 +163,7 @@ pub struct WaiverOutcome {
 }
 
 /// Everything a policy evaluation produced.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evaluation {
     /// Findings, sorted by severity (errors first), rule and resource.
     pub findings: Vec<Finding>,

@@ -67,12 +67,35 @@ pub fn App() -> Html {
     let tab = use_state(Tab::default);
     let rev = state.revision;
     let a = use_analysis(&state, *tab == Tab::Simulate);
-    let policy = use_policy_evaluation(a.topology.clone(), rev);
+    let big = *use_memo(rev, {
+        let t = a.topology.clone();
+        move |_| hostplan::export::overview::wants_overview(&t)
+    });
+    let policy = use_policy_evaluation(a.topology.clone(), rev, state.current.clone(), big);
     use_perf_marks(rev);
     let saved = use_autosave(state.current.clone(), rev);
     use_shortcuts(state.dispatcher());
     let editing = use_editing(state.dispatcher(), a.topology.clone());
 
+    // What the overview counts per tile: diagnostics and open policy findings.
+    let findings = use_memo((rev, policy.result.clone()), {
+        let diagnostics = a.diagnostics.clone();
+        move |(_, result)| {
+            let mut out: Vec<(String, Severity)> = diagnostics
+                .iter()
+                .filter_map(|d| Some((d.id.clone()?, d.severity)))
+                .collect();
+            if let Ok(e) = result.as_ref() {
+                out.extend(
+                    e.findings
+                        .iter()
+                        .filter(|f| f.status == hostplan::policy::Status::Open)
+                        .map(|f| (f.resource.clone(), f.level)),
+                );
+            }
+            out
+        }
+    });
     let on_action: Callback<Action> = state.dispatcher().into();
     let on_select = on_action.reform(Action::Select);
     let errors = state
@@ -137,7 +160,7 @@ pub fn App() -> Html {
             <main>
                 <Canvas topology={a.topology.clone()} revision={rev} graph={a.graph.clone()} json={a.json.clone()} flagged={a.flagged.clone()}
                     selected={state.selected.clone()} on_select={on_select.clone()} states={a.states.clone()} failed={a.failed.clone()}
-                    related={a.related.clone()} chains={a.chains.clone()} />
+                    related={a.related.clone()} chains={a.chains.clone()} {findings} />
                 <aside>
                     <TabBar active={*tab} open_findings={policy.open_findings}
                         simulating={!state.failed.is_empty() || !state.rebooting.is_empty()}

@@ -6,6 +6,7 @@
 //! `O(n + e log e)` for `n` components and `e` dependency edges.
 
 use hostplan::export::diagram::{self, detail};
+use hostplan::export::overview::{Overview, TileKind};
 use hostplan::graph::{display_owner, DependencyGraph, EdgeKind};
 use hostplan::model::Topology;
 use hostplan::resolve::EntityKind;
@@ -161,6 +162,98 @@ pub struct Layout {
     pub width: f64,
     /// Canvas height.
     pub height: f64,
+}
+
+/// An overview tile's size and the gap between tiles, in SVG user units (one unit is one
+/// screen pixel at the overview's opening zoom).
+pub const TILE_W: f64 = 200.0;
+/// Tile height.
+pub const TILE_H: f64 = 70.0;
+const TILE_GAP: f64 = 12.0;
+const BAND_TITLE: f64 = 30.0;
+
+/// A positioned overview tile (`index` into [`Overview::tiles`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TileBox {
+    /// Index of the tile.
+    pub index: usize,
+    /// Top-left corner.
+    pub x: f64,
+    /// Top-left corner.
+    pub y: f64,
+}
+
+/// A band's heading (`Hosts (100)`) and where it sits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    /// The heading.
+    pub label: String,
+    /// Baseline of the heading.
+    pub y: f64,
+}
+
+/// The overview's picture: bands of tiles in a grid `columns` wide.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OverviewLayout {
+    /// Tiles, in the overview's order.
+    pub tiles: Vec<TileBox>,
+    /// Band headings.
+    pub bands: Vec<Band>,
+    /// Canvas width.
+    pub width: f64,
+    /// Canvas height.
+    pub height: f64,
+}
+
+/// How many tiles fit across `px` screen pixels at the overview's opening zoom (1:1).
+pub fn overview_columns(px: f64) -> usize {
+    let n = ((px - 2.0 * PAD + TILE_GAP) / (TILE_W + TILE_GAP))
+        .floor()
+        .max(2.0);
+    // Whole and at least 2: the cast is exact.
+    #[expect(clippy::cast_sign_loss, reason = "n >= 2")]
+    let n = n as usize;
+    n
+}
+
+/// Lay the overview out: one band per tile kind (hosts first: they are what a site is made
+/// of), each a grid `columns` tiles wide.
+///
+/// # Complexity
+/// `O(t)` for `t` tiles.
+pub fn overview_layout(ov: &Overview, columns: usize) -> OverviewLayout {
+    let columns = columns.max(1);
+    let mut l = OverviewLayout::default();
+    let mut y = PAD;
+    let mut widest = 0usize;
+    for kind in TileKind::ALL {
+        let of_kind: Vec<usize> = (0..ov.tiles.len())
+            .filter(|&i| ov.tiles[i].kind == kind)
+            .collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        l.bands.push(Band {
+            label: format!("{} ({})", kind.heading(), of_kind.len()),
+            y: y + 18.0,
+        });
+        y += BAND_TITLE;
+        widest = widest.max(of_kind.len().min(columns));
+        for (k, index) in of_kind.iter().copied().enumerate() {
+            let (row, col) = (k / columns, k % columns);
+            l.tiles.push(TileBox {
+                index,
+                x: PAD + col as f64 * (TILE_W + TILE_GAP),
+                y: y + row as f64 * (TILE_H + TILE_GAP),
+            });
+        }
+        let rows = of_kind.len().div_ceil(columns) as f64;
+        y += rows * (TILE_H + TILE_GAP) + TILE_GAP;
+    }
+    let n = widest.max(1) as f64;
+    l.width = 2.0 * PAD + n * TILE_W + (n - 1.0) * TILE_GAP;
+    l.height = y + PAD;
+    l
 }
 
 fn row_width(n: usize) -> f64 {
@@ -597,6 +690,32 @@ mod tests {
             .iter()
             .any(|a| a.from == "iscsi-k8s" && a.to == "srv01"));
         assert!(l.arrows.iter().all(|a| a.from != a.to));
+    }
+
+    #[test]
+    fn overview_tiles_fill_the_columns_and_never_overlap() {
+        let t = hostplan::sim::generate::generate(&hostplan::sim::generate::FleetSpec {
+            hosts: 30,
+            ..Default::default()
+        });
+        let g = DependencyGraph::build(&t);
+        let ov = hostplan::export::overview::overview(&t, &g);
+        let columns = overview_columns(1000.0);
+        assert_eq!(columns, 4);
+        let l = overview_layout(&ov, columns);
+        assert_eq!(l.tiles.len(), ov.tiles.len());
+        assert_eq!(l.bands[0].label, "Hosts (30)");
+        assert!(l.width <= 1000.0);
+        for (i, a) in l.tiles.iter().enumerate() {
+            assert!(a.x + TILE_W <= l.width && a.y + TILE_H <= l.height);
+            for b in &l.tiles[i + 1..] {
+                let apart = a.x + TILE_W <= b.x
+                    || b.x + TILE_W <= a.x
+                    || a.y + TILE_H <= b.y
+                    || b.y + TILE_H <= a.y;
+                assert!(apart, "{} overlaps {}", a.index, b.index);
+            }
+        }
     }
 
     #[test]

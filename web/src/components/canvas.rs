@@ -1,10 +1,17 @@
-//! The graph canvas: search and collapse tools, the graph, and its legend. Search text and
-//! collapsed hosts are this view's own state; the layout is recomputed when either the model
-//! or the collapsed set changes.
+//! The graph canvas: search and collapse tools, the graph, and its legend. Search text,
+//! collapsed hosts and the focused tile are this view's own state; the layout is recomputed
+//! when the model, the collapsed set or the focus changes.
+//!
+//! A small topology is drawn whole. A large one (`hostplan::export::overview::wants_overview`)
+//! opens as the overview; opening a tile, or selecting something inside one (search, the
+//! inspector, a diagnostic), draws that tile's part of the graph in detail, with a way back.
 
-use crate::components::graph_view::GraphView;
+use crate::components::graph_view::{GraphView, Legible};
 use crate::components::inspector::GraphHandle;
-use crate::layout::layout_with;
+use crate::components::overview::OverviewView;
+use crate::layout::{layout_with, overview_columns, overview_layout, Layout, OverviewLayout};
+use hostplan::diag::Severity;
+use hostplan::export::overview::{focus, overview, wants_overview, Overview};
 use hostplan::graph::State;
 use hostplan::model::Topology;
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,6 +44,48 @@ pub struct CanvasProps {
     pub related: Rc<(BTreeSet<String>, BTreeSet<String>)>,
     /// Cause chain of each affected box.
     pub chains: Rc<BTreeMap<String, String>>,
+    /// Open findings and diagnostics: the id each points at and how bad it is (the overview
+    /// counts them per tile).
+    #[prop_or_default]
+    pub findings: Rc<Vec<(String, Severity)>>,
+}
+
+/// The smallest text of the detailed graph (a box's detail line, `web/style.css`), in SVG units.
+const GRAPH_MIN_FONT: f64 = 10.5;
+/// The smallest text of the overview (a tile's detail and badges).
+const OVERVIEW_MIN_FONT: f64 = 12.0;
+
+/// The canvas' size in pixels: measured once mounted and on every window resize.
+#[hook]
+fn use_canvas_size(node: NodeRef) -> (f64, f64) {
+    let size = use_state(|| (900.0, 600.0));
+    {
+        let size = size.clone();
+        use_effect_with((), move |()| {
+            let measure = move || {
+                let el = node.cast::<web_sys::Element>();
+                let w = el.as_ref().map_or(900.0, |el| f64::from(el.client_width()));
+                // Down to the window's bottom, less the tools above and the legend below.
+                let top = el
+                    .as_ref()
+                    .map_or(0.0, |el| el.get_bounding_client_rect().top());
+                let h = web_sys::window()
+                    .and_then(|w| w.inner_height().ok())
+                    .and_then(|h| h.as_f64())
+                    .map_or(600.0, |h| (h - top.max(0.0) - 150.0).max(240.0));
+                // The drawing's frame: inside the canvas' padding (1rem) and the frame's border.
+                let next = ((w - 34.0).max(240.0), h);
+                if *size != next {
+                    size.set(next);
+                }
+            };
+            measure();
+            let listener = web_sys::window()
+                .map(|w| gloo_events::EventListener::new(&w, "resize", move |_| measure()));
+            move || drop(listener)
+        });
+    }
+    *size
 }
 
 /// The canvas.
@@ -44,10 +93,86 @@ pub struct CanvasProps {
 pub fn Canvas(props: &CanvasProps) -> Html {
     let search = use_state(String::new);
     let collapsed = use_state(BTreeSet::<String>::new);
-    let layout = use_memo((props.revision, (*collapsed).clone()), {
-        let (t, g) = (props.topology.clone(), props.graph.clone());
-        move |(_, c)| layout_with(&t, &g.0, c)
+    // The focused tile, and what to open the view on (the tile, or what was selected in it).
+    let focused = use_state(|| None::<(String, String)>);
+    let canvas_ref = use_node_ref();
+    let (px_width, px_height) = use_canvas_size(canvas_ref.clone());
+    let big = *use_memo(props.revision, {
+        let t = props.topology.clone();
+        move |_| wants_overview(&t)
     });
+    let ov: Rc<Overview> = use_memo((props.revision, big), {
+        let (t, g) = (props.topology.clone(), props.graph.clone());
+        move |&(_, big)| {
+            if big {
+                overview(&t, &g.0)
+            } else {
+                Overview::default()
+            }
+        }
+    });
+    // A focus on a tile that is gone (an edit, another file) falls back to the overview.
+    let (focus_id, anchor) = match (*focused).clone() {
+        Some((f, a)) if big && ov.tile(&f).is_some() => (Some(f), Some(a)),
+        _ => (None, None),
+    };
+    let layout: Rc<Layout> = use_memo(
+        (props.revision, (*collapsed).clone(), focus_id.clone(), big),
+        {
+            let (t, g, ov) = (props.topology.clone(), props.graph.clone(), ov.clone());
+            move |(_, c, f, big)| match (big, f) {
+                (false, _) => layout_with(&t, &g.0, c),
+                (true, Some(f)) => focus(&t, &g.0, &ov, f)
+                    .map(|part| layout_with(&part, &g.0, c))
+                    .unwrap_or_default(),
+                // The overview draws no boxes.
+                (true, None) => Layout::default(),
+            }
+        },
+    );
+    let columns = overview_columns(px_width);
+    let ov_layout: Rc<OverviewLayout> = use_memo((props.revision, columns), {
+        let ov = ov.clone();
+        move |&(_, columns)| overview_layout(&ov, columns)
+    });
+    let tile_states = use_memo((ov.clone(), props.states.clone()), |(ov, states)| {
+        ov.worst_states(states)
+    });
+    let tile_counts = use_memo((ov.clone(), props.findings.clone()), |(ov, f)| {
+        ov.severity_counts(f.iter().map(|(id, s)| (id.as_str(), *s)))
+    });
+    // Selecting something the current view does not show (search, the inspector, a
+    // diagnostic) opens the tile it is in.
+    {
+        let (focused, ov, layout) = (focused.clone(), ov.clone(), layout.clone());
+        use_effect_with(props.selected.clone(), move |sel| {
+            let Some(sel) = sel.as_deref().filter(|_| big) else {
+                return;
+            };
+            let Some(i) = ov.tile_of(sel) else {
+                return;
+            };
+            let tile = &ov.tiles[i].id;
+            let shown = match &*focused {
+                None => tile == sel,
+                Some(_) => {
+                    layout.boxes.iter().any(|b| b.id == sel)
+                        || layout.hosts.iter().any(|h| h.id == sel)
+                }
+            };
+            if !shown {
+                focused.set(Some((tile.clone(), sel.to_owned())));
+            }
+        });
+    }
+    let on_focus = {
+        let focused = focused.clone();
+        Callback::from(move |id: String| focused.set(Some((id.clone(), id))))
+    };
+    let on_overview = {
+        let focused = focused.clone();
+        Callback::from(move |_: MouseEvent| focused.set(None))
+    };
     let on_search = {
         let search = search.clone();
         Callback::from(move |e: InputEvent| {
@@ -64,10 +189,15 @@ pub fn Canvas(props: &CanvasProps) -> Html {
             if e.key() != "Enter" || q.is_empty() {
                 return;
             }
-            if let Some((_, _, id)) = crate::edit::entities(&json)
-                .into_iter()
-                .find(|(_, _, id)| id.to_lowercase().contains(&q))
-            {
+            // An exact id first (`h00001-vm01`, not `h00001-vm010`), else the first containing it.
+            let entities = crate::edit::entities(&json);
+            let exact = entities.iter().find(|(_, _, id)| id.to_lowercase() == q);
+            let found = exact.or_else(|| {
+                entities
+                    .iter()
+                    .find(|(_, _, id)| id.to_lowercase().contains(&q))
+            });
+            if let Some((_, _, id)) = found.cloned() {
                 on_select.emit(Some(id));
             }
         })
@@ -92,16 +222,48 @@ pub fn Canvas(props: &CanvasProps) -> Html {
             }
         })
     };
+    let legible = |min_font: f64| Legible {
+        px_width,
+        px_height,
+        anchor: anchor.clone(),
+        min_font,
+    };
+    let view = if big && focus_id.is_none() {
+        html! {
+            <OverviewView overview={ov.clone()} layout={ov_layout} states={tile_states} counts={tile_counts} failed={props.failed.clone()}
+                selected={props.selected.clone()} on_select={props.on_select.clone()} on_focus={on_focus} search={(*search).clone()}
+                legible={legible(OVERVIEW_MIN_FONT)} />
+        }
+    } else {
+        html! {
+            <GraphView {layout} flagged={props.flagged.clone()} selected={props.selected.clone()} on_select={props.on_select.clone()}
+                states={props.states.clone()} failed={props.failed.clone()} related={props.related.clone()} search={(*search).clone()}
+                chains={props.chains.clone()} {on_toggle_collapse} legible={big.then(|| legible(GRAPH_MIN_FONT))} />
+        }
+    };
+    let mode = match (&focus_id, big) {
+        (_, false) => Html::default(),
+        (None, true) => html! {
+            <span class="view-mode" id="view-mode">{ format!("Overview of {} hosts: open a tile, or search, to see its part in detail", props.topology.hosts.len()) }</span>
+        },
+        (Some(f), true) => html! {
+            <>
+                <button type="button" id="back-to-overview" onclick={on_overview}>{ "← Overview" }</button>
+                <span class="view-mode" id="view-mode">{ format!("{f} and what it touches directly") }</span>
+            </>
+        },
+    };
     html! {
-        <section class="canvas" aria-label="Topology graph">
+        <section class="canvas" aria-label="Topology graph" ref={canvas_ref}>
             <div class="canvas-tools">
                 <label for="search" class="visually-hidden">{ "Search by id" }</label>
                 <input id="search" type="search" placeholder="Search id… (Enter selects)" value={(*search).clone()} oninput={on_search} onkeydown={on_search_enter} />
-                <button type="button" id="collapse-all" onclick={on_collapse_all}>{ if collapsed.is_empty() { "Collapse hosts" } else { "Expand hosts" } }</button>
+                if !big || focus_id.is_some() {
+                    <button type="button" id="collapse-all" onclick={on_collapse_all}>{ if collapsed.is_empty() { "Collapse hosts" } else { "Expand hosts" } }</button>
+                }
+                { mode }
             </div>
-            <GraphView {layout} flagged={props.flagged.clone()} selected={props.selected.clone()} on_select={props.on_select.clone()}
-                states={props.states.clone()} failed={props.failed.clone()} related={props.related.clone()} search={(*search).clone()}
-                chains={props.chains.clone()} {on_toggle_collapse} />
+            { view }
             <div class="legend" aria-label="Legend">
                 <span><svg width="36" height="10"><path d="M0,5 L36,5" class="edge" /></svg>{ " requires" }</span>
                 <span><svg width="36" height="10"><path d="M0,5 L36,5" class="edge passthrough" /></svg>{ " PCIe passthrough" }</span>

@@ -35,15 +35,63 @@ pub struct GraphViewProps {
     pub chains: Rc<BTreeMap<String, String>>,
     /// Collapse or expand a host.
     pub on_toggle_collapse: Callback<String>,
+    /// A large site's focused part: open at a legible zoom (on `anchor`'s frame or box) rather
+    /// than fitting everything, and leave labels out when zoomed out below a legible size.
+    #[prop_or_default]
+    pub legible: Option<Legible>,
+}
+
+/// The smallest text a large site's drawing shows on screen, in pixels.
+pub const LEGIBLE_PX: f64 = 11.0;
+
+/// How a large site's drawing keeps its labels legible: the canvas' size in pixels and what
+/// to open on.
+#[derive(Clone, PartialEq)]
+pub struct Legible {
+    /// The drawing's width on screen.
+    pub px_width: f64,
+    /// The height it may take on screen.
+    pub px_height: f64,
+    /// The id to open on (a host frame or a box).
+    pub anchor: Option<String>,
+    /// The smallest font size in the drawing, in SVG units.
+    pub min_font: f64,
+}
+
+impl Legible {
+    /// The window to open on: the whole `full` drawing when its labels are legible that way,
+    /// else a 1:1 window at (`x`, `y`).
+    pub(crate) fn start(&self, full: View, x: f64, y: f64) -> View {
+        let fit = (self.px_width / full.w).min(self.px_height / full.h);
+        // With a margin: the frame's size on screen is measured to within a few pixels.
+        if fit * self.min_font >= LEGIBLE_PX * 1.03 {
+            return full;
+        }
+        // 1:1, or larger when the smallest text is under the legible size at 1:1.
+        let scale = (LEGIBLE_PX * 1.03 / self.min_font).max(1.0);
+        let w = self.px_width.max(100.0) / scale;
+        let h = (self.px_height.max(100.0) / scale).min(full.h);
+        View {
+            x: x.clamp(0.0, (full.w - w).max(0.0)),
+            y: y.clamp(0.0, (full.h - h).max(0.0)),
+            w,
+            h,
+        }
+    }
+
+    /// Whether text drawn at `view` (`v.w` units across the drawing's width) is legible.
+    pub(crate) fn shows_text(&self, v: View) -> bool {
+        self.px_width / v.w * self.min_font >= LEGIBLE_PX - 1e-6
+    }
 }
 
 /// The visible window onto the drawing, in drawing units.
-#[derive(Clone, Copy, PartialEq)]
-struct View {
-    x: f64,
-    y: f64,
-    w: f64,
-    h: f64,
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub(crate) struct View {
+    pub(crate) x: f64,
+    pub(crate) y: f64,
+    pub(crate) w: f64,
+    pub(crate) h: f64,
 }
 
 impl View {
@@ -60,26 +108,31 @@ impl View {
 }
 
 /// The pan and zoom of the drawing: the visible window and the handlers that move it.
-struct PanZoom {
-    view: View,
-    svg_ref: NodeRef,
-    zoom_in: Callback<MouseEvent>,
-    zoom_out: Callback<MouseEvent>,
-    fit: Callback<MouseEvent>,
-    on_wheel: Callback<WheelEvent>,
-    on_down: Callback<PointerEvent>,
-    on_move: Callback<PointerEvent>,
-    on_up: Callback<PointerEvent>,
+pub(crate) struct PanZoom {
+    pub(crate) view: View,
+    pub(crate) svg_ref: NodeRef,
+    pub(crate) zoom_in: Callback<MouseEvent>,
+    pub(crate) zoom_out: Callback<MouseEvent>,
+    pub(crate) fit: Callback<MouseEvent>,
+    pub(crate) on_wheel: Callback<WheelEvent>,
+    pub(crate) on_down: Callback<PointerEvent>,
+    pub(crate) on_move: Callback<PointerEvent>,
+    pub(crate) on_up: Callback<PointerEvent>,
+    /// Move the window (to bring something into view).
+    pub(crate) set: Callback<View>,
 }
 
-/// Pan (drag), zoom (wheel or buttons) and fit over a drawing of `full` size.
+/// Pan (drag), zoom (wheel or buttons) and fit (to `full`, the window "Fit" returns to) over
+/// a drawing. `scroll`: the wheel scrolls up and down (Ctrl+wheel zooms), for the overview's
+/// long list of tiles.
 #[hook]
-fn use_pan_zoom(full: View) -> PanZoom {
+pub(crate) fn use_pan_zoom(full: View, scroll: bool) -> PanZoom {
     let view = use_state(|| full);
-    // A new layout (edit, collapse) refits when the drawing grew beyond the window.
+    // A new layout (edit, collapse, focus) refits when the drawing or its window changed.
     {
         let view = view.clone();
-        use_effect_with((full.w as i64, full.h as i64), move |_| {
+        let key = [full.x, full.y, full.w, full.h].map(|v| v as i64);
+        use_effect_with(key, move |_| {
             view.set(full);
         });
     }
@@ -98,6 +151,14 @@ fn use_pan_zoom(full: View) -> PanZoom {
         let view = view.clone();
         Callback::from(move |e: WheelEvent| {
             e.prevent_default();
+            if scroll && !e.ctrl_key() && !e.meta_key() {
+                let dy = e.delta_y().clamp(-view.h / 2.0, view.h / 2.0);
+                view.set(View {
+                    y: (view.y + dy).max(-view.h / 2.0),
+                    ..*view
+                });
+                return;
+            }
             let f = if e.delta_y() > 0.0 { 1.15 } else { 1.0 / 1.15 };
             view.set(view.scaled(f));
         })
@@ -134,7 +195,12 @@ fn use_pan_zoom(full: View) -> PanZoom {
         })
     };
     let on_up = Callback::from(move |_: PointerEvent| *drag.borrow_mut() = None);
+    let set = {
+        let view = view.clone();
+        Callback::from(move |v: View| view.set(v))
+    };
     PanZoom {
+        set,
         view: *view,
         svg_ref,
         zoom_in: zoom(1.0 / 1.25),
@@ -151,13 +217,32 @@ fn use_pan_zoom(full: View) -> PanZoom {
 #[component]
 pub fn GraphView(props: &GraphViewProps) -> Html {
     let l = &props.layout;
-    let pz = use_pan_zoom(View {
+    let full = View {
         x: 0.0,
         y: 0.0,
         w: l.width.max(1.0),
         h: l.height.max(1.0),
+    };
+    let start = props.legible.as_ref().map_or(full, |leg| {
+        let at = leg.anchor.as_deref().and_then(|a| {
+            l.hosts
+                .iter()
+                .find(|h| h.id == a)
+                .map(|h| (h.x, h.y))
+                // A box: with some of its neighbours to its left.
+                .or_else(|| {
+                    l.boxes
+                        .iter()
+                        .find(|b| b.id == a)
+                        .map(|b| (b.x - 2.0 * BOX_W, b.y - 60.0))
+                })
+        });
+        let (x, y) = at.unwrap_or((0.0, 0.0));
+        leg.start(full, x - 16.0, y - 16.0)
     });
+    let pz = use_pan_zoom(start, false);
     let v = pz.view;
+    let far = props.legible.as_ref().is_some_and(|leg| !leg.shows_text(v));
     let on_bg = props.on_select.reform(|_: MouseEvent| None);
     let search = props.search.trim().to_lowercase();
     let matches = |id: &str| !search.is_empty() && id.to_lowercase().contains(&search);
@@ -168,7 +253,7 @@ pub fn GraphView(props: &GraphViewProps) -> Html {
                 <button type="button" onclick={pz.zoom_out} aria-label="Zoom out" title="Zoom out">{ "−" }</button>
                 <button type="button" id="fit" onclick={pz.fit} title="Fit the whole graph">{ "Fit" }</button>
             </div>
-            <svg id="graph" class="graph" ref={pz.svg_ref} viewBox={format!("{:.1} {:.1} {:.1} {:.1}", v.x, v.y, v.w, v.h)}
+            <svg id="graph" class={classes!("graph", far.then_some("far"))} ref={pz.svg_ref} viewBox={format!("{:.1} {:.1} {:.1} {:.1}", v.x, v.y, v.w, v.h)}
                  role="group" aria-label="Topology graph: components are buttons (Enter selects)" onclick={on_bg} onwheel={pz.on_wheel}
                  onpointerdown={pz.on_down} onpointermove={pz.on_move} onpointerup={pz.on_up.clone()} onpointerleave={pz.on_up}>
                 <defs>

@@ -8,6 +8,7 @@ pub mod graph_view;
 pub mod header;
 pub mod inspector;
 pub mod job;
+pub mod overview;
 pub mod review;
 pub mod simulate;
 pub mod tab_bar;

@@ -1,8 +1,11 @@
 //! The policy review: the rule book (built in plus the user's Rego) kept warm between edits,
-//! evaluated just after each redraw so an edit shows at once and its findings follow.
+//! evaluated just after each redraw so an edit shows at once and its findings follow. A large
+//! topology (the one the graph shows as an overview) is evaluated in a Web Worker instead:
+//! regorus takes seconds on a thousand hosts, and on the page it would freeze it.
 
 use crate::analysis::{self, Policies};
 use crate::components::transfer::RuleBookHandle;
+use crate::state::Doc;
 use hostplan::model::Topology;
 use hostplan::policy::{Evaluation, PolicyError, PolicyFile, Severity, Status};
 use std::rc::Rc;
@@ -26,10 +29,94 @@ pub struct PolicyEvaluation {
     pub on_policy: Callback<(String, String)>,
 }
 
-/// Evaluate the policies on `topology` (at `revision`) after each redraw that changed it or
-/// the rule book.
+/// The worker evaluating a large topology's policies, and what the page does with its answers.
+#[derive(Default)]
+struct PolicyWorker {
+    /// The worker, its message handler, and the request waiting for it to listen.
+    #[cfg(target_arch = "wasm32")]
+    worker: Option<(web_sys::Worker, Listener, Pending)>,
+}
+
+/// A request waiting for the worker to listen (`None` once it does).
+#[cfg(target_arch = "wasm32")]
+type Pending = Rc<std::cell::RefCell<Option<String>>>;
+
+#[cfg(target_arch = "wasm32")]
+type Listener = wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>;
+
+/// Computed result: (revision and rule-book version it was computed for, result).
+type Computed = (u64, u64, Rc<Result<Evaluation, String>>);
+
+impl PolicyWorker {
+    /// Send `request` (a [`crate::jobs::Request`] as JSON), starting the worker on first use;
+    /// answers go to `evaluation`. A request sent before the worker listens waits for it.
+    #[cfg(target_arch = "wasm32")]
+    fn post(&mut self, request: String, evaluation: UseStateHandle<Computed>) {
+        use crate::jobs::Response;
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::{JsCast, JsValue};
+        if let Some((w, _, pending)) = &self.worker {
+            let waiting = pending.borrow().is_some();
+            if waiting {
+                *pending.borrow_mut() = Some(request);
+            } else if let Err(e) = w.post_message(&JsValue::from_str(&request)) {
+                evaluation.set((u64::MAX, 0, Rc::new(Err(format!("{e:?}")))));
+            }
+            return;
+        }
+        let Ok(worker) = web_sys::Worker::new("./hostplan-worker_loader.js") else {
+            evaluation.set((u64::MAX, 0, Rc::new(Err("no Web Worker".to_owned()))));
+            return;
+        };
+        let pending = Rc::new(std::cell::RefCell::new(Some(request)));
+        let (handle, queued) = (worker.clone(), pending.clone());
+        let onmessage =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                let Some(msg) = e.data().as_string() else {
+                    return;
+                };
+                match serde_json::from_str::<Response>(&msg) {
+                    Ok(Response::Ready) => {
+                        if let Some(req) = queued.borrow_mut().take() {
+                            let _ = handle.post_message(&JsValue::from_str(&req));
+                        }
+                    }
+                    Ok(Response::Done { result }) => {
+                        let (rev, version) = (result["rev"].as_u64(), result["version"].as_u64());
+                        let e = serde_json::from_value::<Evaluation>(result["evaluation"].clone())
+                            .map_err(|e| e.to_string());
+                        evaluation.set((rev.unwrap_or(u64::MAX), version.unwrap_or(0), Rc::new(e)));
+                    }
+                    Ok(Response::Failed { message }) => {
+                        evaluation.set((u64::MAX, 0, Rc::new(Err(message))));
+                    }
+                    Ok(Response::Progress { .. }) => {}
+                    Err(e) => evaluation.set((u64::MAX, 0, Rc::new(Err(e.to_string())))),
+                }
+            });
+        worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+        self.worker = Some((worker, onmessage, pending));
+    }
+}
+
+impl Drop for PolicyWorker {
+    fn drop(&mut self) {
+        #[cfg(target_arch = "wasm32")]
+        if let Some((w, _, _)) = self.worker.take() {
+            w.terminate();
+        }
+    }
+}
+
+/// Evaluate the policies on `topology` (at `revision`, whose document is `doc`) after each
+/// redraw that changed it or the rule book; in a worker when `in_worker`.
 #[hook]
-pub fn use_policy_evaluation(topology: Rc<Topology>, revision: u64) -> PolicyEvaluation {
+pub fn use_policy_evaluation(
+    topology: Rc<Topology>,
+    revision: u64,
+    doc: Rc<Doc>,
+    in_worker: bool,
+) -> PolicyEvaluation {
     let policies = use_mut_ref(|| {
         analysis::register_clock();
         Policies::builtin()
@@ -38,17 +125,35 @@ pub fn use_policy_evaluation(topology: Rc<Topology>, revision: u64) -> PolicyEva
     let user_policy = use_state(String::new);
     let error = use_state(|| None::<Rc<PolicyError>>);
     // (revision and rule-book version it was computed for, result).
-    let evaluation = use_state(|| {
-        (
-            u64::MAX,
-            0u64,
-            Rc::new(Err::<Evaluation, String>("evaluating…".to_owned())),
-        )
-    });
+    let evaluation: UseStateHandle<Computed> =
+        use_state(|| (u64::MAX, 0u64, Rc::new(Err("evaluating…".to_owned()))));
+    let worker = use_mut_ref(PolicyWorker::default);
     {
         let evaluation = evaluation.clone();
         let policies = policies.clone();
         use_effect_with((revision, *version), move |&(rev, version)| {
+            #[cfg(target_arch = "wasm32")]
+            if in_worker {
+                let user = policies
+                    .borrow()
+                    .user
+                    .iter()
+                    .map(|f| (f.path.clone(), f.text.clone()))
+                    .collect();
+                let request = crate::jobs::Request::Policies {
+                    toml: doc.text.clone(),
+                    user,
+                    today: analysis::today(),
+                    rev,
+                    version,
+                };
+                if let Ok(text) = serde_json::to_string(&request) {
+                    worker.borrow_mut().post(text, evaluation);
+                }
+                return Box::new(|| ()) as Box<dyn FnOnce()>;
+            }
+            #[cfg(not(target_arch = "wasm32"))]
+            let _ = (in_worker, doc, worker);
             // A zero timeout: the browser paints the edit before the (slower) evaluation.
             let timer = gloo_timers::callback::Timeout::new(0, move || {
                 let result = policies
@@ -57,7 +162,7 @@ pub fn use_policy_evaluation(topology: Rc<Topology>, revision: u64) -> PolicyEva
                     .map_err(|e| e.to_string());
                 evaluation.set((rev, version, Rc::new(result)));
             });
-            move || drop(timer)
+            Box::new(move || drop(timer)) as Box<dyn FnOnce()>
         });
     }
     let book = use_memo(*version, {
