@@ -4,7 +4,7 @@
 //!   `res_cpu_cores`, `res_cpu_type`, `res_hostpci`): each VM's inputs as
 //!   `<vm>.auto.tfvars.json` and as `module` blocks. Given the module's `variables*.tf`, the
 //!   inputs follow its declarations instead: every declared variable hostplan can fill (see
-//!   [`known_inputs`] for the names it knows), converted to the declared type, with every
+//!   `known_inputs` for the names it knows), converted to the declared type, with every
 //!   attribute an `object(...)` requires — and a variable it cannot fill is an error, not
 //!   something Terraform would reject later;
 //! - plain bpg provider resources: `proxmox_virtual_environment_vm` with explicit values for
@@ -162,7 +162,7 @@ pub(crate) fn vm_inputs(devices: &Devices<'_>, vm: &Vm) -> Result<Value, Terrafo
 /// declared object type by [`conform`].
 ///
 /// # Errors
-/// As [`vm_inputs`].
+/// As `vm_inputs`.
 pub(crate) fn known_inputs(
     devices: &Devices<'_>,
     vm: &Vm,

@@ -582,15 +582,7 @@ mod tests {
     fn every_entity_of_the_seed_gets_exactly_one_box() {
         let t = hostplan::examples::seed().unwrap();
         let l = seed_layout();
-        let n = t.devices.len()
-            + t.disks.len()
-            + t.storages.len()
-            + t.vms.len()
-            + t.pools.len()
-            + t.services.len()
-            + t.consumers.len()
-            + t.networks.len()
-            + t.power_feeds.len();
+        let n = hostplan::export::overview::drawn_components(&t);
         assert_eq!(l.boxes.len(), n);
         let ids: BTreeSet<_> = l.boxes.iter().map(|b| &b.id).collect();
         assert_eq!(ids.len(), n);

@@ -451,7 +451,7 @@ fn node_box(props: &GraphViewProps, b: &NodeBox, matched: bool) -> Html {
 }
 
 /// Shorten long names for the box; the full name is in the tooltip and the inspector.
-fn clip(text: &str, max: usize) -> String {
+pub(crate) fn clip(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_owned()
     } else {

@@ -5,7 +5,7 @@
 //! their text but keep their state. Selecting a tile draws its links to other tiles and lists
 //! them in words; "Open" draws the tile's part of the graph in detail.
 
-use crate::components::graph_view::{use_pan_zoom, Legible, View};
+use crate::components::graph_view::{clip, use_pan_zoom, Legible, View};
 use crate::components::simulate::state_icon;
 use crate::layout::{OverviewLayout, TILE_H, TILE_W};
 use hostplan::export::overview::{Overview, SeverityCounts};
@@ -290,16 +290,5 @@ fn tile(
             }
             <title>{ label }</title>
         </g>
-    }
-}
-
-/// Shorten a long name; the full one is in the tooltip and the inspector.
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        let mut s: String = text.chars().take(max - 1).collect();
-        s.push('…');
-        s
     }
 }
