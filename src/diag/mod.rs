@@ -329,15 +329,27 @@ pub fn did_you_mean<'a>(
         .filter(|c| {
             c.len().abs_diff(word.len()) <= limit * 4 && c.chars().count().abs_diff(len) <= limit
         })
-        .map(|c| (edit_distance(word, c), c))
+        .map(|c| (edit_distance_within(word, c, limit), c))
         .filter(|(d, _)| *d <= limit)
         .min()
         .map(|(_, c)| c)
 }
 
+/// [`edit_distance`], stopping as soon as it must exceed `limit` (then any value above it):
+/// most candidates differ early, and a file with thousands of typos compares each against
+/// every id of its kind.
+fn edit_distance_within(a: &str, b: &str, limit: usize) -> usize {
+    edit_distance_bounded(a, b, Some(limit))
+}
+
 /// Edit distance counting a swap of two adjacent characters as one edit (optimal string
 /// alignment), so `HAB` is one edit from `HBA`. `O(|a|·|b|)`.
+#[cfg(test)]
 fn edit_distance(a: &str, b: &str) -> usize {
+    edit_distance_bounded(a, b, None)
+}
+
+fn edit_distance_bounded(a: &str, b: &str, limit: Option<usize>) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let width = b.len() + 1;
@@ -360,6 +372,14 @@ fn edit_distance(a: &str, b: &str) -> usize {
                 best = best.min(d[(i - 2) * width + j - 2] + 1);
             }
             d[i * width + j] = best;
+        }
+        // A cell comes from the row above, or (a swap) two rows above plus one: once two
+        // consecutive rows are entirely over the limit, every later row is too.
+        if let Some(limit) = limit {
+            let over = |r: usize| d[r * width..(r + 1) * width].iter().all(|&x| x > limit);
+            if i >= 1 && over(i) && over(i - 1) {
+                return limit + 1;
+            }
         }
     }
     d[a.len() * width + b.len()]
@@ -386,6 +406,37 @@ mod tests {
         assert_eq!(did_you_mean("tank", ["srv01", "hba0"]), None);
         assert_eq!(did_you_mean("HAB", ["HBA", "NIC1"]), Some("HBA"));
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+        // The bounded form agrees wherever the distance is within its limit, and says "over"
+        // (more than the limit) exactly when it is not.
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "h00042-local",
+            "h00042-locl",
+            "h00024-local",
+            "storage50",
+            "stroage50",
+            "srv01",
+            "srv1",
+            "kitten",
+            "sitting",
+        ];
+        for a in words {
+            for b in words {
+                let full = edit_distance(a, b);
+                for limit in 0..6 {
+                    let bounded = edit_distance_within(a, b, limit);
+                    if full <= limit {
+                        assert_eq!(bounded, full, "{a} {b} {limit}");
+                    } else {
+                        assert!(bounded > limit, "{a} {b} {limit}");
+                    }
+                }
+            }
+        }
         assert_eq!(edit_distance("", "abc"), 3);
     }
 }

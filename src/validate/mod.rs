@@ -29,6 +29,7 @@ pub fn validate(t: &Topology) -> Vec<Diagnostic> {
         lookup: &lookup,
         out: Vec::new(),
         suggestions_left: SUGGESTION_BUDGET,
+        candidates: BTreeMap::new(),
     };
     v.ids();
     v.hosts();
@@ -66,6 +67,9 @@ struct Validator<'a> {
     lookup: &'a Lookup,
     out: Vec<Diagnostic>,
     suggestions_left: usize,
+    /// The ids of each kind, gathered on the first "did you mean" for it (not per suggestion:
+    /// a walk over every id of the topology each time).
+    candidates: BTreeMap<EntityKind, Vec<&'a str>>,
 }
 
 fn at(section: &str, i: usize) -> DataPath {
@@ -100,7 +104,12 @@ impl<'a> Validator<'a> {
             ));
         if self.suggestions_left > 0 {
             self.suggestions_left -= 1;
-            if let Some(s) = did_you_mean(id, self.lookup.ids_of(kind)) {
+            let lookup = self.lookup;
+            let ids = self
+                .candidates
+                .entry(kind)
+                .or_insert_with(|| lookup.ids_of(kind).collect());
+            if let Some(s) = did_you_mean(id, ids.iter().copied()) {
                 d = d.help(format!("did you mean `{s}`?"));
             }
         }
