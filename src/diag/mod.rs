@@ -335,21 +335,17 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
-/// [`edit_distance`], stopping as soon as it must exceed `limit` (then any value above it):
-/// most candidates differ early, and a file with thousands of typos compares each against
-/// every id of its kind.
-fn edit_distance_within(a: &str, b: &str, limit: usize) -> usize {
-    edit_distance_bounded(a, b, Some(limit))
+/// The whole edit distance (the tests hold the bounded one to it).
+#[cfg(test)]
+fn edit_distance(a: &str, b: &str) -> usize {
+    edit_distance_within(a, b, usize::MAX)
 }
 
 /// Edit distance counting a swap of two adjacent characters as one edit (optimal string
-/// alignment), so `HAB` is one edit from `HBA`. `O(|a|·|b|)`.
-#[cfg(test)]
-fn edit_distance(a: &str, b: &str) -> usize {
-    edit_distance_bounded(a, b, None)
-}
-
-fn edit_distance_bounded(a: &str, b: &str, limit: Option<usize>) -> usize {
+/// alignment), so `HAB` is one edit from `HBA`. `O(|a|·|b|)`, stopping as soon as it must
+/// exceed `limit` (then any value above it): most candidates differ early, and a file with
+/// thousands of typos compares each against every id of its kind.
+fn edit_distance_within(a: &str, b: &str, limit: usize) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let width = b.len() + 1;
@@ -375,11 +371,9 @@ fn edit_distance_bounded(a: &str, b: &str, limit: Option<usize>) -> usize {
         }
         // A cell comes from the row above, or (a swap) two rows above plus one: once two
         // consecutive rows are entirely over the limit, every later row is too.
-        if let Some(limit) = limit {
-            let over = |r: usize| d[r * width..(r + 1) * width].iter().all(|&x| x > limit);
-            if i >= 1 && over(i) && over(i - 1) {
-                return limit + 1;
-            }
+        let over = |r: usize| d[r * width..(r + 1) * width].iter().all(|&x| x > limit);
+        if over(i) && over(i - 1) {
+            return limit + 1;
         }
     }
     d[a.len() * width + b.len()]

@@ -218,20 +218,23 @@ const SPEC_KEYS: &[&str] = &[
 /// numbers — so a JSON round trip through any tool keeps the digest.
 pub fn canonical(v: &Value) -> Value {
     match v {
-        Value::Number(n) => match n.as_f64() {
-            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15 => {
-                // A whole value within i64 range: the cast is exact.
-                #[allow(clippy::cast_possible_truncation)]
-                Value::from(f as i64)
-            }
-            _ => v.clone(),
-        },
+        Value::Number(n) => whole_number(n).map_or_else(|| v.clone(), Value::from),
         Value::Array(a) => Value::Array(a.iter().map(canonical).collect()),
         Value::Object(o) => {
             Value::Object(o.iter().map(|(k, v)| (k.clone(), canonical(v))).collect())
         }
         other => other.clone(),
     }
+}
+
+/// A float that holds a whole value within i64 range, as the integer the canonical form writes.
+fn whole_number(n: &serde_json::Number) -> Option<i64> {
+    let f = n
+        .as_f64()
+        .filter(|f| n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15)?;
+    // Whole and within i64 range: the cast is exact.
+    #[allow(clippy::cast_possible_truncation)]
+    Some(f as i64)
 }
 
 /// `canonical(v).to_string()`, written straight from `v`: the copy of a 100,000-VM spec that
@@ -244,14 +247,9 @@ pub fn canonical_text(v: &Value) -> String {
 
 fn write_canonical(v: &Value, out: &mut String) {
     match v {
-        Value::Number(n) => match n.as_f64() {
-            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15 => {
-                // A whole value within i64 range: the cast is exact.
-                #[allow(clippy::cast_possible_truncation)]
-                let whole = f as i64;
-                out.push_str(&whole.to_string());
-            }
-            _ => out.push_str(&n.to_string()),
+        Value::Number(n) => match whole_number(n) {
+            Some(whole) => out.push_str(&whole.to_string()),
+            None => out.push_str(&n.to_string()),
         },
         Value::Array(a) => {
             out.push('[');

@@ -355,7 +355,7 @@ fn link(dag: &Dag, states: &[State], failed: &[bool], cur: u32) -> (Cause, Optio
 pub fn by_root(report: &FailureReport) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for a in &report.affected {
-        if let Some(root) = a.chain.last() {
+        if let Some(root) = a.root() {
             if root.id != a.id {
                 out.entry(root.id.clone()).or_default().push(a.id.clone());
             }

@@ -9,6 +9,11 @@ use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+/// Where trunk puts the worker's loader (`data-loader-shim` in index.html): every page-side
+/// client of the worker starts it from here (the worker exists only in the browser).
+#[cfg(target_arch = "wasm32")]
+pub(crate) const WORKER_LOADER: &str = "./hostplan-worker_loader.js";
+
 /// Which analysis.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum JobKind {
@@ -68,8 +73,7 @@ fn start(
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
     running.borrow_mut().stop();
-    let worker =
-        web_sys::Worker::new("./hostplan-worker_loader.js").map_err(|e| format!("{e:?}"))?;
+    let worker = web_sys::Worker::new(WORKER_LOADER).map_err(|e| format!("{e:?}"))?;
     let text = serde_json::to_string(req).map_err(|e| e.to_string())?;
     let handle = worker.clone();
     let onmessage =
