@@ -134,9 +134,12 @@ pub fn generate(spec: &FleetSpec) -> Topology {
         let mut first_vm = 0;
         if storage_host {
             let served = add_storage(&mut t, &mut rng, &hid, &mut vmid);
-            if spec.shape == Shape::Chain {
-                if let Some(previous) = services.last() {
-                    boot_from_service(&mut t, &hid, previous);
+            // The chain: this host's storage VM (the last VM added) boots from the previous
+            // host's service.
+            if let (Shape::Chain, Some(previous)) = (spec.shape, services.last()) {
+                let remote = add_remote_storage(&mut t, &hid, previous);
+                if let Some(nas) = t.vms.last_mut() {
+                    nas.boot_storage = remote;
                 }
             }
             services.push(served);
@@ -144,8 +147,7 @@ pub fn generate(spec: &FleetSpec) -> Topology {
         }
         let boot_storage = match (spec.shape, services.first()) {
             (Shape::FanIn, Some(shared)) if !storage_host => {
-                boot_from_service(&mut t, &hid, shared);
-                format!("{hid}-remote")
+                add_remote_storage(&mut t, &hid, shared)
             }
             (Shape::Errors, _) => format!("{hid}-locl"),
             _ => format!("{hid}-local"),
@@ -258,9 +260,8 @@ fn add_host(t: &mut Topology, hid: &str, feed: u32) {
     });
 }
 
-/// Host `hid`'s iSCSI storage `<hid>-remote`, backed by `service`; on a storage host its
-/// storage VM (the last VM added) boots from it.
-fn boot_from_service(t: &mut Topology, hid: &str, service: &str) {
+/// Host `hid`'s iSCSI storage `<hid>-remote`, backed by `service`; its id is returned.
+fn add_remote_storage(t: &mut Topology, hid: &str, service: &str) -> String {
     let id = format!("{hid}-remote");
     t.storages.push(Storage {
         id: id.clone(),
@@ -269,9 +270,7 @@ fn boot_from_service(t: &mut Topology, hid: &str, service: &str) {
         disks: Vec::new(),
         service: Some(service.to_owned()),
     });
-    if let Some(vm) = t.vms.last_mut().filter(|vm| vm.host == hid) {
-        vm.boot_storage = id;
-    }
+    id
 }
 
 /// The storage of a storage host: an HBA with a random pool layout, a storage NIC, a TrueNAS
