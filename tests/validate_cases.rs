@@ -167,3 +167,31 @@ fn schema_describes_every_section_and_rejects_nothing_the_seed_uses() {
         assert!(props.contains_key(key), "schema lacks seed key `{key}`");
     }
 }
+
+/// 62 MiB of `[],` once took 9.3 GB to parse: files are refused by their number of values
+/// before any parser allocates them, in both formats, and a file just under the cap is read.
+#[test]
+fn files_of_tiny_values_are_refused_before_parsing() {
+    let items = usize::try_from(hostplan::source::MAX_VALUES).unwrap();
+    let toml = format!("schema_version = 1\nx = [{}]\n", "[],".repeat(items));
+    let json = format!(
+        "{{\"schema_version\": 1, \"x\": [{}[]]}}",
+        "[],".repeat(items)
+    );
+    for (name, text) in [("tiny.toml", &toml), ("tiny.json", &json)] {
+        let report = hostplan::check(name, text.as_bytes());
+        assert!(report.is_unusable(), "{name}");
+        assert_eq!(report.diagnostics.len(), 1, "{name}");
+        let d = &report.diagnostics[0];
+        assert_eq!(d.code, hostplan::diag::Code::TooLarge, "{name}");
+        assert!(d.message.contains("values"), "{}", d.message);
+    }
+    // Under the cap the same shape is parsed (and its unknown key reported, with a place).
+    let small = format!("schema_version = 1\nx = [{}]\n", "[],".repeat(1000));
+    let report = hostplan::check("small.toml", small.as_bytes());
+    assert_eq!(
+        report.diagnostics[0].code,
+        hostplan::diag::Code::UnknownField
+    );
+    assert!(report.diagnostics[0].location.is_some());
+}

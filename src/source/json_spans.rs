@@ -58,6 +58,31 @@ pub(super) fn spans(text: &str) -> SpanTree {
     scanner.builder.finish()
 }
 
+/// Count the values of `text` (lists, objects, keys and list items: `[`, `{`, `:` and `,`
+/// outside strings), without allocating.
+pub(super) fn count_values(text: &str) -> u64 {
+    let mut values = 0;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &c in text.as_bytes() {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_string = true,
+            b'[' | b'{' | b':' | b',' => values += 1,
+            _ => {}
+        }
+    }
+    values
+}
+
 /// Byte offset of `serde_json`'s 1-based line and column (column 0 = before the line).
 fn offset_of(text: &str, line: usize, column: usize) -> usize {
     let line_start: usize = text

@@ -121,3 +121,39 @@ impl Builder {
         self.tree
     }
 }
+
+#[cfg(test)]
+impl SpanTree {
+    /// Every data path of the tree with its span, in tree order (for comparing trees).
+    pub(crate) fn all(&self) -> Vec<(DataPath, Range<usize>)> {
+        fn walk(
+            tree: &SpanTree,
+            id: NodeId,
+            path: &DataPath,
+            out: &mut Vec<(DataPath, Range<usize>)>,
+        ) {
+            let Some(node) = tree.nodes.get(id as usize) else {
+                return;
+            };
+            out.push((path.clone(), node.span.clone()));
+            match &node.children {
+                Children::Leaf => {}
+                Children::Keys(keys) => {
+                    for (k, child) in keys {
+                        walk(tree, *child, &path.key(k), out);
+                    }
+                }
+                Children::Items(items) => {
+                    for (i, child) in items.iter().enumerate() {
+                        walk(tree, *child, &path.index(i), out);
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if !self.nodes.is_empty() {
+            walk(self, 0, &DataPath::root(), &mut out);
+        }
+        out
+    }
+}
