@@ -179,7 +179,26 @@ pub fn run(t: &Topology, format: Format, options: &Options<'_>) -> Result<Export
         }
         Format::HclResources => one("resources.tf", terraform::hcl_resources(t)?),
         Format::Proxmox => proxmox::export(t)?,
-        Format::Mermaid => one("topology.mmd", mermaid::export(t)),
+        Format::Mermaid => {
+            let parts = mermaid::export_parts(t);
+            if parts.len() == 1 {
+                one("topology.mmd", parts.into_iter().collect())
+            } else {
+                notes.push(format!(
+                    "the diagram is split into {} Mermaid files: Mermaid draws at most {} arrows \
+                     and {} characters by default (`--format dot` draws it whole)",
+                    parts.len(),
+                    mermaid::MAX_EDGES,
+                    mermaid::MAX_TEXT
+                ));
+                let width = parts.len().to_string().len();
+                parts
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, text)| (format!("topology-{:0width$}.mmd", i + 1), text))
+                    .collect()
+            }
+        }
         Format::Dot => one("topology.dot", dot::export(t)),
     };
     Ok(Exported { files, notes })
