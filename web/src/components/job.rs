@@ -9,10 +9,18 @@ use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-/// Where trunk puts the worker's loader (`data-loader-shim` in index.html): every page-side
-/// client of the worker starts it from here (the worker exists only in the browser).
+/// Where trunk put the worker's loader (`data-loader-shim` in index.html): every page-side
+/// client of the worker starts it from here (the worker exists only in the browser). Its
+/// name carries a content hash; `scripts/trunk-post-build` writes it into index.html as
+/// `<meta name="hostplan-worker">`, and an unhashed build falls back to the plain name.
 #[cfg(target_arch = "wasm32")]
-pub(crate) const WORKER_LOADER: &str = "./hostplan-worker_loader.js";
+pub(crate) fn worker_loader() -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("meta[name=hostplan-worker]").ok().flatten())
+        .and_then(|m| m.get_attribute("content"))
+        .unwrap_or_else(|| "./hostplan-worker_loader.js".to_owned())
+}
 
 /// Which analysis.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -73,7 +81,7 @@ fn start(
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
     running.borrow_mut().stop();
-    let worker = web_sys::Worker::new(WORKER_LOADER).map_err(|e| format!("{e:?}"))?;
+    let worker = web_sys::Worker::new(&worker_loader()).map_err(|e| format!("{e:?}"))?;
     let text = serde_json::to_string(req).map_err(|e| e.to_string())?;
     let handle = worker.clone();
     let onmessage =

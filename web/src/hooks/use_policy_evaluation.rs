@@ -64,7 +64,7 @@ impl PolicyWorker {
             }
             return;
         }
-        let Ok(worker) = web_sys::Worker::new(crate::components::job::WORKER_LOADER) else {
+        let Ok(worker) = web_sys::Worker::new(&crate::components::job::worker_loader()) else {
             evaluation.set((u64::MAX, 0, Rc::new(Err("no Web Worker".to_owned()))));
             return;
         };
