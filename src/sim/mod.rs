@@ -6,6 +6,7 @@
 pub mod availability;
 pub mod boot;
 pub mod compare;
+pub mod delta;
 pub mod failure;
 pub mod generate;
 pub mod recover;
