@@ -665,3 +665,69 @@ fn the_findings_delta_keys_open_findings_by_rule_and_resource() {
     assert_eq!(r.len(), d.len());
     assert!(r.iter().all(|f| f.change == Change::Removed));
 }
+
+/// The "how to survive this" line of `service` when `failed` fail on `t`.
+fn survival_hint(t: &hostplan::model::Topology, failed: &[&str], service: &str) -> String {
+    let failed: Vec<String> = failed.iter().map(|&s| s.to_owned()).collect();
+    let r = failure::simulate(t, &failed).unwrap();
+    hostplan::sim::advice::survival(t, &r)
+        .into_iter()
+        .find(|s| s.service == service)
+        .unwrap_or_else(|| panic!("no hint for {service}"))
+        .hint
+}
+
+#[test]
+fn survival_hints_name_the_host_the_devices_and_the_fix() {
+    let mut t = seed();
+    // A second Proxmox host: the control-plane hint names it.
+    let mut srv02 = t.hosts[0].clone();
+    srv02.id = "srv02".into();
+    srv02.bridges.clear();
+    srv02.management = None;
+    t.hosts.push(srv02);
+    assert_eq!(
+        survival_hint(&t, &["srv01"], "talos"),
+        "talos control plane only on srv01: add members on srv02"
+    );
+    assert!(survival_hint(&t, &["srv01"], "iscsi-k8s").starts_with(
+        "iscsi-k8s is served only from srv01 (by truenas): replicate pool tank to srv02"
+    ));
+    // Two passed-through NICs are two single points of failure.
+    let nic = survival_hint(&seed(), &["nic2"], "iscsi-k8s");
+    assert!(
+        nic.starts_with("truenas passes through 2 NICs (nic1, nic2)")
+            && nic.contains("bond them on a host bridge or pass one"),
+        "{nic}"
+    );
+    let nic3 = survival_hint(&seed_second_storage_nic(), &["nic3"], "iscsi-k8s");
+    assert!(nic3.contains("3 NICs (nic1, nic2, nic3)"), "{nic3}");
+    // The volumes say what keeps their one service up.
+    let vols = survival_hint(&seed(), &["hba0"], "talos#volumes");
+    assert!(
+        vols.starts_with("talos volumes need iscsi-k8s alone — hba0 is passed through to truenas")
+            && vols.ends_with("a second storage service on another host"),
+        "{vols}"
+    );
+    // Without another host, the hint says to add one rather than inventing a name.
+    assert_eq!(
+        survival_hint(&seed(), &["srv01"], "talos"),
+        "talos control plane only on srv01: add members on a second host"
+    );
+    assert!(survival_hint(&seed(), &["mains"], "iscsi-k8s").contains("add a UPS or a second feed"));
+}
+
+#[test]
+fn failure_results_group_services_then_vms_then_hardware() {
+    let r = failure::simulate(&seed(), &["srv01".into()]).unwrap();
+    let g = hostplan::sim::advice::grouped(&r);
+    let ids = |v: &[&failure::Affected]| v.iter().map(|a| a.id.clone()).collect::<Vec<_>>();
+    assert!(ids(&g.services).contains(&"iscsi-k8s".to_owned()));
+    assert!(g.services.iter().all(|a| a.kind.is_service()));
+    assert!(ids(&g.vms).contains(&"truenas".to_owned()));
+    assert!(ids(&g.hardware).contains(&"srv01".to_owned()));
+    assert_eq!(
+        g.services.len() + g.vms.len() + g.hardware.len(),
+        r.affected.len()
+    );
+}

@@ -3,6 +3,7 @@
 //! comparing two topologies, and availability. Deterministic: same input, same output,
 //! natively and in wasm.
 
+pub mod advice;
 pub mod availability;
 pub mod boot;
 pub mod compare;

@@ -2,6 +2,7 @@
 
 pub mod boot;
 pub mod canvas;
+pub mod delta;
 pub mod diagnostics;
 pub mod editor;
 pub mod graph_view;

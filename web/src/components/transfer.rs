@@ -21,7 +21,9 @@ pub fn render(
     let format =
         export::Format::from_name(format).ok_or_else(|| format!("unknown format {format}"))?;
     export::run(t, format, &export::Options::new(book, today)).map_err(|e| match e {
-        ExportError::Spec(SpecError::Blocked { .. }) => format!("Export refused: {e}"),
+        ExportError::Spec(SpecError::Blocked { .. } | SpecError::Invalid { .. }) => {
+            format!("Export refused: {e}")
+        }
         e => e.to_string(),
     })
 }
