@@ -75,26 +75,39 @@ pub fn survival(t: &Topology, r: &FailureReport) -> Vec<Survival> {
         .collect()
 }
 
+/// Other hosts named in a hint at most (a fleet's hint names a few, not ten thousand).
+const OTHERS_MAX: usize = 3;
+
 /// Other Proxmox hosts than `except`, as a phrase ("srv02, srv03" or "a second host").
 fn other_hosts(t: &Topology, except: &BTreeSet<&str>) -> String {
-    let others: Vec<&str> = t
+    let mut others = t
         .hosts
         .iter()
         .filter(|h| h.kind == HostKind::Proxmox && !except.contains(h.id.as_str()))
-        .map(|h| h.id.as_str())
-        .collect();
-    if others.is_empty() {
-        "a second host".to_owned()
-    } else {
-        others.join(", ")
+        .map(|h| h.id.as_str());
+    let named: Vec<&str> = others.by_ref().take(OTHERS_MAX).collect();
+    match (named.is_empty(), others.next().is_some()) {
+        (true, _) => "a second host".to_owned(),
+        (false, false) => named.join(", "),
+        (false, true) => format!("{} or another host", named.join(", ")),
     }
 }
 
 fn hint(t: &Topology, lookup: &Lookup, a: &Affected, root: &str) -> (String, Vec<String>) {
-    let vm_host = |id: &str| t.vms.iter().find(|v| v.id == id).map(|v| v.host.as_str());
+    let vm_host = |id: &str| {
+        lookup
+            .of(EntityKind::Vm, id)
+            .and_then(|i| t.vms.get(i))
+            .map(|v| v.host.as_str())
+    };
+    let consumer_of = |id: &str| {
+        lookup
+            .of(EntityKind::Consumer, id)
+            .and_then(|i| t.consumers.get(i))
+    };
     match a.kind {
         NodeKind::ControlPlane => {
-            if let Some(c) = t.consumers.iter().find(|c| c.id == a.id) {
+            if let Some(c) = consumer_of(&a.id) {
                 let hosts: BTreeSet<&str> =
                     c.control_plane.iter().filter_map(|m| vm_host(m)).collect();
                 if hosts.len() == 1 {
@@ -124,7 +137,7 @@ fn hint(t: &Topology, lookup: &Lookup, a: &Affected, root: &str) -> (String, Vec
         }
         NodeKind::Volumes => {
             let consumer = a.id.split('#').next().unwrap_or_default();
-            if let Some(c) = t.consumers.iter().find(|c| c.id == consumer) {
+            if let Some(c) = consumer_of(consumer) {
                 let through_service = |svc: &String| a.chain.iter().any(|x| x.id == *svc);
                 if let [only] = c
                     .services
@@ -163,13 +176,18 @@ fn hint(t: &Topology, lookup: &Lookup, a: &Affected, root: &str) -> (String, Vec
 
 /// Why `service` went down with `root`, and what would keep it up.
 fn service_hint(t: &Topology, lookup: &Lookup, service: &str, root: &str) -> (String, Vec<String>) {
-    let Some(s) = t.services.iter().find(|s| s.id == service) else {
+    let Some(s) = lookup
+        .of(EntityKind::Service, service)
+        .and_then(|i| t.services.get(i))
+    else {
         return (
             format!("{root} is a single point of failure for {service}"),
             vec![root.to_owned()],
         );
     };
-    let provider_vm = t.vms.iter().find(|v| v.id == s.provider);
+    let provider_vm = lookup
+        .of(EntityKind::Vm, &s.provider)
+        .and_then(|i| t.vms.get(i));
     let root_kind = lookup.get(root).map(|(k, _)| k);
     match (root_kind, provider_vm) {
         (Some(EntityKind::Device), Some(vm)) => {

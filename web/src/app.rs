@@ -106,6 +106,10 @@ pub fn App() -> Html {
             out
         }
     });
+    let policy_file = use_memo(
+        (policy.user_policy_name.clone(), policy.user_policy.clone()),
+        |(n, t)| (n.clone(), t.clone()),
+    );
     let on_action: Callback<Action> = state.dispatcher().into();
     let on_select = on_action.reform(Action::Select);
     let errors = state
@@ -144,7 +148,8 @@ pub fn App() -> Html {
         }
         Tab::Delta => html! { <DeltaPanel delta={delta.clone()} on_select={on_select.clone()} /> },
         Tab::Review => html! {
-            <ReviewPanel evaluation={policy.result} stale={policy.stale} user_policy={policy.user_policy} policy_error={policy.error}
+            <ReviewPanel evaluation={policy.result} stale={policy.stale} user_policy={policy.user_policy} user_policy_name={policy.user_policy_name.clone()} topology={a.topology.clone()} policy_error={policy.error}
+                on_tab={{ let tab = tab.clone(); Callback::from(move |t: Tab| tab.set(t)) }}
                 on_select={on_select.clone()} on_waive={editing.on_waive} on_policy={policy.on_policy} />
         },
         Tab::Transfer => html! {
@@ -154,7 +159,7 @@ pub fn App() -> Html {
 
     html! {
         <div class="app">
-            <Header doc={state.current.clone()} {saved} can_undo={!state.undo.is_empty()} can_redo={!state.redo.is_empty()} on_action={on_action.clone()} />
+            <Header doc={state.current.clone()} {saved} policy={policy_file} can_undo={!state.undo.is_empty()} can_redo={!state.redo.is_empty()} on_action={on_action.clone()} />
             if let Some(r) = &state.rejected {
                 <div class="banner error" role="alert" id="rejected">
                     <strong>{ format!("Could not open {} — your current topology is unchanged.", r.name) }</strong>
