@@ -67,7 +67,7 @@ test('baseline → edit → the delta panel shows the new SPOF and worse downtim
     [...tr.querySelectorAll('td')].map((td) => td.textContent));
   assert.deepEqual(iscsi, ['394', '436', '+42 worse', '10 → 11']);
   assert.equal(await page.getAttribute('#delta-availability tr[data-service="iscsi-k8s"]', 'class'), 'worse');
-  assert.match(await page.textContent('#delta-cold-start'), /283 s → 283 s/);
+  assert.match(await page.textContent('#delta-cold-start'), /282 s → 282 s/);
   const components = await page.$$eval('#delta-components li', (els) => els.map((e) => e.textContent.replace(/\s+/g, ' ').trim()));
   assert.deepEqual(components, ['+ devices nic3', '+ mappings NIC3', '~ vms truenas']);
   // Changed components are marked on the graph; unchanged ones are not.
@@ -96,7 +96,7 @@ test('compare with a built-in example and with a file that is never opened', asy
   const spofs = await page.textContent('#delta-spofs');
   assert.match(spofs, /\+ nas01/);
   assert.match(spofs, /− truenas/);
-  assert.match(await page.textContent('#delta-cold-start'), /283 s → 184 s/);
+  assert.match(await page.textContent('#delta-cold-start'), /282 s → 184 s/);
   // A file read for comparing: it becomes the before side and the editor keeps the seed.
   await page.selectOption('#delta-after', 'current');
   await page.setInputFiles('#delta-file', { name: 'second-nic.toml', mimeType: 'text/plain', buffer: Buffer.from(secondNic) });
@@ -109,6 +109,128 @@ test('compare with a built-in example and with a file that is never opened', asy
   await page.setInputFiles('#delta-file', { name: 'bad.toml', mimeType: 'text/plain', buffer: Buffer.from('[[hosts]\n') });
   await page.waitForSelector('#delta-error');
   assert.match(await page.textContent('#delta-error'), /bad\.toml/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('the import merge preview lists the errors the merge would create, before merging', async () => {
+  const { page, problems } = await openApp();
+  await page.click('#tab-transfer');
+  await page.selectOption('#import-format', 'proxmox-conf');
+  await page.fill('#import-host', 'srv01');
+  await page.dispatchEvent('#import-host', 'change');
+  const conf = fs.readFileSync(path.join(root, 'tests/cases/import/qm-confs/101.conf'));
+  await page.setInputFiles('#import-file', { name: '101.conf', mimeType: 'text/plain', buffer: conf });
+  await page.waitForSelector('#import-preview #after-this');
+  assert.match(await page.textContent('#after-this'), /After this: 2 error\(s\) \(now 0\)/);
+  const errors = await page.$$eval('#after-errors li', (els) => els.map((e) => e.textContent));
+  assert.equal(errors.length, 2, errors.join('\n'));
+  assert.ok(errors.some((e) => /desktop.*0000:04:00\.0/.test(e)), errors.join('\n'));
+  assert.ok(errors.some((e) => /unknown network `vlan20`/.test(e)), errors.join('\n'));
+  assert.match(await page.getAttribute('#after-this', 'class'), /\bworse\b/);
+  // Nothing merged yet: the model is unchanged until the button.
+  assert.equal(await page.$$eval('svg#graph g.node[data-id="desktop"]', (e) => e.length), 0);
+  await page.screenshot({ path: screenshot('import-preview.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('a topology with validation errors gets no spec in the browser either', async () => {
+  const { page, problems } = await openApp();
+  const broken = fs.readFileSync(path.join(root, 'tests/cases/validate/unknown-host.toml'));
+  await page.setInputFiles('#open-file', { name: 'unknown-host.toml', mimeType: 'text/plain', buffer: broken });
+  await page.waitForSelector('#has-errors, #diagnostics');
+  await page.click('#tab-transfer');
+  await page.selectOption('#export-format', 'spec');
+  await page.waitForSelector('#export-preview.refused');
+  const text = await page.textContent('#export-preview');
+  assert.match(text, /^Export refused: the topology has 1 validation error\(s\); a spec of it would not verify/);
+  assert.match(text, /srv1/);
+  assert.equal(await page.$$eval('button.download', (e) => e.length), 0, 'no spec to download');
+  // Back on a valid model, the spec is there.
+  await page.selectOption('#example', 'seed.toml');
+  await page.click('#tab-transfer');
+  await page.waitForSelector('button.download[data-file="hostplan.spec.json"]');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+const myPolicy = `package mine
+import rego.v1
+
+# METADATA
+# title: More than one core
+# custom:
+#   id: MY-01
+#   severity: warning
+warn contains {"rule": "MY-01", "resource": id, "message": "more than one core"} if {
+\tsome id, vm in input.vms
+\tvm.cores > 1
+}
+`;
+
+test('user policies count their matches, autosave, and travel in the share link', async () => {
+  // One browser context: its pages share the local storage a reload reads back.
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await ctx.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.goto(base);
+  await page.waitForSelector('svg#graph g.node[data-id="truenas"]', { timeout: 15000 });
+  await page.click('#tab-review');
+  await page.fill('#user-rego', myPolicy);
+  await page.click('#load-rego');
+  await page.waitForSelector('#user-rules li[data-rule="MY-01"]');
+  assert.equal(await page.getAttribute('#user-rules li[data-rule="MY-01"]', 'data-matches'), '4');
+  // The facts browser shows what input.vms looks like: keyed by id.
+  await page.click('#facts-browser summary');
+  await page.waitForSelector('#facts-browser li[data-fact="vms"]');
+  assert.match(await page.textContent('#facts-browser li[data-fact="vms"]'), /input\.vms — 4 entries, keyed by id/);
+  // Kept in this browser: a fresh page load has it back.
+  const again = await ctx.newPage();
+  await again.goto(base);
+  await again.waitForSelector('svg#graph g.node[data-id="truenas"]');
+  await again.click('#tab-review');
+  await again.waitForSelector('#user-rules li[data-rule="MY-01"]');
+  assert.equal(await again.inputValue('#user-rego'), myPolicy);
+  await again.close();
+  // The share link carries it, and says so.
+  await page.click('#share');
+  const link = await page.inputValue('#share-link');
+  assert.match(link, /#t=[A-Za-z0-9_-]+&p=[A-Za-z0-9_-]+$/);
+  assert.match(await page.textContent('#share-banner'), /and your policy user\.rego/);
+  const fresh = await browser.newContext();
+  const other = await fresh.newPage();
+  await other.goto(link);
+  await other.waitForSelector('svg#graph g.node[data-id="truenas"]');
+  await other.click('#tab-review');
+  await other.waitForSelector('#findings li.finding[data-rule="MY-01"]');
+  assert.equal(await other.inputValue('#user-rego'), myPolicy);
+  await fresh.close();
+  assert.deepEqual(problems, []);
+  await ctx.close();
+});
+
+test('simulation answers say how to survive; K8S-01 links the Boot tab; adopt previews its errors', async () => {
+  const { page, problems } = await openApp(420, 900);
+  await page.click('#tab-simulate');
+  await page.click('#lose-host');
+  await page.waitForSelector('#affected .survive[data-for="talos"]');
+  const groups = await page.$$eval('#affected h4', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(groups.map((g) => g.replace(/ \(\d+\)$/, '')), ['Services', 'VMs', 'Hardware and storage']);
+  assert.match(await page.textContent('#affected .survive[data-for="talos"]'), /talos control plane only on srv01: add members on a second host/);
+  assert.match(await page.textContent('#affected .survive[data-for="iscsi-k8s"]'), /iscsi-k8s is served only from srv01 \(by truenas\)/);
+  await page.screenshot({ path: screenshot('survival-narrow.png'), fullPage: true });
+  await page.click('#clear-sim');
+  await page.click('#tab-review');
+  const k8s = 'li.finding[data-rule="K8S-01"]';
+  await page.waitForSelector(`${k8s} button[data-tab="boot"]`);
+  assert.doesNotMatch(await page.textContent(`${k8s} .msg`), /hostplan boot/);
+  await page.click(`${k8s} button[data-tab="boot"]`);
+  assert.equal(await page.getAttribute('#tab-boot', 'aria-selected'), 'true');
+  await page.click('#tab-whatif');
+  await page.waitForSelector('#dr-plan #after-this');
+  assert.match(await page.textContent('#dr-plan #after-this'), /After this: \d+ error\(s\)/);
   assert.deepEqual(problems, []);
   await page.close();
 });

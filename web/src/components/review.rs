@@ -372,10 +372,13 @@ mod tests {
             evaluation: Rc::new(evaluation),
             stale,
             user_policy: String::new(),
+            user_policy_name: String::new(),
+            topology: Rc::default(),
             policy_error: None,
             on_select: Callback::noop(),
             on_waive: Callback::noop(),
             on_policy: Callback::noop(),
+            on_tab: Callback::noop(),
         })
         .hydratable(false)
         .render()

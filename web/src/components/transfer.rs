@@ -341,6 +341,11 @@ fn import_preview(
                                 m.updated.iter().map(|(id, fields)| if fields.is_empty() { format!("{id} (no change)") } else { format!("{id} ({})", fields.join(", ")) }).collect::<Vec<_>>().join("; ")
                             }) }</p>
                     }
+                    if let Ok((_, m)) = &p.merged {
+                        if !m.networks.is_empty() {
+                            <p id="import-networks">{ format!("Networks matched by VLAN tag or bridge: {}.", m.networks.iter().map(|(g, id)| format!("{g} → {id}")).collect::<Vec<_>>().join(", ")) }</p>
+                        }
+                    }
                     if let Err(e) = &p.merged { <p class="field-error">{ e }</p> }
                     if let Ok((t, _)) = &p.merged {
                         <AfterThis before={props.topology.clone()} after={Rc::new(t.clone())} book={Some(props.book.clone())} />
