@@ -654,8 +654,14 @@ fn compare_reports_the_new_spof_and_worse_downtime_as_json_and_text() {
         .iter()
         .find(|s| s["service"] == "iscsi-k8s")
         .unwrap();
-    assert_eq!(iscsi["before_min"].as_f64().unwrap().round(), 394.0);
-    assert_eq!(iscsi["after_min"].as_f64().unwrap().round(), 436.0);
+    assert!(
+        (iscsi["before_min"].as_f64().unwrap() - 394.0).abs() < 0.5,
+        "{iscsi}"
+    );
+    assert!(
+        (iscsi["after_min"].as_f64().unwrap() - 436.0).abs() < 0.5,
+        "{iscsi}"
+    );
     assert!(d["findings"].is_array() && d["pairs"].is_array(), "{d}");
     let (code, text) = hostplan(&["compare", a, b, "--today", "2026-11-26", "--no-pairs"]);
     assert_eq!(code, 0, "{text}");

@@ -53,7 +53,7 @@ fn summary(d: &Delta) -> String {
     if better > 0 {
         parts.push(format!("better for {better}"));
     }
-    if let Some(f) = &d.findings {
+    if let Some(f) = d.findings.as_ref().filter(|f| !f.is_empty()) {
         let new = f.iter().filter(|f| f.change == Change::Added).count();
         parts.push(format!("findings +{new} −{}", f.len() - new));
     }
