@@ -630,3 +630,51 @@ fn a_test_file_named_for_check_is_refused_not_skipped() {
     assert_eq!(code, 0, "a folder's test files are left out: {err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn compare_reports_the_new_spof_and_worse_downtime_as_json_and_text() {
+    let a = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/seed.toml");
+    let b = fixture("cases/compare/seed-second-storage-nic.toml");
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    let (code, out) = hostplan(&["compare", a, b, "--format", "json", "--today", "2026-11-26"]);
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // The per-service comparison keeps its keys.
+    assert!(
+        v["services"].is_array() && v["all_ready_a"].is_number(),
+        "{v}"
+    );
+    let d = &v["delta"];
+    assert_eq!(d["spofs"][0]["change"], "added", "{d}");
+    assert_eq!(d["spofs"][0]["component"], "nic3", "{d}");
+    assert_eq!(d["spofs"].as_array().unwrap().len(), 1, "{d}");
+    let iscsi = d["availability"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"] == "iscsi-k8s")
+        .unwrap();
+    assert!(
+        (iscsi["before_min"].as_f64().unwrap() - 394.0).abs() < 0.5,
+        "{iscsi}"
+    );
+    assert!(
+        (iscsi["after_min"].as_f64().unwrap() - 436.0).abs() < 0.5,
+        "{iscsi}"
+    );
+    assert!(d["findings"].is_array() && d["pairs"].is_array(), "{d}");
+    let (code, text) = hostplan(&["compare", a, b, "--today", "2026-11-26", "--no-pairs"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("single points of failure: +1 −0"), "{text}");
+    assert!(
+        text.contains("+ nic3 (takes down iscsi-k8s, talos#volumes)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("iscsi-k8s: 394 → 436 min/yr (+42, worse)"),
+        "{text}"
+    );
+    assert!(!text.contains("N-2"), "{text}");
+    let (_, same) = hostplan(&["compare", a, a, "--today", "2026-11-26"]);
+    assert!(same.contains("nothing changed"), "{same}");
+}

@@ -190,3 +190,35 @@ fn verify_rejects_ambiguous_specs_and_survives_a_json_round_trip() {
     verify(&round_tripped, &book, Severity::Error, "2026-11-26").unwrap();
     verify(&text, &book, Severity::Error, "2026-11-26").unwrap();
 }
+
+#[test]
+fn a_topology_with_validation_errors_gets_no_spec_even_with_allow_findings() {
+    let mut t = seed();
+    t.vms[0].host = "srv1".into();
+    let book = RuleBook::builtin();
+    for allow in [false, true] {
+        let err = export(&t, &book, "2026-11-26", Severity::Error, allow).unwrap_err();
+        let SpecError::Invalid { errors } = &err else {
+            panic!("{err:?}")
+        };
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("truenas") && e.contains("srv1")),
+            "{errors:?}"
+        );
+        assert!(err.to_string().contains("would not verify"), "{err}");
+    }
+    // Through the one entry both front ends call.
+    let r = hostplan::export::run(
+        &t,
+        hostplan::export::Format::Spec,
+        &hostplan::export::Options::new(&book, "2026-11-26"),
+    );
+    assert!(matches!(
+        r,
+        Err(hostplan::export::ExportError::Spec(
+            SpecError::Invalid { .. }
+        ))
+    ));
+}

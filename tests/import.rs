@@ -250,3 +250,49 @@ fn lspci_with_iommu_groups_and_garbage() {
     assert!(notes.iter().any(|n| n.contains("not-an-address")));
     assert!(notes.iter().any(|n| n.contains("no Slot line")));
 }
+
+#[test]
+fn a_conf_for_an_existing_vm_keeps_its_networks_when_the_vlan_tags_match() {
+    use hostplan::import::{merge::merge, run, Format};
+    let seed = hostplan::examples::seed().unwrap();
+    // talos-w1 as Proxmox writes it: untagged on vmbr0 (the LAN) and tagged 50 (storage).
+    let conf =
+        "cores: 4\nmemory: 8192\nname: talos-w1\nnet0: virtio=BC:24:11:00:00:01,bridge=vmbr0\n\
+                net1: virtio=BC:24:11:00:00:02,bridge=vmbr0,tag=50\nonboot: 1\n";
+    let imported = run(
+        Format::ProxmoxConf,
+        &[("211.conf".to_owned(), conf.to_owned())],
+        Some("srv01"),
+        None,
+    )
+    .unwrap();
+    let (t, m) = merge(&seed, &imported.topology).unwrap();
+    let w1 = t.vms.iter().find(|v| v.id == "talos-w1").unwrap();
+    let nets: Vec<&str> = w1.nics.iter().map(|n| n.network.as_str()).collect();
+    assert_eq!(nets, ["lan", "storage50"]);
+    assert_eq!(w1.host, "srv01");
+    assert!(
+        m.networks
+            .contains(&("vlan50".to_owned(), "storage50".to_owned())),
+        "{:?}",
+        m.networks
+    );
+    assert!(t.networks.iter().all(|n| n.id != "vlan50"));
+    let errors: Vec<_> = hostplan::validate::validate(&t)
+        .into_iter()
+        .filter(|d| d.severity == hostplan::diag::Severity::Error)
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    // A tag no network carries stays as guessed (and validation says so).
+    let other = conf.replace("tag=50", "tag=77");
+    let imported = run(
+        Format::ProxmoxConf,
+        &[("211.conf".to_owned(), other)],
+        Some("srv01"),
+        None,
+    )
+    .unwrap();
+    let (t, _) = merge(&seed, &imported.topology).unwrap();
+    let w1 = t.vms.iter().find(|v| v.id == "talos-w1").unwrap();
+    assert_eq!(w1.nics[1].network, "vlan77");
+}

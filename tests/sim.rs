@@ -568,3 +568,166 @@ fn comparison_carries_yearly_downtime_for_both_sides() {
     // Storage on its own chassis no longer shares the hypervisor's failures.
     assert!(iscsi.downtime_b.unwrap() < iscsi.downtime_a.unwrap());
 }
+
+/// The seed with a second passed-through storage NIC on TrueNAS.
+fn seed_second_storage_nic() -> hostplan::model::Topology {
+    let text = include_str!("cases/compare/seed-second-storage-nic.toml");
+    hostplan::check("seed-second-storage-nic.toml", text.as_bytes())
+        .topology
+        .unwrap()
+}
+
+#[test]
+fn a_second_passed_through_nic_is_one_more_spof_and_worse_availability() {
+    use hostplan::sim::delta::{delta, Change};
+    let d = delta(&seed(), &seed_second_storage_nic(), true).unwrap();
+    let added: Vec<&str> = d
+        .spofs
+        .iter()
+        .filter(|s| s.change == Change::Added)
+        .map(|s| s.component.as_str())
+        .collect();
+    assert_eq!(added, ["nic3"], "{:?}", d.spofs);
+    assert!(d.spofs.iter().all(|s| s.change == Change::Added));
+    let iscsi = d
+        .availability
+        .iter()
+        .find(|a| a.service == "iscsi-k8s")
+        .unwrap();
+    assert_eq!(iscsi.before_min.map(f64::round), Some(394.0));
+    assert_eq!(iscsi.after_min.map(f64::round), Some(436.0));
+    assert_eq!(
+        (iscsi.spofs_before, iscsi.spofs_after),
+        (Some(10), Some(11))
+    );
+    // The talos control plane does not use the storage: unchanged.
+    let talos = d
+        .availability
+        .iter()
+        .find(|a| a.service == "talos")
+        .unwrap();
+    assert_eq!(talos.delta_min(), Some(0.0));
+    assert_eq!(d.cold_start_before_ms, d.cold_start_after_ms);
+    let changed: Vec<(Change, &str)> = d
+        .components
+        .iter()
+        .map(|c| (c.change, c.id.as_str()))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            (Change::Added, "nic3"),
+            (Change::Added, "NIC3"),
+            (Change::Modified, "truenas")
+        ]
+    );
+    assert!(d.marked().contains("nic3") && d.marked().contains("truenas"));
+    assert!(!d.is_empty());
+    // One more device in series: no new N-2 pair only the pair takes down.
+    assert_eq!(d.pairs.as_deref(), Some(&[][..]));
+}
+
+#[test]
+fn a_topology_compared_with_itself_has_an_empty_delta() {
+    let d = hostplan::sim::delta::delta(&seed(), &seed(), true).unwrap();
+    assert!(d.is_empty(), "{d:?}");
+    assert!(d.marked().is_empty());
+}
+
+#[test]
+fn the_findings_delta_keys_open_findings_by_rule_and_resource() {
+    use hostplan::policy::{Limits, RuleBook};
+    use hostplan::sim::delta::{diff_findings, Change};
+    let before = seed();
+    let mut after = seed();
+    after.vms[0].balloon_mib = Some(16384);
+    let eval = |t: &hostplan::model::Topology| {
+        RuleBook::builtin()
+            .evaluate(
+                &hostplan::policy::facts::facts(t),
+                &t.waivers,
+                "2026-11-26",
+                Limits::default(),
+            )
+            .unwrap()
+            .findings
+    };
+    let (a, b) = (eval(&before), eval(&after));
+    let d = diff_findings(&a, &b);
+    assert!(
+        d.iter()
+            .any(|f| f.change == Change::Added && f.rule == "PT-10" && f.resource == "truenas"),
+        "{d:?}"
+    );
+    assert!(d.iter().all(|f| f.change == Change::Added), "{d:?}");
+    // Reversed, the same findings are removed.
+    let r = diff_findings(&b, &a);
+    assert_eq!(r.len(), d.len());
+    assert!(r.iter().all(|f| f.change == Change::Removed));
+}
+
+/// The "how to survive this" line of `service` when `failed` fail on `t`.
+fn survival_hint(t: &hostplan::model::Topology, failed: &[&str], service: &str) -> String {
+    let failed: Vec<String> = failed.iter().map(|&s| s.to_owned()).collect();
+    let r = failure::simulate(t, &failed).unwrap();
+    hostplan::sim::advice::survival(t, &r)
+        .into_iter()
+        .find(|s| s.service == service)
+        .unwrap_or_else(|| panic!("no hint for {service}"))
+        .hint
+}
+
+#[test]
+fn survival_hints_name_the_host_the_devices_and_the_fix() {
+    let mut t = seed();
+    // A second Proxmox host: the control-plane hint names it.
+    let mut srv02 = t.hosts[0].clone();
+    srv02.id = "srv02".into();
+    srv02.bridges.clear();
+    srv02.management = None;
+    t.hosts.push(srv02);
+    assert_eq!(
+        survival_hint(&t, &["srv01"], "talos"),
+        "talos control plane only on srv01: add members on srv02"
+    );
+    assert!(survival_hint(&t, &["srv01"], "iscsi-k8s").starts_with(
+        "iscsi-k8s is served only from srv01 (by truenas): replicate pool tank to srv02"
+    ));
+    // Two passed-through NICs are two single points of failure.
+    let nic = survival_hint(&seed(), &["nic2"], "iscsi-k8s");
+    assert!(
+        nic.starts_with("truenas passes through 2 NICs (nic1, nic2)")
+            && nic.contains("bond them on a host bridge or pass one"),
+        "{nic}"
+    );
+    let nic3 = survival_hint(&seed_second_storage_nic(), &["nic3"], "iscsi-k8s");
+    assert!(nic3.contains("3 NICs (nic1, nic2, nic3)"), "{nic3}");
+    // The volumes say what keeps their one service up.
+    let vols = survival_hint(&seed(), &["hba0"], "talos#volumes");
+    assert!(
+        vols.starts_with("talos volumes need iscsi-k8s alone — hba0 is passed through to truenas")
+            && vols.ends_with("a second storage service on another host"),
+        "{vols}"
+    );
+    // Without another host, the hint says to add one rather than inventing a name.
+    assert_eq!(
+        survival_hint(&seed(), &["srv01"], "talos"),
+        "talos control plane only on srv01: add members on a second host"
+    );
+    assert!(survival_hint(&seed(), &["mains"], "iscsi-k8s").contains("add a UPS or a second feed"));
+}
+
+#[test]
+fn failure_results_group_services_then_vms_then_hardware() {
+    let r = failure::simulate(&seed(), &["srv01".into()]).unwrap();
+    let g = hostplan::sim::advice::grouped(&r);
+    let ids = |v: &[&failure::Affected]| v.iter().map(|a| a.id.clone()).collect::<Vec<_>>();
+    assert!(ids(&g.services).contains(&"iscsi-k8s".to_owned()));
+    assert!(g.services.iter().all(|a| a.kind.is_service()));
+    assert!(ids(&g.vms).contains(&"truenas".to_owned()));
+    assert!(ids(&g.hardware).contains(&"srv01".to_owned()));
+    assert_eq!(
+        g.services.len() + g.vms.len() + g.hardware.len(),
+        r.affected.len()
+    );
+}

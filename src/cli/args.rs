@@ -64,7 +64,8 @@ pub enum Command {
     Boot(BootArgs),
     /// Disaster recovery what-if: move a device (e.g. the HBA with its disks) to another host.
     Recover(RecoverArgs),
-    /// Compare two topologies service by service (N-1 and host maintenance reboots).
+    /// Compare two topologies: per service (N-1, maintenance reboots, downtime) and what
+    /// changed (new and removed SPOFs, N-2 pairs, policy findings, components).
     Compare(CompareArgs),
     /// Expected availability and yearly downtime of each service from MTBF/MTTR.
     Availability(AvailabilityArgs),
@@ -307,6 +308,15 @@ pub struct CompareArgs {
     pub a: String,
     /// Second topology.
     pub b: String,
+    /// Extra policy file or folder for the findings delta (repeatable).
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<String>,
+    /// The date waivers are checked against (default: today, UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<String>,
+    /// Leave out the N-2 critical pairs (quadratic in the worst case on large sites).
+    #[arg(long)]
+    pub no_pairs: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -102,6 +102,13 @@ pub enum Mismatch {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SpecError {
+    /// The topology has validation errors: a spec of it would not verify, whatever the
+    /// findings (`--allow-findings` does not lift this).
+    #[error("the topology has {} validation error(s); a spec of it would not verify (fix them first):\n{}", .errors.len(), .errors.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        /// Each error as `[code] id: message`.
+        errors: Vec<String>,
+    },
     /// Open findings at or above the gate block the export.
     #[error("{} finding(s) at or above `{gate}` block the export (fix them or waive them):\n{}", .findings.len(), Lines(.findings))]
     Blocked {
@@ -165,7 +172,8 @@ fn findings_doc(ev: &Evaluation) -> Value {
 /// `allow_findings`.
 ///
 /// # Errors
-/// [`SpecError::Blocked`] listing the blocking findings; [`SpecError::Policy`].
+/// [`SpecError::Invalid`] when the topology has validation errors (what `verify` would
+/// reject); [`SpecError::Blocked`] listing the blocking findings; [`SpecError::Policy`].
 pub fn export(
     t: &Topology,
     book: &RuleBook,
@@ -173,6 +181,17 @@ pub fn export(
     gate: Severity,
     allow_findings: bool,
 ) -> Result<Value, SpecError> {
+    let errors: Vec<String> = crate::validate::validate(t)
+        .into_iter()
+        .filter(|d| d.severity == crate::diag::Severity::Error)
+        .map(|d| match &d.id {
+            Some(id) => format!("[{}] {id}: {}", d.code.as_str(), d.message),
+            None => format!("[{}] {}", d.code.as_str(), d.message),
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(SpecError::Invalid { errors });
+    }
     let facts = crate::policy::facts::facts(t);
     let ev = book.evaluate(&facts, &t.waivers, today, Limits::default())?;
     let blocking: Vec<Blocking> = ev.blocking(gate).map(Blocking::of).collect();

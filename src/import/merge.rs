@@ -19,6 +19,67 @@ pub struct Merged {
     pub added: Vec<String>,
     /// Entities updated by the imported version (same id), with the fields that changed.
     pub updated: Vec<(String, Vec<String>)>,
+    /// Network ids an importer guessed (`vlan50`, a bridge's name) matched to the network of
+    /// the topology that carries that VLAN tag, or is its bridge's one untagged network:
+    /// `(guessed, matched)`.
+    pub networks: Vec<(String, String)>,
+}
+
+/// The id of the network of `t` a guessed id stands for: `vlanN` is the one network tagged N;
+/// a bridge's name (an untagged NIC) is the one untagged network that bridge of `host` carries.
+/// `None` when the model does not say which (no match, or several).
+fn match_network(t: &Topology, host: &str, guessed: &str, bridge: Option<&str>) -> Option<String> {
+    let one = |mut ids: Vec<&String>| (ids.len() == 1).then(|| ids.remove(0).clone());
+    if let Some(tag) = guessed
+        .strip_prefix("vlan")
+        .and_then(|n| n.parse::<u32>().ok())
+    {
+        return one(t
+            .networks
+            .iter()
+            .filter(|n| n.vlan.is_some_and(|v| u32::from(v) == tag))
+            .map(|n| &n.id)
+            .collect());
+    }
+    let bridge = bridge.filter(|b| *b == guessed)?;
+    let carried = &t
+        .hosts
+        .iter()
+        .find(|h| h.id == host)?
+        .bridges
+        .iter()
+        .find(|b| b.name == bridge)?
+        .networks;
+    one(t
+        .networks
+        .iter()
+        .filter(|n| n.vlan.is_none() && carried.contains(&n.id))
+        .map(|n| &n.id)
+        .collect())
+}
+
+/// The fragment with its VMs' guessed network ids replaced by the networks of `t` they match
+/// (ids `t` or the fragment already define are kept as they are).
+fn resolve_networks(t: &Topology, fragment: &Topology) -> (Topology, Vec<(String, String)>) {
+    let mut out = fragment.clone();
+    let mut matched = Vec::new();
+    let known = |id: &str| {
+        t.networks.iter().any(|n| n.id == id) || fragment.networks.iter().any(|n| n.id == id)
+    };
+    for vm in &mut out.vms {
+        for nic in &mut vm.nics {
+            if known(&nic.network) {
+                continue;
+            }
+            if let Some(id) = match_network(t, &vm.host, &nic.network, nic.bridge.as_deref()) {
+                let pair = (std::mem::replace(&mut nic.network, id.clone()), id);
+                if !matched.contains(&pair) {
+                    matched.push(pair);
+                }
+            }
+        }
+    }
+    (out, matched)
 }
 
 /// The sections that hold entities, with the JSON form of a default item (the format's
@@ -46,8 +107,12 @@ fn unknown_fields(entity: &Map<String, Value>) -> Vec<String> {
 /// When the result is not a topology (cannot happen for fragments made by the importers).
 pub fn merge(t: &Topology, fragment: &Topology) -> Result<(Topology, Merged), String> {
     let mut json = serde_json::to_value(t).map_err(|e| e.to_string())?;
-    let frag = serde_json::to_value(fragment).map_err(|e| e.to_string())?;
-    let mut merged = Merged::default();
+    let (fragment, networks) = resolve_networks(t, fragment);
+    let frag = serde_json::to_value(&fragment).map_err(|e| e.to_string())?;
+    let mut merged = Merged {
+        networks,
+        ..Merged::default()
+    };
     for (section, defaults) in sections() {
         let Some(items) = frag.get(section).and_then(Value::as_array) else {
             continue;

@@ -3,9 +3,11 @@
 //! comparing two topologies, and availability. Deterministic: same input, same output,
 //! natively and in wasm.
 
+pub mod advice;
 pub mod availability;
 pub mod boot;
 pub mod compare;
+pub mod delta;
 pub mod failure;
 pub mod generate;
 pub mod recover;

@@ -4,6 +4,7 @@
 
 use crate::components::boot::BootPanel;
 use crate::components::canvas::Canvas;
+use crate::components::delta::DeltaPanel;
 use crate::components::diagnostics::DiagnosticsList;
 use crate::components::header::Header;
 use crate::components::inspector::Inspector;
@@ -14,7 +15,8 @@ use crate::components::text_view::TextView;
 use crate::components::transfer::TransferPanel;
 use crate::components::whatif::WhatIfPanel;
 use crate::hooks::{
-    use_analysis, use_autosave, use_editing, use_perf_marks, use_policy_evaluation, use_shortcuts,
+    use_analysis, use_autosave, use_delta, use_editing, use_perf_marks, use_policy_evaluation,
+    use_shortcuts,
 };
 use crate::state::{Action, State};
 use hostplan::diag::Severity;
@@ -76,6 +78,14 @@ pub fn App() -> Html {
     let saved = use_autosave(state.current.clone(), rev);
     use_shortcuts(state.dispatcher());
     let editing = use_editing(state.dispatcher(), a.topology.clone());
+    let delta = use_delta(
+        state.current.clone(),
+        state.opened.clone(),
+        rev,
+        policy.book.clone(),
+        *tab == Tab::Delta,
+        big,
+    );
 
     // What the overview counts per tile: diagnostics and open policy findings.
     let findings = use_memo((rev, policy.result.clone()), {
@@ -96,6 +106,10 @@ pub fn App() -> Html {
             out
         }
     });
+    let policy_file = use_memo(
+        (policy.user_policy_name.clone(), policy.user_policy.clone()),
+        |(n, t)| (n.clone(), t.clone()),
+    );
     let on_action: Callback<Action> = state.dispatcher().into();
     let on_select = on_action.reform(Action::Select);
     let errors = state
@@ -132,8 +146,10 @@ pub fn App() -> Html {
         Tab::WhatIf => {
             html! { <WhatIfPanel topology={a.topology.clone()} on_apply={editing.edit.clone()} /> }
         }
+        Tab::Delta => html! { <DeltaPanel delta={delta.clone()} on_select={on_select.clone()} /> },
         Tab::Review => html! {
-            <ReviewPanel evaluation={policy.result} stale={policy.stale} user_policy={policy.user_policy} policy_error={policy.error}
+            <ReviewPanel evaluation={policy.result} stale={policy.stale} user_policy={policy.user_policy} user_policy_name={policy.user_policy_name.clone()} topology={a.topology.clone()} policy_error={policy.error}
+                on_tab={{ let tab = tab.clone(); Callback::from(move |t: Tab| tab.set(t)) }}
                 on_select={on_select.clone()} on_waive={editing.on_waive} on_policy={policy.on_policy} />
         },
         Tab::Transfer => html! {
@@ -143,7 +159,7 @@ pub fn App() -> Html {
 
     html! {
         <div class="app">
-            <Header doc={state.current.clone()} {saved} can_undo={!state.undo.is_empty()} can_redo={!state.redo.is_empty()} on_action={on_action.clone()} />
+            <Header doc={state.current.clone()} {saved} policy={policy_file} can_undo={!state.undo.is_empty()} can_redo={!state.redo.is_empty()} on_action={on_action.clone()} />
             if let Some(r) = &state.rejected {
                 <div class="banner error" role="alert" id="rejected">
                     <strong>{ format!("Could not open {} — your current topology is unchanged.", r.name) }</strong>
@@ -160,7 +176,7 @@ pub fn App() -> Html {
             <main>
                 <Canvas topology={a.topology.clone()} revision={rev} graph={a.graph.clone()} json={a.json.clone()} flagged={a.flagged.clone()}
                     selected={state.selected.clone()} on_select={on_select.clone()} states={a.states.clone()} failed={a.failed.clone()}
-                    related={a.related.clone()} chains={a.chains.clone()} {findings} />
+                    related={a.related.clone()} chains={a.chains.clone()} {findings} changed={delta.changed.clone()} />
                 <aside>
                     <TabBar active={*tab} open_findings={policy.open_findings}
                         simulating={!state.failed.is_empty() || !state.rebooting.is_empty()}

@@ -11,6 +11,10 @@ use base64::Engine as _;
 pub const FRAGMENT_KEY: &str = "t=";
 /// The local-storage key of the autosave.
 pub const AUTOSAVE_KEY: &str = "hostplan.autosave.v1";
+/// The fragment key of the user's policy file travelling with a shared topology.
+pub const POLICY_FRAGMENT_KEY: &str = "p=";
+/// The local-storage key of the user's policy file.
+pub const POLICY_KEY: &str = "hostplan.policies.v1";
 /// The most a share link may inflate to (a hostile link cannot exhaust memory).
 const MAX_INFLATED: usize = 16 * 1024 * 1024;
 
@@ -48,9 +52,34 @@ pub fn decode(code: &str) -> Result<String, DecodeError> {
 
 /// The topology code in a URL fragment (`#t=…`), if any.
 pub fn code_in_fragment(hash: &str) -> Option<&str> {
+    part_of_fragment(hash, FRAGMENT_KEY)
+}
+
+fn part_of_fragment<'h>(hash: &'h str, key: &str) -> Option<&'h str> {
     hash.trim_start_matches('#')
         .split('&')
-        .find_map(|part| part.strip_prefix(FRAGMENT_KEY))
+        .find_map(|part| part.strip_prefix(key))
+}
+
+/// The user's policy file in a URL fragment (`#t=…&p=…`), if any.
+///
+/// # Errors
+/// [`DecodeError`] for a damaged part (a link without one is `Ok(None)`).
+pub fn policy_in_fragment(hash: &str) -> Result<Option<Saved>, DecodeError> {
+    let Some(code) = part_of_fragment(hash, POLICY_FRAGMENT_KEY) else {
+        return Ok(None);
+    };
+    serde_json::from_str(&decode(code)?)
+        .map(Some)
+        .map_err(|_| DecodeError::Utf8)
+}
+
+/// A policy file as a fragment part (`p=…`).
+pub fn policy_part(policy: &Saved) -> String {
+    format!(
+        "{POLICY_FRAGMENT_KEY}{}",
+        encode(&serde_json::to_string(policy).unwrap_or_default())
+    )
 }
 
 /// What autosave stores: the file name and the text.
@@ -64,7 +93,22 @@ pub struct Saved {
 
 #[cfg(target_arch = "wasm32")]
 mod browser {
-    use super::{Saved, AUTOSAVE_KEY};
+    use super::{Saved, AUTOSAVE_KEY, POLICY_KEY};
+
+    /// Keep the user's policy file (empty text: forget it).
+    pub fn save_policy(policy: &Saved) -> bool {
+        let Some(s) = storage() else { return false };
+        if policy.text.trim().is_empty() {
+            return s.remove_item(POLICY_KEY).is_ok();
+        }
+        serde_json::to_string(policy).is_ok_and(|json| s.set_item(POLICY_KEY, &json).is_ok())
+    }
+
+    /// The user's kept policy file, if any.
+    pub fn load_policy() -> Option<Saved> {
+        let json = storage()?.get_item(POLICY_KEY).ok().flatten()?;
+        serde_json::from_str(&json).ok()
+    }
 
     fn storage() -> Option<web_sys::Storage> {
         web_sys::window()?.local_storage().ok().flatten()
@@ -102,7 +146,7 @@ mod browser {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use browser::{base_url, fragment, load, save};
+pub use browser::{base_url, fragment, load, load_policy, save, save_policy};
 
 #[cfg(test)]
 mod tests {
@@ -130,6 +174,19 @@ mod tests {
         assert_eq!(decode("AAAA"), Err(DecodeError::Inflate));
         let bomb = encode(&"a".repeat(MAX_INFLATED + 1));
         assert_eq!(decode(&bomb), Err(DecodeError::Inflate));
+    }
+
+    #[test]
+    fn a_policy_travels_beside_the_topology_in_the_fragment() {
+        let policy = Saved {
+            name: "mine.rego".into(),
+            text: "package mine\nimport rego.v1\n".into(),
+        };
+        let hash = format!("#t={}&{}", encode("x"), policy_part(&policy));
+        assert_eq!(policy_in_fragment(&hash), Ok(Some(policy)));
+        assert_eq!(decode(code_in_fragment(&hash).unwrap()).unwrap(), "x");
+        assert_eq!(policy_in_fragment("#t=abc"), Ok(None));
+        assert!(policy_in_fragment("#t=abc&p=!!!").is_err());
     }
 
     #[test]

@@ -111,6 +111,9 @@ pub struct State {
     pub rebooting: Vec<String>,
     /// Bumped on every model change (a cheap key for memoised analyses).
     pub revision: u64,
+    /// The document as last opened (a file, an example, the autosave or a share link): what
+    /// the before/after panel compares with until the user sets a baseline.
+    pub opened: Rc<Doc>,
 }
 
 /// Everything a user can do.
@@ -156,8 +159,10 @@ impl State {
                 topology: Topology::default(),
                 diagnostics: r.diagnostics,
             });
+        let current = Rc::new(current);
         Self {
-            current: Rc::new(current),
+            opened: current.clone(),
+            current,
             undo: History::default(),
             redo: History::default(),
             rejected: None,
@@ -246,6 +251,7 @@ impl Reducible for State {
             Action::Open { name, bytes } => match read(&name, &bytes) {
                 Ok(doc) => {
                     next.replace(doc);
+                    next.opened = next.current.clone();
                     next.selected = None;
                     next.failed.clear();
                     next.rebooting.clear();

@@ -29,6 +29,11 @@ pub fn run(args: &ExportArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             eprintln!("export refused: {e}\n(pass --allow-findings to write it anyway)");
             return Ok(ExitCode::from(1));
         }
+        // The same refusal as in the browser (load_valid stops a file with errors first).
+        Err(ExportError::Spec(e @ SpecError::Invalid { .. })) => {
+            eprintln!("export refused: {e}");
+            return Ok(ExitCode::from(1));
+        }
         Err(e) => return Err(e.into()),
     };
     for n in &exported.notes {

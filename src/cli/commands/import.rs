@@ -38,6 +38,9 @@ pub fn run(args: &ImportArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         for (id, fields) in what.updated.iter().filter(|(_, f)| !f.is_empty()) {
             eprintln!("merged into {name}: updated {id} ({})", fields.join(", "));
         }
+        for (guessed, id) in &what.networks {
+            eprintln!("merged into {name}: network `{guessed}` is {id} (same VLAN tag or bridge)");
+        }
         fragment = merged;
     }
     let text = hostplan::import::fragment_text(&fragment)?;

@@ -48,6 +48,9 @@ pub struct CanvasProps {
     /// counts them per tile).
     #[prop_or_default]
     pub findings: Rc<Vec<(String, Severity)>>,
+    /// Ids the before/after comparison marks as changed.
+    #[prop_or_default]
+    pub changed: Rc<BTreeSet<String>>,
 }
 
 /// The smallest text of the detailed graph (a box's detail line, `web/style.css`), in SVG units.
@@ -238,7 +241,7 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         html! {
             <GraphView {layout} flagged={props.flagged.clone()} selected={props.selected.clone()} on_select={props.on_select.clone()}
                 states={props.states.clone()} failed={props.failed.clone()} related={props.related.clone()} search={(*search).clone()}
-                chains={props.chains.clone()} {on_toggle_collapse} legible={big.then(|| legible(GRAPH_MIN_FONT))} />
+                chains={props.chains.clone()} {on_toggle_collapse} changed={props.changed.clone()} legible={big.then(|| legible(GRAPH_MIN_FONT))} />
         }
     };
     let mode = match (&focus_id, big) {

@@ -39,6 +39,9 @@ pub struct GraphViewProps {
     /// than fitting everything, and leave labels out when zoomed out below a legible size.
     #[prop_or_default]
     pub legible: Option<Legible>,
+    /// Ids the before/after comparison marks as changed (added, edited, new SPOFs).
+    #[prop_or_default]
+    pub changed: Rc<BTreeSet<String>>,
 }
 
 /// The smallest text a large site's drawing shows on screen, in pixels.
@@ -389,6 +392,7 @@ fn node_box(props: &GraphViewProps, b: &NodeBox, matched: bool) -> Html {
     let selected = props.selected.as_deref() == Some(b.id.as_str());
     let state = props.states.get(&b.id).copied();
     let failed = props.failed.contains(&b.id);
+    let changed = props.changed.contains(&b.id);
     let rel = if needs.contains(&b.id) {
         Some("needed")
     } else if needed_by.contains(&b.id) {
@@ -405,6 +409,7 @@ fn node_box(props: &GraphViewProps, b: &NodeBox, matched: bool) -> Html {
         failed.then_some("failed"),
         rel,
         matched.then_some("match"),
+        changed.then_some("changed"),
     );
     let onclick = {
         let cb = props.on_select.clone();
@@ -439,11 +444,12 @@ fn node_box(props: &GraphViewProps, b: &NodeBox, matched: bool) -> Html {
     };
     html! {
         <g class={class} data-id={b.id.clone()} data-state={state.map_or("up", state_word)} transform={format!("translate({:.1},{:.1})", b.x, b.y)}
-           tabindex="0" role="button" aria-label={format!("{} {}{state_text}", b.kind.class(), b.id)} {onclick} {onkeydown}>
+           tabindex="0" role="button" aria-label={format!("{} {}{state_text}{}", b.kind.class(), b.id, if changed { " — changed" } else { "" })} {onclick} {onkeydown}>
             <rect width={BOX_W.to_string()} height={BOX_H.to_string()} rx="6" />
             <text class="label" x="8" y="17">{ clip(&b.id, 17) }</text>
             <text class="detail" x="8" y="33">{ clip(&b.detail, 22) }</text>
             if flagged { <text class="flag" x={(BOX_W - 16.0).to_string()} y="17">{ "⚠" }</text> }
+            if changed { <text class="changed-mark" x={(BOX_W - 30.0).to_string()} y="17" aria-hidden="true">{ "Δ" }</text> }
             if let Some(i) = icon { <text class="state-icon" x={(BOX_W - 16.0).to_string()} y="35">{ i }</text> }
             <title>{ format!("{}\n{}{state_text}{}", b.id, b.detail, props.chains.get(&b.id).map(|c| format!("\n{c}")).unwrap_or_default()) }</title>
         </g>

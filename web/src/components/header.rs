@@ -19,6 +19,9 @@ pub struct HeaderProps {
     pub can_redo: bool,
     /// Dispatch an action (open, undo, redo).
     pub on_action: Callback<Action>,
+    /// The user's policy file (name, text; empty text: none), which travels in the share link.
+    #[prop_or_default]
+    pub policy: Rc<(String, String)>,
 }
 
 // Documents are immutable snapshots, so the same pointer is the same document; comparing
@@ -30,6 +33,7 @@ impl PartialEq for HeaderProps {
             && self.can_undo == other.can_undo
             && self.can_redo == other.can_redo
             && self.on_action == other.on_action
+            && self.policy == other.policy
     }
 }
 
@@ -76,9 +80,9 @@ pub fn Header(props: &HeaderProps) -> Html {
         })
     };
     let on_share = {
-        let (share, doc) = (share.clone(), props.doc.clone());
+        let (share, doc, policy) = (share.clone(), props.doc.clone(), props.policy.clone());
         Callback::from(move |_: MouseEvent| {
-            let link = share_link(&doc.text);
+            let link = share_link(&doc.text, &policy);
             crate::components::transfer::copy(&link);
             share.set(Some(link));
         })
@@ -111,7 +115,11 @@ pub fn Header(props: &HeaderProps) -> Html {
             </header>
             if let Some(link) = &*share {
                 <div class="banner info" id="share-banner">
-                    <label for="share-link">{ "Link to this plan (copied): " }</label>
+                    <label for="share-link">{ if props.policy.1.trim().is_empty() {
+                        "Link to this plan (copied): ".to_owned()
+                    } else {
+                        format!("Link to this plan and your policy {} (copied): ", props.policy.0)
+                    } }</label>
                     <input id="share-link" type="text" readonly=true value={link.clone()} />
                     <button type="button" onclick={{ let share = share.clone(); Callback::from(move |_: MouseEvent| share.set(None)) }}>{ "Close" }</button>
                 </div>
@@ -120,15 +128,27 @@ pub fn Header(props: &HeaderProps) -> Html {
     }
 }
 
-/// A link to this page carrying `text` in its fragment.
-fn share_link(text: &str) -> String {
+/// A link to this page carrying `text` in its fragment, and the user's policy file when there
+/// is one (`(name, text)`).
+fn share_link(text: &str, policy: &(String, String)) -> String {
     #[cfg(target_arch = "wasm32")]
     let base = crate::persist::base_url();
     // Natively (tests) there is no page: the link is the fragment alone.
     #[cfg(not(target_arch = "wasm32"))]
     let base = String::new();
+    let policy = if policy.1.trim().is_empty() {
+        String::new()
+    } else {
+        format!(
+            "&{}",
+            crate::persist::policy_part(&crate::persist::Saved {
+                name: policy.0.clone(),
+                text: policy.1.clone(),
+            })
+        )
+    };
     format!(
-        "{base}#{}{}",
+        "{base}#{}{}{policy}",
         crate::persist::FRAGMENT_KEY,
         crate::persist::encode(text)
     )

@@ -2,13 +2,16 @@
 
 pub mod boot;
 pub mod canvas;
+pub mod delta;
 pub mod diagnostics;
 pub mod editor;
 pub mod graph_view;
 pub mod header;
 pub mod inspector;
 pub mod job;
+pub mod outcome;
 pub mod overview;
+pub mod preview;
 pub mod review;
 pub mod simulate;
 pub mod tab_bar;

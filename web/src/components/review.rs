@@ -2,6 +2,7 @@
 //! to the rule's documentation; waiving a finding (with a reason and an expiry) adds a waiver to
 //! the topology; extra Rego policies load from a file or an editor, syntax errors at their line.
 
+use crate::components::tab_bar::Tab;
 use hostplan::model::Waiver;
 use hostplan::policy::metadata::RuleMeta;
 use hostplan::policy::{Evaluation, Finding, PolicyError, Severity, Status};
@@ -19,6 +20,12 @@ pub struct ReviewProps {
     pub stale: bool,
     /// The user's policy text currently loaded (empty when none).
     pub user_policy: String,
+    /// Its file name.
+    #[prop_or_default]
+    pub user_policy_name: String,
+    /// The model (the facts browser derives what the rules read from it).
+    #[prop_or_default]
+    pub topology: Rc<hostplan::model::Topology>,
     /// Why the user's policy could not be loaded.
     pub policy_error: Option<Rc<PolicyError>>,
     /// Select a component.
@@ -27,6 +34,26 @@ pub struct ReviewProps {
     pub on_waive: Callback<Waiver>,
     /// Load user policy text (`(file name, text)`).
     pub on_policy: Callback<(String, String)>,
+    /// Open another tab (a finding whose remedy is the boot order links the Boot tab).
+    #[prop_or_default]
+    pub on_tab: Callback<Tab>,
+}
+
+/// What a rule's message says the CLI command is for, and the tab that shows the same.
+const CLI_VIEWS: [(&str, Tab); 1] = [("(`hostplan boot`)", Tab::Boot)];
+
+/// A finding's message; where it names a CLI command whose view the app has as a tab, that
+/// mention becomes a link to the tab.
+fn message_html(props: &ReviewProps, message: &str) -> Html {
+    for (mention, tab) in CLI_VIEWS {
+        if let Some((before, after)) = message.split_once(mention) {
+            let onclick = props.on_tab.reform(move |_: MouseEvent| tab);
+            return html! {
+                <>{ before.trim_end() }{ " (" }<button type="button" class="link" data-tab={tab.key()} {onclick}>{ format!("open the {} tab", tab.label()) }</button>{ ")" }{ after }</>
+            };
+        }
+    }
+    Html::from(message)
 }
 
 fn level_icon(l: Severity) -> (&'static str, &'static str) {
@@ -138,7 +165,7 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
             <h3>{ "Your policies (Rego)" }</h3>
             <label for="user-rego" class="visually-hidden">{ "Extra Rego policy" }</label>
             <textarea id="user-rego" ref={editor} rows="8" spellcheck="false"
-                placeholder={"package mine\nimport rego.v1\n\n# METADATA\n# title: …\n# custom:\n#   id: MY-01\n#   severity: warning\nwarn contains {\"rule\": \"MY-01\", \"resource\": vm.id, \"message\": \"…\"} if { some vm in input.vms; vm.cores > 8 }"}
+                placeholder={"package mine\nimport rego.v1\n\n# METADATA\n# title: …\n# custom:\n#   id: MY-01\n#   severity: warning\nwarn contains {\"rule\": \"MY-01\", \"resource\": id, \"message\": \"…\"} if { some id, vm in input.vms; vm.cores > 8 }"}
                 value={props.user_policy.clone()} />
             <div class="row">
                 <button type="button" id="load-rego" onclick={on_load_text}>{ "Load policy" }</button>
@@ -148,7 +175,93 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
             if let Some(e) = &props.policy_error {
                 <p class="field-error" role="alert" id="rego-error">{ e.to_string() }</p>
             }
+            { user_rule_counts(&props.user_policy_name, &props.user_policy, &eval.findings) }
+            <FactsBrowser topology={props.topology.clone()} />
         </div>
+    }
+}
+
+/// Each rule of the user's file with how many findings it produced: a rule that matches
+/// nothing is the first sign it reads a fact that is not there.
+fn user_rule_counts(name: &str, text: &str, findings: &[Finding]) -> Html {
+    if text.trim().is_empty() {
+        return Html::default();
+    }
+    let rules = hostplan::policy::metadata::parse(name, text);
+    html! {
+        <ul class="user-rules" id="user-rules">
+            { for rules.iter().map(|r| {
+                let n = findings.iter().filter(|f| f.rule == r.id).count();
+                html! {
+                    <li data-rule={r.id.clone()} data-matches={n.to_string()}>
+                        <span class="code">{ &r.id }</span>{ format!(" {}: {n} match(es)", r.title) }
+                        if n == 0 { <span class="hint">{ " — matches nothing on this topology: check the facts it reads below (lists such as input.vms are keyed by id: some id, vm in input.vms)" }</span> }
+                    </li>
+                }
+            }) }
+            if rules.is_empty() { <li class="hint">{ "No rule with METADATA (custom: id) in your file: its findings are shown, but no count per rule." }</li> }
+        </ul>
+    }
+}
+
+/// Props of [`FactsBrowser`].
+#[derive(Properties, PartialEq)]
+pub struct FactsProps {
+    /// The model.
+    pub topology: Rc<hostplan::model::Topology>,
+}
+
+/// What the rules read (`input`): each top-level fact with its size and its first entry, so a
+/// rule author sees the shape without the whole document (which is large on a fleet).
+#[component]
+pub fn FactsBrowser(props: &FactsProps) -> Html {
+    let open = use_state(|| false);
+    let facts = use_memo((props.topology.clone(), *open), |(t, open)| {
+        open.then(|| serde_json::to_value(hostplan::policy::facts::facts(t)).unwrap_or_default())
+    });
+    let ontoggle = {
+        let open = open.clone();
+        Callback::from(move |e: Event| {
+            let d: web_sys::HtmlDetailsElement = e.target_unchecked_into();
+            open.set(d.open());
+        })
+    };
+    let entries = match facts.as_ref() {
+        Some(serde_json::Value::Object(m)) => m
+            .iter()
+            .map(|(k, v)| {
+                let (size, first) = match v {
+                    serde_json::Value::Object(o) => (
+                        format!("{} entries, keyed by id", o.len()),
+                        o.iter().next().map(|(id, x)| {
+                            format!(
+                                "\"{id}\": {}",
+                                serde_json::to_string_pretty(x).unwrap_or_default()
+                            )
+                        }),
+                    ),
+                    serde_json::Value::Array(a) => (
+                        format!("{} items", a.len()),
+                        a.first()
+                            .map(|x| serde_json::to_string_pretty(x).unwrap_or_default()),
+                    ),
+                    other => (String::new(), Some(other.to_string())),
+                };
+                html! {
+                    <li data-fact={k.clone()}>
+                        <code>{ format!("input.{k}") }</code>{ format!(" — {size}") }
+                        if let Some(f) = first { <pre class="fact-sample">{ f }</pre> }
+                    </li>
+                }
+            })
+            .collect::<Html>(),
+        _ => Html::default(),
+    };
+    html! {
+        <details id="facts-browser" {ontoggle}>
+            <summary>{ "What the rules read (facts browser)" }</summary>
+            <ul class="facts">{ entries }</ul>
+        </details>
     }
 }
 
@@ -181,7 +294,7 @@ fn finding_html(
                 <strong>{ &f.title }</strong>
                 if waived { <span class="badge">{ "waived" }</span> }
             </div>
-            <p class="msg">{ &f.message }</p>
+            <p class="msg">{ message_html(props, &f.message) }</p>
             <div class="finding-actions">
                 <button type="button" class="chip" onclick={select}>{ format!("show {}", f.resource) }</button>
                 if !waived { <button type="button" class="small waive" onclick={start_waive}>{ "Waive…" }</button> }
@@ -259,10 +372,13 @@ mod tests {
             evaluation: Rc::new(evaluation),
             stale,
             user_policy: String::new(),
+            user_policy_name: String::new(),
+            topology: Rc::default(),
             policy_error: None,
             on_select: Callback::noop(),
             on_waive: Callback::noop(),
             on_policy: Callback::noop(),
+            on_tab: Callback::noop(),
         })
         .hydratable(false)
         .render()

@@ -3,9 +3,10 @@
 //! view with blast radius.
 
 use crate::components::job::{JobKind, JobPanel};
+use crate::components::outcome::Outcome;
 use hostplan::graph::State;
 use hostplan::model::Topology;
-use hostplan::sim::failure::{state_word, FailureReport};
+use hostplan::sim::failure::FailureReport;
 use hostplan::sim::spof::SpofReport;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -136,22 +137,7 @@ fn report_view(r: &FailureReport, props: &SimulateProps) -> Html {
             if let Some(a) = chain_of_selected {
                 <p class="chain" id="selected-chain"><strong>{ "Why: " }</strong>{ a.chain_text() }</p>
             }
-            <ul class="affected" id="affected">
-                { for r.affected.iter().map(|a| {
-                    let id = hostplan::graph::display_owner(&a.id).to_owned();
-                    let cb = props.on_select.clone();
-                    let onclick = Callback::from(move |_: MouseEvent| cb.emit(Some(id.clone())));
-                    html! {
-                        <li class={classes!("state", state_word(a.state))} data-id={a.id.clone()}>
-                            <button type="button" {onclick}>
-                                <span class="icon" aria-hidden="true">{ state_icon(a.state) }</span>
-                                <span class="head"><strong>{ &a.id }</strong>{ format!(" {}", state_word(a.state)) }</span>
-                                <span class="chain-text">{ a.chain_text() }</span>
-                            </button>
-                        </li>
-                    }
-                }) }
-            </ul>
+            <Outcome topology={props.topology.clone()} report={props.report.clone()} on_select={props.on_select.clone()} />
         </div>
     }
 }

@@ -18,6 +18,8 @@ pub enum Tab {
     Boot,
     /// What-if and disaster recovery.
     WhatIf,
+    /// Before / after: what a change did.
+    Delta,
     /// Policy findings.
     Review,
     /// Export and import.
@@ -26,12 +28,13 @@ pub enum Tab {
 
 impl Tab {
     /// Every tab, in display order.
-    pub const ALL: [Tab; 7] = [
+    pub const ALL: [Tab; 8] = [
         Tab::Inspect,
         Tab::Text,
         Tab::Simulate,
         Tab::Boot,
         Tab::WhatIf,
+        Tab::Delta,
         Tab::Review,
         Tab::Transfer,
     ];
@@ -44,6 +47,7 @@ impl Tab {
             Tab::Simulate => "simulate",
             Tab::Boot => "boot",
             Tab::WhatIf => "whatif",
+            Tab::Delta => "delta",
             Tab::Review => "review",
             Tab::Transfer => "transfer",
         }
@@ -57,6 +61,7 @@ impl Tab {
             Tab::Simulate => "Simulate",
             Tab::Boot => "Boot",
             Tab::WhatIf => "What-if",
+            Tab::Delta => "Before / after",
             Tab::Review => "Review",
             Tab::Transfer => "Export / import",
         }
@@ -111,6 +116,7 @@ fn badge(tab: Tab, open_findings: usize, simulating: bool) -> String {
         | Tab::Simulate
         | Tab::Boot
         | Tab::WhatIf
+        | Tab::Delta
         | Tab::Review
         | Tab::Transfer => String::new(),
     }
@@ -182,7 +188,7 @@ mod tests {
         assert_eq!(Tab::Inspect.after_key("ArrowRight"), Some(Tab::Text));
         assert_eq!(Tab::Inspect.after_key("ArrowLeft"), Some(Tab::Transfer));
         assert_eq!(Tab::Transfer.after_key("ArrowRight"), Some(Tab::Inspect));
-        assert_eq!(Tab::Review.after_key("ArrowUp"), Some(Tab::WhatIf));
+        assert_eq!(Tab::Review.after_key("ArrowUp"), Some(Tab::Delta));
         assert_eq!(Tab::Boot.after_key("Home"), Some(Tab::Inspect));
         assert_eq!(Tab::Boot.after_key("End"), Some(Tab::Transfer));
         assert_eq!(Tab::Boot.after_key("Enter"), None);
@@ -214,7 +220,7 @@ mod tests {
         })
         .await;
         assert!(html.contains(r#"role="tablist""#), "{html}");
-        assert_eq!(html.matches(r#"role="tab""#).count(), 7, "{html}");
+        assert_eq!(html.matches(r#"role="tab""#).count(), 8, "{html}");
         let review = button(&html, "tab-review");
         assert!(review.contains(r#"aria-selected="true""#), "{review}");
         assert!(review.contains(r#"tabindex="0""#), "{review}");

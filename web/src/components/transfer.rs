@@ -2,6 +2,7 @@
 //! and a download; every import format by file picker or drag and drop, showing what could not
 //! be mapped — and what the merge will add or replace — before anything changes.
 
+use crate::components::preview::AfterThis;
 use hostplan::export::{self, spec::SpecError, ExportError, Exported};
 use hostplan::import::{merge, Merged};
 use hostplan::import::{Format, Imported};
@@ -21,7 +22,9 @@ pub fn render(
     let format =
         export::Format::from_name(format).ok_or_else(|| format!("unknown format {format}"))?;
     export::run(t, format, &export::Options::new(book, today)).map_err(|e| match e {
-        ExportError::Spec(SpecError::Blocked { .. }) => format!("Export refused: {e}"),
+        ExportError::Spec(SpecError::Blocked { .. } | SpecError::Invalid { .. }) => {
+            format!("Export refused: {e}")
+        }
         e => e.to_string(),
     })
 }
@@ -100,7 +103,7 @@ pub fn TransferPanel(props: &TransferProps) -> Html {
     html! {
         <div class="panel" id="transfer-panel">
             <ExportSection topology={props.topology.clone()} revision={props.revision} book={props.book.clone()} />
-            <ImportSection topology={props.topology.clone()} on_merge={props.on_merge.clone()} />
+            <ImportSection topology={props.topology.clone()} book={props.book.clone()} on_merge={props.on_merge.clone()} />
         </div>
     }
 }
@@ -179,6 +182,7 @@ fn ExportSection(props: &ExportProps) -> Html {
 #[derive(Properties, PartialEq)]
 struct ImportProps {
     topology: Rc<Topology>,
+    book: Rc<RuleBookHandle>,
     on_merge: Callback<Topology>,
 }
 
@@ -266,7 +270,7 @@ fn ImportSection(props: &ImportProps) -> Html {
     };
     let on_import_format = super::store_select(&import_format);
     let on_host = super::store_trimmed(&host);
-    let pending_html = import_preview(&pending, &props.on_merge);
+    let pending_html = import_preview(&pending, props);
     html! {
         <>
             <h3>{ "Import" }</h3>
@@ -292,8 +296,9 @@ fn ImportSection(props: &ImportProps) -> Html {
 /// What an import will do (or why it cannot), with the merge and discard buttons.
 fn import_preview(
     pending: &UseStateHandle<Option<Result<Pending, String>>>,
-    on_merge: &Callback<Topology>,
+    props: &ImportProps,
 ) -> Html {
+    let on_merge = &props.on_merge;
     match pending.as_ref() {
         None => html! {},
         Some(Err(e)) => html! { <p class="field-error" role="alert" id="import-error">{ e }</p> },
@@ -336,7 +341,15 @@ fn import_preview(
                                 m.updated.iter().map(|(id, fields)| if fields.is_empty() { format!("{id} (no change)") } else { format!("{id} ({})", fields.join(", ")) }).collect::<Vec<_>>().join("; ")
                             }) }</p>
                     }
+                    if let Ok((_, m)) = &p.merged {
+                        if !m.networks.is_empty() {
+                            <p id="import-networks">{ format!("Networks matched by VLAN tag or bridge: {}.", m.networks.iter().map(|(g, id)| format!("{g} → {id}")).collect::<Vec<_>>().join(", ")) }</p>
+                        }
+                    }
                     if let Err(e) = &p.merged { <p class="field-error">{ e }</p> }
+                    if let Ok((t, _)) = &p.merged {
+                        <AfterThis before={props.topology.clone()} after={Rc::new(t.clone())} book={Some(props.book.clone())} />
+                    }
                     <h4>{ format!("Not mapped ({})", p.imported.notes.len()) }</h4>
                     <ul class="notes" id="import-notes">{ for p.imported.notes.iter().map(|n| html! { <li>{ n.to_string() }</li> }) }</ul>
                     if let Some(onclick) = confirm { <button type="button" id="import-merge" {onclick}>{ "Merge into the topology" }</button> }

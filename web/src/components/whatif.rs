@@ -1,6 +1,7 @@
 //! What-ifs: "move this device to that host" (disaster recovery) and a side-by-side comparison
 //! of the current topology with another one (the bare-metal roadmap ships as an example).
 
+use crate::components::preview::AfterThis;
 use hostplan::model::{HostKind, Topology};
 use hostplan::sim::recover::{compare, plan_move, MoveRequest};
 use std::rc::Rc;
@@ -93,12 +94,15 @@ pub fn WhatIfPanel(props: &WhatIfProps) -> Html {
                     <ul>{ for p.changes.iter().map(|c| html! { <li>{ c }</li> }) }</ul>
                     <h4>{ "Caveats" }</h4>
                     <ul>{ for p.caveats.iter().map(|c| html! { <li>{ c }</li> }) }</ul>
-                    if p.down_after.is_empty() {
-                        <p class="ok">{ "✓ Everything is back up in the resulting topology." }</p>
+                    // "Back up" only when nothing stays down and every pool imports: a pool
+                    // that cannot be imported is an open problem even if nothing is drawn down.
+                    if p.down_after.is_empty() && p.pools.iter().all(|pi| pi.importable) {
+                        <p class="ok" id="dr-verdict">{ "✓ Everything is back up in the resulting topology." }</p>
                     } else {
-                        <p class="field-error">{ format!("✖ Still down afterwards: {}", p.down_after.join(", ")) }</p>
+                        <p class="field-error" id="dr-verdict">{ dr_open_problems(p) }</p>
                     }
-                    <button type="button" onclick={apply}>{ "Adopt the resulting topology" }</button>
+                    <AfterThis before={t.clone()} after={Rc::new(p.topology.clone())} />
+                    <button type="button" id="dr-adopt" onclick={apply}>{ "Adopt the resulting topology" }</button>
                 </div>
             }
         }
@@ -162,4 +166,28 @@ pub fn WhatIfPanel(props: &WhatIfProps) -> Html {
             { compare_html }
         </div>
     }
+}
+
+/// What stays wrong after a move, in one line.
+fn dr_open_problems(p: &hostplan::sim::recover::RecoveryPlan) -> String {
+    let mut parts = Vec::new();
+    if !p.down_after.is_empty() {
+        parts.push(format!(
+            "still down afterwards: {}",
+            p.down_after.join(", ")
+        ));
+    }
+    let stuck: Vec<&str> = p
+        .pools
+        .iter()
+        .filter(|pi| !pi.importable)
+        .map(|pi| pi.pool.as_str())
+        .collect();
+    if !stuck.is_empty() {
+        parts.push(format!(
+            "pool(s) that cannot be imported: {}",
+            stuck.join(", ")
+        ));
+    }
+    format!("✖ Not everything comes back — {}", parts.join("; "))
 }

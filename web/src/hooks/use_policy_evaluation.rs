@@ -23,6 +23,8 @@ pub struct PolicyEvaluation {
     pub book: Rc<RuleBookHandle>,
     /// The user's policy text currently loaded (empty when none).
     pub user_policy: String,
+    /// Its file name.
+    pub user_policy_name: String,
     /// Why the user's policy could not be loaded.
     pub error: Option<Rc<PolicyError>>,
     /// Load user policy text (`(file name, text)`; empty text removes it).
@@ -123,6 +125,7 @@ pub fn use_policy_evaluation(
     });
     let version = use_state(|| 0u64);
     let user_policy = use_state(String::new);
+    let user_policy_name = use_state(|| "mine.rego".to_owned());
     let error = use_state(|| None::<Rc<PolicyError>>);
     // (revision and rule-book version it was computed for, result).
     let evaluation: UseStateHandle<Computed> =
@@ -171,8 +174,16 @@ pub fn use_policy_evaluation(
     });
     let on_policy = {
         let (version, user_policy, error) = (version.clone(), user_policy.clone(), error.clone());
+        let user_policy_name = user_policy_name.clone();
         Callback::from(move |(name, text): (String, String)| {
             user_policy.set(text.clone());
+            user_policy_name.set(name.clone());
+            // Kept in this browser like the topology (an empty text forgets it).
+            #[cfg(target_arch = "wasm32")]
+            crate::persist::save_policy(&crate::persist::Saved {
+                name: name.clone(),
+                text: text.clone(),
+            });
             let files = if text.trim().is_empty() {
                 Vec::new()
             } else {
@@ -184,6 +195,22 @@ pub fn use_policy_evaluation(
             version.set(*version + 1);
         })
     };
+    // On page load: the policy a shared link carries, else the one kept in this browser.
+    {
+        let on_policy = on_policy.clone();
+        use_effect_with((), move |()| {
+            #[cfg(target_arch = "wasm32")]
+            {
+                let hash = crate::persist::fragment();
+                let from_link = crate::persist::policy_in_fragment(&hash).ok().flatten();
+                if let Some(p) = from_link.or_else(crate::persist::load_policy) {
+                    on_policy.emit((p.name, p.text));
+                }
+            }
+            #[cfg(not(target_arch = "wasm32"))]
+            let _ = on_policy;
+        });
+    }
     let (rev, ver, result) = (*evaluation).clone();
     PolicyEvaluation {
         stale: rev != revision || ver != *version,
@@ -191,6 +218,7 @@ pub fn use_policy_evaluation(
         result,
         book,
         user_policy: (*user_policy).clone(),
+        user_policy_name: (*user_policy_name).clone(),
         error: (*error).clone(),
         on_policy,
     }

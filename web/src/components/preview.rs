@@ -1,0 +1,162 @@
+//! "After this": what a change the user has not committed yet would do — validation errors
+//! (with the ones it adds listed), single points of failure, downtime old → new and, given the
+//! rule book, findings added and removed. Shown by the import merge and the What-if "Adopt"
+//! before the button, so a preview never says "OK" and then produces errors.
+
+use crate::components::transfer::RuleBookHandle;
+use hostplan::diag::Severity;
+use hostplan::model::Topology;
+use hostplan::policy::Limits;
+use hostplan::sim::delta::{Change, Delta};
+use std::collections::BTreeSet;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Props of [`AfterThis`].
+#[derive(Properties, PartialEq)]
+pub struct AfterThisProps {
+    /// The model now.
+    pub before: Rc<Topology>,
+    /// The model the change would give.
+    pub after: Rc<Topology>,
+    /// The rule book, for the findings it would add (none: findings are not previewed).
+    #[prop_or_default]
+    pub book: Option<Rc<RuleBookHandle>>,
+}
+
+/// Validation errors as `[code] message`, deduplicated.
+fn errors(t: &Topology) -> BTreeSet<String> {
+    hostplan::validate::validate(t)
+        .into_iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| format!("[{}] {}", d.code.as_str(), d.message))
+        .collect()
+}
+
+/// What the preview says.
+#[derive(PartialEq)]
+struct Preview {
+    errors_before: usize,
+    /// Errors after that were not there before.
+    new_errors: Vec<String>,
+    errors_after: usize,
+    delta: Option<Result<Delta, String>>,
+}
+
+fn preview(before: &Topology, after: &Topology, book: Option<&RuleBookHandle>) -> Preview {
+    let (a, b) = (errors(before), errors(after));
+    let new_errors: Vec<String> = b.difference(&a).cloned().collect();
+    // The availability and SPOF analyses need a graph without cycles and a model without
+    // dangling references: on a model with errors their answer would mislead.
+    let big = hostplan::export::overview::wants_overview(after);
+    let delta = (b.is_empty() && !big).then(|| {
+        let mut d = hostplan::sim::delta::delta(before, after, false).map_err(|e| e.to_string())?;
+        if let Some(book) = book {
+            let mut p = book
+                .0
+                .prepare(Limits::default())
+                .map_err(|e| e.to_string())?;
+            let today = crate::analysis::today();
+            let mut eval = |t: &Topology| {
+                p.evaluate(&hostplan::policy::facts::facts(t), &t.waivers, &today)
+                    .map(|e| e.findings)
+                    .map_err(|e| e.to_string())
+            };
+            let (fa, fb) = (eval(before)?, eval(after)?);
+            d.set_findings(&fa, &fb);
+        }
+        Ok(d)
+    });
+    Preview {
+        errors_before: a.len(),
+        errors_after: b.len(),
+        new_errors,
+        delta,
+    }
+}
+
+/// The preview block.
+#[component]
+pub fn AfterThis(props: &AfterThisProps) -> Html {
+    let p = use_memo(
+        (
+            props.before.clone(),
+            props.after.clone(),
+            props.book.as_ref().map(|b| b.1),
+        ),
+        {
+            let book = props.book.clone();
+            move |(before, after, _)| preview(before, after, book.as_deref())
+        },
+    );
+    let headline = {
+        let mut parts = vec![format!(
+            "{} error(s){}",
+            p.errors_after,
+            if p.errors_after == p.errors_before {
+                String::new()
+            } else {
+                format!(" (now {})", p.errors_before)
+            }
+        )];
+        if let Some(Ok(d)) = &p.delta {
+            if let Some(f) = &d.findings {
+                let new = f.iter().filter(|f| f.change == Change::Added).count();
+                parts.push(format!("{new} new finding(s), {} resolved", f.len() - new));
+            }
+            let added = d.spofs.iter().filter(|s| s.change == Change::Added).count();
+            parts.push(format!(
+                "single points of failure +{added} −{}",
+                d.spofs.len() - added
+            ));
+        }
+        format!("After this: {}.", parts.join(", "))
+    };
+    let bad = p.errors_after > p.errors_before;
+    html! {
+        <div class={classes!("after-this", bad.then_some("worse"))} id="after-this" role="status">
+            <p><strong>{ headline }</strong></p>
+            if !p.new_errors.is_empty() {
+                <ul class="after-errors" id="after-errors">{ for p.new_errors.iter().take(12).map(|e| html! { <li class="field-error">{ e }</li> }) }
+                    if p.new_errors.len() > 12 { <li>{ format!("… and {} more", p.new_errors.len() - 12) }</li> }
+                </ul>
+            }
+            if let Some(Err(e)) = &p.delta { <p class="field-error">{ e }</p> }
+            if let Some(Ok(d)) = &p.delta {
+                <ul class="after-changes" id="after-changes">
+                    { for d.spofs.iter().map(|s| html! { <li>{ format!("{} SPOF {} ({})", s.change.sign(), s.component, s.services.join(", ")) }</li> }) }
+                    { for d.availability.iter().filter(|a| a.delta_min().is_some_and(|m| m.abs() >= 0.5)).map(|a| html! {
+                        <li>{ format!("{}: {:.0} → {:.0} min/yr downtime", a.service, a.before_min.unwrap_or_default(), a.after_min.unwrap_or_default()) }</li>
+                    }) }
+                    if d.cold_start_before_ms != d.cold_start_after_ms {
+                        <li>{ format!("cold start: {} → {}",
+                            d.cold_start_before_ms.map_or_else(|| "never".to_owned(), |m| format!("{:.0} s", m as f64 / 1000.0)),
+                            d.cold_start_after_ms.map_or_else(|| "never".to_owned(), |m| format!("{:.0} s", m as f64 / 1000.0))) }</li>
+                    }
+                    { for d.findings.iter().flatten().filter(|f| f.change == Change::Added).take(12).map(|f| html! {
+                        <li>{ format!("+ finding {} {} {}: {}", f.level, f.rule, f.resource, f.message) }</li>
+                    }) }
+                </ul>
+            }
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dangling_host_is_a_new_error_and_no_delta_is_claimed() {
+        let before = hostplan::examples::seed().unwrap();
+        let mut after = before.clone();
+        after.vms[1].host = "srv09".into();
+        let p = preview(&before, &after, None);
+        assert_eq!((p.errors_before, p.errors_after), (0, 1));
+        assert!(p.new_errors[0].contains("srv09"), "{:?}", p.new_errors);
+        assert!(p.delta.is_none());
+        let same = preview(&before, &before, None);
+        assert!(same.new_errors.is_empty());
+        assert!(matches!(&same.delta, Some(Ok(d)) if d.is_empty()));
+    }
+}

@@ -1,0 +1,281 @@
+//! Before / after: which two states the delta panel compares (the baseline the user set, the
+//! last opened document, the current one, a built-in example, a file), and the core's
+//! [`hostplan::sim::delta`] between them with the policy findings of each side. The result is
+//! also what the graph marks as changed.
+
+use crate::components::transfer::RuleBookHandle;
+use crate::state::Doc;
+use hostplan::model::Topology;
+use hostplan::policy::{Limits, Prepared};
+use hostplan::sim::delta::Delta;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// One side of the comparison, as a `<select>` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Side {
+    /// The baseline the user set (falls back to [`Side::Opened`] when none is set).
+    Baseline,
+    /// The document as last opened (file, example, autosave or share link).
+    Opened,
+    /// The model being edited.
+    Current,
+    /// A built-in example, by file name.
+    Example(String),
+    /// The file the user picked for comparing (never opened in the editor).
+    File,
+}
+
+impl Side {
+    /// Its `<select>` value.
+    pub fn value(&self) -> String {
+        match self {
+            Self::Baseline => "baseline".into(),
+            Self::Opened => "opened".into(),
+            Self::Current => "current".into(),
+            Self::Example(n) => format!("example:{n}"),
+            Self::File => "file".into(),
+        }
+    }
+
+    /// The side a `<select>` value names.
+    pub fn from_value(v: &str) -> Side {
+        match v {
+            "baseline" => Self::Baseline,
+            "opened" => Self::Opened,
+            "file" => Self::File,
+            _ => v
+                .strip_prefix("example:")
+                .map_or(Self::Current, |n| Self::Example(n.to_owned())),
+        }
+    }
+}
+
+/// A file read for comparing: its name and what reading it gave.
+pub type ComparedFile = Rc<(String, Result<Topology, String>)>;
+
+/// What the delta panel and the graph need.
+#[derive(Clone)]
+pub struct DeltaHandle {
+    /// The baseline the user set, if any.
+    pub baseline: Option<Rc<Doc>>,
+    /// The document as last opened.
+    pub opened: Rc<Doc>,
+    /// The side shown as "before".
+    pub before: Side,
+    /// The side shown as "after".
+    pub after: Side,
+    /// The file picked for comparing.
+    pub file: Option<ComparedFile>,
+    /// The delta (`None` while computing), and whether it is of the current sides.
+    pub result: Rc<Option<Result<Delta, String>>>,
+    /// Ids to mark on the graph as changed (empty unless a delta is shown).
+    pub changed: Rc<BTreeSet<String>>,
+    /// The site is large: N-2 pairs and findings are left out of the delta.
+    pub partial: bool,
+    /// Make the current document the baseline.
+    pub on_set_baseline: Callback<()>,
+    /// Pick the before side.
+    pub on_before: Callback<Side>,
+    /// Pick the after side.
+    pub on_after: Callback<Side>,
+    /// A file was read for comparing.
+    pub on_file: Callback<(String, Vec<u8>)>,
+}
+
+impl PartialEq for DeltaHandle {
+    fn eq(&self, other: &Self) -> bool {
+        self.baseline.as_ref().map(Rc::as_ptr) == other.baseline.as_ref().map(Rc::as_ptr)
+            && Rc::ptr_eq(&self.opened, &other.opened)
+            && self.before == other.before
+            && self.after == other.after
+            && self.file.as_ref().map(Rc::as_ptr) == other.file.as_ref().map(Rc::as_ptr)
+            && Rc::ptr_eq(&self.result, &other.result)
+            && self.partial == other.partial
+    }
+}
+
+/// The topology a side stands for (`Err`: why there is none).
+fn topology_of(
+    side: &Side,
+    current: &Rc<Doc>,
+    opened: &Rc<Doc>,
+    baseline: Option<&Rc<Doc>>,
+    file: Option<&ComparedFile>,
+) -> Result<Topology, String> {
+    match side {
+        Side::Current => Ok(current.topology.clone()),
+        Side::Opened => Ok(opened.topology.clone()),
+        Side::Baseline => Ok(baseline.unwrap_or(opened).topology.clone()),
+        Side::Example(name) => hostplan::examples::ALL
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(n, text)| hostplan::check(n, text.as_bytes()).topology)
+            .ok_or_else(|| format!("no example named {name}")),
+        Side::File => match file {
+            None => Err("pick a file to compare with".into()),
+            Some(f) => f.1.clone().map_err(|e| format!("{}: {e}", f.0)),
+        },
+    }
+}
+
+/// The delta between `before` and `after`, findings from `prepared` on each when given.
+pub fn compute(
+    before: &Topology,
+    after: &Topology,
+    prepared: Option<&mut Prepared>,
+    today: &str,
+) -> Result<Delta, String> {
+    let mut d = hostplan::sim::delta::delta(before, after, prepared.is_some())
+        .map_err(|e| e.to_string())?;
+    if let Some(p) = prepared {
+        let mut eval = |t: &Topology| {
+            p.evaluate(&hostplan::policy::facts::facts(t), &t.waivers, today)
+                .map(|e| e.findings)
+                .map_err(|e| e.to_string())
+        };
+        let (a, b) = (eval(before)?, eval(after)?);
+        d.set_findings(&a, &b);
+    }
+    Ok(d)
+}
+
+/// The before/after state and its delta, recomputed after a redraw when a side changes; only
+/// while the panel is open on a large site (`big`), where N-2 and findings are left out.
+#[hook]
+pub fn use_delta(
+    current: Rc<Doc>,
+    opened: Rc<Doc>,
+    revision: u64,
+    book: Rc<RuleBookHandle>,
+    active: bool,
+    big: bool,
+) -> DeltaHandle {
+    let baseline = use_state(|| None::<Rc<Doc>>);
+    let before = use_state(|| Side::Baseline);
+    let after = use_state(|| Side::Current);
+    let file = use_state(|| None::<ComparedFile>);
+    let result = use_state(|| Rc::new(None::<Result<Delta, String>>));
+    let prepared = use_mut_ref(|| None::<(u64, Prepared)>);
+    let compute_now = active || !big;
+    {
+        let result = result.clone();
+        let key = (
+            revision,
+            (*before).clone(),
+            (*after).clone(),
+            (*baseline).as_ref().map(|d| Rc::as_ptr(d) as usize),
+            Rc::as_ptr(&opened) as usize,
+            (*file).as_ref().map(|f| Rc::as_ptr(f) as usize),
+            book.1,
+            compute_now,
+        );
+        let (baseline, file) = ((*baseline).clone(), (*file).clone());
+        let (current, opened) = (current.clone(), opened.clone());
+        use_effect_with(key, move |(_, before, after, _, _, _, version, now)| {
+            let (before, after, version) = (before.clone(), after.clone(), *version);
+            let timer = now.then(|| {
+                // A zero timeout: the edit is painted before the (slower) comparison.
+                gloo_timers::callback::Timeout::new(0, move || {
+                    let side = |s: &Side| {
+                        topology_of(s, &current, &opened, baseline.as_ref(), file.as_ref())
+                    };
+                    let r = side(&before).and_then(|a| {
+                        let b = side(&after)?;
+                        let mut p = prepared.borrow_mut();
+                        if !big && p.as_ref().is_none_or(|(v, _)| *v != version) {
+                            *p = book.0.prepare(Limits::default()).ok().map(|p| (version, p));
+                        }
+                        let p = if big {
+                            None
+                        } else {
+                            p.as_mut().map(|(_, p)| p)
+                        };
+                        compute(&a, &b, p, &crate::analysis::today())
+                    });
+                    result.set(Rc::new(Some(r)));
+                })
+            });
+            move || drop(timer)
+        });
+    }
+    let changed = use_memo(result.clone(), |r| match r.as_ref().as_ref() {
+        Some(Ok(d)) => d.marked(),
+        _ => BTreeSet::new(),
+    });
+    let on_set_baseline = {
+        let (baseline, before, current) = (baseline.clone(), before.clone(), current.clone());
+        Callback::from(move |()| {
+            baseline.set(Some(current.clone()));
+            before.set(Side::Baseline);
+        })
+    };
+    let on_file = {
+        let (file, before) = (file.clone(), before.clone());
+        Callback::from(move |(name, bytes): (String, Vec<u8>)| {
+            let report = hostplan::check(&name, &bytes);
+            let read = report.topology.ok_or_else(|| {
+                report
+                    .diagnostics
+                    .first()
+                    .map_or_else(|| "not a topology".to_owned(), |d| d.message.clone())
+            });
+            file.set(Some(Rc::new((name, read))));
+            before.set(Side::File);
+        })
+    };
+    DeltaHandle {
+        baseline: (*baseline).clone(),
+        opened: opened.clone(),
+        before: (*before).clone(),
+        after: (*after).clone(),
+        file: (*file).clone(),
+        result: (*result).clone(),
+        changed,
+        partial: big,
+        on_set_baseline,
+        on_before: {
+            let before = before.clone();
+            Callback::from(move |s| before.set(s))
+        },
+        on_after: {
+            let after = after.clone();
+            Callback::from(move |s| after.set(s))
+        },
+        on_file,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn side_values_round_trip() {
+        for s in [
+            Side::Baseline,
+            Side::Opened,
+            Side::Current,
+            Side::File,
+            Side::Example("roadmap-bare-metal.toml".into()),
+        ] {
+            assert_eq!(Side::from_value(&s.value()), s);
+        }
+    }
+
+    #[test]
+    fn the_delta_of_a_second_passed_nic_has_the_new_spof_and_its_findings() {
+        let before = hostplan::examples::seed().unwrap();
+        let text = include_str!("../../../tests/cases/compare/seed-second-storage-nic.toml");
+        let after = hostplan::check("b.toml", text.as_bytes()).topology.unwrap();
+        let mut p = hostplan::policy::RuleBook::builtin()
+            .prepare(Limits::default())
+            .unwrap();
+        let d = compute(&before, &after, Some(&mut p), "2026-11-26").unwrap();
+        assert_eq!(d.spofs[0].component, "nic3");
+        assert!(d.findings.is_some() && d.pairs.is_some());
+        let d = compute(&before, &after, None, "2026-11-26").unwrap();
+        assert!(d.findings.is_none() && d.pairs.is_none());
+    }
+}
