@@ -141,6 +141,68 @@ pub fn append(text: &str, items: &[(Section, Json)]) -> Result<String, EditError
     Ok(doc.to_string())
 }
 
+/// `text` changed from the model `old` to the model `new` (their JSON forms), writing only what
+/// differs: an entry's changed fields one by one (nested tables recursed into), entries added
+/// at the end of their list, entries removed from the end. Whole-model edits (a boot order, a
+/// what-if adopted, an import merged) keep the file's comments and layout this way.
+///
+/// # Errors
+/// See [`Document::parse`] and [`Document::set`].
+pub fn apply_changes(text: &str, old: &Json, new: &Json) -> Result<String, EditError> {
+    let mut doc = Document::parse(text)?;
+    doc.diff(&DataPath::root(), old, new)?;
+    Ok(doc.to_string())
+}
+
+impl Document {
+    fn diff(&mut self, path: &DataPath, old: &Json, new: &Json) -> Result<(), EditError> {
+        if old == new {
+            return Ok(());
+        }
+        let null = Json::Null;
+        match (old, new) {
+            (Json::Object(a), Json::Object(b)) => {
+                let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+                for k in keys {
+                    let (x, y) = (a.get(k).unwrap_or(&null), b.get(k).unwrap_or(&null));
+                    self.diff(&path.key(k), x, y)?;
+                }
+                Ok(())
+            }
+            (Json::Array(a), Json::Array(b))
+                if !a.is_empty() && a.iter().chain(b).all(Json::is_object) =>
+            {
+                for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                    self.diff(&path.index(i), x, y)?;
+                }
+                for (i, y) in b.iter().enumerate().skip(a.len()) {
+                    self.set(&path.index(i), Some(y))?;
+                }
+                for i in (b.len()..a.len()).rev() {
+                    self.set(&path.index(i), None)?;
+                }
+                Ok(())
+            }
+            // A section that had no entries (or was left out): append them as `[[section]]`
+            // tables.
+            (Json::Array(_) | Json::Null, Json::Array(b))
+                if path.0.len() == 1 && old.as_array().is_none_or(Vec::is_empty) =>
+            {
+                let section = match path.0.first() {
+                    Some(Segment::Key(k)) => Section::from_key(k),
+                    _ => None,
+                };
+                match section {
+                    Some(section) => b.iter().try_for_each(|item| self.append(section, item)),
+                    None => self.set(path, Some(new)),
+                }
+            }
+            (_, Json::Null) => self.set(path, None),
+            _ => self.set(path, Some(new)),
+        }
+    }
+}
+
 /// A place in the document one path segment can lead into.
 enum Slot<'d> {
     Table(&'d mut Table),
@@ -327,7 +389,10 @@ fn table_of(v: &Json) -> Option<Table> {
     let o = v.as_object()?;
     let mut t = Table::new();
     let mut nested = Vec::new();
-    for (k, v) in o {
+    // What names the entry first, as people write it; the rest in the model's order.
+    let mut keys: Vec<(&String, &Json)> = o.iter().collect();
+    keys.sort_by_key(|(k, _)| (k.as_str() != "id", k.as_str() != "rule"));
+    for (k, v) in keys {
         match v {
             Json::Array(items) if !items.is_empty() && items.iter().all(Json::is_object) => {
                 let mut list = ArrayOfTables::new();
@@ -462,6 +527,42 @@ mod tests {
             set("[[hosts]\n", &DataPath::parse("hosts[0].id"), None),
             Err(EditError::Syntax(_))
         ));
+    }
+
+    #[test]
+    fn a_whole_model_change_writes_only_what_differs() {
+        let t = crate::examples::seed().unwrap();
+        let mut u = t.clone();
+        u.vms[1].startup.order = Some(2);
+        u.vms[0].cores = 8;
+        u.vms[0].hostpci.truncate(2);
+        u.waivers.push(crate::model::Waiver {
+            rule: "PT-10".into(),
+            resource: "truenas".into(),
+            reason: "accepted".into(),
+            ..Default::default()
+        });
+        let j = |t: &crate::model::Topology| serde_json::to_value(t).unwrap();
+        let after = apply_changes(SEED, &j(&t), &j(&u)).unwrap();
+        let back = crate::check("t.toml", after.as_bytes()).topology.unwrap();
+        assert_eq!(j(&back), j(&u));
+        // Comments kept, nothing but the change written.
+        assert!(
+            after.contains("cores = 8\ncpu_type = \"host\"     # exposes AES-NI"),
+            "{after}"
+        );
+        assert!(
+            !after.contains("ha = false") && !after.contains("hostpci = []"),
+            "{after}"
+        );
+        assert!(after.contains("startup = { order = 2 }"), "{after}");
+        assert!(after.contains("[[waivers]]\nrule = \"PT-10\""), "{after}");
+        assert!(!after.contains("mapping = \"NIC2\""), "{after}");
+        assert_eq!(
+            after.lines().count(),
+            SEED.lines().count() - 5 + 6,
+            "{after}"
+        );
     }
 
     #[test]

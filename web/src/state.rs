@@ -201,8 +201,14 @@ impl State {
         text: Result<String, hostplan::document::EditError>,
         what: &str,
     ) -> bool {
+        // A JSON file edited as TOML is named as what it now is.
+        let name = if self.current.text.trim_start().starts_with('{') {
+            format!("{}.toml", self.current.name.trim_end_matches(".json"))
+        } else {
+            self.current.name.clone()
+        };
         let read = text.map_err(|e| e.to_string()).and_then(|text| {
-            read(&self.current.name, text.as_bytes()).map_err(|r| {
+            read(&name, text.as_bytes()).map_err(|r| {
                 r.diagnostics
                     .iter()
                     .map(|d| d.message.clone())
@@ -220,6 +226,18 @@ impl State {
                 self.edit_error = Some(format!("{what}: {e}"));
                 false
             }
+        }
+    }
+
+    /// The current text as TOML to edit in place: a file opened as JSON is edited as the
+    /// model's TOML (the text view shows TOML from then on).
+    fn toml_text(&self) -> std::borrow::Cow<'_, str> {
+        if self.current.text.trim_start().starts_with('{') {
+            toml::to_string(&self.current.topology)
+                .unwrap_or_default()
+                .into()
+        } else {
+            self.current.text.as_str().into()
         }
     }
 
@@ -335,8 +353,18 @@ impl Reducible for State {
                 Err(rejected) => next.rejected = Some(rejected),
             },
             Action::Edit(t) => {
-                let doc = doc_of(&next.current.name, &t);
-                next.replace(doc);
+                // Written into the text as the fields that changed, so comments survive; a
+                // text the change cannot be written into (never expected) is re-serialised.
+                let json = |t: &Topology| serde_json::to_value(t).unwrap_or_default();
+                let text = hostplan::document::apply_changes(
+                    &next.toml_text(),
+                    &json(&next.current.topology),
+                    &json(&t),
+                );
+                if !next.take_text(text, "edit") {
+                    let doc = doc_of(&next.current.name, &t);
+                    next.replace(doc);
+                }
                 next.edit_error = None;
             }
             Action::EditText(text) => match read(&next.current.name, text.as_bytes()) {
@@ -351,7 +379,7 @@ impl Reducible for State {
             Action::Set { path, value } => {
                 let data_path = DataPath::parse(&path);
                 let old_id = next.renamed_id(&data_path);
-                let text = hostplan::document::set(&next.current.text, &data_path, value.as_ref());
+                let text = hostplan::document::set(&next.toml_text(), &data_path, value.as_ref());
                 let new_id = value.as_ref().and_then(|v| v.as_str()).map(str::to_owned);
                 // Select the new id before the new version drops the old one.
                 let follow = old_id.is_some() && old_id == next.selected;
@@ -361,7 +389,7 @@ impl Reducible for State {
                 }
             }
             Action::Append { items, select } => {
-                let text = hostplan::document::append(&next.current.text, &items);
+                let text = hostplan::document::append(&next.toml_text(), &items);
                 if next.take_text(text, "add") {
                     next.selected = select;
                     next.forget_missing();
@@ -447,6 +475,12 @@ mod tests {
         };
         assert!(unknown(&s), "{:?}", s.current.diagnostics);
         assert!(s.current.text.contains("host = \"nowhere\""));
+        // Only that line changed: the seed's comments are all there.
+        assert_eq!(
+            s.current.text.lines().count(),
+            hostplan::examples::SEED.lines().count()
+        );
+        assert!(s.current.text.contains("# 32 GB ECC RAM, critical for ARC"));
         let s = s.reduce(Action::Undo);
         assert!(s.current.diagnostics.is_empty());
         let s = s.reduce(Action::Redo);
@@ -620,6 +654,18 @@ mod tests {
             value: None,
         });
         assert_eq!(s.selected, None);
+    }
+
+    #[test]
+    fn a_json_file_is_edited_through_its_toml_form() {
+        let json = serde_json::to_string(&State::initial().current.topology).unwrap();
+        let s = open(Rc::new(State::initial()), "seed.json", &json);
+        assert_eq!(s.current.name, "seed.json");
+        let s = set(s, "vms[0].cores", serde_json::json!(7));
+        assert_eq!(s.edit_error, None);
+        assert_eq!(s.current.topology.vms[0].cores, 7);
+        assert!(s.current.text.contains("cores = 7"));
+        assert_eq!(s.current.name, "seed.toml");
     }
 
     #[test]
