@@ -304,18 +304,22 @@ impl<'d> Slot<'d> {
                     None => Err(format!("no entry {i}")),
                     Some(v) => {
                         let table = table_of(v).ok_or("an entry must be a table")?;
-                        if i < a.len() {
-                            if let Some(old) = a.get_mut(i) {
-                                let decor = old.decor().clone();
-                                *old = table;
-                                *old.decor_mut() = decor;
+                        match i.cmp(&a.len()) {
+                            std::cmp::Ordering::Less => {
+                                if let Some(old) = a.get_mut(i) {
+                                    let decor = old.decor().clone();
+                                    *old = table;
+                                    *old.decor_mut() = decor;
+                                }
+                                Ok(())
                             }
-                            Ok(())
-                        } else if i == a.len() {
-                            a.push(table);
-                            Ok(())
-                        } else {
-                            Err(format!("index {i} is past the end ({})", a.len()))
+                            std::cmp::Ordering::Equal => {
+                                a.push(table);
+                                Ok(())
+                            }
+                            std::cmp::Ordering::Greater => {
+                                Err(format!("index {i} is past the end ({})", a.len()))
+                            }
                         }
                     }
                 }

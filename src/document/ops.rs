@@ -70,7 +70,10 @@ pub fn new_item(t: &Topology, section: Section, host: Option<&str>) -> (Value, S
 /// The smallest hostpci index `vm` does not use yet.
 pub fn next_hostpci_index(vm: &Vm) -> u32 {
     let used: BTreeSet<u32> = vm.hostpci.iter().map(|h| h.index).collect();
-    (0..).find(|i| !used.contains(i)).unwrap_or(0)
+    // Among `0..=len` one index is free.
+    (0..=vm.hostpci.len() as u32)
+        .find(|i| !used.contains(i))
+        .unwrap_or(0)
 }
 
 /// What [`clone_host`] adds: the entries in file order and the new host's id.

@@ -191,7 +191,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
         html! {
             <div class="row here" role="group" aria-label={format!("Add to {id}")}>
                 { add("vms", "+ VM here") }{ add("devices", "+ device here") }{ add("disks", "+ disk here") }{ add("storages", "+ storage here") }
-                <button type="button" class="small" id="clone-host" onclick={clone} title="A second host with the same hardware, bridges, NICs and local storage, under fresh ids">{ "⧉ Clone host" }</button>
+                <button type="button" class="small" id="clone-host" onclick={clone} title="A second host with the same hardware, bridges, NICs and local storage, under fresh ids">{ "Clone host" }</button>
             </div>
         }
     });

@@ -5,6 +5,7 @@
 
 use hostplan::diag::{Diagnostic, Severity};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::rc::Rc;
 use web_sys::{HtmlElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -51,7 +52,8 @@ fn gutter(text: &str, marks: &BTreeMap<u32, Severity>) -> String {
             Some(Severity::Info) => 'ℹ',
             None => ' ',
         };
-        out.push_str(&format!("{mark}{n:>5}\n"));
+        // Writing to a String cannot fail.
+        let _ = writeln!(out, "{mark}{n:>5}");
     }
     out
 }
