@@ -124,9 +124,153 @@ impl std::fmt::Display for Document {
 /// # Errors
 /// See [`Document::parse`] and [`Document::set`].
 pub fn set(text: &str, path: &DataPath, value: Option<&Json>) -> Result<String, EditError> {
+    if let Some(out) = set_in_entry(text, path, value) {
+        return Ok(out);
+    }
     let mut doc = Document::parse(text)?;
     doc.set(path, value)?;
     Ok(doc.to_string())
+}
+
+/// Where each `[[section]]` entry of `text` is: from its header to the next header that is not
+/// one of its own sub-tables (`[[vms.hostpci]]`). `None` when the file is laid out in a way a
+/// line scan cannot be sure of (a header with quotes, an inline `section = [...]`): the caller
+/// then edits the whole document.
+fn entry_ranges(text: &str, section: &str) -> Option<Vec<std::ops::Range<usize>>> {
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut open: Option<usize> = None;
+    let mut offset = 0;
+    let sub = format!("{section}.");
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let t = line.trim();
+        if !t.starts_with('[') {
+            if t.starts_with(section) && t[section.len()..].trim_start().starts_with('=') {
+                return None;
+            }
+            continue;
+        }
+        let array = t.starts_with("[[");
+        let inner = t.trim_start_matches('[');
+        let Some(close) = inner.find(']') else {
+            continue;
+        };
+        let name: String = inner[..close]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        let rest = inner[close..].trim_start_matches(']').trim_start();
+        // Only a bare dotted name followed by nothing or a comment is a header; anything else
+        // starting with `[` is a value inside a multi-line array.
+        let bare = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !bare || !(rest.is_empty() || rest.starts_with('#')) {
+            if inner[..close].contains(['"', '\'']) {
+                return None;
+            }
+            continue;
+        }
+        if name.starts_with(&sub) && open.is_some() {
+            continue;
+        }
+        if let Some(s) = open.take() {
+            out.push(s..start);
+        }
+        if array && name == section {
+            open = Some(start);
+        } else if name == section {
+            return None;
+        }
+    }
+    if let Some(s) = open {
+        out.push(s..text.len());
+    }
+    Some(out)
+}
+
+/// The fast way for an edit inside one `[[section]]` entry: only that entry's text is parsed
+/// and rewritten (a large file is not re-parsed by `toml_edit` for one field). `None` when the
+/// entry cannot be found by a line scan, or the edit touches more than the entry.
+fn set_in_entry(text: &str, path: &DataPath, value: Option<&Json>) -> Option<String> {
+    let [Segment::Key(section), Segment::Index(i), rest @ ..] = path.0.as_slice() else {
+        return None;
+    };
+    let ranges = entry_ranges(text, section)?;
+    let range = ranges.get(*i as usize)?.clone();
+    if rest.is_empty() {
+        // Deleting an entry: its lines go, up to its last line of content (the comments before
+        // the next header stay with it).
+        value.is_none().then_some(())?;
+        let end = content_end(text, range.clone());
+        // One blank line between the entries that were around it.
+        let end = if text[end..].starts_with('\n') {
+            end + 1
+        } else {
+            end
+        };
+        return Some(format!("{}{}", &text[..range.start], &text[end..]));
+    }
+    let mut entry = Document::parse(&text[range.clone()]).ok()?;
+    // The slice must be exactly one entry of the section and nothing else.
+    let root = entry.0.as_table();
+    let one = root.len() == 1
+        && matches!(root.get(section), Some(Item::ArrayOfTables(a)) if a.len() == 1);
+    if !one {
+        return None;
+    }
+    let mut local = vec![Segment::Key(section.clone()), Segment::Index(0)];
+    local.extend(rest.iter().cloned());
+    entry.set(&DataPath(local), value).ok()?;
+    let mut out = String::with_capacity(text.len() + 64);
+    out.push_str(&text[..range.start]);
+    out.push_str(&entry.to_string());
+    out.push_str(&text[range.end..]);
+    Some(out)
+}
+
+/// Where the last line of content (not blank, not a comment) of `range` ends.
+fn content_end(text: &str, range: std::ops::Range<usize>) -> usize {
+    let mut end = range.start;
+    let mut offset = range.start;
+    for line in text[range].split_inclusive('\n') {
+        offset += line.len();
+        let t = line.trim();
+        if !t.is_empty() && !t.starts_with('#') {
+            end = offset;
+        }
+    }
+    end
+}
+
+/// The fast way to append entries: each is printed on its own and inserted after the last
+/// entry of its section (or at the end of the file), without parsing the file with
+/// `toml_edit`. `None` when a section's entries cannot be found by a line scan.
+fn append_fast(text: &str, items: &[(Section, Json)]) -> Option<String> {
+    let mut out = text.to_owned();
+    for (section, item) in items {
+        let ranges = entry_ranges(&out, section.key())?;
+        let mut one = Document(DocumentMut::new());
+        one.append(*section, item).ok()?;
+        let printed = one.to_string();
+        // After the last entry's last line of content: the blank lines and comments before
+        // the next header introduce what follows, and stay with it.
+        let at = ranges
+            .last()
+            .map_or(out.len(), |r| content_end(&out, r.clone()));
+        let mut insert = String::new();
+        if at > 0 && !out[..at].ends_with('\n') {
+            insert.push('\n');
+        }
+        if at > 0 {
+            insert.push('\n');
+        }
+        insert.push_str(printed.trim_start_matches('\n'));
+        out.insert_str(at, &insert);
+    }
+    Some(out)
 }
 
 /// `text` with `items` appended to their sections (see [`Document::append`]).
@@ -134,6 +278,9 @@ pub fn set(text: &str, path: &DataPath, value: Option<&Json>) -> Result<String, 
 /// # Errors
 /// See [`Document::parse`] and [`Document::append`].
 pub fn append(text: &str, items: &[(Section, Json)]) -> Result<String, EditError> {
+    if let Some(out) = append_fast(text, items) {
+        return Ok(out);
+    }
     let mut doc = Document::parse(text)?;
     for (section, item) in items {
         doc.append(*section, item)?;
@@ -566,6 +713,64 @@ mod tests {
             after.lines().count(),
             SEED.lines().count() - 5 + 6,
             "{after}"
+        );
+    }
+
+    /// The whole-document edit, for comparing the fast one with.
+    fn set_slow(text: &str, path: &DataPath, value: Option<&Json>) -> String {
+        let mut doc = Document::parse(text).unwrap();
+        doc.set(path, value).unwrap();
+        doc.to_string()
+    }
+
+    #[test]
+    fn an_edit_inside_one_entry_gives_the_same_text_as_a_whole_document_edit() {
+        let cases: &[(&str, Option<Json>)] = &[
+            ("vms[0].memory_mib", Some(json!(1024))),
+            ("vms[3].host", Some(json!("srv02"))),
+            ("vms[0].hostpci[1]", None),
+            ("vms[0].hostpci[3]", Some(json!({ "index": 3 }))),
+            ("vms[1].nics[0].bridge", None),
+            ("hosts[0].bridges[0].ports", Some(json!(["nic0", "nic1"]))),
+            ("pools[0].vdevs[0].layout", Some(json!("mirror"))),
+            ("consumers[0].backoff.max_s", Some(json!(60.0))),
+            ("mappings[2].map[0].iommu_group", Some(json!(15))),
+        ];
+        // Deleting a whole entry removes its lines and keeps the comments around it.
+        let p = DataPath::parse("vms[2]");
+        let out = set(SEED, &p, None).unwrap();
+        let t = crate::check("t.toml", out.as_bytes()).topology.unwrap();
+        assert_eq!(
+            t.vms.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(),
+            ["truenas", "talos-cp1", "talos-w2"]
+        );
+        assert!(out.contains("boot_time_s = 60\nnics = [{ network = \"lan\", bridge = \"vmbr0\" }, { network = \"storage50\", bridge = \"vmbr0\" }]\n\n[[vms]]\nid = \"talos-w2\""), "{out}");
+        let out = set(SEED, &DataPath::parse("vms[3]"), None).unwrap();
+        assert!(out.contains("boot_time_s = 60\nnics = [{ network = \"lan\", bridge = \"vmbr0\" }, { network = \"storage50\", bridge = \"vmbr0\" }]\n\n# --- Storage services"), "{out}");
+        for (path, value) in cases {
+            let p = DataPath::parse(path);
+            assert!(set_in_entry(SEED, &p, value.as_ref()).is_some(), "{path}");
+            assert_eq!(
+                set(SEED, &p, value.as_ref()).unwrap(),
+                set_slow(SEED, &p, value.as_ref()),
+                "{path}"
+            );
+        }
+        // Entries the line scan cannot be sure of go the whole-document way.
+        let inline = "schema_version = 1\nvms = [{ id = \"a\", vmid = 100 }]\n";
+        let p = DataPath::parse("vms[0].vmid");
+        assert_eq!(set_in_entry(inline, &p, Some(&json!(101))), None);
+        assert!(set(inline, &p, Some(&json!(101)))
+            .unwrap()
+            .contains("vmid = 101"));
+        // A value line starting with `[` inside a multi-line array is not a header.
+        let multi =
+            "[[hosts]]\nid = \"h\"\nkernel_cmdline = [\n  \"a\",\n]\n[[hosts]]\nid = \"g\"\n";
+        assert_eq!(entry_ranges(multi, "hosts").unwrap().len(), 2);
+        let out = set(multi, &DataPath::parse("hosts[1].ram_gib"), Some(&json!(8))).unwrap();
+        assert!(
+            out.ends_with("[[hosts]]\nid = \"g\"\nram_gib = 8\n"),
+            "{out}"
         );
     }
 
