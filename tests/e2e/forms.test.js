@@ -198,3 +198,29 @@ test('screenshots: the inspector with pickers, wide and narrow', async () => {
     await page.close();
   }
 });
+
+test('in a 100-host fleet the pickers list every host and a VM moves to a cloned host', { timeout: 180000 }, async () => {
+  const { generateFleet, openFleet } = await import('./fleet.mjs');
+  const fleet = generateFleet(hostplan, 100);
+  for (const width of [1400, 420]) {
+    const { page, problems } = await openApp(width, 900);
+    await openFleet(page, 'fleet-100.toml', fleet, 'svg#graph g.tile[data-id="h00000"] text.tile-label', { settleMs: 500, timeout: 120000 });
+    // Select a host through the inspector's own picker, then clone it.
+    await page.selectOption('#entity-pick', 'h00042');
+    await page.waitForSelector('#clone-host');
+    await page.click('#clone-host');
+    await page.waitForFunction(() => document.querySelector('#inspector-title')?.textContent === 'h00100');
+    await page.selectOption('#entity-pick', 'h00042-vm03');
+    const vm = await page.$eval('#inspector select[id$="--host"].picker', (e) => `#${e.id}`);
+    const hosts = await page.$$eval(`${vm} option`, (os) => os.map((o) => o.value));
+    assert.equal(hosts.length, 101);
+    assert.ok(hosts.includes('h00100'));
+    await page.selectOption(vm, 'h00100');
+    await page.waitForFunction((s) => document.querySelector(s)?.value === 'h00100', vm);
+    assert.equal(await title(page), 'h00042-vm03');
+    await page.$eval('#inspector', (e) => e.scrollIntoView());
+    await page.screenshot({ path: path.join(screenshots, `forms-fleet-100-${width}.png`) });
+    assert.deepEqual(problems, []);
+    await page.close();
+  }
+});
