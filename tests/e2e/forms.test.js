@@ -78,7 +78,7 @@ test('the srv02 change takes 8 UI actions, and the file keeps its comments', asy
     // The boot storage picker now offers srv02's storage only; the old one is marked missing.
     const storage = `#f-vms-${i}--boot-storage`;
     await page.waitForFunction((s) => [...document.querySelectorAll(`${s} option`)].some((o) => o.value === 'local-lvm-srv02'), storage);
-    assert.deepEqual(await page.$$eval(`${storage} option`, (os) => os.map((o) => o.textContent)), ['local-lvm (not found)', 'local-lvm-srv02']);
+    assert.deepEqual(await page.$$eval(`${storage} option`, (os) => os.map((o) => o.textContent)), ['local-lvm (not a choice here)', 'local-lvm-srv02']);
     await act(() => page.selectOption(storage, 'local-lvm-srv02'));
   }
   assert.ok(actions <= 10, `${actions} actions`);

@@ -5,7 +5,7 @@
 //!
 //! Reference fields (a VM's host, its boot storage, a hostpci mapping…) are pickers of what
 //! exists, as the core lists them ([`hostplan::document::refs`]): host-bound things only from
-//! the entry's host. A value that names nothing stays shown (marked) so it is never silently
+//! the entry's host. A value that is not a choice (unknown, or on another host) stays shown, marked, so it is never silently
 //! replaced.
 
 use crate::edit::{get_at, resolve};
@@ -199,7 +199,7 @@ fn field(ctx: &Ctx<'_>, name: &str, prop: &Value, path: &str) -> Html {
                     <label for={id.clone()} title={help.clone()}>{ name }</label>
                     <select id={id} class="picker" {onchange} aria-invalid={invalid} title={help}>
                         if nullable || current.is_empty() { <option value="" selected={current.is_empty()}>{ "—" }</option> }
-                        if unknown { <option value={current.clone()} selected=true>{ format!("{current} (not found)") }</option> }
+                        if unknown { <option value={current.clone()} selected=true>{ format!("{current} (not a choice here)") }</option> }
                         { for choices.iter().map(|o| html! { <option value={o.clone()} selected={*o == current}>{ o }</option> }) }
                     </select>
                     { errors_html }
