@@ -59,6 +59,7 @@ mod named {
 }
 
 pub mod diag;
+pub mod document;
 pub mod examples;
 pub mod export;
 pub mod graph;

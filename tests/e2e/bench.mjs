@@ -7,7 +7,8 @@
 //     (fleet.mjs), and the longest main-thread long task (PerformanceObserver `longtask`) from
 //     the open until the page settles; then an edit on the focused host of the 1,000-host fleet;
 //  4. the wasm bundle's size, raw and gzip -9.
-// Run with scripts/bench-web; results go to BENCHMARKS.md by hand.
+// Run with scripts/bench-web; results go to BENCHMARKS.md by hand. PARTS=tti,small,fleets,bundle
+// (the default: all) runs some of them; FLEETS=100,1000 picks the fleet sizes.
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -20,6 +21,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
 const hostplan = process.env.HOSTPLAN_BIN ?? path.join(root, 'target/release/hostplan');
 const runs = Number(process.env.RUNS ?? 10);
+const parts = new Set((process.env.PARTS ?? 'tti,small,fleets,bundle').split(','));
+const fleetSizes = (process.env.FLEETS ?? '100,1000').split(',').map(Number);
 
 const { server, base } = await serveDist(dist);
 const browser = await launchChromium();
@@ -31,7 +34,7 @@ const fmt = (o) => `median ${o.median.toFixed(1)} ms (min ${o.min.toFixed(1)}, m
 
 // 1. Time to interactive, fresh context each time (no cache, no autosave).
 const tti = [];
-for (let i = 0; i < runs; i++) {
+for (let i = 0; i < (parts.has('tti') ? runs : 0); i++) {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   await page.goto(base);
@@ -39,7 +42,7 @@ for (let i = 0; i < runs; i++) {
   tti.push(await page.evaluate(() => performance.getEntriesByName('hostplan-interactive')[0].startTime));
   await ctx.close();
 }
-console.log(`interactive on the default topology: ${fmt(stats(tti))}`);
+if (tti.length) console.log(`interactive on the default topology: ${fmt(stats(tti))}`);
 
 // Edit a VM's memory `n` times (the VM is found by search, which opens its host in a large site).
 async function editVm(page, vm, n) {
@@ -74,6 +77,7 @@ async function editVm(page, vm, n) {
 }
 
 // 2. Edits on a ~500-component site (now drawn as an overview; the VM's host is opened).
+if (parts.has('small')) {
 const big = execFileSync(hostplan, ['generate', '--hosts', '25', '--vms-per-host', '14'], { encoding: 'utf8' });
 const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
 const page = await ctx.newPage();
@@ -84,9 +88,10 @@ await page.waitForSelector('#current-file:has-text("fleet.toml")');
 const small = await editVm(page, 'h00003-vm05', runs * 2);
 console.log(`edit a field on a 511-component site (${small.drawn} drawn in the focused view): ${fmt(stats(small.edits))}`);
 await ctx.close();
+}
 
 // 3. Open generated fleets: open → overview painted, and the longest long task.
-for (const hosts of [100, 1000]) {
+for (const hosts of parts.has('fleets') ? fleetSizes : []) {
   const fleet = generateFleet(hostplan, hosts);
   const opens = [];
   const longest = [];
@@ -110,7 +115,7 @@ for (const hosts of [100, 1000]) {
 }
 
 // 4. Bundle size.
-for (const f of fs.readdirSync(dist).filter((f) => f.endsWith('.wasm') || f.endsWith('.js'))) {
+for (const f of parts.has('bundle') ? fs.readdirSync(dist).filter((f) => f.endsWith('.wasm') || f.endsWith('.js')) : []) {
   const bytes = fs.readFileSync(path.join(dist, f));
   console.log(`${f}: ${(bytes.length / 1024).toFixed(0)} KiB, gzip -9 ${(zlib.gzipSync(bytes, { level: 9 }).length / 1024).toFixed(0)} KiB`);
 }

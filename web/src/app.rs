@@ -43,6 +43,7 @@ fn startup() -> State {
                     s.rejected = Some(crate::state::Rejected {
                         name: format!("the shared link ({e})"),
                         diagnostics: Vec::new(),
+                        from_text: false,
                     });
                     s
                 }
@@ -123,16 +124,17 @@ pub fn App() -> Html {
     let panel = match *tab {
         Tab::Inspect => html! {
             <>
-                <Inspector graph={a.graph.clone()} json={a.json.clone()} schema={editing.schema.clone()}
+                <Inspector graph={a.graph.clone()} topology={a.topology.clone()} json={a.json.clone()} schema={editing.schema.clone()}
                     diagnostics={a.diagnostics.clone()} selected={state.selected.clone()} on_select={on_select.clone()}
-                    on_set={editing.on_set} on_add={editing.on_add} on_delete={editing.on_delete} edit_error={editing.error} />
+                    on_set={editing.on_set} on_add={editing.on_add} on_clone_host={editing.on_clone_host}
+                    on_delete={editing.on_delete} edit_error={state.edit_error.clone()} />
                 <h2>{ "Validation" }<span class="counts" id="counts">{ format!(" {errors} error(s), {warnings} warning(s)") }</span></h2>
-                <DiagnosticsList diagnostics={state.current.diagnostics.clone()} on_select={on_select.clone()} />
+                <DiagnosticsList diagnostics={state.current.diagnostics.clone()} topology={Some(a.topology.clone())} on_select={on_select.clone()} />
             </>
         },
         Tab::Text => html! {
-            <TextView text={state.current.text.clone()} revision={rev} rejected={state.rejected.clone()}
-                on_apply={on_action.reform(Action::EditText)} />
+            <TextView text={state.current.text.clone()} revision={rev} rejected={state.rejected.clone().filter(|r| r.from_text)}
+                diagnostics={a.diagnostics.clone()} on_apply={on_action.reform(Action::EditText)} />
         },
         Tab::Simulate => html! {
             <SimulatePanel topology={a.topology.clone()} report={a.sim.clone()} failed={state.failed.clone()} rebooting={state.rebooting.clone()}
@@ -160,7 +162,7 @@ pub fn App() -> Html {
     html! {
         <div class="app">
             <Header doc={state.current.clone()} {saved} policy={policy_file} can_undo={!state.undo.is_empty()} can_redo={!state.redo.is_empty()} on_action={on_action.clone()} />
-            if let Some(r) = &state.rejected {
+            if let Some(r) = state.rejected.as_ref().filter(|r| !r.from_text) {
                 <div class="banner error" role="alert" id="rejected">
                     <strong>{ format!("Could not open {} — your current topology is unchanged.", r.name) }</strong>
                     <DiagnosticsList diagnostics={r.diagnostics.clone()} on_select={on_select.clone()} />

@@ -1,12 +1,12 @@
-//! Editing the model through its JSON form, driven by the core's JSON Schema: the inspector's
+//! Reading the model through its JSON form, driven by the core's JSON Schema: the inspector's
 //! forms are generated from the schema (so every field of every entity is editable, with its
-//! documentation as the label's hint), and an edit is "set this value at this path", checked by
-//! deserialising the result back into a [`Topology`]. Pure: tested natively.
+//! documentation as the label's hint), and an edit is "set this value at this path", which the
+//! state applies to the TOML text in place (`hostplan::document`). Pure: tested natively.
 
 use hostplan::diag::{DataPath, Segment};
 use hostplan::model::section::Section;
 use hostplan::model::Topology;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// The value at `path`, if any.
 pub fn get_at<'v>(root: &'v Value, path: &DataPath) -> Option<&'v Value> {
@@ -14,64 +14,6 @@ pub fn get_at<'v>(root: &'v Value, path: &DataPath) -> Option<&'v Value> {
         Segment::Key(k) => v.get(k),
         Segment::Index(i) => v.get(*i as usize),
     })
-}
-
-/// Set (`Some`) or remove (`None`) the value at `path`; missing objects on the way are created.
-fn set_at(root: &mut Value, path: &DataPath, value: Option<Value>) -> Result<(), String> {
-    let Some((last, parents)) = path.0.split_last() else {
-        return Err("empty path".into());
-    };
-    let mut cur = root;
-    for seg in parents {
-        cur = match seg {
-            Segment::Key(k) => {
-                let obj = cur.as_object_mut().ok_or("not an object")?;
-                obj.entry(k.clone())
-                    .or_insert_with(|| Value::Object(Map::new()))
-            }
-            Segment::Index(i) => cur
-                .as_array_mut()
-                .and_then(|a| a.get_mut(*i as usize))
-                .ok_or("no such item")?,
-        };
-    }
-    match (last, value) {
-        (Segment::Key(k), Some(v)) => {
-            cur.as_object_mut()
-                .ok_or("not an object")?
-                .insert(k.clone(), v);
-        }
-        (Segment::Key(k), None) => {
-            cur.as_object_mut().ok_or("not an object")?.remove(k);
-        }
-        (Segment::Index(i), Some(v)) => {
-            let i = *i as usize;
-            let a = cur.as_array_mut().ok_or("not a list")?;
-            if i < a.len() {
-                a[i] = v;
-            } else {
-                a.push(v);
-            }
-        }
-        (Segment::Index(i), None) => {
-            let i = *i as usize;
-            let a = cur.as_array_mut().ok_or("not a list")?;
-            if i < a.len() {
-                a.remove(i);
-            }
-        }
-    }
-    Ok(())
-}
-
-/// `t` with the value at `path` set or removed.
-///
-/// # Errors
-/// A message when the result is not a topology (a wrong type for the field).
-pub fn apply(t: &Topology, path: &str, value: Option<Value>) -> Result<Topology, String> {
-    let mut json = serde_json::to_value(t).map_err(|e| e.to_string())?;
-    set_at(&mut json, &DataPath::parse(path), value)?;
-    serde_json::from_value(json).map_err(|e| e.to_string())
 }
 
 /// The schema definition of a section's items (`vms` → `Vm`), and of `site`, which the
@@ -131,84 +73,21 @@ pub fn resolve<'s>(schema: &'s Value, node: &'s Value) -> &'s Value {
     node
 }
 
-/// A value built from the schema's defaults (objects get every property that has one).
-pub fn default_value(schema: &Value, node: &Value) -> Value {
-    let node = resolve(schema, node);
-    if let Some(d) = node.get("default") {
-        return d.clone();
-    }
-    if let Some(props) = node.get("properties").and_then(Value::as_object) {
-        let mut out = Map::new();
-        for (k, p) in props {
-            let p = resolve(schema, p);
-            if let Some(d) = p.get("default") {
-                out.insert(k.clone(), d.clone());
-            } else if p.get("properties").is_some() {
-                out.insert(k.clone(), default_value(schema, p));
+/// What selecting the entry that holds `path` means: an entity's or mapping's id, `site`, or
+/// `waivers[i]`. Diagnostics select their owner this way, never the id they mention (which,
+/// for an unknown reference, may name nothing or something unrelated).
+pub fn owner_key(t: &Topology, path: &DataPath) -> Option<String> {
+    match (path.0.first(), path.0.get(1)) {
+        (Some(Segment::Key(k)), _) if k == "site" => Some("site".to_owned()),
+        (Some(Segment::Key(k)), Some(Segment::Index(i))) => {
+            let section = Section::from_key(k)?;
+            if section == Section::Waivers {
+                return ((*i as usize) < t.waivers.len()).then(|| format!("waivers[{i}]"));
             }
+            section.id_at(t, *i as usize).map(str::to_owned)
         }
-        return Value::Object(out);
+        _ => None,
     }
-    if let Some(first) = node
-        .get("oneOf")
-        .and_then(Value::as_array)
-        .and_then(|a| a.first())
-        .and_then(|c| c.get("const"))
-    {
-        return first.clone();
-    }
-    Value::Null
-}
-
-/// `t` with a new item in `section` (schema defaults, a fresh id `<prefix>-N`); returns the id.
-///
-/// # Errors
-/// When the section is unknown.
-pub fn add(t: &Topology, schema: &Value, section: &str) -> Result<(Topology, String), String> {
-    let def = Section::from_key(section)
-        .map(Section::schema_def)
-        .ok_or_else(|| format!("unknown section {section}"))?;
-    let mut item = default_value(
-        schema,
-        &serde_json::json!({ "$ref": format!("#/$defs/{def}") }),
-    );
-    let mut json = serde_json::to_value(t).map_err(|e| e.to_string())?;
-    let taken: std::collections::BTreeSet<String> =
-        entities(&json).into_iter().map(|(_, _, l)| l).collect();
-    let prefix = section.trim_end_matches('s').replace('_', "-");
-    // At most `taken.len() + 1` candidates: one of them is free.
-    let id = (1..=taken.len() + 1)
-        .map(|n| format!("new-{prefix}-{n}"))
-        .find(|c| !taken.contains(c))
-        .unwrap_or_default();
-    if let Value::Object(o) = &mut item {
-        if section == "waivers" {
-            o.insert("rule".into(), Value::String("RULE-ID".into()));
-            o.insert("resource".into(), Value::String(id.clone()));
-            o.insert(
-                "reason".into(),
-                Value::String("why this is accepted".into()),
-            );
-        } else {
-            o.insert("id".into(), Value::String(id.clone()));
-        }
-    }
-    let list = json
-        .as_object_mut()
-        .ok_or("not an object")?
-        .entry(section.to_owned())
-        .or_insert_with(|| Value::Array(Vec::new()));
-    list.as_array_mut().ok_or("not a list")?.push(item);
-    let t = serde_json::from_value(json).map_err(|e| e.to_string())?;
-    Ok((t, id))
-}
-
-/// `t` without item `index` of `section`.
-///
-/// # Errors
-/// When there is no such item.
-pub fn delete(t: &Topology, section: &str, index: usize) -> Result<Topology, String> {
-    apply(t, &format!("{section}[{index}]"), None)
 }
 
 #[cfg(test)]
@@ -226,17 +105,6 @@ mod tests {
         assert_eq!(path.to_string(), "vms[0].hostpci[1].pcie");
         assert_eq!(get_at(&json, &path), Some(&serde_json::json!(true)));
         assert_eq!(get_at(&json, &DataPath::parse("vms[99].id")), None);
-    }
-
-    #[test]
-    fn setting_and_removing_fields() {
-        let t = seed();
-        let with = apply(&t, "vms[0].balloon_mib", Some(serde_json::json!(4096))).unwrap();
-        assert_eq!(with.vms[0].balloon_mib, Some(4096));
-        let without = apply(&with, "vms[0].balloon_mib", None).unwrap();
-        assert_eq!(without.vms[0].balloon_mib, None);
-        let err = apply(&t, "vms[0].cores", Some(serde_json::json!("six"))).unwrap_err();
-        assert!(err.contains("invalid type"), "{err}");
     }
 
     #[test]
@@ -264,20 +132,15 @@ mod tests {
     }
 
     #[test]
-    fn adding_and_deleting_entities() {
-        let schema = hostplan::schema::json_schema();
+    fn a_diagnostic_selects_the_entry_it_is_about() {
         let t = seed();
-        let (t2, id) = add(&t, &schema, "vms").unwrap();
-        assert_eq!(id, "new-vm-1");
-        let vm = t2.vms.last().unwrap();
-        assert_eq!(vm.id, "new-vm-1");
-        assert!(vm.hostpci.is_empty());
-        let json = |t: &Topology| serde_json::to_value(t).unwrap();
-        assert_eq!(locate(&json(&t2), "new-vm-1"), Some(("vms", t.vms.len())));
-        let (t3, wid) = add(&t2, &schema, "waivers").unwrap();
-        assert_eq!(t3.waivers.last().unwrap().resource, wid);
-        let t4 = delete(&t3, "vms", t.vms.len()).unwrap();
-        assert_eq!(t4.vms.len(), t.vms.len());
-        assert_eq!(locate(&json(&t), "HBA").map(|(s, _)| s), Some("mappings"));
+        let key = |p: &str| owner_key(&t, &DataPath::parse(p));
+        assert_eq!(key("vms[1].host").as_deref(), Some("talos-cp1"));
+        assert_eq!(key("mappings[0].map[0].path").as_deref(), Some("HBA"));
+        assert_eq!(key("site.name").as_deref(), Some("site"));
+        assert_eq!(key("vms[99].host"), None);
+        assert_eq!(key("schema_version"), None);
+        let json = serde_json::to_value(&t).unwrap();
+        assert_eq!(locate(&json, "HBA").map(|(s, _)| s), Some("mappings"));
     }
 }

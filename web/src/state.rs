@@ -4,12 +4,18 @@
 //! TOML text and its diagnostics) and push the old one on the undo stack; a file or text that
 //! cannot be read as a topology never replaces the current one.
 //!
+//! Form edits ([`Action::Set`], [`Action::Append`]) edit the TOML text in place through the
+//! core's [`hostplan::document`] and read it back: the user's comments and layout survive and
+//! no default is written that they did not set. A rename of the selected entity moves the
+//! selection with it.
+//!
 //! Documents are immutable snapshots behind `Rc`, and the undo and redo stacks are shared
 //! between states until one of them changes: `reduce` copies a `State` for every action (a
 //! selection, a simulated failure), and that copy must not cost a copy of the document or of
 //! up to [`UNDO_DEPTH`] earlier versions.
 
-use hostplan::diag::Diagnostic;
+use hostplan::diag::{DataPath, Diagnostic, Segment};
+use hostplan::model::section::Section;
 use hostplan::model::Topology;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -38,6 +44,9 @@ pub struct Rejected {
     pub name: String,
     /// Why.
     pub diagnostics: Vec<Diagnostic>,
+    /// It came from the text view's "Apply" (which shows it next to the text), not from
+    /// opening a file (the "could not open" banner).
+    pub from_text: bool,
 }
 
 /// Versions of the document, most recent last: cloning one shares it (and every document in
@@ -114,6 +123,8 @@ pub struct State {
     /// The document as last opened (a file, an example, the autosave or a share link): what
     /// the before/after panel compares with until the user sets a baseline.
     pub opened: Rc<Doc>,
+    /// Why the last form edit was not applied (cleared by the next one that is).
+    pub edit_error: Option<String>,
 }
 
 /// Everything a user can do.
@@ -130,6 +141,20 @@ pub enum Action {
     Edit(Box<Topology>),
     /// Replace the model from the text view's TOML.
     EditText(String),
+    /// Set (`Some`) or remove (`None`) the value at a data path, in the text.
+    Set {
+        /// The data path (`vms[0].memory_mib`; `vms[3]` removes an entry).
+        path: String,
+        /// The new value.
+        value: Option<serde_json::Value>,
+    },
+    /// Append entries to their sections (a new entity, a cloned host) and select one.
+    Append {
+        /// The entries, by section.
+        items: Vec<(Section, serde_json::Value)>,
+        /// What to select afterwards.
+        select: Option<String>,
+    },
     /// Step back one change.
     Undo,
     /// Step forward again.
@@ -170,7 +195,69 @@ impl State {
             failed: Vec::new(),
             rebooting: Vec::new(),
             revision: 0,
+            edit_error: None,
         }
+    }
+
+    /// Take `text` (the current document edited) as the new version, or keep the current one
+    /// and say why.
+    fn take_text(
+        &mut self,
+        text: Result<String, hostplan::document::EditError>,
+        what: &str,
+    ) -> bool {
+        // A JSON file edited as TOML is named as what it now is.
+        let name = if self.current.text.trim_start().starts_with('{') {
+            format!("{}.toml", self.current.name.trim_end_matches(".json"))
+        } else {
+            self.current.name.clone()
+        };
+        let read = text.map_err(|e| e.to_string()).and_then(|text| {
+            read(&name, text.as_bytes()).map_err(|r| {
+                r.diagnostics
+                    .iter()
+                    .map(|d| d.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+        });
+        match read {
+            Ok(doc) => {
+                self.replace(doc);
+                self.edit_error = None;
+                true
+            }
+            Err(e) => {
+                self.edit_error = Some(format!("{what}: {e}"));
+                false
+            }
+        }
+    }
+
+    /// The current text as TOML to edit in place: a file opened as JSON is edited as the
+    /// model's TOML (the text view shows TOML from then on).
+    fn toml_text(&self) -> std::borrow::Cow<'_, str> {
+        if self.current.text.trim_start().starts_with('{') {
+            toml::to_string(&self.current.topology)
+                .unwrap_or_default()
+                .into()
+        } else {
+            self.current.text.as_str().into()
+        }
+    }
+
+    /// The id `path` renames, when it is an entry's `id`: `vms[2].id` → the third VM's id.
+    fn renamed_id(&self, path: &DataPath) -> Option<String> {
+        let [Segment::Key(section), Segment::Index(i), Segment::Key(field)] = path.0.as_slice()
+        else {
+            return None;
+        };
+        if field != "id" {
+            return None;
+        }
+        Section::from_key(section)?
+            .id_at(&self.current.topology, *i as usize)
+            .map(str::to_owned)
     }
 
     fn replace(&mut self, doc: Doc) {
@@ -198,9 +285,20 @@ impl State {
 
     /// Drop a selection or simulated failure whose component no longer exists.
     fn forget_missing(&mut self) {
-        let lookup = hostplan::resolve::Lookup::new(&self.current.topology);
+        let t = &self.current.topology;
+        let lookup = hostplan::resolve::Lookup::new(t);
         let exists = |id: &str| lookup.get(id).is_some();
-        if self.selected.as_deref().is_some_and(|s| !exists(s)) {
+        // The site, mappings (their own namespace) and waivers (`waivers[i]`) are selectable too.
+        let selectable = |s: &str| {
+            exists(s)
+                || s == "site"
+                || lookup.mapping(s).is_some()
+                || s.strip_prefix("waivers[")
+                    .and_then(|r| r.strip_suffix(']'))
+                    .and_then(|i| i.parse::<usize>().ok())
+                    .is_some_and(|i| i < t.waivers.len())
+        };
+        if self.selected.as_deref().is_some_and(|s| !selectable(s)) {
             self.selected = None;
         }
         self.failed.retain(|f| exists(f));
@@ -221,6 +319,7 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Doc, Rejected> {
         None => Err(Rejected {
             name: name.to_owned(),
             diagnostics: report.diagnostics,
+            from_text: false,
         }),
     }
 }
@@ -260,13 +359,48 @@ impl Reducible for State {
                 Err(rejected) => next.rejected = Some(rejected),
             },
             Action::Edit(t) => {
-                let doc = doc_of(&next.current.name, &t);
-                next.replace(doc);
+                // Written into the text as the fields that changed, so comments survive; a
+                // text the change cannot be written into (never expected) is re-serialised.
+                let json = |t: &Topology| serde_json::to_value(t).unwrap_or_default();
+                let text = hostplan::document::apply_changes(
+                    &next.toml_text(),
+                    &json(&next.current.topology),
+                    &json(&t),
+                );
+                if !next.take_text(text, "edit") {
+                    let doc = doc_of(&next.current.name, &t);
+                    next.replace(doc);
+                }
+                next.edit_error = None;
             }
             Action::EditText(text) => match read(&next.current.name, text.as_bytes()) {
                 Ok(doc) => next.replace(doc),
-                Err(rejected) => next.rejected = Some(rejected),
+                Err(rejected) => {
+                    next.rejected = Some(Rejected {
+                        from_text: true,
+                        ..rejected
+                    });
+                }
             },
+            Action::Set { path, value } => {
+                let data_path = DataPath::parse(&path);
+                let old_id = next.renamed_id(&data_path);
+                let text = hostplan::document::set(&next.toml_text(), &data_path, value.as_ref());
+                let new_id = value.as_ref().and_then(|v| v.as_str()).map(str::to_owned);
+                // Select the new id before the new version drops the old one.
+                let follow = old_id.is_some() && old_id == next.selected;
+                if next.take_text(text, &path) && follow {
+                    next.selected = new_id;
+                    next.forget_missing();
+                }
+            }
+            Action::Append { items, select } => {
+                let text = hostplan::document::append(&next.toml_text(), &items);
+                if next.take_text(text, "add") {
+                    next.selected = select;
+                    next.forget_missing();
+                }
+            }
             Action::Undo => next.travel(true),
             Action::Redo => next.travel(false),
             Action::DismissRejected => next.rejected = None,
@@ -347,6 +481,12 @@ mod tests {
         };
         assert!(unknown(&s), "{:?}", s.current.diagnostics);
         assert!(s.current.text.contains("host = \"nowhere\""));
+        // Only that line changed: the seed's comments are all there.
+        assert_eq!(
+            s.current.text.lines().count(),
+            hostplan::examples::SEED.lines().count()
+        );
+        assert!(s.current.text.contains("# 32 GB ECC RAM, critical for ARC"));
         let s = s.reduce(Action::Undo);
         assert!(s.current.diagnostics.is_empty());
         let s = s.reduce(Action::Redo);
@@ -428,5 +568,117 @@ mod tests {
         let s = s.reduce(Action::Redo).reduce(Action::EditText(text(999)));
         assert!(s.redo.is_empty());
         assert_eq!(s.undo.len(), 2);
+    }
+
+    fn set(s: Rc<State>, path: &str, value: serde_json::Value) -> Rc<State> {
+        s.reduce(Action::Set {
+            path: path.into(),
+            value: Some(value),
+        })
+    }
+
+    #[test]
+    fn a_form_edit_changes_one_line_of_the_text_and_keeps_its_comments() {
+        let s = Rc::new(State::initial());
+        let before = s.current.text.clone();
+        let s = set(s, "vms[0].memory_mib", serde_json::json!(49152));
+        assert_eq!(s.current.topology.vms[0].memory_mib, 49152);
+        let changed: Vec<_> = before
+            .lines()
+            .zip(s.current.text.lines())
+            .filter(|(a, b)| a != b)
+            .collect();
+        assert_eq!(
+            changed,
+            [(
+                "memory_mib = 32768    # 32 GB ECC RAM, critical for ARC",
+                "memory_mib = 49152    # 32 GB ECC RAM, critical for ARC"
+            )]
+        );
+        assert_eq!(before.lines().count(), s.current.text.lines().count());
+        assert!(!s.current.text.contains("ha = false"));
+        // Undo gives back the very text.
+        assert_eq!(s.reduce(Action::Undo).current.text, before);
+    }
+
+    #[test]
+    fn a_refused_form_edit_keeps_the_model_and_says_why() {
+        let s = Rc::new(State::initial());
+        let rev = s.revision;
+        let s = set(s, "vms[0].cores", serde_json::json!("six"));
+        assert_eq!(s.revision, rev);
+        let e = s.edit_error.as_deref().unwrap();
+        assert!(
+            e.starts_with("vms[0].cores: ") && e.contains("invalid type"),
+            "{e}"
+        );
+        let s = set(s, "vms[0].cores", serde_json::json!(7));
+        assert_eq!(s.edit_error, None);
+        assert_eq!(s.current.topology.vms[0].cores, 7);
+    }
+
+    #[test]
+    fn renaming_the_selection_follows_it_and_other_edits_keep_it() {
+        let s = Rc::new(State::initial()).reduce(Action::Select(Some("talos-w1".into())));
+        let s = set(s, "vms[2].id", serde_json::json!("talos-worker1"));
+        assert_eq!(s.selected.as_deref(), Some("talos-worker1"));
+        // Renaming something else leaves the selection alone.
+        let s = set(s, "vms[3].id", serde_json::json!("talos-worker2"));
+        assert_eq!(s.selected.as_deref(), Some("talos-worker1"));
+        // Mappings and the site are selectable and stay selected across edits.
+        let s = s.reduce(Action::Select(Some("HBA".into())));
+        let s = set(s, "mappings[0].description", serde_json::json!("the HBA"));
+        assert_eq!(s.selected.as_deref(), Some("HBA"));
+        let s = set(s, "mappings[0].id", serde_json::json!("HBA0"));
+        assert_eq!(s.selected.as_deref(), Some("HBA0"));
+        let s = s.reduce(Action::Select(Some("site".into())));
+        let s = set(s, "site.name", serde_json::json!("lab"));
+        assert_eq!(s.selected.as_deref(), Some("site"));
+    }
+
+    #[test]
+    fn appended_entries_are_selected_and_deleting_one_forgets_it() {
+        let s = Rc::new(State::initial());
+        let c = hostplan::document::ops::clone_host(&s.current.topology, "srv01").unwrap();
+        let s = s.reduce(Action::Append {
+            items: c.items,
+            select: Some(c.id),
+        });
+        assert_eq!(s.selected.as_deref(), Some("srv02"));
+        assert!(
+            s.current.diagnostics.is_empty(),
+            "{:?}",
+            s.current.diagnostics
+        );
+        assert!(s
+            .current
+            .text
+            .starts_with(hostplan::examples::SEED.lines().next().unwrap()));
+        let i = s.current.topology.hosts.len() - 1;
+        let s = s.reduce(Action::Set {
+            path: format!("hosts[{i}]"),
+            value: None,
+        });
+        assert_eq!(s.selected, None);
+    }
+
+    #[test]
+    fn a_json_file_is_edited_through_its_toml_form() {
+        let json = serde_json::to_string(&State::initial().current.topology).unwrap();
+        let s = open(Rc::new(State::initial()), "seed.json", &json);
+        assert_eq!(s.current.name, "seed.json");
+        let s = set(s, "vms[0].cores", serde_json::json!(7));
+        assert_eq!(s.edit_error, None);
+        assert_eq!(s.current.topology.vms[0].cores, 7);
+        assert!(s.current.text.contains("cores = 7"));
+        assert_eq!(s.current.name, "seed.toml");
+    }
+
+    #[test]
+    fn text_that_does_not_parse_is_rejected_as_text_not_as_a_file() {
+        let s = Rc::new(State::initial()).reduce(Action::EditText("[[vms]\n".into()));
+        assert!(s.rejected.as_ref().unwrap().from_text);
+        let s = open(s, "bad.toml", "[[hosts]\n");
+        assert!(!s.rejected.as_ref().unwrap().from_text);
     }
 }

@@ -1,6 +1,10 @@
-//! The list of validation diagnostics, each with its position and a click to select the id.
+//! The list of validation diagnostics, each with its position and a click to select the entry
+//! it is about (its owner by data path: a diagnostic about an unknown id selects the entry that
+//! names it, never whatever else happens to carry that id).
 
 use hostplan::diag::{Diagnostic, Severity};
+use hostplan::model::Topology;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// Props of [`DiagnosticsList`].
@@ -8,7 +12,10 @@ use yew::prelude::*;
 pub struct DiagnosticsProps {
     /// The diagnostics.
     pub diagnostics: Vec<Diagnostic>,
-    /// Called with a diagnostic's id when it is clicked.
+    /// The model they are about (absent for a file that could not be read: nothing to select).
+    #[prop_or_default]
+    pub topology: Option<Rc<Topology>>,
+    /// Called with the entry a diagnostic is about when it is clicked.
     pub on_select: Callback<Option<String>>,
 }
 
@@ -27,13 +34,21 @@ pub fn DiagnosticsList(props: &DiagnosticsProps) -> Html {
             Severity::Info => ("ℹ", "info"),
         };
         let pos = d.location.as_ref().map(|l| format!("{}:{}:{}", l.file, l.line, l.column)).unwrap_or_default();
+        let owner = props
+            .topology
+            .as_ref()
+            .and_then(|t| crate::edit::owner_key(t, &d.path));
         let onclick = {
             let cb = props.on_select.clone();
-            let id = d.id.clone();
-            Callback::from(move |_: MouseEvent| cb.emit(id.clone()))
+            let owner = owner.clone();
+            Callback::from(move |_: MouseEvent| {
+                if let Some(o) = &owner {
+                    cb.emit(Some(o.clone()));
+                }
+            })
         };
         html! {
-            <li class={classes!("diag", class)} data-code={d.code.as_str()}>
+            <li class={classes!("diag", class)} data-code={d.code.as_str()} data-owner={owner}>
                 <button type="button" {onclick}>
                     <span class="icon" aria-label={d.severity.to_string()}>{ icon }</span>
                     <span class="code">{ d.code.as_str() }</span>
@@ -55,6 +70,7 @@ mod tests {
     async fn render(diagnostics: Vec<Diagnostic>) -> String {
         yew::LocalServerRenderer::<DiagnosticsList>::with_props(DiagnosticsProps {
             diagnostics,
+            topology: None,
             on_select: Callback::noop(),
         })
         .hydratable(false)

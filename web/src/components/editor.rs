@@ -2,9 +2,15 @@
 //! Schema (its documentation is each field's hint), with the core's diagnostics shown next to
 //! the field that caused them. Changes are committed on `change` (blur or Enter), so typing
 //! stays smooth on big topologies.
+//!
+//! Reference fields (a VM's host, its boot storage, a hostpci mapping…) are pickers of what
+//! exists, as the core lists them ([`hostplan::document::refs`]): host-bound things only from
+//! the entry's host. A value that is not a choice (unknown, or on another host) stays shown, marked, so it is never silently
+//! replaced.
 
-use crate::edit::{default_value, get_at, resolve};
-use hostplan::diag::Diagnostic;
+use crate::edit::{get_at, resolve};
+use hostplan::diag::{DataPath, Diagnostic};
+use hostplan::model::Topology;
 use serde_json::Value;
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -20,6 +26,8 @@ pub struct EntityFormProps {
     pub schema: Rc<Value>,
     /// The topology's JSON form.
     pub json: Rc<Value>,
+    /// The topology (what reference pickers offer).
+    pub topology: Rc<Topology>,
     /// Path of the entity (`vms[0]`, `site`).
     pub path: String,
     /// Schema definition of the entity (`Vm`).
@@ -33,6 +41,7 @@ pub struct EntityFormProps {
 struct Ctx<'a> {
     schema: &'a Value,
     json: &'a Value,
+    topology: &'a Topology,
     diagnostics: &'a [Diagnostic],
     on_set: &'a Callback<SetField>,
 }
@@ -43,6 +52,7 @@ pub fn EntityForm(props: &EntityFormProps) -> Html {
     let ctx = Ctx {
         schema: &props.schema,
         json: &props.json,
+        topology: &props.topology,
         diagnostics: &props.diagnostics,
         on_set: &props.on_set,
     };
@@ -137,6 +147,23 @@ fn shape(ctx: &Ctx<'_>, node: &Value) -> (String, bool, Vec<String>, Value) {
     (ty, nullable, options, node)
 }
 
+/// Largest list a picker offers; past it the field stays a text box (the validation still
+/// names an unknown value, with a suggestion).
+const PICKER_MAX: usize = 2000;
+
+/// The values the reference field at `path` may take, when it is one and they are few enough.
+fn picker_choices(ctx: &Ctx<'_>, path: &str) -> Option<Vec<String>> {
+    hostplan::document::refs::candidates(ctx.topology, &DataPath::parse(path))
+        .filter(|c| c.len() <= PICKER_MAX)
+}
+
+/// The VM whose entry holds `path` (`vms[2].hostpci` → the third VM).
+fn vm_of<'t>(ctx: &Ctx<'t>, path: &str) -> Option<&'t hostplan::model::Vm> {
+    let rest = path.strip_prefix("vms[")?;
+    let i: usize = rest[..rest.find(']')?].parse().ok()?;
+    ctx.topology.vms.get(i)
+}
+
 fn field(ctx: &Ctx<'_>, name: &str, prop: &Value, path: &str) -> Html {
     let (ty, nullable, options, node) = shape(ctx, prop);
     let value = get_at(ctx.json, &hostplan::diag::DataPath::parse(path)).cloned();
@@ -153,6 +180,33 @@ fn field(ctx: &Ctx<'_>, name: &str, prop: &Value, path: &str) -> Html {
     let invalid = if errors.is_empty() { "false" } else { "true" };
     let set = ctx.on_set.clone();
     let p = path.to_owned();
+
+    if ty == "string" && options.is_empty() {
+        if let Some(choices) = picker_choices(ctx, path) {
+            let current = value
+                .as_ref()
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            let onchange = Callback::from(move |e: Event| {
+                let s: HtmlSelectElement = e.target_unchecked_into();
+                let v = s.value();
+                set.emit((p.clone(), (!v.is_empty()).then_some(Value::String(v))));
+            });
+            let unknown = !current.is_empty() && !choices.contains(&current);
+            return html! {
+                <div class="field">
+                    <label for={id.clone()} title={help.clone()}>{ name }</label>
+                    <select id={id} class="picker" {onchange} aria-invalid={invalid} title={help}>
+                        if nullable || current.is_empty() { <option value="" selected={current.is_empty()}>{ "—" }</option> }
+                        if unknown { <option value={current.clone()} selected=true>{ format!("{current} (not a choice here)") }</option> }
+                        { for choices.iter().map(|o| html! { <option value={o.clone()} selected={*o == current}>{ o }</option> }) }
+                    </select>
+                    { errors_html }
+                </div>
+            };
+        }
+    }
 
     if !options.is_empty() {
         let current = value
@@ -296,8 +350,18 @@ fn array_field(
         let set = set.clone();
         let p = p.clone();
         let n = items.len();
-        let default = default_value(ctx.schema, &item_node);
-        Callback::from(move |_: MouseEvent| set.emit((format!("{p}[{n}]"), Some(default.clone()))))
+        // Only what identifies the new entry: the schema's defaults apply without being written.
+        let mut item = serde_json::Map::new();
+        if name == "hostpci" {
+            if let Some(vm) = vm_of(ctx, path) {
+                item.insert(
+                    "index".into(),
+                    hostplan::document::ops::next_hostpci_index(vm).into(),
+                );
+            }
+        }
+        let item = Value::Object(item);
+        Callback::from(move |_: MouseEvent| set.emit((format!("{p}[{n}]"), Some(item.clone()))))
     };
     html! {
         <fieldset class="field-group list">

@@ -3,9 +3,11 @@
 
 use crate::components::editor::{EntityForm, SetField};
 use crate::edit::{entities, locate, schema_def};
+use crate::hooks::AddRequest;
 use hostplan::diag::Diagnostic;
 use hostplan::graph::DependencyGraph;
 use hostplan::model::section::Section;
+use hostplan::model::Topology;
 use serde_json::Value;
 use std::rc::Rc;
 use web_sys::HtmlSelectElement;
@@ -25,6 +27,8 @@ impl PartialEq for GraphHandle {
 pub struct InspectorProps {
     /// The dependency graph of the current topology.
     pub graph: Rc<GraphHandle>,
+    /// The current model (what reference pickers offer).
+    pub topology: Rc<Topology>,
     /// Its JSON form.
     pub json: Rc<Value>,
     /// The core's JSON Schema.
@@ -37,8 +41,10 @@ pub struct InspectorProps {
     pub on_select: Callback<Option<String>>,
     /// A field edit.
     pub on_set: Callback<SetField>,
-    /// Add an entity to a section.
-    pub on_add: Callback<String>,
+    /// Add an entity to a section (on a host: "Add … here").
+    pub on_add: Callback<AddRequest>,
+    /// Clone a host.
+    pub on_clone_host: Callback<String>,
     /// Delete `(section, index)`.
     pub on_delete: Callback<(String, usize)>,
     /// The message of an edit the model rejected.
@@ -74,7 +80,12 @@ pub fn Inspector(props: &InspectorProps) -> Html {
     let on_add = {
         let cb = props.on_add.clone();
         let section = add_section.clone();
-        Callback::from(move |_: MouseEvent| cb.emit((*section).clone()))
+        Callback::from(move |_: MouseEvent| {
+            cb.emit(AddRequest {
+                section: (*section).clone(),
+                host: None,
+            });
+        })
     };
     let all = entities(&props.json);
     let picker = html! {
@@ -122,7 +133,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             });
             html! {
                 <>
-                    <EntityForm schema={props.schema.clone()} json={props.json.clone()} {path} {def}
+                    <EntityForm schema={props.schema.clone()} json={props.json.clone()} topology={props.topology.clone()} {path} {def}
                         diagnostics={props.diagnostics.clone()} on_set={props.on_set.clone()} />
                     if let Some(onclick) = delete {
                         <button type="button" class="danger" id="delete-entity" {onclick}>{ format!("Delete {id}") }</button>
@@ -159,10 +170,36 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             </>
         }
     });
+    // On a host: add what lives on a host right here, or a second host like it.
+    let here = (location.map(|(s, _)| s) == Some("hosts")).then(|| {
+        let add = |section: &'static str, label: &'static str| {
+            let cb = props.on_add.clone();
+            let host = id.clone();
+            let onclick = Callback::from(move |_: MouseEvent| {
+                cb.emit(AddRequest {
+                    section: section.to_owned(),
+                    host: Some(host.clone()),
+                });
+            });
+            html! { <button type="button" class="small" id={format!("add-here-{section}")} {onclick}>{ label }</button> }
+        };
+        let clone = {
+            let cb = props.on_clone_host.clone();
+            let host = id.clone();
+            Callback::from(move |_: MouseEvent| cb.emit(host.clone()))
+        };
+        html! {
+            <div class="row here" role="group" aria-label={format!("Add to {id}")}>
+                { add("vms", "+ VM here") }{ add("devices", "+ device here") }{ add("disks", "+ disk here") }{ add("storages", "+ storage here") }
+                <button type="button" class="small" id="clone-host" onclick={clone} title="A second host with the same hardware, bridges, NICs and local storage, under fresh ids">{ "Clone host" }</button>
+            </div>
+        }
+    });
     html! {
         <div class="inspector" id="inspector">
             { picker }{ adder }
-            <h3>{ id }</h3>
+            <h3 id="inspector-title">{ id }</h3>
+            { for here }
             if let Some(e) = &props.edit_error { <p class="field-error" role="alert" id="edit-error">{ format!("Not applied: {e}") }</p> }
             { for deps }
             <details open=true class="form-details">

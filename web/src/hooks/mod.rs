@@ -12,7 +12,7 @@ mod use_shortcuts;
 pub use use_analysis::use_analysis;
 pub use use_autosave::use_autosave;
 pub use use_delta::{use_delta, DeltaHandle, Side};
-pub use use_editing::use_editing;
+pub use use_editing::{use_editing, AddRequest};
 pub use use_perf_marks::{mark_edit_start, use_perf_marks};
 pub use use_policy_evaluation::use_policy_evaluation;
 pub use use_shortcuts::use_shortcuts;
