@@ -230,6 +230,8 @@ pub enum PolicyCommand {
 pub enum Example {
     Seed,
     Roadmap,
+    /// The 3-node HA cluster with its UPS, switches and QDevice.
+    Cluster,
 }
 
 #[derive(Args)]

@@ -827,7 +827,8 @@ pub(crate) fn network_carriers(
     network: &str,
 ) -> Vec<String> {
     let mut out = BTreeSet::new();
-    let carries = |l: &crate::model::Link| l.networks.is_empty() || l.networks.iter().any(|n| n == network);
+    let carries =
+        |l: &crate::model::Link| l.networks.is_empty() || l.networks.iter().any(|n| n == network);
     // A port or NIC as the graph nodes that carry it.
     let resolve = |host: &str, port: &str, out: &mut BTreeSet<String>| {
         if let Some(h) = lookup.of(EntityKind::Host, host) {
@@ -850,7 +851,12 @@ pub(crate) fn network_carriers(
         if cables.is_empty() {
             out.insert(port.to_owned());
         } else {
-            out.extend(cables.into_iter().filter(|l| carries(l)).map(|l| l.id.clone()));
+            out.extend(
+                cables
+                    .into_iter()
+                    .filter(|l| carries(l))
+                    .map(|l| l.id.clone()),
+            );
         }
     };
     let host_carriers = |host: &str, out: &mut BTreeSet<String>| {

@@ -204,7 +204,13 @@ fn expand_mains(t: &Topology, failed: &[String]) -> Vec<String> {
 }
 
 /// The time and cluster consequences of a scenario: UPS runtimes on battery, HA recovery.
-fn consequences(t: &Topology, dag: &Dag, idx: &[u32], rebooting: &[String], out: &mut FailureReport) {
+fn consequences(
+    t: &Topology,
+    dag: &Dag,
+    idx: &[u32],
+    rebooting: &[String],
+    out: &mut FailureReport,
+) {
     if !t.ups.is_empty() {
         let mut mask = vec![false; dag.len()];
         for &i in idx {

@@ -74,7 +74,11 @@ pub fn recovery(
         }
     }
     let mut out = Vec::new();
-    for vm in t.vms.iter().filter(|v| v.ha && members.contains(v.host.as_str())) {
+    for vm in t
+        .vms
+        .iter()
+        .filter(|v| v.ha && members.contains(v.host.as_str()))
+    {
         if !down(&vm.host) {
             continue;
         }
@@ -199,10 +203,15 @@ fn pinned_mib(vm: &Vm) -> u64 {
 pub fn stuck(t: &Topology, lookup: &Lookup, vm: &Vm) -> Option<String> {
     if let Some(h) = vm.hostpci.iter().find(|h| h.mapping.is_none()) {
         let what = h.device.clone().or(h.host.clone()).unwrap_or_default();
-        return Some(format!("hostpci{} passes through `{what}`, a local device", h.index));
+        return Some(format!(
+            "hostpci{} passes through `{what}`, a local device",
+            h.index
+        ));
     }
     for h in &vm.hostpci {
-        let Some(m) = h.mapping.as_deref() else { continue };
+        let Some(m) = h.mapping.as_deref() else {
+            continue;
+        };
         let nodes = lookup.mapping(m).map_or(0, |i| t.mappings[i].map.len());
         if nodes <= 1 {
             return Some(format!(
@@ -219,7 +228,12 @@ pub fn stuck(t: &Topology, lookup: &Lookup, vm: &Vm) -> Option<String> {
         .of(EntityKind::Storage, &vm.boot_storage)
         .map(|i| &t.storages[i])
         .filter(|s| s.service.is_none() && !is_shared(s.kind));
-    local.map(|s| format!("its boot disk is on `{}`, {} storage local to its node", s.id, s.kind))
+    local.map(|s| {
+        format!(
+            "its boot disk is on `{}`, {} storage local to its node",
+            s.id, s.kind
+        )
+    })
 }
 
 /// The storage service the VM's boot disk lives on, which the new node must reach too.
@@ -231,5 +245,8 @@ fn shared_service<'t>(t: &'t Topology, lookup: &Lookup, vm: &Vm) -> Option<&'t s
 
 /// Storage kinds every node reaches alike.
 fn is_shared(kind: StorageKind) -> bool {
-    matches!(kind, StorageKind::Nfs | StorageKind::Iscsi | StorageKind::Cifs)
+    matches!(
+        kind,
+        StorageKind::Nfs | StorageKind::Iscsi | StorageKind::Cifs
+    )
 }

@@ -44,7 +44,11 @@ pub fn on_battery(t: &Topology, dag: &Dag, failed: &[bool], states: &[State]) ->
         .iter()
         .enumerate()
         .filter(|(_, u)| state_of(&u.id) != State::Down)
-        .filter(|(_, u)| u.feed.as_deref().is_some_and(|f| state_of(f) == State::Down))
+        .filter(|(_, u)| {
+            u.feed
+                .as_deref()
+                .is_some_and(|f| state_of(f) == State::Down)
+        })
         .map(|(i, _)| i)
         .collect();
     if on_battery.is_empty() {
@@ -66,7 +70,10 @@ pub fn on_battery(t: &Topology, dag: &Dag, failed: &[bool], states: &[State]) ->
         for s in &live {
             match power_w {
                 Some(w) => *load.entry((*s).to_owned()).or_default() += w / share,
-                None => unknown.entry((*s).to_owned()).or_default().push(id.to_owned()),
+                None => unknown
+                    .entry((*s).to_owned())
+                    .or_default()
+                    .push(id.to_owned()),
             }
         }
     };
@@ -80,7 +87,12 @@ pub fn on_battery(t: &Topology, dag: &Dag, failed: &[bool], states: &[State]) ->
         draw(&h.id, h.power_w, sources);
     }
     for s in &t.switches {
-        let up: Vec<&str> = s.psus.iter().filter(|p| powered(p)).map(|p| p.power.as_str()).collect();
+        let up: Vec<&str> = s
+            .psus
+            .iter()
+            .filter(|p| powered(p))
+            .map(|p| p.power.as_str())
+            .collect();
         draw(&s.id, s.power_w, up);
     }
     let mut out: Vec<UpsRuntime> = on_battery
@@ -122,8 +134,10 @@ pub fn on_battery(t: &Topology, dag: &Dag, failed: &[bool], states: &[State]) ->
         r.then_down = (0..dag.len() as u32)
             .filter(|&i| after[i as usize] == State::Down && before[i as usize] != State::Down)
             .filter(|&i| {
-                matches!(dag.node(i).kind, NodeKind::Host | NodeKind::Vm | NodeKind::Switch)
-                    || dag.node(i).kind.is_service()
+                matches!(
+                    dag.node(i).kind,
+                    NodeKind::Host | NodeKind::Vm | NodeKind::Switch
+                ) || dag.node(i).kind.is_service()
             })
             .map(|i| dag.node(i).id.clone())
             .collect();

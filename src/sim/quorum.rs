@@ -62,7 +62,11 @@ impl Votequorum {
             .sum();
         // The ffsplit vote goes to a partition only if it holds at least half the nodes
         // (a tie is broken for one side; the surviving side counts as that side here).
-        let alive = c.nodes.iter().filter(|n| !lost.contains(n.host.as_str())).count();
+        let alive = c
+            .nodes
+            .iter()
+            .filter(|n| !lost.contains(n.host.as_str()))
+            .count();
         let qdevice = match c.qdevice.as_ref().map(|q| q.algorithm) {
             _ if qdevice_lost || alive == 0 => 0,
             Some(QDeviceAlgorithm::Ffsplit) if alive * 2 < c.nodes.len() => 0,

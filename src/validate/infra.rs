@@ -83,7 +83,10 @@ impl Validator<'_> {
                         Diagnostic::error(
                             Code::InvalidCombination,
                             path,
-                            format!("host `{h}` is both NUT primary and secondary of UPS `{}`", u.id),
+                            format!(
+                                "host `{h}` is both NUT primary and secondary of UPS `{}`",
+                                u.id
+                            ),
                         )
                         .with_id(h)
                         .expected("one upsmon role per host and UPS"),
@@ -163,7 +166,10 @@ impl Validator<'_> {
                             Diagnostic::error(
                                 Code::HostMismatch,
                                 p.key("nic"),
-                                format!("link `{}` starts at NIC `{}` of host `{}`, not of `{}`", l.id, l.nic, dev.host, l.host),
+                                format!(
+                                    "link `{}` starts at NIC `{}` of host `{}`, not of `{}`",
+                                    l.id, l.nic, dev.host, l.host
+                                ),
                             )
                             .with_id(&l.id)
                             .expected(format!("a NIC of host `{}`", l.host)),
@@ -173,7 +179,10 @@ impl Validator<'_> {
                             Diagnostic::error(
                                 Code::InvalidCombination,
                                 p.key("nic"),
-                                format!("link `{}` starts at `{}`, which is a {} not a NIC", l.id, l.nic, dev.kind),
+                                format!(
+                                    "link `{}` starts at `{}`, which is a {} not a NIC",
+                                    l.id, l.nic, dev.kind
+                                ),
                             )
                             .with_id(&l.id)
                             .expected("a device of kind `nic`, or an onboard port name"),
@@ -185,7 +194,12 @@ impl Validator<'_> {
                         Diagnostic::error(
                             Code::UnknownReference,
                             p.key("nic"),
-                            format!("link `{}` starts at `{}`, which is a {}", l.id, l.nic, other.noun()),
+                            format!(
+                                "link `{}` starts at `{}`, which is a {}",
+                                l.id,
+                                l.nic,
+                                other.noun()
+                            ),
                         )
                         .with_id(&l.nic)
                         .expected("a NIC device id on the link's host, or an onboard port name"),
@@ -258,7 +272,10 @@ impl Validator<'_> {
                         Diagnostic::warning(
                             Code::InvalidCombination,
                             bp.key("lacp_rate"),
-                            format!("bond `{}` of host `{}` sets `lacp_rate` in mode {}", b.name, h.id, b.mode),
+                            format!(
+                                "bond `{}` of host `{}` sets `lacp_rate` in mode {}",
+                                b.name, h.id, b.mode
+                            ),
                         )
                         .with_id(&h.id)
                         .expected("`lacp_rate` only with mode 802.3ad"),
@@ -269,13 +286,19 @@ impl Validator<'_> {
                     if !self.reference(lp.clone(), &h.id, l, EntityKind::Link) {
                         continue;
                     }
-                    let on = self.lookup.of(EntityKind::Link, l).map(|x| t.links[x].host.as_str());
+                    let on = self
+                        .lookup
+                        .of(EntityKind::Link, l)
+                        .map(|x| t.links[x].host.as_str());
                     if on.is_some_and(|on| on != h.id) {
                         self.push(
                             Diagnostic::error(
                                 Code::HostMismatch,
                                 lp,
-                                format!("bond `{}` of host `{}` takes link `{l}` of another host", b.name, h.id),
+                                format!(
+                                    "bond `{}` of host `{}` takes link `{l}` of another host",
+                                    b.name, h.id
+                                ),
                             )
                             .with_id(l)
                             .expected(format!("a link of host `{}`", h.id)),
@@ -285,7 +308,10 @@ impl Validator<'_> {
                             Diagnostic::error(
                                 Code::InvalidCombination,
                                 lp,
-                                format!("link `{l}` is a member of bond `{first}` and bond `{}`", b.name),
+                                format!(
+                                    "link `{l}` is a member of bond `{first}` and bond `{}`",
+                                    b.name
+                                ),
                             )
                             .with_id(l)
                             .expected("each link in at most one bond"),
@@ -319,13 +345,19 @@ impl Validator<'_> {
             if !self.reference(np.key("host"), "cluster", &n.host, EntityKind::Host) {
                 continue;
             }
-            let kind = self.lookup.of(EntityKind::Host, &n.host).map(|h| t.hosts[h].kind);
+            let kind = self
+                .lookup
+                .of(EntityKind::Host, &n.host)
+                .map(|h| t.hosts[h].kind);
             if kind == Some(HostKind::BareMetal) || !members.insert(n.host.as_str()) {
                 self.push(
                     Diagnostic::error(
                         Code::InvalidCombination,
                         np.key("host"),
-                        format!("cluster node `{}` is listed twice or is not a Proxmox host", n.host),
+                        format!(
+                            "cluster node `{}` is listed twice or is not a Proxmox host",
+                            n.host
+                        ),
                     )
                     .with_id(&n.host)
                     .expected("each Proxmox host at most once"),
@@ -357,7 +389,10 @@ impl Validator<'_> {
         if let Some(q) = &c.qdevice {
             let qp = p.key("qdevice");
             if let Some(h) = &q.host {
-                if !matches!(self.lookup.get(h), Some((EntityKind::Host | EntityKind::Vm, _))) {
+                if !matches!(
+                    self.lookup.get(h),
+                    Some((EntityKind::Host | EntityKind::Vm, _))
+                ) {
                     self.reference(qp.key("host"), "qdevice", h, EntityKind::Host);
                 } else if members.contains(h.as_str()) {
                     self.push(
@@ -373,9 +408,13 @@ impl Validator<'_> {
             }
             if q.votes == Some(0) {
                 self.push(
-                    Diagnostic::error(Code::OutOfRange, qp.key("votes"), "the QDevice gives 0 votes")
-                        .with_id("qdevice")
-                        .expected("at least 1 vote"),
+                    Diagnostic::error(
+                        Code::OutOfRange,
+                        qp.key("votes"),
+                        "the QDevice gives 0 votes",
+                    )
+                    .with_id("qdevice")
+                    .expected("at least 1 vote"),
                 );
             }
         }
@@ -398,13 +437,22 @@ impl Validator<'_> {
                     Diagnostic::error(
                         Code::OutOfRange,
                         lp.key("priority"),
-                        format!("corosync link{} has priority {}", l.number, l.priority.unwrap_or(0)),
+                        format!(
+                            "corosync link{} has priority {}",
+                            l.number,
+                            l.priority.unwrap_or(0)
+                        ),
                     )
                     .with_id(format!("link{}", l.number))
                     .expected("a knet_link_priority of 0–255"),
                 );
             }
-            self.reference(lp.key("network"), "cluster", &l.network, EntityKind::Network);
+            self.reference(
+                lp.key("network"),
+                "cluster",
+                &l.network,
+                EntityKind::Network,
+            );
         }
         let mut ruled: BTreeMap<&str, &str> = BTreeMap::new();
         for (i, r) in c.ha.node_affinity.iter().enumerate() {
@@ -428,7 +476,10 @@ impl Validator<'_> {
                     let mut d = Diagnostic::error(
                         Code::UnknownReference,
                         path,
-                        format!("node-affinity rule `{}` names `{n}`, which is not a cluster node", r.id),
+                        format!(
+                            "node-affinity rule `{}` names `{n}`, which is not a cluster node",
+                            r.id
+                        ),
                     )
                     .with_id(n)
                     .expected("a host listed in `cluster.nodes`");
@@ -455,7 +506,10 @@ impl Validator<'_> {
                         .expected("one node-affinity rule per HA resource"),
                     );
                 }
-                let ha = self.lookup.of(EntityKind::Vm, vm).is_some_and(|v| t.vms[v].ha);
+                let ha = self
+                    .lookup
+                    .of(EntityKind::Vm, vm)
+                    .is_some_and(|v| t.vms[v].ha);
                 if !ha {
                     self.push(
                         Diagnostic::warning(

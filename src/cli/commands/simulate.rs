@@ -68,7 +68,10 @@ fn power_text(
             (false, None) => "runtime unknown (no `runtime` curve)".to_owned(),
         };
         let low = r.low_battery_at_s.map_or(String::new(), |s| {
-            format!(", low battery (NUT shuts down) after {}", super::secs(u64::from(s) * 1000))
+            format!(
+                ", low battery (NUT shuts down) after {}",
+                super::secs(u64::from(s) * 1000)
+            )
         });
         writeln!(out, "  {} carries {} W: {runtime}{low}", r.ups, r.load_w)?;
         if !r.unknown_draw.is_empty() {
@@ -100,7 +103,11 @@ fn ha_text(ha: &[hostplan::sim::ha::HaOutcome], out: &mut dyn Write) -> anyhow::
         } else {
             ""
         };
-        writeln!(out, "  {} from {}: {}{when}{memory}", o.vm, o.from, o.reason)?;
+        writeln!(
+            out,
+            "  {} from {}: {}{when}{memory}",
+            o.vm, o.from, o.reason
+        )?;
     }
     Ok(())
 }
