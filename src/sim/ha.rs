@@ -46,18 +46,18 @@ pub fn recovery(
     states: &BTreeMap<String, State>,
     rebooting: &[String],
 ) -> Vec<HaOutcome> {
-    let Some(c) = &t.cluster else {
+    let Some(cluster) = &t.cluster else {
         return Vec::new();
     };
     let lookup = Lookup::new(t);
     let down = |id: &str| states.get(id) == Some(&State::Down);
-    let members: BTreeSet<&str> = c.nodes.iter().map(|n| n.host.as_str()).collect();
-    let policy = c.ha.shutdown_policy.unwrap_or_default();
+    let members: BTreeSet<&str> = cluster.nodes.iter().map(|n| n.host.as_str()).collect();
+    let policy = cluster.ha.shutdown_policy.unwrap_or_default();
     let quorate = !down(QUORUM_NODE);
     // Free memory (MiB) and active HA services of every surviving node.
     let mut free: BTreeMap<&str, i64> = BTreeMap::new();
     let mut ha_count: BTreeMap<&str, u32> = BTreeMap::new();
-    for n in c.nodes.iter().filter(|n| !down(&n.host)) {
+    for n in cluster.nodes.iter().filter(|n| !down(&n.host)) {
         if let Some(h) = lookup.of(EntityKind::Host, &n.host) {
             free.insert(&n.host, i64::from(t.hosts[h].ram_gib) * 1024);
             ha_count.insert(&n.host, 0);
@@ -65,7 +65,7 @@ pub fn recovery(
     }
     for vm in t.vms.iter().filter(|v| !down(&v.id)) {
         if let Some(f) = free.get_mut(vm.host.as_str()) {
-            *f -= pinned_mib(vm) as i64;
+            *f -= mib(pinned_mib(vm));
         }
         if vm.ha {
             if let Some(n) = ha_count.get_mut(vm.host.as_str()) {
@@ -82,7 +82,7 @@ pub fn recovery(
         if !down(&vm.host) {
             continue;
         }
-        let mut o = HaOutcome {
+        let mut outcome = HaOutcome {
             vm: vm.id.clone(),
             from: vm.host.clone(),
             to: None,
@@ -91,7 +91,7 @@ pub fn recovery(
             short_of_memory: false,
         };
         if rebooting.contains(&vm.host) && policy != ShutdownPolicy::Failover {
-            o.reason = match policy {
+            outcome.reason = match policy {
                 ShutdownPolicy::Migrate => format!(
                     "shutdown_policy migrate moves it away before the reboot{}",
                     stuck(t, &lookup, vm).map_or(String::new(), |why| format!(
@@ -103,20 +103,24 @@ pub fn recovery(
                     vm.host
                 ),
             };
-            out.push(o);
+            out.push(outcome);
             continue;
         }
         if !quorate {
-            o.reason = "not recovered: no quorum (the surviving nodes are not quorate, so HA cannot fence and recover)".into();
-            out.push(o);
+            outcome.reason = "not recovered: no quorum (the surviving nodes are not quorate, so HA cannot fence and recover)".into();
+            out.push(outcome);
             continue;
         }
         if let Some(why) = stuck(t, &lookup, vm) {
-            o.reason = format!("cannot move: {why}");
-            out.push(o);
+            outcome.reason = format!("cannot move: {why}");
+            out.push(outcome);
             continue;
         }
-        let rule = c.ha.node_affinity.iter().find(|r| r.vms.contains(&vm.id));
+        let rule = cluster
+            .ha
+            .node_affinity
+            .iter()
+            .find(|r| r.vms.contains(&vm.id));
         let needs = shared_service(t, &lookup, vm);
         let fits_storage = |node: &str| {
             needs.is_none_or(|svc| {
@@ -144,7 +148,7 @@ pub fn recovery(
             .copied();
         match target {
             None => {
-                o.reason = match rule {
+                outcome.reason = match rule {
                     Some(r) if r.strict => format!(
                         "stays stopped: no node of its strict node-affinity rule `{}` is up",
                         r.id
@@ -157,12 +161,12 @@ pub fn recovery(
                 };
             }
             Some(n) => {
-                let need = pinned_mib(vm) as i64;
+                let need = mib(pinned_mib(vm));
                 let room = free.get(n).copied().unwrap_or(0);
-                o.short_of_memory = need > room;
-                o.to = Some(n.to_owned());
-                o.up_after_s = Some(RECOVERY_DELAY_S + vm.boot_time_s);
-                o.reason = format!(
+                outcome.short_of_memory = need > room;
+                outcome.to = Some(n.to_owned());
+                outcome.up_after_s = Some(RECOVERY_DELAY_S + vm.boot_time_s);
+                outcome.reason = format!(
                     "recovered on {n}{}; {} MiB free there before it, {} MiB needed",
                     match rule {
                         Some(r) if by_rule => format!(" (node-affinity rule `{}`)", r.id),
@@ -181,9 +185,14 @@ pub fn recovery(
                 *ha_count.entry(n).or_default() += 1;
             }
         }
-        out.push(o);
+        out.push(outcome);
     }
     out
+}
+
+/// MiB as a signed amount (free memory can go below zero when a node is overcommitted).
+fn mib(x: u64) -> i64 {
+    i64::try_from(x).unwrap_or(i64::MAX)
 }
 
 /// Memory a VM holds on its node, MiB: all of it with a passed-through device (VFIO pins the

@@ -100,7 +100,7 @@ pub fn on_battery(t: &Topology, dag: &Dag, failed: &[bool], states: &[State]) ->
         .map(|i| {
             let u = &t.ups[i];
             let load_w = load.get(u.id.as_str()).copied().unwrap_or(0);
-            let runtime_s = runtime_at(&u.runtime, load_w).map(|m| (m * 60.0).floor() as u32);
+            let runtime_s = runtime_s(&u.runtime, load_w);
             UpsRuntime {
                 ups: u.id.clone(),
                 load_w,
@@ -145,6 +145,13 @@ pub fn on_battery(t: &Topology, dag: &Dag, failed: &[bool], states: &[State]) ->
         before = after;
     }
     out
+}
+
+/// [`runtime_at`] in whole seconds (rounded down).
+pub fn runtime_s(curve: &[RuntimePoint], load_w: u32) -> Option<u32> {
+    // Non-negative and finite (validation keeps curves positive); clamped, so the cast is exact.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    runtime_at(curve, load_w).map(|m| (m * 60.0).floor().clamp(0.0, f64::from(u32::MAX)) as u32)
 }
 
 /// Runtime in minutes at `load_w` from a runtime curve: interpolated between points, scaled

@@ -2,7 +2,7 @@
 //! votes, the quorum threshold, `two_node` and the QDevice's votes, and whether a set of lost
 //! nodes leaves the cluster quorate.
 
-use crate::model::{Cluster, QDeviceAlgorithm};
+use crate::model::{Cluster, ClusterNode, QDeviceAlgorithm};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -31,7 +31,7 @@ impl Votequorum {
         if c.nodes.is_empty() {
             return None;
         }
-        let node_votes: u32 = c.nodes.iter().map(|n| n.votes()).sum();
+        let node_votes: u32 = c.nodes.iter().map(ClusterNode::votes).sum();
         let n = c.nodes.len() as u32;
         let qdevice_votes = c.qdevice.as_ref().map_or(0, |q| {
             q.votes.unwrap_or(match q.algorithm {
@@ -58,7 +58,7 @@ impl Votequorum {
             .nodes
             .iter()
             .filter(|n| !lost.contains(n.host.as_str()))
-            .map(|n| n.votes())
+            .map(ClusterNode::votes)
             .sum();
         // The ffsplit vote goes to a partition only if it holds at least half the nodes
         // (a tie is broken for one side; the surviving side counts as that side here).
@@ -85,7 +85,7 @@ impl Votequorum {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ClusterNode, QDevice};
+    use crate::model::QDevice;
 
     fn cluster(n: usize, qdevice: Option<QDeviceAlgorithm>, two_node: bool) -> Cluster {
         Cluster {

@@ -237,6 +237,11 @@ impl Validator<'_> {
                 self.reference(p.key("networks").index(j), &l.id, n, EntityKind::Network);
             }
         }
+        self.bonds();
+    }
+
+    fn bonds(&mut self) {
+        let t = self.t;
         let mut bonded: BTreeMap<&str, &str> = BTreeMap::new();
         for (i, h) in t.hosts.iter().enumerate() {
             let mut names = BTreeSet::new();
@@ -454,6 +459,13 @@ impl Validator<'_> {
                 EntityKind::Network,
             );
         }
+        self.node_affinity(&members);
+    }
+
+    fn node_affinity(&mut self, members: &BTreeSet<&str>) {
+        let t = self.t;
+        let Some(c) = &t.cluster else { return };
+        let p = DataPath::root().key("cluster");
         let mut ruled: BTreeMap<&str, &str> = BTreeMap::new();
         for (i, r) in c.ha.node_affinity.iter().enumerate() {
             let rp = p.key("ha").key("node_affinity").index(i);

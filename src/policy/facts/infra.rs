@@ -350,8 +350,7 @@ fn ups(t: &Topology, power: &BTreeMap<String, PowerFacts>) -> BTreeMap<String, U
                     f.switches.push(id.clone());
                 }
             }
-            f.runtime_s = crate::sim::power::runtime_at(&u.runtime, f.load_w)
-                .map(|m| (m * 60.0).floor() as u32);
+            f.runtime_s = crate::sim::power::runtime_s(&u.runtime, f.load_w);
             (u.id.clone(), f)
         })
         .collect()
