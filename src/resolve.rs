@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 pub enum EntityKind {
     /// A power feed.
     PowerFeed,
+    /// A UPS.
+    Ups,
     /// A host.
     Host,
     /// A PCIe device.
@@ -25,6 +27,10 @@ pub enum EntityKind {
     Pool,
     /// A network.
     Network,
+    /// A switch.
+    Switch,
+    /// A cable from a host NIC port to a switch port.
+    Link,
     /// A VM.
     Vm,
     /// A storage service.
@@ -38,6 +44,9 @@ impl EntityKind {
     pub fn noun(self) -> &'static str {
         match self {
             Self::PowerFeed => "power feed",
+            Self::Ups => "UPS",
+            Self::Switch => "switch",
+            Self::Link => "link",
             Self::Host => "host",
             Self::Device => "device",
             Self::Disk => "disk",
@@ -59,6 +68,9 @@ impl EntityKind {
     pub fn list(self) -> Section {
         match self {
             Self::PowerFeed => Section::PowerFeeds,
+            Self::Ups => Section::Ups,
+            Self::Switch => Section::Switches,
+            Self::Link => Section::Links,
             Self::Host => Section::Hosts,
             Self::Device => Section::Devices,
             Self::Disk => Section::Disks,
@@ -77,14 +89,17 @@ impl EntityKind {
     }
 
     /// Every kind, in file order.
-    pub const ALL: [EntityKind; 10] = [
+    pub const ALL: [EntityKind; 13] = [
         Self::PowerFeed,
+        Self::Ups,
         Self::Host,
         Self::Device,
         Self::Disk,
         Self::Storage,
         Self::Pool,
         Self::Network,
+        Self::Switch,
+        Self::Link,
         Self::Vm,
         Self::Service,
         Self::Consumer,

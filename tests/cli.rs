@@ -655,11 +655,11 @@ fn compare_reports_the_new_spof_and_worse_downtime_as_json_and_text() {
         .find(|s| s["service"] == "iscsi-k8s")
         .unwrap();
     assert!(
-        (iscsi["before_min"].as_f64().unwrap() - 394.0).abs() < 0.5,
+        (iscsi["before_min"].as_f64().unwrap() - 405.0).abs() < 0.5,
         "{iscsi}"
     );
     assert!(
-        (iscsi["after_min"].as_f64().unwrap() - 436.0).abs() < 0.5,
+        (iscsi["after_min"].as_f64().unwrap() - 447.0).abs() < 0.5,
         "{iscsi}"
     );
     assert!(d["findings"].is_array() && d["pairs"].is_array(), "{d}");
@@ -671,7 +671,7 @@ fn compare_reports_the_new_spof_and_worse_downtime_as_json_and_text() {
         "{text}"
     );
     assert!(
-        text.contains("iscsi-k8s: 394 → 436 min/yr (+42, worse)"),
+        text.contains("iscsi-k8s: 405 → 447 min/yr (+42, worse)"),
         "{text}"
     );
     assert!(!text.contains("N-2"), "{text}");

@@ -17,6 +17,7 @@ mod policy;
 mod properties;
 mod roundtrip;
 mod sim;
+mod simulate_cases;
 mod unknowns;
 mod validate_cases;
 

@@ -50,7 +50,7 @@ pub enum Command {
     },
     /// Print the man page (`hostplan man > /usr/local/share/man/man1/hostplan.1`).
     Man,
-    /// Print a built-in example topology (`seed` or `roadmap`).
+    /// Print a built-in example topology (`seed`, `roadmap` or `cluster`).
     Example {
         /// Which example.
         #[arg(value_enum, default_value_t = Example::Seed)]
@@ -231,6 +231,8 @@ pub enum PolicyCommand {
 pub enum Example {
     Seed,
     Roadmap,
+    /// The 3-node HA cluster with its UPS, switches and QDevice.
+    Cluster,
 }
 
 #[derive(Args)]

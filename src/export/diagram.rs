@@ -151,6 +151,8 @@ fn edge_label(kind: EdgeKind) -> &'static str {
         EdgeKind::BackedBy => "backs",
         EdgeKind::Network => "carries",
         EdgeKind::Needs => "serves",
+        EdgeKind::Cabled => "cabled to",
+        EdgeKind::NeedsQuorum => "quorum",
     }
 }
 

@@ -201,7 +201,8 @@ fn verb(kind: EdgeKind) -> &'static str {
         EdgeKind::Network => "use",
         EdgeKind::BackedBy => "are backed by",
         EdgeKind::Passthrough => "pass through",
-        EdgeKind::Member | EdgeKind::Quorum => "count on",
+        EdgeKind::Member | EdgeKind::Quorum | EdgeKind::NeedsQuorum => "count on",
+        EdgeKind::Cabled => "are cabled to",
         EdgeKind::AttachedTo | EdgeKind::Vdev | EdgeKind::ImportedBy | EdgeKind::Needs => "need",
     }
 }

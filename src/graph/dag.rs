@@ -123,7 +123,14 @@ impl Dag {
     pub fn is_entity(&self, i: u32) -> bool {
         !matches!(
             self.nodes[i as usize].kind,
-            NodeKind::Vdev | NodeKind::Link | NodeKind::Volumes
+            NodeKind::Vdev
+                | NodeKind::Link
+                | NodeKind::Volumes
+                | NodeKind::Power
+                | NodeKind::Bond
+                | NodeKind::Corosync
+                | NodeKind::Vote
+                | NodeKind::Quorum
         )
     }
 

@@ -60,6 +60,24 @@ pub enum NodeKind {
     ControlPlane,
     /// A consumer's volumes (synthetic id `consumer#volumes`).
     Volumes,
+    /// A UPS.
+    Ups,
+    /// One power supply of a host (synthetic id `host#psu0`).
+    Psu,
+    /// A host's power: up while one of its PSUs is (synthetic id `host#power`).
+    Power,
+    /// A switch.
+    Switch,
+    /// A cable from a host NIC port to a switch port (a `links` entry).
+    Cable,
+    /// A bond over links (synthetic id `host#bond0`).
+    Bond,
+    /// A node's corosync connectivity: up while one corosync link reaches it (`host#corosync`).
+    Corosync,
+    /// One quorum vote (`host#vote-1`, `qdevice#vote-1`).
+    Vote,
+    /// The cluster's quorum (`cluster#quorum`), a votequorum gate over the votes.
+    Quorum,
 }
 
 impl NodeKind {
@@ -73,6 +91,9 @@ impl From<EntityKind> for NodeKind {
     fn from(k: EntityKind) -> Self {
         match k {
             EntityKind::PowerFeed => Self::PowerFeed,
+            EntityKind::Ups => Self::Ups,
+            EntityKind::Switch => Self::Switch,
+            EntityKind::Link => Self::Cable,
             EntityKind::Host => Self::Host,
             EntityKind::Device => Self::Device,
             EntityKind::Disk => Self::Disk,
@@ -124,6 +145,11 @@ pub enum EdgeKind {
     Quorum,
     /// Volumes → control plane or storage service.
     Needs,
+    /// Cable → switch; bond → member cable.
+    Cabled,
+    /// A guest on a node that runs HA guests → the cluster's quorum: without it the node's
+    /// watchdog fences it (HA-12).
+    NeedsQuorum,
 }
 
 named!(EdgeKind {
@@ -139,6 +165,8 @@ named!(EdgeKind {
     Network => "network",
     Quorum => "quorum",
     Needs => "needs",
+    Cabled => "cabled",
+    NeedsQuorum => "needs-quorum",
 });
 
 named!(NodeKind {
@@ -155,6 +183,15 @@ named!(NodeKind {
     Service => "service",
     ControlPlane => "control-plane",
     Volumes => "volumes",
+    Ups => "ups",
+    Psu => "psu",
+    Power => "power",
+    Switch => "switch",
+    Cable => "cable",
+    Bond => "bond",
+    Corosync => "corosync",
+    Vote => "vote",
+    Quorum => "quorum",
 });
 
 /// A node of the graph.
@@ -214,6 +251,15 @@ impl DependencyGraph {
         for f in &t.power_feeds {
             g.node(&f.id, NodeKind::PowerFeed, Gate::All);
         }
+        for u in &t.ups {
+            g.node(&u.id, NodeKind::Ups, Gate::All);
+        }
+        for s in &t.switches {
+            g.node(&s.id, NodeKind::Switch, Gate::AtLeast(1));
+        }
+        for l in &t.links {
+            g.node(&l.id, NodeKind::Cable, Gate::All);
+        }
         for h in &t.hosts {
             g.node(&h.id, NodeKind::Host, Gate::All);
         }
@@ -238,9 +284,12 @@ impl DependencyGraph {
         for s in &t.services {
             g.node(&s.id, NodeKind::Service, Gate::All);
         }
+        g.power_and_network(t);
         for h in &t.hosts {
-            if let Some(f) = &h.power_feed {
-                g.edge(&h.id, f, EdgeKind::PoweredBy, true);
+            if h.psus.is_empty() {
+                if let Some(f) = &h.power_feed {
+                    g.edge(&h.id, f, EdgeKind::PoweredBy, true);
+                }
             }
         }
         for d in &t.devices {
@@ -279,6 +328,7 @@ impl DependencyGraph {
                 g.edge(&p.id, &vid, EdgeKind::Vdev, v.role.is_required());
             }
         }
+        g.cluster(t, &lookup);
         for vm in &t.vms {
             g.edge(&vm.id, &vm.host, EdgeKind::RunsOn, true);
             if !vm.boot_storage.is_empty() {
@@ -324,6 +374,112 @@ impl DependencyGraph {
             }
         }
         g
+    }
+
+    /// UPS units on their feeds, hosts' PSUs, switches, cables and bonds.
+    ///
+    /// A UPS needs its feed only optionally: losing the feed puts it on battery (degraded),
+    /// and how long the battery lasts is a question of time ([`crate::sim::power`]).
+    fn power_and_network(&mut self, t: &Topology) {
+        for u in &t.ups {
+            if let Some(f) = &u.feed {
+                self.edge(&u.id, f, EdgeKind::PoweredBy, false);
+            }
+        }
+        for h in &t.hosts {
+            if h.psus.is_empty() {
+                continue;
+            }
+            let power = format!("{}#power", h.id);
+            self.node(&power, NodeKind::Power, Gate::AtLeast(1));
+            for (i, p) in h.psus.iter().enumerate() {
+                let psu = psu_node_id(&h.id, i);
+                self.node(&psu, NodeKind::Psu, Gate::All);
+                self.edge(&psu, &p.power, EdgeKind::PoweredBy, true);
+                self.edge(&power, &psu, EdgeKind::PoweredBy, true);
+            }
+            self.edge(&h.id, &power, EdgeKind::PoweredBy, true);
+        }
+        for s in &t.switches {
+            for p in &s.psus {
+                self.edge(&s.id, &p.power, EdgeKind::PoweredBy, true);
+            }
+        }
+        for l in &t.links {
+            let nic_is_device = self
+                .find(&l.nic)
+                .and_then(|n| self.node_of(n))
+                .is_some_and(|n| n.kind == NodeKind::Device);
+            let end = if nic_is_device { &l.nic } else { &l.host };
+            self.edge(&l.id, end, EdgeKind::RunsOn, true);
+            self.edge(&l.id, &l.switch, EdgeKind::Cabled, true);
+        }
+        for h in &t.hosts {
+            for b in &h.bonds {
+                let id = bond_node_id(&h.id, &b.name);
+                self.node(&id, NodeKind::Bond, Gate::AtLeast(1));
+                for l in &b.links {
+                    self.edge(&id, l, EdgeKind::Cabled, true);
+                }
+            }
+        }
+    }
+
+    /// The cluster's votes and quorum (votequorum, Q-1…Q-9), and the guests that need it.
+    fn cluster(&mut self, t: &Topology, lookup: &Lookup) {
+        let Some(c) = &t.cluster else { return };
+        let Some(q) = crate::sim::quorum::Votequorum::of(c) else {
+            return;
+        };
+        self.node(QUORUM_NODE, NodeKind::Quorum, Gate::AtLeast(q.quorum));
+        for n in &c.nodes {
+            if self.find(&n.host).is_none() {
+                continue;
+            }
+            let corosync = format!("{}#corosync", n.host);
+            let mut carriers = BTreeSet::new();
+            for l in &c.corosync_links {
+                carriers.extend(network_carriers(t, lookup, &n.host, &l.network));
+            }
+            if !carriers.is_empty() {
+                self.node(&corosync, NodeKind::Corosync, Gate::AtLeast(1));
+                for x in &carriers {
+                    self.edge(&corosync, x, EdgeKind::Network, true);
+                }
+            }
+            for v in 1..=n.votes() {
+                let vote = format!("{}#vote-{v}", n.host);
+                self.node(&vote, NodeKind::Vote, Gate::All);
+                self.edge(&vote, &n.host, EdgeKind::RunsOn, true);
+                self.edge(&vote, &corosync, EdgeKind::Network, true);
+                self.edge(QUORUM_NODE, &vote, EdgeKind::Quorum, true);
+            }
+        }
+        if let Some(qd) = &c.qdevice {
+            for v in 1..=q.qdevice_votes {
+                let vote = format!("qdevice#vote-{v}");
+                self.node(&vote, NodeKind::Vote, Gate::All);
+                if let Some(h) = &qd.host {
+                    self.edge(&vote, h, EdgeKind::RunsOn, true);
+                }
+                self.edge(QUORUM_NODE, &vote, EdgeKind::Quorum, true);
+            }
+        }
+        // A node whose LRM has HA guests self-fences when it loses quorum (HA-12): every guest
+        // on it goes down with it. The guest running qnetd is left out: it would need itself.
+        let members: BTreeSet<&str> = c.nodes.iter().map(|n| n.host.as_str()).collect();
+        let ha_nodes: BTreeSet<&str> = t
+            .vms
+            .iter()
+            .filter(|vm| vm.ha && members.contains(vm.host.as_str()))
+            .map(|vm| vm.host.as_str())
+            .collect();
+        let qnetd = c.qdevice.as_ref().and_then(|q| q.host.as_deref());
+        for vm in &t.vms {
+            if ha_nodes.contains(vm.host.as_str()) && Some(vm.id.as_str()) != qnetd {
+                self.edge(&vm.id, QUORUM_NODE, EdgeKind::NeedsQuorum, true);
+            }
+        }
     }
 
     fn node(&mut self, id: &str, kind: NodeKind, gate: Gate) {
@@ -596,6 +752,19 @@ pub fn display_owner(id: &str) -> &str {
     id.split('#').next().unwrap_or(id)
 }
 
+/// Id of the graph node of the cluster's quorum.
+pub const QUORUM_NODE: &str = "cluster#quorum";
+
+/// Id of the graph node of a host's `index`-th PSU (`pve1#psu0`).
+pub fn psu_node_id(host: &str, index: usize) -> String {
+    format!("{host}#psu{index}")
+}
+
+/// Id of the graph node of a host's bond (`pve1#bond0`).
+pub fn bond_node_id(host: &str, bond: &str) -> String {
+    format!("{host}#{bond}")
+}
+
 /// Id of the graph node of the `index`-th vdev of pool `pool` (`tank#data-0`).
 pub fn vdev_node_id(pool: &str, role: VdevRole, index: usize) -> String {
     format!("{pool}#{}-{index}", role_name(role))
@@ -646,9 +815,11 @@ fn role_name(role: VdevRole) -> &'static str {
     }
 }
 
-/// Device ids through which `provider` (a VM or a host) reaches `network`: NICs passed to the
-/// VM that are cabled to it, or ports of bridges carrying it (on the VM's host, or the host's
-/// own bridges and NICs).
+/// Graph node ids through which `provider` (a VM or a host) reaches `network`: NICs passed to
+/// the VM that are cabled to it, or ports of bridges carrying it (on the VM's host, or the
+/// host's own bridges and NICs). A port that is a bond stands for its bond node; a NIC with
+/// cables (`links`) stands for those of its cables that carry the network (all of them when a
+/// cable lists no networks), so a switch failure reaches whatever rides on it.
 pub(crate) fn network_carriers(
     t: &Topology,
     lookup: &Lookup,
@@ -656,11 +827,45 @@ pub(crate) fn network_carriers(
     network: &str,
 ) -> Vec<String> {
     let mut out = BTreeSet::new();
+    let carries =
+        |l: &crate::model::Link| l.networks.is_empty() || l.networks.iter().any(|n| n == network);
+    // A port or NIC as the graph nodes that carry it.
+    let resolve = |host: &str, port: &str, out: &mut BTreeSet<String>| {
+        if let Some(h) = lookup.of(EntityKind::Host, host) {
+            if t.hosts[h].bonds.iter().any(|b| b.name == port) {
+                out.insert(bond_node_id(host, port));
+                return;
+            }
+        }
+        if let Some(l) = lookup.of(EntityKind::Link, port) {
+            if carries(&t.links[l]) {
+                out.insert(port.to_owned());
+            }
+            return;
+        }
+        let cables: Vec<&crate::model::Link> = t
+            .links
+            .iter()
+            .filter(|l| l.nic == port && l.host == host)
+            .collect();
+        if cables.is_empty() {
+            out.insert(port.to_owned());
+        } else {
+            out.extend(
+                cables
+                    .into_iter()
+                    .filter(|l| carries(l))
+                    .map(|l| l.id.clone()),
+            );
+        }
+    };
     let host_carriers = |host: &str, out: &mut BTreeSet<String>| {
         if let Some(h) = lookup.of(EntityKind::Host, host) {
             for b in &t.hosts[h].bridges {
                 if b.networks.iter().any(|n| n == network) {
-                    out.extend(b.ports.iter().cloned());
+                    for p in &b.ports {
+                        resolve(host, p, out);
+                    }
                 }
             }
         }
@@ -670,12 +875,14 @@ pub(crate) fn network_carriers(
             let vm = &t.vms[i];
             for nic in vm.nics.iter().filter(|n| n.network == network) {
                 if let Some(d) = &nic.device {
-                    out.insert(d.clone());
+                    resolve(&vm.host, d, &mut out);
                 }
                 if let Some(b) = &nic.bridge {
                     if let Some(h) = lookup.of(EntityKind::Host, &vm.host) {
                         if let Some(br) = t.hosts[h].bridges.iter().find(|x| &x.name == b) {
-                            out.extend(br.ports.iter().cloned());
+                            for p in &br.ports {
+                                resolve(&vm.host, p, &mut out);
+                            }
                         }
                     }
                 }
@@ -688,7 +895,7 @@ pub(crate) fn network_carriers(
                     .as_ref()
                     .is_some_and(|n| n.networks.iter().any(|x| x == network))
                 {
-                    out.insert(d.id.clone());
+                    resolve(provider, &d.id, &mut out);
                 }
             }
         }

@@ -6,6 +6,7 @@
 //! Numeric fields use fixed-width integers (`u32`/`u64`), never `usize`, so the format is the
 //! same on 64-bit hosts and in 32-bit WebAssembly.
 
+mod infra;
 pub mod pci;
 pub mod pve;
 pub mod section;
@@ -13,6 +14,11 @@ pub mod tf;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+pub use infra::{
+    Bond, BondMode, Cluster, ClusterNode, CorosyncLink, HaSettings, LacpRate, Link, NodeAffinity,
+    Psu, QDevice, QDeviceAlgorithm, RuntimePoint, ShutdownPolicy, Switch, Ups,
+};
 
 /// The only file-format version this build reads.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -85,6 +91,10 @@ mod names {
         check(ServiceKind::ALL);
         check(ConsumerKind::ALL);
         check(SyncMode::ALL);
+        check(BondMode::ALL);
+        check(LacpRate::ALL);
+        check(QDeviceAlgorithm::ALL);
+        check(ShutdownPolicy::ALL);
         check(crate::graph::EdgeKind::ALL);
         check(crate::graph::NodeKind::ALL);
         check(crate::sim::boot::EventKind::ALL);
@@ -105,6 +115,9 @@ pub struct Topology {
     /// Power feeds (UPS, PDU, utility circuit) hosts are connected to.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub power_feeds: Vec<PowerFeed>,
+    /// UPS units: on their feed, holding their loads up for their runtime.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ups: Vec<Ups>,
     /// Physical machines: Proxmox nodes and bare-metal appliances.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hosts: Vec<Host>,
@@ -126,6 +139,12 @@ pub struct Topology {
     /// Networks: bridges, VLANs and dedicated segments.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub networks: Vec<Network>,
+    /// Network switches.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub switches: Vec<Switch>,
+    /// Cables from host NIC ports to switch ports.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
     /// Virtual machines.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub vms: Vec<Vm>,
@@ -138,6 +157,9 @@ pub struct Topology {
     /// Accepted policy findings (used by the policy engine).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub waivers: Vec<Waiver>,
+    /// The Proxmox cluster the hosts form (absent: no cluster stated; each host stands alone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<Cluster>,
 }
 
 /// Free-form site information.
@@ -266,7 +288,7 @@ pub const DISK_UNKNOWABLE: &[&str] = &["size_gb", "media", "plp", "controller"];
 pub struct Bridge {
     /// Bridge name, e.g. `vmbr0`; unique per host.
     pub name: String,
-    /// Device ids of the NICs that are ports of this bridge.
+    /// Its ports: device ids of NICs, names of bonds of this host, or link ids.
     pub ports: Vec<String>,
     /// Network ids this bridge carries (VLAN-aware bridges carry several).
     pub networks: Vec<String>,
@@ -301,9 +323,20 @@ pub struct Host {
     pub kernel_cmdline: Vec<String>,
     /// Seconds from power-on until the hypervisor can start guests.
     pub boot_time_s: u32,
-    /// Power feed id.
+    /// Power feed id (a feed or a UPS) of a host with one power supply; `psus` states more.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub power_feed: Option<String>,
+    /// Its power supplies, each on a feed or a UPS: the host is up while one is powered.
+    /// Empty = `power_feed` alone.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub psus: Vec<Psu>,
+    /// Typical power draw, W, counted in its UPS's load; absent = unknown (a runtime computed
+    /// without it says the load is a lower bound).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub power_w: Option<u32>,
+    /// Linux bonds over this host's links.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bonds: Vec<Bond>,
     /// Linux bridges on this host.
     pub bridges: Vec<Bridge>,
     /// Name of the bridge (or device id of the NIC) carrying the management address.

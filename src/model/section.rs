@@ -3,8 +3,8 @@
 //! here once.
 
 use super::{
-    Consumer, Device, Disk, Host, Mapping, Network, Pool, PowerFeed, Service, Storage, Topology,
-    Vm, Waiver,
+    Consumer, Device, Disk, Host, Link, Mapping, Network, Pool, PowerFeed, Service, Storage,
+    Switch, Topology, Ups, Vm, Waiver,
 };
 
 /// A top-level list of a topology, in file order.
@@ -12,6 +12,8 @@ use super::{
 pub enum Section {
     /// `power_feeds`.
     PowerFeeds,
+    /// `ups`.
+    Ups,
     /// `hosts`.
     Hosts,
     /// `devices`.
@@ -26,6 +28,10 @@ pub enum Section {
     Pools,
     /// `networks`.
     Networks,
+    /// `switches`.
+    Switches,
+    /// `links`.
+    Links,
     /// `vms`.
     Vms,
     /// `services`.
@@ -38,8 +44,9 @@ pub enum Section {
 
 impl Section {
     /// Every section, in file order.
-    pub const ALL: [Section; 12] = [
+    pub const ALL: [Section; 15] = [
         Section::PowerFeeds,
+        Section::Ups,
         Section::Hosts,
         Section::Devices,
         Section::Mappings,
@@ -47,6 +54,8 @@ impl Section {
         Section::Storages,
         Section::Pools,
         Section::Networks,
+        Section::Switches,
+        Section::Links,
         Section::Vms,
         Section::Services,
         Section::Consumers,
@@ -57,6 +66,9 @@ impl Section {
     pub fn key(self) -> &'static str {
         match self {
             Self::PowerFeeds => "power_feeds",
+            Self::Ups => "ups",
+            Self::Switches => "switches",
+            Self::Links => "links",
             Self::Hosts => "hosts",
             Self::Devices => "devices",
             Self::Mappings => "mappings",
@@ -80,6 +92,9 @@ impl Section {
     pub fn schema_def(self) -> &'static str {
         match self {
             Self::PowerFeeds => "PowerFeed",
+            Self::Ups => "Ups",
+            Self::Switches => "Switch",
+            Self::Links => "Link",
             Self::Hosts => "Host",
             Self::Devices => "Device",
             Self::Mappings => "Mapping",
@@ -103,6 +118,9 @@ impl Section {
     pub fn len(self, t: &Topology) -> usize {
         match self {
             Self::PowerFeeds => t.power_feeds.len(),
+            Self::Ups => t.ups.len(),
+            Self::Switches => t.switches.len(),
+            Self::Links => t.links.len(),
             Self::Hosts => t.hosts.len(),
             Self::Devices => t.devices.len(),
             Self::Mappings => t.mappings.len(),
@@ -121,6 +139,9 @@ impl Section {
     pub fn id_at(self, t: &Topology, i: usize) -> Option<&str> {
         let id = match self {
             Self::PowerFeeds => &t.power_feeds.get(i)?.id,
+            Self::Ups => &t.ups.get(i)?.id,
+            Self::Switches => &t.switches.get(i)?.id,
+            Self::Links => &t.links.get(i)?.id,
             Self::Hosts => &t.hosts.get(i)?.id,
             Self::Devices => &t.devices.get(i)?.id,
             Self::Mappings => &t.mappings.get(i)?.id,
@@ -148,6 +169,9 @@ impl Section {
         }
         match self {
             Self::PowerFeeds => json::<PowerFeed>(),
+            Self::Ups => json::<Ups>(),
+            Self::Switches => json::<Switch>(),
+            Self::Links => json::<Link>(),
             Self::Hosts => json::<Host>(),
             Self::Devices => json::<Device>(),
             Self::Mappings => json::<Mapping>(),

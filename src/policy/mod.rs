@@ -40,6 +40,10 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "dr.rego",
     "kubernetes.rego",
     "network.rego",
+    "power.rego",
+    "switching.rego",
+    "cluster.rego",
+    "domains.rego",
 ];
 
 /// The shipped rule tests.
@@ -51,6 +55,10 @@ pub const BUILTIN_TESTS: &[(&str, &str)] = builtin![
     "dr_test.rego",
     "kubernetes_test.rego",
     "network_test.rego",
+    "power_test.rego",
+    "switching_test.rego",
+    "cluster_test.rego",
+    "domains_test.rego",
 ];
 
 /// The facts of the seed, used as `data.fixtures.seed` by the rule tests.

@@ -39,6 +39,10 @@ pub const HOURS_PER_YEAR: f64 = 8760.0;
 /// | network | 100 000 h | 4 h | switch or VLAN outage |
 /// | VM | 8 760 h | 0.25 h | a guest crash a year, restarted |
 /// | storage service | 8 760 h | 0.1 h | daemon failure, restarted |
+/// | UPS | 100 000 h | 24 h | electronics or battery failure, replacement shipped |
+/// | PSU | 100 000 h | 24 h | one supply of a redundant pair, replacement shipped |
+/// | switch | 200 000 h | 4 h | a spare or a replacement from stock |
+/// | link (cable) | 1 000 000 h | 1 h | a cable or transceiver swapped |
 pub fn default_rates(kind: NodeKind, media: Option<Media>) -> Option<(f64, f64)> {
     match kind {
         NodeKind::PowerFeed => Some((4_380.0, 1.0)),
@@ -51,6 +55,9 @@ pub fn default_rates(kind: NodeKind, media: Option<Media>) -> Option<(f64, f64)>
         NodeKind::Network => Some((100_000.0, 4.0)),
         NodeKind::Vm => Some((8_760.0, 0.25)),
         NodeKind::Service => Some((8_760.0, 0.1)),
+        NodeKind::Ups | NodeKind::Psu => Some((100_000.0, 24.0)),
+        NodeKind::Switch => Some((200_000.0, 4.0)),
+        NodeKind::Cable => Some((1_000_000.0, 1.0)),
         _ => None,
     }
 }

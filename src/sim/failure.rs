@@ -55,6 +55,8 @@ impl Affected {
             .map(|c| {
                 if c.reason == "failed" {
                     format!("{} failed", c.id)
+                } else if c.reason.starts_with("no quorum") {
+                    format!("{} down (no quorum)", c.id)
                 } else {
                     format!("{} {}", c.id, state_word(c.state))
                 }
@@ -100,6 +102,12 @@ pub struct FailureReport {
     /// Hosts that are only rebooting, and when everything is back (from the boot timeline).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub transient: Vec<Transient>,
+    /// UPS units left on battery: their load, runtime, and what goes down when each is empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub power: Vec<super::power::UpsRuntime>,
+    /// What the HA manager does with the HA guests of the failed cluster nodes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ha: Vec<super::ha::HaOutcome>,
 }
 
 /// A host that is down only while it reboots.
@@ -144,6 +152,8 @@ impl FailureReport {
             degraded: 0,
             down: 0,
             transient: Vec::new(),
+            power: Vec::new(),
+            ha: Vec::new(),
         }
     }
 
@@ -170,9 +180,46 @@ impl FailureReport {
 /// assert_eq!(vols.chain_text(), "talos#volumes down ← iscsi-k8s down ← truenas down ← hba0 failed");
 /// ```
 pub fn simulate(t: &Topology, failed: &[String]) -> Result<FailureReport, SimError> {
-    let dag = dag_of(t)?;
-    let idx = resolve_ids(&dag, failed)?;
-    Ok(report(&dag, &idx))
+    simulate_with_reboots(t, failed, &[])
+}
+
+/// The id that stands for every power feed at once when no component has it: a utility
+/// outage (`simulate --fail mains`).
+pub const MAINS: &str = "mains";
+
+/// `failed` with [`MAINS`] replaced by every power feed, unless a component is named so.
+fn expand_mains(t: &Topology, failed: &[String]) -> Vec<String> {
+    if !failed.iter().any(|f| f == MAINS) || crate::resolve::Lookup::new(t).get(MAINS).is_some() {
+        return failed.to_vec();
+    }
+    let mut out = Vec::with_capacity(failed.len());
+    for f in failed {
+        if f == MAINS && !t.power_feeds.is_empty() {
+            out.extend(t.power_feeds.iter().map(|p| p.id.clone()));
+        } else {
+            out.push(f.clone());
+        }
+    }
+    out
+}
+
+/// The time and cluster consequences of a scenario: UPS runtimes on battery, HA recovery.
+fn consequences(
+    t: &Topology,
+    dag: &Dag,
+    idx: &[u32],
+    rebooting: &[String],
+    out: &mut FailureReport,
+) {
+    if !t.ups.is_empty() {
+        let mut mask = vec![false; dag.len()];
+        for &i in idx {
+            mask[i as usize] = true;
+        }
+        let states = dag.evaluate(&mask);
+        out.power = super::power::on_battery(t, dag, &mask, &states);
+    }
+    out.ha = super::ha::recovery(t, &out.states, rebooting);
 }
 
 /// Like [`simulate`], with `rebooting` hosts down too — transiently: the report says when each
@@ -186,10 +233,11 @@ pub fn simulate_with_reboots(
     rebooting: &[String],
 ) -> Result<FailureReport, SimError> {
     let dag = dag_of(t)?;
-    let mut all: Vec<String> = failed.to_vec();
+    let mut all: Vec<String> = expand_mains(t, failed);
     all.extend(rebooting.iter().cloned());
     let idx = resolve_ids(&dag, &all)?;
     let mut out = report(&dag, &idx);
+    consequences(t, &dag, &idx, rebooting, &mut out);
     for h in rebooting {
         if !t.hosts.iter().any(|x| &x.id == h) {
             return Err(SimError::Unsuitable {
@@ -334,13 +382,34 @@ fn link(dag: &Dag, states: &[State], failed: &[bool], cur: u32) -> (Cause, Optio
     let (required, need) = dag.need(cur);
     let reason = match (dag.node(cur).kind, next) {
         (_, None) => "no failed requirement".to_owned(),
-        (NodeKind::Vdev | NodeKind::ControlPlane | NodeKind::Link, Some(_)) => {
+        (NodeKind::Quorum, Some(_)) => {
+            let down = reqs
+                .iter()
+                .filter(|(r, q)| *q && states[*r as usize] == State::Down)
+                .count();
+            if state == State::Down {
+                format!("no quorum: {down} of {required} votes lost, needs {need}")
+            } else {
+                format!("quorate: {down} of {required} votes lost, needs {need}")
+            }
+        }
+        (
+            NodeKind::Vdev
+            | NodeKind::ControlPlane
+            | NodeKind::Link
+            | NodeKind::Power
+            | NodeKind::Bond
+            | NodeKind::Corosync
+            | NodeKind::Switch,
+            Some(_),
+        ) => {
             let down = reqs
                 .iter()
                 .filter(|(r, q)| *q && states[*r as usize] == State::Down)
                 .count();
             format!("{down} of {required} down, needs {need}")
         }
+        (NodeKind::Ups, Some(r)) => format!("on battery: {} lost", dag.node(r).id),
         (_, Some(r)) => format!("needs {}", dag.node(r).id),
     };
     let cause = Cause {

@@ -1,5 +1,7 @@
 //! Synthetic fleets in realistic proportions, for benchmarks and for people sizing a design:
-//! Proxmox hosts on shared power feeds, one storage host in `storage_every` with an HBA passed
+//! Proxmox hosts in racks (one per power feed, each with a UPS and an MLAG pair of switches;
+//! every host has one PSU on the UPS and one on the feed, and an LACP bond over a link to each
+//! switch), the first four of them a Proxmox cluster with one HA guest each, one storage host in `storage_every` with an HBA passed
 //! through to a TrueNAS-style VM (raidz/mirror pools, an iSCSI service on the storage network),
 //! general VMs booting from local storage, and Kubernetes clusters spread over neighbouring
 //! hosts whose volumes use a storage service.
@@ -11,10 +13,15 @@
 
 use super::rng::Rng;
 use crate::model::{
-    Bridge, Consumer, ConsumerKind, Cpu, Device, DeviceKind, Disk, FirmwareMode, Host, HostPci,
-    Media, Network, NicInfo, Pool, PowerFeed, Service, ServiceKind, Storage, StorageKind, Topology,
+    Bond, BondMode, Bridge, Cluster, ClusterNode, Consumer, ConsumerKind, Cpu, Device, DeviceKind,
+    Disk, FirmwareMode, Host, HostPci, LacpRate, Link, Media, Network, NicInfo, Pool, PowerFeed,
+    Psu, QDevice, RuntimePoint, Service, ServiceKind, Storage, StorageKind, Switch, Topology, Ups,
     Vdev, VdevLayout, VdevRole, Vm, VmNic, ONBOARD,
 };
+
+/// Cluster members of a generated fleet: corosync does not scale to a fleet, so only the first
+/// hosts form one.
+const CLUSTER_NODES: u32 = 4;
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,10 +126,7 @@ pub fn generate(spec: &FleetSpec) -> Topology {
     });
     let per_feed = spec.hosts_per_feed.max(1);
     for f in 0..spec.hosts.div_ceil(per_feed) {
-        t.power_feeds.push(PowerFeed {
-            id: format!("feed{f:03}"),
-            description: String::new(),
-        });
+        add_rack(&mut t, f);
     }
     let mut vmid = 100u32;
     let mut services: Vec<String> = Vec::new();
@@ -182,6 +186,7 @@ pub fn generate(spec: &FleetSpec) -> Topology {
             cluster_members.push((names[0].clone(), names[1].clone()));
         }
     }
+    add_cluster(&mut t, spec.hosts.min(CLUSTER_NODES));
     if spec.cluster_hosts > 0 && !services.is_empty() {
         for (c, group) in cluster_members
             .chunks(spec.cluster_hosts as usize)
@@ -201,8 +206,90 @@ pub fn generate(spec: &FleetSpec) -> Topology {
     t
 }
 
-/// A Proxmox host with its onboard NIC, boot SSD and local LVM-thin storage, on feed `feed`.
+/// Rack `f`: its power feed, a UPS on it, and two switches in an MLAG pair (one on the UPS,
+/// one on the feed).
+fn add_rack(t: &mut Topology, f: u32) {
+    let feed = format!("feed{f:03}");
+    let ups = format!("ups{f:03}");
+    t.power_feeds.push(PowerFeed {
+        id: feed.clone(),
+        description: String::new(),
+    });
+    t.ups.push(Ups {
+        id: ups.clone(),
+        feed: Some(feed.clone()),
+        capacity_w: Some(6000),
+        runtime: vec![
+            RuntimePoint {
+                load_w: 1500,
+                minutes: 30.0,
+            },
+            RuntimePoint {
+                load_w: 6000,
+                minutes: 5.0,
+            },
+        ],
+        runtime_low_s: Some(300),
+        ..Ups::default()
+    });
+    for (side, power, peer) in [("a", &ups, "b"), ("b", &feed, "a")] {
+        t.switches.push(Switch {
+            id: format!("sw{f:03}{side}"),
+            psus: vec![Psu {
+                power: power.clone(),
+            }],
+            power_w: Some(150),
+            mlag_peer: Some(format!("sw{f:03}{peer}")),
+            ..Switch::default()
+        });
+    }
+}
+
+/// The first `n` hosts as a Proxmox cluster (a QDevice outside the fleet when `n` is even),
+/// the first general VM of each HA-managed.
+fn add_cluster(t: &mut Topology, n: u32) {
+    if n < 2 {
+        return;
+    }
+    let nodes: Vec<String> = t
+        .hosts
+        .iter()
+        .take(n as usize)
+        .map(|h| h.id.clone())
+        .collect();
+    for node in &nodes {
+        if let Some(vm) = t
+            .vms
+            .iter_mut()
+            .find(|v| &v.host == node && v.role.is_empty())
+        {
+            vm.ha = true;
+        }
+    }
+    t.cluster = Some(Cluster {
+        name: "fleet".into(),
+        nodes: nodes
+            .into_iter()
+            .map(|host| ClusterNode { host, votes: None })
+            .collect(),
+        qdevice: (n % 2 == 0).then(QDevice::default),
+        ..Cluster::default()
+    });
+}
+
+/// A Proxmox host with its onboard NIC (two ports in an LACP bond, one link to each switch of
+/// its rack), boot SSD and local LVM-thin storage, on rack `feed`'s UPS and feed.
 fn add_host(t: &mut Topology, hid: &str, feed: u32) {
+    let links = [format!("{hid}-la"), format!("{hid}-lb")];
+    for (id, side) in links.iter().zip(["a", "b"]) {
+        t.links.push(Link {
+            id: id.clone(),
+            host: hid.to_owned(),
+            nic: format!("{hid}-nic0"),
+            switch: format!("sw{feed:03}{side}"),
+            ..Link::default()
+        });
+    }
     t.hosts.push(Host {
         id: hid.to_owned(),
         cpu: Some(Cpu {
@@ -218,10 +305,24 @@ fn add_host(t: &mut Topology, hid: &str, feed: u32) {
         boot_disks: vec![format!("{hid}-boot")],
         kernel_cmdline: vec!["intel_iommu=on".into()],
         boot_time_s: 120,
-        power_feed: Some(format!("feed{feed:03}")),
+        psus: vec![
+            Psu {
+                power: format!("ups{feed:03}"),
+            },
+            Psu {
+                power: format!("feed{feed:03}"),
+            },
+        ],
+        power_w: Some(350),
+        bonds: vec![Bond {
+            name: "bond0".into(),
+            mode: BondMode::Lacp,
+            links: links.to_vec(),
+            lacp_rate: Some(LacpRate::Fast),
+        }],
         bridges: vec![Bridge {
             name: "vmbr0".into(),
-            ports: vec![format!("{hid}-nic0")],
+            ports: vec!["bond0".into()],
             networks: vec!["lan".into(), "storage".into()],
             // The trunk carries the 9000-byte storage VLAN, so it needs that MTU (NET-03).
             mtu: Some(9000),
@@ -235,7 +336,7 @@ fn add_host(t: &mut Topology, hid: &str, feed: u32) {
         kind: DeviceKind::Nic,
         address: "0000:00:19.0".into(),
         nic: Some(NicInfo {
-            ports: 1,
+            ports: 2,
             speed_gbps: 10.0,
             networks: vec!["lan".into(), "storage".into()],
             mtu: Some(9000),
@@ -302,6 +403,24 @@ fn add_storage(t: &mut Topology, rng: &mut Rng, hid: &str, vmid: &mut u32) -> St
             mtu: Some(9000),
         }),
         ..Device::default()
+    });
+    // The storage NIC, passed through, has one link (to the rack's first switch): its guest
+    // owns it.
+    let first_link = format!("{hid}-la");
+    let rack_switch = t
+        .links
+        .iter()
+        .rev()
+        .find(|l| l.id == first_link)
+        .map(|l| l.switch.clone())
+        .unwrap_or_default();
+    t.links.push(Link {
+        id: format!("{hid}-ls"),
+        host: hid.to_owned(),
+        nic: snic.clone(),
+        switch: rack_switch,
+        networks: vec!["storage".into()],
+        ..Link::default()
     });
     let (layout, width, count) = LAYOUTS[rng.below(LAYOUTS.len() as u32) as usize];
     let nas = format!("{hid}-nas");

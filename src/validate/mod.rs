@@ -15,6 +15,8 @@ use crate::model::{DeviceKind, Topology, VdevLayout, VdevRole, Vm, ONBOARD};
 use crate::resolve::{hostpci_devices, EntityKind, HostPciError, Lookup};
 use std::collections::{BTreeMap, BTreeSet};
 
+mod infra;
+
 /// Validate a topology; returns every problem found, errors and warnings, in document order.
 ///
 /// # Example
@@ -33,6 +35,9 @@ pub fn validate(t: &Topology) -> Vec<Diagnostic> {
     };
     v.ids();
     v.hosts();
+    v.power();
+    v.network_hardware();
+    v.cluster();
     v.devices();
     v.mappings();
     v.disks();
@@ -193,7 +198,7 @@ impl<'a> Validator<'a> {
         for (i, h) in self.t.hosts.iter().enumerate() {
             let p = at("hosts", i);
             if let Some(feed) = &h.power_feed {
-                self.reference(p.key("power_feed"), &h.id, feed, EntityKind::PowerFeed);
+                self.power_source(p.key("power_feed"), &h.id, feed);
             }
             for (j, disk) in h.boot_disks.iter().enumerate() {
                 let path = p.key("boot_disks").index(j);
@@ -217,6 +222,9 @@ impl<'a> Validator<'a> {
                 }
                 for (k, port) in b.ports.iter().enumerate() {
                     let path = bp.key("ports").index(k);
+                    if self.is_bond_or_link_port(&h.id, port) {
+                        continue;
+                    }
                     if self.reference(path.clone(), &h.id, port, EntityKind::Device) {
                         self.same_host(path, &h.id, port, EntityKind::Device);
                     }

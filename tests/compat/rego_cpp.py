@@ -14,7 +14,7 @@ import regopy
 hostplan, root = sys.argv[1], sys.argv[2]
 modules = sorted(glob.glob(f"{root}/policies/*.rego") + glob.glob(f"{root}/policies/lib/*.rego"))
 modules = [m for m in modules if not m.endswith("_test.rego")]
-packages = ["passthrough", "boot", "truenas", "zfs", "dr", "kubernetes", "network"]
+packages = ["passthrough", "boot", "truenas", "zfs", "dr", "kubernetes", "network", "power", "switching", "cluster", "domains"]
 cases = [f"{root}/examples/seed.toml"] + sorted(glob.glob(f"{root}/tests/cases/policy/*.toml"))
 failed = 0
 for case in cases:

@@ -65,7 +65,7 @@ test('baseline → edit → the delta panel shows the new SPOF and worse downtim
   assert.match(await page.textContent('#delta-summary'), /single points of failure \+1 −0, availability worse for 2 service/);
   const iscsi = await page.$eval('#delta-availability tr[data-service="iscsi-k8s"]', (tr) =>
     [...tr.querySelectorAll('td')].map((td) => td.textContent));
-  assert.deepEqual(iscsi, ['394', '436', '+42 worse', '10 → 11']);
+  assert.deepEqual(iscsi, ['405', '447', '+42 worse', '12 → 13']);
   assert.equal(await page.getAttribute('#delta-availability tr[data-service="iscsi-k8s"]', 'class'), 'worse');
   assert.match(await page.textContent('#delta-cold-start'), /282 s → 282 s/);
   const components = await page.$$eval('#delta-components li', (els) => els.map((e) => e.textContent.replace(/\s+/g, ' ').trim()));

@@ -76,8 +76,10 @@ fn box_kind(kind: EntityKind) -> BoxKind {
         EntityKind::Pool => BoxKind::Pool,
         EntityKind::Service => BoxKind::Service,
         EntityKind::Consumer => BoxKind::Consumer,
-        EntityKind::Network => BoxKind::Network,
-        EntityKind::PowerFeed => BoxKind::Power,
+        // Switches and cables are drawn as the network they carry, UPSes as power, until the
+        // graph learns their own shapes.
+        EntityKind::Network | EntityKind::Switch | EntityKind::Link => BoxKind::Network,
+        EntityKind::PowerFeed | EntityKind::Ups => BoxKind::Power,
         // Hosts are frames, not boxes, unless collapsed.
         EntityKind::Host => BoxKind::Host,
     }

@@ -75,11 +75,12 @@ pub fn policy(command: PolicyCommand, out: &mut dyn Write) -> anyhow::Result<Exi
     }
 }
 
-/// `hostplan example seed|roadmap`.
+/// `hostplan example seed|roadmap|cluster`.
 pub fn example(name: Example, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let text = match name {
         Example::Seed => hostplan::examples::SEED,
         Example::Roadmap => hostplan::examples::ROADMAP,
+        Example::Cluster => hostplan::examples::CLUSTER,
     };
     write!(out, "{text}")?;
     Ok(ExitCode::SUCCESS)

@@ -45,9 +45,71 @@ pub fn run(args: &SimulateArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode>
                     a.chain_text()
                 )?;
             }
+            power_text(&report.power, out)?;
+            ha_text(&report.ha, out)?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// UPS units on battery: load, runtime, and what each empty battery takes down.
+fn power_text(
+    power: &[hostplan::sim::power::UpsRuntime],
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if power.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\non battery:")?;
+    for r in power {
+        let runtime = match (r.overloaded, r.runtime_s) {
+            (true, _) => "overloaded: it cannot carry this load".to_owned(),
+            (false, Some(s)) => format!("empty after {}", super::secs(u64::from(s) * 1000)),
+            (false, None) => "runtime unknown (no `runtime` curve)".to_owned(),
+        };
+        let low = r.low_battery_at_s.map_or(String::new(), |s| {
+            format!(
+                ", low battery (NUT shuts down) after {}",
+                super::secs(u64::from(s) * 1000)
+            )
+        });
+        writeln!(out, "  {} carries {} W: {runtime}{low}", r.ups, r.load_w)?;
+        if !r.unknown_draw.is_empty() {
+            writeln!(
+                out,
+                "    draw not stated (not counted, so the runtime is an upper bound): {}",
+                r.unknown_draw.join(", ")
+            )?;
+        }
+        if !r.then_down.is_empty() {
+            writeln!(out, "    then down: {}", r.then_down.join(", "))?;
+        }
+    }
+    Ok(())
+}
+
+/// What HA does with the HA guests of failed nodes.
+fn ha_text(ha: &[hostplan::sim::ha::HaOutcome], out: &mut dyn Write) -> anyhow::Result<()> {
+    if ha.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nHA recovery:")?;
+    for o in ha {
+        let when = o.up_after_s.map_or(String::new(), |s| {
+            format!(", up after about {}", super::secs(u64::from(s) * 1000))
+        });
+        let memory = if o.short_of_memory {
+            " (not enough free memory there: the start may fail)"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "  {} from {}: {}{when}{memory}",
+            o.vm, o.from, o.reason
+        )?;
+    }
+    Ok(())
 }
 
 pub fn availability(args: &AvailabilityArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {

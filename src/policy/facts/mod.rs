@@ -17,11 +17,16 @@
 
 mod boot;
 mod hardware;
+mod infra;
 mod storage;
 mod vms;
 
 pub use boot::{BootFacts, BootFailure, BootWait, Hazard};
 pub use hardware::{DeviceFacts, HostFacts, MappingEntryFacts, MappingFacts};
+pub use infra::{
+    BondFacts, ClusterFacts, ControlPlaneFacts, CorosyncFacts, HaFacts, PowerFacts, ShutdownFacts,
+    SwitchFacts, UpsFacts,
+};
 pub use storage::{
     ConsumerFacts, DiskFacts, NetworkFacts, PoolFacts, PoolUnknown, ServiceFacts, StorageFacts,
     VdevFacts,
@@ -82,6 +87,30 @@ pub struct Facts<'a> {
     /// requirement cycle, or a topology past its memory budget): not known, never "none".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spof: Option<BTreeMap<String, Vec<String>>>,
+    /// Host or switch id → where its power comes from (absent when not stated).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub power: BTreeMap<String, PowerFacts>,
+    /// UPS id → its load and runtime when the mains are lost, and who watches it.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub ups: BTreeMap<String, UpsFacts>,
+    /// Switch id → its power, hosts and the networks its links carry.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub switches: BTreeMap<String, SwitchFacts>,
+    /// `host#bond` → the bond's mode, links and the switches they end on.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub bonds: BTreeMap<String, BondFacts>,
+    /// The Proxmox cluster: votequorum, corosync paths, HA settings; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterFacts>,
+    /// HA-managed VM id → what keeps it on its node, and its node-affinity rule.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub ha: BTreeMap<String, HaFacts>,
+    /// Host on a UPS → the shutdown it must finish on battery.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub shutdown: BTreeMap<String, ShutdownFacts>,
+    /// Consumer id → the switches and UPS units all its control-plane members share.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub control_planes: BTreeMap<String, ControlPlaneFacts>,
 }
 
 impl<'a> Facts<'a> {
@@ -92,6 +121,7 @@ impl<'a> Facts<'a> {
     /// simulation and the N-1 analysis.
     pub fn of(t: &'a Topology) -> Self {
         let ix = Index::new(t);
+        let infra = infra::infra(&ix);
         Facts {
             schema: FACTS_SCHEMA,
             topology: t,
@@ -107,6 +137,14 @@ impl<'a> Facts<'a> {
             consumers: storage::consumers(t),
             boot: boot::cold_start(t),
             spof: boot::spof(t),
+            power: infra.power,
+            ups: infra.ups,
+            switches: infra.switches,
+            bonds: infra.bonds,
+            cluster: infra.cluster,
+            ha: infra.ha,
+            shutdown: infra.shutdown,
+            control_planes: infra.control_planes,
         }
     }
 }
