@@ -7,6 +7,7 @@
 //! Waivers from the topology are applied afterwards, in Rust.
 
 pub mod facts;
+pub mod guard;
 pub mod metadata;
 pub mod recursion;
 pub mod report;
@@ -198,6 +199,10 @@ impl Default for Limits {
     }
 }
 
+/// Most policy text one rule book may load, all files together (the shipped rule book is about
+/// 120 KB; regorus also refuses any single file over 1 MiB or 20,000 lines).
+pub const MAX_POLICY_BYTES: usize = 4 << 20;
+
 /// A loaded rule book.
 #[derive(Debug, Clone)]
 pub struct RuleBook {
@@ -250,12 +255,53 @@ impl RuleBook {
         r
     }
 
-    fn engine(&self, limits: Limits) -> Result<regorus::Engine, PolicyError> {
+    /// The engine with every file loaded, and which files each package came from.
+    fn engine(&self, limits: Limits) -> Result<(regorus::Engine, PackageFiles), PolicyError> {
+        // Parsing is not interruptible: its cost is bounded by size before it starts (regorus
+        // bounds each file; this bounds them all), then measured against the same time limit as
+        // evaluation between files and after the call check.
+        let mut total = 0usize;
+        for f in &self.files {
+            total = total.saturating_add(f.text.len());
+            if total > MAX_POLICY_BYTES {
+                return Err(PolicyError::Syntax {
+                    file: f.path.clone(),
+                    line: 1,
+                    column: 1,
+                    message: format!(
+                        "the policies add up to more than {} MiB (the limit) at this file",
+                        MAX_POLICY_BYTES >> 20
+                    ),
+                });
+            }
+        }
+        let started = regorus::utils::limits::monotonic_now();
+        let over_budget = |after: &str| -> Result<(), PolicyError> {
+            let elapsed = match (started, regorus::utils::limits::monotonic_now()) {
+                (Some(a), Some(b)) => b.saturating_sub(a),
+                _ => return Ok(()),
+            };
+            if elapsed > limits.time {
+                return Err(PolicyError::Syntax {
+                    file: after.to_owned(),
+                    line: 1,
+                    column: 1,
+                    message: format!(
+                        "loading the policies took {:.3} s, over the {} s limit (stopped after this file)",
+                        elapsed.as_secs_f64(),
+                        limits.time.as_secs_f64()
+                    ),
+                });
+            }
+            Ok(())
+        };
         let mut engine = regorus::Engine::new();
         engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
             limit: limits.time,
             check_interval: core::num::NonZeroU32::MIN,
         });
+        guard::install(&mut engine)?;
+        let mut files = PackageFiles::new();
         for f in &self.files {
             // Recursion would overflow the engine's stack (an abort): refuse it at load time,
             // as OPA does when it compiles.
@@ -267,11 +313,17 @@ impl RuleBook {
                     message: format!("recursion is not allowed in Rego: {}", r.cycle.join(" → ")),
                 });
             }
-            engine
+            let package = engine
                 .add_policy(f.path.clone(), f.text.clone())
                 .map_err(|e| syntax_error(&f.path, &e.to_string()))?;
+            files.entry(package).or_default().push(f.path.clone());
+            over_budget(&f.path)?;
         }
-        Ok(engine)
+        guard::check_calls(&mut engine)?;
+        if let Some(last) = self.files.last() {
+            over_budget(&last.path)?;
+        }
+        Ok((engine, files))
     }
 
     /// Parse and compile the rule book once; evaluate many inputs with the result.
@@ -279,7 +331,8 @@ impl RuleBook {
     /// # Errors
     /// [`PolicyError::Syntax`] when a policy does not parse.
     pub fn prepare(&self, limits: Limits) -> Result<Prepared, PolicyError> {
-        let engine = self.engine(limits)?;
+        let (engine, files) = self.engine(limits)?;
+        let limit = limits.time;
         let packages = engine
             .get_packages()
             .map_err(|e| PolicyError::Eval {
@@ -293,6 +346,8 @@ impl RuleBook {
             engine,
             packages,
             rules: self.rules(),
+            limit,
+            files,
         })
     }
 
@@ -320,7 +375,7 @@ impl RuleBook {
         tests: &[PolicyFile],
         limits: Limits,
     ) -> Result<Vec<TestOutcome>, PolicyError> {
-        let mut engine = self.engine(limits)?;
+        let (mut engine, _) = self.engine(limits)?;
         let fixture = format!("{{\"fixtures\":{{\"seed\":{SEED_FIXTURE}}}}}");
         engine
             .add_data_json(&fixture)
@@ -343,6 +398,8 @@ impl RuleBook {
                 }
             }
         }
+        // The test files' calls are resolved too (a misspelt helper is a located error).
+        guard::check_calls(&mut engine)?;
         let mut out = Vec::new();
         for (pkg, name) in names {
             let query = format!("{pkg}.{name}");
@@ -369,7 +426,12 @@ pub struct Prepared {
     engine: regorus::Engine,
     packages: Vec<String>,
     rules: Vec<RuleMeta>,
+    limit: core::time::Duration,
+    files: PackageFiles,
 }
+
+/// Policy files by the package they declare (`data.hostplan.zfs` → `policies/zfs.rego`).
+type PackageFiles = BTreeMap<String, Vec<String>>;
 
 impl Prepared {
     /// Evaluate on a facts document, applying `waivers` as of `today` (`YYYY-MM-DD`).
@@ -406,7 +468,7 @@ impl Prepared {
                 .eval_query(pkg.clone(), false)
                 .map_err(|e| PolicyError::Eval {
                     query: pkg.clone(),
-                    message: e.to_string(),
+                    message: eval_message(&e, pkg, &self.files, &self.rules, self.limit),
                 })?;
             let Some(value) = results
                 .result
@@ -461,6 +523,44 @@ impl Prepared {
             rules: self.rules.clone(),
         })
     }
+}
+
+/// The engine's error as people read it: a time limit in seconds, with the rules it stopped in.
+fn eval_message(
+    e: &anyhow::Error,
+    package: &str,
+    files: &PackageFiles,
+    rules: &[RuleMeta],
+    limit: core::time::Duration,
+) -> String {
+    let text = e.to_string();
+    let timed_out = e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<regorus::LimitError>(),
+            Some(regorus::LimitError::TimeLimitExceeded { .. })
+        )
+    }) || text.contains("exceeded time limit");
+    if !timed_out {
+        return text;
+    }
+    // The engine does not say which rule it was in: name the package's files and their
+    // documented rules.
+    let paths = files.get(package).map_or(&[][..], Vec::as_slice);
+    let ids: Vec<&str> = rules
+        .iter()
+        .filter(|r| paths.contains(&r.file))
+        .map(|r| r.id.as_str())
+        .collect();
+    let within = if ids.is_empty() {
+        String::new()
+    } else {
+        format!(", rules {}", ids.join(", "))
+    };
+    format!(
+        "stopped after {} s, the time limit, in package {package} ({}{within}): a rule there iterates over too much",
+        limit.as_secs_f64(),
+        paths.join(", ")
+    )
 }
 
 /// One `not_evaluated` item of a package (`lib.not_evaluated(rule, resource, facts)`): a rule
