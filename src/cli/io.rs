@@ -2,6 +2,7 @@
 //! input (capped), policy and Terraform files from folders, the clock, and all-or-nothing
 //! writes. The core never does any of this.
 
+use crate::cli::args::PolicyArgs;
 use anyhow::Context as _;
 use hostplan::diag::render::render;
 use hostplan::model::Topology;
@@ -48,13 +49,16 @@ pub fn read_text(file: &str) -> anyhow::Result<(String, String)> {
     Ok((name, text))
 }
 
-/// The built-in rule book with the policy files at `policies` (files or folders) added.
-pub fn rule_book(policies: &[String]) -> anyhow::Result<hostplan::policy::RuleBook> {
+/// The built-in rule book with the policy files of `--policy` (files or folders) added,
+/// restricted to the packages of `--namespace` when given.
+pub fn rule_book(args: &PolicyArgs) -> anyhow::Result<hostplan::policy::RuleBook> {
     let mut extra = Vec::new();
-    for p in policies {
+    for p in &args.policies {
         extra.extend(policy_files(p, false)?);
     }
-    Ok(hostplan::policy::RuleBook::builtin().with(extra))
+    Ok(hostplan::policy::RuleBook::builtin()
+        .with(extra)
+        .only_namespaces(&args.namespaces))
 }
 
 /// The date waivers are judged on: the one given, or today (UTC).

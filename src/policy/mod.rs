@@ -208,6 +208,8 @@ pub const MAX_POLICY_BYTES: usize = 4 << 20;
 pub struct RuleBook {
     files: Vec<PolicyFile>,
     rules: Vec<RuleMeta>,
+    /// The packages to evaluate (conftest's `--namespace`); empty: all of them.
+    namespaces: std::collections::BTreeSet<String>,
 }
 
 impl RuleBook {
@@ -230,7 +232,33 @@ impl RuleBook {
             .iter()
             .flat_map(|f| metadata::parse(&f.path, &f.text))
             .collect();
-        Self { files, rules }
+        Self {
+            files,
+            rules,
+            namespaces: std::collections::BTreeSet::new(),
+        }
+    }
+
+    /// Evaluate only these packages (`hostplan.zfs` or `data.hostplan.zfs`), as conftest's
+    /// `--namespace`; none given: every package (conftest's `--all-namespaces`).
+    #[must_use]
+    pub fn only_namespaces(mut self, namespaces: &[String]) -> Self {
+        self.namespaces = namespaces
+            .iter()
+            .map(|n| {
+                if n.starts_with("data.") {
+                    n.clone()
+                } else {
+                    format!("data.{n}")
+                }
+            })
+            .collect();
+        self
+    }
+
+    /// The packages chosen with [`RuleBook::only_namespaces`] (`data.`-prefixed), empty for all.
+    pub fn namespaces(&self) -> &std::collections::BTreeSet<String> {
+        &self.namespaces
     }
 
     /// Add user policy files.
@@ -341,7 +369,18 @@ impl RuleBook {
             })?
             .into_iter()
             .filter(|p| !p.ends_with("_test"))
-            .collect();
+            .filter(|p| self.namespaces.is_empty() || self.namespaces.contains(p))
+            .collect::<Vec<_>>();
+        // A namespace that matches nothing would evaluate nothing and pass: say so instead.
+        if let Some(missing) = self.namespaces.iter().find(|n| !packages.contains(n)) {
+            return Err(PolicyError::Eval {
+                query: missing.clone(),
+                message: format!(
+                    "no policy declares package {}",
+                    missing.trim_start_matches("data.")
+                ),
+            });
+        }
         Ok(Prepared {
             engine,
             packages,
@@ -483,18 +522,10 @@ impl Prepared {
                 .ok()
                 .and_then(|s| serde_json::from_str(&s).ok())
                 .unwrap_or(serde_json::Value::Null);
-            for (set, level) in [
-                ("deny", Severity::Error),
-                ("warn", Severity::Warning),
-                ("info", Severity::Info),
-            ] {
-                for item in json
-                    .get(set)
-                    .and_then(|v| v.as_array())
-                    .into_iter()
-                    .flatten()
-                {
-                    findings.push(finding_of(item, level, &meta));
+            for (set, items) in json.as_object().into_iter().flatten() {
+                let Some(level) = level_of(set) else { continue };
+                for item in items.as_array().into_iter().flatten() {
+                    findings.push(finding_of(set, item, level, &meta));
                 }
             }
             skipped.extend(
@@ -611,22 +642,47 @@ fn rule_order(id: &str) -> (String, u32, String) {
     (sec.to_owned(), n.parse().unwrap_or(u32::MAX), id.to_owned())
 }
 
+/// The severity of a rule's results, by its name: hostplan's `deny`/`warn`/`info`, and the
+/// names conftest reads (`violation`, and `deny_…`, `warn_…`, `violation_…` by prefix).
+/// Any other rule is a helper, not a result set.
+fn level_of(rule: &str) -> Option<Severity> {
+    match rule {
+        "deny" | "violation" => Some(Severity::Error),
+        "warn" => Some(Severity::Warning),
+        "info" => Some(Severity::Info),
+        r if r.starts_with("deny_") || r.starts_with("violation_") => Some(Severity::Error),
+        r if r.starts_with("warn_") => Some(Severity::Warning),
+        _ => None,
+    }
+}
+
 fn finding_of(
+    set: &str,
     item: &serde_json::Value,
     level: Severity,
     meta: &BTreeMap<&str, &RuleMeta>,
 ) -> Finding {
-    let text = |k: &str| {
-        item.get(k)
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_owned()
+    let text = |k: &str| item.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    // Results without a rule id (conftest's plain strings, or `{"msg": …}` objects) are named
+    // after their set: `user` for hostplan's own sets, the rule's name for conftest's prefixed
+    // ones (`deny_reserved`), so two such rules stay apart.
+    let unnamed = || {
+        if matches!(set, "deny" | "warn" | "info") {
+            "user".to_owned()
+        } else {
+            set.to_owned()
+        }
     };
-    // conftest-style policies return plain strings.
     let (rule, resource, message) = match item {
-        serde_json::Value::String(s) => ("user".to_owned(), String::new(), s.clone()),
-        serde_json::Value::Object(_) => (text("rule"), text("resource"), text("message")),
-        other => ("user".to_owned(), String::new(), other.to_string()),
+        serde_json::Value::String(s) => (unnamed(), String::new(), s.clone()),
+        serde_json::Value::Object(_) => (
+            text("rule").unwrap_or_else(unnamed),
+            text("resource").unwrap_or_default(),
+            text("message")
+                .or_else(|| text("msg"))
+                .unwrap_or_else(|| item.to_string()),
+        ),
+        other => (unnamed(), String::new(), other.to_string()),
     };
     let m = meta.get(rule.as_str());
     Finding {
