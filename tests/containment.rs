@@ -102,6 +102,26 @@ fn a_huge_sprintf_width_is_refused_constant_or_computed() {
     );
 }
 
+/// `net.*` is not built (regorus has it only with `std`): refused at load time, with its
+/// location, like any builtin this engine lacks.
+#[test]
+fn net_builtins_are_refused_at_load_time() {
+    let (code, err) = check_with(
+        "cidr.rego",
+        &policy(
+            "cidr",
+            "\tm := sprintf(\"%d\", [count(net.cidr_expand(\"0.0.0.0/0\"))])",
+        ),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "cidr.rego:6:28: `net.cidr_expand` is not a builtin hostplan's engine provides"
+        ),
+        "{err}"
+    );
+}
+
 /// Within the bounds the guarded builtins give exactly regorus' own results.
 #[test]
 fn guarded_builtins_within_bounds_answer_as_before() {
@@ -203,4 +223,47 @@ fn parsing_runs_inside_the_time_limit() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// docs/policies.md lists exactly the builtins this build provides (between its markers).
+#[test]
+fn the_documented_builtins_are_exactly_the_engines() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/policies.md"),
+    )
+    .unwrap();
+    let start = doc.find("<!-- builtins:start -->").unwrap();
+    let end = doc.find("<!-- builtins:end -->").unwrap();
+    let documented: std::collections::BTreeSet<&str> =
+        doc[start..end].split('`').skip(1).step_by(2).collect();
+    let provided: std::collections::BTreeSet<&str> =
+        hostplan::policy::guard::builtins().into_iter().collect();
+    assert_eq!(
+        documented,
+        provided,
+        "docs/policies.md is out of date: missing {:?}, extra {:?}",
+        provided.difference(&documented).collect::<Vec<_>>(),
+        documented.difference(&provided).collect::<Vec<_>>()
+    );
+}
+
+/// Builtins rego-cpp lacks or gets wrong (so the differential test cannot compare them), checked
+/// against OPA's answers: `time.parse_rfc3339_ns`, `regex` with Perl classes, `yaml.unmarshal`.
+#[test]
+fn builtins_beyond_the_second_engine_answer_as_opa_documents() {
+    let user = PolicyFile {
+        path: "beyond.rego".into(),
+        text: policy(
+            "beyond",
+            "\tm := sprintf(\"%v %v %v\", [time.parse_rfc3339_ns(\"2026-11-26T00:00:00Z\"), regex.match(`^\\s*tank-\\d+$`, \" tank-12\"), yaml.unmarshal(\"a: [1, 2]\")])",
+        ),
+    };
+    let facts = hostplan::policy::facts::facts(&hostplan::examples::seed().unwrap());
+    let ev = RuleBook::new(vec![user])
+        .evaluate(&facts, &[], "2026-11-26", Limits::default())
+        .unwrap();
+    assert_eq!(
+        ev.findings[0].message,
+        "1795651200000000000 true {\"a\": [1, 2]}"
+    );
 }

@@ -25,6 +25,8 @@ pub const MAX_RANGE: u64 = 1_000_000;
 pub const MAX_WIDTH: u64 = 4096;
 
 /// The builtins whose result size is chosen by an argument.
+/// (`net.cidr_expand` would belong here if regorus' `net` feature is ever enabled: a /0 lists
+/// four billion addresses.)
 const GUARDED: &[&str] = &["numbers.range", "numbers.range_step", "sprintf"];
 
 /// OPA's builtin namespaces: a call into one of them that this build lacks is an unsupported
@@ -58,6 +60,21 @@ const OPA_NAMESPACES: &[&str] = &[
     "uuid",
     "yaml",
 ];
+
+/// Every builtin a policy may call here, sorted (docs/policies.md lists them; a test keeps the
+/// list exact). `print` is handled by the engine itself.
+pub fn builtins() -> Vec<&'static str> {
+    // `__builtin_…` are the engine's own helpers for operators, not callable by name.
+    let mut all: Vec<&'static str> = BUILTINS
+        .keys()
+        .copied()
+        .filter(|n| !n.starts_with("__"))
+        .collect();
+    all.push("print");
+    all.sort_unstable();
+    all.dedup();
+    all
+}
 
 /// Why a guarded call asks for too much, or `None` when it is within the bounds.
 fn excess(name: &str, args: &[Value]) -> Option<String> {
