@@ -5,12 +5,12 @@
 //! `numbers.range(1, 2000000000)` requests 48 GB and the process aborts, which no caller can
 //! catch. So:
 //!
-//! - at load time, every call in every module is resolved ([`check_calls`]): a function that is
+//! - at load time, every call in every module is resolved (`check_calls`): a function that is
 //!   neither a builtin of this build nor defined by a loaded policy is a located error (OPA
 //!   refuses the same policy when it compiles), and a call whose constant arguments already ask
 //!   for too much is refused there too;
 //! - at evaluation, the builtins whose result size comes from an argument rather than from data
-//!   that already exists are replaced by a wrapper ([`install`]) that checks the size first and
+//!   that already exists are replaced by a wrapper (`install`) that checks the size first and
 //!   then calls regorus' own implementation, so a result within the bounds is exactly regorus'.
 
 use super::PolicyError;
