@@ -6,6 +6,8 @@
 
 mod boot_cases;
 mod cli;
+mod conftest_conventions;
+mod containment;
 mod export;
 mod export_cases;
 mod graph;

@@ -94,6 +94,17 @@ pub struct PolicyArgs {
     /// The date waivers are checked against (default: today, UTC).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub today: Option<String>,
+    /// Evaluate only this policy package, e.g. `site` or `hostplan.zfs` (repeatable; conftest's
+    /// `--namespace`). Default: every package.
+    #[arg(
+        long = "namespace",
+        value_name = "NS",
+        conflicts_with = "all_namespaces"
+    )]
+    pub namespaces: Vec<String>,
+    /// Evaluate every policy package (the default; accepted as conftest spells it).
+    #[arg(long)]
+    pub all_namespaces: bool,
 }
 
 /// Text for people or JSON for programs.

@@ -2,6 +2,7 @@
 //! input (capped), policy and Terraform files from folders, the clock, and all-or-nothing
 //! writes. The core never does any of this.
 
+use crate::cli::args::PolicyArgs;
 use anyhow::Context as _;
 use hostplan::diag::render::render;
 use hostplan::model::Topology;
@@ -48,13 +49,25 @@ pub fn read_text(file: &str) -> anyhow::Result<(String, String)> {
     Ok((name, text))
 }
 
-/// The built-in rule book with the policy files at `policies` (files or folders) added.
-pub fn rule_book(policies: &[String]) -> anyhow::Result<hostplan::policy::RuleBook> {
+/// The built-in rule book with the policy files of `--policy` (files or folders) added,
+/// restricted to the packages of `--namespace` when given.
+pub fn rule_book(args: &PolicyArgs) -> anyhow::Result<hostplan::policy::RuleBook> {
+    rule_book_of(&args.policies, &args.namespaces)
+}
+
+/// The built-in rule book plus the policy files or folders in `policies`, limited to
+/// `namespaces` (every package when empty).
+pub fn rule_book_of(
+    policies: &[String],
+    namespaces: &[String],
+) -> anyhow::Result<hostplan::policy::RuleBook> {
     let mut extra = Vec::new();
     for p in policies {
         extra.extend(policy_files(p, false)?);
     }
-    Ok(hostplan::policy::RuleBook::builtin().with(extra))
+    Ok(hostplan::policy::RuleBook::builtin()
+        .with(extra)
+        .only_namespaces(namespaces))
 }
 
 /// The date waivers are judged on: the one given, or today (UTC).

@@ -161,6 +161,13 @@ pub fn policy_digest(book: &RuleBook) -> String {
         all.push_str(&f.text);
         all.push('\0');
     }
+    // Which packages ran is part of what the spec was checked against; with none chosen (all
+    // of them) the digest is what it always was.
+    for n in book.namespaces() {
+        all.push_str("namespace\0");
+        all.push_str(n);
+        all.push('\0');
+    }
     sha256_hex(&all)
 }
 

@@ -7,6 +7,7 @@
 //! Waivers from the topology are applied afterwards, in Rust.
 
 pub mod facts;
+pub mod guard;
 pub mod metadata;
 pub mod recursion;
 pub mod report;
@@ -206,11 +207,17 @@ impl Default for Limits {
     }
 }
 
+/// Most policy text one rule book may load, all files together (the shipped rule book is about
+/// 120 KB; regorus also refuses any single file over 1 MiB or 20,000 lines).
+pub const MAX_POLICY_BYTES: usize = 4 << 20;
+
 /// A loaded rule book.
 #[derive(Debug, Clone)]
 pub struct RuleBook {
     files: Vec<PolicyFile>,
     rules: Vec<RuleMeta>,
+    /// The packages to evaluate (conftest's `--namespace`); empty: all of them.
+    namespaces: std::collections::BTreeSet<String>,
 }
 
 impl RuleBook {
@@ -233,7 +240,33 @@ impl RuleBook {
             .iter()
             .flat_map(|f| metadata::parse(&f.path, &f.text))
             .collect();
-        Self { files, rules }
+        Self {
+            files,
+            rules,
+            namespaces: std::collections::BTreeSet::new(),
+        }
+    }
+
+    /// Evaluate only these packages (`hostplan.zfs` or `data.hostplan.zfs`), as conftest's
+    /// `--namespace`; none given: every package (conftest's `--all-namespaces`).
+    #[must_use]
+    pub fn only_namespaces(mut self, namespaces: &[String]) -> Self {
+        self.namespaces = namespaces
+            .iter()
+            .map(|n| {
+                if n.starts_with("data.") {
+                    n.clone()
+                } else {
+                    format!("data.{n}")
+                }
+            })
+            .collect();
+        self
+    }
+
+    /// The packages chosen with [`RuleBook::only_namespaces`] (`data.`-prefixed), empty for all.
+    pub fn namespaces(&self) -> &std::collections::BTreeSet<String> {
+        &self.namespaces
     }
 
     /// Add user policy files.
@@ -258,12 +291,53 @@ impl RuleBook {
         r
     }
 
-    fn engine(&self, limits: Limits) -> Result<regorus::Engine, PolicyError> {
+    /// The engine with every file loaded, and which files each package came from.
+    fn engine(&self, limits: Limits) -> Result<(regorus::Engine, PackageFiles), PolicyError> {
+        // Parsing is not interruptible: its cost is bounded by size before it starts (regorus
+        // bounds each file; this bounds them all), then measured against the same time limit as
+        // evaluation between files and after the call check.
+        let mut total = 0usize;
+        for f in &self.files {
+            total = total.saturating_add(f.text.len());
+            if total > MAX_POLICY_BYTES {
+                return Err(PolicyError::Syntax {
+                    file: f.path.clone(),
+                    line: 1,
+                    column: 1,
+                    message: format!(
+                        "the policies add up to more than {} MiB (the limit) at this file",
+                        MAX_POLICY_BYTES >> 20
+                    ),
+                });
+            }
+        }
+        let started = regorus::utils::limits::monotonic_now();
+        let over_budget = |after: &str| -> Result<(), PolicyError> {
+            let elapsed = match (started, regorus::utils::limits::monotonic_now()) {
+                (Some(a), Some(b)) => b.saturating_sub(a),
+                _ => return Ok(()),
+            };
+            if elapsed > limits.time {
+                return Err(PolicyError::Syntax {
+                    file: after.to_owned(),
+                    line: 1,
+                    column: 1,
+                    message: format!(
+                        "loading the policies took {:.3} s, over the {} s limit (stopped after this file)",
+                        elapsed.as_secs_f64(),
+                        limits.time.as_secs_f64()
+                    ),
+                });
+            }
+            Ok(())
+        };
         let mut engine = regorus::Engine::new();
         engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
             limit: limits.time,
             check_interval: core::num::NonZeroU32::MIN,
         });
+        guard::install(&mut engine)?;
+        let mut files = PackageFiles::new();
         for f in &self.files {
             // Recursion would overflow the engine's stack (an abort): refuse it at load time,
             // as OPA does when it compiles.
@@ -275,11 +349,17 @@ impl RuleBook {
                     message: format!("recursion is not allowed in Rego: {}", r.cycle.join(" → ")),
                 });
             }
-            engine
+            let package = engine
                 .add_policy(f.path.clone(), f.text.clone())
                 .map_err(|e| syntax_error(&f.path, &e.to_string()))?;
+            files.entry(package).or_default().push(f.path.clone());
+            over_budget(&f.path)?;
         }
-        Ok(engine)
+        guard::check_calls(&mut engine)?;
+        if let Some(last) = self.files.last() {
+            over_budget(&last.path)?;
+        }
+        Ok((engine, files))
     }
 
     /// Parse and compile the rule book once; evaluate many inputs with the result.
@@ -287,7 +367,8 @@ impl RuleBook {
     /// # Errors
     /// [`PolicyError::Syntax`] when a policy does not parse.
     pub fn prepare(&self, limits: Limits) -> Result<Prepared, PolicyError> {
-        let engine = self.engine(limits)?;
+        let (engine, files) = self.engine(limits)?;
+        let limit = limits.time;
         let packages = engine
             .get_packages()
             .map_err(|e| PolicyError::Eval {
@@ -296,11 +377,24 @@ impl RuleBook {
             })?
             .into_iter()
             .filter(|p| !p.ends_with("_test"))
-            .collect();
+            .filter(|p| self.namespaces.is_empty() || self.namespaces.contains(p))
+            .collect::<Vec<_>>();
+        // A namespace that matches nothing would evaluate nothing and pass: say so instead.
+        if let Some(missing) = self.namespaces.iter().find(|n| !packages.contains(n)) {
+            return Err(PolicyError::Eval {
+                query: missing.clone(),
+                message: format!(
+                    "no policy declares package {}",
+                    missing.trim_start_matches("data.")
+                ),
+            });
+        }
         Ok(Prepared {
             engine,
             packages,
             rules: self.rules(),
+            limit,
+            files,
         })
     }
 
@@ -328,7 +422,7 @@ impl RuleBook {
         tests: &[PolicyFile],
         limits: Limits,
     ) -> Result<Vec<TestOutcome>, PolicyError> {
-        let mut engine = self.engine(limits)?;
+        let (mut engine, _) = self.engine(limits)?;
         let fixture = format!("{{\"fixtures\":{{\"seed\":{SEED_FIXTURE}}}}}");
         engine
             .add_data_json(&fixture)
@@ -351,6 +445,8 @@ impl RuleBook {
                 }
             }
         }
+        // The test files' calls are resolved too (a misspelt helper is a located error).
+        guard::check_calls(&mut engine)?;
         let mut out = Vec::new();
         for (pkg, name) in names {
             let query = format!("{pkg}.{name}");
@@ -377,7 +473,12 @@ pub struct Prepared {
     engine: regorus::Engine,
     packages: Vec<String>,
     rules: Vec<RuleMeta>,
+    limit: core::time::Duration,
+    files: PackageFiles,
 }
+
+/// Policy files by the package they declare (`data.hostplan.zfs` → `policies/zfs.rego`).
+type PackageFiles = BTreeMap<String, Vec<String>>;
 
 impl Prepared {
     /// Evaluate on a facts document, applying `waivers` as of `today` (`YYYY-MM-DD`).
@@ -414,7 +515,7 @@ impl Prepared {
                 .eval_query(pkg.clone(), false)
                 .map_err(|e| PolicyError::Eval {
                     query: pkg.clone(),
-                    message: e.to_string(),
+                    message: eval_message(&e, pkg, &self.files, &self.rules, self.limit),
                 })?;
             let Some(value) = results
                 .result
@@ -429,18 +530,10 @@ impl Prepared {
                 .ok()
                 .and_then(|s| serde_json::from_str(&s).ok())
                 .unwrap_or(serde_json::Value::Null);
-            for (set, level) in [
-                ("deny", Severity::Error),
-                ("warn", Severity::Warning),
-                ("info", Severity::Info),
-            ] {
-                for item in json
-                    .get(set)
-                    .and_then(|v| v.as_array())
-                    .into_iter()
-                    .flatten()
-                {
-                    findings.push(finding_of(item, level, &meta));
+            for (set, items) in json.as_object().into_iter().flatten() {
+                let Some(level) = level_of(set) else { continue };
+                for item in items.as_array().into_iter().flatten() {
+                    findings.push(finding_of(set, item, level, &meta));
                 }
             }
             skipped.extend(
@@ -469,6 +562,44 @@ impl Prepared {
             rules: self.rules.clone(),
         })
     }
+}
+
+/// The engine's error as people read it: a time limit in seconds, with the rules it stopped in.
+fn eval_message(
+    e: &anyhow::Error,
+    package: &str,
+    files: &PackageFiles,
+    rules: &[RuleMeta],
+    limit: core::time::Duration,
+) -> String {
+    let text = e.to_string();
+    let timed_out = e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<regorus::LimitError>(),
+            Some(regorus::LimitError::TimeLimitExceeded { .. })
+        )
+    }) || text.contains("exceeded time limit");
+    if !timed_out {
+        return text;
+    }
+    // The engine does not say which rule it was in: name the package's files and their
+    // documented rules.
+    let paths = files.get(package).map_or(&[][..], Vec::as_slice);
+    let ids: Vec<&str> = rules
+        .iter()
+        .filter(|r| paths.contains(&r.file))
+        .map(|r| r.id.as_str())
+        .collect();
+    let within = if ids.is_empty() {
+        String::new()
+    } else {
+        format!(", rules {}", ids.join(", "))
+    };
+    format!(
+        "stopped after {} s, the time limit, in package {package} ({}{within}): a rule there iterates over too much",
+        limit.as_secs_f64(),
+        paths.join(", ")
+    )
 }
 
 /// One `not_evaluated` item of a package (`lib.not_evaluated(rule, resource, facts)`): a rule
@@ -519,22 +650,47 @@ fn rule_order(id: &str) -> (String, u32, String) {
     (sec.to_owned(), n.parse().unwrap_or(u32::MAX), id.to_owned())
 }
 
+/// The severity of a rule's results, by its name: hostplan's `deny`/`warn`/`info`, and the
+/// names conftest reads (`violation`, and `deny_…`, `warn_…`, `violation_…` by prefix).
+/// Any other rule is a helper, not a result set.
+fn level_of(rule: &str) -> Option<Severity> {
+    match rule {
+        "deny" | "violation" => Some(Severity::Error),
+        "warn" => Some(Severity::Warning),
+        "info" => Some(Severity::Info),
+        r if r.starts_with("deny_") || r.starts_with("violation_") => Some(Severity::Error),
+        r if r.starts_with("warn_") => Some(Severity::Warning),
+        _ => None,
+    }
+}
+
 fn finding_of(
+    set: &str,
     item: &serde_json::Value,
     level: Severity,
     meta: &BTreeMap<&str, &RuleMeta>,
 ) -> Finding {
-    let text = |k: &str| {
-        item.get(k)
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_owned()
+    let text = |k: &str| item.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    // Results without a rule id (conftest's plain strings, or `{"msg": …}` objects) are named
+    // after their set: `user` for hostplan's own sets, the rule's name for conftest's prefixed
+    // ones (`deny_reserved`), so two such rules stay apart.
+    let unnamed = || {
+        if matches!(set, "deny" | "warn" | "info") {
+            "user".to_owned()
+        } else {
+            set.to_owned()
+        }
     };
-    // conftest-style policies return plain strings.
     let (rule, resource, message) = match item {
-        serde_json::Value::String(s) => ("user".to_owned(), String::new(), s.clone()),
-        serde_json::Value::Object(_) => (text("rule"), text("resource"), text("message")),
-        other => ("user".to_owned(), String::new(), other.to_string()),
+        serde_json::Value::String(s) => (unnamed(), String::new(), s.clone()),
+        serde_json::Value::Object(_) => (
+            text("rule").unwrap_or_else(unnamed),
+            text("resource").unwrap_or_default(),
+            text("message")
+                .or_else(|| text("msg"))
+                .unwrap_or_else(|| item.to_string()),
+        ),
+        other => (unnamed(), String::new(), other.to_string()),
     };
     let m = meta.get(rule.as_str());
     Finding {

@@ -11,7 +11,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let mut timings = Timings::new(args.timings);
     let io::Loaded { topology, source } = io::load_valid(&args.input.file)?;
     timings.lap("read, parse and validate");
-    let book = io::rule_book(&args.policy.policies)?;
+    let book = io::rule_book(&args.policy)?;
     let facts = hostplan::policy::facts::facts(&topology);
     timings.lap("derive facts");
     let today = io::today_or(args.policy.today.as_deref());

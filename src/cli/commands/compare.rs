@@ -22,7 +22,7 @@ pub fn run(args: &CompareArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> 
     let tb = io::load_valid(&args.b)?.topology;
     let cmp = hostplan::sim::recover::compare(&ta, &tb)?;
     let mut delta = hostplan::sim::delta::delta(&ta, &tb, !args.no_pairs)?;
-    let book = io::rule_book(&args.policies)?;
+    let book = io::rule_book_of(&args.policies, &[])?;
     let today = io::today_or(args.today.as_deref());
     let findings = |t: &hostplan::model::Topology| {
         book.evaluate(

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 pub fn run(args: &ExportArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let topology = io::load_valid(&args.input.file)?.topology;
-    let book = io::rule_book(&args.policy.policies)?;
+    let book = io::rule_book(&args.policy)?;
     let today = io::today_or(args.policy.today.as_deref());
     let variables = io::read_variables(&args.variables)?;
     let options = Options {

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let (name, text) = io::read_text(&args.spec)?;
-    let book = io::rule_book(&args.policy.policies)?;
+    let book = io::rule_book(&args.policy)?;
     let today = io::today_or(args.policy.today.as_deref());
     match verify(&text, &book, args.policy.fail_on, &today) {
         Ok(verified) => {

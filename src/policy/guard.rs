@@ -1,0 +1,432 @@
+//! What a policy may make the engine do, checked before and during evaluation.
+//!
+//! regorus evaluates whatever it parsed: a call to a function it lacks fails only when that rule
+//! runs (or never, if it does not), and a builtin asked for a huge result allocates it in one go —
+//! `numbers.range(1, 2000000000)` requests 48 GB and the process aborts, which no caller can
+//! catch. So:
+//!
+//! - at load time, every call in every module is resolved (`check_calls`): a function that is
+//!   neither a builtin of this build nor defined by a loaded policy is a located error (OPA
+//!   refuses the same policy when it compiles), and a call whose constant arguments already ask
+//!   for too much is refused there too;
+//! - at evaluation, the builtins whose result size comes from an argument rather than from data
+//!   that already exists are replaced by a wrapper (`install`) that checks the size first and
+//!   then calls regorus' own implementation, so a result within the bounds is exactly regorus'.
+
+use super::PolicyError;
+use regorus::unstable::{Expr, Literal, Query, Ref, Rule, RuleHead, Source, Span, BUILTINS};
+use regorus::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Most numbers one `numbers.range`/`numbers.range_step` call may produce (24 MB of values).
+pub const MAX_RANGE: u64 = 1_000_000;
+
+/// Widest field or precision a `sprintf` verb may ask for.
+pub const MAX_WIDTH: u64 = 4096;
+
+/// The builtins whose result size is chosen by an argument.
+/// (`net.cidr_expand` would belong here if regorus' `net` feature is ever enabled: a /0 lists
+/// four billion addresses.)
+const GUARDED: &[&str] = &["numbers.range", "numbers.range_step", "sprintf"];
+
+/// OPA's builtin namespaces: a call into one of them that this build lacks is an unsupported
+/// builtin, not a typo of a user function.
+const OPA_NAMESPACES: &[&str] = &[
+    "array",
+    "base64",
+    "base64url",
+    "bits",
+    "crypto",
+    "glob",
+    "graph",
+    "graphql",
+    "hex",
+    "http",
+    "io",
+    "json",
+    "net",
+    "numbers",
+    "object",
+    "opa",
+    "providers",
+    "rand",
+    "regex",
+    "rego",
+    "semver",
+    "strings",
+    "time",
+    "units",
+    "urlquery",
+    "uuid",
+    "yaml",
+];
+
+/// Every builtin a policy may call here, sorted (docs/policies.md lists them; a test keeps the
+/// list exact). `print` is handled by the engine itself.
+pub fn builtins() -> Vec<&'static str> {
+    // `__builtin_…` are the engine's own helpers for operators, not callable by name.
+    let mut all: Vec<&'static str> = BUILTINS
+        .keys()
+        .copied()
+        .filter(|n| !n.starts_with("__"))
+        .collect();
+    all.push("print");
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+/// Why a guarded call asks for too much, or `None` when it is within the bounds.
+fn excess(name: &str, args: &[Value]) -> Option<String> {
+    let int = |v: &Value| v.as_i64().ok();
+    match name {
+        "numbers.range" | "numbers.range_step" => {
+            let (from, to) = (int(args.first()?)?, int(args.get(1)?)?);
+            let step = if name == "numbers.range" {
+                1
+            } else {
+                int(args.get(2)?)?.max(1)
+            };
+            let count = from.abs_diff(to) / step.unsigned_abs() + 1;
+            (count > MAX_RANGE).then(|| {
+                format!("{name} would make {count} numbers; the limit is {MAX_RANGE} per call")
+            })
+        }
+        "sprintf" => {
+            let format = args.first()?.as_string().ok()?;
+            let widest = widest_field(format);
+            (widest > MAX_WIDTH).then(|| {
+                format!(
+                    "sprintf asks for a field {widest} characters wide; the limit is {MAX_WIDTH}"
+                )
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The largest width or precision any `%` verb of a format asks for.
+fn widest_field(format: &str) -> u64 {
+    let mut widest = 0u64;
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            continue;
+        }
+        if chars.peek() == Some(&'%') {
+            chars.next();
+            continue;
+        }
+        let mut n = 0u64;
+        while let Some(&d) = chars.peek() {
+            if let Some(v) = d.to_digit(10) {
+                n = n.saturating_mul(10).saturating_add(u64::from(v));
+            } else if matches!(d, '.' | '-' | '+' | ' ' | '#') {
+                widest = widest.max(n);
+                n = 0;
+            } else {
+                break;
+            }
+            chars.next();
+        }
+        widest = widest.max(n);
+    }
+    widest
+}
+
+/// Register the size-checking wrappers of [`GUARDED`] builtins on an engine.
+///
+/// # Errors
+/// [`PolicyError::Eval`] if the engine refuses an extension (it never should: each name is
+/// registered once per engine).
+pub(super) fn install(engine: &mut regorus::Engine) -> Result<(), PolicyError> {
+    for &name in GUARDED {
+        let Some(&(builtin, nargs)) = BUILTINS.get(name) else {
+            continue;
+        };
+        engine
+            .add_extension(
+                name.to_owned(),
+                nargs,
+                Box::new(move |args: Vec<Value>| {
+                    if let Some(why) = excess(name, &args) {
+                        anyhow::bail!(why);
+                    }
+                    // regorus' builtins take the call's span and argument expressions for their
+                    // messages; the wrapper has neither, so it gives them ones named after the
+                    // builtin (the engine adds the real call site to any error).
+                    let source = Source::from_contents(name.to_owned(), name.to_owned())?;
+                    let span = Span {
+                        source,
+                        line: 1,
+                        col: 1,
+                        start: 0,
+                        end: u32::try_from(name.len()).unwrap_or(0),
+                    };
+                    let params: Vec<Ref<Expr>> = args
+                        .iter()
+                        .map(|_| {
+                            Ref::new(Expr::Null {
+                                span: span.clone(),
+                                value: Value::Null,
+                                eidx: 0,
+                            })
+                        })
+                        .collect();
+                    builtin(&span, &params, &args, true)
+                }),
+            )
+            .map_err(|e| PolicyError::Eval {
+                query: name.to_owned(),
+                message: e.to_string(),
+            })?;
+    }
+    Ok(())
+}
+
+/// Functions each package defines, and each module's import aliases.
+struct Scope {
+    /// Full paths (`data.pkg.f`) of every rule and function head.
+    defined: BTreeSet<String>,
+}
+
+fn path_of(e: &Expr) -> Option<String> {
+    regorus::utils::get_path_string(e, None).ok()
+}
+
+/// Resolve every call in the loaded modules.
+///
+/// # Errors
+/// [`PolicyError::Syntax`] at the first call (in file order) to a function that does not exist
+/// here, or whose constant arguments exceed a bound.
+pub(super) fn check_calls(engine: &mut regorus::Engine) -> Result<(), PolicyError> {
+    let modules = engine.get_modules().clone();
+    let mut scope = Scope {
+        defined: BTreeSet::new(),
+    };
+    for m in &modules {
+        let Some(pkg) = regorus::utils::get_path_string(&m.package.refr, Some("data")).ok() else {
+            continue;
+        };
+        for rule in &m.policy {
+            let refr = match rule.as_ref() {
+                Rule::Spec { head, .. } => match head {
+                    RuleHead::Compr { refr, .. }
+                    | RuleHead::Set { refr, .. }
+                    | RuleHead::Func { refr, .. } => refr,
+                },
+                Rule::Default { refr, .. } => refr,
+            };
+            if let Some(p) = path_of(refr) {
+                scope.defined.insert(format!("{pkg}.{p}"));
+            }
+        }
+    }
+    for m in &modules {
+        let pkg =
+            regorus::utils::get_path_string(&m.package.refr, Some("data")).unwrap_or_default();
+        let mut aliases = BTreeMap::new();
+        for import in &m.imports {
+            if let Some(path) = path_of(&import.refr) {
+                let alias = import.r#as.as_ref().map_or_else(
+                    || path.rsplit('.').next().unwrap_or_default().to_owned(),
+                    |s| s.text().to_owned(),
+                );
+                aliases.insert(alias, path);
+            }
+        }
+        let mut calls = Vec::new();
+        for rule in &m.policy {
+            rule_calls(rule, &mut calls);
+        }
+        for (span, fcn, params) in calls {
+            let Some(name) = path_of(&fcn) else { continue };
+            let root = name.split('.').next().unwrap_or_default();
+            let known = BUILTINS.contains_key(name.as_str())
+                || name == "print"
+                || root == "data"
+                || aliases.contains_key(root)
+                || scope.defined.contains(&format!("{pkg}.{name}"));
+            let message = if known {
+                // Computed arguments are left undefined: they are checked when the call runs.
+                let args: Vec<Value> = params
+                    .iter()
+                    .map(|p| constant(p).unwrap_or(Value::Undefined))
+                    .collect();
+                excess(&name, &args)
+            } else if OPA_NAMESPACES.contains(&root) || name.contains('.') {
+                Some(format!(
+                    "`{name}` is not a builtin hostplan's engine provides (docs/policies.md lists them)"
+                ))
+            } else {
+                Some(format!("unknown function `{name}`"))
+            };
+            if let Some(message) = message {
+                return Err(PolicyError::Syntax {
+                    file: span.source.file().clone(),
+                    line: span.line,
+                    column: column(&span),
+                    message,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where a called name starts: its first segment (`io` of `io.jwt.decode`), not the last one
+/// regorus' span points at.
+fn root_span(mut e: &Expr) -> &Span {
+    loop {
+        match e {
+            Expr::RefDot { refr, .. } | Expr::RefBrack { refr, .. } => e = refr,
+            other => return other.span(),
+        }
+    }
+}
+
+/// 1-based column in characters (regorus counts a tab as four columns; editors count one).
+fn column(span: &Span) -> u32 {
+    let text = span.source.contents();
+    let start = (span.start as usize).min(text.len());
+    let Some(before) = text.get(..start) else {
+        return span.col;
+    };
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    u32::try_from(before[line_start..].chars().count() + 1).unwrap_or(span.col)
+}
+
+/// A literal argument's value; `None` when it is computed.
+fn constant(e: &Expr) -> Option<Value> {
+    match e {
+        Expr::Number { value, .. } | Expr::String { value, .. } | Expr::RawString { value, .. } => {
+            Some(value.clone())
+        }
+        _ => None,
+    }
+}
+
+type Call = (Span, Ref<Expr>, Vec<Ref<Expr>>);
+
+fn rule_calls(rule: &Rule, out: &mut Vec<Call>) {
+    match rule {
+        Rule::Spec { head, bodies, .. } => {
+            match head {
+                RuleHead::Compr { refr, assign, .. } => {
+                    expr_calls(refr, out);
+                    if let Some(a) = assign {
+                        expr_calls(&a.value, out);
+                    }
+                }
+                RuleHead::Set { refr, key, .. } => {
+                    expr_calls(refr, out);
+                    if let Some(k) = key {
+                        expr_calls(k, out);
+                    }
+                }
+                RuleHead::Func { assign, .. } => {
+                    if let Some(a) = assign {
+                        expr_calls(&a.value, out);
+                    }
+                }
+            }
+            for body in bodies {
+                if let Some(a) = &body.assign {
+                    expr_calls(&a.value, out);
+                }
+                query_calls(&body.query, out);
+            }
+        }
+        Rule::Default { value, .. } => expr_calls(value, out),
+    }
+}
+
+fn query_calls(q: &Query, out: &mut Vec<Call>) {
+    for stmt in &q.stmts {
+        match &stmt.literal {
+            Literal::SomeVars { .. } => {}
+            Literal::SomeIn {
+                key,
+                value,
+                collection,
+                ..
+            } => {
+                if let Some(k) = key {
+                    expr_calls(k, out);
+                }
+                expr_calls(value, out);
+                expr_calls(collection, out);
+            }
+            Literal::Expr { expr, .. } | Literal::NotExpr { expr, .. } => expr_calls(expr, out),
+            Literal::Every { domain, query, .. } => {
+                expr_calls(domain, out);
+                query_calls(query, out);
+            }
+        }
+        // `with f as g` replaces f by g: neither is called here, and g may be a value.
+    }
+}
+
+fn expr_calls(e: &Expr, out: &mut Vec<Call>) {
+    match e {
+        Expr::String { .. }
+        | Expr::RawString { .. }
+        | Expr::Number { .. }
+        | Expr::Bool { .. }
+        | Expr::Null { .. }
+        | Expr::Var { .. } => {}
+        Expr::Array { items, .. } | Expr::Set { items, .. } => {
+            for i in items {
+                expr_calls(i, out);
+            }
+        }
+        Expr::Object { fields, .. } => {
+            for (_, k, v) in fields {
+                expr_calls(k, out);
+                expr_calls(v, out);
+            }
+        }
+        Expr::ArrayCompr { term, query, .. } | Expr::SetCompr { term, query, .. } => {
+            expr_calls(term, out);
+            query_calls(query, out);
+        }
+        Expr::ObjectCompr {
+            key, value, query, ..
+        } => {
+            expr_calls(key, out);
+            expr_calls(value, out);
+            query_calls(query, out);
+        }
+        Expr::Call { fcn, params, .. } => {
+            out.push((root_span(fcn).clone(), fcn.clone(), params.clone()));
+            for p in params {
+                expr_calls(p, out);
+            }
+        }
+        Expr::UnaryExpr { expr, .. } => expr_calls(expr, out),
+        Expr::RefDot { refr, .. } => expr_calls(refr, out),
+        Expr::RefBrack { refr, index, .. } => {
+            expr_calls(refr, out);
+            expr_calls(index, out);
+        }
+        Expr::BinExpr { lhs, rhs, .. }
+        | Expr::BoolExpr { lhs, rhs, .. }
+        | Expr::ArithExpr { lhs, rhs, .. }
+        | Expr::AssignExpr { lhs, rhs, .. } => {
+            expr_calls(lhs, out);
+            expr_calls(rhs, out);
+        }
+        Expr::Membership {
+            key,
+            value,
+            collection,
+            ..
+        } => {
+            if let Some(k) = key {
+                expr_calls(k, out);
+            }
+            expr_calls(value, out);
+            expr_calls(collection, out);
+        }
+    }
+}

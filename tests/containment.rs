@@ -1,0 +1,269 @@
+//! A user policy cannot take the process down: each way one used to abort it (or run outside
+//! every budget) is now a located error with exit code 2, run as a real process.
+
+use hostplan::policy::{Limits, PolicyError, PolicyFile, RuleBook};
+use std::process::Command;
+
+/// `hostplan check examples/seed.toml --policy <file>` with `text` as the policy:
+/// (exit code, stderr).
+fn check_with(name: &str, text: &str) -> (i32, String) {
+    let dir = std::env::temp_dir().join(format!(
+        "hostplan-contain-{}-{}",
+        std::process::id(),
+        name.trim_end_matches(".rego")
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join(name);
+    std::fs::write(&policy, text).unwrap();
+    let seed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/seed.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_hostplan"))
+        .arg("check")
+        .arg(seed)
+        .arg("--policy")
+        .arg(&policy)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn policy(package: &str, body: &str) -> String {
+    format!(
+        "package {package}\n\nimport rego.v1\n\ndeny contains {{\"rule\": \"U-1\", \"resource\": \"x\", \"message\": m}} if {{\n{body}\n}}\n"
+    )
+}
+
+/// `numbers.range(1, 2000000000)` asked for 48 GB and aborted (exit 134): with constant
+/// arguments it is now refused when the policy loads.
+#[test]
+fn a_huge_constant_range_is_refused_at_load_time() {
+    let (code, err) = check_with(
+        "range.rego",
+        &policy(
+            "range",
+            "\tm := sprintf(\"%d\", [count(numbers.range(1, 2000000000))])",
+        ),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "range.rego:6:28: numbers.range would make 2000000000 numbers; the limit is 1000000 per call"
+        ),
+        "{err}"
+    );
+}
+
+/// A range computed from the input is checked when it runs, before anything is allocated.
+#[test]
+fn a_huge_computed_range_stops_evaluation_with_its_location() {
+    let (code, err) = check_with(
+        "range2.rego",
+        &policy(
+            "range2",
+            "\tn := count(input.hosts) * 1000000000\n\tm := sprintf(\"%d\", [count(numbers.range_step(0, n, 2))])",
+        ),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("range2.rego:7:"), "{err}");
+    assert!(
+        err.contains("numbers.range_step would make 500000001 numbers; the limit is 1000000"),
+        "{err}"
+    );
+}
+
+/// A `sprintf` width of two billion allocated 2 GB for one string (an abort under a memory limit).
+#[test]
+fn a_huge_sprintf_width_is_refused_constant_or_computed() {
+    let (code, err) = check_with(
+        "width.rego",
+        &policy("width", "\tm := sprintf(\"%2000000000d\", [1])"),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "width.rego:6:7: sprintf asks for a field 2000000000 characters wide; the limit is 4096"
+        ),
+        "{err}"
+    );
+    let (code, err) = check_with(
+        "width2.rego",
+        &policy(
+            "width2",
+            "\tf := sprintf(\"%%.%dd\", [count(input.hosts) * 100000000])\n\tm := sprintf(f, [1])",
+        ),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("sprintf asks for a field 100000000 characters wide"),
+        "{err}"
+    );
+}
+
+/// `net.*` is not built (regorus has it only with `std`): refused at load time, with its
+/// location, like any builtin this engine lacks.
+#[test]
+fn net_builtins_are_refused_at_load_time() {
+    let (code, err) = check_with(
+        "cidr.rego",
+        &policy(
+            "cidr",
+            "\tm := sprintf(\"%d\", [count(net.cidr_expand(\"0.0.0.0/0\"))])",
+        ),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "cidr.rego:6:28: `net.cidr_expand` is not a builtin hostplan's engine provides"
+        ),
+        "{err}"
+    );
+}
+
+/// Within the bounds the guarded builtins give exactly regorus' own results.
+#[test]
+fn guarded_builtins_within_bounds_answer_as_before() {
+    let user = PolicyFile {
+        path: "ok.rego".into(),
+        text: policy(
+            "ok",
+            "\tm := sprintf(\"%5d|%v|%v|%.2f\", [count(numbers.range(1, 10)), numbers.range_step(10, 1, 3), numbers.range(2, -1), 2.5])",
+        ),
+    };
+    let facts = hostplan::policy::facts::facts(&hostplan::examples::seed().unwrap());
+    let ev = RuleBook::builtin()
+        .with(vec![user])
+        .evaluate(&facts, &[], "2026-11-26", Limits::default())
+        .unwrap();
+    let f = ev.findings.iter().find(|f| f.rule == "U-1").unwrap();
+    assert_eq!(f.message, "   10|[10, 7, 4, 1]|[2, 1, 0, -1]|2.50");
+}
+
+/// A builtin this build lacks used to fail only when its rule ran (or never); it is reported
+/// when the policy loads, with its position, as OPA does when it compiles.
+#[test]
+fn an_unsupported_builtin_or_unknown_function_is_a_load_time_error() {
+    let (code, err) = check_with("jwt.rego", &policy("jwt", "\tm := io.jwt.decode(\"x\")[0]"));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("jwt.rego:6:7: `io.jwt.decode` is not a builtin hostplan's engine provides"),
+        "{err}"
+    );
+    // In a rule that never runs (its body is false first), still refused.
+    let (code, err) = check_with(
+        "typo.rego",
+        &policy("typo", "\tfalse\n\tm := lenght(\"x\")"),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("typo.rego:7:7: unknown function `lenght`"),
+        "{err}"
+    );
+}
+
+/// `n` distinct constant rules of about 70 bytes each.
+fn rules(n: usize) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for i in 0..n {
+        writeln!(
+            out,
+            "r{i} := {{\"a\": [1, 2, 3, 4, 5, 6, 7], \"b\": \"padding padding\"}}"
+        )
+        .unwrap();
+    }
+    out
+}
+
+/// 25 MB of policy in files each under regorus' own per-file cap parsed for minutes outside
+/// any budget; the total is now bounded before parsing starts.
+#[test]
+fn too_much_policy_text_is_refused_before_parsing() {
+    let text = format!("package big\n\nimport rego.v1\n\n{}", rules(15_000));
+    let files: Vec<PolicyFile> = (0..5)
+        .map(|i| PolicyFile {
+            path: format!("big{i}.rego"),
+            text: text.replace("package big", &format!("package big{i}")),
+        })
+        .collect();
+    let err = RuleBook::builtin()
+        .with(files)
+        .prepare(Limits::default())
+        .unwrap_err();
+    match err {
+        PolicyError::Syntax { file, message, .. } => {
+            assert_eq!(file, "big4.rego");
+            assert!(message.contains("more than 4 MiB"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Parsing and compiling count against the time limit too, between files.
+#[test]
+fn parsing_runs_inside_the_time_limit() {
+    let user = PolicyFile {
+        path: "slowparse.rego".into(),
+        text: format!("package slowparse\n\nimport rego.v1\n\n{}", rules(5_000)),
+    };
+    let limits = Limits {
+        time: std::time::Duration::from_millis(1),
+    };
+    let err = RuleBook::new(vec![user]).prepare(limits).unwrap_err();
+    match err {
+        PolicyError::Syntax { file, message, .. } => {
+            assert_eq!(file, "slowparse.rego");
+            assert!(
+                message.contains("loading the policies took")
+                    && message.contains("over the 0.001 s limit"),
+                "{message}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// docs/policies.md lists exactly the builtins this build provides (between its markers).
+#[test]
+fn the_documented_builtins_are_exactly_the_engines() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/policies.md"),
+    )
+    .unwrap();
+    let start = doc.find("<!-- builtins:start -->").unwrap();
+    let end = doc.find("<!-- builtins:end -->").unwrap();
+    let documented: std::collections::BTreeSet<&str> =
+        doc[start..end].split('`').skip(1).step_by(2).collect();
+    let provided: std::collections::BTreeSet<&str> =
+        hostplan::policy::guard::builtins().into_iter().collect();
+    assert_eq!(
+        documented,
+        provided,
+        "docs/policies.md is out of date: missing {:?}, extra {:?}",
+        provided.difference(&documented).collect::<Vec<_>>(),
+        documented.difference(&provided).collect::<Vec<_>>()
+    );
+}
+
+/// Builtins rego-cpp lacks or gets wrong (so the differential test cannot compare them), checked
+/// against OPA's answers: `time.parse_rfc3339_ns`, `regex` with Perl classes, `yaml.unmarshal`.
+#[test]
+fn builtins_beyond_the_second_engine_answer_as_opa_documents() {
+    let user = PolicyFile {
+        path: "beyond.rego".into(),
+        text: policy(
+            "beyond",
+            "\tm := sprintf(\"%v %v %v\", [time.parse_rfc3339_ns(\"2026-11-26T00:00:00Z\"), regex.match(`^\\s*tank-\\d+$`, \" tank-12\"), yaml.unmarshal(\"a: [1, 2]\")])",
+        ),
+    };
+    let facts = hostplan::policy::facts::facts(&hostplan::examples::seed().unwrap());
+    let ev = RuleBook::new(vec![user])
+        .evaluate(&facts, &[], "2026-11-26", Limits::default())
+        .unwrap();
+    assert_eq!(
+        ev.findings[0].message,
+        "1795651200000000000 true {\"a\": [1, 2]}"
+    );
+}
