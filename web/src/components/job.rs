@@ -17,7 +17,11 @@ use yew::prelude::*;
 pub(crate) fn worker_loader() -> String {
     web_sys::window()
         .and_then(|w| w.document())
-        .and_then(|d| d.query_selector("meta[name=hostplan-worker]").ok().flatten())
+        .and_then(|d| {
+            d.query_selector("meta[name=hostplan-worker]")
+                .ok()
+                .flatten()
+        })
         .and_then(|m| m.get_attribute("content"))
         .unwrap_or_else(|| "./hostplan-worker_loader.js".to_owned())
 }
