@@ -345,18 +345,18 @@ fn arrow(props: &GraphViewProps, a: &Arrow) -> Html {
     let down = props.states.get(&a.to).is_some_and(|s| *s == State::Down);
     let class = classes!(
         "edge",
-        a.passthrough.then_some("passthrough"),
+        a.passthrough().then_some("passthrough"),
         related.then_some("related"),
         down.then_some("broken")
     );
-    let marker = if a.passthrough {
+    let marker = if a.passthrough() {
         "url(#arrow-pt)"
     } else {
         "url(#arrow)"
     };
     html! {
         <path class={class} d={a.path.clone()} marker-end={marker} data-from={a.from.clone()} data-to={a.to.clone()}>
-            <title>{ format!("{} requires {}{}", a.from, a.to, if a.passthrough { " (PCIe passthrough)" } else { "" }) }</title>
+            <title>{ format!("{} requires {}{}", a.from, a.to, if a.passthrough() { " (PCIe passthrough)" } else { "" }) }</title>
         </path>
     }
 }
