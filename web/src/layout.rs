@@ -18,14 +18,14 @@ pub const BOX_W: f64 = 132.0;
 /// Box height.
 pub const BOX_H: f64 = 42.0;
 /// Room between columns: one vertical channel for arrows, with a lane either side.
-const GAP_X: f64 = 20.0;
+const GAP_X: f64 = 16.0;
 /// Room between rows: the horizontal channel arrows turn in.
 const GAP_Y: f64 = 40.0;
 const PAD: f64 = 16.0;
 /// A host frame's title, with a lane under it for arrows entering the first row.
 const TITLE: f64 = 36.0;
-/// Boxes per row before wrapping: six keep a host 1:1 (labels legible) within a laptop's
-/// canvas beside the side panel.
+/// Boxes per row before wrapping: six keep a host 1:1 (labels legible) within the canvas
+/// beside the side panel of a 1400 px window (936 units across for the seed).
 const MAX_PER_ROW: usize = 6;
 
 /// What a box stands for (drives its colour and icon).
@@ -1135,6 +1135,43 @@ mod tests {
             crossed.len()
         );
         ends_on_boxes(&l);
+    }
+
+    /// The layout's cost at the sizes the detailed graph meets (a focused part of a large
+    /// site is a few hundred components; the whole of one drawn in detail, thousands). The
+    /// figures go to BENCHMARKS.md: `cargo test -p hostplan-web --release layout_at_scale --
+    /// --nocapture`.
+    #[test]
+    fn layout_at_scale() {
+        for hosts in [30, 300] {
+            let t = hostplan::sim::generate::generate(&hostplan::sim::generate::FleetSpec {
+                hosts,
+                ..Default::default()
+            });
+            let g = DependencyGraph::build(&t);
+            let n = hostplan::export::overview::drawn_components(&t);
+            #[expect(
+                clippy::disallowed_methods,
+                reason = "a benchmark's own clock, in a test"
+            )]
+            let started = std::time::Instant::now();
+            let l = layout_with(&t, &g, &BTreeSet::new());
+            let took = started.elapsed();
+            let crossed = crossings(&l);
+            println!(
+                "layout of {n} components ({} arrows): {:.1} ms, {} crossing(s)",
+                l.arrows.len(),
+                took.as_secs_f64() * 1000.0,
+                crossed.len()
+            );
+            assert!(l.boxes.len() >= n);
+            assert!(
+                crossed.is_empty(),
+                "{} crossings: {:?}",
+                crossed.len(),
+                &crossed[..crossed.len().min(5)]
+            );
+        }
     }
 
     #[test]

@@ -94,7 +94,7 @@ const MARGIN: f64 = 3.0;
 /// layout's `GAP_Y`; its middle comes first, then lanes either side of it).
 const TURNS: [f64; 7] = [20.0, 14.0, 26.0, 9.0, 32.0, 6.0, 36.0];
 /// How far a lane sits from a channel's middle, for parallel arrows.
-const LANES: [f64; 5] = [0.0, -6.0, 6.0, -3.0, 3.0];
+const LANES: [f64; 5] = [0.0, -4.0, 4.0, -2.0, 2.0];
 /// Vertical channels tried per arrow before settling for the least bad route.
 pub const MAX_CHANNELS: usize = 160;
 const CELL: f64 = 160.0;
