@@ -94,9 +94,11 @@ const MARGIN: f64 = 3.0;
 /// layout's `GAP_Y`; its middle comes first, then lanes either side of it).
 const TURNS: [f64; 7] = [20.0, 14.0, 26.0, 9.0, 32.0, 6.0, 36.0];
 /// How far a lane sits from a channel's middle, for parallel arrows.
-const LANES: [f64; 5] = [0.0, -4.0, 4.0, -2.0, 2.0];
+const LANES: [f64; 3] = [0.0, -4.0, 4.0];
 /// Vertical channels tried per arrow before settling for the least bad route.
-pub const MAX_CHANNELS: usize = 160;
+pub const MAX_CHANNELS: usize = 16;
+/// Turn distances tried at each end of a five-leg route.
+const FIVE_LEG_TURNS: usize = 4;
 const CELL: f64 = 160.0;
 
 /// Routes arrows among fixed obstacles, remembering the lines already drawn.
@@ -210,8 +212,11 @@ impl Router {
     }
 
     fn ok(&self, r: &Route, ends: [&str; 2], alone: bool) -> bool {
-        r.windows(2)
-            .all(|w| self.clear(w[0], w[1], ends) && !(alone && self.shared(w[0], w[1])))
+        r.windows(2).all(|w| self.leg_ok(w[0], w[1], ends, alone))
+    }
+
+    fn leg_ok(&self, p: (f64, f64), q: (f64, f64), ends: [&str; 2], alone: bool) -> bool {
+        self.clear(p, q, ends) && !(alone && self.shared(p, q))
     }
 
     fn remember(&mut self, r: &Route) {
@@ -306,18 +311,27 @@ impl Router {
                 tried += 1;
                 for lane in LANES {
                     let x = cx + lane;
-                    for da in TURNS {
-                        let ya = a.out(da);
-                        for db in TURNS {
-                            let yb = b.out(db);
-                            let r = vec![s, (s.0, ya), (x, ya), (x, yb), (t.0, yb), t];
-                            if self.ok(&r, ends, alone) {
-                                return Some(r);
-                            }
-                            if !alone && lane == 0.0 && da == TURNS[0] && db == TURNS[0] {
-                                consider(r, best);
+                    // Each leg checked once, before the legs that depend on it: a blocked
+                    // first turn skips every way of finishing from it.
+                    for da in &TURNS[..FIVE_LEG_TURNS] {
+                        let ya = a.out(*da);
+                        let (p1, p2) = ((s.0, ya), (x, ya));
+                        let first = [(s, p1), (p1, p2)];
+                        if !first.iter().all(|&(p, q)| self.leg_ok(p, q, ends, alone)) {
+                            continue;
+                        }
+                        for db in &TURNS[..FIVE_LEG_TURNS] {
+                            let yb = b.out(*db);
+                            let (p3, p4) = ((x, yb), (t.0, yb));
+                            let rest = [(p2, p3), (p3, p4), (p4, t)];
+                            if rest.iter().all(|&(p, q)| self.leg_ok(p, q, ends, alone)) {
+                                return Some(vec![s, p1, p2, p3, p4, t]);
                             }
                         }
+                    }
+                    if !alone && lane == 0.0 {
+                        let (ya, yb) = (a.out(TURNS[0]), b.out(TURNS[0]));
+                        consider(vec![s, (s.0, ya), (x, ya), (x, yb), (t.0, yb), t], best);
                     }
                 }
             }

@@ -271,7 +271,7 @@ pub fn BootGantt(props: &GanttProps) -> Html {
         .unwrap_or(4);
     let label_w = (longest as f64 * 7.5 + 16.0).clamp(80.0, 240.0);
     // Room on the right for the last bar's label.
-    let chart_w = (px - label_w - 150.0).max(200.0);
+    let chart_w = (px - label_w - LABEL_ROOM).max(200.0);
     let row_h = 26.0;
     let top = 22.0;
     let x = |ms: u64| label_w + chart_w * (ms as f64) / (end as f64);
@@ -313,7 +313,7 @@ pub fn BootGantt(props: &GanttProps) -> Html {
     };
     html! {
         <section class="canvas gantt-canvas" aria-label="Boot timeline" ref={node}>
-            <div class="graph-tools" role="toolbar" aria-label="Boot timeline">
+            <div class="gantt-tools" role="toolbar" aria-label="Boot timeline">
                 <strong class="gantt-title">{ &title }</strong>
                 <button type="button" id="export-gantt-svg" onclick={export(false)} title="Download the timeline as SVG">{ "SVG" }</button>
                 <button type="button" id="export-gantt-png" onclick={export(true)} title="Download the timeline as PNG">{ "PNG" }</button>
@@ -352,6 +352,9 @@ pub fn BootGantt(props: &GanttProps) -> Html {
         </section>
     }
 }
+
+/// Room right of the chart for the labels of the bars that end last.
+const LABEL_ROOM: f64 = 200.0;
 
 /// Each row's ready time in another timeline (the suggested order's).
 fn rows_of(t: &Topology, tl: &Timeline) -> BTreeMap<String, Option<u64>> {
@@ -393,12 +396,12 @@ fn gantt_row(
         (Some(e), None) => format!("{} → {}", secs(r.start), secs(e)),
         (None, _) => format!("{} → never", secs(r.start)),
     };
-    // After the bar, or before it when the bar runs to the right edge.
+    // After the bar when it fits in the room left on the right, else inside the bar's end.
     let after = x(end_ms) + 6.0;
-    let (lx, anchor) = if end_ms * 10 > end * 8 {
-        (x(r.out_from.unwrap_or(r.start).min(r.start)) - 6.0, "end")
-    } else {
+    let (lx, anchor) = if after + label.chars().count() as f64 * 6.8 <= x(end) + LABEL_ROOM {
         (after, "start")
+    } else {
+        (x(end_ms) - 6.0, "end")
     };
     html! {
         <g class="gantt-row" data-subject={r.subject.clone()}>

@@ -309,9 +309,11 @@ fn legend(kinds: &[BoxKind]) -> Html {
     };
     html! {
         <div class="legend" id="graph-legend" aria-label="Legend">
-            <div class="legend-row"><strong>{ "Boxes" }</strong>
-                { for kinds.iter().map(|k| html! { <span class="lg-kind">{ swatch(classes!("node", k.class())) }{ k.word() }</span> }) }
-            </div>
+            if !kinds.is_empty() {
+                <div class="legend-row"><strong>{ "Boxes" }</strong>
+                    { for kinds.iter().map(|k| html! { <span class="lg-kind">{ swatch(classes!("node", k.class())) }{ k.word() }</span> }) }
+                </div>
+            }
             <div class="legend-row"><strong>{ "Arrows" }</strong>
                 <span>{ line("") }{ " requires" }</span>
                 <span>{ line("passthrough") }{ " PCIe passthrough" }</span>

@@ -84,14 +84,20 @@ impl Legible {
     }
 
     /// The window to open on: the whole `full` drawing when its labels are legible that way,
-    /// else the whole width when that is legible (the page scrolls down the rest), else a
-    /// window at the legible scale at (`x`, `y`).
+    /// else the whole width when that is legible and at most 2.5 windows tall (the page
+    /// scrolls down the rest), else a window at the legible scale at (`x`, `y`).
     pub(crate) fn start(&self, full: View, x: f64, y: f64) -> View {
         let whole = self.whole(full);
         if self.px_width / whole.w >= self.legible_scale() {
             return whole;
         }
-        if self.anchor.is_none() && self.px_width / full.w >= self.legible_scale() {
+        // The page scrolls a drawing a few windows tall; a taller one (a large site's
+        // overview) opens as a window the wheel scrolls.
+        let width_scale = self.px_width / full.w;
+        if self.anchor.is_none()
+            && width_scale >= self.legible_scale()
+            && full.h * width_scale <= 2.5 * self.px_height.max(100.0)
+        {
             return full;
         }
         // 1:1, or larger when the smallest text is under the legible size at 1:1.
@@ -607,7 +613,7 @@ fn host_frame(props: &GraphViewProps, ctx: &Ctx<'_>, h: &HostFrame, boxes: Html)
     html! {
         <g class="host" data-id={h.id.clone()} role="group" aria-label={format!("host {}", h.id)}>
             <g class="host-handle" onclick={select} onkeydown={select_key} tabindex={ctx.tabindex(&hk)} data-key={hk.clone()} role="button"
-               aria-pressed={selected.to_string()} aria-label={format!("host {}{state_text}", h.id)}>
+               aria-pressed={selected.to_string()} aria-label={format!("{} {}, host{state_text}", h.id, h.detail)}>
                 <rect class="host-title-hit" x={h.x.to_string()} y={h.y.to_string()} width={h.w.min(260.0).to_string()} height="40" />
                 <text class="host-title" x={(h.x + 12.0).to_string()} y={(h.y + 20.0).to_string()}>
                     { if failed { "✖ " } else { "" } }{ &h.id }
@@ -762,7 +768,7 @@ fn node_box(props: &GraphViewProps, ctx: &Ctx<'_>, b: &NodeBox, matched: bool) -
     html! {
         <g class={class} data-id={b.id.clone()} data-state={state.map_or("up", state_word)} transform={format!("translate({:.1},{:.1})", b.x, b.y)}
            tabindex={ctx.tabindex(&key)} data-key={key.clone()} role="button" aria-pressed={selected.to_string()}
-           aria-label={format!("{} {}{state_text}{}", b.kind.word(), b.id, if flagged { " — has a problem" } else { "" })} {onclick} {onkeydown}>
+           aria-label={format!("{} {}, {}{state_text}{}", clip(&b.id, 17), clip(&b.detail, 22), b.kind.word(), if flagged { " — has a problem" } else { "" })} {onclick} {onkeydown}>
             <rect width={BOX_W.to_string()} height={BOX_H.to_string()} rx="6" />
             <text class="label" x="8" y="17">{ clip(&b.id, 17) }</text>
             <text class="detail" x="8" y="33">{ clip(&b.detail, 22) }</text>
