@@ -797,6 +797,9 @@ fn arrows(
     route_all(l, wants)
 }
 
+/// An arrow using a side of a box: where its other end is, its index, whether it leaves there.
+type PortUse = (f64, usize, bool);
+
 /// Pick each arrow's sides and ports, then route them, shortest first (short arrows take the
 /// direct lines, long ones the channels).
 fn route_all(l: &Layout, wants: Vec<Want>) -> Vec<Arrow> {
@@ -814,7 +817,7 @@ fn route_all(l: &Layout, wants: Vec<Want>) -> Vec<Arrow> {
         .collect();
     // Ports: the arrows on one side of one box spread along it, ordered by where their other
     // end is, so they leave without crossing each other.
-    let mut on_side: BTreeMap<(&str, Side), Vec<(f64, usize, bool)>> = BTreeMap::new();
+    let mut on_side: BTreeMap<(&str, Side), Vec<PortUse>> = BTreeMap::new();
     for (i, w) in wants.iter().enumerate() {
         let (sa, sb) = sides[i];
         let centre = |r: &Rect| r.x + r.w / 2.0;
@@ -852,7 +855,7 @@ fn route_all(l: &Layout, wants: Vec<Want>) -> Vec<Arrow> {
         span(i).total_cmp(&span(j)).then(i.cmp(&j))
     });
     let mut router = Router::new(obstacles(l), GAP_X);
-    let mut routes: Vec<Route> = vec![Vec::new(); wants.len()];
+    let mut drawn: Vec<Route> = vec![Vec::new(); wants.len()];
     for i in order {
         let w = &wants[i];
         let a = End {
@@ -867,11 +870,11 @@ fn route_all(l: &Layout, wants: Vec<Want>) -> Vec<Arrow> {
             side: sides[i].1,
             x: ports[i].1,
         };
-        routes[i] = router.route(&a, &b);
+        drawn[i] = router.route(&a, &b);
     }
     wants
         .into_iter()
-        .zip(routes)
+        .zip(drawn)
         .map(|(w, points)| Arrow {
             path: route::path(&points),
             from: w.from,
@@ -1143,7 +1146,8 @@ mod tests {
     /// --nocapture`.
     #[test]
     fn layout_at_scale() {
-        for hosts in [30] {
+        {
+            let hosts = 30;
             let t = hostplan::sim::generate::generate(&hostplan::sim::generate::FleetSpec {
                 hosts,
                 ..Default::default()

@@ -3,6 +3,7 @@
 //! same picture rasterised to PNG by drawing it on a canvas. Browser only: the geometry the
 //! picture shows is the layout's, tested natively.
 
+use std::fmt::Write as _;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlCanvasElement, HtmlImageElement};
@@ -37,6 +38,10 @@ pub enum PictureError {
     Browser(String),
 }
 
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "`map_err` hands the error over by value"
+)]
 fn browser(e: JsValue) -> PictureError {
     PictureError::Browser(e.as_string().unwrap_or_else(|| "unknown error".to_owned()))
 }
@@ -100,7 +105,7 @@ fn inline(win: &web_sys::Window, live: &Element, copy: &Element) -> Result<(), P
     for p in PROPERTIES {
         let v = cs.get_property_value(p).map_err(browser)?;
         if !v.is_empty() {
-            style.push_str(&format!("{p}:{v};"));
+            let _ = write!(style, "{p}:{v};");
         }
     }
     copy.set_attribute("style", &style).map_err(browser)

@@ -14,6 +14,11 @@
 //! it. Each arrow tries at most [`MAX_CHANNELS`] channels: `O(e · c · k)` for `e` arrows and
 //! `k` obstacles per cell, near-linear in practice.
 
+#![expect(
+    clippy::many_single_char_names,
+    reason = "geometry reads as its sketches: ends a and b, points s and t, x and y"
+)]
+
 use std::collections::{BTreeMap, HashMap};
 
 /// An axis-aligned rectangle in SVG user units.
@@ -395,6 +400,10 @@ pub fn crosses(p: (f64, f64), q: (f64, f64), r: &Rect) -> bool {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::float_cmp,
+    reason = "exact geometry: ports and turns are exact values"
+)]
 mod tests {
     use super::*;
 

@@ -5,6 +5,11 @@
 //! suggestion, one click from applying it. Both read the scenario from the app, so they always
 //! show the same one.
 
+#![expect(
+    clippy::many_single_char_names,
+    reason = "a chart's geometry: x, y, w, and r for a row"
+)]
+
 use hostplan::model::Topology;
 use hostplan::sim::boot::{EventKind, Scenario, Suggestion, Timeline, Timing};
 use std::collections::BTreeMap;
