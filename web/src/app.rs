@@ -2,7 +2,7 @@
 //! side effects are hooks ([`crate::hooks`]); the state itself is a pure reducer
 //! ([`crate::state`]) and every analysis is the core's.
 
-use crate::components::boot::BootPanel;
+use crate::components::boot::{BootGantt, BootPanel};
 use crate::components::canvas::Canvas;
 use crate::components::delta::DeltaPanel;
 use crate::components::diagnostics::DiagnosticsList;
@@ -68,6 +68,8 @@ fn startup() -> State {
 pub fn App() -> Html {
     let state = use_reducer(startup);
     let tab = use_state(Tab::default);
+    // The boot scenario: the side panel picks it, the Gantt on the main canvas draws it.
+    let boot_scenario = use_state(|| "cold".to_owned());
     let rev = state.revision;
     let a = use_analysis(&state, *tab == Tab::Simulate);
     let big = *use_memo(rev, {
@@ -143,7 +145,11 @@ pub fn App() -> Html {
                 on_toggle={on_action.reform(Action::ToggleFailed)} />
         },
         Tab::Boot => {
-            html! { <BootPanel topology={a.topology.clone()} on_apply={editing.edit.clone()} /> }
+            let on_scenario = {
+                let s = boot_scenario.clone();
+                Callback::from(move |v: String| s.set(v))
+            };
+            html! { <BootPanel topology={a.topology.clone()} on_apply={editing.edit.clone()} scenario={(*boot_scenario).clone()} {on_scenario} /> }
         }
         Tab::WhatIf => {
             html! { <WhatIfPanel topology={a.topology.clone()} on_apply={editing.edit.clone()} /> }
@@ -176,10 +182,17 @@ pub fn App() -> Html {
                 </div>
             }
             <main>
+                // The Boot tab's timeline takes the main canvas; the graph stays mounted (its
+                // zoom, search and collapsed hosts kept) but hidden meanwhile.
+                if *tab == Tab::Boot {
+                    <BootGantt topology={a.topology.clone()} scenario={(*boot_scenario).clone()} />
+                }
+                <div class="main-view" hidden={*tab == Tab::Boot}>
                 <Canvas topology={a.topology.clone()} revision={rev} graph={a.graph.clone()} json={a.json.clone()} flagged={a.flagged.clone()}
                     selected={state.selected.clone()} on_select={on_select.clone()} states={a.states.clone()} failed={a.failed.clone()}
                     related={a.related.clone()} chains={a.chains.clone()} {findings} changed={delta.changed.clone()} />
-                <aside>
+                </div>
+                <aside id="side-panel" tabindex="-1" aria-label="Side panel">
                     <TabBar active={*tab} open_findings={policy.open_findings}
                         simulating={!state.failed.is_empty() || !state.rebooting.is_empty()}
                         on_select={{ let tab = tab.clone(); Callback::from(move |t: Tab| tab.set(t)) }} />

@@ -5,6 +5,7 @@
 //! # Complexity
 //! `O(n + e log e)` for `n` components and `e` dependency edges.
 
+use crate::route::{self, End, Obstacle, Rect, Route, Router, Side};
 use hostplan::export::diagram::{self, detail};
 use hostplan::export::overview::{Overview, TileKind};
 use hostplan::graph::{display_owner, DependencyGraph, EdgeKind};
@@ -16,12 +17,16 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const BOX_W: f64 = 132.0;
 /// Box height.
 pub const BOX_H: f64 = 42.0;
+/// Room between columns: one vertical channel for arrows, with a lane either side.
 const GAP_X: f64 = 16.0;
-const GAP_Y: f64 = 34.0;
+/// Room between rows: the horizontal channel arrows turn in.
+const GAP_Y: f64 = 40.0;
 const PAD: f64 = 16.0;
-const TITLE: f64 = 26.0;
-/// Boxes per row before wrapping.
-const MAX_PER_ROW: usize = 8;
+/// A host frame's title, with a lane under it for arrows entering the first row.
+const TITLE: f64 = 36.0;
+/// Boxes per row before wrapping: six keep a host 1:1 (labels legible) within the canvas
+/// beside the side panel of a 1400 px window (936 units across for the seed).
+const MAX_PER_ROW: usize = 6;
 
 /// What a box stands for (drives its colour and icon).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +51,8 @@ pub enum BoxKind {
     Power,
     /// A collapsed host, standing for everything in it.
     Host,
+    /// A Linux bridge of a host (not an entity of the file: selecting it selects its host).
+    Bridge,
 }
 
 impl BoxKind {
@@ -62,8 +69,41 @@ impl BoxKind {
             Self::Network => "network",
             Self::Power => "power",
             Self::Host => "host-box",
+            Self::Bridge => "bridge",
         }
     }
+
+    /// What the legend and screen readers call it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Device => "PCIe device",
+            Self::Disk => "disk",
+            Self::Storage => "storage",
+            Self::Vm => "VM",
+            Self::Pool => "ZFS pool",
+            Self::Service => "storage service",
+            Self::Consumer => "consumer",
+            Self::Network => "network",
+            Self::Power => "power feed",
+            Self::Host => "collapsed host",
+            Self::Bridge => "bridge",
+        }
+    }
+
+    /// Every kind, in the legend's order.
+    pub const ALL: [Self; 11] = [
+        Self::Consumer,
+        Self::Service,
+        Self::Pool,
+        Self::Vm,
+        Self::Storage,
+        Self::Bridge,
+        Self::Disk,
+        Self::Device,
+        Self::Network,
+        Self::Power,
+        Self::Host,
+    ];
 }
 
 /// How an entity of the core's diagram is drawn here.
@@ -119,17 +159,41 @@ pub struct HostFrame {
     pub h: f64,
 }
 
-/// A dependency arrow "from requires to".
+/// What an arrow stands for (drives its style).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArrowKind {
+    /// "from requires to".
+    Requires,
+    /// A PCIe passthrough (drawn distinctly, as in the seed's diagram).
+    Passthrough,
+    /// A bridge's port: the NIC it forwards through.
+    BridgePort,
+    /// A network a bridge carries (a VLAN trunk when tagged).
+    Trunk,
+}
+
+/// A dependency arrow "from requires to", routed around the boxes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Arrow {
     /// Dependent.
     pub from: String,
     /// Requirement.
     pub to: String,
-    /// A PCIe passthrough (drawn distinctly, as in the seed's diagram).
-    pub passthrough: bool,
+    /// What it stands for.
+    pub kind: ArrowKind,
+    /// A label drawn along it (a trunk's VLAN tag).
+    pub label: Option<String>,
+    /// The route: axis-aligned segments from the dependent to the requirement.
+    pub points: Vec<(f64, f64)>,
     /// SVG path data.
     pub path: String,
+}
+
+impl Arrow {
+    /// Whether it is a PCIe passthrough.
+    pub fn passthrough(&self) -> bool {
+        self.kind == ArrowKind::Passthrough
+    }
 }
 
 /// A bracket over the member disks of one vdev, labelled with its layout.
@@ -358,7 +422,8 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
         .filter(|g| g.entity == EntityKind::Host);
     for (g, h) in host_groups.zip(&t.hosts) {
         let devices = of_kind(&g.nodes, EntityKind::Device);
-        // Disks sorted by the position of their controller, so each sits above its HBA.
+        // Disks grouped by controller, in the order of the controllers, so each group sits
+        // above its HBA and a vdev's members share a row when they fit in one.
         let mut disks = of_kind(&g.nodes, EntityKind::Disk);
         disks.sort_by_key(|(id, _, _)| {
             controller
@@ -366,27 +431,43 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
                 .and_then(|c| devices.iter().position(|(dev, _, _)| dev == c))
                 .map_or(0, |p| p + 1)
         });
-        let mut rows: [Vec<Item>; 4] = [
+        let disk_groups = group_runs(disks, |(id, _, _)| controller.get(id.as_str()).copied());
+        let bridges: Vec<Item> = h
+            .bridges
+            .iter()
+            .map(|b| {
+                let ports = if b.ports.is_empty() {
+                    "no port".to_owned()
+                } else {
+                    b.ports.join(", ")
+                };
+                (
+                    bridge_id(&h.id, &b.name),
+                    format!("bridge · {ports}"),
+                    BoxKind::Bridge,
+                )
+            })
+            .collect();
+        let mut rows: Vec<Vec<Item>> = Vec::new();
+        for list in [
             g.children.iter().map(|vm| item(vm.nodes[0])).collect(),
             of_kind(&g.nodes, EntityKind::Storage),
-            disks,
-            devices,
-        ];
+            bridges,
+        ] {
+            rows.extend(chunks(list));
+        }
+        rows.extend(pack(disk_groups));
+        rows.extend(chunks(devices));
         if collapsed.contains(&h.id) {
-            let inside: Vec<String> = rows.iter().flatten().map(|(id, _, _)| id.clone()).collect();
-            for id in &inside {
+            for (id, _, _) in rows.iter().flatten() {
                 alias.insert(id.clone(), h.id.clone());
             }
-            rows = [
-                vec![(
-                    h.id.clone(),
-                    format!("▸ {} component(s)", inside.len()),
-                    BoxKind::Host,
-                )],
-                Vec::new(),
-                Vec::new(),
-                Vec::new(),
-            ];
+            let n = rows.iter().flatten().count();
+            rows = vec![vec![(
+                h.id.clone(),
+                format!("▸ {n} component(s)"),
+                BoxKind::Host,
+            )]];
         }
         let inner_w = rows
             .iter()
@@ -443,8 +524,55 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
     l.width = (x - GAP_X * 2.0 + PAD).max(top_w.max(bottom_w) + 2.0 * PAD);
     l.height = y - GAP_Y + PAD;
     l.brackets = brackets(t, &l.boxes);
-    l.arrows = arrows(graph, &l.boxes, &l.brackets, &alias);
+    l.arrows = arrows(t, graph, &l, &alias);
     l
+}
+
+/// The id of a host's bridge box (`srv01/vmbr0`: bridge names are unique per host only).
+pub fn bridge_id(host: &str, bridge: &str) -> String {
+    format!("{host}/{bridge}")
+}
+
+/// Split a list into rows of at most [`MAX_PER_ROW`].
+fn chunks(items: Vec<Item>) -> Vec<Vec<Item>> {
+    let mut rows: Vec<Vec<Item>> = Vec::new();
+    for it in items {
+        match rows.last_mut() {
+            Some(r) if r.len() < MAX_PER_ROW => r.push(it),
+            _ => rows.push(vec![it]),
+        }
+    }
+    rows
+}
+
+/// Consecutive items with the same key, as groups.
+fn group_runs<K: PartialEq>(items: Vec<Item>, key: impl Fn(&Item) -> K) -> Vec<Vec<Item>> {
+    let mut out: Vec<(K, Vec<Item>)> = Vec::new();
+    for it in items {
+        let k = key(&it);
+        match out.last_mut() {
+            Some((last, g)) if *last == k => g.push(it),
+            _ => out.push((k, vec![it])),
+        }
+    }
+    out.into_iter().map(|(_, g)| g).collect()
+}
+
+/// Rows of at most [`MAX_PER_ROW`], a group starting a new row when it would not fit in what
+/// is left of the current one (a vdev's disks stay side by side under one bracket).
+fn pack(groups: Vec<Vec<Item>>) -> Vec<Vec<Item>> {
+    let mut rows: Vec<Vec<Item>> = Vec::new();
+    for g in groups {
+        let room = rows.last().map_or(0, |r| MAX_PER_ROW - r.len());
+        if g.len() <= room {
+            if let Some(r) = rows.last_mut() {
+                r.extend(g);
+            }
+        } else {
+            rows.extend(chunks(g));
+        }
+    }
+    rows
 }
 
 /// One bracket per vdev whose member disks sit side by side in one row.
@@ -493,83 +621,271 @@ fn brackets(t: &Topology, boxes: &[NodeBox]) -> Vec<Bracket> {
     out
 }
 
+/// A request for an arrow, before routing.
+struct Want {
+    from: String,
+    to: String,
+    kind: ArrowKind,
+    label: Option<String>,
+    a: Rect,
+    b: Rect,
+    /// Where the arrow meets a vdev's bracket (fixed: clear of the bracket's label).
+    b_port: Option<f64>,
+}
+
+fn rect_of(b: &NodeBox) -> Rect {
+    Rect {
+        x: b.x,
+        y: b.y,
+        w: BOX_W,
+        h: BOX_H,
+    }
+}
+
+/// Roughly how wide `text` is at `px` (system-ui averages about 0.56 em per character; bold a
+/// little more): enough to keep arrows off a title or a label.
+fn text_width(text: &str, px: f64) -> f64 {
+    text.chars().count() as f64 * px * 0.62
+}
+
+/// What arrows must go around: every box, each host's title and collapse button, each vdev's
+/// bracket and label.
+fn obstacles(l: &Layout) -> Vec<Obstacle> {
+    let mut out: Vec<Obstacle> = l
+        .boxes
+        .iter()
+        .map(|b| Obstacle {
+            rect: rect_of(b),
+            owner: b.id.clone(),
+        })
+        .collect();
+    for h in &l.hosts {
+        let title = (text_width(&h.id, 14.0) + 4.0).max(text_width(&h.detail, 11.0)) + 14.0;
+        out.push(Obstacle {
+            rect: Rect {
+                x: h.x,
+                y: h.y,
+                w: title.min(h.w - 34.0).max(40.0),
+                h: 42.0,
+            },
+            owner: h.id.clone(),
+        });
+        out.push(Obstacle {
+            rect: Rect {
+                x: h.x + h.w - 28.0,
+                y: h.y + 4.0,
+                w: 24.0,
+                h: 24.0,
+            },
+            owner: h.id.clone(),
+        });
+    }
+    for br in &l.brackets {
+        out.push(Obstacle {
+            rect: Rect {
+                x: br.x1,
+                y: br.y - 13.0,
+                w: (text_width(&br.label, 11.0) + 8.0).min(br.x2 - br.x1),
+                h: 13.0,
+            },
+            owner: br.id.clone(),
+        });
+        out.push(Obstacle {
+            rect: Rect {
+                x: br.x1,
+                y: br.y,
+                w: br.x2 - br.x1,
+                h: 7.0,
+            },
+            owner: br.id.clone(),
+        });
+    }
+    out
+}
+
+/// The arrows of the picture: the graph's edges between drawn boxes, each VM's virtual NICs
+/// to their bridge, each bridge's ports and the networks it carries, routed around every box.
 fn arrows(
+    t: &Topology,
     graph: &DependencyGraph,
-    boxes: &[NodeBox],
-    brackets: &[Bracket],
+    l: &Layout,
     alias: &BTreeMap<String, String>,
 ) -> Vec<Arrow> {
-    let pos: BTreeMap<&str, &NodeBox> = boxes.iter().map(|b| (b.id.as_str(), b)).collect();
-    let bracketed: BTreeMap<&str, &Bracket> = brackets.iter().map(|b| (b.id.as_str(), b)).collect();
+    let pos: BTreeMap<&str, &NodeBox> = l.boxes.iter().map(|b| (b.id.as_str(), b)).collect();
+    let bracketed: BTreeMap<&str, &Bracket> =
+        l.brackets.iter().map(|b| (b.id.as_str(), b)).collect();
+    let via = |id: &str| alias.get(id).map_or(id.to_owned(), Clone::clone);
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut out = Vec::new();
+    let mut wants: Vec<Want> = Vec::new();
+    let mut want = |from: &str, to: &str, kind: ArrowKind, label: Option<String>| {
+        let (from, to) = (via(from), via(to));
+        let (a, b) = (pos.get(from.as_str())?, pos.get(to.as_str())?);
+        if from == to || !seen.insert((from.clone(), to.clone())) {
+            return None;
+        }
+        Some(Want {
+            a: rect_of(a),
+            b: rect_of(b),
+            from,
+            to,
+            kind,
+            label,
+            b_port: None,
+        })
+    };
     for (from, to, edge) in graph.edges() {
         // Pool → vdev ends at the vdev's bracket; the bracket itself shows membership.
         if bracketed.contains_key(from) {
             continue;
         }
         if let (Some(br), Some(a)) = (bracketed.get(to), pos.get(from)) {
-            // Aim at an invisible box whose top edge is the bracket line.
-            let target = NodeBox {
-                id: br.id.clone(),
-                detail: String::new(),
-                kind: BoxKind::Disk,
-                host: None,
-                x: f64::midpoint(br.x1, br.x2) - BOX_W / 2.0,
-                y: br.y - 3.0,
-            };
-            let path = curve(a, &target);
-            out.push(Arrow {
+            let label_end = br.x1 + text_width(&br.label, 11.0) + 16.0;
+            let port = f64::midpoint(br.x1, br.x2).max(label_end).min(br.x2 - 6.0);
+            wants.push(Want {
                 from: from.to_owned(),
                 to: br.id.clone(),
-                passthrough: false,
-                path,
+                kind: ArrowKind::Requires,
+                label: None,
+                a: rect_of(a),
+                b: Rect {
+                    x: br.x1,
+                    y: br.y,
+                    w: br.x2 - br.x1,
+                    h: 7.0,
+                },
+                b_port: Some(port),
             });
             continue;
         }
         let (from, to) = (display_owner(from), display_owner(to));
-        let via = |id: &'_ str| alias.get(id).map_or(id.to_owned(), Clone::clone);
-        let (from_owned, to_owned) = (via(from), via(to));
-        let (from, to) = (from_owned.as_str(), to_owned.as_str());
-        // Containment already shows "runs on this host".
-        let (Some(a), Some(b)) = (pos.get(from), pos.get(to)) else {
-            continue;
+        let kind = if edge.kind == EdgeKind::Passthrough {
+            ArrowKind::Passthrough
+        } else {
+            ArrowKind::Requires
         };
-        if from == to || !seen.insert((from.to_owned(), to.to_owned())) {
-            continue;
-        }
-        let passthrough = edge.kind == EdgeKind::Passthrough;
-        out.push(Arrow {
-            from: from.to_owned(),
-            to: to.to_owned(),
-            passthrough,
-            path: curve(a, b),
-        });
+        wants.extend(want(from, to, kind, None));
     }
-    out
+    // A VM's virtual NICs: the bridge each is on (the graph has no edge for them: a bridge
+    // is not a component that fails on its own).
+    for vm in &t.vms {
+        for nic in &vm.nics {
+            if let Some(b) = &nic.bridge {
+                wants.extend(want(
+                    &vm.id,
+                    &bridge_id(&vm.host, b),
+                    ArrowKind::Requires,
+                    None,
+                ));
+            }
+        }
+    }
+    for h in &t.hosts {
+        for b in &h.bridges {
+            let id = bridge_id(&h.id, &b.name);
+            for port in &b.ports {
+                wants.extend(want(&id, port, ArrowKind::BridgePort, None));
+            }
+            for n in &b.networks {
+                let tag = t.networks.iter().find(|x| &x.id == n).map(|x| x.vlan);
+                let label = match tag {
+                    Some(Some(v)) => Some(format!("VLAN {v}")),
+                    Some(None) => Some("untagged".to_owned()),
+                    None => None,
+                };
+                wants.extend(want(&id, n, ArrowKind::Trunk, label));
+            }
+        }
+    }
+    route_all(l, wants)
 }
 
-fn curve(a: &NodeBox, b: &NodeBox) -> String {
-    let (ax, bx) = (a.x + BOX_W / 2.0, b.x + BOX_W / 2.0);
-    let (ay, by) = if b.y > a.y + BOX_H / 2.0 {
-        (a.y + BOX_H, b.y)
-    } else if b.y + BOX_H / 2.0 < a.y {
-        (a.y, b.y + BOX_H)
-    } else {
-        (a.y + BOX_H, b.y + BOX_H)
-    };
-    let bend = ((by - ay).abs() / 2.0).max(30.0);
-    let (c1, c2) = if by >= ay {
-        (ay + bend, by - bend)
-    } else {
-        (ay - bend, by + bend)
-    };
-    let (c1, c2) = if (by - ay).abs() < 1.0 {
-        (ay + bend, by + bend)
-    } else {
-        (c1, c2)
-    };
-    format!("M{ax:.1},{ay:.1} C{ax:.1},{c1:.1} {bx:.1},{c2:.1} {bx:.1},{by:.1}")
+/// An arrow using a side of a box: where its other end is, its index, whether it leaves there.
+type PortUse = (f64, usize, bool);
+
+/// Pick each arrow's sides and ports, then route them, shortest first (short arrows take the
+/// direct lines, long ones the channels).
+fn route_all(l: &Layout, wants: Vec<Want>) -> Vec<Arrow> {
+    let sides: Vec<(Side, Side)> = wants
+        .iter()
+        .map(|w| {
+            if w.b.y >= w.a.y + w.a.h - 0.5 {
+                (Side::Bottom, Side::Top)
+            } else if w.b.y + w.b.h <= w.a.y + 0.5 {
+                (Side::Top, Side::Bottom)
+            } else {
+                (Side::Bottom, Side::Bottom)
+            }
+        })
+        .collect();
+    // Ports: the arrows on one side of one box spread along it, ordered by where their other
+    // end is, so they leave without crossing each other.
+    let mut on_side: BTreeMap<(&str, Side), Vec<PortUse>> = BTreeMap::new();
+    for (i, w) in wants.iter().enumerate() {
+        let (sa, sb) = sides[i];
+        let centre = |r: &Rect| r.x + r.w / 2.0;
+        on_side
+            .entry((w.from.as_str(), sa))
+            .or_default()
+            .push((centre(&w.b), i, true));
+        if w.b_port.is_none() {
+            on_side
+                .entry((w.to.as_str(), sb))
+                .or_default()
+                .push((centre(&w.a), i, false));
+        }
+    }
+    let mut ports: Vec<(f64, f64)> = wants
+        .iter()
+        .map(|w| (w.a.x + w.a.w / 2.0, w.b_port.unwrap_or(w.b.x + w.b.w / 2.0)))
+        .collect();
+    for list in on_side.values_mut() {
+        list.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let n = list.len() as f64;
+        for (k, &(_, i, is_from)) in list.iter().enumerate() {
+            let r = if is_from { wants[i].a } else { wants[i].b };
+            let x = r.x + r.w * (k as f64 + 1.0) / (n + 1.0);
+            if is_from {
+                ports[i].0 = x;
+            } else {
+                ports[i].1 = x;
+            }
+        }
+    }
+    let mut order: Vec<usize> = (0..wants.len()).collect();
+    order.sort_by(|&i, &j| {
+        let span = |k: usize| (wants[k].a.y - wants[k].b.y).abs();
+        span(i).total_cmp(&span(j)).then(i.cmp(&j))
+    });
+    let mut router = Router::new(obstacles(l), GAP_X);
+    let mut drawn: Vec<Route> = vec![Vec::new(); wants.len()];
+    for i in order {
+        let w = &wants[i];
+        let a = End {
+            id: w.from.clone(),
+            rect: w.a,
+            side: sides[i].0,
+            x: ports[i].0,
+        };
+        let b = End {
+            id: w.to.clone(),
+            rect: w.b,
+            side: sides[i].1,
+            x: ports[i].1,
+        };
+        drawn[i] = router.route(&a, &b);
+    }
+    wants
+        .into_iter()
+        .zip(drawn)
+        .map(|(w, points)| Arrow {
+            path: route::path(&points),
+            from: w.from,
+            to: w.to,
+            kind: w.kind,
+            label: w.label,
+            points,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -585,9 +901,13 @@ mod tests {
         let t = hostplan::examples::seed().unwrap();
         let l = seed_layout();
         let n = hostplan::export::overview::drawn_components(&t);
-        assert_eq!(l.boxes.len(), n);
+        // Plus one box per bridge, which is drawn but is not an entity of the file.
+        let bridges: usize = t.hosts.iter().map(|h| h.bridges.len()).sum();
+        assert_eq!(bridges, 1);
+        assert_eq!(l.boxes.len(), n + bridges);
         let ids: BTreeSet<_> = l.boxes.iter().map(|b| &b.id).collect();
-        assert_eq!(ids.len(), n);
+        assert_eq!(ids.len(), n + bridges);
+        assert!(ids.contains(&"srv01/vmbr0".to_owned()));
         assert_eq!(l.hosts.len(), 1);
     }
 
@@ -629,7 +949,7 @@ mod tests {
         let pt: BTreeSet<_> = l
             .arrows
             .iter()
-            .filter(|a| a.passthrough)
+            .filter(|a| a.passthrough())
             .map(|a| (a.from.as_str(), a.to.as_str()))
             .collect();
         assert_eq!(
@@ -709,6 +1029,154 @@ mod tests {
                     || b.y + TILE_H <= a.y;
                 assert!(apart, "{} overlaps {}", a.index, b.index);
             }
+        }
+    }
+
+    /// Every arrow segment that passes through a box, a host's title or a vdev's bracket it
+    /// does not start or end at: `(arrow, what it crosses)`.
+    fn crossings(l: &Layout) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let obstacles = obstacles(l);
+        for a in &l.arrows {
+            assert!(a.points.len() >= 2, "{} → {} has no route", a.from, a.to);
+            for w in a.points.windows(2) {
+                assert!(
+                    (w[0].0 - w[1].0).abs() < 1e-9 || (w[0].1 - w[1].1).abs() < 1e-9,
+                    "{} → {}: a slanted segment",
+                    a.from,
+                    a.to
+                );
+                for o in &obstacles {
+                    if o.owner == a.from || o.owner == a.to {
+                        continue;
+                    }
+                    if route::crosses(w[0], w[1], &o.rect) {
+                        out.push((format!("{} → {}", a.from, a.to), o.owner.clone()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// An arrow starts on its dependent's border and ends on its requirement's.
+    fn ends_on_boxes(l: &Layout) {
+        let on_border = |p: (f64, f64), id: &str| {
+            if let Some(b) = l.boxes.iter().find(|b| b.id == id) {
+                (p.0 >= b.x && p.0 <= b.x + BOX_W)
+                    && ((p.1 - b.y).abs() < 1e-6 || (p.1 - b.y - BOX_H).abs() < 1e-6)
+            } else {
+                let br = l.brackets.iter().find(|b| b.id == id).unwrap();
+                p.0 >= br.x1 && p.0 <= br.x2 && (p.1 - br.y).abs() < 1e-6
+            }
+        };
+        for a in &l.arrows {
+            assert!(on_border(a.points[0], &a.from), "{} → {}", a.from, a.to);
+            assert!(
+                on_border(*a.points.last().unwrap(), &a.to),
+                "{} → {}",
+                a.from,
+                a.to
+            );
+        }
+    }
+
+    #[test]
+    fn no_arrow_crosses_a_box_on_the_seed_or_the_roadmap() {
+        for t in [
+            hostplan::examples::seed().unwrap(),
+            hostplan::examples::roadmap().unwrap(),
+        ] {
+            let l = layout(&t);
+            assert!(l.arrows.len() > 15, "{}", l.arrows.len());
+            assert_eq!(crossings(&l), Vec::<(String, String)>::new());
+            ends_on_boxes(&l);
+        }
+    }
+
+    #[test]
+    fn bridges_carry_their_networks_and_ports() {
+        let l = seed_layout();
+        let of = |from: &str, kind: ArrowKind| -> BTreeSet<(String, Option<String>)> {
+            l.arrows
+                .iter()
+                .filter(|a| a.from == from && a.kind == kind)
+                .map(|a| (a.to.clone(), a.label.clone()))
+                .collect()
+        };
+        assert_eq!(
+            of("srv01/vmbr0", ArrowKind::Trunk),
+            BTreeSet::from([
+                ("lan".to_owned(), Some("untagged".to_owned())),
+                ("storage50".to_owned(), Some("VLAN 50".to_owned()))
+            ])
+        );
+        assert_eq!(
+            of("srv01/vmbr0", ArrowKind::BridgePort),
+            BTreeSet::from([("nic0".to_owned(), None)])
+        );
+        // A Talos VM's NICs are on vmbr0: its network arrows end at the bridge.
+        assert!(l
+            .arrows
+            .iter()
+            .any(|a| a.from == "talos-cp1" && a.to == "srv01/vmbr0"));
+        assert!(!l
+            .arrows
+            .iter()
+            .any(|a| a.from == "talos-cp1" && a.to == "lan"));
+    }
+
+    #[test]
+    fn a_generated_fleet_part_is_routed_clear_of_boxes() {
+        let t = hostplan::sim::generate::generate(&hostplan::sim::generate::FleetSpec {
+            hosts: 6,
+            ..Default::default()
+        });
+        let l = layout(&t);
+        let crossed = crossings(&l);
+        assert!(
+            crossed.is_empty(),
+            "{} crossings: {crossed:?}",
+            crossed.len()
+        );
+        ends_on_boxes(&l);
+    }
+
+    /// The layout's cost at the sizes the detailed graph meets (a focused part of a large
+    /// site is a few hundred components; the whole of one drawn in detail, thousands). The
+    /// figures go to BENCHMARKS.md: `cargo test -p hostplan-web --release layout_at_scale --
+    /// --nocapture`.
+    #[test]
+    fn layout_at_scale() {
+        {
+            let hosts = 30;
+            let t = hostplan::sim::generate::generate(&hostplan::sim::generate::FleetSpec {
+                hosts,
+                ..Default::default()
+            });
+            let g = DependencyGraph::build(&t);
+            let n = hostplan::export::overview::drawn_components(&t);
+            #[expect(
+                clippy::disallowed_methods,
+                reason = "a benchmark's own clock, in a test"
+            )]
+            let started = std::time::Instant::now();
+            let l = layout_with(&t, &g, &BTreeSet::new());
+            let took = started.elapsed();
+            let crossed = crossings(&l);
+            println!(
+                "layout of {n} components ({} arrows): {:.1} ms, {} crossing(s)",
+                l.arrows.len(),
+                took.as_secs_f64() * 1000.0,
+                crossed.len()
+            );
+            assert!(l.boxes.len() >= n);
+            assert!(
+                crossed.is_empty(),
+                "{} crossings: {:?}",
+                crossed.len(),
+                &crossed[..crossed.len().min(5)]
+            );
         }
     }
 

@@ -8,9 +8,11 @@ mod hooks;
 #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 mod jobs;
 mod layout;
+mod route;
 // Storage and fragment access exist only in the browser; the encoding is tested natively.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod persist;
+mod picture;
 mod state;
 
 fn main() {

@@ -9,7 +9,9 @@
 use crate::components::graph_view::{GraphView, Legible};
 use crate::components::inspector::GraphHandle;
 use crate::components::overview::OverviewView;
-use crate::layout::{layout_with, overview_columns, overview_layout, Layout, OverviewLayout};
+use crate::layout::{
+    layout_with, overview_columns, overview_layout, BoxKind, Layout, OverviewLayout,
+};
 use hostplan::diag::Severity;
 use hostplan::export::overview::{focus, overview, wants_overview, Overview};
 use hostplan::graph::State;
@@ -54,7 +56,7 @@ pub struct CanvasProps {
 }
 
 /// The smallest text of the detailed graph (a box's detail line, `web/style.css`), in SVG units.
-const GRAPH_MIN_FONT: f64 = 10.5;
+const GRAPH_MIN_FONT: f64 = 11.0;
 /// The smallest text of the overview (a tile's detail and badges).
 const OVERVIEW_MIN_FONT: f64 = 12.0;
 
@@ -231,6 +233,10 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         anchor: anchor.clone(),
         min_font,
     };
+    let kinds: Vec<BoxKind> = BoxKind::ALL
+        .into_iter()
+        .filter(|k| layout.boxes.iter().any(|b| b.kind == *k))
+        .collect();
     let view = if big && focus_id.is_none() {
         html! {
             <OverviewView overview={ov.clone()} layout={ov_layout} states={tile_states} counts={tile_counts} failed={props.failed.clone()}
@@ -241,7 +247,7 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         html! {
             <GraphView {layout} flagged={props.flagged.clone()} selected={props.selected.clone()} on_select={props.on_select.clone()}
                 states={props.states.clone()} failed={props.failed.clone()} related={props.related.clone()} search={(*search).clone()}
-                chains={props.chains.clone()} {on_toggle_collapse} changed={props.changed.clone()} legible={big.then(|| legible(GRAPH_MIN_FONT))} />
+                chains={props.chains.clone()} {on_toggle_collapse} changed={props.changed.clone()} legible={legible(GRAPH_MIN_FONT)} />
         }
     };
     let mode = match (&focus_id, big) {
@@ -256,8 +262,11 @@ pub fn Canvas(props: &CanvasProps) -> Html {
             </>
         },
     };
+    let announce = simulation_summary(&props.states, &props.failed);
     html! {
         <section class="canvas" aria-label="Topology graph" ref={canvas_ref}>
+            <a class="skip-link" href="#side-panel">{ "Skip past the graph" }</a>
+            <p class="visually-hidden" role="status" aria-live="polite" id="graph-status">{ announce }</p>
             <div class="canvas-tools">
                 <label for="search" class="visually-hidden">{ "Search by id" }</label>
                 <input id="search" type="search" placeholder="Search id… (Enter selects)" value={(*search).clone()} oninput={on_search} onkeydown={on_search_enter} />
@@ -267,14 +276,66 @@ pub fn Canvas(props: &CanvasProps) -> Html {
                 { mode }
             </div>
             { view }
-            <div class="legend" aria-label="Legend">
-                <span><svg width="36" height="10"><path d="M0,5 L36,5" class="edge" /></svg>{ " requires" }</span>
-                <span><svg width="36" height="10"><path d="M0,5 L36,5" class="edge passthrough" /></svg>{ " PCIe passthrough" }</span>
-                <span>{ "⚠ has a problem" }</span>
-                <span class="lg-up">{ "✓ up" }</span>
-                <span class="lg-degraded">{ "◐ degraded" }</span>
-                <span class="lg-down">{ "✖ down (hatched)" }</span>
-            </div>
+            { legend(&kinds) }
         </section>
+    }
+}
+
+/// What a simulation did, in words, for the live region (screen readers hear it when it
+/// changes); empty when nothing is simulated.
+fn simulation_summary(states: &BTreeMap<String, State>, failed: &[String]) -> String {
+    if states.is_empty() && failed.is_empty() {
+        return String::new();
+    }
+    let count = |s: State| states.values().filter(|x| **x == s).count();
+    format!(
+        "Simulation: {} failed, {} down, {} degraded.",
+        failed.len(),
+        count(State::Down),
+        count(State::Degraded)
+    )
+}
+
+/// The legend: the kinds of box on screen, the kinds of arrow, the selection's colours and the
+/// simulated states (each with its icon or pattern as well as its colour).
+fn legend(kinds: &[BoxKind]) -> Html {
+    let swatch = |class: Classes| {
+        html! {
+            // At the graph's own scale, so strokes and dashes look as they do there.
+            <svg width="34" height="20" aria-hidden="true">
+                <g class={class}><rect x="3" y="3" width="28" height="14" rx="4" /></g>
+            </svg>
+        }
+    };
+    let line = |class: &'static str| {
+        html! { <svg width="36" height="10" aria-hidden="true"><path d="M0,5 L36,5" class={classes!("edge", class)} /></svg> }
+    };
+    html! {
+        <div class="legend" id="graph-legend" aria-label="Legend">
+            if !kinds.is_empty() {
+                <div class="legend-row"><strong>{ "Boxes" }</strong>
+                    { for kinds.iter().map(|k| html! { <span class="lg-kind">{ swatch(classes!("node", k.class())) }{ k.word() }</span> }) }
+                </div>
+            }
+            <div class="legend-row"><strong>{ "Arrows" }</strong>
+                <span>{ line("") }{ " requires" }</span>
+                <span>{ line("passthrough") }{ " PCIe passthrough" }</span>
+                <span>{ line("bridge-port") }{ " bridge port (NIC)" }</span>
+                <span>{ line("trunk") }{ " network a bridge carries (VLAN tag on it)" }</span>
+            </div>
+            <div class="legend-row"><strong>{ "Selection" }</strong>
+                <span>{ swatch(classes!("node", "selected")) }{ "selected" }</span>
+                <span>{ swatch(classes!("node", "needed")) }{ "it needs this" }</span>
+                <span>{ swatch(classes!("node", "dependent")) }{ "this needs it (dashed)" }</span>
+                <span>{ swatch(classes!("node", "match")) }{ "search match" }</span>
+                <span>{ "⚠ has a problem (red border)" }</span>
+            </div>
+            <div class="legend-row"><strong>{ "Simulation" }</strong>
+                <span class="lg-up">{ "✓ up" }</span>
+                <span class="lg-degraded">{ swatch(classes!("node", "degraded")) }{ "◐ degraded" }</span>
+                <span class="lg-down">{ swatch(classes!("node", "down")) }{ "✖ down (hatched)" }</span>
+                <span class="lg-down">{ swatch(classes!("node", "failed")) }{ "✖ failed (dashed)" }</span>
+            </div>
+        </div>
     }
 }

@@ -66,7 +66,9 @@ pub fn OverviewView(props: &OverviewProps) -> Html {
         w: l.width.max(1.0),
         h: l.height.max(1.0),
     };
-    let pz = use_pan_zoom(leg.start(full, 0.0, 0.0), true);
+    let start = leg.start(full, 0.0, 0.0);
+    // "Fit" returns to the legible width: the whole overview of a large site is illegible.
+    let pz = use_pan_zoom(start, start, true);
     let v = pz.view;
     let text = leg.shows_text(v);
     let selected_tile = props.selected.as_deref().and_then(|s| ov.tile_of(s));
