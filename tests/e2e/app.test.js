@@ -9,6 +9,13 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { serveDist, launchChromium } from './serve.mjs';
 
+// The graph opens at a legible zoom, so a box may lie outside the view: Fit, then click it.
+async function clickNode(page, id) {
+  await page.click('#fit');
+  await page.click(`svg#graph g.node[data-id="${id}"]`);
+}
+
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // HOSTPLAN_DIST lets the same tests run on another build (e.g. the Debian-toolchain one).
 const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
@@ -62,7 +69,7 @@ test('the default topology is drawn as a graph with passthrough links', async ()
 
 test('selecting a component shows what it requires and what requires it', async () => {
   const { page } = await openApp();
-  await page.click('svg#graph g.node[data-id="hba0"]');
+  await clickNode(page, 'hba0');
   assert.match(await page.textContent('#inspector h3'), /hba0/);
   const [requires, requiredBy] = await page.$$eval('#inspector h4 + ul', (els) => els.map((e) => e.textContent));
   assert.match(requires, /srv01/);
@@ -329,7 +336,7 @@ test('long analyses run in a Web Worker with progress and cancel; the page stays
   await page.waitForSelector('#availability-progress');
   // The UI thread is free while the worker samples: selecting still works at once.
   const t0 = Date.now();
-  await page.click('svg#graph g.node[data-id="hba0"]');
+  await clickNode(page, 'hba0');
   await page.waitForSelector('svg#graph g.node.selected[data-id="hba0"]');
   assert.ok(Date.now() - t0 < 2000, `selection took ${Date.now() - t0} ms during the job`);
   await page.click('#availability-cancel');

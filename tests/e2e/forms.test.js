@@ -11,6 +11,13 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { serveDist, launchChromium } from './serve.mjs';
 
+// The graph opens at a legible zoom, so a box may lie outside the view: Fit, then click it.
+async function clickNode(page, id) {
+  await page.click('#fit');
+  await page.click(`svg#graph g.node[data-id="${id}"]`);
+}
+
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
 const hostplan = process.env.HOSTPLAN_BIN ?? path.join(root, 'target/debug/hostplan');
@@ -57,7 +64,7 @@ function facts(text) {
   return JSON.parse(execFileSync(hostplan, ['facts', file], { encoding: 'utf8' }));
 }
 
-test('the srv02 change takes 8 UI actions, and the file keeps its comments', async () => {
+test('the srv02 change takes 9 UI actions, and the file keeps its comments', async () => {
   const { page, problems } = await openApp();
   let actions = 0;
   const act = async (what) => { actions += 1; await what(); };
@@ -67,6 +74,8 @@ test('the srv02 change takes 8 UI actions, and the file keeps its comments', asy
   await act(() => page.click('#clone-host'));
   await page.waitForSelector('svg#graph g.host[data-id="srv02"]');
   assert.equal(await title(page), 'srv02', 'the copy is selected');
+  // Two hosts no longer fit at a legible zoom: one Fit shows every VM to click.
+  await act(() => page.click('#fit'));
   for (const [vm, i] of [['talos-w1', 2], ['talos-w2', 3]]) {
     await act(() => page.click(`svg#graph g.node[data-id="${vm}"]`));
     assert.equal(await title(page), vm);
@@ -82,7 +91,7 @@ test('the srv02 change takes 8 UI actions, and the file keeps its comments', asy
     await act(() => page.selectOption(storage, 'local-lvm-srv02'));
   }
   assert.ok(actions <= 10, `${actions} actions`);
-  assert.equal(actions, 8);
+  assert.equal(actions, 9);
   await page.waitForFunction(() => /0 error\(s\), 0 warning\(s\)/.test(document.querySelector('#counts').textContent));
 
   const text = await textOf(page);
@@ -96,8 +105,12 @@ test('the srv02 change takes 8 UI actions, and the file keeps its comments', asy
   // Every comment of the seed is still there, and no default was written.
   for (const line of seed.split('\n').filter((l) => l.includes('#'))) assert.ok(text.includes(line), `lost: ${line}`);
   assert.doesNotMatch(text, /ha = false|hostpci = \[\]/);
-  // The seed's text before the first VM is untouched but for the appended entries.
-  assert.ok(text.startsWith(seed.slice(0, seed.indexOf('[[networks]]'))));
+  // The seed's text is untouched but for the appended entries: everything up to the end of
+  // srv01's entry is still the file's start, and the switch and links after it are intact.
+  const physical = seed.indexOf('# --- Physical network');
+  assert.ok(physical > 0);
+  assert.ok(text.startsWith(seed.slice(0, physical)));
+  assert.ok(text.includes(seed.slice(physical, seed.indexOf('[[networks]]'))));
   await page.screenshot({ path: path.join(screenshots, 'forms-srv02.png'), fullPage: true });
   assert.deepEqual(problems, []);
   await page.close();
@@ -187,7 +200,7 @@ test('the Text tab marks lines with problems, jumps to them, and reports a synta
 test('screenshots: the inspector with pickers, wide and narrow', async () => {
   for (const width of [1400, 420]) {
     const { page, problems } = await openApp(width, 900);
-    await page.click('svg#graph g.node[data-id="talos-w1"]');
+    await clickNode(page, 'talos-w1');
     await page.waitForSelector('#f-vms-2--host.picker');
     await page.$eval('#inspector', (e) => e.scrollIntoView());
     await page.screenshot({ path: path.join(screenshots, `inspector-pickers-${width}.png`), fullPage: true });

@@ -619,14 +619,14 @@ fn host_frame(props: &GraphViewProps, ctx: &Ctx<'_>, h: &HostFrame, boxes: Html)
                aria-pressed={selected.to_string()} aria-label={format!("{} {}, host{state_text}", h.id, h.detail)}>
                 <rect class="host-title-hit" x={h.x.to_string()} y={h.y.to_string()} width={h.w.min(260.0).to_string()} height="40" />
                 <text class="host-title" x={(h.x + 12.0).to_string()} y={(h.y + 20.0).to_string()}>
-                    { if failed { "✖ " } else { "" } }{ &h.id }
+                    if failed { <tspan aria-hidden="true">{ "✖ " }</tspan> }{ &h.id }
                 </text>
-                <text class="host-detail" x={(h.x + 12.0).to_string()} y={(h.y + 36.0).to_string()}>{ &h.detail }</text>
+                <text class="host-detail" x={(h.x + 12.0).to_string()} y={(h.y + 36.0).to_string()}>{ format!(" {}", h.detail) }</text>
             </g>
             <g class="collapse-toggle" onclick={toggle} onkeydown={toggle_key} role="button" tabindex={ctx.tabindex(&tk)} data-key={tk.clone()}
                aria-label={format!("collapse or expand {}", h.id)}>
                 <rect x={(h.x + h.w - 26.0).to_string()} y={(h.y + 6.0).to_string()} width="20" height="20" rx="4" />
-                <text x={(h.x + h.w - 20.0).to_string()} y={(h.y + 21.0).to_string()}>{ "±" }</text>
+                <text x={(h.x + h.w - 20.0).to_string()} y={(h.y + 21.0).to_string()} aria-hidden="true">{ "±" }</text>
             </g>
             { boxes }
         </g>
@@ -776,10 +776,12 @@ fn node_box(props: &GraphViewProps, ctx: &Ctx<'_>, b: &NodeBox, matched: bool) -
            aria-label={format!("{} {}, {}{state_text}{}{}", clip(&b.id, 17), clip(&b.detail, 22), b.kind.word(), if flagged { " — has a problem" } else { "" }, if changed { " — changed" } else { "" })} {onclick} {onkeydown}>
             <rect width={BOX_W.to_string()} height={BOX_H.to_string()} rx="6" />
             <text class="label" x="8" y="17">{ clip(&b.id, 17) }</text>
-            <text class="detail" x="8" y="33">{ clip(&b.detail, 22) }</text>
-            if flagged { <text class="flag" x={(BOX_W - 16.0).to_string()} y="17">{ "⚠" }</text> }
+            // The leading space is collapsed when drawn; it keeps the id and the detail
+            // apart in the text a screen reader (and axe) reads off the box.
+            <text class="detail" x="8" y="33">{ format!(" {}", clip(&b.detail, 22)) }</text>
+            if flagged { <text class="flag" x={(BOX_W - 16.0).to_string()} y="17" aria-hidden="true">{ "⚠" }</text> }
             if changed { <text class="changed-mark" x={(BOX_W - 30.0).to_string()} y="17" aria-hidden="true">{ "Δ" }</text> }
-            if let Some(i) = icon { <text class="state-icon" x={(BOX_W - 16.0).to_string()} y="35">{ i }</text> }
+            if let Some(i) = icon { <text class="state-icon" x={(BOX_W - 16.0).to_string()} y="35" aria-hidden="true">{ i }</text> }
             <title>{ format!("{}\n{}{state_text}{}", b.id, b.detail, props.chains.get(&b.id).map(|c| format!("\n{c}")).unwrap_or_default()) }</title>
         </g>
     }
