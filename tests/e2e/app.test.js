@@ -1,13 +1,13 @@
 // End-to-end: serve the built dist/ on 127.0.0.1 and drive it in the system Chromium.
 // Real browser, real DOM, real wasm; no browser download (playwright-core + /usr/bin/chromium).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { serveDist, launchChromium } from './serve.mjs';
+import { appHarness } from './serve.mjs';
 
 // The graph opens at a legible zoom, so a box may lie outside the view: Fit, then click it.
 async function clickNode(page, id) {
@@ -19,7 +19,6 @@ async function clickNode(page, id) {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // HOSTPLAN_DIST lets the same tests run on another build (e.g. the Debian-toolchain one).
 const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
-let server, browser, base;
 const hostplan = process.env.HOSTPLAN_BIN ?? path.join(root, 'target/debug/hostplan');
 // Screenshots go to a scratch folder, so a test run never modifies the tracked docs/*.png;
 // scripts/screenshots points HOSTPLAN_SCREENSHOTS at docs/ to refresh them on purpose.
@@ -28,27 +27,8 @@ const screenshots = process.env.HOSTPLAN_SCREENSHOTS
   : path.join(root, '.tmp', 'screenshots');
 const screenshot = (name) => path.join(screenshots, name);
 
-before(async () => {
-  assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/ is missing: run `trunk build --release` first');
-  fs.mkdirSync(screenshots, { recursive: true });
-  ({ server, base } = await serveDist(dist));
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-async function openApp(width = 1400, height = 900) {
-  const page = await browser.newPage({ viewport: { width, height } });
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  await page.goto(base);
-  await page.waitForSelector('svg#graph g.node[data-id="truenas"]', { timeout: 15000 });
-  return { page, problems };
-}
+const app = appHarness({ dist, screenshots });
+const { openApp } = app;
 
 test('the default topology is drawn as a graph with passthrough links', async () => {
   const { page, problems } = await openApp();
@@ -237,7 +217,7 @@ test('an edit survives a reload; the share link opens the same topology in a fre
   await page.click('#share');
   const link = await page.inputValue('#share-link');
   assert.match(link, /#t=[A-Za-z0-9_-]+$/);
-  const fresh = await browser.newContext();
+  const fresh = await app.browser.newContext();
   const other = await fresh.newPage();
   await other.goto(link);
   await other.waitForSelector('svg#graph g.node[data-id="truenas"]');

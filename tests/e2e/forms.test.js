@@ -3,13 +3,13 @@
 // an action budget; renames and mapping edits keep the selection and focus; pickers offer what
 // exists on the VM's host; a form edit keeps the file's comments; the Text tab shows
 // diagnostics by line and jumps to them. Real Chromium, real wasm, the CLI reads the result.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { serveDist, launchChromium } from './serve.mjs';
+import { appHarness } from './serve.mjs';
 
 // The graph opens at a legible zoom, so a box may lie outside the view: Fit, then click it.
 async function clickNode(page, id) {
@@ -25,29 +25,9 @@ const screenshots = process.env.HOSTPLAN_SCREENSHOTS
   ? path.resolve(process.env.HOSTPLAN_SCREENSHOTS)
   : path.join(root, '.tmp', 'screenshots');
 const seed = fs.readFileSync(path.join(root, 'examples/seed.toml'), 'utf8');
-let server, browser, base;
 
-before(async () => {
-  assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/ is missing: run `trunk build --release` first');
-  fs.mkdirSync(screenshots, { recursive: true });
-  ({ server, base } = await serveDist(dist));
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-async function openApp(width = 1400, height = 900) {
-  const page = await browser.newPage({ viewport: { width, height } });
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  await page.goto(base);
-  await page.waitForSelector('svg#graph g.node[data-id="truenas"]', { timeout: 15000 });
-  return { page, problems };
-}
+const app = appHarness({ dist, screenshots });
+const { openApp } = app;
 
 const title = (page) => page.textContent('#inspector-title');
 const textOf = async (page) => {

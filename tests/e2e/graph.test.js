@@ -1,13 +1,13 @@
 // End-to-end: a graph you can read (issue #17 §3) — labels never under 11 px on screen at the
 // default window, the graph and the Gantt exported as SVG and PNG, keyboard moves between nodes,
 // the Gantt on the main canvas. Real Chromium, real wasm, measured in the rendered page.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { serveDist, launchChromium } from './serve.mjs';
+import { appHarness } from './serve.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
@@ -16,29 +16,9 @@ const screenshots = process.env.HOSTPLAN_SCREENSHOTS
   ? path.resolve(process.env.HOSTPLAN_SCREENSHOTS)
   : path.join(root, '.tmp', 'screenshots');
 const screenshot = (name) => path.join(screenshots, name);
-let server, browser, base;
 
-before(async () => {
-  assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/ is missing: run `trunk build --release` first');
-  fs.mkdirSync(screenshots, { recursive: true });
-  ({ server, base } = await serveDist(dist));
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-async function openApp(width = 1400, height = 900) {
-  const page = await browser.newPage({ viewport: { width, height }, acceptDownloads: true });
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  await page.goto(base);
-  await page.waitForSelector('svg#graph g.node[data-id="truenas"]', { timeout: 15000 });
-  return { page, problems };
-}
+const app = appHarness({ dist, screenshots, pageOptions: { acceptDownloads: true } });
+const { openApp } = app;
 
 async function openFile(page, name, text) {
   await page.setInputFiles('#open-file', { name, mimeType: 'text/plain', buffer: Buffer.from(text) });

@@ -1,11 +1,11 @@
 // End-to-end: the planning session (issue #17) — before/after with a baseline and its delta
 // panel. Real Chromium on the built dist/, real wasm.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serveDist, launchChromium } from './serve.mjs';
+import { appHarness } from './serve.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
@@ -15,29 +15,9 @@ const screenshots = process.env.HOSTPLAN_SCREENSHOTS
 const screenshot = (name) => path.join(screenshots, name);
 // The seed with a second passed-through storage NIC on TrueNAS (the case the issue met).
 const secondNic = fs.readFileSync(path.join(root, 'tests/cases/compare/seed-second-storage-nic.toml'), 'utf8');
-let server, browser, base;
 
-before(async () => {
-  assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/ is missing: run `trunk build --release` first');
-  fs.mkdirSync(screenshots, { recursive: true });
-  ({ server, base } = await serveDist(dist));
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-async function openApp(width = 1400, height = 900) {
-  const page = await browser.newPage({ viewport: { width, height } });
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  await page.goto(base);
-  await page.waitForSelector('svg#graph g.node[data-id="truenas"]', { timeout: 15000 });
-  return { page, problems };
-}
+const app = appHarness({ dist, screenshots });
+const { openApp } = app;
 
 /** Replace the model through the Text tab (an edit, undoable, not an open). */
 async function editText(page, text) {
@@ -171,11 +151,11 @@ warn contains {"rule": "MY-01", "resource": id, "message": "more than one core"}
 
 test('user policies count their matches, autosave, and travel in the share link', async () => {
   // One browser context: its pages share the local storage a reload reads back.
-  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const ctx = await app.browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await ctx.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(String(e)));
-  await page.goto(base);
+  await page.goto(app.base);
   await page.waitForSelector('svg#graph g.node[data-id="truenas"]', { timeout: 15000 });
   await page.click('#tab-review');
   await page.fill('#user-rego', myPolicy);
@@ -188,7 +168,7 @@ test('user policies count their matches, autosave, and travel in the share link'
   assert.match(await page.textContent('#facts-browser li[data-fact="vms"]'), /input\.vms — 4 entries, keyed by id/);
   // Kept in this browser: a fresh page load has it back.
   const again = await ctx.newPage();
-  await again.goto(base);
+  await again.goto(app.base);
   await again.waitForSelector('svg#graph g.node[data-id="truenas"]');
   await again.click('#tab-review');
   await again.waitForSelector('#user-rules li[data-rule="MY-01"]');
@@ -199,7 +179,7 @@ test('user policies count their matches, autosave, and travel in the share link'
   const link = await page.inputValue('#share-link');
   assert.match(link, /#t=[A-Za-z0-9_-]+&p=[A-Za-z0-9_-]+$/);
   assert.match(await page.textContent('#share-banner'), /and your policy user\.rego/);
-  const fresh = await browser.newContext();
+  const fresh = await app.browser.newContext();
   const other = await fresh.newPage();
   await other.goto(link);
   await other.waitForSelector('svg#graph g.node[data-id="truenas"]');

@@ -3,6 +3,8 @@
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
@@ -30,4 +32,33 @@ export function launchChromium() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+}
+
+/**
+ * For a test file: serve `dist` and launch Chromium before its tests, close both after.
+ * `openApp(width, height)` opens the app in a new page (with `pageOptions`), waits for the
+ * seed's graph, and collects console errors and page errors in `problems`.
+ */
+export function appHarness({ dist, screenshots, pageOptions = {} }) {
+  const app = { server: null, browser: null, base: null };
+  before(async () => {
+    assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/ is missing: run `trunk build --release` first');
+    fs.mkdirSync(screenshots, { recursive: true });
+    ({ server: app.server, base: app.base } = await serveDist(dist));
+    app.browser = await launchChromium();
+  });
+  after(async () => {
+    await app.browser?.close();
+    app.server?.close();
+  });
+  app.openApp = async (width = 1400, height = 900) => {
+    const page = await app.browser.newPage({ viewport: { width, height }, ...pageOptions });
+    const problems = [];
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+    page.on('pageerror', (e) => problems.push(String(e)));
+    await page.goto(app.base);
+    await page.waitForSelector('svg#graph g.node[data-id="truenas"]', { timeout: 15000 });
+    return { page, problems };
+  };
+  return app;
 }
