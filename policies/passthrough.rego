@@ -398,6 +398,71 @@ not_evaluated contains lib.not_evaluated("PT-25", dev_id, ["driver"]) if {
 	not "driver" in object.keys(input.devices[dev_id])
 }
 
+# METADATA
+# title: The host's boot must not import a pool its VM owns
+# description: A pool a VM imports is safe from its host only while the host cannot see the pool's disks. Disks passed to the VM by path (`scsi1: /dev/disk/by-id/…`), or on a controller the host binds to its own driver at boot, are block devices of the host too, and a host without ZFS of its own runs OpenZFS's `zfs-import-scan.service` at boot, `zpool import -aN` of every pool it finds whenever `/etc/zfs/zpool.cache` is missing or empty. Only the hostid check (a pool last written by another system needs `-f`) then stands between the host and the VM's pool; an exported pool or a shared hostid passes it, and two systems writing one pool destroy it. The pool's `multihost` property makes an import first watch the disks for another system's writes and refuse. Judged where the host sees a member disk; not evaluated while the host's import scan or the pool's multihost is unknown.
+# related_resources:
+#   - ref: https://github.com/openzfs/zfs/blob/48028eb8323489de03684f4029b0a061138a5f90/etc/systemd/system/zfs-import-scan.service.in#L10-L15
+#   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpoolprops.7.html#multihost
+#   - ref: https://openzfs.github.io/openzfs-docs/man/master/8/zpool-import.8.html
+# custom:
+#   id: PT-27
+#   severity: warning
+warn contains lib.finding("PT-27", pool_id, sprintf("%s can import %s at boot while %s is down: it sees %s (%s), its boot imports every pool it can see (zfs-import-scan.service, no zpool.cache), and %s has multihost off, so only the hostid check guards it, which an exported pool or a shared hostid passes; disable the scan on %s (systemctl disable zfs-import-scan.service) or set multihost=on on %s with a unique hostid on each system", [host, pool_id, vm_id, lib.names(disks), pt27_how(vm_id, disks), pool_id, host, pool_id])) if {
+	some [pool_id, vm_id, host, disks] in pt27_exposed
+	input.hosts[host].zfs_import_scan == true
+	input.pools[pool_id].multihost == false
+}
+
+# [pool, owner VM, its host, member disks the host sees] for every VM-owned pool with such disks.
+pt27_exposed contains [pool_id, vm_id, p.host, disks] if {
+	some pool_id, p in input.pools
+	p.owner_is_vm
+	vm_id := p.owner
+	disks := {disk |
+		some v in p.vdevs
+		some disk in v.disks
+		pt27_host_sees(vm_id, disk)
+	}
+	count(disks) > 0
+}
+
+# The VM gets the disk by its host path: the host's block device.
+pt27_host_sees(vm_id, disk) if pt27_by_path(vm_id, disk)
+
+# The disk hangs off a controller passed to the VM that the host binds to its own driver at
+# boot (PT-25), so the host sees it until the VM starts.
+pt27_host_sees(vm_id, disk) if {
+	dev := input.devices[input.disks[disk].controller]
+	vm_id in dev.passed_to
+	"driver" in object.keys(dev)
+	not dev.driver in vfio_compatible_drivers
+}
+
+pt27_by_path(vm_id, disk) if {
+	some r in input.vms[vm_id].raw_disks
+	r.disk == disk
+}
+
+pt27_not_all_by_path(vm_id, disks) if {
+	some disk in disks
+	not pt27_by_path(vm_id, disk)
+}
+
+# (`every` with a function's `else` evaluated differently under rego-cpp: two plain clauses.)
+pt27_how(vm_id, disks) := "on a controller the host binds at boot" if pt27_not_all_by_path(vm_id, disks)
+
+pt27_how(vm_id, disks) := sprintf("passed to %s by path", [vm_id]) if not pt27_not_all_by_path(vm_id, disks)
+
+not_evaluated contains lib.not_evaluated("PT-27", pool_id, u) if {
+	some [pool_id, _, host, _] in pt27_exposed
+	u := [name |
+		some [name, entity] in [["zfs_import_scan", input.hosts[host]], ["multihost", input.pools[pool_id]]]
+		not name in object.keys(entity)
+	]
+	count(u) > 0
+}
+
 # Rules that cannot be judged while a fact they need is unknown.
 not_evaluated contains lib.not_evaluated(rule, id, u) if {
 	some id, h in input.hosts

@@ -349,3 +349,65 @@ test_pt26_not_evaluated_without_the_model if {
 	ne := passthrough.not_evaluated with input as doc
 	lib.skipped(ne, "PT-26", "talos-w1")
 }
+
+# PT-27: TrueNAS gets tank's disks by path, so srv01 sees them as its own block devices.
+tank_by_path(host_patch, pool_patch) := object.union(seed, {
+	"vms": {"truenas": {"raw_disks": [{"slot": sprintf("scsi%d", [i + 1]), "path": sprintf("/dev/disk/by-id/ata-%s", [d]), "disk": d} |
+		some i, d in ["tank-d1", "tank-d2", "tank-d3", "tank-d4", "tank-d5", "tank-d6"]
+	]}},
+	"hosts": {"srv01": host_patch},
+	"pools": {"tank": pool_patch},
+})
+
+test_pt27_seed_passes if {
+	fs := passthrough.warn with input as seed
+	not lib.has(fs, "PT-27")
+	ne := passthrough.not_evaluated with input as seed
+	not lib.skipped(ne, "PT-27", "tank")
+}
+
+test_pt27_import_scan_reaches_disks_passed_by_path if {
+	fs := passthrough.warn with input as tank_by_path({"zfs_import_scan": true}, {"multihost": false})
+	some f in fs
+	f.rule == "PT-27"
+	f.resource == "tank"
+	contains(f.message, "srv01 can import tank at boot while truenas is down")
+	contains(f.message, "tank-d1, tank-d2, tank-d3, tank-d4, tank-d5, tank-d6 (passed to truenas by path)")
+}
+
+test_pt27_multihost_on_passes if {
+	doc := tank_by_path({"zfs_import_scan": true}, {"multihost": true})
+	fs := passthrough.warn with input as doc
+	not lib.has(fs, "PT-27")
+	ne := passthrough.not_evaluated with input as doc
+	not lib.skipped(ne, "PT-27", "tank")
+}
+
+test_pt27_scan_disabled_passes if {
+	doc := tank_by_path({"zfs_import_scan": false}, {"multihost": false})
+	fs := passthrough.warn with input as doc
+	not lib.has(fs, "PT-27")
+}
+
+test_pt27_unknown_scan_and_multihost_are_not_evaluated if {
+	doc := tank_by_path({}, {})
+	fs := passthrough.warn with input as doc
+	not lib.has(fs, "PT-27")
+	ne := passthrough.not_evaluated with input as doc
+	some n in ne
+	n.rule == "PT-27"
+	n.resource == "tank"
+	n.unknown == ["zfs_import_scan", "multihost"]
+}
+
+test_pt27_controller_bound_by_the_host if {
+	doc := object.union(seed, {
+		"devices": {"hba0": {"driver": "mpt3sas"}},
+		"hosts": {"srv01": {"zfs_import_scan": true}},
+		"pools": {"tank": {"multihost": false}},
+	})
+	fs := passthrough.warn with input as doc
+	some f in fs
+	f.rule == "PT-27"
+	contains(f.message, "(on a controller the host binds at boot)")
+}

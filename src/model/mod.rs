@@ -342,6 +342,12 @@ pub struct Host {
     /// Name of the bridge (or device id of the NIC) carrying the management address.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub management: Option<String>,
+    /// Whether the host's boot imports every ZFS pool it can see: `OpenZFS`'s
+    /// `zfs-import-scan.service` runs `zpool import -aN` when `/etc/zfs/zpool.cache` is missing
+    /// or empty (a host without ZFS of its own). `false` = the service is disabled or a cache
+    /// file lists the pools to import; absent = unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zfs_import_scan: Option<bool>,
     /// Mean time between failures, hours (optional; defaults per kind are used otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mtbf_hours: Option<f64>,
@@ -659,6 +665,11 @@ pub struct Pool {
     /// of 2^ashift bytes, fixed per vdev at creation; absent = unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ashift: Option<u8>,
+    /// The pool's `multihost` property (`zpool get multihost`): with it on, an import first
+    /// watches the pool for activity and refuses one another system is writing; absent =
+    /// unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multihost: Option<bool>,
 }
 
 /// A network segment.

@@ -63,6 +63,11 @@ pub struct HostFacts<'a> {
     pub zfs_arc_mib: u64,
     /// Whether ZFS runs on this host, itself or through a VM that imports a pool.
     pub zfs: bool,
+    /// Whether the host's boot imports every pool it can see (`zfs-import-scan.service` with
+    /// an empty cache file). Absent when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "bool")]
+    pub zfs_import_scan: Option<bool>,
     /// Disk ids the host boots from.
     pub boot_disks: &'a [String],
     /// Controllers of the boot disks (`onboard` or a device id), one per boot disk found.
@@ -272,6 +277,7 @@ fn host<'a>(ix: &Index<'a>, h: &'a Host, evidence: HostEvidence) -> HostFacts<'a
         reserve_mib: HOST_RESERVE_MIB + arc_mib,
         zfs_arc_mib: arc_mib,
         zfs: evidence.zfs,
+        zfs_import_scan: h.zfs_import_scan,
         boot_disks: &h.boot_disks,
         boot_controllers: h
             .boot_disks

@@ -89,6 +89,10 @@ pub struct PoolFacts<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "u8")]
     pub ashift: Option<u8>,
+    /// The pool's `multihost` property. Absent when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "bool")]
+    pub multihost: Option<bool>,
     /// Deduplication enabled.
     pub dedup: bool,
     /// Feature flags that are `active` on the pool.
@@ -312,6 +316,7 @@ fn pool<'a>(ix: &Index<'a>, p: &'a Pool) -> PoolFacts<'a> {
         list_size_gb: list_size_gb.filter(|_| sizes_known),
         used_gb: p.used_gb,
         ashift: p.ashift,
+        multihost: p.multihost,
         dedup: p.dedup,
         active_features: &p.active_features,
         disk_count: data().map(width).sum(),
