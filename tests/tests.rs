@@ -10,6 +10,7 @@ mod conftest_conventions;
 mod containment;
 mod export;
 mod export_cases;
+mod fuzz_regressions;
 mod graph;
 mod import;
 mod import_cases;

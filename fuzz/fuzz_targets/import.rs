@@ -1,0 +1,7 @@
+#![no_main]
+//! `cargo fuzz run import`: see `fuzz/harness.rs` for what it checks.
+
+#[path = "../harness.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::import(data));
