@@ -67,7 +67,8 @@ info contains lib.finding("PT-03", id, sprintf("host %s: iommu=pt would avoid DM
 # description: VFIO hands a group to a guest only when it is viable (every device in it bound to VFIO or driverless), and isolation is only guaranteed per group; every device sharing the group of a passed-through device must go to the same VM, have no host driver, or be bound to vfio-pci or pci-stub. pve-docs: it is "okay if the device is in an IOMMU group together with its functions (e.g. a GPU with the HDMI Audio device) or with its root port or PCI(e) bridge", so devices with a bridge header (PCI-to-PCI and CardBus bridges) are exempt whatever drives them; host, ISA and LPC bridges have normal headers and are not.
 # related_resources:
 #   - ref: https://docs.kernel.org/driver-api/vfio.html#groups-devices-and-iommus
-#   - ref: https://github.com/torvalds/linux/blob/0604aa87b098740f2e517a584552591cbf2209d7/Documentation/driver-api/vfio.rst
+#   - ref: https://github.com/torvalds/linux/blob/0604aa87b098740f2e517a584552591cbf2209d7/Documentation/driver-api/vfio.rst?plain=1#L67-L71
+#   - ref: https://github.com/torvalds/linux/blob/0604aa87b098740f2e517a584552591cbf2209d7/Documentation/driver-api/vfio.rst?plain=1#L92-L97
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
 # custom:
 #   id: PT-04
@@ -318,8 +319,8 @@ pt17_option_rom_class(class) if startswith(class, "0x0107")
 # title: Raw addresses need root; mappings work with API tokens
 # description: qemu-server's check_hostpci_perm lets only root@pam set raw host= hostpci entries ("only root can set … config for non-mapped devices"); others need a mapping and Mapping.Use, and the bpg provider's hostpci.id needs username/password authentication. hostplan does not know how the provisioner authenticates, so this is advice, not the rule book's E.
 # related_resources:
-#   - ref: https://github.com/proxmox/qemu-server/blob/e6352be67f70042a7433a3a3c712b36d02f9f7cb/src/PVE/API2/Qemu.pm
-#   - ref: https://github.com/bpg/terraform-provider-proxmox/blob/d6bd1ffe00c0f2822ff6370b3dcb6e60eb1c3da9/docs/resources/virtual_environment_vm.md
+#   - ref: https://github.com/proxmox/qemu-server/blob/010b1fe2c1494e82c0e658af79c4d854703f6f1b/src/PVE/API2/Qemu.pm#L927-L940
+#   - ref: https://github.com/bpg/terraform-provider-proxmox/blob/014b59e04f30fc08bc512f68cf471fe2cfdc481c/docs/resources/virtual_environment_vm.md?plain=1#L309-L311
 # custom:
 #   id: PT-18
 #   severity: info

@@ -61,7 +61,7 @@ peer_on_ups(s) if input.switches[s.mlag_peer].on_ups
 # title: A UPS cannot carry more than its capacity
 # description: A UPS loaded past its rated real power (ups.realpower.nominal) trips to bypass or shuts off as soon as it has to run on battery; the load here counts each host's and switch's stated draw, split over its supplies that are on UPS units.
 # related_resources:
-#   - ref: https://github.com/networkupstools/nut/blob/master/docs/nut-names.txt
+#   - ref: https://github.com/networkupstools/nut/blob/f694c019f932bfed525c07542f0c6f1a66cca7a6/docs/nut-names.txt#L109-L112
 # custom:
 #   id: PWR-04
 #   severity: error
