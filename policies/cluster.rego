@@ -49,9 +49,11 @@ info contains lib.finding("CLU-03", "cluster", "the cluster has one corosync lin
 
 # METADATA
 # title: An HA guest with a local device can never recover elsewhere
-# description: qemu-server's migration check treats hostpciN as a local resource unless it names a resource mapping; HA relocation and recovery on another node fail for such a guest ("can't migrate VM which uses local devices"), so HA can only restart it where it was.
+# description: qemu-server's migration check treats hostpciN as a local resource unless it names a resource mapping, so HA relocation of such a guest fails ("can't migrate VM which uses local devices"); recovery from a fenced node moves the configuration without that check (steal_service), and the raw address then names no device on the new node (the start fails) or another device (PT-13). Either way HA cannot bring the guest back elsewhere.
 # related_resources:
 #   - ref: https://github.com/proxmox/qemu-server/blob/096a1ac22877d766c0b74a7da20f9bc61cf837ca/src/PVE/QemuMigrate.pm#L264-L279
+#   - ref: https://github.com/proxmox/pve-ha-manager/blob/3df15380942024f86f73112adbb1e521ebbfd88d/src/PVE/HA/Env/PVE2.pm#L151-L165
+#   - ref: https://github.com/proxmox/qemu-server/blob/058e0f652068a8d28be270a902d86ad898b99624/src/PVE/QemuServer/PCI.pm#L455-L466
 #   - ref: https://pve.proxmox.com/pve-docs/qm.1.html#qm_migration
 # custom:
 #   id: CLU-04
@@ -63,10 +65,11 @@ deny contains lib.finding("CLU-04", vm, sprintf("%s is HA-managed but passes thr
 
 # METADATA
 # title: A mapped device needs an entry on every node HA may use
-# description: qemu-server refuses to move a guest to a node its PCI mapping has no entry for ("missing mapped devices"); HA recovery to such a node fails.
+# description: qemu-server refuses to move a guest to a node its PCI mapping has no entry for ("missing mapped devices"), and refuses to start it there ("PCI device mapping not found"), so HA recovery to such a node fails.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/qm.1.html#resource_mapping
 #   - ref: https://github.com/proxmox/qemu-server/blob/096a1ac22877d766c0b74a7da20f9bc61cf837ca/src/PVE/QemuMigrate.pm#L281-L292
+#   - ref: https://github.com/proxmox/qemu-server/blob/058e0f652068a8d28be270a902d86ad898b99624/src/PVE/QemuServer/PCI.pm#L441-L444
 # custom:
 #   id: CLU-05
 #   severity: warning

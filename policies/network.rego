@@ -141,7 +141,6 @@ info contains lib.finding("NET-05", sid, sprintf("%s reaches %s on the same host
 # description: With several portals each iSCSI path needs its own, non-overlapping subnet (or static routes); the TrueNAS docs say "Multiple interfaces connected to a single TrueNAS system cannot be members of the same subnet", and Linux sends every path to one subnet out of the same interface, so the redundant paths share its failure. Not evaluated while a portal network's subnet is unknown.
 # related_resources:
 #   - ref: https://github.com/truenas/documentation/blob/2331f423cd695ea02e0b57823e4645655f5d4260/static/includes/MultipleInterfacesOnNetwork.md?plain=1#L3-L4
-#   - ref: https://github.com/freenas/freenas-docs/blob/b904554f595e48489e1bb556c2b2f3ffe1fd0819/userguide/network.rst#interfaces
 #   - ref: https://github.com/NetAppDocs/e-series/blob/6e82de6d1148d65489211221d70364e117228f47/config-linux/iscsi-configure-switches-concept.adoc?plain=1#L14-L18
 # custom:
 #   id: NET-04
