@@ -9,7 +9,7 @@ import rego.v1
 # description: pve-docs: guests managed by the HA stack do not follow the start and shutdown order (HA starts and stops them); startall skips them, so their onboot and startup order settings do nothing.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_startup_and_shutdown
-#   - ref: https://github.com/proxmox/pve-manager/blob/14a22df35955d97dfc1af21e117dc894a29df0c9/PVE/API2/Nodes.pm
+#   - ref: https://github.com/proxmox/pve-manager/blob/01ac98c70294d3805aad3bb4bc57fe995eb3c22a/PVE/API2/Nodes.pm#L1642-L1654
 # custom:
 #   id: BOOT-01
 #   severity: info
@@ -33,7 +33,7 @@ same_node_consumer(svc) := {[s.provider, c] |
 # description: up is the delay startall sleeps after issuing a guest's start before the next one (3 s by default for a VM), not a readiness check; a storage provider ordered before its consumers (ordered after it, or unordered, which start last) needs up ≥ its time to serve, or they start before iSCSI/NFS exists. Only guests that startall starts count (onboot, not HA-managed).
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_startup_and_shutdown
-#   - ref: https://github.com/proxmox/pve-manager/blob/14a22df35955d97dfc1af21e117dc894a29df0c9/PVE/API2/Nodes.pm
+#   - ref: https://github.com/proxmox/pve-manager/blob/01ac98c70294d3805aad3bb4bc57fe995eb3c22a/PVE/API2/Nodes.pm#L1769-L1793
 # custom:
 #   id: BOOT-03
 #   severity: warning
@@ -69,7 +69,8 @@ ordered_before(a, b) if {
 # description: stopall shuts guests down in the exact reverse of the start order (descending order and VMID, unordered guests first), each with down (default 180 s) as its timeout; a storage VM that stops while its consumers still run pulls their disks away.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_startup_and_shutdown
-#   - ref: https://github.com/proxmox/pve-manager/blob/14a22df35955d97dfc1af21e117dc894a29df0c9/PVE/API2/Nodes.pm
+#   - ref: https://github.com/proxmox/pve-manager/blob/01ac98c70294d3805aad3bb4bc57fe995eb3c22a/PVE/API2/Nodes.pm#L1817-L1822
+#   - ref: https://github.com/proxmox/pve-manager/blob/01ac98c70294d3805aad3bb4bc57fe995eb3c22a/PVE/API2/Nodes.pm#L1874-L1890
 # custom:
 #   id: BOOT-05
 #   severity: warning
@@ -127,7 +128,7 @@ starts_after(a, b) if start_key(a) > start_key(b)
 # description: A guest whose boot disk lives on storage served by a VM that starts after it (or by itself) fails to start, and startall only logs the failure; it does not retry. A disk served by the guest's own storage chain is a deadlock.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_startup_and_shutdown
-#   - ref: https://github.com/proxmox/pve-manager/blob/14a22df35955d97dfc1af21e117dc894a29df0c9/PVE/API2/Nodes.pm
+#   - ref: https://github.com/proxmox/pve-manager/blob/01ac98c70294d3805aad3bb4bc57fe995eb3c22a/PVE/API2/Nodes.pm#L1779-L1798
 # custom:
 #   id: BOOT-10
 #   severity: error

@@ -9,7 +9,7 @@ import rego.v1
 # description: votequorum needs floor(expected/2)+1 votes, 2 of 2 in a two-node cluster, and Proxmox does not set two_node; losing or rebooting either node makes the other inquorate (/etc/pve read-only, no guest starts, no HA recovery). pve-docs recommends a QDevice for two-node clusters.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pvecm.1.html#_corosync_external_vote_support
-#   - ref: https://github.com/corosync/corosync/blob/65235a810d012b74821d15a8482cb498314cfd85/man/votequorum.5
+#   - ref: https://github.com/corosync/corosync/blob/0da1b7446239424b76b1d5eb7c3640afce9b054e/man/votequorum.5#L98-L103
 # custom:
 #   id: CLU-01
 #   severity: warning
@@ -49,9 +49,11 @@ info contains lib.finding("CLU-03", "cluster", "the cluster has one corosync lin
 
 # METADATA
 # title: An HA guest with a local device can never recover elsewhere
-# description: qemu-server's migration check treats hostpciN as a local resource unless it names a resource mapping; HA relocation and recovery on another node fail for such a guest ("can't migrate VM which uses local devices"), so HA can only restart it where it was.
+# description: qemu-server's migration check treats hostpciN as a local resource unless it names a resource mapping, so HA relocation of such a guest fails ("can't migrate VM which uses local devices"); recovery from a fenced node moves the configuration without that check (steal_service), and the raw address then names no device on the new node (the start fails) or another device (PT-13). Either way HA cannot bring the guest back elsewhere.
 # related_resources:
-#   - ref: https://github.com/proxmox/qemu-server/blob/e6352be67f70042a7433a3a3c712b36d02f9f7cb/src/PVE/QemuMigrate.pm
+#   - ref: https://github.com/proxmox/qemu-server/blob/096a1ac22877d766c0b74a7da20f9bc61cf837ca/src/PVE/QemuMigrate.pm#L264-L279
+#   - ref: https://github.com/proxmox/pve-ha-manager/blob/3df15380942024f86f73112adbb1e521ebbfd88d/src/PVE/HA/Env/PVE2.pm#L151-L165
+#   - ref: https://github.com/proxmox/qemu-server/blob/058e0f652068a8d28be270a902d86ad898b99624/src/PVE/QemuServer/PCI.pm#L455-L466
 #   - ref: https://pve.proxmox.com/pve-docs/qm.1.html#qm_migration
 # custom:
 #   id: CLU-04
@@ -63,10 +65,11 @@ deny contains lib.finding("CLU-04", vm, sprintf("%s is HA-managed but passes thr
 
 # METADATA
 # title: A mapped device needs an entry on every node HA may use
-# description: qemu-server refuses to move a guest to a node its PCI mapping has no entry for ("missing mapped devices"); HA recovery to such a node fails.
+# description: qemu-server refuses to move a guest to a node its PCI mapping has no entry for ("missing mapped devices"), and refuses to start it there ("PCI device mapping not found"), so HA recovery to such a node fails.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/qm.1.html#resource_mapping
-#   - ref: https://github.com/proxmox/qemu-server/blob/e6352be67f70042a7433a3a3c712b36d02f9f7cb/src/PVE/QemuMigrate.pm
+#   - ref: https://github.com/proxmox/qemu-server/blob/096a1ac22877d766c0b74a7da20f9bc61cf837ca/src/PVE/QemuMigrate.pm#L281-L292
+#   - ref: https://github.com/proxmox/qemu-server/blob/058e0f652068a8d28be270a902d86ad898b99624/src/PVE/QemuServer/PCI.pm#L441-L444
 # custom:
 #   id: CLU-05
 #   severity: warning
@@ -121,7 +124,6 @@ info contains lib.finding("CLU-08", vm, sprintf("%s's node-affinity rule %s allo
 # description: With shutdown_policy migrate the node's shutdown waits until every HA guest has migrated away; a guest that cannot move (local devices or disks, or no allowed node) blocks the shutdown until someone intervenes, and the watchdog stays armed meanwhile.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/ha-manager.1.html#ha_manager_shutdown_policy
-#   - ref: https://github.com/proxmox/pve-ha-manager/blob/b71218f279d57417dbcdd957128499695fe55171/src/PVE/HA/LRM.pm
 # custom:
 #   id: CLU-09
 #   severity: error
@@ -136,7 +138,7 @@ deny contains lib.finding("CLU-09", vm, sprintf("shutdown_policy is migrate but 
 # description: pvecm refuses a QDevice on an odd node count unless forced (then algorithm lms with nodes − 1 votes): the QDevice becomes nearly a single point of failure and, with the last node standing, all HA guests recover onto that one node. pve-docs recommends QDevices for even node counts.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pvecm.1.html#_supported_setups
-#   - ref: https://github.com/proxmox/pve-cluster/blob/7091d92e594952dba65c1e57568b3d7cc244e960/src/PVE/CLI/pvecm.pm
+#   - ref: https://github.com/proxmox/pve-cluster/blob/05ad6c9c119ffd5dfb7ba69ad62c23590f33a542/src/PVE/CLI/pvecm.pm#L133-L141
 # custom:
 #   id: CLU-10
 #   severity: info
@@ -163,7 +165,7 @@ warn contains lib.finding("CLU-11", "cluster", sprintf("the QDevice's qnetd runs
 # title: Guests do not autostart without quorum
 # description: startall (pve-guests at boot) waits for quorum before starting any guest, and vm_start refuses without it ("cluster not ready - no quorum?"). A node that comes up while a peer is down whose loss breaks quorum starts nothing, TrueNAS included, until the peer is back or someone runs pvecm expected 1.
 # related_resources:
-#   - ref: https://github.com/proxmox/pve-manager/blob/14a22df35955d97dfc1af21e117dc894a29df0c9/PVE/API2/Nodes.pm
+#   - ref: https://github.com/proxmox/pve-manager/blob/01ac98c70294d3805aad3bb4bc57fe995eb3c22a/PVE/API2/Nodes.pm#L1735-L1741
 #   - ref: https://pve.proxmox.com/pve-docs/pvecm.1.html#_quorum
 # custom:
 #   id: BOOT-07

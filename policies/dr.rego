@@ -9,7 +9,7 @@ import rego.v1
 # description: An import needs every top-level vdev (zpoolconcepts: a pool with faulted devices and "insufficient replicas" cannot continue functioning); disks split between the passed-through HBA and other controllers cannot move as one unit. A warning, not the rule book's E for a missing vdev: spanning controllers is the risk, the failed import is what the recovery simulation reports. Controllers that are all passed to the VM that owns the pool move with it (an NVMe special vdev beside the HBA, or a 9300-16i, which is two SAS3008 chips).
 # related_resources:
 #   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpoolconcepts.7.html#Device_Failure_and_Recovery
-#   - ref: https://github.com/openzfs/zfs/blob/018937884f93e0f4ae7f560c352a138ec6b69cb4/man/man7/zpoolconcepts.7
+#   - ref: https://github.com/openzfs/zfs/blob/018937884f93e0f4ae7f560c352a138ec6b69cb4/man/man7/zpoolconcepts.7#L241-L247
 # custom:
 #   id: DR-02
 #   severity: warning
@@ -31,8 +31,9 @@ dr02_all_with_the_owner(p) if {
 # title: Active feature flags pin the ZFS version you can import with
 # description: zpool-features: every feature that is active must be supported by the ZFS that imports the pool read-write (read-only if the unsupported ones are read-only compatible), and zpool upgrade is one-way; pin a compatibility set if you may need to go back. Info, not the rule book's E/W: any pool has active features, and whether a recovery system lacks one is not known here.
 # related_resources:
-#   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpool-features.7.html
-#   - ref: https://github.com/openzfs/zfs/blob/00b54a3b138955d2ac2a52cbedc9e0e1509ac7d4/man/man7/zpool-features.7
+#   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpool-features.7.html#Feature_states
+#   - ref: https://github.com/openzfs/zfs/blob/00b54a3b138955d2ac2a52cbedc9e0e1509ac7d4/man/man7/zpool-features.7#L78-L122
+#   - ref: https://github.com/openzfs/zfs/blob/00b54a3b138955d2ac2a52cbedc9e0e1509ac7d4/man/man7/zpool-features.7#L146-L151
 # custom:
 #   id: DR-03
 #   severity: info

@@ -8,8 +8,8 @@ import rego.v1
 # title: Pods wait for storage after a cold start
 # description: While the iSCSI/NFS target is down pods stay ContainerCreating; kubelet retries each mount with an exponential back-off from 500 ms up to 2 min 2 s, and WaitForAttachAndMount gives up after 2 min 3 s per pod sync and retries at the next, so pods recover by themselves within about two minutes of storage returning.
 # related_resources:
-#   - ref: https://github.com/kubernetes/kubernetes/blob/0001f7ab39f28b6ccddbd86e70dfe337190b0936/pkg/kubelet/volumemanager/volume_manager.go
-#   - ref: https://github.com/kubernetes/kubernetes/blob/02b0160285b1d3574f600cd80f6160f9e0ac04b4/pkg/util/goroutinemap/exponentialbackoff/exponential_backoff.go
+#   - ref: https://github.com/kubernetes/kubernetes/blob/0001f7ab39f28b6ccddbd86e70dfe337190b0936/pkg/kubelet/volumemanager/volume_manager.go#L69-L78
+#   - ref: https://github.com/kubernetes/kubernetes/blob/02b0160285b1d3574f600cd80f6160f9e0ac04b4/pkg/util/goroutinemap/exponentialbackoff/exponential_backoff.go#L26-L38
 # custom:
 #   id: K8S-01
 #   severity: info
@@ -37,7 +37,7 @@ warn contains lib.finding("K8S-03", h.provider, h.detail) if {
 # description: nfs(5): NFS mounts are hard by default, so I/O blocks (processes in D state) and is retried "indefinitely" until the server is back; with soft a request fails after its retries, and the page warns "A so-called 'soft' timeout can cause silent data corruption in certain cases".
 # related_resources:
 #   - ref: https://man7.org/linux/man-pages/man5/nfs.5.html#MOUNT_OPTIONS
-#   - ref: https://github.com/jtlayton/nfs-utils/blob/0dbabc1f7b56cf8875fbc21b6c7d75fd27a66ba3/utils/mount/nfs.man
+#   - ref: https://github.com/jtlayton/nfs-utils/blob/0dbabc1f7b56cf8875fbc21b6c7d75fd27a66ba3/utils/mount/nfs.man#L97-L129
 # custom:
 #   id: K8S-04
 #   severity: info
@@ -111,11 +111,12 @@ not_evaluated contains lib.not_evaluated("K8S-08", id, u) if {
 
 # METADATA
 # title: Multipath consumers fail over quickly
-# description: With several iSCSI portals (dm-multipath on the nodes), open-iscsi's README recommends a short replacement_timeout (5–15 s) so I/O on a failed path goes to another one at once; at the default 120 s every path failure first stalls I/O for two minutes. democratic-csi sets it per StorageClass (node-db.node.session.timeo.replacement_timeout in the node-stage secret). Not evaluated while a multipath consumer's replacement_timeout is unknown.
+# description: With several iSCSI portals (dm-multipath on the nodes), open-iscsi's README recommends a short replacement_timeout (5–15 s) so I/O on a failed path goes to another one at once; at the default 120 s every path failure first stalls I/O for two minutes. democratic-csi applies any node-db.<setting> key of a volume's node-stage secret as an iscsiadm node setting, so node-db.node.session.timeo.replacement_timeout in that secret sets it. Not evaluated while a multipath consumer's replacement_timeout is unknown.
 # related_resources:
-#   - ref: https://github.com/open-iscsi/open-iscsi/blob/bc236140ff0f0b66c18c0064fdebe5916c32c5da/README
+#   - ref: https://github.com/open-iscsi/open-iscsi/blob/bc236140ff0f0b66c18c0064fdebe5916c32c5da/README#L1590-L1596
+#   - ref: https://github.com/open-iscsi/open-iscsi/blob/bc236140ff0f0b66c18c0064fdebe5916c32c5da/README#L1820-L1830
 #   - ref: https://github.com/open-iscsi/open-iscsi/blob/0ab9354515f4dd01b60714ff33d31f133856e408/etc/iscsid.conf#L56-L60
-#   - ref: https://github.com/democratic-csi/democratic-csi/blob/8a4a28a87f496359876655dfb0bb63715d5f2657/README.md
+#   - ref: https://github.com/democratic-csi/democratic-csi/blob/a366ed2e5356147b0dcddf1879d37f2e57b2dcfc/examples/node-manual-iscsi-pv.yaml#L12-L26
 # custom:
 #   id: K8S-07
 #   severity: warning

@@ -20,9 +20,9 @@ deny contains lib.finding("NET-01", dev_id, sprintf("%s is passed to %s but is a
 
 # METADATA
 # title: Storage traffic on its own network
-# description: NetApp's iSCSI guidance: isolate iSCSI traffic to separate network segments (VLANs or physical networks) from client and management traffic; iSCSI/NFS belongs on a dedicated storage network.
+# description: NetApp's E-Series iSCSI guidance: "Make sure that you isolate your iSCSI traffic to separate network segments", with two separate networks for high availability; iSCSI/NFS belongs on a storage network of its own, not on the one that carries client and management traffic.
 # related_resources:
-#   - ref: https://github.com/NetAppDocs/e-series/blob/main/config-linux/iscsi-configure-switches-concept.adoc
+#   - ref: https://github.com/NetAppDocs/e-series/blob/6e82de6d1148d65489211221d70364e117228f47/config-linux/iscsi-configure-switches-concept.adoc?plain=1#L14-L18
 # custom:
 #   id: NET-02
 #   severity: warning
@@ -37,7 +37,6 @@ warn contains lib.finding("NET-02", sid, sprintf("%s (%s) is served on %s, which
 # description: A NIC or bridge with another MTU than its network black-holes large frames. A trunk (a NIC or bridge carrying several networks) needs at least the largest MTU it carries; an MTU that is not set is Linux's default, 1500.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_network_device
-#   - ref: https://github.com/proxmox/pve-docs/blob/e5010dcea566a205770572cfbc5fe0af220d5077/pveceph.adoc
 # custom:
 #   id: NET-03
 #   severity: error
@@ -141,9 +140,8 @@ info contains lib.finding("NET-05", sid, sprintf("%s reaches %s on the same host
 # title: iSCSI multipath portals on separate subnets
 # description: With several portals each iSCSI path needs its own, non-overlapping subnet (or static routes); the TrueNAS docs say "Multiple interfaces connected to a single TrueNAS system cannot be members of the same subnet", and Linux sends every path to one subnet out of the same interface, so the redundant paths share its failure. Not evaluated while a portal network's subnet is unknown.
 # related_resources:
-#   - ref: https://github.com/truenas/documentation/blob/2331f423cd695ea02e0b57823e4645655f5d4260/static/includes/MultipleInterfacesOnNetwork.md
-#   - ref: https://github.com/freenas/freenas-docs/blob/b904554f595e48489e1bb556c2b2f3ffe1fd0819/userguide/network.rst#interfaces
-#   - ref: https://github.com/NetAppDocs/e-series/blob/main/config-linux/iscsi-configure-switches-concept.adoc
+#   - ref: https://github.com/truenas/documentation/blob/2331f423cd695ea02e0b57823e4645655f5d4260/static/includes/MultipleInterfacesOnNetwork.md?plain=1#L3-L4
+#   - ref: https://github.com/NetAppDocs/e-series/blob/6e82de6d1148d65489211221d70364e117228f47/config-linux/iscsi-configure-switches-concept.adoc?plain=1#L14-L18
 # custom:
 #   id: NET-04
 #   severity: warning

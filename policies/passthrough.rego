@@ -9,7 +9,7 @@ import rego.v1
 # description: Proxmox refuses to start such a VM: qemu-server's prepare_pci_device dies with "cannot prepare PCI pass-through, IOMMU not present". pve-docs: enable IOMMU (VT-d/AMD-Vi) in the BIOS/UEFI; "With AMD CPUs IOMMU is enabled by default. With recent kernels (6.8 or newer), this is also true for Intel CPUs", older kernels need intel_iommu=on on the kernel command line.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
-#   - ref: https://github.com/proxmox/qemu-server/blob/e6352be67f70042a7433a3a3c712b36d02f9f7cb/src/PVE/QemuServer/PCI.pm
+#   - ref: https://github.com/proxmox/qemu-server/blob/058e0f652068a8d28be270a902d86ad898b99624/src/PVE/QemuServer/PCI.pm#L735-L741
 # custom:
 #   id: PT-01
 #   severity: error
@@ -67,7 +67,8 @@ info contains lib.finding("PT-03", id, sprintf("host %s: iommu=pt would avoid DM
 # description: VFIO hands a group to a guest only when it is viable (every device in it bound to VFIO or driverless), and isolation is only guaranteed per group; every device sharing the group of a passed-through device must go to the same VM, have no host driver, or be bound to vfio-pci or pci-stub. pve-docs: it is "okay if the device is in an IOMMU group together with its functions (e.g. a GPU with the HDMI Audio device) or with its root port or PCI(e) bridge", so devices with a bridge header (PCI-to-PCI and CardBus bridges) are exempt whatever drives them; host, ISA and LPC bridges have normal headers and are not.
 # related_resources:
 #   - ref: https://docs.kernel.org/driver-api/vfio.html#groups-devices-and-iommus
-#   - ref: https://github.com/torvalds/linux/blob/0604aa87b098740f2e517a584552591cbf2209d7/Documentation/driver-api/vfio.rst
+#   - ref: https://github.com/torvalds/linux/blob/0604aa87b098740f2e517a584552591cbf2209d7/Documentation/driver-api/vfio.rst?plain=1#L67-L71
+#   - ref: https://github.com/torvalds/linux/blob/0604aa87b098740f2e517a584552591cbf2209d7/Documentation/driver-api/vfio.rst?plain=1#L92-L97
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough
 # custom:
 #   id: PT-04
@@ -110,7 +111,7 @@ warn contains lib.finding("PT-05", id, sprintf("host %s boots with %s: IOMMU gro
 # title: pcie=1 requires a q35 machine type
 # description: qemu-server's parse_hostpci_devices dies with "q35 machine model is not enabled" when a hostpci entry sets pcie on a machine that is not q35; pve-docs: "PCIe is only available for 'q35' machine types".
 # related_resources:
-#   - ref: https://github.com/proxmox/qemu-server/blob/e6352be67f70042a7433a3a3c712b36d02f9f7cb/src/PVE/QemuServer/PCI.pm
+#   - ref: https://github.com/proxmox/qemu-server/blob/058e0f652068a8d28be270a902d86ad898b99624/src/PVE/QemuServer/PCI.pm#L494-L507
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_pci_passthrough_vm_config
 # custom:
 #   id: PT-06
@@ -199,7 +200,7 @@ pt11_arc_text(h) := sprintf(" (%d MiB of it the ARC of the host's own ZFS)", [h.
 # description: qemu-server's migration refuses a running VM with local PCI devices, and an offline one without force ("can't migrate VM which uses local devices"); the rule book notes the experimental exception of mappings marked live-migration capable. An HA-managed passthrough VM can only be moved offline, to nodes with the device.
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#qm_migration
-#   - ref: https://github.com/proxmox/qemu-server/blob/e6352be67f70042a7433a3a3c712b36d02f9f7cb/src/PVE/QemuMigrate.pm
+#   - ref: https://github.com/proxmox/qemu-server/blob/096a1ac22877d766c0b74a7da20f9bc61cf837ca/src/PVE/QemuMigrate.pm#L264-L298
 # custom:
 #   id: PT-12
 #   severity: warning
@@ -217,10 +218,10 @@ warn contains lib.finding("PT-12", id, sprintf("%s sets migrate = true but passe
 
 # METADATA
 # title: A VM that may move must use resource mappings
-# description: HA relocates a VM by calling migrate with force => 1 for local resources, so a raw host=BDF on a VM that HA can move grabs whatever device sits at that address on the other node; a cluster resource mapping with an entry per node names the right device everywhere.
+# description: When a node is fenced, HA recovers its guests by moving their configuration to another node (steal_service renames the config file; no migration check runs) and starting them there, so a raw host=BDF on an HA-managed VM grabs whatever device sits at that address on the new node; a cluster resource mapping with an entry per node names the right device everywhere, and qemu-server refuses the start where the node's device does not match it (PT-14).
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#resource_mapping
-#   - ref: https://github.com/proxmox/pve-ha-manager/blob/b71218f279d57417dbcdd957128499695fe55171/src/PVE/HA/Resources/PVEVM.pm
+#   - ref: https://github.com/proxmox/pve-ha-manager/blob/3df15380942024f86f73112adbb1e521ebbfd88d/src/PVE/HA/Env/PVE2.pm#L151-L165
 # custom:
 #   id: PT-13
 #   severity: error
@@ -236,7 +237,8 @@ deny contains lib.finding("PT-13", id, sprintf("%s is HA-managed but hostpci%s u
 # description: Before a VM starts, qemu-server checks each mapping entry against the device at its path (pve-guest-common `PVE::Mapping::PCI::assert_valid`) and refuses the start when `id`, `subsystem-id` or `iommugroup` differ ("does not match") or when the device has one of them and the entry does not ("no '<prop>' for device").
 # related_resources:
 #   - ref: https://pve.proxmox.com/pve-docs/pve-admin-guide.html#resource_mapping
-#   - ref: https://github.com/proxmox/pve-guest-common/blob/4a8f6cbf78e1b6992ef77facb4ff2ab3372999e7/src/PVE/Mapping/PCI.pm
+#   - ref: https://github.com/proxmox/pve-guest-common/blob/11fa95682eed43e7aa89c0e70769fe6e177327eb/src/PVE/Mapping/PCI.pm#L126-L175
+#   - ref: https://github.com/proxmox/qemu-server/blob/058e0f652068a8d28be270a902d86ad898b99624/src/PVE/QemuServer/PCI.pm#L441-L454
 # custom:
 #   id: PT-14
 #   severity: error
@@ -317,8 +319,8 @@ pt17_option_rom_class(class) if startswith(class, "0x0107")
 # title: Raw addresses need root; mappings work with API tokens
 # description: qemu-server's check_hostpci_perm lets only root@pam set raw host= hostpci entries ("only root can set … config for non-mapped devices"); others need a mapping and Mapping.Use, and the bpg provider's hostpci.id needs username/password authentication. hostplan does not know how the provisioner authenticates, so this is advice, not the rule book's E.
 # related_resources:
-#   - ref: https://github.com/proxmox/qemu-server/blob/e6352be67f70042a7433a3a3c712b36d02f9f7cb/src/PVE/API2/Qemu.pm
-#   - ref: https://github.com/bpg/terraform-provider-proxmox/blob/d6bd1ffe00c0f2822ff6370b3dcb6e60eb1c3da9/docs/resources/virtual_environment_vm.md
+#   - ref: https://github.com/proxmox/qemu-server/blob/010b1fe2c1494e82c0e658af79c4d854703f6f1b/src/PVE/API2/Qemu.pm#L927-L940
+#   - ref: https://github.com/bpg/terraform-provider-proxmox/blob/014b59e04f30fc08bc512f68cf471fe2cfdc481c/docs/resources/virtual_environment_vm.md?plain=1#L309-L311
 # custom:
 #   id: PT-18
 #   severity: info
@@ -348,8 +350,8 @@ warn contains lib.finding("PT-19", id, sprintf("%s sets x_vga on %s, which is no
 # title: Large pinned VMs start slowly
 # description: Pinning a large RAM takes minutes before a passthrough VM runs (the rule book estimates 4–5 min for 512 GiB); qemu-server's config_aware_timeout scales the start timeout for VMs with hostpci, and startall waits for each start task, so guests ordered after it on the same node wait by themselves; guests elsewhere that need it do not.
 # related_resources:
-#   - ref: https://github.com/proxmox/qemu-server/blob/e6352be67f70042a7433a3a3c712b36d02f9f7cb/src/PVE/QemuServer/Helpers.pm
-#   - ref: https://github.com/proxmox/pve-manager/blob/14a22df35955d97dfc1af21e117dc894a29df0c9/PVE/API2/Nodes.pm
+#   - ref: https://github.com/proxmox/qemu-server/blob/56129974d4dbf938d8aa442f4f73d41add971eec/src/PVE/QemuServer/Helpers.pm#L203-L217
+#   - ref: https://github.com/proxmox/pve-manager/blob/01ac98c70294d3805aad3bb4bc57fe995eb3c22a/PVE/API2/Nodes.pm#L1779-L1782
 # custom:
 #   id: PT-20
 #   severity: info

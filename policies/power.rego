@@ -23,8 +23,9 @@ warn contains lib.finding("PWR-01", id, sprintf("%s has %d power supplies, all p
 # description: NUT starts the shutdown at low battery (battery.runtime.low) after its own delays (POLLFREQALERT 5 s, FINALDELAY 5 s, HOSTSYNC 15 s); Proxmox's stopall then stops guests group by group, each up to its `down` timeout or 180 s, and the HA stack gives each HA guest 60 s (4 at a time). A storage VM cut off mid-shutdown loses what was in flight and its consumers see a dead target.
 # related_resources:
 #   - ref: https://networkupstools.org/docs/man/upsmon.conf.html
-#   - ref: https://github.com/proxmox/pve-manager/blob/14a22df35955d97dfc1af21e117dc894a29df0c9/PVE/API2/Nodes.pm
-#   - ref: https://github.com/proxmox/pve-ha-manager/blob/b71218f279d57417dbcdd957128499695fe55171/src/PVE/HA/Resources/PVEVM.pm
+#   - ref: https://github.com/proxmox/pve-manager/blob/01ac98c70294d3805aad3bb4bc57fe995eb3c22a/PVE/API2/Nodes.pm#L1817-L1822
+#   - ref: https://github.com/proxmox/pve-ha-manager/blob/bc2a9d18db0b31bb64f5384b13b811fd3223bb4c/src/PVE/HA/Resources/PVEVM.pm#L74-L88
+#   - ref: https://github.com/proxmox/pve-ha-manager/blob/3df15380942024f86f73112adbb1e521ebbfd88d/src/PVE/HA/Env/PVE2.pm#L428-L434
 # custom:
 #   id: PWR-02
 #   severity: warning
@@ -60,7 +61,7 @@ peer_on_ups(s) if input.switches[s.mlag_peer].on_ups
 # title: A UPS cannot carry more than its capacity
 # description: A UPS loaded past its rated real power (ups.realpower.nominal) trips to bypass or shuts off as soon as it has to run on battery; the load here counts each host's and switch's stated draw, split over its supplies that are on UPS units.
 # related_resources:
-#   - ref: https://github.com/networkupstools/nut/blob/master/docs/nut-names.txt
+#   - ref: https://github.com/networkupstools/nut/blob/f694c019f932bfed525c07542f0c6f1a66cca7a6/docs/nut-names.txt#L109-L112
 # custom:
 #   id: PWR-04
 #   severity: error

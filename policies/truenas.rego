@@ -120,7 +120,8 @@ not_evaluated contains lib.not_evaluated("TN-05", id, u) if {
 # description: The TrueNAS guide: "A CPU with AES-NI encryption acceleration support improves the speed of the file system and network encryption"; the flag must reach the guest. qemu-server's x86-64-v2-AES, x86-64-v3/v4, host, max and the named models of AES-capable CPUs expose it; kvm64/qemu64 (the default when no type is set), x86-64-v2 and the old 32-bit models do not.
 # related_resources:
 #   - ref: https://github.com/truenas/documentation/blob/4b97c84056719a4006c1fb22bd42f5f6e44e18c2/static/includes/TNHardwareGuide.md#central-processing-unit-cpu-selection
-#   - ref: https://github.com/proxmox/qemu-server/blob/e6352be67f70042a7433a3a3c712b36d02f9f7cb/src/PVE/QemuServer/CPUConfig.pm
+#   - ref: https://github.com/proxmox/qemu-server/blob/0538c83c41603b50096ab418be166d1f86b6bd35/src/PVE/QemuServer/CPUConfig.pm#L45-L64
+#   - ref: https://github.com/proxmox/qemu-server/blob/0538c83c41603b50096ab418be166d1f86b6bd35/src/PVE/QemuServer/CPUConfig.pm#L253-L262
 # custom:
 #   id: TN-06
 #   severity: info

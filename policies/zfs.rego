@@ -9,7 +9,7 @@ import rego.v1
 # description: zpoolconcepts: "While ZFS supports running in a non-redundant configuration, where each root vdev is simply a disk or file, this is strongly discouraged. A single case of bit corruption can render some or all of your data unavailable." Losing such a vdev loses the pool.
 # related_resources:
 #   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpoolconcepts.7.html#Device_Failure_and_Recovery
-#   - ref: https://github.com/openzfs/zfs/blob/018937884f93e0f4ae7f560c352a138ec6b69cb4/man/man7/zpoolconcepts.7
+#   - ref: https://github.com/openzfs/zfs/blob/018937884f93e0f4ae7f560c352a138ec6b69cb4/man/man7/zpoolconcepts.7#L235-L239
 # custom:
 #   id: ZFS-03
 #   severity: warning
@@ -25,7 +25,7 @@ warn contains lib.finding("ZFS-03", pid, sprintf("pool %s has a non-redundant da
 # description: Metadata lives on special/dedup vdevs, so losing one loses the pool; the man page says their redundancy "should match" the data vdevs' (a recommendation, so a warning).
 # related_resources:
 #   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpoolconcepts.7.html#Special_Allocation_Class
-#   - ref: https://github.com/openzfs/zfs/blob/018937884f93e0f4ae7f560c352a138ec6b69cb4/man/man7/zpoolconcepts.7
+#   - ref: https://github.com/openzfs/zfs/blob/018937884f93e0f4ae7f560c352a138ec6b69cb4/man/man7/zpoolconcepts.7#L180-L191
 # custom:
 #   id: ZFS-04
 #   severity: warning
@@ -41,7 +41,7 @@ warn contains lib.finding("ZFS-04", pid, sprintf("pool %s: its %s vdev tolerates
 # description: Losing the log loses the last seconds of sync writes. The TrueNAS guide: "SLOG devices also need power protection" (an unprotected SLOG "defeats the purpose of using a SLOG in the first place"); the FreeNAS guide: "In mission-critical systems, a mirrored SLOG device is highly recommended".
 # related_resources:
 #   - ref: https://github.com/truenas/documentation/blob/4b97c84056719a4006c1fb22bd42f5f6e44e18c2/static/includes/TNHardwareGuide.md#storage-solutions
-#   - ref: https://github.com/freenas/freenas-docs/blob/b904554f595e48489e1bb556c2b2f3ffe1fd0819/userguide/zfsprimer.rst
+#   - ref: https://github.com/freenas/freenas-docs/blob/19f6797927b4308f1c9cc9e3756b32560d4bebc5/userguide/zfsprimer.rst?plain=1#L160-L162
 #   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zpoolconcepts.7.html#Intent_Log
 # custom:
 #   id: ZFS-05
@@ -64,7 +64,8 @@ warn contains lib.finding("ZFS-05", pid, sprintf("pool %s has a log vdev without
 # title: Sensible raidz widths and parity
 # description: The FreeNAS guide: "Using more than 12 disks per vdev is not recommended. The recommended number of disks per vdev is between 3 and 9", and "RAIDZ1 is not recommended for drives over 1 TB in size" (another disk may fail before the resilver completes). The rule flags raidz vdevs wider than 12 and raidz1/draid1 of drives over 1 TiB, the rule book's threshold.
 # related_resources:
-#   - ref: https://github.com/freenas/freenas-docs/blob/b904554f595e48489e1bb556c2b2f3ffe1fd0819/userguide/zfsprimer.rst
+#   - ref: https://github.com/freenas/freenas-docs/blob/19f6797927b4308f1c9cc9e3756b32560d4bebc5/userguide/zfsprimer.rst?plain=1#L227-L229
+#   - ref: https://github.com/freenas/freenas-docs/blob/19f6797927b4308f1c9cc9e3756b32560d4bebc5/userguide/zfsprimer.rst?plain=1#L274-L282
 # custom:
 #   id: ZFS-06
 #   severity: warning
@@ -86,7 +87,7 @@ warn contains lib.finding("ZFS-06", pid, sprintf("pool %s has a %s vdev of %d di
 # title: Keep pools below 80 % full
 # description: The FreeNAS guide: "At 90% capacity, ZFS switches from performance- to space-based optimization, which has massive performance implications. For maximum write performance and to prevent problems with drive replacement, add more capacity before a pool reaches 80%." Usage is ALLOC over SIZE as zpool list reports both (raidz parity included in each).
 # related_resources:
-#   - ref: https://github.com/freenas/freenas-docs/blob/b904554f595e48489e1bb556c2b2f3ffe1fd0819/userguide/zfsprimer.rst
+#   - ref: https://github.com/freenas/freenas-docs/blob/19f6797927b4308f1c9cc9e3756b32560d4bebc5/userguide/zfsprimer.rst?plain=1#L267-L272
 # custom:
 #   id: ZFS-08
 #   severity: warning
@@ -101,7 +102,7 @@ warn contains lib.finding("ZFS-08", pid, sprintf("pool %s is %d%% full (%d of %d
 # title: A vdev is limited by its smallest disk
 # description: The FreeNAS guide: "While ZFS can create a vdev using disks of differing sizes, its capacity will be limited by the size of the smallest disk"; mixed sizes waste the difference on every larger disk.
 # related_resources:
-#   - ref: https://github.com/freenas/freenas-docs/blob/b904554f595e48489e1bb556c2b2f3ffe1fd0819/userguide/zfsprimer.rst
+#   - ref: https://github.com/freenas/freenas-docs/blob/19f6797927b4308f1c9cc9e3756b32560d4bebc5/userguide/zfsprimer.rst?plain=1#L284-L286
 # custom:
 #   id: ZFS-10
 #   severity: info
@@ -261,7 +262,7 @@ zfs13_fix(kib, sector, width, parity) := fix if {
 # title: Sparse zvols need the space they promise
 # description: A sparse (thin) zvol has no refreservation, so its writes take pool space only when they happen; once the pool is low on space the LUN's writes fail (TrueNAS: "writes will fail when the pool is low on space") and the consumer sees I/O errors, which file systems answer by going read-only. A warning when the sparse zvols on a pool promise more than its usable capacity, or when the pool is above 80 % full. Judged where a service states that its zvol is sparse; not evaluated while a sparse zvol's size or the pool's disk sizes are unknown.
 # related_resources:
-#   - ref: https://github.com/freenas/freenas-docs/blob/master/userguide/storage.rst#adding-zvols
+#   - ref: https://github.com/truenas/documentation/blob/3098805bab7764b8c6bafc63c3a720174f1fa77f/content/CORE/Storage/Pools/Zvols.md?plain=1#L28
 #   - ref: https://openzfs.github.io/openzfs-docs/man/master/7/zfsprops.7.html#refreservation
 # custom:
 #   id: ZFS-14

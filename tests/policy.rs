@@ -416,28 +416,93 @@ fn the_committed_rule_reference_is_current() {
     );
 }
 
-/// Every rule cites the page or source file that supports it: a bare repository root
-/// (`https://github.com/owner/repo`, a `git.proxmox.com` project without a file) supports
-/// nothing in particular.
+/// Every rule cites the page or the source lines that support it (docs/policies.md, "Sources"):
+/// a bare repository root (`https://github.com/owner/repo`, a `git.proxmox.com` project without
+/// a file) supports nothing in particular; a GitHub file is cited at a 40-hex commit, since a
+/// branch (`blob/master/…`) moves and the lines it pointed at with it; and a file GitHub does
+/// not render as a document (source code, man pages, plain text) is cited with the lines that
+/// support the claim (`#L10-L20`), not as a whole.
 #[test]
-fn every_rule_cites_a_page_not_a_repository_root() {
-    let mut bare = Vec::new();
+fn every_rule_cites_pinned_lines_not_a_repository_root() {
+    let mut bad = Vec::new();
     for r in RuleBook::builtin().rules() {
         assert!(!r.references.is_empty(), "{} cites nothing", r.id);
         for link in &r.references {
-            let path = link.strip_prefix("https://github.com/").map(|p| {
-                p.split(['#', '?'])
-                    .next()
-                    .unwrap_or(p)
-                    .trim_end_matches('/')
-            });
-            let github_root = path.is_some_and(|p| p.split('/').count() <= 2);
-            let proxmox_root =
-                link.starts_with("https://git.proxmox.com/") && !link.contains(";f=");
-            if github_root || proxmox_root {
-                bare.push(format!("{}: {link}", r.id));
+            if let Some(problem) = unpinned(link) {
+                bad.push(format!("{}: {link}: {problem}", r.id));
             }
         }
     }
-    assert!(bare.is_empty(), "links to a repository root: {bare:#?}");
+    assert!(
+        bad.is_empty(),
+        "links that do not point at what supports the rule: {bad:#?}"
+    );
+}
+
+/// Why `link` does not pin what it cites, if it does not.
+fn unpinned(link: &str) -> Option<&'static str> {
+    if link.starts_with("https://git.proxmox.com/") && !link.contains(";f=") {
+        return Some("a repository root");
+    }
+    let path = link.strip_prefix("https://github.com/")?;
+    let (path, anchor) = path.split_once('#').unwrap_or((path, ""));
+    let path = path.split('?').next().unwrap_or(path).trim_end_matches('/');
+    let parts: Vec<&str> = path.split('/').collect();
+    if parts.len() <= 2 {
+        return Some("a repository root");
+    }
+    if !matches!(parts[2], "blob" | "tree" | "raw") {
+        return None; // an issue, a discussion or a commit: pinned by its number or hash
+    }
+    let Some(commit) = parts.get(3) else {
+        return Some("a branch listing, not a file");
+    };
+    if commit.len() != 40 || !commit.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Some("not pinned to a 40-hex commit");
+    }
+    let file = parts.last().copied().unwrap_or_default();
+    let rendered = [".md", ".rst", ".adoc", ".asciidoc"]
+        .iter()
+        .any(|ext| file.to_ascii_lowercase().ends_with(ext));
+    let lines = anchor.strip_prefix('L').is_some_and(|a| {
+        let mut ends = a.splitn(2, "-L");
+        ends.all(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    });
+    if parts.len() > 4 && !rendered && !lines {
+        return Some("a whole source file: cite the lines (#L10-L20)");
+    }
+    if rendered && anchor.is_empty() {
+        return Some(
+            "a whole document: cite the section (#heading) or the lines (?plain=1#L10-L20)",
+        );
+    }
+    None
+}
+
+#[test]
+fn the_link_check_knows_a_pinned_line_from_a_whole_file() {
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    for ok in [
+        format!("https://github.com/o/r/blob/{commit}/src/a.pm#L10-L20"),
+        format!("https://github.com/o/r/blob/{commit}/man/man7/zpoolconcepts.7#L5"),
+        format!("https://github.com/o/r/blob/{commit}/README.md#talos"),
+        format!("https://github.com/o/r/blob/{commit}/doc.md?plain=1#L21-L25"),
+        "https://github.com/o/r/issues/32".to_string(),
+        format!("https://github.com/o/r/commit/{commit}"),
+        "https://pve.proxmox.com/pve-docs/qm.1.html#qm_migration".to_string(),
+    ] {
+        assert_eq!(unpinned(&ok), None, "{ok}");
+    }
+    for bad in [
+        "https://github.com/o/r".to_string(),
+        "https://git.proxmox.com/?p=qemu-server.git".to_string(),
+        "https://github.com/o/r/blob/master/docs/nut-names.txt#L10".to_string(),
+        "https://github.com/o/r/blob/main/config/x.adoc#section".to_string(),
+        format!("https://github.com/o/r/blob/{commit}/src/a.pm"),
+        format!("https://github.com/o/r/blob/{commit}/utils/mount/nfs.man#section"),
+        format!("https://github.com/o/r/blob/{commit}/README"),
+        format!("https://github.com/o/r/blob/{commit}/guide.rst"),
+    ] {
+        assert!(unpinned(&bad).is_some(), "{bad} passed");
+    }
 }
