@@ -62,12 +62,15 @@ pub fn export(data: &[u8]) {
             continue;
         };
         for (name, text) in &out.files {
-            if name.ends_with(".tf") {
+            let extension = std::path::Path::new(name)
+                .extension()
+                .and_then(|e| e.to_str());
+            if extension == Some("tf") {
                 if let Err(e) = hcl::parse(text) {
                     panic!("{name} is not HCL: {e}\n{text}");
                 }
             }
-            if name.ends_with(".json") {
+            if extension == Some("json") {
                 if let Err(e) = serde_json::from_str::<serde_json::Value>(text) {
                     panic!("{name} is not JSON: {e}\n{text}");
                 }

@@ -194,11 +194,34 @@ fn path_of(e: &Expr) -> Option<String> {
     regorus::utils::get_path_string(e, None).ok()
 }
 
-/// Resolve every call in the loaded modules.
+/// The name a rule or function head defines, relative to its package (`f`, `deny`).
+fn head_path(rule: &Rule) -> Option<String> {
+    let refr = match rule {
+        Rule::Spec { head, .. } => match head {
+            RuleHead::Compr { refr, .. }
+            | RuleHead::Set { refr, .. }
+            | RuleHead::Func { refr, .. } => refr,
+        },
+        Rule::Default { refr, .. } => refr,
+    };
+    path_of(refr)
+}
+
+/// Calls between the functions defined here: caller path → `(callee path, the call's span)`,
+/// in file order. Calls to builtins are not in it.
+type CallGraph = BTreeMap<String, Vec<(String, Span)>>;
+
+/// Resolve every call in the loaded modules, and refuse recursion.
+///
+/// Rego forbids recursion (OPA rejects it when it compiles a policy); regorus does not check,
+/// and a recursive function overflows the stack at evaluation — an abort no caller can catch.
+/// The calls come from regorus' own parse, so strings and comments never count, and a cycle
+/// through a package path (`data.x.f(…)`), an import alias or another file is found too.
 ///
 /// # Errors
 /// [`PolicyError::Syntax`] at the first call (in file order) to a function that does not exist
-/// here, or whose constant arguments exceed a bound.
+/// here, or whose constant arguments exceed a bound; then at the call that closes the first
+/// cycle of calls (functions in path order).
 pub(super) fn check_calls(engine: &mut regorus::Engine) -> Result<(), PolicyError> {
     let modules = engine.get_modules().clone();
     let mut scope = Scope {
@@ -209,19 +232,12 @@ pub(super) fn check_calls(engine: &mut regorus::Engine) -> Result<(), PolicyErro
             continue;
         };
         for rule in &m.policy {
-            let refr = match rule.as_ref() {
-                Rule::Spec { head, .. } => match head {
-                    RuleHead::Compr { refr, .. }
-                    | RuleHead::Set { refr, .. }
-                    | RuleHead::Func { refr, .. } => refr,
-                },
-                Rule::Default { refr, .. } => refr,
-            };
-            if let Some(p) = path_of(refr) {
+            if let Some(p) = head_path(rule) {
                 scope.defined.insert(format!("{pkg}.{p}"));
             }
         }
     }
+    let mut graph = CallGraph::new();
     for m in &modules {
         let pkg =
             regorus::utils::get_path_string(&m.package.refr, Some("data")).unwrap_or_default();
@@ -235,43 +251,124 @@ pub(super) fn check_calls(engine: &mut regorus::Engine) -> Result<(), PolicyErro
                 aliases.insert(alias, path);
             }
         }
-        let mut calls = Vec::new();
         for rule in &m.policy {
+            let calling = head_path(rule).map(|p| format!("{pkg}.{p}"));
+            let mut calls = Vec::new();
             rule_calls(rule, &mut calls);
-        }
-        for (span, fcn, params) in calls {
-            let Some(name) = path_of(&fcn) else { continue };
-            let root = name.split('.').next().unwrap_or_default();
-            let known = BUILTINS.contains_key(name.as_str())
-                || name == "print"
-                || root == "data"
-                || aliases.contains_key(root)
-                || scope.defined.contains(&format!("{pkg}.{name}"));
-            let message = if known {
-                // Computed arguments are left undefined: they are checked when the call runs.
-                let args: Vec<Value> = params
-                    .iter()
-                    .map(|p| constant(p).unwrap_or(Value::Undefined))
-                    .collect();
-                excess(&name, &args)
-            } else if OPA_NAMESPACES.contains(&root) || name.contains('.') {
-                Some(format!(
-                    "`{name}` is not a builtin hostplan's engine provides (docs/policies.md lists them)"
-                ))
-            } else {
-                Some(format!("unknown function `{name}`"))
-            };
-            if let Some(message) = message {
-                return Err(PolicyError::Syntax {
-                    file: span.source.file().clone(),
-                    line: span.line,
-                    column: column(&span),
-                    message,
-                });
+            for (span, fcn, params) in calls {
+                let Some(name) = path_of(&fcn) else { continue };
+                let root = name.split('.').next().unwrap_or_default();
+                // What the name means here: a function of this package, a full `data.` path,
+                // or a path through an import alias.
+                let local = format!("{pkg}.{name}");
+                let callee = if scope.defined.contains(&local) {
+                    Some(local)
+                } else if root == "data" {
+                    scope.defined.contains(&name).then(|| name.clone())
+                } else {
+                    aliases.get(root).and_then(|path| {
+                        let full = format!("{path}{}", &name[root.len()..]);
+                        scope.defined.contains(&full).then_some(full)
+                    })
+                };
+                if let (Some(calling), Some(callee)) = (&calling, &callee) {
+                    graph
+                        .entry(calling.clone())
+                        .or_default()
+                        .push((callee.clone(), span.clone()));
+                }
+                let known = BUILTINS.contains_key(name.as_str())
+                    || name == "print"
+                    || root == "data"
+                    || aliases.contains_key(root)
+                    || callee.is_some();
+                let message = if known {
+                    // Computed arguments are left undefined: they are checked when the call runs.
+                    let args: Vec<Value> = params
+                        .iter()
+                        .map(|p| constant(p).unwrap_or(Value::Undefined))
+                        .collect();
+                    excess(&name, &args)
+                } else if OPA_NAMESPACES.contains(&root) || name.contains('.') {
+                    Some(format!(
+                        "`{name}` is not a builtin hostplan's engine provides (docs/policies.md lists them)"
+                    ))
+                } else {
+                    Some(format!("unknown function `{name}`"))
+                };
+                if let Some(message) = message {
+                    return Err(PolicyError::Syntax {
+                        file: span.source.file().clone(),
+                        line: span.line,
+                        column: column(&span),
+                        message,
+                    });
+                }
             }
         }
     }
-    Ok(())
+    match first_cycle(&graph) {
+        Some((cycle, span)) => Err(PolicyError::Syntax {
+            file: span.source.file().clone(),
+            line: span.line,
+            column: column(&span),
+            message: format!("recursion is not allowed in Rego: {}", cycle_text(&cycle)),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The first cycle of calls, starting from each function in path order: the functions, first
+/// and last the same, and the call that closes it.
+fn first_cycle(graph: &CallGraph) -> Option<(Vec<String>, Span)> {
+    for start in graph.keys() {
+        let mut path = vec![start.clone()];
+        if let Some(found) = cycle_from(graph, start, &mut path, &mut BTreeSet::new()) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+fn cycle_from(
+    graph: &CallGraph,
+    start: &str,
+    path: &mut Vec<String>,
+    seen: &mut BTreeSet<String>,
+) -> Option<(Vec<String>, Span)> {
+    let node = path.last()?.clone();
+    for (callee, span) in graph.get(&node).into_iter().flatten() {
+        if callee == start {
+            let mut cycle = path.clone();
+            cycle.push(callee.clone());
+            return Some((cycle, span.clone()));
+        }
+        if seen.insert(callee.clone()) {
+            path.push(callee.clone());
+            if let Some(found) = cycle_from(graph, start, path, seen) {
+                return Some(found);
+            }
+            path.pop();
+        }
+    }
+    None
+}
+
+/// `f → g → f` for a cycle within one package; full `data.` paths where it crosses packages.
+fn cycle_text(cycle: &[String]) -> String {
+    let package = |p: &str| p.rsplit_once('.').map(|(pkg, _)| pkg.to_owned());
+    let one_package = cycle.iter().all(|p| package(p) == package(&cycle[0]));
+    cycle
+        .iter()
+        .map(|p| {
+            if one_package {
+                p.rsplit('.').next().unwrap_or(p).to_owned()
+            } else {
+                p.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" → ")
 }
 
 /// Where a called name starts: its first segment (`io` of `io.jwt.decode`), not the last one
@@ -428,5 +525,67 @@ fn expr_calls(e: &Expr, out: &mut Vec<Call>) {
             expr_calls(value, out);
             expr_calls(collection, out);
         }
+    }
+}
+
+#[cfg(test)]
+mod recursion_tests {
+    use crate::policy::{Limits, PolicyError, PolicyFile, RuleBook};
+
+    /// The error preparing `files` (path, text) gives, as `file:line:col: message`.
+    fn refusal(files: &[(&str, &str)]) -> Option<String> {
+        let book = RuleBook::new(
+            files
+                .iter()
+                .map(|(path, text)| PolicyFile {
+                    path: (*path).to_owned(),
+                    text: (*text).to_owned(),
+                })
+                .collect(),
+        );
+        match book.prepare(Limits::default()) {
+            Err(PolicyError::Syntax {
+                file,
+                line,
+                column,
+                message,
+            }) => Some(format!("{file}:{line}:{column}: {message}")),
+            Err(other) => Some(other.to_string()),
+            Ok(_) => None,
+        }
+    }
+
+    #[test]
+    fn direct_and_indirect_recursion_are_refused_where_the_cycle_closes() {
+        let direct = "package r\nimport rego.v1\n\nf(x) := y if {\n\ty := f(x + 1)\n}\n";
+        assert_eq!(
+            refusal(&[("d.rego", direct)]).as_deref(),
+            Some("d.rego:5:7: recursion is not allowed in Rego: f → f")
+        );
+        let indirect =
+            "package r\nimport rego.v1\n\na(x) := b(x)\n\nb(x) := y if {\n\ty := a(x) # calls back\n}\n";
+        assert_eq!(
+            refusal(&[("i.rego", indirect)]).as_deref(),
+            Some("i.rego:7:7: recursion is not allowed in Rego: a → b → a")
+        );
+    }
+
+    /// The text scanner this replaced could not follow a package path or another file.
+    #[test]
+    fn recursion_across_files_and_through_package_paths_is_refused() {
+        let one = "package one\nimport rego.v1\nimport data.two\n\nf(x) := two.g(x)\n";
+        let two = "package two\nimport rego.v1\n\ng(x) := data.one.f(x)\n";
+        assert_eq!(
+            refusal(&[("one.rego", one), ("two.rego", two)]).as_deref(),
+            Some("two.rego:4:9: recursion is not allowed in Rego: data.one.f → data.two.g → data.one.f")
+        );
+    }
+
+    #[test]
+    fn names_in_strings_comments_and_calls_of_other_functions_are_not_recursion() {
+        let text = "package r\nimport rego.v1\n\n# f(x) calls f(x)\nf(x) := sprintf(\"f(%v)\", [x])\n\ng(x) := f(x)\n\ndeny contains m if {\n\tm := g(1)\n}\n";
+        assert_eq!(refusal(&[("ok.rego", text)]), None);
+        // The shipped rule book has none.
+        assert!(RuleBook::builtin().prepare(Limits::default()).is_ok());
     }
 }

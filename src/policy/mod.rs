@@ -9,7 +9,6 @@
 pub mod facts;
 pub mod guard;
 pub mod metadata;
-pub mod recursion;
 pub mod report;
 
 use metadata::RuleMeta;
@@ -339,16 +338,6 @@ impl RuleBook {
         guard::install(&mut engine)?;
         let mut files = PackageFiles::new();
         for f in &self.files {
-            // Recursion would overflow the engine's stack (an abort): refuse it at load time,
-            // as OPA does when it compiles.
-            if let Some(r) = recursion::find(&f.text) {
-                return Err(PolicyError::Syntax {
-                    file: f.path.clone(),
-                    line: r.line,
-                    column: r.column,
-                    message: format!("recursion is not allowed in Rego: {}", r.cycle.join(" → ")),
-                });
-            }
             let package = engine
                 .add_policy(f.path.clone(), f.text.clone())
                 .map_err(|e| syntax_error(&f.path, &e.to_string()))?;
