@@ -216,9 +216,21 @@ pub struct FactsProps {
 #[component]
 pub fn FactsBrowser(props: &FactsProps) -> Html {
     let open = use_state(|| false);
-    let facts = use_memo((props.topology.clone(), *open), |(t, open)| {
-        open.then(|| serde_json::to_value(hostplan::policy::facts::facts(t)).unwrap_or_default())
-    });
+    // Computed by the worker (the facts code is not in the page's wasm), only while open.
+    let key = (props.topology.clone(), *open);
+    let answer = crate::service::use_job(
+        crate::service::Pool::Service,
+        key.clone(),
+        |(t, open): &_| {
+            open.then(|| crate::jobs::Request::Facts {
+                topology: serde_json::to_value(&**t).unwrap_or_default(),
+            })
+        },
+    );
+    let facts = match answer.as_ref() {
+        Some((k, Ok(v))) if *k == key => Some(v.clone()),
+        _ => None,
+    };
     let ontoggle = {
         let open = open.clone();
         Callback::from(move |e: Event| {
@@ -365,7 +377,6 @@ fn waive_form(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::Policies;
 
     async fn render(evaluation: Result<Evaluation, String>, stale: bool) -> String {
         yew::LocalServerRenderer::<ReviewPanel>::with_props(ReviewProps {
@@ -389,7 +400,14 @@ mod tests {
     fn ballooning() -> Evaluation {
         let mut t = hostplan::examples::seed().unwrap();
         t.vms[0].balloon_mib = Some(16384);
-        Policies::builtin().evaluate(&t, "2026-11-26").unwrap()
+        hostplan::policy::RuleBook::builtin()
+            .evaluate(
+                &hostplan::policy::facts::facts(&t),
+                &t.waivers,
+                "2026-11-26",
+                hostplan::policy::Limits::default(),
+            )
+            .unwrap()
     }
 
     #[tokio::test(flavor = "current_thread")]
