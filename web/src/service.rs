@@ -9,7 +9,6 @@
 //! started afresh on the next call; the page's state is never touched by a failure.
 
 use crate::jobs::Request;
-use serde_json::Value;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -22,8 +21,13 @@ pub enum Pool {
     Policies,
 }
 
-/// What a job answers: the core's result as JSON, or why there is none.
-pub type Answer = Result<Value, String>;
+/// What a job answers: the core's result as JSON text, or why there is none.
+pub type Answer = Result<String, String>;
+
+/// An answer decoded into the type the job gives.
+pub fn decode<T: serde::de::DeserializeOwned>(answer: Answer) -> Result<T, String> {
+    answer.and_then(|json| serde_json::from_str(&json).map_err(|e| e.to_string()))
+}
 
 /// Run `request` in `pool`'s worker; `on_done` gets the answer (later: the page goes on
 /// meanwhile). Natively (tests) the job runs at once.
@@ -53,7 +57,8 @@ fn inline(request: &Request) -> Answer {
         .map_err(|e| e.to_string())?
         .response
     {
-        Response::Done { result } => Ok(result),
+        Response::Done { result } => Ok(result.to_string()),
+        Response::Json { json } => Ok(json),
         Response::Failed { message } => Err(message),
         Response::Progress { .. } | Response::Ready => Err("no answer".to_owned()),
     }
@@ -69,14 +74,13 @@ mod tests {
             name: "seed.toml".into(),
             text: hostplan::examples::SEED.to_owned(),
         };
-        let checked: crate::jobs::Checked =
-            serde_json::from_value(inline(&request).unwrap()).unwrap();
+        let checked: crate::jobs::Checked = decode(inline(&request)).unwrap();
         assert_eq!(checked.topology, hostplan::examples::seed());
         let bad = Request::Check {
             name: "bad.toml".into(),
             text: "[[vms]]\nid = 1\n".into(),
         };
-        let checked: crate::jobs::Checked = serde_json::from_value(inline(&bad).unwrap()).unwrap();
+        let checked: crate::jobs::Checked = decode(inline(&bad)).unwrap();
         assert!(checked.topology.is_none());
         // The diagnostics come back located, as the page's own check would give them.
         let direct = hostplan::check("bad.toml", b"[[vms]]\nid = 1\n");
@@ -173,7 +177,8 @@ mod browser {
                 };
                 if let Ok(Reply { id, response }) = serde_json::from_str::<Reply>(&text) {
                     let answer = match response {
-                        Response::Done { result } => Ok(result),
+                        Response::Done { result } => Ok(result.to_string()),
+                        Response::Json { json } => Ok(json),
                         Response::Failed { message } => Err(message),
                         Response::Progress { .. } | Response::Ready => return,
                     };

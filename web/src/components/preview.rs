@@ -86,10 +86,7 @@ pub fn AfterThis(props: &AfterThisProps) -> Html {
     });
     // `None` while the worker computes (or when no delta is wanted).
     let delta: Option<Result<Delta, String>> = match answer.as_ref() {
-        Some((k, a)) if wanted && *k == key => Some(
-            a.clone()
-                .and_then(|v| serde_json::from_value(v).map_err(|e| e.to_string())),
-        ),
+        Some((k, a)) if wanted && *k == key => Some(crate::service::decode(a.clone())),
         _ => None,
     };
     let headline = {
@@ -164,9 +161,9 @@ mod tests {
         assert!(same.new_errors.is_empty() && same.wants_delta);
         // The worker's delta of a model with itself is empty.
         let r = crate::jobs::run(&delta_request(&before, &before, None), &mut |_| {});
-        let crate::jobs::Response::Done { result } = r else {
+        let crate::jobs::Response::Json { json } = r else {
             panic!("{r:?}")
         };
-        assert!(serde_json::from_value::<Delta>(result).unwrap().is_empty());
+        assert!(serde_json::from_str::<Delta>(&json).unwrap().is_empty());
     }
 }

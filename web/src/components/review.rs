@@ -70,33 +70,6 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
     let waiving = use_state(|| None::<(String, String)>);
     let editor = use_node_ref();
     let reader = use_mut_ref(|| None::<gloo_file::callbacks::FileReader>);
-    let eval = match props.evaluation.as_ref() {
-        Ok(e) => e,
-        Err(e) => {
-            return html! { <p class="field-error" role="alert">{ format!("Policy evaluation failed: {e}") }</p> }
-        }
-    };
-    // Severity, then resource.
-    let mut groups: BTreeMap<std::cmp::Reverse<Severity>, BTreeMap<String, Vec<&Finding>>> =
-        BTreeMap::new();
-    let (skipped, evaluated): (Vec<&Finding>, Vec<&Finding>) = eval
-        .findings
-        .iter()
-        .partition(|f| matches!(f.status, Status::NotEvaluated { .. }));
-    for f in evaluated {
-        groups
-            .entry(std::cmp::Reverse(f.level))
-            .or_default()
-            .entry(f.resource.clone())
-            .or_default()
-            .push(f);
-    }
-    let open = eval
-        .findings
-        .iter()
-        .filter(|f| f.status == Status::Open)
-        .count();
-    let rules: BTreeMap<&str, &RuleMeta> = eval.rules.iter().map(|r| (r.id.as_str(), r)).collect();
     let on_load_text = {
         let cb = props.on_policy.clone();
         let editor = editor.clone();
@@ -123,6 +96,74 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
             input.set_value("");
         })
     };
+    // The user's policies stay editable whatever the evaluation gave (a policy that runs into
+    // the time limit must be fixable where it was written).
+    let findings: &[Finding] = props
+        .evaluation
+        .as_ref()
+        .as_ref()
+        .map_or(&[], |e| &e.findings);
+    let policies = html! {
+        <>
+            <h3>{ "Your policies (Rego)" }</h3>
+            <label for="user-rego" class="visually-hidden">{ "Extra Rego policy" }</label>
+            <textarea id="user-rego" ref={editor} rows="8" spellcheck="false"
+                placeholder={"package mine\nimport rego.v1\n\n# METADATA\n# title: …\n# custom:\n#   id: MY-01\n#   severity: warning\nwarn contains {\"rule\": \"MY-01\", \"resource\": id, \"message\": \"…\"} if { some id, vm in input.vms; vm.cores > 8 }"}
+                value={props.user_policy.clone()} />
+            <div class="row">
+                <button type="button" id="load-rego" onclick={on_load_text}>{ "Load policy" }</button>
+                <label class="button secondary" for="rego-file">{ "Open .rego…" }</label>
+                <input id="rego-file" class="file-input" type="file" accept=".rego" onchange={on_policy_file} />
+            </div>
+            if let Some(e) = &props.policy_error {
+                <p class="field-error" role="alert" id="rego-error">{ e.to_string() }</p>
+            }
+            { user_rule_counts(&props.user_policy_name, &props.user_policy, findings) }
+            <FactsBrowser topology={props.topology.clone()} />
+        </>
+    };
+    let eval = match props.evaluation.as_ref() {
+        Ok(e) => e,
+        // A newer evaluation is on its way (the worker is still evaluating): the error of an
+        // older one is not the answer.
+        Err(_) if props.stale => {
+            return html! {
+                <div class="panel" id="review-panel">
+                    <p id="findings-count" data-stale="true" class="hint">{ "Evaluating the rules…" }</p>
+                    { policies }
+                </div>
+            }
+        }
+        Err(e) => {
+            return html! {
+                <div class="panel" id="review-panel">
+                    <p class="field-error" role="alert" id="evaluation-error">{ format!("Policy evaluation failed: {e}") }</p>
+                    { policies }
+                </div>
+            }
+        }
+    };
+    // Severity, then resource.
+    let mut groups: BTreeMap<std::cmp::Reverse<Severity>, BTreeMap<String, Vec<&Finding>>> =
+        BTreeMap::new();
+    let (skipped, evaluated): (Vec<&Finding>, Vec<&Finding>) = eval
+        .findings
+        .iter()
+        .partition(|f| matches!(f.status, Status::NotEvaluated { .. }));
+    for f in evaluated {
+        groups
+            .entry(std::cmp::Reverse(f.level))
+            .or_default()
+            .entry(f.resource.clone())
+            .or_default()
+            .push(f);
+    }
+    let open = eval
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Open)
+        .count();
+    let rules: BTreeMap<&str, &RuleMeta> = eval.rules.iter().map(|r| (r.id.as_str(), r)).collect();
     html! {
         <div class="panel" id="review-panel">
             <p id="findings-count" data-stale={props.stale.to_string()}>
@@ -162,21 +203,7 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
                     <li>{ format!("{} → {}: {} ({}{})", w.rule, w.resource, w.reason, w.state, w.expires.as_ref().map(|e| format!(", expires {e}")).unwrap_or_default()) }</li>
                 }) }</ul>
             }
-            <h3>{ "Your policies (Rego)" }</h3>
-            <label for="user-rego" class="visually-hidden">{ "Extra Rego policy" }</label>
-            <textarea id="user-rego" ref={editor} rows="8" spellcheck="false"
-                placeholder={"package mine\nimport rego.v1\n\n# METADATA\n# title: …\n# custom:\n#   id: MY-01\n#   severity: warning\nwarn contains {\"rule\": \"MY-01\", \"resource\": id, \"message\": \"…\"} if { some id, vm in input.vms; vm.cores > 8 }"}
-                value={props.user_policy.clone()} />
-            <div class="row">
-                <button type="button" id="load-rego" onclick={on_load_text}>{ "Load policy" }</button>
-                <label class="button secondary" for="rego-file">{ "Open .rego…" }</label>
-                <input id="rego-file" class="file-input" type="file" accept=".rego" onchange={on_policy_file} />
-            </div>
-            if let Some(e) = &props.policy_error {
-                <p class="field-error" role="alert" id="rego-error">{ e.to_string() }</p>
-            }
-            { user_rule_counts(&props.user_policy_name, &props.user_policy, &eval.findings) }
-            <FactsBrowser topology={props.topology.clone()} />
+            { policies }
         </div>
     }
 }
@@ -228,7 +255,7 @@ pub fn FactsBrowser(props: &FactsProps) -> Html {
         },
     );
     let facts = match answer.as_ref() {
-        Some((k, Ok(v))) if *k == key => Some(v.clone()),
+        Some((k, Ok(json))) if *k == key => serde_json::from_str::<serde_json::Value>(json).ok(),
         _ => None,
     };
     let ontoggle = {

@@ -129,11 +129,9 @@ fn ExportSection(props: &ExportProps) -> Html {
     });
     // `None` while the worker renders this revision and format.
     let rendered: Option<ExportAnswer> = match answer.as_ref() {
-        Some((k, a)) if *k == key => Some(
-            a.clone()
-                .and_then(|v| serde_json::from_value::<ExportAnswer>(v).map_err(|e| e.to_string()))
-                .and_then(|r| r),
-        ),
+        Some((k, a)) if *k == key => {
+            Some(service::decode::<ExportAnswer>(a.clone()).and_then(|r| r))
+        }
         _ => None,
     };
     let rendered = rendered.as_ref();
@@ -243,14 +241,12 @@ fn ImportSection(props: &ImportProps) -> Html {
                             };
                             let pending = pending.clone();
                             service::call(Pool::Service, &request, move |a| {
-                                pending.set(Some(a.and_then(|v| {
-                                    serde_json::from_value::<ImportAnswer>(v)
-                                        .map(|answer| Pending {
-                                            files: names,
-                                            answer,
-                                        })
-                                        .map_err(|e| e.to_string())
-                                })));
+                                pending.set(Some(service::decode::<ImportAnswer>(a).map(
+                                    |answer| Pending {
+                                        files: names,
+                                        answer,
+                                    },
+                                )));
                             });
                         }
                     },

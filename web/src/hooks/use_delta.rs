@@ -183,9 +183,7 @@ pub fn use_delta(
                         let asked = asked.clone();
                         service::call(Pool::Service, &req, move |answer| {
                             if asked.get() {
-                                let d = answer.and_then(|v| {
-                                    serde_json::from_value::<Delta>(v).map_err(|e| e.to_string())
-                                });
+                                let d = service::decode::<Delta>(answer);
                                 result.set(Rc::new(Some(d)));
                             }
                         });
@@ -267,10 +265,10 @@ mod tests {
         let after = hostplan::check("b.toml", text.as_bytes()).topology.unwrap();
         let compute = |book: Option<&RuleBookHandle>| {
             let r = crate::jobs::run(&request(&before, &after, book, "2026-11-26"), &mut |_| {});
-            let crate::jobs::Response::Done { result } = r else {
+            let crate::jobs::Response::Json { json } = r else {
                 panic!("{r:?}")
             };
-            serde_json::from_value::<Delta>(result).unwrap()
+            serde_json::from_str::<Delta>(&json).unwrap()
         };
         let d = compute(Some(&RuleBookHandle::default()));
         assert_eq!(d.spofs[0].component, "nic3");

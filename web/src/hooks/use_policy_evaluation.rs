@@ -35,16 +35,17 @@ pub struct PolicyEvaluation {
 /// Computed result: (revision and rule-book version it was computed for, result).
 type Computed = (u64, u64, Rc<Result<Evaluation, String>>);
 
-/// The worker's answer to a [`Request::Policies`] as what the page keeps.
-fn computed(answer: service::Answer) -> Computed {
-    match answer.and_then(|v| serde_json::from_value::<PolicyAnswer>(v).map_err(|e| e.to_string()))
-    {
+/// The worker's answer to a [`Request::Policies`] (sent for `rev` and `version`) as what the
+/// page keeps.
+fn computed(answer: service::Answer, rev: u64, version: u64) -> Computed {
+    match service::decode::<PolicyAnswer>(answer) {
         Ok(a) => (
             a.rev,
             a.version,
             Rc::new(a.evaluation.map_err(|e| e.to_string())),
         ),
-        Err(e) => (u64::MAX, 0, Rc::new(Err(e))),
+        // The worker failed: that is the answer for this revision (not a pending one).
+        Err(e) => (rev, version, Rc::new(Err(e))),
     }
 }
 
@@ -70,7 +71,7 @@ pub fn use_policy_evaluation(revision: u64, doc: Rc<Doc>) -> PolicyEvaluation {
                 version,
             };
             service::call(Pool::Policies, &request, move |a| {
-                evaluation.set(computed(a));
+                evaluation.set(computed(a, rev, version));
             });
         });
     }
@@ -96,11 +97,8 @@ pub fn use_policy_evaluation(revision: u64, doc: Rc<Doc>) -> PolicyEvaluation {
             let (book, error) = (book.clone(), error.clone());
             let request = Request::LoadPolicies { user: user.clone() };
             service::call(Pool::Policies, &request, move |a| {
-                let refused = match a {
-                    Ok(v) => serde_json::from_value::<Option<PolicyError>>(v)
-                        .unwrap_or_else(|e| Some(worker_error(e.to_string()))),
-                    Err(e) => Some(worker_error(e)),
-                };
+                let refused = service::decode::<Option<PolicyError>>(a)
+                    .unwrap_or_else(|e| Some(worker_error(e)));
                 match refused {
                     Some(e) => error.set(Some(Rc::new(e))),
                     None => {
