@@ -57,6 +57,8 @@ pub fn use_policy_evaluation(revision: u64, doc: Rc<Doc>) -> PolicyEvaluation {
     let user_policy = use_state(String::new);
     let user_policy_name = use_state(|| "mine.rego".to_owned());
     let error = use_state(|| None::<Rc<PolicyError>>);
+    // The last rule-book version given out.
+    let versions = use_mut_ref(|| 0u64);
     let evaluation: UseStateHandle<Computed> =
         use_state(|| (u64::MAX, 0u64, Rc::new(Err("evaluating…".to_owned()))));
     {
@@ -94,20 +96,20 @@ pub fn use_policy_evaluation(revision: u64, doc: Rc<Doc>) -> PolicyEvaluation {
             };
             // The worker compiles the files first: on an error the previous book stays and
             // the error is shown.
-            let (book, error) = (book.clone(), error.clone());
+            let (book, error, versions) = (book.clone(), error.clone(), versions.clone());
             let request = Request::LoadPolicies { user: user.clone() };
             service::call(Pool::Policies, &request, move |a| {
                 let refused = service::decode::<Option<PolicyError>>(a)
                     .unwrap_or_else(|e| Some(worker_error(e)));
-                match refused {
-                    Some(e) => error.set(Some(Rc::new(e))),
-                    None => {
-                        error.set(None);
-                        book.set(Rc::new(RuleBookHandle {
-                            user,
-                            version: book.version + 1,
-                        }));
-                    }
+                if let Some(e) = refused {
+                    error.set(Some(Rc::new(e)));
+                } else {
+                    error.set(None);
+                    // Counted here, not read from `book` (a handle of the render that sent
+                    // the request): two loads answered before a render get two versions.
+                    *versions.borrow_mut() += 1;
+                    let version = *versions.borrow();
+                    book.set(Rc::new(RuleBookHandle { user, version }));
                 }
             });
         })
