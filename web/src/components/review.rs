@@ -103,13 +103,21 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
         .as_ref()
         .as_ref()
         .map_or(&[], |e| &e.findings);
+    let policy_key = {
+        use std::hash::{Hash as _, Hasher as _};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&props.user_policy_name, &props.user_policy).hash(&mut h);
+        h.finish().to_string()
+    };
     let policies = html! {
         <>
             <h3>{ "Your policies (Rego)" }</h3>
             <label for="user-rego" class="visually-hidden">{ "Extra Rego policy" }</label>
-            <textarea id="user-rego" ref={editor} rows="8" spellcheck="false"
+            // Uncontrolled, remounted when the loaded policy changes: the evaluation's answer
+            // re-renders this panel while the user types, and must not reset the text.
+            <textarea id="user-rego" key={policy_key} ref={editor} rows="8" spellcheck="false"
                 placeholder={"package mine\nimport rego.v1\n\n# METADATA\n# title: …\n# custom:\n#   id: MY-01\n#   severity: warning\nwarn contains {\"rule\": \"MY-01\", \"resource\": id, \"message\": \"…\"} if { some id, vm in input.vms; vm.cores > 8 }"}
-                value={props.user_policy.clone()} />
+                defaultvalue={props.user_policy.clone()} />
             <div class="row">
                 <button type="button" id="load-rego" onclick={on_load_text}>{ "Load policy" }</button>
                 <label class="button secondary" for="rego-file">{ "Open .rego…" }</label>
@@ -118,7 +126,13 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
             if let Some(e) = &props.policy_error {
                 <p class="field-error" role="alert" id="rego-error">{ e.to_string() }</p>
             }
-            { user_rule_counts(&props.user_policy_name, &props.user_policy, findings) }
+            // Counted on the evaluation of this rule book only: an older one would say "matches
+            // nothing" of a rule it never ran.
+            if props.stale && !props.user_policy.trim().is_empty() {
+                <p class="hint" id="user-rules-pending">{ "Counting your rules' matches…" }</p>
+            } else {
+                { user_rule_counts(&props.user_policy_name, &props.user_policy, findings) }
+            }
             <FactsBrowser topology={props.topology.clone()} />
         </>
     };

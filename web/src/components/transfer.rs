@@ -174,7 +174,7 @@ fn ExportSection(props: &ExportProps) -> Html {
                     { for export::Format::ALL.iter().map(|f| html! { <option value={f.name()} selected={f.name() == *format}>{ f.label() }</option> }) }
                 </select>
             </div>
-            <pre class={classes!("preview", matches!(rendered, Some(Err(_))).then_some("refused"))} id="export-preview" tabindex="0" aria-label="Export preview" aria-busy={rendered.is_none().to_string()}>{ all_text }</pre>
+            <pre class={classes!("preview", matches!(rendered, Some(Err(_))).then_some("refused"))} id="export-preview" tabindex="0" aria-label="Export preview" aria-busy={rendered.is_none().to_string()} data-format={rendered.is_some().then(|| (*format).clone())}>{ all_text }</pre>
             { notes }
             <div class="row">
                 <button type="button" id="export-copy" onclick={on_copy}>{ "Copy" }</button>

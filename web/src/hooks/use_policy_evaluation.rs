@@ -57,8 +57,12 @@ pub fn use_policy_evaluation(revision: u64, doc: Rc<Doc>) -> PolicyEvaluation {
     let user_policy = use_state(String::new);
     let user_policy_name = use_state(|| "mine.rego".to_owned());
     let error = use_state(|| None::<Rc<PolicyError>>);
-    // The last rule-book version given out.
+    // The last rule-book version given out, and the last load sent to the worker.
     let versions = use_mut_ref(|| 0u64);
+    let loads = use_mut_ref(|| 0u64);
+    // A load of the user's policies is on its way (its number): what the page shows is of the
+    // previous book until it is answered.
+    let loading = use_state(|| None::<u64>);
     let evaluation: UseStateHandle<Computed> =
         use_state(|| (u64::MAX, 0u64, Rc::new(Err("evaluating…".to_owned()))));
     {
@@ -79,6 +83,7 @@ pub fn use_policy_evaluation(revision: u64, doc: Rc<Doc>) -> PolicyEvaluation {
     }
     let on_policy = {
         let (book, user_policy, error) = (book.clone(), user_policy.clone(), error.clone());
+        let (loads, loading) = (loads.clone(), loading.clone());
         let user_policy_name = user_policy_name.clone();
         Callback::from(move |(name, text): (String, String)| {
             user_policy.set(text.clone());
@@ -97,8 +102,15 @@ pub fn use_policy_evaluation(revision: u64, doc: Rc<Doc>) -> PolicyEvaluation {
             // The worker compiles the files first: on an error the previous book stays and
             // the error is shown.
             let (book, error, versions) = (book.clone(), error.clone(), versions.clone());
+            *loads.borrow_mut() += 1;
+            let ticket = *loads.borrow();
+            loading.set(Some(ticket));
+            let (loads, loading) = (loads.clone(), loading.clone());
             let request = Request::LoadPolicies { user: user.clone() };
             service::call(Pool::Policies, &request, move |a| {
+                if *loads.borrow() == ticket {
+                    loading.set(None);
+                }
                 let refused = service::decode::<Option<PolicyError>>(a)
                     .unwrap_or_else(|e| Some(worker_error(e)));
                 if let Some(e) = refused {
@@ -132,7 +144,7 @@ pub fn use_policy_evaluation(revision: u64, doc: Rc<Doc>) -> PolicyEvaluation {
     }
     let (rev, ver, result) = (*evaluation).clone();
     PolicyEvaluation {
-        stale: rev != revision || ver != book.version,
+        stale: rev != revision || ver != book.version || loading.is_some(),
         open_findings: open_findings(&result),
         result,
         book: (*book).clone(),
