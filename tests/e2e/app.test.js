@@ -90,6 +90,8 @@ test('hostile names render as text, never as markup', async () => {
   let dialogs = 0;
   page.on('dialog', async (d) => { dialogs += 1; await d.dismiss(); });
   await page.setInputFiles('#open-file', { name: 'evil.toml', mimeType: 'text/plain', buffer: Buffer.from(topo) });
+  // Read in the worker: the header names the file once it is open.
+  await page.waitForSelector('#current-file:has-text("evil.toml")');
   await page.waitForSelector('svg#graph g.node.vm');
   assert.equal(await page.$$eval('img', (e) => e.length), 0);
   assert.match(await page.textContent('svg#graph g.node.vm title'), /<img src=x onerror=alert\(1\)>/);
