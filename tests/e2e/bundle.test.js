@@ -17,9 +17,10 @@ const screenshots = process.env.HOSTPLAN_SCREENSHOTS
   ? path.resolve(process.env.HOSTPLAN_SCREENSHOTS)
   : path.join(root, '.tmp', 'screenshots');
 
-// gzip -9 KiB of the app's wasm: what this change reached (BENCHMARKS.md, "Web app bundle"),
-// with a little room; the target is 600.
-const BUDGET_KIB = Number(process.env.HOSTPLAN_WASM_BUDGET_KIB ?? 1400);
+// gzip -9 KiB of the app's wasm: 1,102 KiB when the policy engine, importers and exporters
+// moved to the worker (BENCHMARKS.md, "Web app bundle"; 2,091 before), with a little room for
+// growth. The target is 600: this budget only keeps what was won.
+const BUDGET_KIB = Number(process.env.HOSTPLAN_WASM_BUDGET_KIB ?? 1150);
 
 const app = appHarness({ dist, screenshots });
 
