@@ -47,7 +47,7 @@ impl fmt::Display for Severity {
 }
 
 /// Stable machine-readable kind of a diagnostic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Code {
@@ -216,8 +216,15 @@ impl Serialize for DataPath {
     }
 }
 
+/// Read back from its dotted form (the web app's worker sends diagnostics to the page).
+impl<'de> Deserialize<'de> for DataPath {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|s| Self::parse(&s))
+    }
+}
+
 /// A position in a source file. Lines and columns are 1-based; columns count characters.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Location {
     /// File name as given by the user (`-` for stdin, `<default>` for the built-in).
     pub file: String,
@@ -232,7 +239,7 @@ pub struct Location {
 }
 
 /// One problem found in a topology.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
     /// How bad.
     pub severity: Severity,

@@ -64,8 +64,10 @@ pub const BUILTIN_TESTS: &[(&str, &str)] = builtin![
 /// The facts of the seed, used as `data.fixtures.seed` by the rule tests.
 pub const SEED_FIXTURE: &str = include_str!("../../policies/fixtures/seed/data.json");
 
-/// Why policies could not be loaded or evaluated.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why policies could not be loaded or evaluated. Serialisable: the web app's worker sends it
+/// to the page.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum PolicyError {
     /// A policy does not parse (or does not compile).

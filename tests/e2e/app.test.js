@@ -90,6 +90,8 @@ test('hostile names render as text, never as markup', async () => {
   let dialogs = 0;
   page.on('dialog', async (d) => { dialogs += 1; await d.dismiss(); });
   await page.setInputFiles('#open-file', { name: 'evil.toml', mimeType: 'text/plain', buffer: Buffer.from(topo) });
+  // Read in the worker: the header names the file once it is open.
+  await page.waitForSelector('#current-file:has-text("evil.toml")');
   await page.waitForSelector('svg#graph g.node.vm');
   assert.equal(await page.$$eval('img', (e) => e.length), 0);
   assert.match(await page.textContent('svg#graph g.node.vm title'), /<img src=x onerror=alert\(1\)>/);
@@ -107,7 +109,8 @@ test('hostile names render as text, never as markup', async () => {
   // name Proxmox gets (`img-src-x-onerror-alert-1`), so DOT is checked last.
   for (const f of ['proxmox', 'hcl-resources', 'mermaid', 'dot']) {
     await page.selectOption('#export-format', f);
-    await page.waitForFunction((f) => document.querySelector('#export-format').value === f, f);
+    // Rendered by the worker: the preview names the format it shows once it is there.
+    await page.waitForSelector(`#export-preview[data-format="${f}"]`);
   }
   assert.match(await page.textContent('#export-preview'), /<img src=x onerror=alert\(1\)>/);
   assert.equal(await page.$$eval('img', (e) => e.length), 0);
@@ -183,7 +186,7 @@ test('ballooning on the TrueNAS VM shows PT-10; removing it clears it', async ()
 test('the exported spec downloads and `hostplan verify` accepts it', async () => {
   const { page } = await openApp();
   await tab(page, 'transfer');
-  await page.waitForSelector('#export-preview');
+  await page.waitForSelector('#export-preview[data-format="spec"]');
   assert.match(await page.textContent('#export-preview'), /"spec_version"/);
   const [download] = await Promise.all([
     page.waitForEvent('download'),
@@ -196,7 +199,7 @@ test('the exported spec downloads and `hostplan verify` accepts it', async () =>
   // Every other format previews as text.
   for (const f of ['tfvars', 'hcl', 'hcl-resources', 'proxmox', 'mermaid', 'dot']) {
     await page.selectOption('#export-format', f);
-    await page.waitForFunction((f) => document.querySelector('#export-format').value === f, f);
+    await page.waitForSelector(`#export-preview[data-format="${f}"]`);
     assert.ok((await page.textContent('#export-preview')).length > 20, f);
   }
   assert.match(await page.textContent('#export-preview'), /digraph/);

@@ -1,9 +1,8 @@
 //! What the panels show, computed from the model by the core: simulation states and cause
-//! chains, highlight sets for a selection, and the policy engine kept warm between edits.
-//! No browser calls except the clock the policy engine is given (see [`today`]).
+//! chains, highlight sets for a selection. No browser calls except the date (see [`today`]).
+//! The policy engine is not here: it runs in the worker ([`crate::jobs`]).
 
 use hostplan::model::Topology;
-use hostplan::policy::{Evaluation, Limits, PolicyError, PolicyFile, Prepared, RuleBook};
 use hostplan::sim::failure::FailureReport;
 
 /// The simulated state of every component (empty when nothing is failed).
@@ -37,87 +36,6 @@ pub fn today() -> String {
     }
 }
 
-/// The browser's monotonic clock for the policy engine's time limit (regorus has no clock on
-/// `wasm32-unknown-unknown` unless given one).
-#[cfg(target_arch = "wasm32")]
-struct BrowserClock;
-
-#[cfg(target_arch = "wasm32")]
-impl regorus::utils::limits::TimeSource for BrowserClock {
-    fn now(&self) -> Option<core::time::Duration> {
-        let ms = web_sys::window()?.performance()?.now();
-        Some(core::time::Duration::from_secs_f64(ms / 1000.0))
-    }
-}
-
-/// Give the policy engine the browser's clock (once per page).
-pub fn register_clock() {
-    #[cfg(target_arch = "wasm32")]
-    {
-        static CLOCK: BrowserClock = BrowserClock;
-        let _ = regorus::utils::limits::set_time_source(&CLOCK);
-    }
-}
-
-/// The rule book (built in plus the user's files), prepared once and reused for every edit.
-pub struct Policies {
-    /// The user's extra policy files.
-    pub user: Vec<PolicyFile>,
-    book: RuleBook,
-    prepared: Option<Prepared>,
-    /// Why the user's files could not be loaded (the built-in book is used meanwhile).
-    pub error: Option<PolicyError>,
-}
-
-impl Policies {
-    /// The built-in rule book.
-    pub fn builtin() -> Self {
-        Self {
-            user: Vec::new(),
-            book: RuleBook::builtin(),
-            prepared: None,
-            error: None,
-        }
-    }
-
-    /// The rule book in use.
-    pub fn book(&self) -> &RuleBook {
-        &self.book
-    }
-
-    /// Load the user's files on top of the built-in book; on a syntax error the previous book
-    /// stays and the error is kept for display.
-    pub fn set_user(&mut self, files: Vec<PolicyFile>) {
-        let book = RuleBook::builtin().with(files.clone());
-        match book.prepare(Limits::default()) {
-            Ok(p) => {
-                self.user = files;
-                self.book = book;
-                self.prepared = Some(p);
-                self.error = None;
-            }
-            Err(e) => self.error = Some(e),
-        }
-    }
-
-    /// Evaluate on `t` as of `today`.
-    ///
-    /// # Errors
-    /// When the engine fails (the built-in book always parses).
-    pub fn evaluate(&mut self, t: &Topology, today: &str) -> Result<Evaluation, PolicyError> {
-        if self.prepared.is_none() {
-            self.prepared = Some(self.book.prepare(Limits::default())?);
-        }
-        let facts = hostplan::policy::facts::facts(t);
-        match self.prepared.as_mut() {
-            Some(p) => p.evaluate(&facts, &t.waivers, today),
-            None => self
-                .book
-                .evaluate(&facts, &t.waivers, today, Limits::default()),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,24 +57,5 @@ mod tests {
         assert!(needs.contains("srv01"));
         assert!(needed_by.contains("truenas") && needed_by.contains("talos"));
         assert!(!needed_by.contains("hba0"));
-    }
-
-    #[test]
-    fn ballooning_on_truenas_is_a_finding_and_user_policies_load() {
-        let mut t = hostplan::examples::seed().unwrap();
-        let mut p = Policies::builtin();
-        let before = p.evaluate(&t, "2026-11-26").unwrap();
-        t.vms[0].balloon_mib = Some(16384);
-        let after = p.evaluate(&t, "2026-11-26").unwrap();
-        assert!(after.findings.len() > before.findings.len());
-        p.set_user(vec![PolicyFile {
-            path: "mine.rego".into(),
-            text: "package broken\nx := [\n".into(),
-        }]);
-        assert!(matches!(p.error, Some(PolicyError::Syntax { .. })));
-        assert!(
-            p.evaluate(&t, "2026-11-26").is_ok(),
-            "the previous book stays"
-        );
     }
 }

@@ -20,6 +20,7 @@ use crate::hooks::{
 };
 use crate::state::{Action, State};
 use hostplan::diag::Severity;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// The state on page load: a shared link wins, then the autosave, then the seed.
@@ -27,7 +28,6 @@ fn startup() -> State {
     let state = State::initial();
     #[cfg(target_arch = "wasm32")]
     {
-        use std::rc::Rc;
         let hash = crate::persist::fragment();
         if let Some(code) = crate::persist::code_in_fragment(&hash) {
             return match crate::persist::decode(code) {
@@ -76,7 +76,7 @@ pub fn App() -> Html {
         let t = a.topology.clone();
         move |_| hostplan::export::overview::wants_overview(&t)
     });
-    let policy = use_policy_evaluation(a.topology.clone(), rev, state.current.clone(), big);
+    let policy = use_policy_evaluation(rev, state.current.clone());
     use_perf_marks(rev);
     let saved = use_autosave(state.current.clone(), rev);
     use_shortcuts(state.dispatcher());
@@ -161,7 +161,7 @@ pub fn App() -> Html {
                 on_select={on_select.clone()} on_waive={editing.on_waive} on_policy={policy.on_policy} />
         },
         Tab::Transfer => html! {
-            <TransferPanel topology={a.topology.clone()} revision={rev} book={policy.book} on_merge={editing.edit} />
+            <TransferPanel topology={a.topology.clone()} toml={Rc::<str>::from(state.current.text.as_str())} revision={rev} book={policy.book} on_merge={editing.edit} />
         },
     };
 

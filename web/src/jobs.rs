@@ -1,11 +1,17 @@
 //! Long analyses run off the UI thread: the messages between the page and its Web Worker, and
 //! the work itself (pure, so it is tested natively). Messages are JSON strings.
 
-use hostplan::policy::{Limits, PolicyFile, Prepared, RuleBook};
+use hostplan::policy::{Limits, PolicyError, PolicyFile, Prepared, RuleBook};
 use serde::{Deserialize, Serialize};
 
 /// What the page asks the worker to do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Everything the first paint does not need runs here (the policy engine and its builtins,
+/// importers, exporters, the before/after delta, the facts document, reading a large file):
+/// the page reaches it only through these messages, so none of that code is in the page's
+/// wasm. Topologies travel as TOML text (the document the page already has) or as the model's
+/// JSON where the page holds a model without text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "job", rename_all = "kebab-case")]
 pub enum Request {
     /// The N-2 analysis (critical pairs).
@@ -22,8 +28,9 @@ pub enum Request {
         /// Always sample, even where the exact method applies.
         monte_carlo: bool,
     },
-    /// The policy review of a large topology (regorus takes seconds on a thousand hosts: on
-    /// the page it would freeze it). The result is `{rev, version, evaluation}`.
+    /// The policy review (regorus takes seconds on a thousand hosts, and a user's policy may
+    /// loop until the time limit: on the page either would freeze it). The result is a
+    /// [`PolicyAnswer`].
     Policies {
         /// The topology as TOML.
         toml: String,
@@ -36,6 +43,109 @@ pub enum Request {
         /// The page's rule-book version, echoed back.
         version: u64,
     },
+    /// Load user policy files on top of the built-in book: the result is `null`, or the
+    /// [`hostplan::policy::PolicyError`] that refuses them.
+    LoadPolicies {
+        /// The user's policy files, `(path, text)`.
+        user: Vec<(String, String)>,
+    },
+    /// Read and validate a file (the page stays usable while a large one is read). The result
+    /// is a [`Checked`].
+    Check {
+        /// File name shown in diagnostics.
+        name: String,
+        /// The file's text.
+        text: String,
+    },
+    /// One export format: the result is an [`ExportAnswer`].
+    Export {
+        /// The topology as TOML.
+        toml: String,
+        /// The format's core name.
+        format: String,
+        /// The user's policy files (the spec is judged by the whole book).
+        user: Vec<(String, String)>,
+        /// Today, for waivers.
+        today: String,
+    },
+    /// Run an importer and prepare the merge into the current topology: an [`ImportAnswer`].
+    Import {
+        /// The current topology as TOML.
+        toml: String,
+        /// `(name, text)` of every file.
+        files: Vec<(String, String)>,
+        /// The format's core name, or `auto`.
+        format: String,
+        /// The host hardware belongs to (empty: none).
+        host: String,
+    },
+    /// What a change does ([`hostplan::sim::delta::Delta`]), between two models.
+    Delta {
+        /// The model before, as JSON.
+        before: serde_json::Value,
+        /// The model after, as JSON.
+        after: serde_json::Value,
+        /// Include the critical pairs (N-2).
+        pairs: bool,
+        /// Policy findings of each side with these user files (`None`: no findings).
+        findings: Option<Vec<(String, String)>>,
+        /// Today, for waivers.
+        today: String,
+    },
+    /// The facts document the rules read (`input`), as JSON.
+    Facts {
+        /// The model, as JSON.
+        topology: serde_json::Value,
+    },
+}
+
+/// What [`Request::Policies`] answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyAnswer {
+    /// The page's model revision it was computed for.
+    pub rev: u64,
+    /// The page's rule-book version it was computed for.
+    pub version: u64,
+    /// The findings, or why the engine could not give them.
+    pub evaluation: Result<hostplan::policy::Evaluation, hostplan::policy::PolicyError>,
+}
+
+/// What [`Request::Check`] answers: the model, or why the text is not a topology. (The
+/// text itself is not sent back: for UTF-8 input the core reads exactly the text it is given,
+/// and the page keeps it.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Checked {
+    /// The model, when the file is a topology.
+    pub topology: Option<hostplan::model::Topology>,
+    /// Every diagnostic, located in `text`.
+    pub diagnostics: Vec<hostplan::diag::Diagnostic>,
+}
+
+/// What [`Request::Export`] answers: the files and notes, or why the export was refused.
+pub type ExportAnswer = Result<(Vec<(String, String)>, Vec<String>), String>;
+
+/// What [`Request::Import`] answers (the page shows it before anything changes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportAnswer {
+    /// What the fragment holds, as `"2 VM(s)"`, one per non-empty section.
+    pub counts: Vec<String>,
+    /// What the importer could not map, as `file:line:col: …`.
+    pub notes: Vec<String>,
+    /// The merged model, or why the merge is refused.
+    pub merged: Result<MergeAnswer, String>,
+}
+
+/// A merge the user may confirm: the model it gives and what it adds and updates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MergeAnswer {
+    /// The model after the merge.
+    pub topology: hostplan::model::Topology,
+    /// New entities.
+    pub added: Vec<String>,
+    /// Entities updated, with the fields that changed.
+    pub updated: Vec<(String, Vec<String>)>,
+    /// Guessed network ids and the network each was matched to.
+    pub networks: Vec<(String, String)>,
 }
 
 thread_local! {
@@ -45,34 +155,47 @@ thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
+fn policy_files(user: &[(String, String)]) -> Vec<PolicyFile> {
+    user.iter()
+        .map(|(path, text)| PolicyFile {
+            path: path.clone(),
+            text: text.clone(),
+        })
+        .collect()
+}
+
+/// Run `f` on the rule book (built in plus `user`) prepared once per set of user files.
+fn with_prepared<T>(
+    user: &[(String, String)],
+    f: impl FnOnce(&mut Prepared) -> Result<T, PolicyError>,
+) -> Result<T, PolicyError> {
+    let files = policy_files(user);
+    PREPARED.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if cell.as_ref().is_none_or(|(f, _)| *f != files) {
+            let prepared = RuleBook::builtin()
+                .with(files.clone())
+                .prepare(Limits::default())?;
+            *cell = Some((files, prepared));
+        }
+        match cell.as_mut() {
+            Some((_, p)) => f(p),
+            None => Err(PolicyError::Eval {
+                query: "the rule book".to_owned(),
+                message: "not prepared".to_owned(),
+            }),
+        }
+    })
+}
+
 /// Evaluate the rule book (built in plus `user`) on `t`, reusing the prepared book.
 fn evaluate(
     t: &hostplan::model::Topology,
     user: &[(String, String)],
     today: &str,
-) -> Result<hostplan::policy::Evaluation, String> {
-    let files: Vec<PolicyFile> = user
-        .iter()
-        .map(|(path, text)| PolicyFile {
-            path: path.clone(),
-            text: text.clone(),
-        })
-        .collect();
+) -> Result<hostplan::policy::Evaluation, PolicyError> {
     let facts = hostplan::policy::facts::facts(t);
-    PREPARED.with(|cell| {
-        let mut cell = cell.borrow_mut();
-        if cell.as_ref().is_none_or(|(f, _)| *f != files) {
-            let book = RuleBook::builtin().with(files.clone());
-            let prepared = book.prepare(Limits::default()).map_err(|e| e.to_string())?;
-            *cell = Some((files, prepared));
-        }
-        match cell.as_mut() {
-            Some((_, p)) => p
-                .evaluate(&facts, &t.waivers, today)
-                .map_err(|e| e.to_string()),
-            None => Err("no rule book".to_owned()),
-        }
-    })
+    with_prepared(user, |p| p.evaluate(&facts, &t.waivers, today))
 }
 
 /// What the worker sends back: progress any number of times, then one result or error.
@@ -91,6 +214,13 @@ pub enum Response {
         /// The report.
         result: serde_json::Value,
     },
+    /// The result as JSON text: the page decodes it straight into its own types (a
+    /// thousand-host model decoded through a `Value` tree first would take twice as long on
+    /// the page's thread).
+    Json {
+        /// The JSON.
+        json: String,
+    },
     /// Why the job failed.
     Failed {
         /// The message.
@@ -98,25 +228,69 @@ pub enum Response {
     },
 }
 
+/// A request with the number the page gave it, so that one worker can serve many callers
+/// (the answer carries the same number: see [`Reply`]).
+// The page sends it borrowed (`service`) and only the browser's worker reads it.
+#[allow(dead_code)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// The caller's number.
+    pub id: u64,
+    /// The job.
+    pub request: Request,
+}
+
+/// A response to the [`Envelope`] numbered `id`.
+// Only the browser's worker writes it.
+#[allow(dead_code)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reply {
+    /// The request's number.
+    pub id: u64,
+    /// Progress, the result or the error.
+    pub response: Response,
+}
+
+fn done<T: Serialize>(value: &T) -> Response {
+    match serde_json::to_string(value) {
+        Ok(json) => Response::Json { json },
+        Err(e) => Response::Failed {
+            message: e.to_string(),
+        },
+    }
+}
+
+fn read_toml(toml: &str) -> Result<hostplan::model::Topology, Response> {
+    hostplan::check("topology.toml", toml.as_bytes())
+        .topology
+        .ok_or_else(|| Response::Failed {
+            message: "the topology could not be read".into(),
+        })
+}
+
+fn read_json(v: &serde_json::Value) -> Result<hostplan::model::Topology, Response> {
+    hostplan::model::Topology::deserialize(v).map_err(|e| Response::Failed {
+        message: format!("the topology could not be read: {e}"),
+    })
+}
+
 /// Run a job, reporting progress through `progress`.
 pub fn run(req: &Request, progress: &mut dyn FnMut(f64)) -> Response {
-    let toml = match req {
-        Request::Pairs { toml }
-        | Request::Availability { toml, .. }
-        | Request::Policies { toml, .. } => toml,
-    };
-    let Some(t) = hostplan::check("topology.toml", toml.as_bytes()).topology else {
-        return Response::Failed {
-            message: "the topology could not be read".into(),
-        };
-    };
+    match run_inner(req, progress) {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+fn run_inner(req: &Request, progress: &mut dyn FnMut(f64)) -> Result<Response, Response> {
     let result = match req {
-        Request::Pairs { .. } => hostplan::sim::spof::analyse_with_progress(&t, true, progress)
-            .map(|r| serde_json::to_value(r).unwrap_or_default()),
+        Request::Pairs { toml } => {
+            hostplan::sim::spof::analyse_with_progress(&read_toml(toml)?, true, progress)
+                .map(|r| serde_json::to_value(r).unwrap_or_default())
+        }
         Request::Availability {
+            toml,
             samples,
             monte_carlo,
-            ..
         } => {
             let opts = hostplan::sim::availability::Options {
                 choice: if *monte_carlo {
@@ -127,31 +301,160 @@ pub fn run(req: &Request, progress: &mut dyn FnMut(f64)) -> Response {
                 samples: *samples,
                 seed: 1,
             };
-            hostplan::sim::availability::analyse_with_progress(&t, &opts, progress)
+            hostplan::sim::availability::analyse_with_progress(&read_toml(toml)?, &opts, progress)
                 .map(|r| serde_json::to_value(r).unwrap_or_default())
         }
         Request::Policies {
+            toml,
             user,
             today,
             rev,
             version,
-            ..
         } => {
-            return match evaluate(&t, user, today) {
-                Ok(e) => Response::Done {
-                    result: serde_json::json!({ "rev": rev, "version": version, "evaluation": e }),
-                },
+            let evaluation = evaluate(&read_toml(toml)?, user, today);
+            return Ok(done(&PolicyAnswer {
+                rev: *rev,
+                version: *version,
+                evaluation,
+            }));
+        }
+        Request::LoadPolicies { user } => {
+            return Ok(done(&with_prepared(user, |_| Ok(())).err()));
+        }
+        Request::Check { name, text } => {
+            let report = hostplan::check(name, text.as_bytes());
+            return Ok(done(&Checked {
+                topology: report.topology,
+                diagnostics: report.diagnostics,
+            }));
+        }
+        Request::Export {
+            toml,
+            format,
+            user,
+            today,
+        } => return Ok(done(&export(&read_toml(toml)?, format, user, today))),
+        Request::Import {
+            toml,
+            files,
+            format,
+            host,
+        } => {
+            return Ok(match import(&read_toml(toml)?, files, format, host) {
+                Ok(answer) => done(&answer),
                 Err(message) => Response::Failed { message },
-            };
+            })
+        }
+        Request::Delta {
+            before,
+            after,
+            pairs,
+            findings,
+            today,
+        } => {
+            let (before, after) = (read_json(before)?, read_json(after)?);
+            return Ok(
+                match delta(&before, &after, *pairs, findings.as_deref(), today) {
+                    Ok(d) => done(&d),
+                    Err(message) => Response::Failed { message },
+                },
+            );
+        }
+        Request::Facts { topology } => {
+            return Ok(done(&hostplan::policy::facts::facts(&read_json(topology)?)));
         }
     };
     progress(1.0);
-    match result {
+    Ok(match result {
         Ok(result) => Response::Done { result },
         Err(e) => Response::Failed {
             message: e.to_string(),
         },
+    })
+}
+
+/// Render one export format (by its core name) with the whole rule book for the spec.
+fn export(
+    t: &hostplan::model::Topology,
+    format: &str,
+    user: &[(String, String)],
+    today: &str,
+) -> ExportAnswer {
+    use hostplan::export::{self, spec::SpecError, ExportError};
+    let format =
+        export::Format::from_name(format).ok_or_else(|| format!("unknown format {format}"))?;
+    let book = RuleBook::builtin().with(policy_files(user));
+    export::run(t, format, &export::Options::new(&book, today))
+        .map(|e| (e.files, e.notes))
+        .map_err(|e| match e {
+            ExportError::Spec(SpecError::Blocked { .. } | SpecError::Invalid { .. }) => {
+                format!("Export refused: {e}")
+            }
+            e => e.to_string(),
+        })
+}
+
+/// Run the importer `format` (`auto`: guessed from the first file) and merge its fragment
+/// into `t`, without changing anything yet.
+fn import(
+    t: &hostplan::model::Topology,
+    files: &[(String, String)],
+    format: &str,
+    host: &str,
+) -> Result<ImportAnswer, String> {
+    use hostplan::import::Format;
+    let fmt = if format == "auto" {
+        let (n, text) = files.first().ok_or("no file")?;
+        Format::guess(n, text)
+            .ok_or_else(|| format!("Cannot tell what {n} is: choose the format."))?
+    } else {
+        Format::from_name(format).ok_or("unknown format")?
+    };
+    let host = (!host.is_empty()).then_some(host);
+    let imported = hostplan::import::run(fmt, files, host, None).map_err(|e| e.to_string())?;
+    let f = &imported.topology;
+    let counts = [
+        ("VM", f.vms.len()),
+        ("mapping", f.mappings.len()),
+        ("device", f.devices.len()),
+        ("disk", f.disks.len()),
+        ("pool", f.pools.len()),
+    ]
+    .iter()
+    .filter(|(_, n)| *n > 0)
+    .map(|(w, n)| format!("{n} {w}(s)"))
+    .collect();
+    let merged = hostplan::import::merge(t, f).map(|(topology, m)| MergeAnswer {
+        topology,
+        added: m.added,
+        updated: m.updated,
+        networks: m.networks,
+    });
+    Ok(ImportAnswer {
+        counts,
+        notes: imported.notes.iter().map(ToString::to_string).collect(),
+        merged,
+    })
+}
+
+/// The delta between `before` and `after`, with each side's findings when `findings` names
+/// the user files to evaluate with.
+fn delta(
+    before: &hostplan::model::Topology,
+    after: &hostplan::model::Topology,
+    pairs: bool,
+    findings: Option<&[(String, String)]>,
+    today: &str,
+) -> Result<hostplan::sim::delta::Delta, String> {
+    let mut d = hostplan::sim::delta::delta(before, after, pairs).map_err(|e| e.to_string())?;
+    if let Some(user) = findings {
+        let (a, b) = (
+            evaluate(before, user, today).map_err(|e| e.to_string())?,
+            evaluate(after, user, today).map_err(|e| e.to_string())?,
+        );
+        d.set_findings(&a.findings, &b.findings);
     }
+    Ok(d)
 }
 
 #[cfg(test)]
@@ -198,6 +501,14 @@ mod tests {
         ));
     }
 
+    fn answer<T: serde::de::DeserializeOwned>(req: &Request) -> T {
+        let r = run(req, &mut |_| {});
+        let Response::Json { json } = r else {
+            panic!("{r:?}")
+        };
+        serde_json::from_str(&json).unwrap()
+    }
+
     #[test]
     fn policies_evaluate_in_the_worker_and_come_back_whole() {
         let mut t = hostplan::examples::seed().unwrap();
@@ -210,24 +521,89 @@ mod tests {
             rev: 7,
             version: 2,
         };
-        let Response::Done { result } = run(&req(Vec::new()), &mut |_| {}) else {
-            panic!()
-        };
-        assert_eq!(result["rev"], 7);
-        let e: hostplan::policy::Evaluation =
-            serde_json::from_value(result["evaluation"].clone()).unwrap();
+        let a: PolicyAnswer = answer(&req(Vec::new()));
+        assert_eq!((a.rev, a.version), (7, 2));
+        let e = a.evaluation.unwrap();
         assert!(e.findings.iter().any(|f| f.rule == "PT-10"));
-        // The same evaluation as on the page.
+        // The same evaluation as the CLI's.
         let facts = hostplan::policy::facts::facts(&t);
         let direct = RuleBook::builtin()
             .evaluate(&facts, &t.waivers, "2026-11-26", Limits::default())
             .unwrap();
         assert_eq!(e, direct);
-        // A user file that does not parse is an error, not a panic.
+        // A user file that does not parse is a located syntax error, not a panic, both when
+        // loading it and when evaluating with it.
         let bad = vec![("mine.rego".to_owned(), "package x\ny := [\n".to_owned())];
-        assert!(matches!(
-            run(&req(bad), &mut |_| {}),
-            Response::Failed { .. }
-        ));
+        let refused: Option<PolicyError> = answer(&Request::LoadPolicies { user: bad.clone() });
+        assert!(
+            matches!(&refused, Some(PolicyError::Syntax { file, .. }) if file == "mine.rego"),
+            "{refused:?}"
+        );
+        let a: PolicyAnswer = answer(&req(bad));
+        assert!(matches!(a.evaluation, Err(PolicyError::Syntax { .. })));
+        let good = vec![(
+            "mine.rego".to_owned(),
+            "package hostplan.mine\nimport rego.v1\n".to_owned(),
+        )];
+        let loaded: Option<PolicyError> = answer(&Request::LoadPolicies { user: good });
+        assert_eq!(loaded, None);
+    }
+
+    #[test]
+    fn exports_imports_and_facts_come_back_as_the_core_gives_them() {
+        let toml = hostplan::examples::SEED.to_owned();
+        let t = hostplan::examples::seed().unwrap();
+        let spec: ExportAnswer = answer(&Request::Export {
+            toml: toml.clone(),
+            format: "mermaid".into(),
+            user: Vec::new(),
+            today: "2026-11-26".into(),
+        });
+        let book = RuleBook::builtin();
+        let direct = hostplan::export::run(
+            &t,
+            hostplan::export::Format::from_name("mermaid").unwrap(),
+            &hostplan::export::Options::new(&book, "2026-11-26"),
+        )
+        .unwrap();
+        assert_eq!(spec, Ok((direct.files, direct.notes)));
+        let unknown: ExportAnswer = answer(&Request::Export {
+            toml: toml.clone(),
+            format: "nope".into(),
+            user: Vec::new(),
+            today: "2026-11-26".into(),
+        });
+        assert!(unknown.unwrap_err().contains("nope"));
+        let conf = "name: newvm\nmemory: 2048\ncores: 2\nscsi0: local-zfs:vm-900-disk-0,size=32G\n";
+        let i: ImportAnswer = answer(&Request::Import {
+            toml: toml.clone(),
+            files: vec![("900.conf".into(), conf.into())],
+            format: "auto".into(),
+            host: "srv01".into(),
+        });
+        assert_eq!(i.counts, vec!["1 VM(s)".to_owned()]);
+        let m = i.merged.unwrap();
+        assert!(m.added.iter().any(|a| a == "newvm"), "{:?}", m.added);
+        assert!(m.topology.vms.iter().any(|v| v.id == "newvm"));
+        let unsure = run(
+            &Request::Import {
+                toml: toml.clone(),
+                files: vec![("x.txt".into(), "hello".into())],
+                format: "auto".into(),
+                host: String::new(),
+            },
+            &mut |_| {},
+        );
+        assert!(
+            matches!(&unsure, Response::Failed { message } if message.contains("x.txt")),
+            "{unsure:?}"
+        );
+        let facts: serde_json::Value = answer(&Request::Facts {
+            topology: serde_json::to_value(&t).unwrap(),
+        });
+        assert_eq!(
+            facts,
+            serde_json::to_value(hostplan::policy::facts::facts(&t)).unwrap()
+        );
     }
 }

@@ -9,6 +9,7 @@ mod hooks;
 mod jobs;
 mod layout;
 mod route;
+mod service;
 // Storage and fragment access exist only in the browser; the encoding is tested natively.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod persist;

@@ -137,6 +137,9 @@ pub enum Action {
         /// Its bytes.
         bytes: Vec<u8>,
     },
+    /// A file the worker read and validated ([`crate::jobs::Request::Check`]): opened as
+    /// [`Action::Open`] opens it, without the page's thread parsing it.
+    Read(Box<Result<Doc, Rejected>>),
     /// Replace the model (a form edit, a waiver, an applied suggestion, a merged import).
     Edit(Box<Topology>),
     /// Replace the model from the text view's TOML.
@@ -283,6 +286,21 @@ impl State {
         }
     }
 
+    /// Show an opened file's document, or keep the current one and say why not.
+    fn open(&mut self, read: Result<Doc, Rejected>) {
+        match read {
+            Ok(doc) => {
+                self.replace(doc);
+                self.opened = self.current.clone();
+                self.selected = None;
+                self.failed.clear();
+                self.rebooting.clear();
+            }
+            // A file that is not a topology never replaces the user's work.
+            Err(rejected) => self.rejected = Some(rejected),
+        }
+    }
+
     /// Drop a selection or simulated failure whose component no longer exists.
     fn forget_missing(&mut self) {
         let t = &self.current.topology;
@@ -347,17 +365,8 @@ impl Reducible for State {
         // Shallow: the document and both histories are shared (see [`History`]).
         let mut next = (*self).clone();
         match action {
-            Action::Open { name, bytes } => match read(&name, &bytes) {
-                Ok(doc) => {
-                    next.replace(doc);
-                    next.opened = next.current.clone();
-                    next.selected = None;
-                    next.failed.clear();
-                    next.rebooting.clear();
-                }
-                // A file that is not a topology never replaces the user's work.
-                Err(rejected) => next.rejected = Some(rejected),
-            },
+            Action::Open { name, bytes } => next.open(read(&name, &bytes)),
+            Action::Read(read) => next.open(*read),
             Action::Edit(t) => {
                 // Written into the text as the fields that changed, so comments survive; a
                 // text the change cannot be written into (never expected) is re-serialised.

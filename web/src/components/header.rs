@@ -1,7 +1,9 @@
 //! The page header: the open file, whether it is saved, undo/redo, opening a file or an
 //! example, and the share link (with its banner under the header).
 
-use crate::state::{Action, Doc};
+use crate::jobs::{Checked, Request};
+use crate::service::{self, Pool};
+use crate::state::{Action, Doc, Rejected};
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -43,20 +45,23 @@ pub fn Header(props: &HeaderProps) -> Html {
     let share = use_state(|| None::<String>);
     // The read in flight (dropping it would cancel it).
     let reader = use_mut_ref(|| None::<gloo_file::callbacks::FileReader>);
+    // The file the worker is reading, if any.
+    let opening = use_state(|| None::<String>);
     let action = |a: Action| props.on_action.reform(move |_: MouseEvent| a.clone());
     let on_file = {
         let on_action = props.on_action.clone();
+        let opening = opening.clone();
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
             let Some(file) = input.files().and_then(|f| f.get(0)) else {
                 return;
             };
             let name = file.name();
-            let on_action = on_action.clone();
+            let (on_action, opening) = (on_action.clone(), opening.clone());
             let task =
                 gloo_file::callbacks::read_as_bytes(&gloo_file::File::from(file), move |res| {
                     let bytes = res.unwrap_or_default();
-                    on_action.emit(Action::Open { name, bytes });
+                    open_in_worker(name, bytes, &on_action, &opening);
                 });
             *reader.borrow_mut() = Some(task);
             input.set_value("");
@@ -112,6 +117,9 @@ pub fn Header(props: &HeaderProps) -> Html {
                     </select>
                     <button type="button" id="share" onclick={on_share}>{ "Share link" }</button>
                 </div>
+                if let Some(name) = &*opening {
+                    <span class="opening" id="opening" role="status">{ format!("Reading {name}…") }</span>
+                }
             </header>
             if let Some(link) = &*share {
                 <div class="banner info" id="share-banner">
@@ -125,6 +133,66 @@ pub fn Header(props: &HeaderProps) -> Html {
                 </div>
             }
         </>
+    }
+}
+
+/// Read and validate a file in the worker and open it; the page stays usable meanwhile (a
+/// thousand-host file takes the better part of a second to parse and validate). Bytes that
+/// are not UTF-8 are opened on the page: the core's error says where, at once.
+fn open_in_worker(
+    name: String,
+    bytes: Vec<u8>,
+    on_action: &Callback<Action>,
+    opening: &UseStateHandle<Option<String>>,
+) {
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            return on_action.emit(Action::Open {
+                name,
+                bytes: e.into_bytes(),
+            })
+        }
+    };
+    opening.set(Some(name.clone()));
+    // The page keeps its copy: the worker does not send the text back.
+    let request = Request::Check {
+        name: name.clone(),
+        text: text.clone(),
+    };
+    let (on_action, opening) = (on_action.clone(), opening.clone());
+    service::call(Pool::Service, &request, move |answer| {
+        opening.set(None);
+        on_action.emit(Action::Read(Box::new(opened(name, text, answer))));
+    });
+}
+
+/// The worker's answer to a [`Request::Check`] as the document to show, or why the current
+/// one stays (the worker failing included).
+fn opened(name: String, text: String, answer: service::Answer) -> Result<Doc, Rejected> {
+    match service::decode::<Checked>(answer) {
+        Ok(Checked {
+            topology: Some(topology),
+            diagnostics,
+        }) => Ok(Doc {
+            name,
+            text,
+            topology,
+            diagnostics,
+        }),
+        Ok(Checked {
+            topology: None,
+            diagnostics,
+        }) => Err(Rejected {
+            name,
+            diagnostics,
+            from_text: false,
+        }),
+        Err(e) => Err(Rejected {
+            name: format!("{name} (reading it failed: {e})"),
+            diagnostics: Vec::new(),
+            from_text: false,
+        }),
     }
 }
 

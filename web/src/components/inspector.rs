@@ -23,7 +23,7 @@ impl PartialEq for GraphHandle {
 }
 
 /// Props of [`Inspector`].
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct InspectorProps {
     /// The dependency graph of the current topology.
     pub graph: Rc<GraphHandle>,
@@ -49,6 +49,22 @@ pub struct InspectorProps {
     pub on_delete: Callback<(String, usize)>,
     /// The message of an edit the model rejected.
     pub edit_error: Option<String>,
+}
+
+// The callbacks are left out: each dispatches to the same reducer or reads the model, which
+// is compared. Comparing them (a new closure on every render of the app) would re-render the
+// forms on every render, e.g. when findings arrive from the worker, and a re-render resets the
+// value the user is typing to the model's.
+impl PartialEq for InspectorProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.graph == other.graph
+            && self.topology == other.topology
+            && self.json == other.json
+            && self.schema == other.schema
+            && self.diagnostics == other.diagnostics
+            && self.selected == other.selected
+            && self.edit_error == other.edit_error
+    }
 }
 
 /// Where the selection is in the model (its JSON form): `(section, index)`, from an id or a

@@ -55,6 +55,11 @@ enum Status {
     Cancelled,
 }
 
+/// A result sent as JSON text.
+fn json_status(json: &str) -> Status {
+    serde_json::from_str(json).map_or_else(|e| Status::Failed(e.to_string()), Status::Done)
+}
+
 /// The page's handler of the worker's messages.
 #[cfg(target_arch = "wasm32")]
 type Listener = wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>;
@@ -102,6 +107,7 @@ fn start(
                 }
                 Ok(Response::Progress { done }) => status.set(Status::Running(done)),
                 Ok(Response::Done { result }) => status.set(Status::Done(result)),
+                Ok(Response::Json { json }) => status.set(json_status(&json)),
                 Ok(Response::Failed { message }) => status.set(Status::Failed(message)),
                 Err(e) => status.set(Status::Failed(e.to_string())),
             }
@@ -121,6 +127,7 @@ fn start(
     // Natively (tests) the job runs inline.
     match crate::jobs::run(req, &mut |_| {}) {
         Response::Done { result } => status.set(Status::Done(result)),
+        Response::Json { json } => status.set(json_status(&json)),
         Response::Failed { message } => status.set(Status::Failed(message)),
         Response::Progress { .. } | Response::Ready => {}
     }

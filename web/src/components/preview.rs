@@ -4,9 +4,10 @@
 //! before the button, so a preview never says "OK" and then produces errors.
 
 use crate::components::transfer::RuleBookHandle;
+use crate::jobs::Request;
+use crate::service::{use_job, Pool};
 use hostplan::diag::Severity;
 use hostplan::model::Topology;
-use hostplan::policy::Limits;
 use hostplan::sim::delta::{Change, Delta};
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -40,55 +41,54 @@ struct Preview {
     /// Errors after that were not there before.
     new_errors: Vec<String>,
     errors_after: usize,
-    delta: Option<Result<Delta, String>>,
+    /// The delta is worth asking for: the availability and SPOF analyses need a graph without
+    /// cycles and a model without dangling references (on a model with errors their answer
+    /// would mislead), and a large site is not previewed.
+    wants_delta: bool,
 }
 
-fn preview(before: &Topology, after: &Topology, book: Option<&RuleBookHandle>) -> Preview {
+fn preview(before: &Topology, after: &Topology) -> Preview {
     let (a, b) = (errors(before), errors(after));
     let new_errors: Vec<String> = b.difference(&a).cloned().collect();
-    // The availability and SPOF analyses need a graph without cycles and a model without
-    // dangling references: on a model with errors their answer would mislead.
-    let big = hostplan::export::overview::wants_overview(after);
-    let delta = (b.is_empty() && !big).then(|| {
-        let mut d = hostplan::sim::delta::delta(before, after, false).map_err(|e| e.to_string())?;
-        if let Some(book) = book {
-            let mut p = book
-                .0
-                .prepare(Limits::default())
-                .map_err(|e| e.to_string())?;
-            let today = crate::analysis::today();
-            let mut eval = |t: &Topology| {
-                p.evaluate(&hostplan::policy::facts::facts(t), &t.waivers, &today)
-                    .map(|e| e.findings)
-                    .map_err(|e| e.to_string())
-            };
-            let (fa, fb) = (eval(before)?, eval(after)?);
-            d.set_findings(&fa, &fb);
-        }
-        Ok(d)
-    });
     Preview {
         errors_before: a.len(),
         errors_after: b.len(),
         new_errors,
-        delta,
+        wants_delta: b.is_empty() && !hostplan::export::overview::wants_overview(after),
+    }
+}
+
+/// The worker's request for the delta between the two models (with each side's findings
+/// when a rule book is given).
+fn delta_request(before: &Topology, after: &Topology, book: Option<&RuleBookHandle>) -> Request {
+    Request::Delta {
+        before: serde_json::to_value(before).unwrap_or_default(),
+        after: serde_json::to_value(after).unwrap_or_default(),
+        pairs: false,
+        findings: book.map(|b| b.user.clone()),
+        today: crate::analysis::today(),
     }
 }
 
 /// The preview block.
 #[component]
 pub fn AfterThis(props: &AfterThisProps) -> Html {
-    let p = use_memo(
-        (
-            props.before.clone(),
-            props.after.clone(),
-            props.book.as_ref().map(|b| b.1),
-        ),
-        {
-            let book = props.book.clone();
-            move |(before, after, _)| preview(before, after, book.as_deref())
-        },
+    let key = (
+        props.before.clone(),
+        props.after.clone(),
+        props.book.as_ref().map(|b| b.version),
     );
+    let p = use_memo(key.clone(), |(before, after, _)| preview(before, after));
+    let wanted = p.wants_delta;
+    let answer = use_job(Pool::Service, key.clone(), {
+        let book = props.book.clone();
+        move |(before, after, _): &_| wanted.then(|| delta_request(before, after, book.as_deref()))
+    });
+    // `None` while the worker computes (or when no delta is wanted).
+    let delta: Option<Result<Delta, String>> = match answer.as_ref() {
+        Some((k, a)) if wanted && *k == key => Some(crate::service::decode(a.clone())),
+        _ => None,
+    };
     let headline = {
         let mut parts = vec![format!(
             "{} error(s){}",
@@ -99,7 +99,7 @@ pub fn AfterThis(props: &AfterThisProps) -> Html {
                 format!(" (now {})", p.errors_before)
             }
         )];
-        if let Some(Ok(d)) = &p.delta {
+        if let Some(Ok(d)) = &delta {
             if let Some(f) = &d.findings {
                 let new = f.iter().filter(|f| f.change == Change::Added).count();
                 parts.push(format!("{new} new finding(s), {} resolved", f.len() - new));
@@ -109,20 +109,22 @@ pub fn AfterThis(props: &AfterThisProps) -> Html {
                 "single points of failure +{added} −{}",
                 d.spofs.len() - added
             ));
+        } else if wanted && delta.is_none() {
+            parts.push("comparing…".to_owned());
         }
         format!("After this: {}.", parts.join(", "))
     };
     let bad = p.errors_after > p.errors_before;
     html! {
-        <div class={classes!("after-this", bad.then_some("worse"))} id="after-this" role="status">
+        <div class={classes!("after-this", bad.then_some("worse"))} id="after-this" role="status" aria-busy={(wanted && delta.is_none()).to_string()}>
             <p><strong>{ headline }</strong></p>
             if !p.new_errors.is_empty() {
                 <ul class="after-errors" id="after-errors">{ for p.new_errors.iter().take(12).map(|e| html! { <li class="field-error">{ e }</li> }) }
                     if p.new_errors.len() > 12 { <li>{ format!("… and {} more", p.new_errors.len() - 12) }</li> }
                 </ul>
             }
-            if let Some(Err(e)) = &p.delta { <p class="field-error">{ e }</p> }
-            if let Some(Ok(d)) = &p.delta {
+            if let Some(Err(e)) = &delta { <p class="field-error">{ e }</p> }
+            if let Some(Ok(d)) = &delta {
                 <ul class="after-changes" id="after-changes">
                     { for d.spofs.iter().map(|s| html! { <li>{ format!("{} SPOF {} ({})", s.change.sign(), s.component, s.services.join(", ")) }</li> }) }
                     { for d.availability.iter().filter(|a| a.delta_min().is_some_and(|m| m.abs() >= 0.5)).map(|a| html! {
@@ -151,12 +153,17 @@ mod tests {
         let before = hostplan::examples::seed().unwrap();
         let mut after = before.clone();
         after.vms[1].host = "srv09".into();
-        let p = preview(&before, &after, None);
+        let p = preview(&before, &after);
         assert_eq!((p.errors_before, p.errors_after), (0, 1));
         assert!(p.new_errors[0].contains("srv09"), "{:?}", p.new_errors);
-        assert!(p.delta.is_none());
-        let same = preview(&before, &before, None);
-        assert!(same.new_errors.is_empty());
-        assert!(matches!(&same.delta, Some(Ok(d)) if d.is_empty()));
+        assert!(!p.wants_delta);
+        let same = preview(&before, &before);
+        assert!(same.new_errors.is_empty() && same.wants_delta);
+        // The worker's delta of a model with itself is empty.
+        let r = crate::jobs::run(&delta_request(&before, &before, None), &mut |_| {});
+        let crate::jobs::Response::Json { json } = r else {
+            panic!("{r:?}")
+        };
+        assert!(serde_json::from_str::<Delta>(&json).unwrap().is_empty());
     }
 }

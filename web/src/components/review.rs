@@ -70,33 +70,6 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
     let waiving = use_state(|| None::<(String, String)>);
     let editor = use_node_ref();
     let reader = use_mut_ref(|| None::<gloo_file::callbacks::FileReader>);
-    let eval = match props.evaluation.as_ref() {
-        Ok(e) => e,
-        Err(e) => {
-            return html! { <p class="field-error" role="alert">{ format!("Policy evaluation failed: {e}") }</p> }
-        }
-    };
-    // Severity, then resource.
-    let mut groups: BTreeMap<std::cmp::Reverse<Severity>, BTreeMap<String, Vec<&Finding>>> =
-        BTreeMap::new();
-    let (skipped, evaluated): (Vec<&Finding>, Vec<&Finding>) = eval
-        .findings
-        .iter()
-        .partition(|f| matches!(f.status, Status::NotEvaluated { .. }));
-    for f in evaluated {
-        groups
-            .entry(std::cmp::Reverse(f.level))
-            .or_default()
-            .entry(f.resource.clone())
-            .or_default()
-            .push(f);
-    }
-    let open = eval
-        .findings
-        .iter()
-        .filter(|f| f.status == Status::Open)
-        .count();
-    let rules: BTreeMap<&str, &RuleMeta> = eval.rules.iter().map(|r| (r.id.as_str(), r)).collect();
     let on_load_text = {
         let cb = props.on_policy.clone();
         let editor = editor.clone();
@@ -123,6 +96,88 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
             input.set_value("");
         })
     };
+    // The user's policies stay editable whatever the evaluation gave (a policy that runs into
+    // the time limit must be fixable where it was written).
+    let findings: &[Finding] = props
+        .evaluation
+        .as_ref()
+        .as_ref()
+        .map_or(&[], |e| &e.findings);
+    let policy_key = {
+        use std::hash::{Hash as _, Hasher as _};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (&props.user_policy_name, &props.user_policy).hash(&mut h);
+        h.finish().to_string()
+    };
+    let policies = html! {
+        <>
+            <h3>{ "Your policies (Rego)" }</h3>
+            <label for="user-rego" class="visually-hidden">{ "Extra Rego policy" }</label>
+            // Uncontrolled, remounted when the loaded policy changes: the evaluation's answer
+            // re-renders this panel while the user types, and must not reset the text.
+            <textarea id="user-rego" key={policy_key} ref={editor} rows="8" spellcheck="false"
+                placeholder={"package mine\nimport rego.v1\n\n# METADATA\n# title: …\n# custom:\n#   id: MY-01\n#   severity: warning\nwarn contains {\"rule\": \"MY-01\", \"resource\": id, \"message\": \"…\"} if { some id, vm in input.vms; vm.cores > 8 }"}
+                defaultvalue={props.user_policy.clone()} />
+            <div class="row">
+                <button type="button" id="load-rego" onclick={on_load_text}>{ "Load policy" }</button>
+                <label class="button secondary" for="rego-file">{ "Open .rego…" }</label>
+                <input id="rego-file" class="file-input" type="file" accept=".rego" onchange={on_policy_file} />
+            </div>
+            if let Some(e) = &props.policy_error {
+                <p class="field-error" role="alert" id="rego-error">{ e.to_string() }</p>
+            }
+            // Counted on the evaluation of this rule book only: an older one would say "matches
+            // nothing" of a rule it never ran.
+            if props.stale && !props.user_policy.trim().is_empty() {
+                <p class="hint" id="user-rules-pending">{ "Counting your rules' matches…" }</p>
+            } else {
+                { user_rule_counts(&props.user_policy_name, &props.user_policy, findings) }
+            }
+            <FactsBrowser topology={props.topology.clone()} />
+        </>
+    };
+    let eval = match props.evaluation.as_ref() {
+        Ok(e) => e,
+        // A newer evaluation is on its way (the worker is still evaluating): the error of an
+        // older one is not the answer.
+        Err(_) if props.stale => {
+            return html! {
+                <div class="panel" id="review-panel">
+                    <p id="findings-count" data-stale="true" class="hint">{ "Evaluating the rules…" }</p>
+                    { policies }
+                </div>
+            }
+        }
+        Err(e) => {
+            return html! {
+                <div class="panel" id="review-panel">
+                    <p class="field-error" role="alert" id="evaluation-error">{ format!("Policy evaluation failed: {e}") }</p>
+                    { policies }
+                </div>
+            }
+        }
+    };
+    // Severity, then resource.
+    let mut groups: BTreeMap<std::cmp::Reverse<Severity>, BTreeMap<String, Vec<&Finding>>> =
+        BTreeMap::new();
+    let (skipped, evaluated): (Vec<&Finding>, Vec<&Finding>) = eval
+        .findings
+        .iter()
+        .partition(|f| matches!(f.status, Status::NotEvaluated { .. }));
+    for f in evaluated {
+        groups
+            .entry(std::cmp::Reverse(f.level))
+            .or_default()
+            .entry(f.resource.clone())
+            .or_default()
+            .push(f);
+    }
+    let open = eval
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Open)
+        .count();
+    let rules: BTreeMap<&str, &RuleMeta> = eval.rules.iter().map(|r| (r.id.as_str(), r)).collect();
     html! {
         <div class="panel" id="review-panel">
             <p id="findings-count" data-stale={props.stale.to_string()}>
@@ -162,21 +217,7 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
                     <li>{ format!("{} → {}: {} ({}{})", w.rule, w.resource, w.reason, w.state, w.expires.as_ref().map(|e| format!(", expires {e}")).unwrap_or_default()) }</li>
                 }) }</ul>
             }
-            <h3>{ "Your policies (Rego)" }</h3>
-            <label for="user-rego" class="visually-hidden">{ "Extra Rego policy" }</label>
-            <textarea id="user-rego" ref={editor} rows="8" spellcheck="false"
-                placeholder={"package mine\nimport rego.v1\n\n# METADATA\n# title: …\n# custom:\n#   id: MY-01\n#   severity: warning\nwarn contains {\"rule\": \"MY-01\", \"resource\": id, \"message\": \"…\"} if { some id, vm in input.vms; vm.cores > 8 }"}
-                value={props.user_policy.clone()} />
-            <div class="row">
-                <button type="button" id="load-rego" onclick={on_load_text}>{ "Load policy" }</button>
-                <label class="button secondary" for="rego-file">{ "Open .rego…" }</label>
-                <input id="rego-file" class="file-input" type="file" accept=".rego" onchange={on_policy_file} />
-            </div>
-            if let Some(e) = &props.policy_error {
-                <p class="field-error" role="alert" id="rego-error">{ e.to_string() }</p>
-            }
-            { user_rule_counts(&props.user_policy_name, &props.user_policy, &eval.findings) }
-            <FactsBrowser topology={props.topology.clone()} />
+            { policies }
         </div>
     }
 }
@@ -216,9 +257,21 @@ pub struct FactsProps {
 #[component]
 pub fn FactsBrowser(props: &FactsProps) -> Html {
     let open = use_state(|| false);
-    let facts = use_memo((props.topology.clone(), *open), |(t, open)| {
-        open.then(|| serde_json::to_value(hostplan::policy::facts::facts(t)).unwrap_or_default())
-    });
+    // Computed by the worker (the facts code is not in the page's wasm), only while open.
+    let key = (props.topology.clone(), *open);
+    let answer = crate::service::use_job(
+        crate::service::Pool::Service,
+        key.clone(),
+        |(t, open): &_| {
+            open.then(|| crate::jobs::Request::Facts {
+                topology: serde_json::to_value(&**t).unwrap_or_default(),
+            })
+        },
+    );
+    let facts = match answer.as_ref() {
+        Some((k, Ok(json))) if *k == key => serde_json::from_str::<serde_json::Value>(json).ok(),
+        _ => None,
+    };
     let ontoggle = {
         let open = open.clone();
         Callback::from(move |e: Event| {
@@ -365,7 +418,6 @@ fn waive_form(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::Policies;
 
     async fn render(evaluation: Result<Evaluation, String>, stale: bool) -> String {
         yew::LocalServerRenderer::<ReviewPanel>::with_props(ReviewProps {
@@ -389,7 +441,14 @@ mod tests {
     fn ballooning() -> Evaluation {
         let mut t = hostplan::examples::seed().unwrap();
         t.vms[0].balloon_mib = Some(16384);
-        Policies::builtin().evaluate(&t, "2026-11-26").unwrap()
+        hostplan::policy::RuleBook::builtin()
+            .evaluate(
+                &hostplan::policy::facts::facts(&t),
+                &t.waivers,
+                "2026-11-26",
+                hostplan::policy::Limits::default(),
+            )
+            .unwrap()
     }
 
     #[tokio::test(flavor = "current_thread")]

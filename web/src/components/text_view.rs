@@ -176,8 +176,11 @@ pub fn TextView(props: &TextViewProps) -> Html {
                 if let Some(n) = numbers.as_ref() {
                     <pre class="gutter" aria-hidden="true" ref={gutter_ref}>{ n }</pre>
                 }
+                // Uncontrolled: the text is set when the model changes (a new revision mounts a
+                // new textarea), never by a re-render; findings and deltas arrive from the
+                // worker while the user types, and a controlled value would be reset by them.
                 <textarea id="toml" key={props.revision.to_string()} ref={area} spellcheck="false" wrap="off" rows="30"
-                    value={props.text.clone()} onscroll={on_scroll} />
+                    defaultvalue={props.text.clone()} onscroll={on_scroll} />
             </div>
             <div class="row">
                 <button type="button" id="apply-text" onclick={apply}>{ "Apply" }</button>

@@ -2,38 +2,27 @@
 //! and a download; every import format by file picker or drag and drop, showing what could not
 //! be mapped — and what the merge will add or replace — before anything changes.
 
+//!
+//! The exporters and importers run in the worker ([`crate::service`]): their code (HCL, the
+//! Terraform evaluator, the rule book the spec is judged by) is not in the page's wasm.
+
 use crate::components::preview::AfterThis;
-use hostplan::export::{self, spec::SpecError, ExportError, Exported};
-use hostplan::import::{merge, Merged};
-use hostplan::import::{Format, Imported};
+use crate::jobs::{ExportAnswer, ImportAnswer, Request};
+use crate::service::{self, use_job, Pool};
+use hostplan::export;
+use hostplan::import::Format;
 use hostplan::model::Topology;
-use hostplan::policy::RuleBook;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
-
-/// Render one export format (by its core name): the files and notes, or why it was refused.
-pub fn render(
-    t: &Topology,
-    book: &RuleBook,
-    today: &str,
-    format: &str,
-) -> Result<Exported, String> {
-    let format =
-        export::Format::from_name(format).ok_or_else(|| format!("unknown format {format}"))?;
-    export::run(t, format, &export::Options::new(book, today)).map_err(|e| match e {
-        ExportError::Spec(SpecError::Blocked { .. } | SpecError::Invalid { .. }) => {
-            format!("Export refused: {e}")
-        }
-        e => e.to_string(),
-    })
-}
 
 /// Props of [`TransferPanel`].
 #[derive(Properties, PartialEq)]
 pub struct TransferProps {
     /// The model.
     pub topology: Rc<Topology>,
+    /// Its TOML text (what the worker reads).
+    pub toml: Rc<str>,
     /// Revision of the model (cache key).
     pub revision: u64,
     /// The rule book in use (for the spec).
@@ -42,12 +31,19 @@ pub struct TransferProps {
     pub on_merge: Callback<Topology>,
 }
 
-/// A rule book compared by identity.
-pub struct RuleBookHandle(pub RuleBook, pub u64);
+/// The rule book in use: the built-in one plus the user's files (the book itself lives in
+/// the worker), compared by version.
+#[derive(Debug, Clone, Default)]
+pub struct RuleBookHandle {
+    /// The user's policy files, `(path, text)`.
+    pub user: Vec<(String, String)>,
+    /// Bumped whenever `user` changes.
+    pub version: u64,
+}
 
 impl PartialEq for RuleBookHandle {
     fn eq(&self, other: &Self) -> bool {
-        self.1 == other.1
+        self.version == other.version
     }
 }
 
@@ -93,8 +89,7 @@ pub(crate) fn copy(_: &str) {}
 #[derive(Clone, PartialEq)]
 struct Pending {
     files: Vec<String>,
-    imported: Imported,
-    merged: Result<(Topology, Merged), String>,
+    answer: ImportAnswer,
 }
 
 /// The export/import panel.
@@ -102,8 +97,8 @@ struct Pending {
 pub fn TransferPanel(props: &TransferProps) -> Html {
     html! {
         <div class="panel" id="transfer-panel">
-            <ExportSection topology={props.topology.clone()} revision={props.revision} book={props.book.clone()} />
-            <ImportSection topology={props.topology.clone()} book={props.book.clone()} on_merge={props.on_merge.clone()} />
+            <ExportSection toml={props.toml.clone()} revision={props.revision} book={props.book.clone()} />
+            <ImportSection topology={props.topology.clone()} toml={props.toml.clone()} book={props.book.clone()} on_merge={props.on_merge.clone()} />
         </div>
     }
 }
@@ -111,7 +106,7 @@ pub fn TransferPanel(props: &TransferProps) -> Html {
 /// Props of [`ExportSection`].
 #[derive(Properties, PartialEq)]
 struct ExportProps {
-    topology: Rc<Topology>,
+    toml: Rc<str>,
     revision: u64,
     book: Rc<RuleBookHandle>,
 }
@@ -120,43 +115,54 @@ struct ExportProps {
 #[component]
 fn ExportSection(props: &ExportProps) -> Html {
     let format = use_state(|| "spec".to_owned());
-    let today = crate::analysis::today();
-    let rendered = use_memo(
-        (
-            props.revision,
-            props.book.1,
-            (*format).clone(),
-            props.topology.clone(),
-        ),
-        |(_, _, f, t)| render(t, &props.book.0, &today, f),
-    );
+    let key = (props.revision, props.book.version, (*format).clone());
+    let answer = use_job(Pool::Service, key.clone(), {
+        let (toml, user) = (props.toml.to_string(), props.book.user.clone());
+        move |(_, _, format): &_| {
+            Some(Request::Export {
+                toml,
+                format: format.clone(),
+                user,
+                today: crate::analysis::today(),
+            })
+        }
+    });
+    // `None` while the worker renders this revision and format.
+    let rendered: Option<ExportAnswer> = match answer.as_ref() {
+        Some((k, a)) if *k == key => {
+            Some(service::decode::<ExportAnswer>(a.clone()).and_then(|r| r))
+        }
+        _ => None,
+    };
+    let rendered = rendered.as_ref();
     let on_format = super::store_select(&format);
-    let all_text = match rendered.as_ref() {
-        Ok(Exported { files, .. }) if files.len() == 1 => files[0].1.clone(),
-        Ok(Exported { files, .. }) => files.iter().fold(String::new(), |mut out, (n, t)| {
+    let all_text = match rendered {
+        None => "Rendering…".to_owned(),
+        Some(Ok((files, _))) if files.len() == 1 => files[0].1.clone(),
+        Some(Ok((files, _))) => files.iter().fold(String::new(), |mut out, (n, t)| {
             use std::fmt::Write as _;
             let _ = write!(out, "# ==> {n} <==\n{t}");
             out
         }),
-        Err(e) => e.clone(),
+        Some(Err(e)) => e.clone(),
     };
     let on_copy = {
         let text = all_text.clone();
         Callback::from(move |_: MouseEvent| copy(&text))
     };
-    let notes = match rendered.as_ref() {
-        Ok(Exported { notes, .. }) if !notes.is_empty() => html! {
+    let notes = match rendered {
+        Some(Ok((_, notes))) if !notes.is_empty() => html! {
             <ul class="notes" id="export-notes">{ for notes.iter().map(|n| html! { <li>{ n.clone() }</li> }) }</ul>
         },
         _ => html! {},
     };
-    let downloads = match rendered.as_ref() {
-        Ok(Exported { files, .. }) => html! { <>{ for files.iter().map(|(name, text)| {
+    let downloads = match rendered {
+        Some(Ok((files, _))) => html! { <>{ for files.iter().map(|(name, text)| {
             let (n, t) = (name.clone(), text.clone());
             let onclick = Callback::from(move |_: MouseEvent| download(&n, &t));
             html! { <button type="button" class="download" data-file={name.clone()} {onclick}>{ format!("⤓ {name}") }</button> }
         }) }</> },
-        Err(_) => html! {},
+        _ => html! {},
     };
 
     html! {
@@ -168,7 +174,7 @@ fn ExportSection(props: &ExportProps) -> Html {
                     { for export::Format::ALL.iter().map(|f| html! { <option value={f.name()} selected={f.name() == *format}>{ f.label() }</option> }) }
                 </select>
             </div>
-            <pre class={classes!("preview", rendered.is_err().then_some("refused"))} id="export-preview" tabindex="0" aria-label="Export preview">{ all_text }</pre>
+            <pre class={classes!("preview", matches!(rendered, Some(Err(_))).then_some("refused"))} id="export-preview" tabindex="0" aria-label="Export preview" aria-busy={rendered.is_none().to_string()} data-format={rendered.is_some().then(|| (*format).clone())}>{ all_text }</pre>
             { notes }
             <div class="row">
                 <button type="button" id="export-copy" onclick={on_copy}>{ "Copy" }</button>
@@ -182,6 +188,7 @@ fn ExportSection(props: &ExportProps) -> Html {
 #[derive(Properties, PartialEq)]
 struct ImportProps {
     topology: Rc<Topology>,
+    toml: Rc<str>,
     book: Rc<RuleBookHandle>,
     on_merge: Callback<Topology>,
 }
@@ -206,7 +213,7 @@ fn ImportSection(props: &ImportProps) -> Html {
         let pending = pending.clone();
         let import_format = import_format.clone();
         let host = host.clone();
-        let topology = props.topology.clone();
+        let toml = props.toml.clone();
         Rc::new(move |files: Vec<web_sys::File>| {
             let total = files.len();
             let collected = Rc::new(std::cell::RefCell::new(Vec::<(String, String)>::new()));
@@ -218,14 +225,29 @@ fn ImportSection(props: &ImportProps) -> Html {
                 let pending = pending.clone();
                 let fmt = (*import_format).clone();
                 let host = (*host).clone();
-                let topology = topology.clone();
+                let toml = toml.clone();
                 tasks.push(gloo_file::callbacks::read_as_text(
                     &gloo_file::File::from(file),
                     move |res| {
                         collected.borrow_mut().push((name, res.unwrap_or_default()));
                         if collected.borrow().len() == total {
                             let files = collected.borrow().clone();
-                            pending.set(Some(prepare(&topology, &files, &fmt, &host)));
+                            let names = files.iter().map(|(n, _)| n.clone()).collect();
+                            let request = Request::Import {
+                                toml: toml.to_string(),
+                                files,
+                                format: fmt.clone(),
+                                host: host.clone(),
+                            };
+                            let pending = pending.clone();
+                            service::call(Pool::Service, &request, move |a| {
+                                pending.set(Some(service::decode::<ImportAnswer>(a).map(
+                                    |answer| Pending {
+                                        files: names,
+                                        answer,
+                                    },
+                                )));
+                            });
                         }
                     },
                 ));
@@ -303,10 +325,10 @@ fn import_preview(
         None => html! {},
         Some(Err(e)) => html! { <p class="field-error" role="alert" id="import-error">{ e }</p> },
         Some(Ok(p)) => {
-            let confirm = match &p.merged {
-                Ok((t, _)) => {
+            let confirm = match &p.answer.merged {
+                Ok(m) => {
                     let cb = on_merge.clone();
-                    let t = t.clone();
+                    let t = m.topology.clone();
                     let pending = pending.clone();
                     Some(Callback::from(move |_: MouseEvent| {
                         cb.emit(t.clone());
@@ -319,66 +341,32 @@ fn import_preview(
                 let pending = pending.clone();
                 Callback::from(move |_: MouseEvent| pending.set(None))
             };
-            let f = &p.imported.topology;
-            let counts: Vec<String> = [
-                ("VM", f.vms.len()),
-                ("mapping", f.mappings.len()),
-                ("device", f.devices.len()),
-                ("disk", f.disks.len()),
-                ("pool", f.pools.len()),
-            ]
-            .iter()
-            .filter(|(_, n)| *n > 0)
-            .map(|(w, n)| format!("{n} {w}(s)"))
-            .collect();
+            let counts = &p.answer.counts;
             html! {
                 <div class="import-preview" id="import-preview">
                     <p>{ format!("From {}: {}", p.files.join(", "), if counts.is_empty() { "nothing".to_owned() } else { counts.join(", ") }) }</p>
-                    if let Ok((_, m)) = &p.merged {
+                    if let Ok(m) = &p.answer.merged {
                         <p>{ format!("Merging adds {} and updates {}.",
                             if m.added.is_empty() { "nothing".to_owned() } else { m.added.join(", ") },
                             if m.updated.is_empty() { "nothing".to_owned() } else {
                                 m.updated.iter().map(|(id, fields)| if fields.is_empty() { format!("{id} (no change)") } else { format!("{id} ({})", fields.join(", ")) }).collect::<Vec<_>>().join("; ")
                             }) }</p>
                     }
-                    if let Ok((_, m)) = &p.merged {
+                    if let Ok(m) = &p.answer.merged {
                         if !m.networks.is_empty() {
                             <p id="import-networks">{ format!("Networks matched by VLAN tag or bridge: {}.", m.networks.iter().map(|(g, id)| format!("{g} → {id}")).collect::<Vec<_>>().join(", ")) }</p>
                         }
                     }
-                    if let Err(e) = &p.merged { <p class="field-error">{ e }</p> }
-                    if let Ok((t, _)) = &p.merged {
-                        <AfterThis before={props.topology.clone()} after={Rc::new(t.clone())} book={Some(props.book.clone())} />
+                    if let Err(e) = &p.answer.merged { <p class="field-error">{ e }</p> }
+                    if let Ok(m) = &p.answer.merged {
+                        <AfterThis before={props.topology.clone()} after={Rc::new(m.topology.clone())} book={Some(props.book.clone())} />
                     }
-                    <h4>{ format!("Not mapped ({})", p.imported.notes.len()) }</h4>
-                    <ul class="notes" id="import-notes">{ for p.imported.notes.iter().map(|n| html! { <li>{ n.to_string() }</li> }) }</ul>
+                    <h4>{ format!("Not mapped ({})", p.answer.notes.len()) }</h4>
+                    <ul class="notes" id="import-notes">{ for p.answer.notes.iter().map(|n| html! { <li>{ n.clone() }</li> }) }</ul>
                     if let Some(onclick) = confirm { <button type="button" id="import-merge" {onclick}>{ "Merge into the topology" }</button> }
                     <button type="button" onclick={cancel}>{ "Discard" }</button>
                 </div>
             }
         }
     }
-}
-
-fn prepare(
-    t: &Topology,
-    files: &[(String, String)],
-    format: &str,
-    host: &str,
-) -> Result<Pending, String> {
-    let fmt = if format == "auto" {
-        let (n, text) = files.first().ok_or("no file")?;
-        Format::guess(n, text)
-            .ok_or_else(|| format!("Cannot tell what {n} is: choose the format."))?
-    } else {
-        Format::from_name(format).ok_or("unknown format")?
-    };
-    let host = (!host.is_empty()).then_some(host);
-    let imported = hostplan::import::run(fmt, files, host, None).map_err(|e| e.to_string())?;
-    let merged = merge(t, &imported.topology);
-    Ok(Pending {
-        files: files.iter().map(|(n, _)| n.clone()).collect(),
-        imported,
-        merged,
-    })
 }

@@ -1,12 +1,14 @@
 //! Before / after: which two states the delta panel compares (the baseline the user set, the
 //! last opened document, the current one, a built-in example, a file), and the core's
 //! [`hostplan::sim::delta`] between them with the policy findings of each side. The result is
-//! also what the graph marks as changed.
+//! also what the graph marks as changed. The delta and the findings are computed in the
+//! worker ([`crate::service`]).
 
 use crate::components::transfer::RuleBookHandle;
+use crate::jobs::Request;
+use crate::service::{self, Pool};
 use crate::state::Doc;
 use hostplan::model::Topology;
-use hostplan::policy::{Limits, Prepared};
 use hostplan::sim::delta::Delta;
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -120,25 +122,21 @@ fn topology_of(
     }
 }
 
-/// The delta between `before` and `after`, findings from `prepared` on each when given.
-pub fn compute(
+/// The worker's request for the delta between `before` and `after`; on a small site with the
+/// critical pairs and each side's findings by `book`.
+pub fn request(
     before: &Topology,
     after: &Topology,
-    prepared: Option<&mut Prepared>,
+    book: Option<&RuleBookHandle>,
     today: &str,
-) -> Result<Delta, String> {
-    let mut d = hostplan::sim::delta::delta(before, after, prepared.is_some())
-        .map_err(|e| e.to_string())?;
-    if let Some(p) = prepared {
-        let mut eval = |t: &Topology| {
-            p.evaluate(&hostplan::policy::facts::facts(t), &t.waivers, today)
-                .map(|e| e.findings)
-                .map_err(|e| e.to_string())
-        };
-        let (a, b) = (eval(before)?, eval(after)?);
-        d.set_findings(&a, &b);
+) -> Request {
+    Request::Delta {
+        before: serde_json::to_value(before).unwrap_or_default(),
+        after: serde_json::to_value(after).unwrap_or_default(),
+        pairs: book.is_some(),
+        findings: book.map(|b| b.user.clone()),
+        today: today.to_owned(),
     }
-    Ok(d)
 }
 
 /// The before/after state and its delta, recomputed after a redraw when a side changes; only
@@ -157,7 +155,6 @@ pub fn use_delta(
     let after = use_state(|| Side::Current);
     let file = use_state(|| None::<ComparedFile>);
     let result = use_state(|| Rc::new(None::<Result<Delta, String>>));
-    let prepared = use_mut_ref(|| None::<(u64, Prepared)>);
     let compute_now = active || !big;
     {
         let result = result.clone();
@@ -168,36 +165,33 @@ pub fn use_delta(
             (*baseline).as_ref().map(|d| Rc::as_ptr(d) as usize),
             Rc::as_ptr(&opened) as usize,
             (*file).as_ref().map(|f| Rc::as_ptr(f) as usize),
-            book.1,
+            book.version,
             compute_now,
         );
         let (baseline, file) = ((*baseline).clone(), (*file).clone());
         let (current, opened) = (current.clone(), opened.clone());
-        use_effect_with(key, move |(_, before, after, _, _, _, version, now)| {
-            let (before, after, version) = (before.clone(), after.clone(), *version);
-            let timer = now.then(|| {
-                // A zero timeout: the edit is painted before the (slower) comparison.
-                gloo_timers::callback::Timeout::new(0, move || {
-                    let side = |s: &Side| {
-                        topology_of(s, &current, &opened, baseline.as_ref(), file.as_ref())
-                    };
-                    let r = side(&before).and_then(|a| {
-                        let b = side(&after)?;
-                        let mut p = prepared.borrow_mut();
-                        if !big && p.as_ref().is_none_or(|(v, _)| *v != version) {
-                            *p = book.0.prepare(Limits::default()).ok().map(|p| (version, p));
-                        }
-                        let p = if big {
-                            None
-                        } else {
-                            p.as_mut().map(|(_, p)| p)
-                        };
-                        compute(&a, &b, p, &crate::analysis::today())
-                    });
-                    result.set(Rc::new(Some(r)));
-                })
-            });
-            move || drop(timer)
+        use_effect_with(key, move |(_, before, after, _, _, _, _, now)| {
+            // The answer is wanted only while these sides are still the ones asked about.
+            let asked = Rc::new(std::cell::Cell::new(true));
+            if *now {
+                let side =
+                    |s: &Side| topology_of(s, &current, &opened, baseline.as_ref(), file.as_ref());
+                match side(before).and_then(|a| Ok((a, side(after)?))) {
+                    Ok((a, b)) => {
+                        let book = (!big).then_some(&*book);
+                        let req = request(&a, &b, book, &crate::analysis::today());
+                        let asked = asked.clone();
+                        service::call(Pool::Service, &req, move |answer| {
+                            if asked.get() {
+                                let d = service::decode::<Delta>(answer);
+                                result.set(Rc::new(Some(d)));
+                            }
+                        });
+                    }
+                    Err(e) => result.set(Rc::new(Some(Err(e)))),
+                }
+            }
+            move || asked.set(false)
         });
     }
     let changed = use_memo(result.clone(), |r| match r.as_ref().as_ref() {
@@ -269,13 +263,17 @@ mod tests {
         let before = hostplan::examples::seed().unwrap();
         let text = include_str!("../../../tests/cases/compare/seed-second-storage-nic.toml");
         let after = hostplan::check("b.toml", text.as_bytes()).topology.unwrap();
-        let mut p = hostplan::policy::RuleBook::builtin()
-            .prepare(Limits::default())
-            .unwrap();
-        let d = compute(&before, &after, Some(&mut p), "2026-11-26").unwrap();
+        let compute = |book: Option<&RuleBookHandle>| {
+            let r = crate::jobs::run(&request(&before, &after, book, "2026-11-26"), &mut |_| {});
+            let crate::jobs::Response::Json { json } = r else {
+                panic!("{r:?}")
+            };
+            serde_json::from_str::<Delta>(&json).unwrap()
+        };
+        let d = compute(Some(&RuleBookHandle::default()));
         assert_eq!(d.spofs[0].component, "nic3");
         assert!(d.findings.is_some() && d.pairs.is_some());
-        let d = compute(&before, &after, None, "2026-11-26").unwrap();
+        let d = compute(None);
         assert!(d.findings.is_none() && d.pairs.is_none());
     }
 }

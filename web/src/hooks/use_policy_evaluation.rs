@@ -1,13 +1,14 @@
-//! The policy review: the rule book (built in plus the user's Rego) kept warm between edits,
-//! evaluated just after each redraw so an edit shows at once and its findings follow. A large
-//! topology (the one the graph shows as an overview) is evaluated in a Web Worker instead:
-//! regorus takes seconds on a thousand hosts, and on the page it would freeze it.
+//! The policy review: the rule book (built in plus the user's Rego) evaluated in a Web Worker
+//! after each redraw that changed the model or the rule book, so an edit shows at once and its
+//! findings follow. The engine (regorus, its builtins, the rule book's text) lives in the
+//! worker only: on the page it would weigh on the first load, a thousand hosts would freeze
+//! the tab for seconds, and a user's policy that loops would freeze it until the time limit.
 
-use crate::analysis::{self, Policies};
 use crate::components::transfer::RuleBookHandle;
+use crate::jobs::{PolicyAnswer, Request};
+use crate::service::{self, Pool};
 use crate::state::Doc;
-use hostplan::model::Topology;
-use hostplan::policy::{Evaluation, PolicyError, PolicyFile, Severity, Status};
+use hostplan::policy::{Evaluation, PolicyError, Severity, Status};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -19,7 +20,7 @@ pub struct PolicyEvaluation {
     pub stale: bool,
     /// Open findings of warning level or worse (the review tab's badge).
     pub open_findings: usize,
-    /// The rule book in use (the export panel lists its rules).
+    /// The rule book in use (the export and the previews evaluate with it).
     pub book: Rc<RuleBookHandle>,
     /// The user's policy text currently loaded (empty when none).
     pub user_policy: String,
@@ -31,149 +32,58 @@ pub struct PolicyEvaluation {
     pub on_policy: Callback<(String, String)>,
 }
 
-/// The worker evaluating a large topology's policies, and what the page does with its answers.
-#[derive(Default)]
-struct PolicyWorker {
-    /// The worker, its message handler, and the request waiting for it to listen.
-    #[cfg(target_arch = "wasm32")]
-    worker: Option<(web_sys::Worker, Listener, Pending)>,
-}
-
-/// A request waiting for the worker to listen (`None` once it does).
-#[cfg(target_arch = "wasm32")]
-type Pending = Rc<std::cell::RefCell<Option<String>>>;
-
-#[cfg(target_arch = "wasm32")]
-type Listener = wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>;
-
 /// Computed result: (revision and rule-book version it was computed for, result).
 type Computed = (u64, u64, Rc<Result<Evaluation, String>>);
 
-impl PolicyWorker {
-    /// Send `request` (a [`crate::jobs::Request`] as JSON), starting the worker on first use;
-    /// answers go to `evaluation`. A request sent before the worker listens waits for it.
-    #[cfg(target_arch = "wasm32")]
-    fn post(&mut self, request: String, evaluation: UseStateHandle<Computed>) {
-        use crate::jobs::Response;
-        use wasm_bindgen::closure::Closure;
-        use wasm_bindgen::{JsCast, JsValue};
-        if let Some((w, _, pending)) = &self.worker {
-            let waiting = pending.borrow().is_some();
-            if waiting {
-                *pending.borrow_mut() = Some(request);
-            } else if let Err(e) = w.post_message(&JsValue::from_str(&request)) {
-                evaluation.set((u64::MAX, 0, Rc::new(Err(format!("{e:?}")))));
-            }
-            return;
-        }
-        let Ok(worker) = web_sys::Worker::new(&crate::components::job::worker_loader()) else {
-            evaluation.set((u64::MAX, 0, Rc::new(Err("no Web Worker".to_owned()))));
-            return;
-        };
-        let pending = Rc::new(std::cell::RefCell::new(Some(request)));
-        let (handle, queued) = (worker.clone(), pending.clone());
-        let onmessage =
-            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-                let Some(msg) = e.data().as_string() else {
-                    return;
-                };
-                match serde_json::from_str::<Response>(&msg) {
-                    Ok(Response::Ready) => {
-                        if let Some(req) = queued.borrow_mut().take() {
-                            let _ = handle.post_message(&JsValue::from_str(&req));
-                        }
-                    }
-                    Ok(Response::Done { result }) => {
-                        let (rev, version) = (result["rev"].as_u64(), result["version"].as_u64());
-                        let e = serde_json::from_value::<Evaluation>(result["evaluation"].clone())
-                            .map_err(|e| e.to_string());
-                        evaluation.set((rev.unwrap_or(u64::MAX), version.unwrap_or(0), Rc::new(e)));
-                    }
-                    Ok(Response::Failed { message }) => {
-                        evaluation.set((u64::MAX, 0, Rc::new(Err(message))));
-                    }
-                    Ok(Response::Progress { .. }) => {}
-                    Err(e) => evaluation.set((u64::MAX, 0, Rc::new(Err(e.to_string())))),
-                }
-            });
-        worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
-        self.worker = Some((worker, onmessage, pending));
+/// The worker's answer to a [`Request::Policies`] (sent for `rev` and `version`) as what the
+/// page keeps.
+fn computed(answer: service::Answer, rev: u64, version: u64) -> Computed {
+    match service::decode::<PolicyAnswer>(answer) {
+        Ok(a) => (
+            a.rev,
+            a.version,
+            Rc::new(a.evaluation.map_err(|e| e.to_string())),
+        ),
+        // The worker failed: that is the answer for this revision (not a pending one).
+        Err(e) => (rev, version, Rc::new(Err(e))),
     }
 }
 
-impl Drop for PolicyWorker {
-    fn drop(&mut self) {
-        #[cfg(target_arch = "wasm32")]
-        if let Some((w, _, _)) = self.worker.take() {
-            w.terminate();
-        }
-    }
-}
-
-/// Evaluate the policies on `topology` (at `revision`, whose document is `doc`) after each
-/// redraw that changed it or the rule book; in a worker when `in_worker`.
+/// Evaluate the policies on the document `doc` (at `revision`) after each redraw that changed
+/// it or the rule book, in the policy worker.
 #[hook]
-pub fn use_policy_evaluation(
-    topology: Rc<Topology>,
-    revision: u64,
-    doc: Rc<Doc>,
-    in_worker: bool,
-) -> PolicyEvaluation {
-    let policies = use_mut_ref(|| {
-        analysis::register_clock();
-        Policies::builtin()
-    });
-    let version = use_state(|| 0u64);
+pub fn use_policy_evaluation(revision: u64, doc: Rc<Doc>) -> PolicyEvaluation {
+    let book = use_state(|| Rc::new(RuleBookHandle::default()));
     let user_policy = use_state(String::new);
     let user_policy_name = use_state(|| "mine.rego".to_owned());
     let error = use_state(|| None::<Rc<PolicyError>>);
-    // (revision and rule-book version it was computed for, result).
+    // The last rule-book version given out, and the last load sent to the worker.
+    let versions = use_mut_ref(|| 0u64);
+    let loads = use_mut_ref(|| 0u64);
+    // A load of the user's policies is on its way (its number): what the page shows is of the
+    // previous book until it is answered.
+    let loading = use_state(|| None::<u64>);
     let evaluation: UseStateHandle<Computed> =
         use_state(|| (u64::MAX, 0u64, Rc::new(Err("evaluating…".to_owned()))));
-    let worker = use_mut_ref(PolicyWorker::default);
     {
         let evaluation = evaluation.clone();
-        let policies = policies.clone();
-        use_effect_with((revision, *version), move |&(rev, version)| {
-            #[cfg(target_arch = "wasm32")]
-            if in_worker {
-                let user = policies
-                    .borrow()
-                    .user
-                    .iter()
-                    .map(|f| (f.path.clone(), f.text.clone()))
-                    .collect();
-                let request = crate::jobs::Request::Policies {
-                    toml: doc.text.clone(),
-                    user,
-                    today: analysis::today(),
-                    rev,
-                    version,
-                };
-                if let Ok(text) = serde_json::to_string(&request) {
-                    worker.borrow_mut().post(text, evaluation);
-                }
-                return Box::new(|| ()) as Box<dyn FnOnce()>;
-            }
-            #[cfg(not(target_arch = "wasm32"))]
-            let _ = (in_worker, doc, worker);
-            // A zero timeout: the browser paints the edit before the (slower) evaluation.
-            let timer = gloo_timers::callback::Timeout::new(0, move || {
-                let result = policies
-                    .borrow_mut()
-                    .evaluate(&topology, &analysis::today())
-                    .map_err(|e| e.to_string());
-                evaluation.set((rev, version, Rc::new(result)));
+        let book = (*book).clone();
+        use_effect_with((revision, book.version), move |&(rev, version)| {
+            let request = Request::Policies {
+                toml: doc.text.clone(),
+                user: book.user.clone(),
+                today: crate::analysis::today(),
+                rev,
+                version,
+            };
+            service::call(Pool::Policies, &request, move |a| {
+                evaluation.set(computed(a, rev, version));
             });
-            Box::new(move || drop(timer)) as Box<dyn FnOnce()>
         });
     }
-    let book = use_memo(*version, {
-        let policies = policies.clone();
-        move |v| RuleBookHandle(policies.borrow().book().clone(), *v)
-    });
     let on_policy = {
-        let (version, user_policy, error) = (version.clone(), user_policy.clone(), error.clone());
+        let (book, user_policy, error) = (book.clone(), user_policy.clone(), error.clone());
+        let (loads, loading) = (loads.clone(), loading.clone());
         let user_policy_name = user_policy_name.clone();
         Callback::from(move |(name, text): (String, String)| {
             user_policy.set(text.clone());
@@ -184,15 +94,36 @@ pub fn use_policy_evaluation(
                 name: name.clone(),
                 text: text.clone(),
             });
-            let files = if text.trim().is_empty() {
+            let user = if text.trim().is_empty() {
                 Vec::new()
             } else {
-                vec![PolicyFile { path: name, text }]
+                vec![(name, text)]
             };
-            let mut p = policies.borrow_mut();
-            p.set_user(files);
-            error.set(p.error.clone().map(Rc::new));
-            version.set(*version + 1);
+            // The worker compiles the files first: on an error the previous book stays and
+            // the error is shown.
+            let (book, error, versions) = (book.clone(), error.clone(), versions.clone());
+            *loads.borrow_mut() += 1;
+            let ticket = *loads.borrow();
+            loading.set(Some(ticket));
+            let (loads, loading) = (loads.clone(), loading.clone());
+            let request = Request::LoadPolicies { user: user.clone() };
+            service::call(Pool::Policies, &request, move |a| {
+                if *loads.borrow() == ticket {
+                    loading.set(None);
+                }
+                let refused = service::decode::<Option<PolicyError>>(a)
+                    .unwrap_or_else(|e| Some(worker_error(e)));
+                if let Some(e) = refused {
+                    error.set(Some(Rc::new(e)));
+                } else {
+                    error.set(None);
+                    // Counted here, not read from `book` (a handle of the render that sent
+                    // the request): two loads answered before a render get two versions.
+                    *versions.borrow_mut() += 1;
+                    let version = *versions.borrow();
+                    book.set(Rc::new(RuleBookHandle { user, version }));
+                }
+            });
         })
     };
     // On page load: the policy a shared link carries, else the one kept in this browser.
@@ -213,14 +144,22 @@ pub fn use_policy_evaluation(
     }
     let (rev, ver, result) = (*evaluation).clone();
     PolicyEvaluation {
-        stale: rev != revision || ver != *version,
+        stale: rev != revision || ver != book.version || loading.is_some(),
         open_findings: open_findings(&result),
         result,
-        book,
+        book: (*book).clone(),
         user_policy: (*user_policy).clone(),
         user_policy_name: (*user_policy_name).clone(),
         error: (*error).clone(),
         on_policy,
+    }
+}
+
+/// The worker itself failed while loading the user's policies.
+fn worker_error(message: String) -> PolicyError {
+    PolicyError::Eval {
+        query: "the rule book".to_owned(),
+        message,
     }
 }
 
