@@ -19,7 +19,7 @@ fn ms(d: Duration) -> String {
 }
 
 fn main() {
-    println!("| hosts | components | text | `document::set` | full `check` (parse / validate) | incremental `Checked::set` | model clone | model → JSON | one entry → JSON | graph build | overview |");
+    println!("| hosts | components | text | `document::set` | full `check` (parse / validate) | `check_edit` (entry-wise) | model clone | model → JSON | one entry → JSON | graph build | overview |");
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for hosts in [25u32, 100, 1_000] {
         let spec = FleetSpec {
@@ -38,8 +38,19 @@ fn main() {
         let t = parsed.topology.expect("a generated fleet reads");
         let (validate, _) = best_of(3, || hostplan::validate::validate(&t));
         let (check, report) = best_of(3, || hostplan::check("f.toml", edited.as_bytes()));
-        let incremental = Duration::ZERO;
-        let _ = report; // BASELINE
+        let base = hostplan::check("f.toml", text.as_bytes());
+        let current = hostplan::Current {
+            name: "f.toml",
+            text: &text,
+            topology: base.topology.as_ref().expect("a generated fleet reads"),
+            diagnostics: &base.diagnostics,
+        };
+        let (incremental, after) = best_of(5, || {
+            hostplan::check_entry_edit(current, &path, Some(&value)).expect("read entry-wise")
+        });
+        assert_eq!(after.diagnostics, report.diagnostics);
+        assert_eq!(after.source.text, edited);
+        assert_eq!(after.topology, report.topology);
         let (clone, _) = best_of(3, || t.clone());
         let (json, _) = best_of(3, || serde_json::to_value(&t).expect("a model serialises"));
         let (entry, _) = best_of(5, || serde_json::to_value(&t.vms[vm]).expect("serialises"));

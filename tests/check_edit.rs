@@ -247,3 +247,78 @@ fn positions_after_the_edited_entry_move_with_the_lines_it_lost() {
     let full = hostplan::check("t.toml", after.source.text.as_bytes());
     assert_eq!(after.diagnostics, full.diagnostics);
 }
+
+/// `validate::scope` says validation does not read these fields: then no value in them may
+/// change a diagnostic. Every listed field of every entry is set to values of every shape that
+/// reads back (zero, huge, empty, odd text, lists, tables, nothing), in the seed, every
+/// validation case and a fleet full of errors.
+#[test]
+fn values_of_fields_validation_does_not_read_change_no_diagnostic() {
+    let candidates = [
+        json!(0),
+        json!(1),
+        json!(4_294_967_295_u64),
+        json!(0.5),
+        json!(1e12),
+        json!(""),
+        json!("weird # value\nwith a line break"),
+        json!(true),
+        json!(false),
+        Value::Null,
+        json!([]),
+        json!(["quiet", "", "iommu=pt"]),
+        json!({}),
+        json!({ "order": 0, "up_s": 0, "down_s": 0 }),
+        json!({ "order": 4_294_967_295_u64 }),
+    ];
+    let mut models: Vec<(String, Topology)> =
+        vec![("seed".into(), hostplan::examples::seed().unwrap())];
+    for file in crate::case_files("cases/validate", &["toml", "json"]) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let name = file.display().to_string();
+        if let Some(t) = hostplan::check(&name, text.as_bytes()).topology {
+            models.push((name, t));
+        }
+    }
+    models.push((
+        "errors fleet".into(),
+        generate(&FleetSpec {
+            hosts: 6,
+            shape: Shape::Errors,
+            ..FleetSpec::default()
+        }),
+    ));
+    let mut tried = 0;
+    for (name, t) in &models {
+        let before = hostplan::validate::validate(t);
+        let json = serde_json::to_value(t).unwrap();
+        for section in Section::ALL {
+            for field in hostplan::validate::scope::unread_fields(section) {
+                for value in &candidates {
+                    let mut changed = json.clone();
+                    let Some(items) = changed.get_mut(section.key()).and_then(Value::as_array_mut)
+                    else {
+                        continue;
+                    };
+                    if items.is_empty() {
+                        continue;
+                    }
+                    for item in items.iter_mut() {
+                        item[*field] = value.clone();
+                    }
+                    let Ok(u) = serde_json::from_value::<Topology>(changed) else {
+                        continue;
+                    };
+                    tried += 1;
+                    assert_eq!(
+                        hostplan::validate::validate(&u),
+                        before,
+                        "{name}: {}.{field} = {value} changed validation",
+                        section.key()
+                    );
+                }
+            }
+        }
+    }
+    assert!(tried > 500, "only {tried} variants read back");
+}
