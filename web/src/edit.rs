@@ -137,10 +137,8 @@ mod tests {
         }
         // Nothing else is in it: another entry's values are not there.
         let one = form_json(&t, "vms", 2);
-        assert_eq!(
-            get_at(&one, &DataPath::parse("vms[1].id")),
-            Some(&Value::Null)
-        );
+        assert_eq!(get_at(&one, &DataPath::parse("vms[1]")), Some(&Value::Null));
+        assert_eq!(get_at(&one, &DataPath::parse("vms[1].id")), None);
         assert_eq!(get_at(&one, &DataPath::parse("hosts[0].id")), None);
     }
 
