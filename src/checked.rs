@@ -48,14 +48,12 @@ pub fn check_edit(
     path: &DataPath,
     value: Option<&Json>,
 ) -> Result<Report, EditError> {
-    match entry_edit(current, path, value) {
-        Some((edit, text)) => Ok(read_entry(current, &edit, path, text)
-            .unwrap_or_else(|text| crate::check(current.name, text.as_bytes()))),
-        None => {
-            let text = document::set(current.text, path, value)?;
-            Ok(crate::check(current.name, text.as_bytes()))
-        }
+    if let Some((edit, text)) = entry_edit(current, path, value) {
+        return Ok(read_entry(current, &edit, path, text)
+            .unwrap_or_else(|text| crate::check(current.name, text.as_bytes())));
     }
+    let text = document::set(current.text, path, value)?;
+    Ok(crate::check(current.name, text.as_bytes()))
 }
 
 /// [`check_edit`]'s entry-wise way alone: `None` when the edit is not inside one entry of a
@@ -96,7 +94,7 @@ fn read_entry(
         return Err(text);
     }
     // A refused value (a string for a number) is reported as the whole file's reader words it.
-    let Ok((mut part, unknown)) = source::parse_entry(&edit.text) else {
+    let Some((mut part, unknown)) = source::parse_entry(&edit.text) else {
         return Err(text);
     };
     let mut topology = current.topology.clone();

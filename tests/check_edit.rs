@@ -151,8 +151,8 @@ fn chain(name: &str, text: &str, seed: u64, steps: usize) -> usize {
     entry_wise
 }
 
-fn fleet(spec: FleetSpec) -> String {
-    toml::to_string(&generate(&spec)).unwrap()
+fn fleet(spec: &FleetSpec) -> String {
+    toml::to_string(&generate(spec)).unwrap()
 }
 
 #[test]
@@ -185,12 +185,12 @@ fn random_edits_of_every_validation_case_read_entry_wise_equal_a_whole_read() {
 #[test]
 fn random_edits_of_generated_fleets_read_entry_wise_equal_a_whole_read() {
     // Errors everywhere: every general VM's boot storage is misspelled.
-    let errors = fleet(FleetSpec {
+    let errors = fleet(&FleetSpec {
         hosts: 12,
         shape: Shape::Errors,
         ..FleetSpec::default()
     });
-    let chained = fleet(FleetSpec {
+    let chained = fleet(&FleetSpec {
         hosts: 8,
         shape: Shape::Chain,
         ..FleetSpec::default()
@@ -206,7 +206,7 @@ fn random_edits_of_generated_fleets_read_entry_wise_equal_a_whole_read() {
 #[test]
 fn edits_of_a_file_read_in_batches_read_entry_wise_equal_a_whole_read() {
     // Over 1 MiB: the whole read goes through the batched reader (`source::toml_chunks`).
-    let big = fleet(FleetSpec {
+    let big = fleet(&FleetSpec {
         hosts: 400,
         ..FleetSpec::default()
     });

@@ -306,19 +306,16 @@ pub(crate) fn unknown_key(path: DataPath) -> Option<Diagnostic> {
 /// and rewrote): a topology holding just that entry, and its unknown keys as diagnostics.
 /// Paths name the entry as the first of its section (`vms[0]`) and spans are relative to the
 /// entry's text; the caller moves both to where the entry is in the file (and makes the
-/// diagnostics with [`unknown_key`]). `Err` carries the reader's first error, as [`parse`]
-/// would report it.
-pub(crate) fn parse_entry(
-    text: &str,
-) -> Result<(Topology, Vec<DataPath>), (Diagnostic, Option<Range<usize>>)> {
+/// diagnostics with [`unknown_key`]). `None` when the entry does not read: the caller then
+/// reads the whole file, whose first error is the one to report.
+pub(crate) fn parse_entry(text: &str) -> Option<(Topology, Vec<DataPath>)> {
     let scan = toml_chunks::scan(text);
     if scan.values > MAX_VALUES {
-        let d = Diagnostic::error(Code::TooLarge, DataPath::root(), "too many values");
-        return Err((d, None));
+        return None;
     }
     let mut unknown = Vec::new();
-    let topology = toml_spans::deserialize(text, &scan, &mut unknown).map_err(|f| *f)?;
-    Ok((topology, unknown))
+    let topology = toml_spans::deserialize(text, &scan, &mut unknown).ok()?;
+    Some((topology, unknown))
 }
 
 /// The byte span of the value at `path` in a TOML text read on its own (one entry's text, see
