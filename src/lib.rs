@@ -58,6 +58,7 @@ mod named {
     }
 }
 
+mod checked;
 pub mod diag;
 pub mod document;
 pub mod examples;
@@ -72,6 +73,7 @@ pub mod sim;
 pub mod source;
 pub mod validate;
 
+pub use checked::{check_edit, check_entry_edit, Current};
 use diag::{Diagnostic, Severity};
 use model::Topology;
 use source::SourceFile;
@@ -118,6 +120,16 @@ pub fn check(name: &str, bytes: &[u8]) -> Report {
             diagnostics.push(d);
         }
     }
+    sort_diagnostics(&mut diagnostics);
+    Report {
+        source: parsed.source,
+        topology: parsed.topology,
+        diagnostics,
+    }
+}
+
+/// Diagnostics in file order (then by code and message), as [`check`] reports them.
+fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
         let pos = |d: &Diagnostic| d.location.as_ref().map_or((0, 0), |l| (l.line, l.column));
         pos(a)
@@ -125,9 +137,4 @@ pub fn check(name: &str, bytes: &[u8]) -> Report {
             .then_with(|| a.code.cmp(&b.code))
             .then_with(|| a.message.cmp(&b.message))
     });
-    Report {
-        source: parsed.source,
-        topology: parsed.topology,
-        diagnostics,
-    }
 }

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod boot_cases;
+mod check_edit;
 mod cli;
 mod conftest_conventions;
 mod containment;

@@ -191,6 +191,72 @@ fn entry_ranges(text: &str, section: &str) -> Option<Vec<std::ops::Range<usize>>
     Some(out)
 }
 
+/// An edit made inside one `[[section]]` entry: the entry's range in the text before the edit
+/// and its text after. The rest of the file is unchanged, so a reader of the edited file
+/// ([`crate::check_edit`]) needs to read only this entry again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryEdit {
+    /// The section (`vms`).
+    pub section: Section,
+    /// The entry's index in its section.
+    pub index: usize,
+    /// Where the entry was in the text before the edit (from its header to the next header
+    /// that is not one of its sub-tables).
+    pub range: std::ops::Range<usize>,
+    /// The entry's text after the edit.
+    pub text: String,
+}
+
+impl EntryEdit {
+    /// The whole text after the edit.
+    pub fn apply(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len() + self.text.len());
+        out.push_str(&text[..self.range.start]);
+        out.push_str(&self.text);
+        out.push_str(&text[self.range.end..]);
+        out
+    }
+}
+
+/// An edit of a value inside one `[[section]]` entry (`vms[3].memory_mib`), made on that
+/// entry's text only. `None` when the path is not inside an entry, the entry cannot be found
+/// by a line scan, or the edit touches more than the entry: [`set`] then edits the whole
+/// document.
+pub fn edit_in_entry(text: &str, path: &DataPath, value: Option<&Json>) -> Option<EntryEdit> {
+    let [Segment::Key(key), Segment::Index(i), rest @ ..] = path.0.as_slice() else {
+        return None;
+    };
+    if rest.is_empty() {
+        return None;
+    }
+    let section = Section::from_key(key)?;
+    let index = *i as usize;
+    let range = entry_ranges(text, key)?.get(index)?.clone();
+    let mut entry = Document::parse(&text[range.clone()]).ok()?;
+    // The slice must be exactly one entry of the section and nothing else.
+    let root = entry.0.as_table();
+    let one =
+        root.len() == 1 && matches!(root.get(key), Some(Item::ArrayOfTables(a)) if a.len() == 1);
+    if !one {
+        return None;
+    }
+    let mut local = vec![Segment::Key(key.clone()), Segment::Index(0)];
+    local.extend(rest.iter().cloned());
+    entry.set(&DataPath(local), value).ok()?;
+    Some(EntryEdit {
+        section,
+        index,
+        range,
+        text: entry.to_string(),
+    })
+}
+
+/// Where the entries of `section` are in `text` (see [`entry_ranges`]), for readers that
+/// locate positions one entry at a time.
+pub(crate) fn section_entries(text: &str, section: &str) -> Option<Vec<std::ops::Range<usize>>> {
+    entry_ranges(text, section)
+}
+
 /// The fast way for an edit inside one `[[section]]` entry: only that entry's text is parsed
 /// and rewritten (a large file is not re-parsed by `toml_edit` for one field). `None` when the
 /// entry cannot be found by a line scan, or the edit touches more than the entry.
@@ -198,37 +264,21 @@ fn set_in_entry(text: &str, path: &DataPath, value: Option<&Json>) -> Option<Str
     let [Segment::Key(section), Segment::Index(i), rest @ ..] = path.0.as_slice() else {
         return None;
     };
-    let ranges = entry_ranges(text, section)?;
-    let range = ranges.get(*i as usize)?.clone();
-    if rest.is_empty() {
-        // Deleting an entry: its lines go, up to its last line of content (the comments before
-        // the next header stay with it).
-        value.is_none().then_some(())?;
-        let end = content_end(text, range.clone());
-        // One blank line between the entries that were around it.
-        let end = if text[end..].starts_with('\n') {
-            end + 1
-        } else {
-            end
-        };
-        return Some(format!("{}{}", &text[..range.start], &text[end..]));
+    if !rest.is_empty() {
+        return edit_in_entry(text, path, value).map(|e| e.apply(text));
     }
-    let mut entry = Document::parse(&text[range.clone()]).ok()?;
-    // The slice must be exactly one entry of the section and nothing else.
-    let root = entry.0.as_table();
-    let one = root.len() == 1
-        && matches!(root.get(section), Some(Item::ArrayOfTables(a)) if a.len() == 1);
-    if !one {
-        return None;
-    }
-    let mut local = vec![Segment::Key(section.clone()), Segment::Index(0)];
-    local.extend(rest.iter().cloned());
-    entry.set(&DataPath(local), value).ok()?;
-    let mut out = String::with_capacity(text.len() + 64);
-    out.push_str(&text[..range.start]);
-    out.push_str(&entry.to_string());
-    out.push_str(&text[range.end..]);
-    Some(out)
+    // Deleting an entry: its lines go, up to its last line of content (the comments before
+    // the next header stay with it).
+    value.is_none().then_some(())?;
+    let range = entry_ranges(text, section)?.get(*i as usize)?.clone();
+    let end = content_end(text, range.clone());
+    // One blank line between the entries that were around it.
+    let end = if text[end..].starts_with('\n') {
+        end + 1
+    } else {
+        end
+    };
+    Some(format!("{}{}", &text[..range.start], &text[end..]))
 }
 
 /// Where the last line of content (not blank, not a comment) of `range` ends.

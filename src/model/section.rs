@@ -162,6 +162,31 @@ impl Section {
         (0..self.len(t)).filter_map(move |i| self.id_at(t, i))
     }
 
+    /// The JSON form of item `i` of `t` (`None` past the end): what a form for that one entry
+    /// reads, without serialising the whole model.
+    pub fn item_json(self, t: &Topology, i: usize) -> Option<serde_json::Value> {
+        fn json<T: serde::Serialize>(item: Option<&T>) -> Option<serde_json::Value> {
+            serde_json::to_value(item?).ok()
+        }
+        match self {
+            Self::PowerFeeds => json(t.power_feeds.get(i)),
+            Self::Ups => json(t.ups.get(i)),
+            Self::Switches => json(t.switches.get(i)),
+            Self::Links => json(t.links.get(i)),
+            Self::Hosts => json(t.hosts.get(i)),
+            Self::Devices => json(t.devices.get(i)),
+            Self::Mappings => json(t.mappings.get(i)),
+            Self::Disks => json(t.disks.get(i)),
+            Self::Storages => json(t.storages.get(i)),
+            Self::Pools => json(t.pools.get(i)),
+            Self::Networks => json(t.networks.get(i)),
+            Self::Vms => json(t.vms.get(i)),
+            Self::Services => json(t.services.get(i)),
+            Self::Consumers => json(t.consumers.get(i)),
+            Self::Waivers => json(t.waivers.get(i)),
+        }
+    }
+
     /// The JSON form of a default item: the format's defaults.
     pub fn default_item(self) -> serde_json::Value {
         fn json<T: serde::Serialize + Default>() -> serde_json::Value {

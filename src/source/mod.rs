@@ -256,29 +256,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Parsed {
             return unusable(source, d);
         }
     };
-    let mut diagnostics = Vec::new();
-    for path in unknown {
-        // `$schema` at the top of a JSON file points editors at the JSON Schema
-        // (`schema/v1.json`); it is not part of the model.
-        if path.0 == [Segment::Key("$schema".into())] {
-            continue;
-        }
-        let key = match path.0.last() {
-            Some(Segment::Key(k)) => k.clone(),
-            _ => path.to_string(),
-        };
-        let mut d = Diagnostic::error(
-            Code::UnknownField,
-            path.clone(),
-            format!("unknown key `{key}` at `{path}`"),
-        )
-        .with_id(key.clone())
-        .expected("a key of the topology format (see `hostplan schema`)");
-        if let Some(s) = did_you_mean(&key, crate::schema::known_keys()) {
-            d = d.help(format!("did you mean `{s}`?"));
-        }
-        diagnostics.push(d);
-    }
+    let mut diagnostics: Vec<Diagnostic> = unknown.into_iter().filter_map(unknown_key).collect();
     if topology.schema_version != SCHEMA_VERSION {
         let path = DataPath::root().key("schema_version");
         let msg = if topology.schema_version == 0 {
@@ -300,6 +278,50 @@ pub fn parse(name: &str, bytes: &[u8]) -> Parsed {
         topology: usable.then_some(topology),
         diagnostics,
     }
+}
+
+/// The diagnostic for a key the format does not know, at `path` (`None` for what is allowed
+/// there anyway).
+pub(crate) fn unknown_key(path: DataPath) -> Option<Diagnostic> {
+    // `$schema` at the top of a JSON file points editors at the JSON Schema
+    // (`schema/v1.json`); it is not part of the model.
+    if path.0 == [Segment::Key("$schema".into())] {
+        return None;
+    }
+    let key = match path.0.last() {
+        Some(Segment::Key(k)) => k.clone(),
+        _ => path.to_string(),
+    };
+    let message = format!("unknown key `{key}` at `{path}`");
+    let mut d = Diagnostic::error(Code::UnknownField, path, message)
+        .with_id(key.clone())
+        .expected("a key of the topology format (see `hostplan schema`)");
+    if let Some(s) = did_you_mean(&key, crate::schema::known_keys()) {
+        d = d.help(format!("did you mean `{s}`?"));
+    }
+    Some(d)
+}
+
+/// One `[[section]]` entry of a TOML file read on its own (the text the document editor cut
+/// and rewrote): a topology holding just that entry, and its unknown keys as diagnostics.
+/// Paths name the entry as the first of its section (`vms[0]`) and spans are relative to the
+/// entry's text; the caller moves both to where the entry is in the file (and makes the
+/// diagnostics with [`unknown_key`]). `None` when the entry does not read: the caller then
+/// reads the whole file, whose first error is the one to report.
+pub(crate) fn parse_entry(text: &str) -> Option<(Topology, Vec<DataPath>)> {
+    let scan = toml_chunks::scan(text);
+    if scan.values > MAX_VALUES {
+        return None;
+    }
+    let mut unknown = Vec::new();
+    let topology = toml_spans::deserialize(text, &scan, &mut unknown).ok()?;
+    Some((topology, unknown))
+}
+
+/// The byte span of the value at `path` in a TOML text read on its own (one entry's text, see
+/// [`parse_entry`]), or of its nearest ancestor there.
+pub(crate) fn toml_span(text: &str, path: &DataPath) -> Option<Range<usize>> {
+    toml_spans::spans(text).span(path)
 }
 
 /// Convert a `serde_ignored` path into a [`DataPath`].

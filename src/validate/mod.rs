@@ -16,6 +16,7 @@ use crate::resolve::{hostpci_devices, EntityKind, HostPciError, Lookup};
 use std::collections::{BTreeMap, BTreeSet};
 
 mod infra;
+pub mod scope;
 
 /// Validate a topology; returns every problem found, errors and warnings, in document order.
 ///

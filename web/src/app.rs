@@ -126,7 +126,7 @@ pub fn App() -> Html {
     let panel = match *tab {
         Tab::Inspect => html! {
             <>
-                <Inspector graph={a.graph.clone()} topology={a.topology.clone()} json={a.json.clone()} schema={editing.schema.clone()}
+                <Inspector graph={a.graph.clone()} topology={a.topology.clone()} schema={editing.schema.clone()}
                     diagnostics={a.diagnostics.clone()} selected={state.selected.clone()} on_select={on_select.clone()}
                     on_set={editing.on_set} on_add={editing.on_add} on_clone_host={editing.on_clone_host}
                     on_delete={editing.on_delete} edit_error={state.edit_error.clone()} />
@@ -188,7 +188,7 @@ pub fn App() -> Html {
                     <BootGantt topology={a.topology.clone()} scenario={(*boot_scenario).clone()} />
                 }
                 <div class="main-view" hidden={*tab == Tab::Boot}>
-                <Canvas topology={a.topology.clone()} revision={rev} graph={a.graph.clone()} json={a.json.clone()} flagged={a.flagged.clone()}
+                <Canvas topology={a.topology.clone()} revision={rev} graph={a.graph.clone()} flagged={a.flagged.clone()}
                     selected={state.selected.clone()} on_select={on_select.clone()} states={a.states.clone()} failed={a.failed.clone()}
                     related={a.related.clone()} chains={a.chains.clone()} {findings} changed={delta.changed.clone()} />
                 </div>

@@ -25,34 +25,48 @@ pub fn schema_def(section: &str) -> Option<&'static str> {
     Section::from_key(section).map(Section::schema_def)
 }
 
-/// Every entity of a topology's JSON form as `(section, index, label)`: the id, or
-/// `rule → resource` for a waiver. (Callers hold the JSON form already: no serialising here.)
-pub fn entities(json: &Value) -> Vec<(&'static str, usize, String)> {
+/// Every entity of a topology as `(section, index, label)`: the id, or `rule → resource` for a
+/// waiver. Read from the model, not its JSON form (which a large site would have to serialise
+/// whole on every edit).
+pub fn entities(t: &Topology) -> Vec<(&'static str, usize, String)> {
     let mut out = Vec::new();
-    for section in Section::ALL.map(Section::key) {
-        if let Some(items) = json.get(section).and_then(Value::as_array) {
-            for (i, item) in items.iter().enumerate() {
-                let label = match item.get("id").and_then(Value::as_str) {
-                    Some(id) => id.to_owned(),
-                    None => format!(
-                        "{} → {}",
-                        item.get("rule").and_then(Value::as_str).unwrap_or("?"),
-                        item.get("resource").and_then(Value::as_str).unwrap_or("?")
-                    ),
-                };
-                out.push((section, i, label));
+    for section in Section::ALL {
+        if section == Section::Waivers {
+            for (i, w) in t.waivers.iter().enumerate() {
+                out.push((section.key(), i, format!("{} → {}", w.rule, w.resource)));
             }
+            continue;
+        }
+        for (i, id) in section.ids(t).enumerate() {
+            out.push((section.key(), i, id.to_owned()));
         }
     }
     out
 }
 
 /// Where an id lives: `(section, index)`; mappings included.
-pub fn locate(json: &Value, id: &str) -> Option<(&'static str, usize)> {
-    entities(json)
+pub fn locate(t: &Topology, id: &str) -> Option<(&'static str, usize)> {
+    Section::ALL
         .into_iter()
-        .find(|(_, _, label)| label == id)
-        .map(|(s, i, _)| (s, i))
+        .filter(|s| *s != Section::Waivers)
+        .find_map(|s| Some((s.key(), s.ids(t).position(|x| x == id)?)))
+}
+
+/// The JSON form the forms read for one entry (`section[index]`, or `site`): a document that
+/// holds only that entry, at its place, so the forms read values at the core's data paths
+/// (`vms[3].memory_mib`) without the whole model being serialised on every edit.
+pub fn form_json(t: &Topology, section: &str, index: usize) -> Value {
+    if section == "site" {
+        return serde_json::json!({ "site": serde_json::to_value(&t.site).unwrap_or_default() });
+    }
+    let Some(item) = Section::from_key(section).and_then(|s| s.item_json(t, index)) else {
+        return Value::Null;
+    };
+    let mut list = vec![Value::Null; index];
+    list.push(item);
+    let mut root = serde_json::Map::new();
+    root.insert(section.to_owned(), Value::Array(list));
+    Value::Object(root)
 }
 
 /// Follow `$ref`s.
@@ -108,6 +122,62 @@ mod tests {
     }
 
     #[test]
+    fn one_entrys_form_reads_what_the_whole_models_json_holds_at_its_paths() {
+        let t = seed();
+        let whole = serde_json::to_value(&t).unwrap();
+        for (section, i, _) in entities(&t).into_iter().chain([("site", 0, String::new())]) {
+            let base = if section == "site" {
+                DataPath::parse("site")
+            } else {
+                DataPath::parse(&format!("{section}[{i}]"))
+            };
+            let one = form_json(&t, section, i);
+            assert_eq!(get_at(&one, &base), get_at(&whole, &base), "{base}");
+            assert!(get_at(&whole, &base).is_some(), "{base}");
+        }
+        // Nothing else is in it: another entry's values are not there.
+        let one = form_json(&t, "vms", 2);
+        assert_eq!(get_at(&one, &DataPath::parse("vms[1]")), Some(&Value::Null));
+        assert_eq!(get_at(&one, &DataPath::parse("vms[1].id")), None);
+        assert_eq!(get_at(&one, &DataPath::parse("hosts[0].id")), None);
+    }
+
+    #[test]
+    fn entities_are_listed_from_the_model_as_from_its_json_form() {
+        let mut t = seed();
+        t.waivers.push(hostplan::model::Waiver {
+            rule: "PT-10".into(),
+            resource: "truenas".into(),
+            ..Default::default()
+        });
+        let json = serde_json::to_value(&t).unwrap();
+        let from_json: Vec<(&str, usize, String)> = Section::ALL
+            .map(Section::key)
+            .into_iter()
+            .flat_map(|section| {
+                let items = json
+                    .get(section)
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                items.into_iter().enumerate().map(move |(i, item)| {
+                    let label = match item.get("id").and_then(Value::as_str) {
+                        Some(id) => id.to_owned(),
+                        None => format!(
+                            "{} → {}",
+                            item["rule"].as_str().unwrap(),
+                            item["resource"].as_str().unwrap()
+                        ),
+                    };
+                    (section, i, label)
+                })
+            })
+            .collect();
+        assert_eq!(entities(&t), from_json);
+        assert!(entities(&t).iter().any(|(s, _, _)| *s == "waivers"));
+    }
+
+    #[test]
     fn merging_an_import_adds_and_replaces_by_id() {
         let t = seed();
         let conf = "memory: 65536\nname: truenas\n";
@@ -140,7 +210,6 @@ mod tests {
         assert_eq!(key("site.name").as_deref(), Some("site"));
         assert_eq!(key("vms[99].host"), None);
         assert_eq!(key("schema_version"), None);
-        let json = serde_json::to_value(&t).unwrap();
-        assert_eq!(locate(&json, "HBA").map(|(s, _)| s), Some("mappings"));
+        assert_eq!(locate(&t, "HBA").map(|(s, _)| s), Some("mappings"));
     }
 }

@@ -31,8 +31,8 @@ pub struct Doc {
     pub name: String,
     /// The TOML text (what the text view shows and diagnostics point into).
     pub text: String,
-    /// The model.
-    pub topology: Topology,
+    /// The model (shared: the views hold it without copying a large site's model per edit).
+    pub topology: Rc<Topology>,
     /// Validation diagnostics.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -184,7 +184,7 @@ impl State {
             read("seed.toml", hostplan::examples::SEED.as_bytes()).unwrap_or_else(|r| Doc {
                 name: r.name,
                 text: String::new(),
-                topology: Topology::default(),
+                topology: Rc::default(),
                 diagnostics: r.diagnostics,
             });
         let current = Rc::new(current);
@@ -215,16 +215,15 @@ impl State {
         } else {
             self.current.name.clone()
         };
-        let read = text.map_err(|e| e.to_string()).and_then(|text| {
-            read(&name, text.as_bytes()).map_err(|r| {
-                r.diagnostics
-                    .iter()
-                    .map(|d| d.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            })
-        });
-        match read {
+        let read = text
+            .map_err(|e| e.to_string())
+            .and_then(|text| read(&name, text.as_bytes()).map_err(|r| refusal(&r.diagnostics)));
+        self.take(read, what)
+    }
+
+    /// Take `doc` as the new version, or keep the current one and say why (`what` failed).
+    fn take(&mut self, doc: Result<Doc, String>, what: &str) -> bool {
+        match doc {
             Ok(doc) => {
                 self.replace(doc);
                 self.edit_error = None;
@@ -235,6 +234,30 @@ impl State {
                 false
             }
         }
+    }
+
+    /// Set (`Some`) or remove (`None`) the value at `path`: in the text in place, read again
+    /// entry-wise when the edit stays inside one entry of a TOML file
+    /// ([`hostplan::check_edit`]: only that entry is parsed, and validation runs only when the
+    /// field is one it reads), as a whole otherwise.
+    fn set(&mut self, path: &DataPath, value: Option<&serde_json::Value>, what: &str) -> bool {
+        if self.current.text.trim_start().starts_with('{') {
+            let text = hostplan::document::set(&self.toml_text(), path, value);
+            return self.take_text(text, what);
+        }
+        let doc = &self.current;
+        let current = hostplan::Current {
+            name: &doc.name,
+            text: &doc.text,
+            topology: &doc.topology,
+            diagnostics: &doc.diagnostics,
+        };
+        let read = hostplan::check_edit(current, path, value)
+            .map_err(|e| e.to_string())
+            .and_then(|report| {
+                doc_of_report(&doc.name, report).map_err(|r| refusal(&r.diagnostics))
+            });
+        self.take(read, what)
     }
 
     /// The current text as TOML to edit in place: a file opened as JSON is edited as the
@@ -303,14 +326,22 @@ impl State {
 
     /// Drop a selection or simulated failure whose component no longer exists.
     fn forget_missing(&mut self) {
-        let t = &self.current.topology;
-        let lookup = hostplan::resolve::Lookup::new(t);
-        let exists = |id: &str| lookup.get(id).is_some();
+        if self.selected.is_none() && self.failed.is_empty() && self.rebooting.is_empty() {
+            return;
+        }
+        let t = &*self.current.topology;
+        // A scan, not a `Lookup`: a large site's every edit would build one for a few ids.
+        let in_sections = |id: &str, mappings: bool| {
+            Section::ALL
+                .into_iter()
+                .filter(|s| s.is_entity() || (mappings && *s == Section::Mappings))
+                .any(|s| s.ids(t).any(|x| x == id))
+        };
+        let exists = |id: &str| in_sections(id, false);
         // The site, mappings (their own namespace) and waivers (`waivers[i]`) are selectable too.
         let selectable = |s: &str| {
-            exists(s)
+            in_sections(s, true)
                 || s == "site"
-                || lookup.mapping(s).is_some()
                 || s.strip_prefix("waivers[")
                     .and_then(|r| r.strip_suffix(']'))
                     .and_then(|i| i.parse::<usize>().ok())
@@ -324,14 +355,27 @@ impl State {
     }
 }
 
+/// Why an edit was refused: what reading the edited text said.
+fn refusal(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(|d| d.message.clone())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Read and validate; `Err` when the bytes are not a usable topology.
 pub fn read(name: &str, bytes: &[u8]) -> Result<Doc, Rejected> {
-    let report = hostplan::check(name, bytes);
+    doc_of_report(name, hostplan::check(name, bytes))
+}
+
+/// A checked file as a document; `Err` when it is not a usable topology.
+fn doc_of_report(name: &str, report: hostplan::Report) -> Result<Doc, Rejected> {
     match report.topology {
         Some(topology) => Ok(Doc {
+            topology: Rc::new(topology),
             name: name.to_owned(),
             text: report.source.text,
-            topology,
             diagnostics: report.diagnostics,
         }),
         None => Err(Rejected {
@@ -352,7 +396,7 @@ pub fn doc_of(name: &str, t: &Topology) -> Doc {
         Err(r) => Doc {
             name: name.to_owned(),
             text,
-            topology: t.clone(),
+            topology: Rc::new(t.clone()),
             diagnostics: r.diagnostics,
         },
     }
@@ -394,11 +438,10 @@ impl Reducible for State {
             Action::Set { path, value } => {
                 let data_path = DataPath::parse(&path);
                 let old_id = next.renamed_id(&data_path);
-                let text = hostplan::document::set(&next.toml_text(), &data_path, value.as_ref());
                 let new_id = value.as_ref().and_then(|v| v.as_str()).map(str::to_owned);
                 // Select the new id before the new version drops the old one.
                 let follow = old_id.is_some() && old_id == next.selected;
-                if next.take_text(text, &path) && follow {
+                if next.set(&data_path, value.as_ref(), &path) && follow {
                     next.selected = new_id;
                     next.forget_missing();
                 }
@@ -479,7 +522,7 @@ mod tests {
     #[test]
     fn edits_revalidate_and_undo_redo_walks_them() {
         let s = Rc::new(State::initial());
-        let mut t = s.current.topology.clone();
+        let mut t = (*s.current.topology).clone();
         t.vms[0].host = "nowhere".into();
         let s = s.reduce(Action::Edit(Box::new(t)));
         let unknown = |s: &State| {
@@ -506,7 +549,7 @@ mod tests {
     fn deleting_a_failed_component_forgets_the_failure() {
         let s = Rc::new(State::initial()).reduce(Action::ToggleFailed("hba0".into()));
         assert_eq!(s.failed, ["hba0"]);
-        let mut t = s.current.topology.clone();
+        let mut t = (*s.current.topology).clone();
         t.disks.retain(|d| d.controller != "hba0");
         t.pools.clear();
         t.services.clear();
@@ -522,7 +565,7 @@ mod tests {
 
     #[test]
     fn a_selection_copies_neither_the_document_nor_the_history() {
-        let mut t = State::initial().current.topology.clone();
+        let mut t = (*State::initial().current.topology).clone();
         t.vms[0].cores += 1;
         let edited = Rc::new(State::initial()).reduce(Action::Edit(Box::new(t)));
         let selected = edited
@@ -541,7 +584,7 @@ mod tests {
     fn undo_and_redo_move_the_same_snapshots_without_copying_them() {
         let start = Rc::new(State::initial());
         let first = start.current.clone();
-        let mut t = first.topology.clone();
+        let mut t = (*first.topology).clone();
         t.vms[0].cores += 1;
         let edited = start.reduce(Action::Edit(Box::new(t)));
         let second = edited.current.clone();

@@ -30,8 +30,6 @@ pub struct CanvasProps {
     pub revision: u64,
     /// Its dependency graph.
     pub graph: Rc<GraphHandle>,
-    /// The model as JSON (search walks its entities).
-    pub json: Rc<serde_json::Value>,
     /// Ids with a diagnostic.
     pub flagged: Rc<Vec<String>>,
     /// Selected id.
@@ -187,7 +185,7 @@ pub fn Canvas(props: &CanvasProps) -> Html {
     };
     // Enter selects the first entity whose id contains the search text.
     let on_search_enter = {
-        let (search, json) = (search.clone(), props.json.clone());
+        let (search, topology) = (search.clone(), props.topology.clone());
         let on_select = props.on_select.clone();
         Callback::from(move |e: KeyboardEvent| {
             let q = search.trim().to_lowercase();
@@ -195,7 +193,7 @@ pub fn Canvas(props: &CanvasProps) -> Html {
                 return;
             }
             // An exact id first (`h00001-vm01`, not `h00001-vm010`), else the first containing it.
-            let entities = crate::edit::entities(&json);
+            let entities = crate::edit::entities(&topology);
             let exact = entities.iter().find(|(_, _, id)| id.to_lowercase() == q);
             let found = exact.or_else(|| {
                 entities

@@ -177,7 +177,7 @@ fn opened(name: String, text: String, answer: service::Answer) -> Result<Doc, Re
         }) => Ok(Doc {
             name,
             text,
-            topology,
+            topology: Rc::new(topology),
             diagnostics,
         }),
         Ok(Checked {

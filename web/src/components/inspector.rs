@@ -2,7 +2,7 @@
 //! requires and what requires it, and adding or deleting entities of any kind.
 
 use crate::components::editor::{EntityForm, SetField};
-use crate::edit::{entities, locate, schema_def};
+use crate::edit::{entities, form_json, locate, schema_def};
 use crate::hooks::AddRequest;
 use hostplan::diag::Diagnostic;
 use hostplan::graph::DependencyGraph;
@@ -29,8 +29,6 @@ pub struct InspectorProps {
     pub graph: Rc<GraphHandle>,
     /// The current model (what reference pickers offer).
     pub topology: Rc<Topology>,
-    /// Its JSON form.
-    pub json: Rc<Value>,
     /// The core's JSON Schema.
     pub schema: Rc<Value>,
     /// Diagnostics of the current document.
@@ -54,12 +52,13 @@ pub struct InspectorProps {
 // The callbacks are left out: each dispatches to the same reducer or reads the model, which
 // is compared. Comparing them (a new closure on every render of the app) would re-render the
 // forms on every render, e.g. when findings arrive from the worker, and a re-render resets the
-// value the user is typing to the model's.
+// value the user is typing to the model's. The model is compared by pointer: every change makes
+// a new snapshot, and comparing 16,000 entries by value on each render is what the edit path
+// cannot afford.
 impl PartialEq for InspectorProps {
     fn eq(&self, other: &Self) -> bool {
         self.graph == other.graph
-            && self.topology == other.topology
-            && self.json == other.json
+            && Rc::ptr_eq(&self.topology, &other.topology)
             && self.schema == other.schema
             && self.diagnostics == other.diagnostics
             && self.selected == other.selected
@@ -67,23 +66,40 @@ impl PartialEq for InspectorProps {
     }
 }
 
-/// Where the selection is in the model (its JSON form): `(section, index)`, from an id or a
-/// `section[i]` key.
-pub fn target(json: &Value, selected: &str) -> Option<(&'static str, usize)> {
+/// Where the selection is in the model: `(section, index)`, from an id or a `section[i]` key.
+pub fn target(t: &Topology, selected: &str) -> Option<(&'static str, usize)> {
     if selected == "site" {
         return Some(("site", 0));
     }
-    locate(json, selected).or_else(|| {
+    locate(t, selected).or_else(|| {
         let (section, rest) = selected.split_once('[')?;
         let i = rest.trim_end_matches(']').parse().ok()?;
         Section::from_key(section).map(|s| (s.key(), i))
     })
 }
 
-/// The inspector panel.
+/// Props of [`EntityPicker`].
+#[derive(Properties)]
+pub struct EntityPickerProps {
+    /// Every entity as `(section, index, label)`.
+    pub entities: Rc<Vec<(&'static str, usize, String)>>,
+    /// Selected id (or `section[i]`).
+    pub selected: Option<String>,
+    /// Select something.
+    pub on_select: Callback<Option<String>>,
+}
+
+impl PartialEq for EntityPickerProps {
+    /// The list and the selection: the callback always selects, and the parent makes a new one
+    /// on every render, which would redraw thousands of options for nothing.
+    fn eq(&self, other: &Self) -> bool {
+        self.entities == other.entities && self.selected == other.selected
+    }
+}
+
+/// The "Edit" picker: every entity of the model.
 #[component]
-pub fn Inspector(props: &InspectorProps) -> Html {
-    let add_section = use_state(|| "vms".to_owned());
+pub fn EntityPicker(props: &EntityPickerProps) -> Html {
     let on_pick = {
         let cb = props.on_select.clone();
         Callback::from(move |e: Event| {
@@ -92,6 +108,25 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             cb.emit((!v.is_empty()).then_some(v));
         })
     };
+    html! {
+        <div class="row">
+            <label for="entity-pick">{ "Edit" }</label>
+            <select id="entity-pick" onchange={on_pick}>
+                <option value="" selected={props.selected.is_none()}>{ "choose a component…" }</option>
+                <option value="site" selected={props.selected.as_deref() == Some("site")}>{ "site" }</option>
+                { for props.entities.iter().map(|(section, i, label)| {
+                    let key = if section == &"waivers" { format!("{section}[{i}]") } else { label.clone() };
+                    html! { <option value={key.clone()} selected={props.selected.as_deref() == Some(key.as_str())}>{ format!("{section}: {label}") }</option> }
+                }) }
+            </select>
+        </div>
+    }
+}
+
+/// The inspector panel.
+#[component]
+pub fn Inspector(props: &InspectorProps) -> Html {
+    let add_section = use_state(|| "vms".to_owned());
     let on_section = super::store_select(&add_section);
     let on_add = {
         let cb = props.on_add.clone();
@@ -103,19 +138,11 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             });
         })
     };
-    let all = entities(&props.json);
+    // Listed again only when the model changed, and redrawn only when the list or the selection
+    // did: a large site has thousands of options, which an edit of a value leaves as they were.
+    let all = use_memo(props.topology.clone(), |t| entities(t));
     let picker = html! {
-        <div class="row">
-            <label for="entity-pick">{ "Edit" }</label>
-            <select id="entity-pick" onchange={on_pick}>
-                <option value="" selected={props.selected.is_none()}>{ "choose a component…" }</option>
-                <option value="site" selected={props.selected.as_deref() == Some("site")}>{ "site" }</option>
-                { for all.iter().map(|(section, i, label)| {
-                    let key = if section == &"waivers" { format!("{section}[{i}]") } else { label.clone() };
-                    html! { <option value={key.clone()} selected={props.selected.as_deref() == Some(key.as_str())}>{ format!("{section}: {label}") }</option> }
-                }) }
-            </select>
-        </div>
+        <EntityPicker entities={all} selected={props.selected.clone()} on_select={props.on_select.clone()} />
     };
     let adder = html! {
         <div class="row">
@@ -134,7 +161,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             </div>
         };
     };
-    let location = target(&props.json, id);
+    let location = target(&props.topology, id);
     let form = match location {
         Some((section, index)) => {
             let def = schema_def(section).unwrap_or_default().to_owned();
@@ -143,13 +170,16 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             } else {
                 format!("{section}[{index}]")
             };
+            // The JSON form of the selected entry only: serialising a large site's whole model
+            // on every edit cost more than the edit.
+            let json = Rc::new(form_json(&props.topology, section, index));
             let delete = (section != "site").then(|| {
                 let cb = props.on_delete.clone();
                 Callback::from(move |_: MouseEvent| cb.emit((section.to_owned(), index)))
             });
             html! {
                 <>
-                    <EntityForm schema={props.schema.clone()} json={props.json.clone()} topology={props.topology.clone()} {path} {def}
+                    <EntityForm schema={props.schema.clone()} {json} topology={props.topology.clone()} {path} {def}
                         diagnostics={props.diagnostics.clone()} on_set={props.on_set.clone()} />
                     if let Some(onclick) = delete {
                         <button type="button" class="danger" id="delete-entity" {onclick}>{ format!("Delete {id}") }</button>

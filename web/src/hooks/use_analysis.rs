@@ -1,5 +1,5 @@
 //! What the views show, derived from the state by the core and memoised per model revision:
-//! the model and its JSON form, the dependency graph, the simulation, highlight sets, the N-1
+//! the model, the dependency graph, the simulation, highlight sets, the N-1
 //! analysis and the ids diagnostics flag.
 
 use crate::analysis;
@@ -18,8 +18,6 @@ use yew::prelude::*;
 pub struct Analysis {
     /// The model.
     pub topology: Rc<Topology>,
-    /// The model as JSON (what the schema-driven forms edit).
-    pub json: Rc<serde_json::Value>,
     /// Validation diagnostics.
     pub diagnostics: Rc<Vec<Diagnostic>>,
     /// The dependency graph.
@@ -47,14 +45,11 @@ pub fn use_analysis(state: &UseReducerHandle<State>, spof_wanted: bool) -> Analy
     let rev = state.revision;
     // The memos capture the (cheap) state handle and copy out of it only when the revision
     // changes, not on every render (selection, tab switches, simulation choices).
-    let topology: Rc<Topology> = use_memo(rev, {
+    let topology: Rc<Topology> = (*use_memo(rev, {
         let s = state.clone();
         move |_| s.current.topology.clone()
-    });
-    let json = use_memo(rev, {
-        let t = topology.clone();
-        move |_| serde_json::to_value(&*t).unwrap_or_default()
-    });
+    }))
+    .clone();
     let diagnostics = use_memo(rev, {
         let s = state.clone();
         move |_| s.current.diagnostics.clone()
@@ -96,7 +91,6 @@ pub fn use_analysis(state: &UseReducerHandle<State>, spof_wanted: bool) -> Analy
     });
     Analysis {
         topology,
-        json,
         diagnostics,
         graph,
         sim,

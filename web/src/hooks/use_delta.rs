@@ -107,9 +107,9 @@ fn topology_of(
     file: Option<&ComparedFile>,
 ) -> Result<Topology, String> {
     match side {
-        Side::Current => Ok(current.topology.clone()),
-        Side::Opened => Ok(opened.topology.clone()),
-        Side::Baseline => Ok(baseline.unwrap_or(opened).topology.clone()),
+        Side::Current => Ok(Topology::clone(&current.topology)),
+        Side::Opened => Ok(Topology::clone(&opened.topology)),
+        Side::Baseline => Ok(Topology::clone(&baseline.unwrap_or(opened).topology)),
         Side::Example(name) => hostplan::examples::ALL
             .iter()
             .find(|(n, _)| n == name)

@@ -1,0 +1,324 @@
+//! Reading a file again after an edit, entry-wise (`hostplan::check_edit`), against the
+//! reference: the whole edited text read by `hostplan::check`. Chains of random edits on the
+//! seed, on every usable validation case and on generated fleets (one large enough for the
+//! batched reader, one full of errors) — values validation does not read, references in and
+//! out, renames onto other ids, unknown keys, removed fields, nested lists, refused values,
+//! deleted entries — must give the same text, model and located diagnostics either way.
+
+use hostplan::diag::DataPath;
+use hostplan::model::section::Section;
+use hostplan::model::Topology;
+use hostplan::sim::generate::{generate, FleetSpec, Shape};
+use serde_json::{json, Value};
+
+/// A small deterministic generator (no dependency, same sequence everywhere).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    fn pick<'a, T>(&mut self, xs: &'a [T]) -> Option<&'a T> {
+        xs.get(self.below(xs.len()))
+    }
+}
+
+/// An id of `section` in `t`, or a made-up one now and then (an unknown reference).
+fn some_id(rng: &mut Rng, t: &Topology, section: Section) -> Value {
+    let ids: Vec<&str> = section.ids(t).collect();
+    match rng.pick(&ids) {
+        Some(id) if rng.below(5) > 0 => json!(id),
+        _ => json!(format!("nowhere-{}", rng.below(3))),
+    }
+}
+
+/// A random edit of `t`: a path and the value to set there (`None` removes).
+fn random_edit(rng: &mut Rng, t: &Topology) -> (String, Option<Value>) {
+    let sections: Vec<Section> = Section::ALL.into_iter().filter(|s| s.len(t) > 0).collect();
+    let Some(&section) = rng.pick(&sections) else {
+        return ("site.name".into(), Some(json!("lab")));
+    };
+    let i = rng.below(section.len(t));
+    let at = |field: &str| format!("{}[{i}].{field}", section.key());
+    let n = || json!(1 + (i * 7919) % 70_000);
+    match (section, rng.below(12)) {
+        // Values validation does not read.
+        (Section::Vms, 0..=2) => (at("memory_mib"), Some(n())),
+        (Section::Vms, 3) => (at("balloon_mib"), None),
+        (Section::Vms, 4) => (at("startup"), Some(json!({ "order": rng.below(9) }))),
+        (Section::Hosts, 0..=2) => (at("ram_gib"), Some(json!(rng.below(512)))),
+        (Section::Hosts, 3) => (at("kernel_cmdline"), Some(json!(["quiet", "iommu=pt"]))),
+        // References out of the entry, and what validation reads.
+        (Section::Vms, 5) => (at("host"), Some(some_id(rng, t, Section::Hosts))),
+        (Section::Vms, 6) => (at("boot_storage"), Some(some_id(rng, t, Section::Storages))),
+        (Section::Vms, 7) => (at("onboot"), Some(json!(rng.below(2) == 0))),
+        (Section::Vms, 8) => (at("vmid"), Some(json!(100 + rng.below(40)))),
+        (Section::Vms, 9) if t.vms[i].hostpci.is_empty() => (
+            at("hostpci[0]"),
+            Some(json!({ "index": 0, "device": some_id(rng, t, Section::Devices) })),
+        ),
+        (Section::Vms, 9) => (at("hostpci[0]"), None),
+        (Section::Vms, 10) if !t.vms[i].nics.is_empty() => (
+            at("nics[0].network"),
+            Some(some_id(rng, t, Section::Networks)),
+        ),
+        (Section::Devices | Section::Disks | Section::Storages, 5..=7) => {
+            (at("host"), Some(some_id(rng, t, Section::Hosts)))
+        }
+        (Section::Devices, 8) => (
+            at("address"),
+            Some(json!(format!("0000:0{}:00.0", rng.below(4)))),
+        ),
+        // A value of the wrong type: the file becomes unreadable, the edit is refused.
+        (_, 8) if rng.below(3) == 0 => (at("id"), Some(json!(7))),
+        // Renames: onto another entry's id (a duplicate), back, or to a fresh id (what
+        // referred to the old one now dangles).
+        (_, 9) if section.is_entity() => {
+            let other = some_id(rng, t, section);
+            (at("id"), Some(other))
+        }
+        (_, 10) if section.is_entity() => (at("id"), Some(json!(format!("renamed-{i}")))),
+        // A key the format does not know, and taking it away again.
+        (_, 11) => (at("colour"), Some(json!("red"))),
+        (_, 10) => (at("colour"), None),
+        // Deleting the entry (read whole: every later entry's index moves).
+        (_, 7) if rng.below(4) == 0 => (format!("{}[{i}]", section.key()), None),
+        _ => (
+            at("description"),
+            Some(json!(format!("edited {}", rng.below(100)))),
+        ),
+    }
+}
+
+/// Apply `steps` random edits one after the other, each read both ways; returns how many were
+/// read entry-wise.
+fn chain(name: &str, text: &str, seed: u64, steps: usize) -> usize {
+    let mut rng = Rng(seed);
+    let first = hostplan::check(name, text.as_bytes());
+    let Some(mut topology) = first.topology else {
+        return 0;
+    };
+    let mut text = first.source.text;
+    let mut diagnostics = first.diagnostics;
+    let mut entry_wise = 0;
+    for step in 0..steps {
+        let (path, value) = random_edit(&mut rng, &topology);
+        let data_path = DataPath::parse(&path);
+        let current = hostplan::Current {
+            name,
+            text: &text,
+            topology: &topology,
+            diagnostics: &diagnostics,
+        };
+        let Ok(edited) = hostplan::document::set(&text, &data_path, value.as_ref()) else {
+            assert!(
+                hostplan::check_edit(current, &data_path, value.as_ref()).is_err(),
+                "{name} step {step}: `{path}` cannot be written, yet check_edit wrote it"
+            );
+            continue;
+        };
+        let full = hostplan::check(name, edited.as_bytes());
+        let fast = hostplan::check_entry_edit(current, &data_path, value.as_ref());
+        entry_wise += usize::from(fast.is_some());
+        let got = hostplan::check_edit(current, &data_path, value.as_ref()).unwrap();
+        for (way, got) in [("check_edit", Some(got)), ("entry-wise", fast)] {
+            let Some(got) = got else { continue };
+            let what = format!("{name} step {step}, {way}: {path} = {value:?}");
+            assert_eq!(got.source.text, full.source.text, "{what}");
+            assert_eq!(got.topology, full.topology, "{what}");
+            assert_eq!(got.diagnostics, full.diagnostics, "{what}");
+        }
+        // A refused edit keeps the current version, as the web app does.
+        if let Some(t) = full.topology {
+            topology = t;
+            text = full.source.text;
+            diagnostics = full.diagnostics;
+        }
+    }
+    entry_wise
+}
+
+fn fleet(spec: &FleetSpec) -> String {
+    toml::to_string(&generate(spec)).unwrap()
+}
+
+#[test]
+fn random_edits_of_the_seed_read_entry_wise_equal_a_whole_read() {
+    let mut entry_wise = 0;
+    for seed in 0..12 {
+        entry_wise += chain("seed.toml", hostplan::examples::SEED, seed, 40);
+    }
+    // Most edits stay inside one entry: the entry-wise way must have been taken, not only the
+    // whole read it falls back to.
+    assert!(
+        entry_wise > 300,
+        "only {entry_wise} of 480 edits read entry-wise"
+    );
+}
+
+#[test]
+fn random_edits_of_every_validation_case_read_entry_wise_equal_a_whole_read() {
+    let mut entry_wise = 0;
+    for file in crate::case_files("cases/validate", &["toml", "json"]) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        for seed in 0..4 {
+            entry_wise += chain(&name, &text, seed, 25);
+        }
+    }
+    assert!(entry_wise > 500, "only {entry_wise} edits read entry-wise");
+}
+
+#[test]
+fn random_edits_of_generated_fleets_read_entry_wise_equal_a_whole_read() {
+    // Errors everywhere: every general VM's boot storage is misspelled.
+    let errors = fleet(&FleetSpec {
+        hosts: 12,
+        shape: Shape::Errors,
+        ..FleetSpec::default()
+    });
+    let chained = fleet(&FleetSpec {
+        hosts: 8,
+        shape: Shape::Chain,
+        ..FleetSpec::default()
+    });
+    let mut entry_wise = 0;
+    for seed in 0..3 {
+        entry_wise += chain("errors.toml", &errors, seed, 30);
+        entry_wise += chain("chain.toml", &chained, seed, 30);
+    }
+    assert!(entry_wise > 100, "only {entry_wise} edits read entry-wise");
+}
+
+#[test]
+fn edits_of_a_file_read_in_batches_read_entry_wise_equal_a_whole_read() {
+    // Over 1 MiB: the whole read goes through the batched reader (`source::toml_chunks`).
+    let big = fleet(&FleetSpec {
+        hosts: 400,
+        ..FleetSpec::default()
+    });
+    assert!(big.len() > 1 << 20, "{} bytes", big.len());
+    assert!(chain("big.toml", &big, 7, 6) >= 3);
+}
+
+#[test]
+fn positions_after_the_edited_entry_move_with_the_lines_it_lost() {
+    // Two unknown hosts, one in the first VM and one in the second; removing the first VM's
+    // `role` line moves the second diagnostic up a line.
+    let text = "schema_version = 1\n\n[[hosts]]\nid = \"h\"\n\n[[vms]]\nid = \"a\"\nvmid = 100\nrole = \"db\"\nhost = \"x\"\n\n[[vms]]\nid = \"b\"\nvmid = 101\nhost = \"y\"\n";
+    let first = hostplan::check("t.toml", text.as_bytes());
+    let t = first.topology.clone().unwrap();
+    let line = |r: &hostplan::Report, id: &str| {
+        let d = r
+            .diagnostics
+            .iter()
+            .find(|d| d.id.as_deref() == Some(id))
+            .unwrap();
+        d.location.as_ref().unwrap().line
+    };
+    assert_eq!((line(&first, "x"), line(&first, "y")), (10, 15));
+    let current = hostplan::Current {
+        name: "t.toml",
+        text: &first.source.text,
+        topology: &t,
+        diagnostics: &first.diagnostics,
+    };
+    let path = DataPath::parse("vms[0].role");
+    let after = hostplan::check_entry_edit(current, &path, None).unwrap();
+    assert_eq!(
+        (line(&after, "x"), line(&after, "y")),
+        (9, 14),
+        "{}",
+        after.source.text
+    );
+    let full = hostplan::check("t.toml", after.source.text.as_bytes());
+    assert_eq!(after.diagnostics, full.diagnostics);
+}
+
+/// `validate::scope` says validation does not read these fields: then no value in them may
+/// change a diagnostic. Every listed field of every entry is set to values of every shape that
+/// reads back (zero, huge, empty, odd text, lists, tables, nothing), in the seed, every
+/// validation case and a fleet full of errors.
+#[test]
+fn values_of_fields_validation_does_not_read_change_no_diagnostic() {
+    let candidates = [
+        json!(0),
+        json!(1),
+        json!(4_294_967_295_u64),
+        json!(0.5),
+        json!(1e12),
+        json!(""),
+        json!("weird # value\nwith a line break"),
+        json!(true),
+        json!(false),
+        Value::Null,
+        json!([]),
+        json!(["quiet", "", "iommu=pt"]),
+        json!({}),
+        json!({ "order": 0, "up_s": 0, "down_s": 0 }),
+        json!({ "order": 4_294_967_295_u64 }),
+    ];
+    let mut models: Vec<(String, Topology)> =
+        vec![("seed".into(), hostplan::examples::seed().unwrap())];
+    for file in crate::case_files("cases/validate", &["toml", "json"]) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let name = file.display().to_string();
+        if let Some(t) = hostplan::check(&name, text.as_bytes()).topology {
+            models.push((name, t));
+        }
+    }
+    models.push((
+        "errors fleet".into(),
+        generate(&FleetSpec {
+            hosts: 6,
+            shape: Shape::Errors,
+            ..FleetSpec::default()
+        }),
+    ));
+    let mut tried = 0;
+    for (name, t) in &models {
+        let before = hostplan::validate::validate(t);
+        let json = serde_json::to_value(t).unwrap();
+        for section in Section::ALL {
+            for field in hostplan::validate::scope::unread_fields(section) {
+                for value in &candidates {
+                    let mut changed = json.clone();
+                    let Some(items) = changed.get_mut(section.key()).and_then(Value::as_array_mut)
+                    else {
+                        continue;
+                    };
+                    if items.is_empty() {
+                        continue;
+                    }
+                    for item in items.iter_mut() {
+                        item[*field] = value.clone();
+                    }
+                    let Ok(u) = serde_json::from_value::<Topology>(changed) else {
+                        continue;
+                    };
+                    tried += 1;
+                    assert_eq!(
+                        hostplan::validate::validate(&u),
+                        before,
+                        "{name}: {}.{field} = {value} changed validation",
+                        section.key()
+                    );
+                }
+            }
+        }
+    }
+    assert!(tried > 500, "only {tried} variants read back");
+}
