@@ -9,6 +9,7 @@ pub mod graph_view;
 pub mod header;
 pub mod inspector;
 pub mod job;
+pub mod outages;
 pub mod outcome;
 pub mod overview;
 pub mod preview;
