@@ -133,9 +133,35 @@ fn mirrored_pools_have_critical_pairs() {
         .topology
         .unwrap();
     let r = hostplan::sim::spof::analyse(&t, true).unwrap();
-    let pairs: Vec<(String, String)> = r.pairs.unwrap().into_iter().map(|p| (p.a, p.b)).collect();
+    let found = r.pairs.unwrap();
+    let pairs: Vec<(String, String)> = found.iter().map(|p| (p.a.clone(), p.b.clone())).collect();
     assert_eq!(pairs.len(), 3, "{pairs:?}");
     assert!(pairs.contains(&("tank-d1".to_owned(), "tank-d2".to_owned())));
+    // Each pair names what it takes down, causes first: the mirror, the pool, then the service
+    // and the volumes on it.
+    let d12 = found
+        .iter()
+        .find(|p| p.a == "tank-d1" && p.b == "tank-d2")
+        .unwrap();
+    assert_eq!(d12.components.len() as u32, d12.total);
+    let pos = |id: &str| {
+        d12.components
+            .iter()
+            .position(|c| c == id)
+            .unwrap_or_else(|| panic!("{id} not in {:?}", d12.components))
+    };
+    assert!(
+        pos("tank#data-0") < pos("tank")
+            && pos("tank") < pos("iscsi-k8s")
+            && pos("iscsi-k8s") < pos("talos#volumes")
+    );
+    assert!(
+        !d12.components
+            .iter()
+            .any(|c| c == "tank-d1" || c == "truenas"),
+        "{:?}",
+        d12.components
+    );
 }
 
 #[test]
