@@ -1,5 +1,6 @@
 //! The panels and views of the app, each a thin Yew component over the core.
 
+pub mod badges;
 pub mod boot;
 pub mod canvas;
 pub mod delta;
