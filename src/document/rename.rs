@@ -133,7 +133,7 @@ mod tests {
         assert!(refs.iter().any(|p| p == "vms[0].host"), "{refs:?}");
         assert!(
             refs.iter()
-                .any(|p| p.starts_with("mappings[") && p.ends_with(".node")),
+                .any(|p| p.starts_with("mappings[") && p.rsplit('.').next() == Some("node")),
             "{refs:?}"
         );
         let text =
