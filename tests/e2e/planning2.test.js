@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { appHarness } from './serve.mjs';
+import { generateFleet } from './fleet.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
@@ -15,6 +17,7 @@ const screenshots = process.env.HOSTPLAN_SCREENSHOTS
   : path.join(root, '.tmp', 'screenshots');
 const screenshot = (name) => path.join(screenshots, name);
 const seed = fs.readFileSync(path.join(root, 'examples/seed.toml'), 'utf8');
+const hostplan = process.env.HOSTPLAN_BIN ?? path.join(root, 'target/debug/hostplan');
 
 const app = appHarness({ dist, screenshots });
 const { openApp } = app;
@@ -48,6 +51,7 @@ for (const [width, name] of [[1400, 'wide'], [420, 'narrow']]) {
     await page.click('#outages-srv01 tr[data-id="truenas"] button.chip');
     await page.waitForSelector('svg#graph g.node.selected[data-id="truenas"]');
     await page.screenshot({ path: screenshot(`reboot-outage-${name}.png`), fullPage: true });
+    await page.locator('#outages-srv01').screenshot({ path: screenshot(`reboot-outage-table-${name}.png`) });
     assert.deepEqual(problems, []);
     await page.close();
   });
@@ -107,6 +111,9 @@ for (const [width, name] of [[1400, 'wide'], [420, 'narrow']]) {
     assert.ok(items.some((i) => /TN-09/.test(i)) && items.some((i) => /DR-05/.test(i)), items.join('\n'));
     await page.waitForSelector('svg#graph g.node.selected[data-id="truenas"]');
     await page.screenshot({ path: screenshot(`badges-${name}.png`), fullPage: true });
+    // The graph at the legible zoom it opens at, with the list open over it.
+    await page.click('#zoom-selection');
+    await page.locator('section.canvas').screenshot({ path: screenshot(`badges-graph-${name}.png`) });
     await page.click('#findings-pop-close');
     assert.equal(await page.$$eval('#findings-pop', (e) => e.length), 0);
     // A validation error is an error badge on the entity holding it, worst first.
@@ -119,6 +126,35 @@ for (const [width, name] of [[1400, 'wide'], [420, 'narrow']]) {
     await page.close();
   });
 }
+
+test('on a generated fleet every entity with open findings carries a badge, and only those', async () => {
+  const text = generateFleet(hostplan, 15);
+  const file = path.join(root, '.tmp', `planning2-fleet-${process.pid}.toml`);
+  fs.writeFileSync(file, text);
+  // The CLI's findings, by the entity they are drawn on (`h00005-tank#data-0` on the pool).
+  const report = JSON.parse(execFileSync(hostplan, ['check', file, '--format', 'json'], { encoding: 'utf8' }));
+  const expected = [...new Set(report.findings.filter((f) => f.status === 'open').map((f) => f.resource.split('#')[0]))].sort();
+  assert.ok(expected.length > 5, expected.join(', '));
+  const { page, problems } = await openApp(1400, 900);
+  await page.setInputFiles('#open-file', { name: 'fleet15.toml', mimeType: 'text/plain', buffer: Buffer.from(text) });
+  await page.waitForSelector('svg#graph g.host[data-id="h00014"]', { timeout: 30000 });
+  // What the graph draws (a UPS has no box of its own yet): every drawn entity with findings.
+  const drawn = new Set(await page.$$eval('svg#graph g.node, svg#graph g.host', (els) => els.map((e) => e.dataset.id)));
+  const want = expected.filter((id) => drawn.has(id));
+  assert.ok(want.length > 5 && want.some((id) => id === 'h00000') && want.some((id) => id.startsWith('k8s')), want.join(', '));
+  await page.waitForFunction((n) => document.querySelectorAll('svg#graph g.fbadge').length >= n, want.length, { timeout: 30000 });
+  const badges = await page.$$eval('svg#graph g.fbadge', (els) => els.map((e) => e.dataset.badge).sort());
+  assert.deepEqual(badges, want);
+  // A warning outranks infos on the same entity.
+  const worst = Object.fromEntries(expected.map((id) => [id, report.findings.filter((f) => f.resource.split('#')[0] === id).some((f) => f.level === 'warning') ? 'warning' : 'info']));
+  for (const id of want) {
+    assert.match(await page.getAttribute(`svg#graph g.fbadge[data-badge="${id}"]`, 'class'), new RegExp(`\\b${worst[id]}\\b`), id);
+  }
+  // At the legible zoom the graph opens at (Fit shows 15 hosts too small to read).
+  await page.screenshot({ path: screenshot('badges-fleet-wide.png'), fullPage: true });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
 
 test('a share link whose policy part is damaged says so and still opens the topology', async () => {
   const { page } = await openApp();

@@ -538,6 +538,12 @@ pub fn GraphView(props: &GraphViewProps) -> Html {
                     { for l.boxes.iter().filter(|b| b.host.as_deref() == Some(h.id.as_str())).map(|b| node_box(props, &ctx, b, matches(&b.id))) }
                 })) }
                 { for l.boxes.iter().filter(|b| b.host.is_none()).map(|b| node_box(props, &ctx, b, matches(&b.id))) }
+                // Finding badges in a layer of their own: inside a box their sign would be part
+                // of the box's visible text but not of its accessible name.
+                <g class="badges" aria-hidden="true">
+                    { for l.boxes.iter().filter_map(|b| props.marks.get(&b.id).map(|m| badges::badge(&b.id, m, b.x + BOX_W - badges::BADGE_W + 6.0, b.y - 8.0, &props.on_badge))) }
+                    { for l.hosts.iter().filter_map(|h| props.marks.get(&h.id).map(|m| badges::badge(&h.id, m, h.x + h.w - 34.0 - badges::BADGE_W, h.y + 8.0, &props.on_badge))) }
+                </g>
                 <g class="edges edges-over" aria-hidden="true">{ for over.iter().map(|a| arrow(props, a)) }</g>
             </svg>
         </div>
@@ -630,7 +636,6 @@ fn host_frame(props: &GraphViewProps, ctx: &Ctx<'_>, h: &HostFrame, boxes: Html)
                 </text>
                 <text class="host-detail" x={(h.x + 12.0).to_string()} y={(h.y + 36.0).to_string()}>{ format!(" {}", h.detail) }</text>
             </g>
-            { props.marks.get(&h.id).map_or_else(Html::default, |m| badges::badge(&h.id, m, h.x + h.w - 34.0 - badges::BADGE_W, h.y + 8.0, &props.on_badge)) }
             <g class="collapse-toggle" onclick={toggle} onkeydown={toggle_key} role="button" tabindex={ctx.tabindex(&tk)} data-key={tk.clone()}
                aria-label={format!("collapse or expand {}", h.id)}>
                 <rect x={(h.x + h.w - 26.0).to_string()} y={(h.y + 6.0).to_string()} width="20" height="20" rx="4" />
@@ -792,7 +797,6 @@ fn node_box(props: &GraphViewProps, ctx: &Ctx<'_>, b: &NodeBox, matched: bool) -
             if changed { <text class="changed-mark" x={(BOX_W - 30.0).to_string()} y="17" aria-hidden="true">{ "Δ" }</text> }
             if let Some(i) = icon { <text class="state-icon" x={(BOX_W - 16.0).to_string()} y="35" aria-hidden="true">{ i }</text> }
             <title>{ format!("{}\n{}{state_text}{}", b.id, b.detail, props.chains.get(&b.id).map(|c| format!("\n{c}")).unwrap_or_default()) }</title>
-            { marks.map_or_else(Html::default, |m| badges::badge(&b.id, m, BOX_W - badges::BADGE_W + 6.0, -8.0, &props.on_badge)) }
         </g>
     }
 }

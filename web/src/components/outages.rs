@@ -40,18 +40,13 @@ fn table(tr: &Transient, on_select: &Callback<Option<String>>) -> Html {
         let id = hostplan::graph::display_owner(&o.id).to_owned();
         let cb = on_select.clone();
         let onclick = Callback::from(move |_: MouseEvent| cb.emit(Some(id.clone())));
-        let what = if o.kind == NodeKind::Vm {
-            "VM"
-        } else {
-            "service"
-        };
         let width = o
             .up_ms
             .map_or(end - o.down_ms as f64, |u| (u - o.down_ms) as f64);
         let style = format!("left:{};width:{:.1}%", pct(o.down_ms), width / end * 100.0);
         html! {
             <tr data-id={o.id.clone()} class={classes!(o.up_ms.is_none().then_some("never"))}>
-                <th scope="row"><button type="button" class="chip" {onclick}>{ &o.id }</button><span class="hint">{ format!(" {what}") }</span></th>
+                <th scope="row"><button type="button" class="chip" {onclick}>{ &o.id }</button></th>
                 <td class="num">{ secs(o.down_ms) }</td>
                 <td class="num">{ o.up_ms.map_or("never".to_owned(), secs) }</td>
                 <td class="num outage-min">{ o.minutes().map_or("—".to_owned(), |m| format!("{m:.1} min")) }</td>
@@ -64,10 +59,22 @@ fn table(tr: &Transient, on_select: &Callback<Option<String>>) -> Html {
             <h4>{ format!("Outage while {} reboots", tr.host) }</h4>
             <table class="outages">
                 <thead><tr>
-                    <th scope="col">{ "Service / VM" }</th><th scope="col">{ "out at" }</th><th scope="col">{ "back at" }</th>
+                    <th scope="col">{ "Out" }</th><th scope="col">{ "out at" }</th><th scope="col">{ "back at" }</th>
                     <th scope="col">{ "outage" }</th><th scope="col"><span class="visually-hidden">{ "on the timeline" }</span></th>
                 </tr></thead>
-                <tbody>{ for tr.outages.iter().map(row) }</tbody>
+                <tbody>
+                    // Services, then the guests (the core's order), each group under its heading.
+                    { for tr.outages.iter().enumerate().map(|(i, o)| {
+                        let vm = o.kind == NodeKind::Vm;
+                        let first = i == 0 || (tr.outages[i - 1].kind == NodeKind::Vm) != vm;
+                        html! {
+                            <>
+                                if first { <tr class="group"><th colspan="5" scope="rowgroup">{ if vm { "VMs" } else { "Services" } }</th></tr> }
+                                { row(o) }
+                            </>
+                        }
+                    }) }
+                </tbody>
             </table>
             <p class="hint">{ "Times from the start of the reboot, from the boot model (Boot tab: the whole timeline)." }</p>
         </div>
