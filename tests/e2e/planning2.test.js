@@ -40,8 +40,8 @@ for (const [width, name] of [[1400, 'wide'], [420, 'narrow']]) {
     assert.deepEqual((await outageRow(page, 'talos')).slice(0, 3), ['40 s', '235 s', '3.2 min']);
     assert.deepEqual((await outageRow(page, 'truenas')).slice(0, 3), ['60 s', '308 s', '4.1 min']);
     // Services first, then the guests.
-    const ids = await page.$$eval('#outages-srv01 tbody tr', (rows) => rows.map((r) => r.dataset.id));
-    assert.deepEqual(ids, ['talos', 'talos#volumes', 'iscsi-k8s', 'talos-w2', 'talos-w1', 'talos-cp1', 'truenas']);
+    const rows = await page.$$eval('#outages-srv01 tbody tr', (trs) => trs.map((r) => r.dataset.id ?? `— ${r.textContent}`));
+    assert.deepEqual(rows, ['— Services', 'talos', 'talos#volumes', 'iscsi-k8s', '— VMs', 'talos-w2', 'talos-w1', 'talos-cp1', 'truenas']);
     // Each bar sits on the reboot's scale: iSCSI's starts later and is longer than talos-w1's.
     const bar = (id) => page.$eval(`#outages-srv01 tr[data-id="${id}"] .outage-bar`, (b) => [parseFloat(b.style.left), parseFloat(b.style.width)]);
     const [iscsiLeft, iscsiWidth] = await bar('iscsi-k8s');
