@@ -133,9 +133,35 @@ fn mirrored_pools_have_critical_pairs() {
         .topology
         .unwrap();
     let r = hostplan::sim::spof::analyse(&t, true).unwrap();
-    let pairs: Vec<(String, String)> = r.pairs.unwrap().into_iter().map(|p| (p.a, p.b)).collect();
+    let found = r.pairs.unwrap();
+    let pairs: Vec<(String, String)> = found.iter().map(|p| (p.a.clone(), p.b.clone())).collect();
     assert_eq!(pairs.len(), 3, "{pairs:?}");
     assert!(pairs.contains(&("tank-d1".to_owned(), "tank-d2".to_owned())));
+    // Each pair names what it takes down, causes first: the mirror, the pool, then the service
+    // and the volumes on it.
+    let d12 = found
+        .iter()
+        .find(|p| p.a == "tank-d1" && p.b == "tank-d2")
+        .unwrap();
+    assert_eq!(d12.components.len() as u32, d12.total);
+    let pos = |id: &str| {
+        d12.components
+            .iter()
+            .position(|c| c == id)
+            .unwrap_or_else(|| panic!("{id} not in {:?}", d12.components))
+    };
+    assert!(
+        pos("tank#data-0") < pos("tank")
+            && pos("tank") < pos("iscsi-k8s")
+            && pos("iscsi-k8s") < pos("talos#volumes")
+    );
+    assert!(
+        !d12.components
+            .iter()
+            .any(|c| c == "tank-d1" || c == "truenas"),
+        "{:?}",
+        d12.components
+    );
 }
 
 #[test]
@@ -531,6 +557,54 @@ fn a_rebooting_host_is_down_now_and_back_after_its_timeline() {
     assert_eq!(Some(back), tl.all_ready_ms);
     let err = failure::simulate_with_reboots(&seed(), &[], &["hba0".into()]).unwrap_err();
     assert_eq!(err.to_string(), "`hba0` is not a host; only hosts reboot");
+}
+
+#[test]
+fn a_reboot_says_when_each_service_goes_out_and_is_back() {
+    use hostplan::graph::NodeKind;
+    let r = failure::simulate_with_reboots(&seed(), &[], &["srv01".into()]).unwrap();
+    let out = &r.transient[0].outages;
+    let get = |id: &str| out.iter().find(|o| o.id == id).unwrap();
+    // truenas stops at 60 s (stopall: w2, w1, cp1, then truenas, 20 s each) and serves again
+    // 30 s after it is up at 308 s; the volumes wait for it through kubelet's back-off.
+    let iscsi = get("iscsi-k8s");
+    assert_eq!((iscsi.down_ms, iscsi.up_ms), (80_000, Some(338_000)));
+    assert_eq!(iscsi.outage_ms, Some(258_000));
+    assert_eq!(iscsi.text(), "down 80.0 s → back 338.0 s: 4.3 min out");
+    // One control-plane member: quorum goes with its stop at 40 s, back when it is up.
+    let cp = get("talos");
+    assert_eq!(
+        (cp.kind, cp.down_ms, cp.up_ms),
+        (NodeKind::ControlPlane, 40_000, Some(235_000))
+    );
+    let vols = get("talos#volumes");
+    assert_eq!(
+        (vols.down_ms, vols.up_ms),
+        (40_000, r.transient[0].back_after_ms)
+    );
+    // Services come first, then the guests, each by when it went out.
+    let kinds: Vec<bool> = out.iter().map(|o| o.kind == NodeKind::Vm).collect();
+    assert!(kinds.windows(2).all(|w| w[0] <= w[1]), "{kinds:?}");
+    assert_eq!(out.iter().filter(|o| o.kind == NodeKind::Vm).count(), 4);
+    assert!(out.iter().all(|o| o.up_ms.is_some_and(|u| u > o.down_ms)));
+}
+
+#[test]
+fn a_reboot_outage_that_never_ends_says_so_and_nothing_not_running_is_listed() {
+    let t = hostplan::examples::cluster().unwrap();
+    let r = failure::simulate_with_reboots(&t, &[], &["pve1".into()]).unwrap();
+    let out = &r.transient[0].outages;
+    let vols = out.iter().find(|o| o.id == "talos#volumes").unwrap();
+    // The timeline never brings talos back ("never all ready: talos"), so neither do its volumes.
+    assert_eq!((vols.up_ms, vols.outage_ms), (None, None));
+    assert!(vols.text().ends_with("not back"), "{}", vols.text());
+    assert_eq!(r.transient[0].back_after_ms, None);
+    // Its control-plane members are HA guests without `onboot`: the timeline does not count
+    // them as running before the reboot, so there is no quorum to lose and no outage to claim.
+    assert!(
+        out.iter().all(|o| o.id != "talos" && o.id != "talos-cp1"),
+        "{out:?}"
+    );
 }
 
 #[test]

@@ -9,10 +9,11 @@
 //! forms produce is exactly what a user typing it would get.
 //!
 //! [`ops`] builds the entries an edit adds (a new entity with a fresh id, a cloned host) from
-//! the model, and [`refs`] lists what a reference field may name (the forms' pickers).
+//! the model, and [`refs`] lists what a reference field may name (the forms' pickers); [`rename`] renames an entity with every entry naming it.
 
 pub mod ops;
 pub mod refs;
+pub mod rename;
 
 use crate::diag::{DataPath, Segment};
 use crate::model::section::Section;

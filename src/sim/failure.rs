@@ -118,6 +118,8 @@ pub struct Transient {
     /// When everything it runs (and everything waiting on it) is ready again, ms from the
     /// start of the reboot; `None` if something never comes back.
     pub back_after_ms: Option<u64>,
+    /// When each service and guest the reboot takes out goes out and is back (services first).
+    pub outages: Vec<super::boot::Outage>,
 }
 
 impl FailureReport {
@@ -253,6 +255,7 @@ pub fn simulate_with_reboots(
         out.transient.push(Transient {
             host: h.clone(),
             back_after_ms: timeline.all_ready_ms,
+            outages: super::boot::outages(t, h, &timeline),
         });
     }
     Ok(out)

@@ -224,6 +224,9 @@ pub struct CriticalPair {
     pub b: String,
     /// Services and volumes only the pair takes down.
     pub services: Vec<String>,
+    /// Every component only the pair takes down, services included, causes first (graph
+    /// ids: `tank#data-0` is a vdev of `tank`). `total` counts them.
+    pub components: Vec<String>,
     /// Every node only the pair takes down.
     pub total: u32,
 }
@@ -342,6 +345,7 @@ pub fn analyse_with_progress(
                     .filter(|&&v| dag.node(v).kind.is_service())
                     .map(|&v| id(v))
                     .collect(),
+                components: nodes.iter().map(|&v| id(v)).collect(),
                 total: nodes.len() as u32,
             })
             .collect();

@@ -96,7 +96,7 @@ test('the srv02 change takes 9 UI actions, and the file keeps its comments', asy
   await page.close();
 });
 
-test('a rename keeps the selection and focus; its diagnostic selects the entry that refers to it', async () => {
+test('a rename keeps the selection and focus and renames what names it; a dangling reference\'s diagnostic selects the entry holding it', async () => {
   const { page, problems } = await openApp();
   await page.click('svg#graph g.node[data-id="talos-w2"]');
   await page.fill('#f-vms-3--id', 'talos-w9');
@@ -105,8 +105,16 @@ test('a rename keeps the selection and focus; its diagnostic selects the entry t
   assert.equal(await title(page), 'talos-w9');
   // Focus moved on to the next field, not to the page body.
   assert.equal(await page.evaluate(() => document.activeElement.id), 'f-vms-3--agent');
-  // The consumer still names talos-w2: the diagnostic selects the consumer, not some other
-  // entity called like the missing id.
+  // The rename took the consumer's worker list with it: nothing names talos-w2 any more.
+  await page.waitForFunction(() => /0 error\(s\)/.test(document.querySelector('#counts').textContent));
+  // A reference left dangling (typed in the Text tab): the diagnostic selects the consumer
+  // holding it, not some other entity called like the missing id.
+  await page.click('#tab-text');
+  const renamed = await page.inputValue('#toml');
+  assert.ok(renamed.includes('workers = ["talos-w1", "talos-w9"]'));
+  await page.fill('#toml', renamed.replace('workers = ["talos-w1", "talos-w9"]', 'workers = ["talos-w1", "talos-w2"]'));
+  await page.click('#apply-text');
+  await page.click('#tab-inspect');
   const diag = '#diagnostics li.diag[data-code="unknown-reference"]';
   await page.waitForSelector(diag);
   assert.equal(await page.getAttribute(diag, 'data-owner'), 'talos');

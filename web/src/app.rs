@@ -109,6 +109,13 @@ pub fn App() -> Html {
             out
         }
     });
+    // The same, with their words, per drawn entity: the graph's finding badges.
+    let marks = use_memo((rev, policy.result.clone()), {
+        let (t, diagnostics) = (a.topology.clone(), a.diagnostics.clone());
+        move |(_, result)| {
+            crate::components::badges::marks(&t, &diagnostics, result.as_ref().as_ref().ok())
+        }
+    });
     let policy_file = use_memo(
         (policy.user_policy_name.clone(), policy.user_policy.clone()),
         |(n, t)| (n.clone(), t.clone()),
@@ -175,6 +182,12 @@ pub fn App() -> Html {
                     <button type="button" onclick={on_action.reform(|_: MouseEvent| Action::DismissRejected)}>{ "Dismiss" }</button>
                 </div>
             }
+            if let Some(problem) = policy.link_problem.clone() {
+                <div class="banner warn" role="alert" id="link-policy-damaged">
+                    { problem }
+                    <button type="button" onclick={policy.on_dismiss_link_problem.reform(|_: MouseEvent| ())}>{ "Dismiss" }</button>
+                </div>
+            }
             if !state.undo.is_empty() && errors > 0 {
                 <div class="banner warn" id="has-errors">
                     { "This topology has errors (listed under Inspect)." }
@@ -190,7 +203,7 @@ pub fn App() -> Html {
                 <div class="main-view" hidden={*tab == Tab::Boot}>
                 <Canvas topology={a.topology.clone()} revision={rev} graph={a.graph.clone()} flagged={a.flagged.clone()}
                     selected={state.selected.clone()} on_select={on_select.clone()} states={a.states.clone()} failed={a.failed.clone()}
-                    related={a.related.clone()} chains={a.chains.clone()} {findings} changed={delta.changed.clone()} />
+                    related={a.related.clone()} chains={a.chains.clone()} {findings} {marks} changed={delta.changed.clone()} />
                 </div>
                 <aside id="side-panel" tabindex="-1" aria-label="Side panel">
                     <TabBar active={*tab} open_findings={policy.open_findings}

@@ -35,6 +35,9 @@ pub enum DecodeError {
     /// Not UTF-8 text.
     #[error("the link does not hold text")]
     Utf8,
+    /// Text, but not the policy file a `p=` part holds (its name and text as JSON).
+    #[error("the link's policy part is not a policy file")]
+    NotPolicy,
 }
 
 /// The text of an [`encode`]d link.
@@ -71,7 +74,7 @@ pub fn policy_in_fragment(hash: &str) -> Result<Option<Saved>, DecodeError> {
     };
     serde_json::from_str(&decode(code)?)
         .map(Some)
-        .map_err(|_| DecodeError::Utf8)
+        .map_err(|_| DecodeError::NotPolicy)
 }
 
 /// A policy file as a fragment part (`p=…`).

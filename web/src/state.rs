@@ -441,7 +441,20 @@ impl Reducible for State {
                 let new_id = value.as_ref().and_then(|v| v.as_str()).map(str::to_owned);
                 // Select the new id before the new version drops the old one.
                 let follow = old_id.is_some() && old_id == next.selected;
-                if next.set(&data_path, value.as_ref(), &path) && follow {
+                let applied = if old_id.is_some() {
+                    // A rename renames every entry naming the old id with it, in this one
+                    // step (the whole text is read again: the edit spans entries).
+                    let text = hostplan::document::rename::set_renaming(
+                        &next.toml_text(),
+                        &next.current.topology,
+                        &data_path,
+                        value.as_ref(),
+                    );
+                    next.take_text(text, &path)
+                } else {
+                    next.set(&data_path, value.as_ref(), &path)
+                };
+                if applied && follow {
                     next.selected = new_id;
                     next.forget_missing();
                 }
@@ -686,6 +699,25 @@ mod tests {
         let s = s.reduce(Action::Select(Some("site".into())));
         let s = set(s, "site.name", serde_json::json!("lab"));
         assert_eq!(s.selected.as_deref(), Some("site"));
+    }
+
+    #[test]
+    fn a_rename_updates_the_entries_naming_it_and_one_undo_restores_them_all() {
+        let s = Rc::new(State::initial());
+        let before = s.current.text.clone();
+        let s = set(s, "vms[2].id", serde_json::json!("talos-worker1"));
+        // The consumer's worker list follows: no unknown reference appears.
+        assert!(
+            s.current.diagnostics.is_empty(),
+            "{:?}",
+            s.current.diagnostics
+        );
+        assert!(s.current.topology.consumers[0]
+            .workers
+            .contains(&"talos-worker1".to_owned()));
+        assert_eq!(s.undo.len(), 1);
+        let s = s.reduce(Action::Undo);
+        assert_eq!(s.current.text, before);
     }
 
     #[test]

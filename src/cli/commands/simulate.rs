@@ -22,6 +22,7 @@ pub fn run(args: &SimulateArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode>
                         format!("after {}", super::secs(ms))
                     });
                 writeln!(out, "{} is rebooting: everything is back {back}", tr.host)?;
+                outage_text(&tr.outages, out)?;
             }
             writeln!(
                 out,
@@ -50,6 +51,21 @@ pub fn run(args: &SimulateArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode>
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Each service and guest a reboot takes out: when it goes out, when it is back, for how long.
+fn outage_text(outages: &[hostplan::sim::boot::Outage], out: &mut dyn Write) -> anyhow::Result<()> {
+    let width = outages.iter().map(|o| o.id.len()).max().unwrap_or(0);
+    for o in outages {
+        let what = if o.kind == hostplan::graph::NodeKind::Vm {
+            "VM"
+        } else {
+            "service"
+        };
+        writeln!(out, "  {what:<7} {:<width$}  {}", o.id, o.text())?;
+    }
+    writeln!(out)?;
+    Ok(())
 }
 
 /// UPS units on battery: load, runtime, and what each empty battery takes down.

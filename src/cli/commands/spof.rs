@@ -56,6 +56,7 @@ pub fn run(args: &SpofArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
                         super::list_or(&p.services, "no service"),
                         p.total
                     )?;
+                    writeln!(out, "    takes down {}", super::list_or(&p.components, ""))?;
                 }
             }
         }

@@ -24,10 +24,12 @@
 //! All times are integer milliseconds, so results are identical on every platform.
 
 mod hazards;
+mod outage;
 mod suggest;
 mod timeline;
 
 pub use hazards::{reboot_hazards, reboot_hazards_all};
+pub use outage::{outages, Outage};
 pub use suggest::{startup_text, suggest, StartupChange, Suggestion};
 pub use timeline::{simulate, time_to_serve_ms, try_simulate};
 

@@ -6,6 +6,7 @@
 //! opens as the overview; opening a tile, or selecting something inside one (search, the
 //! inspector, a diagnostic), draws that tile's part of the graph in detail, with a way back.
 
+use crate::components::badges::{FindingsPopover, Marks};
 use crate::components::graph_view::{GraphView, Legible};
 use crate::components::inspector::GraphHandle;
 use crate::components::overview::OverviewView;
@@ -51,6 +52,9 @@ pub struct CanvasProps {
     /// Ids the before/after comparison marks as changed.
     #[prop_or_default]
     pub changed: Rc<BTreeSet<String>>,
+    /// Diagnostics and open findings per drawn entity (the boxes' badges).
+    #[prop_or_default]
+    pub marks: Rc<Marks>,
 }
 
 /// The smallest text of the detailed graph (a box's detail line, `web/style.css`), in SVG units.
@@ -95,6 +99,8 @@ fn use_canvas_size(node: NodeRef) -> (f64, f64) {
 #[component]
 pub fn Canvas(props: &CanvasProps) -> Html {
     let search = use_state(String::new);
+    // The entity whose badge was clicked: its findings are listed over the graph.
+    let open_marks = use_state(|| None::<String>);
     let collapsed = use_state(BTreeSet::<String>::new);
     // The focused tile, and what to open the view on (the tile, or what was selected in it).
     let focused = use_state(|| None::<(String, String)>);
@@ -225,6 +231,14 @@ pub fn Canvas(props: &CanvasProps) -> Html {
             }
         })
     };
+    // A badge's click selects its entity and lists what is wrong with it.
+    let on_badge = {
+        let (open_marks, on_select) = (open_marks.clone(), props.on_select.clone());
+        Callback::from(move |id: String| {
+            on_select.emit(Some(id.clone()));
+            open_marks.set(Some(id));
+        })
+    };
     let legible = |min_font: f64| Legible {
         px_width,
         px_height,
@@ -245,9 +259,18 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         html! {
             <GraphView {layout} flagged={props.flagged.clone()} selected={props.selected.clone()} on_select={props.on_select.clone()}
                 states={props.states.clone()} failed={props.failed.clone()} related={props.related.clone()} search={(*search).clone()}
-                chains={props.chains.clone()} {on_toggle_collapse} changed={props.changed.clone()} legible={legible(GRAPH_MIN_FONT)} />
+                chains={props.chains.clone()} {on_toggle_collapse} changed={props.changed.clone()} legible={legible(GRAPH_MIN_FONT)}
+                marks={props.marks.clone()} on_badge={on_badge} />
         }
     };
+    // A list whose entity is gone or clean (an edit fixed it) closes itself.
+    let popover = (*open_marks)
+        .clone()
+        .filter(|id| props.marks.contains_key(id))
+        .map(|id| {
+            let open_marks = open_marks.clone();
+            html! { <FindingsPopover {id} marks={props.marks.clone()} on_close={Callback::from(move |()| open_marks.set(None))} /> }
+        });
     let mode = match (&focus_id, big) {
         (_, false) => Html::default(),
         (None, true) => html! {
@@ -273,6 +296,7 @@ pub fn Canvas(props: &CanvasProps) -> Html {
                 }
                 { mode }
             </div>
+            { for popover }
             { view }
             { legend(&kinds) }
         </section>
@@ -328,6 +352,10 @@ fn legend(kinds: &[BoxKind]) -> Html {
                 <span>{ swatch(classes!("node", "match")) }{ "search match" }</span>
                 <span>{ "⚠ has a problem (red border)" }</span>
             </div>
+            <div class="legend-row"><strong>{ "Marks" }</strong>
+                <span>{ badge_swatch("error", "!2") }{ "findings: worst severity (! error, ⚠ warning, i info) and count — click to list them" }</span>
+                <span>{ swatch(classes!("node", "changed")) }<span class="changed-mark">{ "Δ" }</span>{ " changed since the baseline (Before / after)" }</span>
+            </div>
             <div class="legend-row"><strong>{ "Simulation" }</strong>
                 <span class="lg-up">{ "✓ up" }</span>
                 <span class="lg-degraded">{ swatch(classes!("node", "degraded")) }{ "◐ degraded" }</span>
@@ -335,5 +363,14 @@ fn legend(kinds: &[BoxKind]) -> Html {
                 <span class="lg-down">{ swatch(classes!("node", "failed")) }{ "✖ failed (dashed)" }</span>
             </div>
         </div>
+    }
+}
+
+/// A finding badge as the graph draws it, for the legend.
+fn badge_swatch(class: &'static str, text: &'static str) -> Html {
+    html! {
+        <svg width="34" height="20" aria-hidden="true">
+            <g class={classes!("fbadge", class)}><rect x="2" y="2" width="30" height="16" rx="8" /><text x="17" y="14">{ text }</text></g>
+        </svg>
     }
 }

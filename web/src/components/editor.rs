@@ -5,7 +5,8 @@
 //!
 //! Reference fields (a VM's host, its boot storage, a hostpci mapping…) are pickers of what
 //! exists, as the core lists them ([`hostplan::document::refs`]): host-bound things only from
-//! the entry's host. A value that is not a choice (unknown, or on another host) stays shown, marked, so it is never silently
+//! the entry's host; lists of references (a consumer's workers, a storage's disks) are
+//! checkboxes over the same choices. Under an entity's id, how many entries a rename updates. A value that is not a choice (unknown, or on another host) stays shown, marked, so it is never silently
 //! replaced.
 
 use crate::edit::{get_at, resolve};
@@ -279,10 +280,12 @@ fn field(ctx: &Ctx<'_>, name: &str, prop: &Value, path: &str) -> Html {
             });
             let kind = if numeric { "number" } else { "text" };
             let placeholder = if nullable { "(not set)" } else { "" };
+            let preview = (name == "id").then(|| rename_preview(ctx, path)).flatten();
             html! {
                 <div class="field">
                     <label for={id.clone()} title={help.clone()}>{ name }</label>
                     <input id={id} type={kind} value={text} {onchange} {placeholder} aria-invalid={invalid} title={help} step={if integer { "1" } else { "any" }} />
+                    { for preview }
                     { errors_html }
                 </div>
             }
@@ -315,6 +318,15 @@ fn array_field(
     let items: Vec<Value> = value.and_then(Value::as_array).cloned().unwrap_or_default();
     let set = ctx.on_set.clone();
     let p = path.to_owned();
+    if item_ty == "string" {
+        if let Some(choices) = picker_choices(ctx, path) {
+            let current: Vec<String> = items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect();
+            return multi_picker(ctx, name, path, &current, &choices, help, errors_html);
+        }
+    }
     if item_ty != "object" {
         // A list of scalars edits as one comma-separated field.
         let text = items
@@ -384,6 +396,97 @@ fn array_field(
                 }
             }) }
             <button type="button" class="small" onclick={add}>{ format!("+ add to {name}") }</button>
+            { errors_html }
+        </fieldset>
+    }
+}
+
+/// Entities past which the rename preview does not count references (it validates the model
+/// once per drawing of the form); the rename itself still updates them all.
+const RENAME_PREVIEW_MAX: usize = 3000;
+
+/// Under an entity's id: how many entries a rename would update with it (the core's
+/// [`hostplan::document::rename::references`], the same list the rename uses).
+fn rename_preview(ctx: &Ctx<'_>, path: &str) -> Option<Html> {
+    let t = ctx.topology;
+    let entities: usize = hostplan::model::section::Section::ALL
+        .iter()
+        .map(|s| s.len(t))
+        .sum();
+    let text = if entities > RENAME_PREVIEW_MAX {
+        "Renaming also updates every entry that names it.".to_owned()
+    } else {
+        let refs = hostplan::document::rename::references(t, &DataPath::parse(path));
+        match refs.len() {
+            0 => return None,
+            1 => format!("Renaming also updates 1 reference ({}).", refs[0]),
+            n => format!(
+                "Renaming also updates {n} references ({}{}).",
+                refs.iter()
+                    .take(3)
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if n > 3 { ", …" } else { "" }
+            ),
+        }
+    };
+    Some(html! { <p class="hint rename-preview" id="rename-preview">{ text }</p> })
+}
+
+/// A list of references as checkboxes over what it may name (host-bound things from the
+/// entry's host only). Names that are not a choice (unknown, or on another host) stay listed,
+/// ticked and marked, so they are never dropped silently; ticking appends in the order of the
+/// choices, unticking removes, the order of what stays is kept.
+fn multi_picker(
+    ctx: &Ctx<'_>,
+    name: &str,
+    path: &str,
+    current: &[String],
+    choices: &[String],
+    help: &str,
+    errors_html: Html,
+) -> Html {
+    let id = dom_id(path);
+    let extra: Vec<&String> = current.iter().filter(|c| !choices.contains(c)).collect();
+    let option = |value: &String, known: bool| {
+        let checked = current.contains(value);
+        let (set, p, list, v) = (
+            ctx.on_set.clone(),
+            path.to_owned(),
+            current.to_vec(),
+            value.clone(),
+        );
+        let onchange = Callback::from(move |e: Event| {
+            let i: HtmlInputElement = e.target_unchecked_into();
+            let mut next: Vec<String> = list.iter().filter(|x| **x != v).cloned().collect();
+            if i.checked() {
+                next.push(v.clone());
+            }
+            set.emit((
+                p.clone(),
+                Some(Value::Array(next.into_iter().map(Value::String).collect())),
+            ));
+        });
+        let label = if known {
+            value.clone()
+        } else {
+            format!("{value} (not a choice here)")
+        };
+        html! {
+            <label class={classes!("multi-option", (!known).then_some("unknown"))} data-value={value.clone()}>
+                <input type="checkbox" {checked} {onchange} />{ label }
+            </label>
+        }
+    };
+    html! {
+        <fieldset class="field multi-picker" id={id} title={help.to_owned()}>
+            <legend>{ format!("{name} ({} of {})", current.len(), choices.len()) }</legend>
+            if choices.is_empty() && extra.is_empty() { <span class="hint">{ "nothing to choose here" }</span> }
+            <div class="multi-options">
+                { for extra.iter().map(|v| option(v, false)) }
+                { for choices.iter().map(|v| option(v, true)) }
+            </div>
             { errors_html }
         </fieldset>
     }

@@ -4,6 +4,7 @@
 //! the boxes and add an icon, so state never relies on colour alone. Names are rendered as text
 //! nodes, never markup.
 
+use crate::components::badges;
 use crate::components::simulate::state_icon;
 use crate::layout::{Arrow, ArrowKind, BoxKind, Bracket, HostFrame, Layout, NodeBox, BOX_H, BOX_W};
 use hostplan::graph::State;
@@ -43,6 +44,12 @@ pub struct GraphViewProps {
     /// Ids the before/after comparison marks as changed (added, edited, new SPOFs).
     #[prop_or_default]
     pub changed: Rc<BTreeSet<String>>,
+    /// Diagnostics and open findings per entity: a badge on its box or host.
+    #[prop_or_default]
+    pub marks: Rc<crate::components::badges::Marks>,
+    /// A badge was clicked (the entity's id).
+    #[prop_or_default]
+    pub on_badge: Callback<String>,
 }
 
 /// The smallest text a large site's drawing shows on screen, in pixels.
@@ -531,6 +538,12 @@ pub fn GraphView(props: &GraphViewProps) -> Html {
                     { for l.boxes.iter().filter(|b| b.host.as_deref() == Some(h.id.as_str())).map(|b| node_box(props, &ctx, b, matches(&b.id))) }
                 })) }
                 { for l.boxes.iter().filter(|b| b.host.is_none()).map(|b| node_box(props, &ctx, b, matches(&b.id))) }
+                // Finding badges in a layer of their own: inside a box their sign would be part
+                // of the box's visible text but not of its accessible name.
+                <g class="badges" aria-hidden="true">
+                    { for l.boxes.iter().filter_map(|b| props.marks.get(&b.id).map(|m| badges::badge(&b.id, m, b.x + BOX_W - badges::BADGE_W + 6.0, b.y - 8.0, &props.on_badge))) }
+                    { for l.hosts.iter().filter_map(|h| props.marks.get(&h.id).map(|m| badges::badge(&h.id, m, h.x + h.w - 34.0 - badges::BADGE_W, h.y + 8.0, &props.on_badge))) }
+                </g>
                 <g class="edges edges-over" aria-hidden="true">{ for over.iter().map(|a| arrow(props, a)) }</g>
             </svg>
         </div>
@@ -711,6 +724,7 @@ fn node_box(props: &GraphViewProps, ctx: &Ctx<'_>, b: &NodeBox, matched: bool) -
     let state = props.states.get(&b.id).copied();
     let failed = props.failed.contains(&b.id);
     let changed = props.changed.contains(&b.id);
+    let marks = props.marks.get(&b.id);
     let rel = if needs.contains(&b.id) {
         Some("needed")
     } else if needed_by.contains(&b.id) {
@@ -773,13 +787,13 @@ fn node_box(props: &GraphViewProps, ctx: &Ctx<'_>, b: &NodeBox, matched: bool) -
     html! {
         <g class={class} data-id={b.id.clone()} data-state={state.map_or("up", state_word)} transform={format!("translate({:.1},{:.1})", b.x, b.y)}
            tabindex={ctx.tabindex(&key)} data-key={key.clone()} role="button" aria-pressed={selected.to_string()}
-           aria-label={format!("{} {}, {}{state_text}{}{}", clip(&b.id, 17), clip(&b.detail, 22), b.kind.word(), if flagged { " — has a problem" } else { "" }, if changed { " — changed" } else { "" })} {onclick} {onkeydown}>
+           aria-label={format!("{} {}, {}{state_text}{}{}", clip(&b.id, 17), clip(&b.detail, 22), b.kind.word(), if flagged { " — has a problem" } else { "" }, if changed { " — changed" } else { "" }) + &badges::spoken(marks)} {onclick} {onkeydown}>
             <rect width={BOX_W.to_string()} height={BOX_H.to_string()} rx="6" />
             <text class="label" x="8" y="17">{ clip(&b.id, 17) }</text>
             // The leading space is collapsed when drawn; it keeps the id and the detail
             // apart in the text a screen reader (and axe) reads off the box.
             <text class="detail" x="8" y="33">{ format!(" {}", clip(&b.detail, 22)) }</text>
-            if flagged { <text class="flag" x={(BOX_W - 16.0).to_string()} y="17" aria-hidden="true">{ "⚠" }</text> }
+            if flagged && marks.is_none() { <text class="flag" x={(BOX_W - 16.0).to_string()} y="17" aria-hidden="true">{ "⚠" }</text> }
             if changed { <text class="changed-mark" x={(BOX_W - 30.0).to_string()} y="17" aria-hidden="true">{ "Δ" }</text> }
             if let Some(i) = icon { <text class="state-icon" x={(BOX_W - 16.0).to_string()} y="35" aria-hidden="true">{ i }</text> }
             <title>{ format!("{}\n{}{state_text}{}", b.id, b.detail, props.chains.get(&b.id).map(|c| format!("\n{c}")).unwrap_or_default()) }</title>

@@ -229,6 +229,7 @@ pub fn JobPanel(props: &JobProps) -> Html {
                                     <button type="button" class="chip" onclick={select(a.clone())}>{ a.clone() }</button>{ " + " }
                                     <button type="button" class="chip" onclick={select(b.clone())}>{ b.clone() }</button>
                                     { format!(" → {}", if services.is_empty() { format!("{} component(s)", p["total"]) } else { services.join(", ") }) }
+                                    { pair_down(p, &select) }
                                 </li>
                             }
                         }) }</ul>
@@ -264,6 +265,31 @@ pub fn JobPanel(props: &JobProps) -> Html {
                 <button type="button" id={format!("run-{prefix}")} onclick={on_start} disabled={running_now}>{ label }</button>
             </div>
             { body }
+        </div>
+    }
+}
+
+/// Components a pair shown at once; the rest are counted ("and 17 more").
+const PAIR_DOWN_SHOWN: usize = 12;
+
+/// What a critical pair takes down, causes first, each selectable (a vdev or a host's power
+/// selects the entity it belongs to).
+fn pair_down(p: &Value, select: &dyn Fn(String) -> Callback<MouseEvent>) -> Html {
+    let down: Vec<&str> = p["components"]
+        .as_array()
+        .map(|c| c.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if down.is_empty() {
+        return Html::default();
+    }
+    let more = down.len().saturating_sub(PAIR_DOWN_SHOWN);
+    html! {
+        <div class="pair-down">
+            { "takes down: " }
+            { for down.iter().take(PAIR_DOWN_SHOWN).map(|id| html! {
+                <button type="button" class="chip" onclick={select(hostplan::graph::display_owner(id).to_owned())}>{ *id }</button>
+            }) }
+            if more > 0 { <span class="hint">{ format!(" and {more} more") }</span> }
         </div>
     }
 }

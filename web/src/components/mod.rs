@@ -1,5 +1,6 @@
 //! The panels and views of the app, each a thin Yew component over the core.
 
+pub mod badges;
 pub mod boot;
 pub mod canvas;
 pub mod delta;
@@ -9,6 +10,7 @@ pub mod graph_view;
 pub mod header;
 pub mod inspector;
 pub mod job;
+pub mod outages;
 pub mod outcome;
 pub mod overview;
 pub mod preview;

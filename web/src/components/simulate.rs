@@ -3,6 +3,7 @@
 //! view with blast radius.
 
 use crate::components::job::{JobKind, JobPanel};
+use crate::components::outages::RebootOutages;
 use crate::components::outcome::Outcome;
 use hostplan::graph::State;
 use hostplan::model::Topology;
@@ -134,6 +135,7 @@ fn report_view(r: &FailureReport, props: &SimulateProps) -> Html {
             </p>
             if !failed.is_empty() { <p>{ "Failed: " }<strong>{ failed }</strong></p> }
             if !rebooting.is_empty() { <p>{ "Rebooting: " }{ rebooting.join(", ") }</p> }
+            <RebootOutages transient={r.transient.clone()} on_select={props.on_select.clone()} />
             if let Some(a) = chain_of_selected {
                 <p class="chain" id="selected-chain"><strong>{ "Why: " }</strong>{ a.chain_text() }</p>
             }

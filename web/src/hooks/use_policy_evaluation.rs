@@ -30,6 +30,11 @@ pub struct PolicyEvaluation {
     pub error: Option<Rc<PolicyError>>,
     /// Load user policy text (`(file name, text)`; empty text removes it).
     pub on_policy: Callback<(String, String)>,
+    /// The page's share link carried a policy part that could not be read (why, and what was
+    /// used instead); the topology opened all the same. `None` once dismissed.
+    pub link_problem: Option<String>,
+    /// Dismiss [`PolicyEvaluation::link_problem`].
+    pub on_dismiss_link_problem: Callback<()>,
 }
 
 /// Computed result: (revision and rule-book version it was computed for, result).
@@ -63,6 +68,7 @@ pub fn use_policy_evaluation(revision: u64, doc: Rc<Doc>) -> PolicyEvaluation {
     // A load of the user's policies is on its way (its number): what the page shows is of the
     // previous book until it is answered.
     let loading = use_state(|| None::<u64>);
+    let link_problem = use_state(|| None::<String>);
     let evaluation: UseStateHandle<Computed> =
         use_state(|| (u64::MAX, 0u64, Rc::new(Err("evaluating…".to_owned()))));
     {
@@ -128,18 +134,27 @@ pub fn use_policy_evaluation(revision: u64, doc: Rc<Doc>) -> PolicyEvaluation {
     };
     // On page load: the policy a shared link carries, else the one kept in this browser.
     {
-        let on_policy = on_policy.clone();
+        let (on_policy, link_problem) = (on_policy.clone(), link_problem.clone());
         use_effect_with((), move |()| {
             #[cfg(target_arch = "wasm32")]
             {
                 let hash = crate::persist::fragment();
-                let from_link = crate::persist::policy_in_fragment(&hash).ok().flatten();
+                // A damaged part is said, never skipped in silence: the link's sender had
+                // policies the reader would otherwise not know are missing.
+                let from_link = match crate::persist::policy_in_fragment(&hash) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        let kept = crate::persist::load_policy();
+                        link_problem.set(Some(damaged_part_text(&e, kept.as_ref())));
+                        None
+                    }
+                };
                 if let Some(p) = from_link.or_else(crate::persist::load_policy) {
                     on_policy.emit((p.name, p.text));
                 }
             }
             #[cfg(not(target_arch = "wasm32"))]
-            let _ = on_policy;
+            let _ = (on_policy, link_problem);
         });
     }
     let (rev, ver, result) = (*evaluation).clone();
@@ -152,6 +167,8 @@ pub fn use_policy_evaluation(revision: u64, doc: Rc<Doc>) -> PolicyEvaluation {
         user_policy_name: (*user_policy_name).clone(),
         error: (*error).clone(),
         on_policy,
+        link_problem: (*link_problem).clone(),
+        on_dismiss_link_problem: Callback::from(move |()| link_problem.set(None)),
     }
 }
 
@@ -163,6 +180,24 @@ fn worker_error(message: String) -> PolicyError {
     }
 }
 
+/// What the banner says about a share link's damaged policy part, and what is used instead.
+#[cfg(any(target_arch = "wasm32", test))]
+fn damaged_part_text(
+    e: &crate::persist::DecodeError,
+    kept: Option<&crate::persist::Saved>,
+) -> String {
+    let instead = match kept {
+        Some(p) => format!(
+            "the policies kept in this browser ({}) are used instead",
+            p.name
+        ),
+        None => "only the built-in rule book is used".to_owned(),
+    };
+    format!(
+        "The shared link's policy part (p=) is damaged: {e}. The topology opened without its policies; {instead}. Ask the sender for a new link."
+    )
+}
+
 fn open_findings(result: &Result<Evaluation, String>) -> usize {
     match result {
         Ok(e) => e
@@ -171,5 +206,31 @@ fn open_findings(result: &Result<Evaluation, String>) -> usize {
             .filter(|f| f.status == Status::Open && f.level >= Severity::Warning)
             .count(),
         Err(_) => 0,
+    }
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::damaged_part_text;
+    use crate::persist::{policy_in_fragment, Saved};
+
+    #[test]
+    fn a_damaged_policy_part_is_named_with_what_is_used_instead() {
+        let e = policy_in_fragment("#t=abc&p=!!!").unwrap_err();
+        let text = damaged_part_text(&e, None);
+        assert!(
+            text.contains("policy part (p=) is damaged: the link is damaged (not base64url)"),
+            "{text}"
+        );
+        assert!(text.contains("only the built-in rule book"), "{text}");
+        let kept = Saved {
+            name: "mine.rego".into(),
+            text: "package x".into(),
+        };
+        assert!(damaged_part_text(&e, Some(&kept)).contains("kept in this browser (mine.rego)"));
+        // Valid base64 and deflate, but not a policy file.
+        let code = crate::persist::encode("not json");
+        let e = policy_in_fragment(&format!("#t=abc&p={code}")).unwrap_err();
+        assert_eq!(e.to_string(), "the link's policy part is not a policy file");
     }
 }
