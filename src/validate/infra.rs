@@ -327,6 +327,65 @@ impl Validator<'_> {
         }
     }
 
+    /// A bridge port that is not one of the host's bonds or links: a NIC device on the host,
+    /// else an error saying which kinds it may name and what it names instead.
+    pub(super) fn bridge_port(&mut self, path: DataPath, host: &str, bridge: &str, port: &str) {
+        if self.lookup.of(EntityKind::Device, port).is_some() {
+            self.same_host(path, host, port, EntityKind::Device);
+            return;
+        }
+        if let Some(l) = self.lookup.of(EntityKind::Link, port) {
+            let other = &self.t.links[l].host;
+            self.push(
+                Diagnostic::error(
+                    Code::HostMismatch,
+                    path,
+                    format!(
+                        "bridge `{bridge}` of `{host}` has port `{port}`, a link of host `{other}`"
+                    ),
+                )
+                .with_id(port)
+                .expected(format!("a link of `{host}`")),
+            );
+            return;
+        }
+        let what = match self.lookup.get(port) {
+            Some((kind, _)) => format!(
+                "bridge `{bridge}` of `{host}` has port `{port}`, which is a {}, not a NIC device, bond or link",
+                kind.noun()
+            ),
+            None if port.is_empty() => format!("bridge `{bridge}` of `{host}` has an empty port"),
+            None => format!(
+                "bridge `{bridge}` of `{host}` has port `{port}`, which is no NIC device, no bond of `{host}` and no link"
+            ),
+        };
+        let mut d = Diagnostic::error(Code::UnknownReference, path, what)
+            .with_id(port)
+            .expected(format!(
+                "a NIC device on `{host}` (`[[devices]]` id), one of its bonds (`[[hosts.bonds]]` name) or one of its links (`[[links]]` id)"
+            ));
+        let t = self.t;
+        let nics = t
+            .devices
+            .iter()
+            .filter(|x| x.host == host && x.kind == DeviceKind::Nic)
+            .map(|x| x.id.as_str());
+        let bonds = t
+            .hosts
+            .iter()
+            .filter(|h| h.id == host)
+            .flat_map(|h| h.bonds.iter().map(|b| b.name.as_str()));
+        let links = t
+            .links
+            .iter()
+            .filter(|l| l.host == host)
+            .map(|l| l.id.as_str());
+        if let Some(s) = did_you_mean(port, nics.chain(bonds).chain(links)) {
+            d = d.help(format!("did you mean `{s}`?"));
+        }
+        self.push(d);
+    }
+
     /// Whether a bridge port of host `host` names one of its bonds or links.
     pub(super) fn is_bond_or_link_port(&self, host: &str, port: &str) -> bool {
         let bond = self
