@@ -10,7 +10,7 @@
 //! node-local storage cannot run anywhere else (HA-31…HA-35).
 
 use crate::graph::{State, QUORUM_NODE};
-use crate::model::{ShutdownPolicy, StorageKind, Topology, Vm};
+use crate::model::{Affinity, ShutdownPolicy, StorageKind, Topology, Vm};
 use crate::resolve::{EntityKind, Lookup};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -73,6 +73,14 @@ pub fn recovery(
             }
         }
     }
+    // Where each HA resource runs now: those that survived on their node, then each recovered
+    // one where it lands (resource-affinity rules read this).
+    let mut running: BTreeMap<&str, &str> = t
+        .vms
+        .iter()
+        .filter(|v| v.ha && !down(&v.id) && !down(&v.host))
+        .map(|v| (v.id.as_str(), v.host.as_str()))
+        .collect();
     let mut out = Vec::new();
     for vm in t
         .vms
@@ -137,16 +145,57 @@ pub fn recovery(
             .map(|n| vec![n.as_str()])
             .unwrap_or_default();
         let by_rule = !preferred.is_empty();
-        let pool: Vec<&str> = match rule {
+        let mut pool: Vec<&str> = match rule {
             Some(_) if by_rule => preferred,
             Some(r) if r.strict => Vec::new(),
             _ => alive.clone(),
         };
+        // Resource affinity is strict (HA-38): with a partner already running, only its node
+        // (positive) or only the nodes none of them is on (negative).
+        let mut blocked_by: Option<String> = None;
+        let mut applied: Vec<&str> = Vec::new();
+        for r in cluster
+            .ha
+            .resource_affinity
+            .iter()
+            .filter(|r| r.vms.len() >= 2 && r.vms.contains(&vm.id))
+        {
+            let partners: Vec<(&str, &str)> = r
+                .vms
+                .iter()
+                .filter(|p| **p != vm.id)
+                .filter_map(|p| running.get(p.as_str()).map(|n| (p.as_str(), *n)))
+                .collect();
+            if partners.is_empty() {
+                continue;
+            }
+            applied.push(&r.id);
+            let before = pool.len();
+            match r.affinity {
+                Affinity::Positive => pool.retain(|n| partners.iter().any(|(_, at)| at == n)),
+                Affinity::Negative => pool.retain(|n| partners.iter().all(|(_, at)| at != n)),
+            }
+            if pool.is_empty() && before > 0 {
+                let with: Vec<String> = partners
+                    .iter()
+                    .map(|(p, n)| format!("{p} on {n}"))
+                    .collect();
+                blocked_by = Some(format!(
+                    "stays in recovery: its {} resource-affinity rule `{}` ({}) leaves no node it may use",
+                    r.affinity,
+                    r.id,
+                    with.join(", ")
+                ));
+            }
+        }
         let target = pool
             .iter()
             .min_by_key(|n| (ha_count.get(*n).copied().unwrap_or(0), **n))
             .copied();
         match target {
+            None if blocked_by.is_some() => {
+                outcome.reason = blocked_by.unwrap_or_default();
+            }
             None => {
                 outcome.reason = match rule {
                     Some(r) if r.strict => format!(
@@ -167,7 +216,7 @@ pub fn recovery(
                 outcome.to = Some(n.to_owned());
                 outcome.up_after_s = Some(RECOVERY_DELAY_S + vm.boot_time_s);
                 outcome.reason = format!(
-                    "recovered on {n}{}; {} MiB free there before it, {} MiB needed",
+                    "recovered on {n}{}{}; {} MiB free there before it, {} MiB needed",
                     match rule {
                         Some(r) if by_rule => format!(" (node-affinity rule `{}`)", r.id),
                         Some(r) => format!(
@@ -176,12 +225,21 @@ pub fn recovery(
                         ),
                         None => " (fewest HA services)".to_owned(),
                     },
+                    if applied.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            ", within resource-affinity rule(s) `{}`",
+                            applied.join("`, `")
+                        )
+                    },
                     room.max(0),
                     need
                 );
                 if let Some(f) = free.get_mut(n) {
                     *f -= need;
                 }
+                running.insert(&vm.id, n);
                 *ha_count.entry(n).or_default() += 1;
             }
         }
