@@ -258,19 +258,7 @@ pub fn build(t: &Topology) -> Diagram {
 /// `O(n log n)` for `n` entities.
 pub fn groups(t: &Topology) -> Diagram {
     let mut d = Diagram::default();
-    let add = |d: &mut Diagram, id: &str, kind: EntityKind, detail: String, shape: Shape| {
-        let i = d.nodes.len();
-        d.nodes.push(Node {
-            key: format!("n{i}"),
-            id: id.to_owned(),
-            kind,
-            detail,
-            shape,
-            passed_through: false,
-            part: None,
-        });
-        i
-    };
+    let add = add_node;
     let host_index: BTreeMap<&str, usize> = t
         .hosts
         .iter()
@@ -376,9 +364,33 @@ pub fn groups(t: &Topology) -> Diagram {
     }
     d.groups = on_host;
     d.groups.extend(orphan_vms);
+    add_loose(t, &mut d, &mut loose);
+    d.loose = loose;
+    d
+}
+
+/// A new node of `d`; returns its index.
+fn add_node(d: &mut Diagram, id: &str, kind: EntityKind, detail: String, shape: Shape) -> usize {
+    let i = d.nodes.len();
+    d.nodes.push(Node {
+        key: format!("n{i}"),
+        id: id.to_owned(),
+        kind,
+        detail,
+        shape,
+        passed_through: false,
+        part: None,
+    });
+    i
+}
+
+/// The entities drawn outside any group: services, consumers, networks, switches, UPS units
+/// and power feeds.
+fn add_loose(t: &Topology, d: &mut Diagram, loose: &mut Vec<usize>) {
+    let add = add_node;
     for x in &t.services {
         loose.push(add(
-            &mut d,
+            d,
             &x.id,
             EntityKind::Service,
             detail::service(x),
@@ -387,7 +399,7 @@ pub fn groups(t: &Topology) -> Diagram {
     }
     for x in &t.consumers {
         loose.push(add(
-            &mut d,
+            d,
             &x.id,
             EntityKind::Consumer,
             detail::consumer(x),
@@ -396,7 +408,7 @@ pub fn groups(t: &Topology) -> Diagram {
     }
     for x in &t.networks {
         loose.push(add(
-            &mut d,
+            d,
             &x.id,
             EntityKind::Network,
             detail::network(x),
@@ -405,7 +417,7 @@ pub fn groups(t: &Topology) -> Diagram {
     }
     for x in &t.switches {
         loose.push(add(
-            &mut d,
+            d,
             &x.id,
             EntityKind::Switch,
             detail::switch(x),
@@ -413,25 +425,17 @@ pub fn groups(t: &Topology) -> Diagram {
         ));
     }
     for x in &t.ups {
-        loose.push(add(
-            &mut d,
-            &x.id,
-            EntityKind::Ups,
-            detail::ups(x),
-            Shape::Box,
-        ));
+        loose.push(add(d, &x.id, EntityKind::Ups, detail::ups(x), Shape::Box));
     }
     for x in &t.power_feeds {
         loose.push(add(
-            &mut d,
+            d,
             &x.id,
             EntityKind::PowerFeed,
             detail::POWER_FEED.into(),
             Shape::Box,
         ));
     }
-    d.loose = loose;
-    d
 }
 
 /// One empty group per host, in file order.

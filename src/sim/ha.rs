@@ -150,54 +150,14 @@ pub fn recovery(
             Some(r) if r.strict => Vec::new(),
             _ => alive.clone(),
         };
-        // Resource affinity is strict (HA-38): with a partner already running, only its node
-        // (positive) or only the nodes none of them is on (negative).
-        let mut blocked_by: Option<String> = None;
-        let mut applied: Vec<&str> = Vec::new();
-        for r in cluster
-            .ha
-            .resource_affinity
-            .iter()
-            .filter(|r| r.vms.len() >= 2 && r.vms.contains(&vm.id))
-        {
-            let partners: Vec<(&str, &str)> = r
-                .vms
-                .iter()
-                .filter(|p| **p != vm.id)
-                .filter_map(|p| running.get(p.as_str()).map(|n| (p.as_str(), *n)))
-                .collect();
-            if partners.is_empty() {
-                continue;
-            }
-            applied.push(&r.id);
-            let before = pool.len();
-            match r.affinity {
-                Affinity::Positive => pool.retain(|n| partners.iter().any(|(_, at)| at == n)),
-                Affinity::Negative => pool.retain(|n| partners.iter().all(|(_, at)| at != n)),
-            }
-            if pool.is_empty() && before > 0 {
-                let with: Vec<String> = partners
-                    .iter()
-                    .map(|(p, n)| format!("{p} on {n}"))
-                    .collect();
-                blocked_by = Some(format!(
-                    "stays in recovery: its {} resource-affinity rule `{}` ({}) leaves no node it may use",
-                    r.affinity,
-                    r.id,
-                    with.join(", ")
-                ));
-            }
-        }
+        let (applied, blocked_by) = resource_affinity(cluster, &vm.id, &running, &mut pool);
         let target = pool
             .iter()
             .min_by_key(|n| (ha_count.get(*n).copied().unwrap_or(0), **n))
             .copied();
         match target {
-            None if blocked_by.is_some() => {
-                outcome.reason = blocked_by.unwrap_or_default();
-            }
             None => {
-                outcome.reason = match rule {
+                outcome.reason = blocked_by.unwrap_or_else(|| match rule {
                     Some(r) if r.strict => format!(
                         "stays stopped: no node of its strict node-affinity rule `{}` is up",
                         r.id
@@ -207,7 +167,7 @@ pub fn recovery(
                         needs.unwrap_or_default()
                     ),
                     _ => "stays stopped: no surviving cluster node".into(),
-                };
+                });
             }
             Some(n) => {
                 let need = mib(pinned_mib(vm));
@@ -225,14 +185,7 @@ pub fn recovery(
                         ),
                         None => " (fewest HA services)".to_owned(),
                     },
-                    if applied.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            ", within resource-affinity rule(s) `{}`",
-                            applied.join("`, `")
-                        )
-                    },
+                    within(&applied),
                     room.max(0),
                     need
                 );
@@ -246,6 +199,67 @@ pub fn recovery(
         out.push(outcome);
     }
     out
+}
+
+/// Narrow `pool` (the nodes `vm` may go to) by its resource-affinity rules, which are strict
+/// (HA-38): with a partner already `running`, only its node (positive) or only nodes none of
+/// them is on (negative). Returns the rules that applied, and why no node is left when one
+/// emptied the pool.
+fn resource_affinity<'c>(
+    cluster: &'c crate::model::Cluster,
+    vm: &str,
+    running: &BTreeMap<&str, &str>,
+    pool: &mut Vec<&str>,
+) -> (Vec<&'c str>, Option<String>) {
+    let mut blocked_by: Option<String> = None;
+    let mut applied: Vec<&str> = Vec::new();
+    for r in cluster
+        .ha
+        .resource_affinity
+        .iter()
+        .filter(|r| r.vms.len() >= 2 && r.vms.iter().any(|v| v == vm))
+    {
+        let partners: Vec<(&str, &str)> = r
+            .vms
+            .iter()
+            .filter(|p| *p != vm)
+            .filter_map(|p| running.get(p.as_str()).map(|n| (p.as_str(), *n)))
+            .collect();
+        if partners.is_empty() {
+            continue;
+        }
+        applied.push(&r.id);
+        let before = pool.len();
+        match r.affinity {
+            Affinity::Positive => pool.retain(|n| partners.iter().any(|(_, at)| at == n)),
+            Affinity::Negative => pool.retain(|n| partners.iter().all(|(_, at)| at != n)),
+        }
+        if pool.is_empty() && before > 0 {
+            let with: Vec<String> = partners
+                .iter()
+                .map(|(p, n)| format!("{p} on {n}"))
+                .collect();
+            blocked_by = Some(format!(
+                "stays in recovery: its {} resource-affinity rule `{}` ({}) leaves no node it may use",
+                r.affinity,
+                r.id,
+                with.join(", ")
+            ));
+        }
+    }
+    (applied, blocked_by)
+}
+
+/// The tail naming the resource-affinity rules that applied, or nothing when none did.
+fn within(applied: &[&str]) -> String {
+    if applied.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", within resource-affinity rule(s) `{}`",
+            applied.join("`, `")
+        )
+    }
 }
 
 /// MiB as a signed amount (free memory can go below zero when a node is overcommitted).

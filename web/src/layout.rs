@@ -482,22 +482,7 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
                 .map_or(0, |p| p + 1)
         });
         let disk_groups = group_runs(disks, |(id, _, _)| controller.get(id.as_str()).copied());
-        let bridges: Vec<Item> = h
-            .bridges
-            .iter()
-            .map(|b| {
-                let ports = if b.ports.is_empty() {
-                    "no port".to_owned()
-                } else {
-                    b.ports.join(", ")
-                };
-                (
-                    bridge_id(&h.id, &b.name),
-                    format!("bridge · {ports}"),
-                    BoxKind::Bridge,
-                )
-            })
-            .collect();
+        let bridges = bridge_items(h);
         let mut rows: Vec<Vec<Item>> = Vec::new();
         for list in [
             g.children.iter().map(|vm| item(vm.nodes[0])).collect(),
@@ -589,6 +574,25 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
     l.brackets = brackets(t, &l.boxes);
     l.arrows = arrows(t, graph, &l, &alias);
     l
+}
+
+/// A host's bridges as boxes, each with its ports.
+fn bridge_items(h: &hostplan::model::Host) -> Vec<Item> {
+    h.bridges
+        .iter()
+        .map(|b| {
+            let ports = if b.ports.is_empty() {
+                "no port".to_owned()
+            } else {
+                b.ports.join(", ")
+            };
+            (
+                bridge_id(&h.id, &b.name),
+                format!("bridge · {ports}"),
+                BoxKind::Bridge,
+            )
+        })
+        .collect()
 }
 
 /// The id of a host's bridge box (`srv01/vmbr0`: bridge names are unique per host only).

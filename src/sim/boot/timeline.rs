@@ -507,25 +507,24 @@ impl Sim<'_> {
                 .map(|c| c.name.as_str())
                 .filter(|n| !n.is_empty())
                 .unwrap_or("cluster");
-            match q.at_ms {
-                Some(at) => out.events.push(Event {
+            if let Some(at) = q.at_ms {
+                out.events.push(Event {
                     at_ms: at,
                     subject: name.to_owned(),
                     kind: EventKind::QuorumUp,
                     detail: q.detail.clone(),
-                }),
-                None => {
-                    out.events.push(Event {
-                        at_ms: 0,
-                        subject: name.to_owned(),
-                        kind: EventKind::Waiting,
-                        detail: format!(
-                            "never quorate ({}): guests on its nodes never start",
-                            q.detail
-                        ),
-                    });
-                    out.never_ready.insert(format!("{name} quorum"));
-                }
+                });
+            } else {
+                out.events.push(Event {
+                    at_ms: 0,
+                    subject: name.to_owned(),
+                    kind: EventKind::Waiting,
+                    detail: format!(
+                        "never quorate ({}): guests on its nodes never start",
+                        q.detail
+                    ),
+                });
+                out.never_ready.insert(format!("{name} quorum"));
             }
         }
         for s in &t.services {
