@@ -125,7 +125,7 @@ test('the inspector edits a switch: description, MLAG peer and power from picker
   await openCluster(page);
   await page.selectOption('#entity-pick', 'sw2');
   await page.waitForFunction(() => document.querySelector('#inspector-title')?.textContent === 'sw2');
-  const peers = await page.$$eval('#f-switches-1--mlag_peer option', (os) => os.map((o) => o.value));
+  const peers = await page.$$eval('#f-switches-1--mlag-peer option', (os) => os.map((o) => o.value));
   assert.ok(peers.includes('sw1') && peers.includes('sw2'), JSON.stringify(peers));
   const power = await page.$$eval('#f-switches-1--psus-0--power option', (os) => os.map((o) => o.value));
   assert.ok(power.includes('mains') && power.includes('ups1'), JSON.stringify(power));
