@@ -148,13 +148,15 @@ test('the inspector edits a switch: description, MLAG peer and power from picker
   await page.close();
 });
 
-test('screenshots: the seed and the cluster, narrow', async () => {
-  for (const [name, open] of [['seed', async () => {}], ['cluster', openCluster]]) {
-    const { page, problems } = await openApp(420, 900);
-    await open(page);
-    await page.click('#fit');
-    await page.screenshot({ path: screenshot(`failure-${name}-narrow.png`), fullPage: true });
-    assert.deepEqual(problems, []);
-    await page.close();
+test('screenshots: the seed and the cluster, fitted, narrow and wide', async () => {
+  for (const [width, size] of [[420, 'narrow'], [1400, 'wide-fit']]) {
+    for (const [name, open] of [['seed', async () => {}], ['cluster', openCluster]]) {
+      const { page, problems } = await openApp(width, 900);
+      await open(page);
+      await page.click('#fit');
+      await page.screenshot({ path: screenshot(`failure-${name}-${size}.png`), fullPage: true });
+      assert.deepEqual(problems, []);
+      await page.close();
+    }
   }
 });
