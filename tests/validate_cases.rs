@@ -84,6 +84,36 @@ fn suggestions_name_the_closest_id() {
 }
 
 #[test]
+fn a_bad_bridge_port_names_every_kind_a_port_may_be() {
+    let seed = hostplan::examples::SEED;
+    let check = |port: &str| {
+        let text = seed.replace("ports = [\"nic0\"]", &format!("ports = [\"{port}\"]"));
+        assert_ne!(text, seed);
+        let report = hostplan::check("t.toml", text.as_bytes());
+        report
+            .diagnostics
+            .into_iter()
+            .find(|d| d.path.to_string() == "hosts[0].bridges[0].ports[0]")
+            .unwrap()
+    };
+    let d = check("nic9");
+    assert_eq!(
+        d.message,
+        "bridge `vmbr0` of `srv01` has port `nic9`, which is no NIC device, no bond of `srv01` and no link"
+    );
+    assert_eq!(
+        d.expected.as_deref(),
+        Some("a NIC device on `srv01` (`[[devices]]` id), one of its bonds (`[[hosts.bonds]]` name) or one of its links (`[[links]]` id)")
+    );
+    assert_eq!(d.help.as_deref(), Some("did you mean `nic0`?"));
+    let d = check("sw1");
+    assert_eq!(
+        d.message,
+        "bridge `vmbr0` of `srv01` has port `sw1`, which is a switch, not a NIC device, bond or link"
+    );
+}
+
+#[test]
 fn json_diagnostics_carry_the_json_path() {
     let report = hostplan::check(
         "x.json",

@@ -34,14 +34,27 @@ pub enum Target {
     Disk,
     /// A bridge of the owner's host.
     Bridge,
+    /// A power feed or a UPS id (what a power supply is plugged into).
+    Power,
+    /// A switch id.
+    Switch,
+    /// A link of the owner's host.
+    Link,
+    /// A bridge port of the owner's host: a NIC device, one of its bonds or one of its links.
+    Port,
 }
 
 /// The reference fields, by section and the field's keys below the entry (list indices left
 /// out): `("vms", "hostpci.mapping")`.
 const FIELDS: &[(&str, &str, Target)] = &[
-    ("hosts", "power_feed", Target::PowerFeed),
+    ("ups", "feed", Target::PowerFeed),
+    ("ups", "nut_primary", Target::Host),
+    ("ups", "nut_secondaries", Target::Host),
+    ("hosts", "power_feed", Target::Power),
+    ("hosts", "psus.power", Target::Power),
     ("hosts", "boot_disks", Target::Disk),
-    ("hosts", "bridges.ports", Target::Nic),
+    ("hosts", "bonds.links", Target::Link),
+    ("hosts", "bridges.ports", Target::Port),
     ("hosts", "bridges.networks", Target::Network),
     ("devices", "host", Target::Host),
     ("devices", "nic.networks", Target::Network),
@@ -59,6 +72,11 @@ const FIELDS: &[(&str, &str, Target)] = &[
     ("vms", "nics.network", Target::Network),
     ("vms", "nics.bridge", Target::Bridge),
     ("vms", "nics.device", Target::Nic),
+    ("switches", "psus.power", Target::Power),
+    ("switches", "mlag_peer", Target::Switch),
+    ("links", "host", Target::Host),
+    ("links", "switch", Target::Switch),
+    ("links", "networks", Target::Network),
     ("services", "provider", Target::Vm),
     ("services", "pool", Target::Pool),
     ("services", "network", Target::Network),
@@ -94,6 +112,7 @@ fn owner_host<'t>(t: &'t Topology, path: &DataPath) -> Option<&'t str> {
         "devices" => t.devices.get(i).map(|d| d.host.as_str()),
         "disks" => t.disks.get(i).map(|d| d.host.as_str()),
         "storages" => t.storages.get(i).map(|s| s.host.as_str()),
+        "links" => t.links.get(i).map(|l| l.host.as_str()),
         _ => None,
     }
 }
@@ -137,12 +156,34 @@ pub fn candidates(t: &Topology, path: &DataPath) -> Option<Vec<String>> {
             .iter()
             .filter(|h| on_host(&h.id))
             .flat_map(|h| h.bridges.iter().map(|b| &b.name))),
+        Target::Power => ids(&mut t
+            .power_feeds
+            .iter()
+            .map(|p| &p.id)
+            .chain(t.ups.iter().map(|u| &u.id))),
+        Target::Switch => ids(&mut t.switches.iter().map(|s| &s.id)),
+        Target::Link => ids(&mut t.links.iter().filter(|l| on_host(&l.host)).map(|l| &l.id)),
+        Target::Port => {
+            let nics = t
+                .devices
+                .iter()
+                .filter(|d| on_host(&d.host) && d.kind == crate::model::DeviceKind::Nic)
+                .map(|d| &d.id);
+            let bonds = t
+                .hosts
+                .iter()
+                .filter(|h| on_host(&h.id))
+                .flat_map(|h| h.bonds.iter().map(|b| &b.name));
+            let links = t.links.iter().filter(|l| on_host(&l.host)).map(|l| &l.id);
+            ids(&mut nics.chain(bonds).chain(links))
+        }
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
 
     #[test]
     fn reference_fields_offer_what_exists_filtered_by_the_owners_host() {
@@ -185,42 +226,92 @@ mod tests {
     }
 
     #[test]
+    fn the_failure_domain_fields_offer_feeds_upses_switches_and_the_hosts_links() {
+        let t = crate::examples::cluster().unwrap();
+        let at = |p: &str| DataPath::parse(p);
+        assert_eq!(
+            candidates(&t, &at("hosts[0].psus[0].power")).unwrap(),
+            ["mains", "ups1"]
+        );
+        assert_eq!(
+            candidates(&t, &at("links[0].switch")).unwrap(),
+            ["sw1", "sw2"]
+        );
+        assert_eq!(
+            candidates(&t, &at("switches[0].mlag_peer")).unwrap(),
+            ["sw1", "sw2"]
+        );
+        // pve2's bond is offered pve2's links only; its bridge ports its bonds and links.
+        let pve2_links: Vec<String> = t
+            .links
+            .iter()
+            .filter(|l| l.host == "pve2")
+            .map(|l| l.id.clone())
+            .collect();
+        assert_eq!(
+            candidates(&t, &at("hosts[1].bonds[0].links[0]")).unwrap(),
+            pve2_links
+        );
+        let ports = candidates(&t, &at("hosts[1].bridges[0].ports[0]")).unwrap();
+        assert_eq!(ports[0], "bond0");
+        assert_eq!(&ports[1..], &pve2_links[..]);
+        assert_eq!(
+            target(&at("links[0].nic")),
+            None,
+            "an onboard port is free text"
+        );
+    }
+
+    #[test]
     fn every_listed_field_is_one_validation_checks() {
-        // Each reference field, set to a name that does not exist, is reported there.
-        let t = crate::examples::seed().unwrap();
-        let json = serde_json::to_value(&t).unwrap();
-        for (section, field, _) in FIELDS {
-            let Some(first) = json[section].get(0) else {
-                continue;
-            };
-            let mut path = DataPath::root().key(section).index(0);
-            let mut node = first;
-            for key in field.split('.') {
-                path = path.key(key);
-                node = &node[key];
-                if node.is_array() {
-                    if node.get(0).is_none() {
-                        break;
+        // Each reference field, set to a name that does not exist, is reported there: on the
+        // seed, and on the cluster example for the fields the seed leaves empty.
+        let mut checked = BTreeSet::new();
+        for text in [crate::examples::SEED, crate::examples::CLUSTER] {
+            let t = crate::check("t.toml", text.as_bytes()).topology.unwrap();
+            let json = serde_json::to_value(&t).unwrap();
+            for (section, field, _) in FIELDS {
+                let Some(first) = json[section].get(0) else {
+                    continue;
+                };
+                let mut path = DataPath::root().key(section).index(0);
+                let mut node = first;
+                for key in field.split('.') {
+                    path = path.key(key);
+                    node = &node[key];
+                    if node.is_array() {
+                        if node.get(0).is_none() {
+                            break;
+                        }
+                        path = path.index(0);
+                        node = &node[0];
                     }
-                    path = path.index(0);
-                    node = &node[0];
                 }
+                if !node.is_string() {
+                    continue;
+                }
+                let text =
+                    crate::document::set(text, &path, Some(&serde_json::json!("no-such-thing")))
+                        .unwrap();
+                let r = crate::check("t.toml", text.as_bytes());
+                assert!(
+                    r.diagnostics.iter().any(|d| d.path == path),
+                    "{path}: {:?}",
+                    r.diagnostics
+                );
+                checked.insert((*section, *field));
             }
-            if !node.is_string() {
-                continue;
-            }
-            let text = crate::document::set(
-                crate::examples::SEED,
-                &path,
-                Some(&serde_json::json!("no-such-thing")),
-            )
-            .unwrap();
-            let r = crate::check("t.toml", text.as_bytes());
-            assert!(
-                r.diagnostics.iter().any(|d| d.path == path),
-                "{path}: {:?}",
-                r.diagnostics
-            );
+        }
+        for field in [
+            ("ups", "feed"),
+            ("ups", "nut_primary"),
+            ("hosts", "psus.power"),
+            ("hosts", "bonds.links"),
+            ("hosts", "bridges.ports"),
+            ("switches", "mlag_peer"),
+            ("links", "switch"),
+        ] {
+            assert!(checked.contains(&field), "{field:?} not exercised");
         }
     }
 }

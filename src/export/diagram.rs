@@ -10,7 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The line under an entity's name wherever it is drawn: Mermaid, DOT and the web app's graph
 /// say the same thing about the same component.
 pub mod detail {
-    use crate::model::{Consumer, Device, Disk, HostKind, Network, Pool, Service, Storage, Vm};
+    use crate::model::{
+        Bond, Consumer, Device, Disk, HostKind, Link, Network, Pool, Psu, Service, Storage, Switch,
+        Ups, Vm,
+    };
 
     /// `hba 0000:01:00.0`.
     pub fn device(x: &Device) -> String {
@@ -56,6 +59,37 @@ pub mod detail {
     /// What a power feed is called.
     pub const POWER_FEED: &str = "power feed";
 
+    /// `switch · MLAG with sw2`, or `switch`.
+    pub fn switch(x: &Switch) -> String {
+        x.mlag_peer
+            .as_ref()
+            .map_or_else(|| "switch".into(), |p| format!("switch · MLAG with {p}"))
+    }
+
+    /// `UPS · 1000 W`, or `UPS` when its capacity is not stated.
+    pub fn ups(x: &Ups) -> String {
+        x.capacity_w
+            .map_or_else(|| "UPS".into(), |w| format!("UPS · {w} W"))
+    }
+
+    /// `eno1 → sw1 1/0/12`: the NIC port, the switch and its port.
+    pub fn link(x: &Link) -> String {
+        match &x.port {
+            Some(p) => format!("{} → {} {p}", x.nic, x.switch),
+            None => format!("{} → {}", x.nic, x.switch),
+        }
+    }
+
+    /// `802.3ad · 2 links`.
+    pub fn bond(x: &Bond) -> String {
+        format!("{} · {} link(s)", x.mode, x.links.len())
+    }
+
+    /// `PSU 1 · ups1` (numbered from 1, as on a chassis).
+    pub fn psu(index: usize, x: &Psu) -> String {
+        format!("PSU {} · {}", index + 1, x.power)
+    }
+
     /// What a host of this kind is called in a title.
     pub fn host_kind(kind: HostKind) -> &'static str {
         match kind {
@@ -76,6 +110,17 @@ pub enum Shape {
     Box,
 }
 
+/// A part of a host drawn as a node of its own although it is not an entity of the file: its
+/// id is the dependency graph's (`pve1#bond0`, `pve1#psu0`), so a simulation's states apply to
+/// it, and selecting it means its host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// A Linux bond over the host's links.
+    Bond,
+    /// One power supply of the host.
+    Psu,
+}
+
 /// A node: an entity id, a detail line, and a key safe in any diagram language.
 #[derive(Debug, Clone)]
 pub struct Node {
@@ -91,6 +136,8 @@ pub struct Node {
     pub shape: Shape,
     /// Whether a VM has it passed through.
     pub passed_through: bool,
+    /// A host's bond or PSU (`kind` is then [`EntityKind::Host`], the entity it belongs to).
+    pub part: Option<Part>,
 }
 
 /// A group (subgraph / cluster), titled `<kind>: <name>`: a host holding its devices, disks,
@@ -131,8 +178,8 @@ pub struct Diagram {
     pub nodes: Vec<Node>,
     /// Hosts (in file order), then VMs whose host does not exist.
     pub groups: Vec<Group>,
-    /// Entities outside any group: services, consumers, networks, power feeds, and devices,
-    /// disks and storages whose host does not exist.
+    /// Entities outside any group: services, consumers, networks, switches, UPS units, power
+    /// feeds, and devices, disks, storages and links whose host does not exist.
     pub loose: Vec<usize>,
     /// The arrows ([`build`] only; [`groups`] leaves them out).
     pub edges: Vec<Edge>,
@@ -171,9 +218,16 @@ pub fn build(t: &Topology) -> Diagram {
     let mut seen = BTreeSet::new();
     let mut edges = Vec::new();
     let mut passed = Vec::new();
+    // A bond or a PSU is a node under its graph id; other synthetic nodes (`tank#data-0`)
+    // are drawn as the entity owning them.
+    let at = |id: &str| {
+        index
+            .get(id)
+            .or_else(|| index.get(display_owner(id)))
+            .copied()
+    };
     for (from, to, e) in DependencyGraph::build(t).edges() {
-        let (dependent, requirement) = (display_owner(from), display_owner(to));
-        let (Some(&a), Some(&b)) = (index.get(requirement), index.get(dependent)) else {
+        let (Some(a), Some(b)) = (at(to), at(from)) else {
             continue;
         };
         if a == b || !seen.insert((a, b)) {
@@ -204,18 +258,7 @@ pub fn build(t: &Topology) -> Diagram {
 /// `O(n log n)` for `n` entities.
 pub fn groups(t: &Topology) -> Diagram {
     let mut d = Diagram::default();
-    let add = |d: &mut Diagram, id: &str, kind: EntityKind, detail: String, shape: Shape| {
-        let i = d.nodes.len();
-        d.nodes.push(Node {
-            key: format!("n{i}"),
-            id: id.to_owned(),
-            kind,
-            detail,
-            shape,
-            passed_through: false,
-        });
-        i
-    };
+    let add = add_node;
     let host_index: BTreeMap<&str, usize> = t
         .hosts
         .iter()
@@ -252,6 +295,29 @@ pub fn groups(t: &Topology) -> Diagram {
         let detail = detail_on(&x.host, "storage", &|| detail::storage(x));
         let n = add(&mut d, &x.id, EntityKind::Storage, detail, Shape::Box);
         place(&x.host, n, &mut loose);
+    }
+    // The host's network and power below its devices: bonds, the links (cables to a switch),
+    // then its power supplies.
+    for h in &t.hosts {
+        for b in &h.bonds {
+            let id = crate::graph::bond_node_id(&h.id, &b.name);
+            let n = add(&mut d, &id, EntityKind::Host, detail::bond(b), Shape::Box);
+            d.nodes[n].part = Some(Part::Bond);
+            place(&h.id, n, &mut loose);
+        }
+    }
+    for x in &t.links {
+        let detail = detail_on(&x.host, "link", &|| detail::link(x));
+        let n = add(&mut d, &x.id, EntityKind::Link, detail, Shape::Box);
+        place(&x.host, n, &mut loose);
+    }
+    for h in &t.hosts {
+        for (i, p) in h.psus.iter().enumerate() {
+            let id = crate::graph::psu_node_id(&h.id, i);
+            let n = add(&mut d, &id, EntityKind::Host, detail::psu(i, p), Shape::Box);
+            d.nodes[n].part = Some(Part::Psu);
+            place(&h.id, n, &mut loose);
+        }
     }
     let vm_index: BTreeMap<&str, usize> = t
         .vms
@@ -298,9 +364,33 @@ pub fn groups(t: &Topology) -> Diagram {
     }
     d.groups = on_host;
     d.groups.extend(orphan_vms);
+    add_loose(t, &mut d, &mut loose);
+    d.loose = loose;
+    d
+}
+
+/// A new node of `d`; returns its index.
+fn add_node(d: &mut Diagram, id: &str, kind: EntityKind, detail: String, shape: Shape) -> usize {
+    let i = d.nodes.len();
+    d.nodes.push(Node {
+        key: format!("n{i}"),
+        id: id.to_owned(),
+        kind,
+        detail,
+        shape,
+        passed_through: false,
+        part: None,
+    });
+    i
+}
+
+/// The entities drawn outside any group: services, consumers, networks, switches, UPS units
+/// and power feeds.
+fn add_loose(t: &Topology, d: &mut Diagram, loose: &mut Vec<usize>) {
+    let add = add_node;
     for x in &t.services {
         loose.push(add(
-            &mut d,
+            d,
             &x.id,
             EntityKind::Service,
             detail::service(x),
@@ -309,7 +399,7 @@ pub fn groups(t: &Topology) -> Diagram {
     }
     for x in &t.consumers {
         loose.push(add(
-            &mut d,
+            d,
             &x.id,
             EntityKind::Consumer,
             detail::consumer(x),
@@ -318,24 +408,34 @@ pub fn groups(t: &Topology) -> Diagram {
     }
     for x in &t.networks {
         loose.push(add(
-            &mut d,
+            d,
             &x.id,
             EntityKind::Network,
             detail::network(x),
             Shape::Box,
         ));
     }
+    for x in &t.switches {
+        loose.push(add(
+            d,
+            &x.id,
+            EntityKind::Switch,
+            detail::switch(x),
+            Shape::Box,
+        ));
+    }
+    for x in &t.ups {
+        loose.push(add(d, &x.id, EntityKind::Ups, detail::ups(x), Shape::Box));
+    }
     for x in &t.power_feeds {
         loose.push(add(
-            &mut d,
+            d,
             &x.id,
             EntityKind::PowerFeed,
             detail::POWER_FEED.into(),
             Shape::Box,
         ));
     }
-    d.loose = loose;
-    d
 }
 
 /// One empty group per host, in file order.
@@ -380,7 +480,9 @@ mod tests {
             + t.services.len()
             + t.consumers.len()
             + t.networks.len()
-            + t.power_feeds.len();
+            + t.power_feeds.len()
+            + t.switches.len()
+            + t.links.len();
         assert_eq!(ids.len(), drawn);
         let node = |id: &str| d.nodes.iter().position(|n| n.id == id).unwrap();
         assert!(d.loose.contains(&node(&t.devices[1].id)));
@@ -393,5 +495,36 @@ mod tests {
         assert_eq!(stray.entity, EntityKind::Vm);
         assert_eq!(d.nodes[stray.nodes[0]].detail, format!("VM on nowhere?"));
         assert!(build(&t).edges.iter().all(|e| e.from != e.to));
+    }
+
+    #[test]
+    fn switches_links_bonds_psus_and_ups_are_drawn_with_their_arrows() {
+        let t = crate::examples::cluster().unwrap();
+        let d = build(&t);
+        let node = |id: &str| d.nodes.iter().position(|n| n.id == id).unwrap();
+        let pve1 = d.groups.iter().find(|g| g.name == "pve1").unwrap();
+        for id in ["pve1#bond0", "pve1-a", "pve1-b", "pve1#psu0", "pve1#psu1"] {
+            assert!(pve1.nodes.contains(&node(id)), "{id} in pve1");
+        }
+        assert_eq!(d.nodes[node("pve1#bond0")].part, Some(Part::Bond));
+        assert_eq!(d.nodes[node("pve1#psu0")].detail, "PSU 1 · ups1");
+        assert_eq!(d.nodes[node("pve1-a")].detail, "enp1s0f0 → sw1 1/0/1");
+        for id in ["sw1", "sw2", "ups1"] {
+            assert!(d.loose.contains(&node(id)), "{id} loose");
+        }
+        assert_eq!(d.nodes[node("sw1")].detail, "switch · MLAG with sw2");
+        let arrow = |from: &str, to: &str| {
+            d.edges
+                .iter()
+                .find(|e| e.from == node(from) && e.to == node(to))
+                .map(|e| e.label)
+        };
+        // Requirement → dependent: the UPS powers a PSU and a switch, a switch is cabled to a
+        // link, a link is a member of its bond.
+        assert_eq!(arrow("ups1", "pve1#psu0"), Some("powers"));
+        assert_eq!(arrow("ups1", "sw1"), Some("powers"));
+        assert_eq!(arrow("sw1", "pve1-a"), Some("cabled to"));
+        assert_eq!(arrow("pve1-a", "pve1#bond0"), Some("cabled to"));
+        assert_eq!(arrow("mains", "ups1"), Some("powers"));
     }
 }

@@ -20,9 +20,12 @@ use std::collections::{BTreeMap, BTreeSet};
 /// rendering and laying it out starts to approach the 100 ms an edit may take.
 pub const OVERVIEW_THRESHOLD: usize = 300;
 
-/// How many boxes the full drawing has (every entity but hosts, which are frames).
+/// How many boxes the full drawing has (every entity but hosts, which are frames, plus each
+/// host's bonds and power supplies).
 pub fn drawn_components(t: &Topology) -> usize {
-    t.devices.len()
+    let parts: usize = t.hosts.iter().map(|h| h.bonds.len() + h.psus.len()).sum();
+    parts
+        + t.devices.len()
         + t.disks.len()
         + t.storages.len()
         + t.vms.len()
@@ -31,6 +34,9 @@ pub fn drawn_components(t: &Topology) -> usize {
         + t.consumers.len()
         + t.networks.len()
         + t.power_feeds.len()
+        + t.switches.len()
+        + t.ups.len()
+        + t.links.len()
 }
 
 /// Whether `t` is too big to draw whole ([`OVERVIEW_THRESHOLD`]).
@@ -47,7 +53,7 @@ pub enum TileKind {
     Service,
     /// A consumer (a Kubernetes cluster…).
     Consumer,
-    /// A network or a power feed, shared by many hosts.
+    /// A network, a switch, a UPS or a power feed, shared by many hosts.
     Shared,
     /// A component whose host does not exist (a typo the diagnostics point at).
     Stray,
@@ -69,7 +75,7 @@ impl TileKind {
             Self::Host => "Hosts",
             Self::Service => "Storage services",
             Self::Consumer => "Consumers",
-            Self::Shared => "Networks and power feeds",
+            Self::Shared => "Networks, switches and power",
             Self::Stray => "On hosts that do not exist",
         }
     }
@@ -123,7 +129,8 @@ pub struct Link {
 /// The overview of a topology.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Overview {
-    /// Tiles: hosts in file order, then services, consumers, networks and power feeds, strays.
+    /// Tiles: hosts in file order, then services, consumers, networks, switches, UPS units and
+    /// power feeds, strays.
     pub tiles: Vec<Tile>,
     /// Aggregated dependencies between tiles, by (from, to).
     pub links: Vec<Link>,
@@ -304,6 +311,19 @@ pub fn overview(t: &Topology, g: &DependencyGraph) -> Overview {
         );
         add(&mut ov, tile);
     }
+    for x in &t.switches {
+        let tile = single(
+            &x.id,
+            TileKind::Shared,
+            EntityKind::Switch,
+            detail::switch(x),
+        );
+        add(&mut ov, tile);
+    }
+    for x in &t.ups {
+        let tile = single(&x.id, TileKind::Shared, EntityKind::Ups, detail::ups(x));
+        add(&mut ov, tile);
+    }
     for x in &t.power_feeds {
         let tile = single(
             &x.id,
@@ -313,11 +333,16 @@ pub fn overview(t: &Topology, g: &DependencyGraph) -> Overview {
         );
         add(&mut ov, tile);
     }
-    // Strays: loose devices, disks, storages and pools, then VMs on hosts that do not exist.
+    // Strays: loose devices, disks, storages, pools and links, then VMs on hosts that do not
+    // exist.
     let strays = d.loose.iter().copied().filter(|&n| {
         matches!(
             d.nodes[n].kind,
-            EntityKind::Device | EntityKind::Disk | EntityKind::Storage | EntityKind::Pool
+            EntityKind::Device
+                | EntityKind::Disk
+                | EntityKind::Storage
+                | EntityKind::Pool
+                | EntityKind::Link
         )
     });
     let stray_vms = d
@@ -448,10 +473,14 @@ pub fn subset(t: &Topology, keep: &BTreeSet<String>) -> Topology {
     out.consumers.retain(|x| k(&x.id));
     out.networks.retain(|x| k(&x.id));
     out.power_feeds.retain(|x| k(&x.id));
+    out.switches.retain(|x| k(&x.id));
+    out.ups.retain(|x| k(&x.id));
+    out.links.retain(|x| k(&x.id));
     let hosts: BTreeSet<&str> = out
         .devices
         .iter()
         .map(|x| x.host.as_str())
+        .chain(out.links.iter().map(|x| x.host.as_str()))
         .chain(out.disks.iter().map(|x| x.host.as_str()))
         .chain(out.storages.iter().map(|x| x.host.as_str()))
         .chain(out.vms.iter().map(|x| x.host.as_str()))
@@ -538,11 +567,22 @@ mod tests {
             k8s.label,
             format!("{} counts on {vms} {noun} on h00001", ov.tiles[k8s.from].id)
         );
-        let feed = ov
+        // One PSU on the rack's UPS, one on its feed: both are tiles of their own.
+        let power: BTreeSet<&str> = ov
             .links_of(host)
-            .find(|l| l.from == host && l.kind == EdgeKind::PoweredBy)
-            .unwrap();
-        assert_eq!(feed.label, "h00001 is powered by feed000");
+            .filter(|l| l.from == host && l.kind == EdgeKind::PoweredBy)
+            .map(|l| l.label.as_str())
+            .collect();
+        assert_eq!(
+            power,
+            BTreeSet::from([
+                "h00001 is powered by feed000",
+                "h00001 is powered by ups000"
+            ])
+        );
+        let switch = ov.tile("sw000a").unwrap();
+        assert_eq!(ov.tiles[switch].kind, TileKind::Shared);
+        assert!(ov.links_of(host).any(|l| l.from == host && l.to == switch));
     }
 
     #[test]

@@ -282,6 +282,9 @@ pub struct HaSettings {
     /// Node-affinity rules (PVE 9; the HA groups of earlier releases).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub node_affinity: Vec<NodeAffinity>,
+    /// Resource-affinity rules (PVE 9): HA resources kept together or apart.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resource_affinity: Vec<ResourceAffinity>,
 }
 
 impl HaSettings {
@@ -304,4 +307,31 @@ pub struct NodeAffinity {
     /// preference.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub strict: bool,
+}
+
+/// Whether a resource-affinity rule keeps its resources together or apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Affinity {
+    /// On one node together.
+    #[default]
+    Positive,
+    /// Each on a node of its own.
+    Negative,
+}
+
+named!(Affinity { Positive => "positive", Negative => "negative" });
+
+/// A resource-affinity rule (`ha-manager rules add resource-affinity <id> --affinity
+/// positive|negative --resources vm:100,vm:101`, HA-37, HA-38). Strict: when HA cannot meet it,
+/// the resource stays in recovery rather than start where the rule forbids.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct ResourceAffinity {
+    /// Rule id.
+    pub id: String,
+    /// Positive (together) or negative (apart).
+    pub affinity: Affinity,
+    /// VM ids (HA resources) it applies to: at least two (HA-39).
+    pub vms: Vec<String>,
 }

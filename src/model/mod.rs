@@ -16,8 +16,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use infra::{
-    Bond, BondMode, Cluster, ClusterNode, CorosyncLink, HaSettings, LacpRate, Link, NodeAffinity,
-    Psu, QDevice, QDeviceAlgorithm, RuntimePoint, ShutdownPolicy, Switch, Ups,
+    Affinity, Bond, BondMode, Cluster, ClusterNode, CorosyncLink, HaSettings, LacpRate, Link,
+    NodeAffinity, Psu, QDevice, QDeviceAlgorithm, ResourceAffinity, RuntimePoint, ShutdownPolicy,
+    Switch, Ups,
 };
 
 /// The only file-format version this build reads.

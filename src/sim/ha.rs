@@ -10,7 +10,7 @@
 //! node-local storage cannot run anywhere else (HA-31…HA-35).
 
 use crate::graph::{State, QUORUM_NODE};
-use crate::model::{ShutdownPolicy, StorageKind, Topology, Vm};
+use crate::model::{Affinity, ShutdownPolicy, StorageKind, Topology, Vm};
 use crate::resolve::{EntityKind, Lookup};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -73,6 +73,14 @@ pub fn recovery(
             }
         }
     }
+    // Where each HA resource runs now: those that survived on their node, then each recovered
+    // one where it lands (resource-affinity rules read this).
+    let mut running: BTreeMap<&str, &str> = t
+        .vms
+        .iter()
+        .filter(|v| v.ha && !down(&v.id) && !down(&v.host))
+        .map(|v| (v.id.as_str(), v.host.as_str()))
+        .collect();
     let mut out = Vec::new();
     for vm in t
         .vms
@@ -137,18 +145,19 @@ pub fn recovery(
             .map(|n| vec![n.as_str()])
             .unwrap_or_default();
         let by_rule = !preferred.is_empty();
-        let pool: Vec<&str> = match rule {
+        let mut pool: Vec<&str> = match rule {
             Some(_) if by_rule => preferred,
             Some(r) if r.strict => Vec::new(),
             _ => alive.clone(),
         };
+        let (applied, blocked_by) = resource_affinity(cluster, &vm.id, &running, &mut pool);
         let target = pool
             .iter()
             .min_by_key(|n| (ha_count.get(*n).copied().unwrap_or(0), **n))
             .copied();
         match target {
             None => {
-                outcome.reason = match rule {
+                outcome.reason = blocked_by.unwrap_or_else(|| match rule {
                     Some(r) if r.strict => format!(
                         "stays stopped: no node of its strict node-affinity rule `{}` is up",
                         r.id
@@ -158,7 +167,7 @@ pub fn recovery(
                         needs.unwrap_or_default()
                     ),
                     _ => "stays stopped: no surviving cluster node".into(),
-                };
+                });
             }
             Some(n) => {
                 let need = mib(pinned_mib(vm));
@@ -167,7 +176,7 @@ pub fn recovery(
                 outcome.to = Some(n.to_owned());
                 outcome.up_after_s = Some(RECOVERY_DELAY_S + vm.boot_time_s);
                 outcome.reason = format!(
-                    "recovered on {n}{}; {} MiB free there before it, {} MiB needed",
+                    "recovered on {n}{}{}; {} MiB free there before it, {} MiB needed",
                     match rule {
                         Some(r) if by_rule => format!(" (node-affinity rule `{}`)", r.id),
                         Some(r) => format!(
@@ -176,18 +185,81 @@ pub fn recovery(
                         ),
                         None => " (fewest HA services)".to_owned(),
                     },
+                    within(&applied),
                     room.max(0),
                     need
                 );
                 if let Some(f) = free.get_mut(n) {
                     *f -= need;
                 }
+                running.insert(&vm.id, n);
                 *ha_count.entry(n).or_default() += 1;
             }
         }
         out.push(outcome);
     }
     out
+}
+
+/// Narrow `pool` (the nodes `vm` may go to) by its resource-affinity rules, which are strict
+/// (HA-38): with a partner already `running`, only its node (positive) or only nodes none of
+/// them is on (negative). Returns the rules that applied, and why no node is left when one
+/// emptied the pool.
+fn resource_affinity<'c>(
+    cluster: &'c crate::model::Cluster,
+    vm: &str,
+    running: &BTreeMap<&str, &str>,
+    pool: &mut Vec<&str>,
+) -> (Vec<&'c str>, Option<String>) {
+    let mut blocked_by: Option<String> = None;
+    let mut applied: Vec<&str> = Vec::new();
+    for r in cluster
+        .ha
+        .resource_affinity
+        .iter()
+        .filter(|r| r.vms.len() >= 2 && r.vms.iter().any(|v| v == vm))
+    {
+        let partners: Vec<(&str, &str)> = r
+            .vms
+            .iter()
+            .filter(|p| *p != vm)
+            .filter_map(|p| running.get(p.as_str()).map(|n| (p.as_str(), *n)))
+            .collect();
+        if partners.is_empty() {
+            continue;
+        }
+        applied.push(&r.id);
+        let before = pool.len();
+        match r.affinity {
+            Affinity::Positive => pool.retain(|n| partners.iter().any(|(_, at)| at == n)),
+            Affinity::Negative => pool.retain(|n| partners.iter().all(|(_, at)| at != n)),
+        }
+        if pool.is_empty() && before > 0 {
+            let with: Vec<String> = partners
+                .iter()
+                .map(|(p, n)| format!("{p} on {n}"))
+                .collect();
+            blocked_by = Some(format!(
+                "stays in recovery: its {} resource-affinity rule `{}` ({}) leaves no node it may use",
+                r.affinity,
+                r.id,
+                with.join(", ")
+            ));
+        }
+    }
+    (applied, blocked_by)
+}
+
+/// The tail naming the resource-affinity rules that applied, or nothing when none did.
+fn within(applied: &[&str]) -> String {
+    if applied.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", within resource-affinity rule(s) `{}`",
+            applied.join("`, `")
+        )
+    }
 }
 
 /// MiB as a signed amount (free memory can go below zero when a node is overcommitted).

@@ -5,7 +5,7 @@
 
 use super::{at, Validator};
 use crate::diag::{did_you_mean, Code, DataPath, Diagnostic};
-use crate::model::{BondMode, DeviceKind, HostKind};
+use crate::model::{Affinity, BondMode, DeviceKind, HostKind};
 use crate::resolve::EntityKind;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -327,6 +327,65 @@ impl Validator<'_> {
         }
     }
 
+    /// A bridge port that is not one of the host's bonds or links: a NIC device on the host,
+    /// else an error saying which kinds it may name and what it names instead.
+    pub(super) fn bridge_port(&mut self, path: DataPath, host: &str, bridge: &str, port: &str) {
+        if self.lookup.of(EntityKind::Device, port).is_some() {
+            self.same_host(path, host, port, EntityKind::Device);
+            return;
+        }
+        if let Some(l) = self.lookup.of(EntityKind::Link, port) {
+            let other = &self.t.links[l].host;
+            self.push(
+                Diagnostic::error(
+                    Code::HostMismatch,
+                    path,
+                    format!(
+                        "bridge `{bridge}` of `{host}` has port `{port}`, a link of host `{other}`"
+                    ),
+                )
+                .with_id(port)
+                .expected(format!("a link of `{host}`")),
+            );
+            return;
+        }
+        let what = match self.lookup.get(port) {
+            Some((kind, _)) => format!(
+                "bridge `{bridge}` of `{host}` has port `{port}`, which is a {}, not a NIC device, bond or link",
+                kind.noun()
+            ),
+            None if port.is_empty() => format!("bridge `{bridge}` of `{host}` has an empty port"),
+            None => format!(
+                "bridge `{bridge}` of `{host}` has port `{port}`, which is no NIC device, no bond of `{host}` and no link"
+            ),
+        };
+        let mut d = Diagnostic::error(Code::UnknownReference, path, what)
+            .with_id(port)
+            .expected(format!(
+                "a NIC device on `{host}` (`[[devices]]` id), one of its bonds (`[[hosts.bonds]]` name) or one of its links (`[[links]]` id)"
+            ));
+        let t = self.t;
+        let nics = t
+            .devices
+            .iter()
+            .filter(|x| x.host == host && x.kind == DeviceKind::Nic)
+            .map(|x| x.id.as_str());
+        let bonds = t
+            .hosts
+            .iter()
+            .filter(|h| h.id == host)
+            .flat_map(|h| h.bonds.iter().map(|b| b.name.as_str()));
+        let links = t
+            .links
+            .iter()
+            .filter(|l| l.host == host)
+            .map(|l| l.id.as_str());
+        if let Some(s) = did_you_mean(port, nics.chain(bonds).chain(links)) {
+            d = d.help(format!("did you mean `{s}`?"));
+        }
+        self.push(d);
+    }
+
     /// Whether a bridge port of host `host` names one of its bonds or links.
     pub(super) fn is_bond_or_link_port(&self, host: &str, port: &str) -> bool {
         let bond = self
@@ -460,6 +519,88 @@ impl Validator<'_> {
             );
         }
         self.node_affinity(&members);
+        self.resource_affinity(&members);
+    }
+
+    /// Resource-affinity rules: VMs that exist and are HA-managed, and the feasibility checks
+    /// with which the HA manager disables a rule (HA-39), as warnings: the file is valid, the
+    /// rule just does nothing.
+    fn resource_affinity(&mut self, members: &BTreeSet<&str>) {
+        let t = self.t;
+        let Some(c) = &t.cluster else { return };
+        let p = DataPath::root().key("cluster").key("ha");
+        let mut sides: BTreeMap<(&str, &str), (Affinity, &str)> = BTreeMap::new();
+        for (i, r) in c.ha.resource_affinity.iter().enumerate() {
+            let rp = p.key("resource_affinity").index(i);
+            let disabled = |why: String, path: DataPath, expected: &str| {
+                Diagnostic::warning(
+                    Code::InvalidCombination,
+                    path,
+                    format!(
+                        "resource-affinity rule `{}` {why}; Proxmox disables it",
+                        r.id
+                    ),
+                )
+                .with_id(&r.id)
+                .expected(expected.to_owned())
+            };
+            if r.vms.len() < 2 {
+                self.push(disabled(
+                    format!("names {} resource(s)", r.vms.len()),
+                    rp.key("vms"),
+                    "at least two HA resources",
+                ));
+            }
+            if r.affinity == Affinity::Negative && r.vms.len() > members.len() {
+                self.push(disabled(
+                    format!(
+                        "keeps {} resources apart on a cluster of {} node(s)",
+                        r.vms.len(),
+                        members.len()
+                    ),
+                    rp.key("vms"),
+                    "no more resources than cluster nodes",
+                ));
+            }
+            for (j, vm) in r.vms.iter().enumerate() {
+                let path = rp.key("vms").index(j);
+                if !self.reference(path.clone(), &r.id, vm, EntityKind::Vm) {
+                    continue;
+                }
+                let ha = self
+                    .lookup
+                    .of(EntityKind::Vm, vm)
+                    .is_some_and(|v| t.vms[v].ha);
+                if !ha {
+                    self.push(
+                        Diagnostic::warning(
+                            Code::InvalidCombination,
+                            path.clone(),
+                            format!("resource-affinity rule `{}` names VM `{vm}`, which is not HA-managed (`ha = false`)", r.id),
+                        )
+                        .with_id(vm)
+                        .expected("HA resources only"),
+                    );
+                }
+                // A pair kept together by one rule and apart by another (HA-39).
+                for other in r.vms.iter().filter(|o| o.as_str() > vm.as_str()) {
+                    let key = (vm.as_str(), other.as_str());
+                    match sides.get(&key) {
+                        Some((a, first)) if *a != r.affinity => {
+                            self.push(disabled(
+                                format!("keeps `{vm}` and `{other}` {} while rule `{first}` keeps them {}", side(r.affinity), side(*a)),
+                                path.clone(),
+                                "a pair of resources in positive or negative rules, not both",
+                            ));
+                        }
+                        Some(_) => {}
+                        None => {
+                            sides.insert(key, (r.affinity, &r.id));
+                        }
+                    }
+                }
+            }
+        }
     }
 
     fn node_affinity(&mut self, members: &BTreeSet<&str>) {
@@ -535,6 +676,14 @@ impl Validator<'_> {
                 }
             }
         }
+    }
+}
+
+/// How a resource-affinity rule keeps its resources, in words.
+fn side(a: Affinity) -> &'static str {
+    match a {
+        Affinity::Positive => "together",
+        Affinity::Negative => "apart",
     }
 }
 

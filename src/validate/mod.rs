@@ -226,9 +226,7 @@ impl<'a> Validator<'a> {
                     if self.is_bond_or_link_port(&h.id, port) {
                         continue;
                     }
-                    if self.reference(path.clone(), &h.id, port, EntityKind::Device) {
-                        self.same_host(path, &h.id, port, EntityKind::Device);
-                    }
+                    self.bridge_port(path, &h.id, &b.name, port);
                 }
                 for (k, net) in b.networks.iter().enumerate() {
                     self.reference(bp.key("networks").index(k), &h.id, net, EntityKind::Network);

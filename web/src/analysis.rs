@@ -2,8 +2,10 @@
 //! chains, highlight sets for a selection. No browser calls except the date (see [`today`]).
 //! The policy engine is not here: it runs in the worker ([`crate::jobs`]).
 
+use hostplan::graph::State;
 use hostplan::model::Topology;
 use hostplan::sim::failure::FailureReport;
+use std::collections::BTreeMap;
 
 /// The simulated state of every component (empty when nothing is failed).
 pub fn simulate(
@@ -36,9 +38,40 @@ pub fn today() -> String {
     }
 }
 
+/// The simulated state of every box that is not up: entities (their synthetic nodes rolled
+/// up), and the hosts' bonds and power supplies, which are boxes of their own under their
+/// graph ids.
+pub fn drawn_states(t: &Topology, r: &FailureReport) -> BTreeMap<String, State> {
+    let mut out = r.states_by_entity();
+    for h in &t.hosts {
+        let parts = h
+            .bonds
+            .iter()
+            .map(|b| hostplan::graph::bond_node_id(&h.id, &b.name))
+            .chain((0..h.psus.len()).map(|i| hostplan::graph::psu_node_id(&h.id, i)));
+        for id in parts {
+            if let Some(s) = r.states.get(&id).filter(|s| **s != State::Up) {
+                out.insert(id, *s);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bond_and_a_psu_have_states_of_their_own() {
+        let t = hostplan::examples::cluster().unwrap();
+        let r = simulate(&t, &["ups1".into()], &[]).unwrap();
+        let states = drawn_states(&t, &r);
+        assert_eq!(states.get("pve1#bond0"), Some(&State::Degraded));
+        assert_eq!(states.get("pve1#psu0"), Some(&State::Down));
+        assert_eq!(states.get("sw1"), Some(&State::Down));
+        assert_eq!(states.get("sw2"), None, "up: not listed");
+    }
 
     #[test]
     fn losing_srv01_downs_truenas_and_the_talos_volumes() {

@@ -1,6 +1,7 @@
 //! A deterministic, readable layout for the topology graph: hosts are containers holding their
-//! PCIe devices, disks, storages and VMs (one row each); pools, services, consumers, networks
-//! and power feeds sit in bands below. Pure geometry, no browser: tested natively.
+//! VMs, storages, bridges, disks, PCIe devices, bonds, links and power supplies (rows in that
+//! order); consumers, services and pools sit in bands above, switches, networks, UPS units and
+//! power feeds in bands below. Pure geometry, no browser: tested natively.
 //!
 //! # Complexity
 //! `O(n + e log e)` for `n` components and `e` dependency edges.
@@ -53,6 +54,16 @@ pub enum BoxKind {
     Host,
     /// A Linux bridge of a host (not an entity of the file: selecting it selects its host).
     Bridge,
+    /// A Linux bond of a host (selecting it selects its host).
+    Bond,
+    /// A cable from a host's NIC port to a switch port.
+    Link,
+    /// One power supply of a host (selecting it selects its host).
+    Psu,
+    /// A network switch.
+    Switch,
+    /// A UPS.
+    Ups,
 }
 
 impl BoxKind {
@@ -70,6 +81,11 @@ impl BoxKind {
             Self::Power => "power",
             Self::Host => "host-box",
             Self::Bridge => "bridge",
+            Self::Bond => "bond",
+            Self::Link => "link",
+            Self::Psu => "psu",
+            Self::Switch => "switch",
+            Self::Ups => "ups",
         }
     }
 
@@ -87,11 +103,22 @@ impl BoxKind {
             Self::Power => "power feed",
             Self::Host => "collapsed host",
             Self::Bridge => "bridge",
+            Self::Bond => "bond",
+            Self::Link => "link (cable)",
+            Self::Psu => "power supply",
+            Self::Switch => "switch",
+            Self::Ups => "UPS",
         }
     }
 
+    /// Whether the box is a part of its host rather than an entity of the file (a bridge, a
+    /// bond, a PSU): selecting it selects the host.
+    pub fn selects_host(self) -> bool {
+        matches!(self, Self::Bridge | Self::Bond | Self::Psu)
+    }
+
     /// Every kind, in the legend's order.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 16] = [
         Self::Consumer,
         Self::Service,
         Self::Pool,
@@ -100,15 +127,25 @@ impl BoxKind {
         Self::Bridge,
         Self::Disk,
         Self::Device,
+        Self::Bond,
+        Self::Link,
+        Self::Psu,
+        Self::Switch,
         Self::Network,
+        Self::Ups,
         Self::Power,
         Self::Host,
     ];
 }
 
-/// How an entity of the core's diagram is drawn here.
-fn box_kind(kind: EntityKind) -> BoxKind {
-    match kind {
+/// How a node of the core's diagram is drawn here.
+fn box_kind(node: &diagram::Node) -> BoxKind {
+    match node.part {
+        Some(diagram::Part::Bond) => return BoxKind::Bond,
+        Some(diagram::Part::Psu) => return BoxKind::Psu,
+        None => {}
+    }
+    match node.kind {
         EntityKind::Device => BoxKind::Device,
         EntityKind::Disk => BoxKind::Disk,
         EntityKind::Storage => BoxKind::Storage,
@@ -116,10 +153,11 @@ fn box_kind(kind: EntityKind) -> BoxKind {
         EntityKind::Pool => BoxKind::Pool,
         EntityKind::Service => BoxKind::Service,
         EntityKind::Consumer => BoxKind::Consumer,
-        // Switches and cables are drawn as the network they carry, UPSes as power, until the
-        // graph learns their own shapes.
-        EntityKind::Network | EntityKind::Switch | EntityKind::Link => BoxKind::Network,
-        EntityKind::PowerFeed | EntityKind::Ups => BoxKind::Power,
+        EntityKind::Network => BoxKind::Network,
+        EntityKind::Switch => BoxKind::Switch,
+        EntityKind::Link => BoxKind::Link,
+        EntityKind::Ups => BoxKind::Ups,
+        EntityKind::PowerFeed => BoxKind::Power,
         // Hosts are frames, not boxes, unless collapsed.
         EntityKind::Host => BoxKind::Host,
     }
@@ -170,6 +208,10 @@ pub enum ArrowKind {
     BridgePort,
     /// A network a bridge carries (a VLAN trunk when tagged).
     Trunk,
+    /// A link's cable to its switch.
+    Cable,
+    /// Power: a PSU, a switch or a UPS on the UPS or feed it is plugged into.
+    Power,
 }
 
 /// A dependency arrow "from requires to", routed around the boxes.
@@ -390,13 +432,21 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
     let drawing = diagram::groups(t);
     let item = |i: usize| -> Item {
         let n = &drawing.nodes[i];
-        (n.id.clone(), n.detail.clone(), box_kind(n.kind))
+        (n.id.clone(), n.detail.clone(), box_kind(n))
     };
     let of_kind = |nodes: &[usize], kind: EntityKind| -> Vec<Item> {
         nodes
             .iter()
             .copied()
-            .filter(|&i| drawing.nodes[i].kind == kind)
+            .filter(|&i| drawing.nodes[i].kind == kind && drawing.nodes[i].part.is_none())
+            .map(item)
+            .collect()
+    };
+    let of_part = |nodes: &[usize], part: diagram::Part| -> Vec<Item> {
+        nodes
+            .iter()
+            .copied()
+            .filter(|&i| drawing.nodes[i].part == Some(part))
             .map(item)
             .collect()
     };
@@ -432,22 +482,7 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
                 .map_or(0, |p| p + 1)
         });
         let disk_groups = group_runs(disks, |(id, _, _)| controller.get(id.as_str()).copied());
-        let bridges: Vec<Item> = h
-            .bridges
-            .iter()
-            .map(|b| {
-                let ports = if b.ports.is_empty() {
-                    "no port".to_owned()
-                } else {
-                    b.ports.join(", ")
-                };
-                (
-                    bridge_id(&h.id, &b.name),
-                    format!("bridge · {ports}"),
-                    BoxKind::Bridge,
-                )
-            })
-            .collect();
+        let bridges = bridge_items(h);
         let mut rows: Vec<Vec<Item>> = Vec::new();
         for list in [
             g.children.iter().map(|vm| item(vm.nodes[0])).collect(),
@@ -458,6 +493,12 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
         }
         rows.extend(pack(disk_groups));
         rows.extend(chunks(devices));
+        // The host's network and power at its bottom, nearest the switches and UPSes below:
+        // bonds, then its links and power supplies.
+        rows.extend(chunks(of_part(&g.nodes, diagram::Part::Bond)));
+        let mut cables = of_kind(&g.nodes, EntityKind::Link);
+        cables.extend(of_part(&g.nodes, diagram::Part::Psu));
+        rows.extend(chunks(cables));
         if collapsed.contains(&h.id) {
             for (id, _, _) in rows.iter().flatten() {
                 alias.insert(id.clone(), h.id.clone());
@@ -500,7 +541,12 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
     }
     // Components whose host does not exist (a typo the diagnostics point at) must still show.
     let mut orphans: Vec<Item> = Vec::new();
-    for kind in [EntityKind::Device, EntityKind::Disk, EntityKind::Storage] {
+    for kind in [
+        EntityKind::Device,
+        EntityKind::Disk,
+        EntityKind::Storage,
+        EntityKind::Link,
+    ] {
         orphans.extend(of_kind(&drawing.loose, kind));
     }
     orphans.extend(
@@ -512,7 +558,9 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
     );
     let bottom: Vec<Vec<Item>> = vec![
         orphans,
+        of_kind(&drawing.loose, EntityKind::Switch),
         of_kind(&drawing.loose, EntityKind::Network),
+        of_kind(&drawing.loose, EntityKind::Ups),
         of_kind(&drawing.loose, EntityKind::PowerFeed),
     ];
     let start = if t.hosts.is_empty() {
@@ -526,6 +574,25 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
     l.brackets = brackets(t, &l.boxes);
     l.arrows = arrows(t, graph, &l, &alias);
     l
+}
+
+/// A host's bridges as boxes, each with its ports.
+fn bridge_items(h: &hostplan::model::Host) -> Vec<Item> {
+    h.bridges
+        .iter()
+        .map(|b| {
+            let ports = if b.ports.is_empty() {
+                "no port".to_owned()
+            } else {
+                b.ports.join(", ")
+            };
+            (
+                bridge_id(&h.id, &b.name),
+                format!("bridge · {ports}"),
+                BoxKind::Bridge,
+            )
+        })
+        .collect()
 }
 
 /// The id of a host's bridge box (`srv01/vmbr0`: bridge names are unique per host only).
@@ -757,13 +824,24 @@ fn arrows(
             });
             continue;
         }
-        let (from, to) = (display_owner(from), display_owner(to));
-        let kind = if edge.kind == EdgeKind::Passthrough {
-            ArrowKind::Passthrough
-        } else {
-            ArrowKind::Requires
+        // A bond or a PSU is a box under its graph id; other synthetic nodes are drawn as the
+        // entity owning them.
+        let own = |id| {
+            if pos.contains_key(id) {
+                id
+            } else {
+                display_owner(id)
+            }
         };
-        wants.extend(want(from, to, kind, None));
+        let kind = match edge.kind {
+            EdgeKind::Passthrough => ArrowKind::Passthrough,
+            EdgeKind::Cabled if pos.get(to).is_some_and(|b| b.kind == BoxKind::Switch) => {
+                ArrowKind::Cable
+            }
+            EdgeKind::PoweredBy => ArrowKind::Power,
+            _ => ArrowKind::Requires,
+        };
+        wants.extend(want(own(from), own(to), kind, None));
     }
     // A VM's virtual NICs: the bridge each is on (the graph has no edge for them: a bridge
     // is not a component that fails on its own).
@@ -783,7 +861,13 @@ fn arrows(
         for b in &h.bridges {
             let id = bridge_id(&h.id, &b.name);
             for port in &b.ports {
-                wants.extend(want(&id, port, ArrowKind::BridgePort, None));
+                // A port names a NIC device, one of the host's bonds or one of its links.
+                let port = if h.bonds.iter().any(|x| &x.name == port) {
+                    hostplan::graph::bond_node_id(&h.id, port)
+                } else {
+                    port.clone()
+                };
+                wants.extend(want(&id, &port, ArrowKind::BridgePort, None));
             }
             for n in &b.networks {
                 let tag = t.networks.iter().find(|x| &x.id == n).map(|x| x.vlan);
@@ -1082,10 +1166,11 @@ mod tests {
     }
 
     #[test]
-    fn no_arrow_crosses_a_box_on_the_seed_or_the_roadmap() {
+    fn no_arrow_crosses_a_box_on_the_seed_the_roadmap_or_the_cluster() {
         for t in [
             hostplan::examples::seed().unwrap(),
             hostplan::examples::roadmap().unwrap(),
+            hostplan::examples::cluster().unwrap(),
         ] {
             let l = layout(&t);
             assert!(l.arrows.len() > 15, "{}", l.arrows.len());
@@ -1193,6 +1278,47 @@ mod tests {
         let (large, ..) = measure(330);
         assert!((450..=600).contains(&small), "{small}");
         assert!((4500..=6000).contains(&large), "{large}");
+    }
+
+    #[test]
+    fn switches_ups_links_bonds_and_psus_get_boxes_and_their_arrows() {
+        let t = hostplan::examples::cluster().unwrap();
+        let l = layout(&t);
+        let kind = |id: &str| l.boxes.iter().find(|b| b.id == id).map(|b| b.kind);
+        assert_eq!(kind("sw1"), Some(BoxKind::Switch));
+        assert_eq!(kind("ups1"), Some(BoxKind::Ups));
+        assert_eq!(kind("pve1-a"), Some(BoxKind::Link));
+        assert_eq!(kind("pve1#bond0"), Some(BoxKind::Bond));
+        assert_eq!(kind("pve1#psu0"), Some(BoxKind::Psu));
+        assert!(BoxKind::Bond.selects_host() && !BoxKind::Link.selects_host());
+        let host_of = |id: &str| l.boxes.iter().find(|b| b.id == id).unwrap().host.clone();
+        assert_eq!(host_of("pve1-a").as_deref(), Some("pve1"));
+        assert_eq!(host_of("sw1"), None);
+        let has = |from: &str, to: &str, k: ArrowKind| {
+            l.arrows
+                .iter()
+                .any(|a| a.from == from && a.to == to && a.kind == k)
+        };
+        assert!(has("pve1-a", "sw1", ArrowKind::Cable));
+        assert!(has("pve1-b", "sw2", ArrowKind::Cable));
+        assert!(has("pve1#bond0", "pve1-a", ArrowKind::Requires));
+        assert!(has("pve1/vmbr0", "pve1#bond0", ArrowKind::BridgePort));
+        assert!(has("pve1/vmbr1", "pve1-cs", ArrowKind::BridgePort));
+        assert!(has("pve1#psu0", "ups1", ArrowKind::Power));
+        assert!(has("sw1", "ups1", ArrowKind::Power));
+        // Switches sit below the hosts, the UPS below the switches and networks.
+        let y = |id: &str| l.boxes.iter().find(|b| b.id == id).unwrap().y;
+        assert!(y("sw1") > y("pve1-a") && y("ups1") > y("sw1") && y("mains") > y("ups1"));
+        // The seed: its three links run to sw1.
+        let l = seed_layout();
+        for link in ["srv01-nic0", "truenas-nic1", "truenas-nic2"] {
+            assert!(
+                l.arrows
+                    .iter()
+                    .any(|a| a.from == link && a.to == "sw1" && a.kind == ArrowKind::Cable),
+                "{link}"
+            );
+        }
     }
 
     #[test]

@@ -127,7 +127,7 @@ pub enum EventKind {
     ServiceReady,
     /// A storage service stopped answering.
     ServiceDown,
-    /// A consumer's control plane has quorum.
+    /// A consumer's control plane, or the Proxmox cluster, has quorum.
     QuorumUp,
     /// A consumer tried to attach its volumes and had to wait.
     Waiting,

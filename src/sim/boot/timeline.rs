@@ -279,6 +279,31 @@ struct Start {
     stopped_at: BTreeMap<String, u64>,
     /// Shutdown hazards, then the reboot's hazards for consumers elsewhere.
     hazards: Vec<ShutdownHazard>,
+    /// The Proxmox cluster's quorum, when the scenario restarts any of its nodes.
+    quorum: Option<ClusterQuorum>,
+}
+
+/// When a Proxmox cluster (re)gains quorum: `startall` and the HA manager start nothing on a
+/// member node before (OPERATIONS.md Q-10, G-3).
+struct ClusterQuorum {
+    /// The member nodes.
+    members: BTreeSet<String>,
+    /// When the cluster is quorate; `None` when it never is in this scenario.
+    at_ms: Option<u64>,
+    /// Why then, in words.
+    detail: String,
+}
+
+impl ClusterQuorum {
+    /// When guests on `host` may start, from when the host is up: after quorum on a member;
+    /// `None` when never.
+    fn gate(&self, host: &str, up: u64) -> Option<u64> {
+        if self.members.contains(host) {
+            self.at_ms.map(|q| q.max(up))
+        } else {
+            Some(up)
+        }
+    }
 }
 
 /// What the readiness pass accumulates.
@@ -316,6 +341,7 @@ impl Sim<'_> {
             steady: BTreeMap::new(),
             stopped_at: BTreeMap::new(),
             hazards: shutdown_hazards(t, &self.ix),
+            quorum: None,
         };
         start.name = match scenario {
             Scenario::ColdStart => {
@@ -362,7 +388,68 @@ impl Sim<'_> {
                 format!("reboot {host}")
             }
         };
+        start.quorum = self.cluster_quorum(&start);
         start
+    }
+
+    /// When the cluster is quorate again, if the scenario restarts any member: the time the
+    /// votes of the members up (a steady one from the start, a restarting one once it can
+    /// start guests: corosync is up by then) and of the QDevice reach votequorum's quorum;
+    /// with `wait_for_all` (stated, or implied by `two_node`), not before every member is up
+    /// . A QDevice on a host of the file votes once that host is; on a VM of the
+    /// file it is not counted (it could only start after quorum); outside the file it is up.
+    fn cluster_quorum(&self, start: &Start) -> Option<ClusterQuorum> {
+        let c = self.t.cluster.as_ref()?;
+        let q = crate::sim::quorum::Votequorum::of(c)?;
+        if !c.nodes.iter().any(|n| start.host_up.contains_key(&n.host)) {
+            return None;
+        }
+        let up_at = |host: &str| -> Option<u64> {
+            match start.host_up.get(host) {
+                Some(&at) => Some(at),
+                None => self.ix.hosts.contains_key(host).then_some(0),
+            }
+        };
+        let mut votes: Vec<(u64, u32)> = c
+            .nodes
+            .iter()
+            .filter_map(|n| Some((up_at(&n.host)?, n.votes())))
+            .collect();
+        if let Some(qd) = &c.qdevice {
+            let at = match qd.host.as_deref() {
+                None => Some(0),
+                Some(h) => up_at(h),
+            };
+            if let Some(at) = at {
+                votes.push((at, q.qdevice_votes));
+            }
+        }
+        votes.sort_unstable();
+        let mut have = 0;
+        let mut at = None;
+        for (t, v) in &votes {
+            have += v;
+            if q.quorate(have) {
+                at = Some(*t);
+                break;
+            }
+        }
+        let mut detail = format!("votequorum: {} of {} vote(s) needed", q.quorum, q.expected);
+        if q.wait_for_all {
+            let every = c
+                .nodes
+                .iter()
+                .map(|n| up_at(&n.host))
+                .collect::<Option<Vec<_>>>();
+            let all_seen = every.map(|v| v.into_iter().max().unwrap_or(0));
+            at = at.zip(all_seen).map(|(a, b)| a.max(b));
+            detail.push_str(", wait_for_all: every node seen once");
+        }
+        Some(ClusterQuorum {
+            members: c.nodes.iter().map(|n| n.host.clone()).collect(),
+            at_ms: at,
+            detail,
+        })
     }
 
     /// Start every (re)starting Proxmox node's guests until service readiness stops changing:
@@ -375,8 +462,13 @@ impl Sim<'_> {
         for _ in 0..=self.t.services.len() + 1 {
             run = Run::default();
             for (h, up) in &start.host_up {
-                if self.proxmox.contains(h.as_str()) {
-                    self.startall(h, *up, &services, &mut run);
+                // `startall` waits for the cluster's quorum; without it, it never starts.
+                let from = match &start.quorum {
+                    Some(q) => q.gate(h, *up),
+                    None => Some(*up),
+                };
+                if let (true, Some(from)) = (self.proxmox.contains(h.as_str()), from) {
+                    self.startall(h, from, &services, &mut run);
                 }
             }
             let mut provider_up = start.steady.clone();
@@ -407,6 +499,33 @@ impl Sim<'_> {
                 kind: EventKind::HostUp,
                 detail: String::new(),
             });
+        }
+        if let Some(q) = &start.quorum {
+            let name = t
+                .cluster
+                .as_ref()
+                .map(|c| c.name.as_str())
+                .filter(|n| !n.is_empty())
+                .unwrap_or("cluster");
+            if let Some(at) = q.at_ms {
+                out.events.push(Event {
+                    at_ms: at,
+                    subject: name.to_owned(),
+                    kind: EventKind::QuorumUp,
+                    detail: q.detail.clone(),
+                });
+            } else {
+                out.events.push(Event {
+                    at_ms: 0,
+                    subject: name.to_owned(),
+                    kind: EventKind::Waiting,
+                    detail: format!(
+                        "never quorate ({}): guests on its nodes never start",
+                        q.detail
+                    ),
+                });
+                out.never_ready.insert(format!("{name} quorum"));
+            }
         }
         for s in &t.services {
             if let Some(down) = start.stopped_at.get(&s.provider) {

@@ -344,6 +344,8 @@ fn legend(kinds: &[BoxKind]) -> Html {
                 <span>{ line("passthrough") }{ " PCIe passthrough" }</span>
                 <span>{ line("bridge-port") }{ " bridge port (NIC)" }</span>
                 <span>{ line("trunk") }{ " network a bridge carries (VLAN tag on it)" }</span>
+                <span>{ line("cable") }{ " link cabled to a switch" }</span>
+                <span>{ line("power") }{ " powered by (UPS or feed)" }</span>
             </div>
             <div class="legend-row"><strong>{ "Selection" }</strong>
                 <span>{ swatch(classes!("node", "selected")) }{ "selected" }</span>

@@ -660,6 +660,8 @@ fn arrow(props: &GraphViewProps, a: &Arrow) -> Html {
         ArrowKind::Passthrough => Some("passthrough"),
         ArrowKind::BridgePort => Some("bridge-port"),
         ArrowKind::Trunk => Some("trunk"),
+        ArrowKind::Cable => Some("cable"),
+        ArrowKind::Power => Some("power"),
     };
     let class = classes!(
         "edge",
@@ -677,6 +679,8 @@ fn arrow(props: &GraphViewProps, a: &Arrow) -> Html {
         ArrowKind::Passthrough => "requires (PCIe passthrough)",
         ArrowKind::BridgePort => "forwards through its port",
         ArrowKind::Trunk => "carries",
+        ArrowKind::Cable => "is cabled to",
+        ArrowKind::Power => "is powered by",
     };
     // A trunk's VLAN tag sits by its last turn, where the arrow meets the network's row.
     let label = a
@@ -748,8 +752,8 @@ fn node_box(props: &GraphViewProps, ctx: &Ctx<'_>, b: &NodeBox, matched: bool) -
         let toggle = props.on_toggle_collapse.clone();
         let id = b.id.clone();
         let host_box = b.kind == BoxKind::Host;
-        // A bridge is not an entity of the file: selecting it selects its host.
-        let id = if b.kind == BoxKind::Bridge {
+        // A bridge, bond or PSU is not an entity of the file: selecting it selects its host.
+        let id = if b.kind.selects_host() {
             b.host.clone().unwrap_or(id)
         } else {
             id
@@ -766,7 +770,7 @@ fn node_box(props: &GraphViewProps, ctx: &Ctx<'_>, b: &NodeBox, matched: bool) -
     };
     let onkeydown = {
         let id = match (b.kind, &b.host) {
-            (BoxKind::Bridge, Some(h)) => h.clone(),
+            (k, Some(h)) if k.selects_host() => h.clone(),
             _ => b.id.clone(),
         };
         on_activate_key(props.on_select.reform(move |()| Some(id.clone())))

@@ -6,6 +6,7 @@ pub mod canvas;
 pub mod delta;
 pub mod diagnostics;
 pub mod editor;
+pub mod failure_domains;
 pub mod graph_view;
 pub mod header;
 pub mod inspector;

@@ -2,6 +2,7 @@
 //! the graph, the resulting states with their cause chains, and the single-points-of-failure
 //! view with blast radius.
 
+use crate::components::failure_domains::{Consequences, FailPart};
 use crate::components::job::{JobKind, JobPanel};
 use crate::components::outages::RebootOutages;
 use crate::components::outcome::Outcome;
@@ -95,10 +96,11 @@ pub fn SimulatePanel(props: &SimulateProps) -> Html {
                 <button type="button" id="reboot-host" onclick={preset(vec![], vec![host.clone()])}>{ "Reboot host" }</button>
             </div>
             <div class="row">
-                <button type="button" id="power-cut" onclick={preset(cut, vec![])}>{ "Power cut" }</button>
+                <button type="button" id="power-cut" onclick={preset(cut, vec![])} title="Mains loss: every power feed fails; UPS units run on battery">{ "Power cut" }</button>
                 { for toggle_selected }
                 <button type="button" id="clear-sim" onclick={preset(vec![], vec![])}>{ "Clear" }</button>
             </div>
+            <FailPart topology={props.topology.clone()} failed={props.failed.clone()} on_toggle={props.on_toggle.clone()} />
             { summary }
             <h3>{ "Single points of failure" }</h3>
             { spof_view(props) }
@@ -139,6 +141,7 @@ fn report_view(r: &FailureReport, props: &SimulateProps) -> Html {
             if let Some(a) = chain_of_selected {
                 <p class="chain" id="selected-chain"><strong>{ "Why: " }</strong>{ a.chain_text() }</p>
             }
+            <Consequences topology={props.topology.clone()} report={props.report.clone()} on_select={props.on_select.clone()} />
             <Outcome topology={props.topology.clone()} report={props.report.clone()} on_select={props.on_select.clone()} />
         </div>
     }

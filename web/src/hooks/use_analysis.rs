@@ -62,9 +62,12 @@ pub fn use_analysis(state: &UseReducerHandle<State>, spof_wanted: bool) -> Analy
         let t = topology.clone();
         move |(_, f, r)| analysis::simulate(&t, f, r)
     });
-    let states = use_memo(sim.clone(), |sim| match sim.as_ref() {
-        Ok(r) => r.states_by_entity(),
-        Err(_) => BTreeMap::default(),
+    let states = use_memo(sim.clone(), {
+        let t = topology.clone();
+        move |sim| match sim.as_ref() {
+            Ok(r) => analysis::drawn_states(&t, r),
+            Err(_) => BTreeMap::default(),
+        }
     });
     let failed = use_memo(state.failed.clone(), Clone::clone);
     let chains = use_memo(sim.clone(), |sim| match sim.as_ref() {
