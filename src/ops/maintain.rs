@@ -440,6 +440,15 @@ impl<'a> Builder<'a> {
                 }
             }
         }
+        for c in &t.consumers {
+            let members: Vec<&String> = c.workers.iter().chain(&c.control_plane).collect();
+            if !members.is_empty() && members.iter().all(|m| stops.contains(m.as_str())) {
+                self.notes.push(format!(
+                    "every member of {} runs on {host}: it is down for the whole maintenance (spread its nodes over hosts to keep it up)",
+                    c.id
+                ));
+            }
+        }
         // Consumers elsewhere that would not ride through: quiesce them first.
         let mut restart_elsewhere: Vec<Step> = Vec::new();
         let mut quiesced = BTreeSet::new();
@@ -454,6 +463,9 @@ impl<'a> Builder<'a> {
                 "{} would not ride through the outage of {} ({}): stop it cleanly before",
                 o.what, o.service, o.effect
             );
+            down_from
+                .entry(o.consumer.clone())
+                .or_insert(("consumer".into(), self.at));
             if let Some(c) = t.consumers.iter().find(|c| c.id == o.consumer) {
                 if c.kind == ConsumerKind::Kubernetes {
                     for node in c.workers.iter().chain(&c.control_plane) {
@@ -687,23 +699,9 @@ impl<'a> Builder<'a> {
             }
             let end = self.push(step);
             down_until.insert(vm.id.clone(), end);
-            for s in t.services.iter().filter(|s| s.provider == vm.id) {
-                let end = self.push(outage::wait_for_service(
-                    &s.id,
-                    s.kind,
-                    Some(s.ready_after_s),
-                ));
-                down_until.insert(s.id.clone(), end);
-            }
+            self.wait_for_services(&vm.id, &mut down_until);
         }
-        for s in t.services.iter().filter(|s| s.provider == host) {
-            let end = self.push(outage::wait_for_service(
-                &s.id,
-                s.kind,
-                Some(s.ready_after_s),
-            ));
-            down_until.insert(s.id.clone(), end);
-        }
+        self.wait_for_services(host, &mut down_until);
         // Verify the consumers on the host.
         for c in &t.consumers {
             let members: Vec<&String> = c
@@ -747,6 +745,16 @@ impl<'a> Builder<'a> {
         }
         for s in restart_elsewhere {
             self.push(s);
+        }
+        for id in &quiesced {
+            if let Some(c) = t.consumers.iter().find(|c| &c.id == id) {
+                if c.kind == ConsumerKind::Kubernetes {
+                    let end = self.push(outage::pods_healthy(&c.id));
+                    down_until.insert(c.id.clone(), end);
+                    continue;
+                }
+            }
+            down_until.insert(id.clone(), self.at);
         }
         for o in elsewhere
             .iter()
@@ -830,6 +838,25 @@ impl<'a> Builder<'a> {
             })
             .collect();
         (downtime, lost)
+    }
+
+    /// Wait for each service of `provider`, soonest ready first: they all count from the
+    /// provider being up, so each wait is only what is left after the previous one.
+    fn wait_for_services(&mut self, provider: &str, down_until: &mut BTreeMap<String, u32>) {
+        let mut svcs: Vec<&crate::model::Service> = self
+            .t
+            .services
+            .iter()
+            .filter(|s| s.provider == provider)
+            .collect();
+        svcs.sort_by_key(|s| (s.ready_after_s, s.id.as_str()));
+        let mut waited = 0;
+        for s in svcs {
+            let left = s.ready_after_s.saturating_sub(waited);
+            waited = waited.max(s.ready_after_s);
+            let end = self.push(outage::wait_for_service(&s.id, s.kind, Some(left)));
+            down_until.insert(s.id.clone(), end);
+        }
     }
 
     /// What `startall` will do at boot by itself, from the boot model.

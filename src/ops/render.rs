@@ -44,7 +44,7 @@ pub fn plan_text(p: &Plan) -> String {
         Some(q) => {
             let _ = writeln!(
                 o,
-                "\nQuorum without {}: {} votes of {} needed — {}",
+                "\nQuorum without {}: {} votes left, {} needed — {}",
                 p.host,
                 q.votes,
                 q.quorum,
@@ -266,7 +266,7 @@ pub fn plan_markdown(p: &Plan) -> String {
         Some(q) => {
             let _ = writeln!(
                 o,
-                "Without {}: {} votes, {} needed — **{}**.",
+                "Without {}: {} votes left, {} needed — **{}**.",
                 p.host,
                 q.votes,
                 q.quorum,
@@ -367,10 +367,18 @@ fn ssh_var(host: &str) -> String {
     format!("PVE_{v}")
 }
 
-/// A command string as the script runs it: on a node through `on`, else as is.
+/// A command as a line of the script: on a node through `on` (the command as one argument,
+/// double-quoted when nothing in it expands), else as is.
 fn in_place(place: &Place, command: &str) -> String {
     match place {
-        Place::Host(h) => format!("on \"${}\" {}", ssh_var(h), shell_word(command)),
+        Place::Host(h) => {
+            let arg = if command.contains(['$', '"', '`', '\\']) {
+                shell_word(command)
+            } else {
+                format!("\"{command}\"")
+            };
+            format!("on \"${}\" {arg}", ssh_var(h))
+        }
         Place::Admin | Place::Hand => command.to_owned(),
     }
 }
@@ -399,22 +407,20 @@ step() { # step N TITLE EXPECTED
 	printf '\n== Step %s: %s (expected: %s)\n' "$1" "$2" "$3"
 }
 
-run() { # run DESTRUCTIVE COMMAND: asks first when DESTRUCTIVE is 1
+ask() { # ask COMMAND: yes runs it, anything else skips it
 	local answer
-	if [[ $1 == 1 ]]; then
-		read -r -p "Run: $2 ? [y/N] " answer
-		if [[ $answer != [yY] ]]; then
-			echo "not run"
-			return 0
-		fi
+	read -r -p "Run: $1 ? [y/N] " answer
+	if [[ $answer == [yY] ]]; then
+		return 0
 	fi
-	eval "$2"
+	echo "not run"
+	return 1
 }
 
-check() { # check WAIT_S WHAT COMMAND: until COMMAND succeeds, then wait for Enter
-	local wait_s=$1 what=$2 command=$3 answer deadline
+check() { # check WAIT_S WHAT FUNCTION: until FUNCTION succeeds, then wait for Enter
+	local wait_s=$1 what=$2 answer deadline
 	deadline=$((SECONDS + wait_s))
-	until eval "$command"; do
+	until "$3"; do
 		if ((SECONDS >= deadline)); then
 			echo "CHECK FAILED: $what"
 			read -r -p "[r]etry, [s]kip (your risk), [a]bort? " answer
@@ -479,22 +485,29 @@ pub fn script(title: &str, notes: &[String], steps: &[Step]) -> String {
     }
     let _ = writeln!(o, "\n{SCRIPT_HELPERS}");
     for (i, s) in steps.iter().enumerate() {
+        let n = i + 1;
         let _ = writeln!(
             o,
-            "step {} {} {}",
-            i + 1,
+            "\nstep {n} {} {}",
             shell_word(&s.title),
             shell_word(&expected(s.expected_s))
         );
         let _ = writeln!(o, "{}", comment(&format!("Why: {}", s.why)));
         match (&s.command, &s.place) {
-            (Some(c), _) => {
+            (Some(c), _) if s.destructive => {
+                let shown = match &s.place {
+                    Place::Host(h) => format!("{c}   (on {h})"),
+                    _ => c.clone(),
+                };
                 let _ = writeln!(
                     o,
-                    "run {} {}",
-                    u8::from(s.destructive),
-                    shell_word(&in_place(&s.place, c))
+                    "if ask {}; then\n\t{}\nfi",
+                    shell_word(&shown),
+                    in_place(&s.place, c)
                 );
+            }
+            (Some(c), _) => {
+                let _ = writeln!(o, "{}", in_place(&s.place, c));
             }
             (None, Place::Hand) => {
                 let _ = writeln!(
@@ -508,10 +521,10 @@ pub fn script(title: &str, notes: &[String], steps: &[Step]) -> String {
         if let Some(c) = &s.check {
             let _ = writeln!(
                 o,
-                "check {} {} {}",
+                "check_{n}() {{ {}; }}\ncheck {} {} check_{n}",
+                in_place(&c.place, &c.command),
                 c.wait_s,
-                shell_word(&c.what),
-                shell_word(&in_place(&c.place, &c.command))
+                shell_word(&c.what)
             );
         }
     }
