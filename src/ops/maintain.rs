@@ -682,26 +682,36 @@ impl<'a> Builder<'a> {
                 ));
             }
         }
-        // Start providers first, wait for each service, then the rest.
-        for vm in stopping.iter().rev() {
-            let autostart = vm.onboot && !(vm.ha && member);
-            let why = if autostart {
-                "startall starts it at boot (onboot): this starts it only if it is not running yet"
-                    .to_owned()
-            } else if vm.ha && member {
-                "HA starts it again once it is requested started".to_owned()
-            } else {
-                "not onboot: nothing starts it by itself".to_owned()
-            };
-            let mut step = start_step(vm, &why, self.timing);
-            if vm.ha && member {
-                step.command = Some(format!("ha-manager set vm:{} --state started", vm.vmid));
-            }
-            let end = self.push(step);
-            down_until.insert(vm.id.clone(), end);
+        // Start providers first (each up and serving before the next), then everything else
+        // at once, as startall would, and wait for each to be up.
+        let (providers, rest): (Vec<&&Vm>, Vec<&&Vm>) = stopping
+            .iter()
+            .rev()
+            .partition(|v| !provided_by(t, &v.id).is_empty());
+        for vm in providers {
+            self.start_guest(vm, member, &mut down_until);
             self.wait_for_services(&vm.id, &mut down_until);
         }
         self.wait_for_services(host, &mut down_until);
+        let mut started: Vec<(&Vm, u32)> = Vec::new();
+        for vm in rest {
+            started.push((vm, self.at));
+            self.start_guest(vm, member, &mut BTreeMap::new());
+        }
+        for (vm, at) in started {
+            let up = at.saturating_add(boot::guest_up_s(vm, self.timing));
+            let end = self.push(Step {
+                title: format!("Wait until {} is up", vm.id),
+                why: "started above; its OS boots meanwhile".into(),
+                place: Place::Host(vm.host.clone()),
+                command: None,
+                destructive: false,
+                expected_s: Some(up.saturating_sub(self.at)),
+                at_s: 0,
+                check: Some(outage::vm_running(vm)),
+            });
+            down_until.insert(vm.id.clone(), end);
+        }
         // Verify the consumers on the host.
         for c in &t.consumers {
             let members: Vec<&String> = c
@@ -840,6 +850,35 @@ impl<'a> Builder<'a> {
         (downtime, lost)
     }
 
+    /// Start a guest of the host (through HA for an HA guest of a cluster node); a provider's
+    /// step waits until it is up, the others only for the start task.
+    fn start_guest(&mut self, vm: &Vm, member: bool, down_until: &mut BTreeMap<String, u32>) {
+        let ha = vm.ha && member;
+        let why = if vm.onboot && !ha {
+            "startall starts it at boot (onboot): this starts it only if it is not running yet"
+        } else if ha {
+            "HA starts it again once it is requested started"
+        } else {
+            "not onboot: nothing starts it by itself"
+        };
+        let provider = !provided_by(self.t, &vm.id).is_empty();
+        let mut step = start_step(vm, why, self.timing);
+        if ha {
+            step.command = Some(format!("ha-manager set vm:{} --state started", vm.vmid));
+        }
+        if !provider {
+            step.expected_s = Some(boot::start_task_s(vm, self.timing));
+            step.check = Some(Check {
+                what: format!("{} is running", vm.id),
+                place: Place::Host(vm.host.clone()),
+                command: format!("qm status {} | grep -q 'status: running'", vm.vmid),
+                wait_s: 120,
+            });
+        }
+        let end = self.push(step);
+        down_until.insert(vm.id.clone(), end);
+    }
+
     /// Wait for each service of `provider`, soonest ready first: they all count from the
     /// provider being up, so each wait is only what is left after the previous one.
     fn wait_for_services(&mut self, provider: &str, down_until: &mut BTreeMap<String, u32>) {
@@ -867,10 +906,10 @@ impl<'a> Builder<'a> {
         let tl = boot::simulate(self.t, &Scenario::Reboot(self.host.to_owned()), self.timing);
         for w in &tl.waits {
             self.notes.push(format!(
-                "startall (no startup order that waits) starts {} before {} answers: it waits {} after the reboot by the boot model — see `hostplan boot --host {}`",
+                "after the reboot, {} wait {} for {} by the boot model: startall starts their VMs without waiting for it (no startup order) — see `hostplan boot --host {}`",
                 w.who,
-                w.waited_for,
                 duration_text(u32::try_from((w.until_ms - w.from_ms) / 1000).unwrap_or(u32::MAX)),
+                w.waited_for,
                 self.host
             ));
         }

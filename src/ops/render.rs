@@ -419,6 +419,9 @@ ask() { # ask COMMAND: yes runs it, anything else skips it
 
 check() { # check WAIT_S WHAT FUNCTION: until FUNCTION succeeds, then wait for Enter
 	local wait_s=$1 what=$2 answer deadline
+	if ((wait_s > RUNBOOK_MAX_WAIT)); then
+		wait_s=$RUNBOOK_MAX_WAIT
+	fi
 	deadline=$((SECONDS + wait_s))
 	until "$3"; do
 		if ((SECONDS >= deadline)); then
@@ -483,6 +486,10 @@ pub fn script(title: &str, notes: &[String], steps: &[Step]) -> String {
             "{a}=\"${{{a}:-}}\" # the service's address (not in the model): set it before running"
         );
     }
+    let _ = writeln!(
+        o,
+        "RUNBOOK_MAX_WAIT=\"${{RUNBOOK_MAX_WAIT:-3600}}\" # the longest a check keeps trying before it asks, seconds"
+    );
     let _ = writeln!(o, "\n{SCRIPT_HELPERS}");
     for (i, s) in steps.iter().enumerate() {
         let n = i + 1;
