@@ -216,6 +216,68 @@ pub fn nfs_client(c: Option<&Consumer>) -> Client {
     }
 }
 
+/// After how many seconds of outage I/O errors reach `c`'s filesystem or applications on a
+/// `kind` service, from stated values only (what a rule may judge): `Ok(None)` = never (NFS
+/// `hard`, multipath `queue`, SMB not modelled), `Err` = the fields it would need that the
+/// file leaves unknown.
+///
+/// # Errors
+/// The unknown fields, by their names in the file.
+pub fn stated_errors_after(
+    c: &Consumer,
+    kind: ServiceKind,
+) -> Result<Option<u32>, Vec<&'static str>> {
+    match kind {
+        ServiceKind::Iscsi => {
+            let queue = c.multipath.as_ref().and_then(|m| m.no_path_retry);
+            if queue == Some(NoPathRetry::Word(NoPathWord::Queue)) {
+                return Ok(None);
+            }
+            let mut unknown = Vec::new();
+            if c.iscsi_replacement_timeout_s.is_none() {
+                unknown.push("iscsi_replacement_timeout_s");
+            }
+            if let Some(m) = &c.multipath {
+                if m.no_path_retry.is_none() {
+                    unknown.push("multipath.no_path_retry");
+                }
+                if matches!(m.no_path_retry, Some(NoPathRetry::Retries(_)))
+                    && m.polling_interval_s.is_none()
+                {
+                    unknown.push("multipath.polling_interval_s");
+                }
+            }
+            if unknown.is_empty() {
+                Ok(iscsi_client(Some(c)).errors_after_s)
+            } else {
+                Err(unknown)
+            }
+        }
+        ServiceKind::Nfs => {
+            let n = c.nfs.as_ref();
+            match n.and_then(|n| n.mode) {
+                None => Err(vec!["nfs.mode"]),
+                Some(NfsMode::Hard) => Ok(None),
+                Some(NfsMode::Soft) => {
+                    let mut unknown = Vec::new();
+                    if n.and_then(|n| n.timeo_ds).is_none() {
+                        unknown.push("nfs.timeo_ds");
+                    }
+                    if n.and_then(|n| n.retrans).is_none() {
+                        unknown.push("nfs.retrans");
+                    }
+                    if unknown.is_empty() {
+                        Ok(nfs_client(Some(c)).errors_after_s)
+                    } else {
+                        Err(unknown)
+                    }
+                }
+            }
+        }
+        ServiceKind::Smb => Ok(None),
+    }
+}
+
 /// A service lost for a while.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LostService {
