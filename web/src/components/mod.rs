@@ -9,6 +9,7 @@ pub mod graph_view;
 pub mod header;
 pub mod inspector;
 pub mod job;
+pub mod operations;
 pub mod outcome;
 pub mod overview;
 pub mod preview;
