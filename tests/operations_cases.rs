@@ -6,6 +6,7 @@
 //! and `hostplan simulate` must print exactly `<name>.expect`. `HOSTPLAN_BLESS=1` rewrites the
 //! golden files — read what changed: a runbook is only worth something if someone signed it.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::process::Command;
 
@@ -160,7 +161,6 @@ fn answering_no_runs_nothing_destructive() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    use std::io::Write as _;
     child
         .stdin
         .take()

@@ -95,20 +95,17 @@ pub struct Client {
 pub fn iscsi_client(c: Option<&Consumer>) -> Client {
     let mut assumed = Vec::new();
     let mut explain = Vec::new();
-    let replacement = match c.and_then(|c| c.iscsi_replacement_timeout_s) {
-        Some(r) => {
-            explain.push(format!("replacement_timeout {r} s (stated)"));
-            r
-        }
-        None => {
-            assumed.push(format!(
-                "replacement_timeout {ISCSI_REPLACEMENT_TIMEOUT_S} s (open-iscsi default, I-1)"
-            ));
-            explain.push(format!(
-                "replacement_timeout {ISCSI_REPLACEMENT_TIMEOUT_S} s (open-iscsi default, assumed)"
-            ));
-            ISCSI_REPLACEMENT_TIMEOUT_S
-        }
+    let replacement = if let Some(r) = c.and_then(|c| c.iscsi_replacement_timeout_s) {
+        explain.push(format!("replacement_timeout {r} s (stated)"));
+        r
+    } else {
+        assumed.push(format!(
+            "replacement_timeout {ISCSI_REPLACEMENT_TIMEOUT_S} s (open-iscsi default, I-1)"
+        ));
+        explain.push(format!(
+            "replacement_timeout {ISCSI_REPLACEMENT_TIMEOUT_S} s (open-iscsi default, assumed)"
+        ));
+        ISCSI_REPLACEMENT_TIMEOUT_S
     };
     let mut errors = Some(ISCSI_DETECT_S + replacement);
     if let Some(m) = c.and_then(|c| c.multipath.as_ref()) {
@@ -566,30 +563,30 @@ fn restart_of(c: &Consumer, kind: ServiceKind, members: &[&String]) -> Vec<Strin
 
 /// The verdict of one consumer stack against one lost service.
 fn outcome(
-    t: &Topology,
+    topo: &Topology,
     consumer: &str,
     what: String,
-    l: &LostService,
+    lost: &LostService,
     client: Option<Client>,
     restart: Vec<String>,
 ) -> ConsumerOutcome {
-    let d = l.outage_s;
+    let gone = lost.outage_s;
     let mut chain = vec![format!(
         "{} does not answer for {} ({})",
-        l.service,
-        duration_text(d),
-        l.derivation
+        lost.service,
+        duration_text(gone),
+        lost.derivation
     )];
     let Some(client) = client else {
         chain.push(format!(
             "{} client behaviour is not modelled (no documented defaults in the domain reference)",
-            l.kind
+            lost.kind
         ));
         return ConsumerOutcome {
             consumer: consumer.to_owned(),
             what,
-            service: l.service.clone(),
-            protocol: l.kind,
+            service: lost.service.clone(),
+            protocol: lost.kind,
             verdict: Verdict::NotModelled,
             errors_at_s: None,
             resumes_at_s: None,
@@ -601,22 +598,22 @@ fn outcome(
         };
     };
     let mut assumed = client.assumed.clone();
-    let after_return = match l.kind {
+    let after_return = match lost.kind {
         ServiceKind::Iscsi => ISCSI_RELOGIN_S,
         _ => 0,
     };
-    let grace = (l.kind == ServiceKind::Nfs).then(|| {
-        let v4 = t
+    let grace = (lost.kind == ServiceKind::Nfs).then(|| {
+        let v4 = topo
             .consumers
             .iter()
             .find(|c| c.id == consumer)
             .and_then(|c| c.nfs.as_ref())
             .and_then(|n| n.version)
             .is_none_or(|v| v >= 4);
-        let stated = t
+        let stated = topo
             .services
             .iter()
-            .find(|s| s.id == l.service)
+            .find(|s| s.id == lost.service)
             .and_then(|s| s.grace_s);
         let g = stated.unwrap_or(NFS_GRACE_S);
         if v4 && stated.is_none() {
@@ -629,8 +626,8 @@ fn outcome(
     let mut o = ConsumerOutcome {
         consumer: consumer.to_owned(),
         what: what.clone(),
-        service: l.service.clone(),
-        protocol: l.kind,
+        service: lost.service.clone(),
+        protocol: lost.kind,
         verdict: Verdict::StallsThenResumes,
         errors_at_s: None,
         resumes_at_s: None,
@@ -640,12 +637,12 @@ fn outcome(
         chain,
         assumed,
     };
-    if d < client.notices_after_s {
+    if gone < client.notices_after_s {
         o.verdict = Verdict::RidesThrough;
-        o.resumes_at_s = Some(d);
+        o.resumes_at_s = Some(gone);
         o.chain.push(format!(
             "shorter than the {} s the {} client takes to notice: only latency",
-            client.notices_after_s, l.kind
+            client.notices_after_s, lost.kind
         ));
         return o;
     }
@@ -654,7 +651,7 @@ fn outcome(
         client.explain.join("; ")
     ));
     match client.errors_after_s {
-        Some(e) if d >= e => {
+        Some(e) if gone >= e => {
             o.verdict = Verdict::NeedsRestart;
             o.errors_at_s = Some(e);
             o.effect.clone_from(&client.on_error);
@@ -665,20 +662,20 @@ fn outcome(
             ));
             o.chain.push(format!(
                 "{} is back at {}, but that does not undo the errors",
-                l.service,
-                duration_text(d)
+                lost.service,
+                duration_text(gone)
             ));
             o.restart = restart;
         }
         errors => {
-            let back = d.saturating_add(after_return);
+            let back = gone.saturating_add(after_return);
             o.resumes_at_s = Some(back);
             o.chain.push(format!(
                 "{} is back at {}{}: I/O continues by itself at {}{}",
-                l.service,
-                duration_text(d),
+                lost.service,
+                duration_text(gone),
                 if after_return > 0 {
-                    format!(" (session login retried every 2–3 s, I-3)")
+                    " (session login retried every 2–3 s, I-3)".to_owned()
                 } else {
                     String::new()
                 },
