@@ -66,6 +66,7 @@ pub mod export;
 pub mod graph;
 pub mod import;
 pub mod model;
+pub mod ops;
 pub mod policy;
 pub mod resolve;
 pub mod schema;

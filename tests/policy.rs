@@ -44,7 +44,9 @@ fn the_rule_book_covers_every_section_with_at_least_40_rules_each_tested_both_wa
         .collect();
     assert_eq!(
         sections,
-        BTreeSet::from(["BOOT", "CLU", "DR", "FD", "K8S", "LAN", "NET", "PT", "PWR", "TN", "ZFS"])
+        BTreeSet::from([
+            "BOOT", "CLU", "DR", "FD", "K8S", "LAN", "NET", "OPS", "PT", "PWR", "TN", "ZFS"
+        ])
     );
     let tests: String = BUILTIN_TESTS.iter().map(|(_, t)| *t).collect();
     for r in &rules {

@@ -17,6 +17,7 @@ mod import;
 mod import_cases;
 mod injection;
 mod no_invention;
+mod operations_cases;
 mod policy;
 mod properties;
 mod roundtrip;

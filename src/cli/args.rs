@@ -62,6 +62,9 @@ pub enum Command {
     Spof(SpofArgs),
     /// Boot timeline of a cold start (or of one host's reboot) and a suggested startup order.
     Boot(BootArgs),
+    /// Maintenance preview of a host: what stops, what migrates where, what is down for how
+    /// long, and the runbook (text, Markdown, JSON or a bash script skeleton).
+    Maintain(MaintainArgs),
     /// Disaster recovery what-if: move a device (e.g. the HBA with its disks) to another host.
     Recover(RecoverArgs),
     /// Compare two topologies: per service (N-1, maintenance reboots, downtime) and what
@@ -251,11 +254,24 @@ pub struct SimulateArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// Component ids to fail (repeatable).
-    #[arg(long = "fail", value_name = "ID", required_unless_present = "reboot")]
+    #[arg(
+        long = "fail",
+        value_name = "ID",
+        required_unless_present_any = ["reboot", "outage"]
+    )]
     pub fail: Vec<String>,
-    /// Hosts that are rebooting: down now, back after their reboot (repeatable).
+    /// Hosts that are rebooting: down now, back after their reboot (repeatable). A storage
+    /// VM here (e.g. `truenas`) simulates its reboot as a storage outage.
     #[arg(long = "reboot", value_name = "HOST")]
     pub reboot: Vec<String>,
+    /// A storage outage: the VM or host serving storage, or a service, that goes away; what
+    /// each consumer does (rides through, stalls then resumes, needs a restart) and why.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["fail", "reboot"])]
+    pub outage: Option<String>,
+    /// How long the outage lasts (`300`, `5m`, `1h30m`); without it, the provider VM's
+    /// reboot by the boot model.
+    #[arg(long = "for", value_name = "DURATION", requires = "outage")]
+    pub duration: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -272,6 +288,37 @@ pub struct SpofArgs {
     pub top: usize,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Args)]
+pub struct MaintainArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The host to maintain.
+    #[arg(long)]
+    pub host: String,
+    /// The host reboots (the default).
+    #[arg(long, conflicts_with = "shutdown")]
+    pub reboot: bool,
+    /// The host is powered off and powered on again by hand.
+    #[arg(long)]
+    pub shutdown: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RunbookFormat::Text)]
+    pub format: RunbookFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RunbookFormat {
+    /// For a terminal.
+    Text,
+    /// A Markdown document (a change request).
+    Markdown,
+    /// The plan as JSON.
+    Json,
+    /// The runbook as a bash script skeleton: asks before anything destructive, stops at
+    /// every check.
+    Script,
 }
 
 #[derive(Args)]

@@ -92,6 +92,9 @@ mod names {
         check(ServiceKind::ALL);
         check(ConsumerKind::ALL);
         check(SyncMode::ALL);
+        check(Filesystem::ALL);
+        check(NoPathWord::ALL);
+        check(NfsMode::ALL);
         check(BondMode::ALL);
         check(LacpRate::ALL);
         check(QDeviceAlgorithm::ALL);
@@ -957,6 +960,10 @@ pub struct Service {
     /// multipath); absent or empty = none stated.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub portals: Vec<String>,
+    /// NFSv4 grace period of the server after a restart, seconds (Linux knfsd default 90,
+    /// F-7): new opens and locks wait that long; absent = unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grace_s: Option<u32>,
 }
 
 /// The ZFS `sync` property (zfsprops(7)).
@@ -1035,7 +1042,107 @@ pub struct Consumer {
     /// default; democratic-csi can set it per storage class); absent = unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iscsi_replacement_timeout_s: Option<u32>,
+    /// The filesystem on its iSCSI volumes; absent = unknown. ext4 aborts its journal to
+    /// read-only on an I/O error and XFS shuts down: both stay so until unmounted
+    /// (OPERATIONS.md I-7, I-8).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filesystem: Option<Filesystem>,
+    /// dm-multipath on its nodes (several portals); absent = no multipath stated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multipath: Option<Multipath>,
+    /// How its NFS volumes are mounted; absent = unknown (nfs(5) defaults are then assumed
+    /// and said to be).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nfs: Option<NfsMount>,
 }
+
+/// A filesystem on a block volume.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Filesystem {
+    /// ext4: a journal I/O error aborts it to read-only whatever `errors=` says (I-7).
+    Ext4,
+    /// XFS: an unrecoverable metadata error shuts it down (I-8).
+    Xfs,
+}
+
+named!(Filesystem {
+    Ext4 => "ext4",
+    Xfs => "xfs",
+});
+
+/// dm-multipath settings of a consumer's nodes (`multipath.conf(5)`, I-15).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct Multipath {
+    /// `no_path_retry`: `"queue"` (queue I/O while no path is left, forever), `"fail"` (the
+    /// default: fail at once) or a number of path-checker intervals to queue; absent = the
+    /// default `fail`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_path_retry: Option<NoPathRetry>,
+    /// `polling_interval`, seconds (default 5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub polling_interval_s: Option<u32>,
+}
+
+/// multipath's `no_path_retry`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum NoPathRetry {
+    /// Queue for this many path-checker intervals, then fail.
+    Retries(u32),
+    /// `queue` or `fail`.
+    Word(NoPathWord),
+}
+
+/// The words `no_path_retry` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoPathWord {
+    /// Queue forever (the old `queue_if_no_path` feature).
+    Queue,
+    /// Fail at once.
+    Fail,
+}
+
+named!(NoPathWord {
+    Queue => "queue",
+    Fail => "fail",
+});
+
+/// NFS client mount options of a consumer's volumes (`nfs(5)`, F-1…F-3).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct NfsMount {
+    /// `hard` (retry forever, the default) or `soft` (fail with EIO after `retrans`
+    /// retransmissions); absent = unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<NfsMode>,
+    /// `timeo`, deciseconds (TCP default 600 = 60 s, growing linearly per retry).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeo_ds: Option<u32>,
+    /// `retrans` (TCP default 2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retrans: Option<u32>,
+    /// NFS major version, 3 or 4 (absent: negotiated, normally 4).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+}
+
+/// `hard` or `soft`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum NfsMode {
+    /// Retry forever; processes block, then continue.
+    Hard,
+    /// Fail with EIO after `retrans` retransmissions.
+    Soft,
+}
+
+named!(NfsMode {
+    Hard => "hard",
+    Soft => "soft",
+});
 
 impl Consumer {
     /// Control-plane members needed for quorum: the configured value or a majority.

@@ -44,6 +44,7 @@ pub const BUILTIN: &[(&str, &str)] = builtin![
     "switching.rego",
     "cluster.rego",
     "domains.rego",
+    "operations.rego",
 ];
 
 /// The shipped rule tests.
@@ -59,6 +60,7 @@ pub const BUILTIN_TESTS: &[(&str, &str)] = builtin![
     "switching_test.rego",
     "cluster_test.rego",
     "domains_test.rego",
+    "operations_test.rego",
 ];
 
 /// The facts of the seed, used as `data.fixtures.seed` by the rule tests.

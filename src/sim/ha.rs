@@ -269,7 +269,7 @@ fn mib(x: u64) -> i64 {
 
 /// Memory a VM holds on its node, MiB: all of it with a passed-through device (VFIO pins the
 /// guest's memory) or without a balloon floor; else its balloon minimum.
-fn pinned_mib(vm: &Vm) -> u64 {
+pub(crate) fn pinned_mib(vm: &Vm) -> u64 {
     if !vm.hostpci.is_empty() {
         return vm.memory_mib;
     }

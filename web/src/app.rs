@@ -8,6 +8,7 @@ use crate::components::delta::DeltaPanel;
 use crate::components::diagnostics::DiagnosticsList;
 use crate::components::header::Header;
 use crate::components::inspector::Inspector;
+use crate::components::operations::{MaintainPanel, OutagePanel};
 use crate::components::review::ReviewPanel;
 use crate::components::simulate::SimulatePanel;
 use crate::components::tab_bar::{Tab, TabBar, TabPanel};
@@ -146,10 +147,13 @@ pub fn App() -> Html {
                 diagnostics={a.diagnostics.clone()} on_apply={on_action.reform(Action::EditText)} />
         },
         Tab::Simulate => html! {
+            <>
             <SimulatePanel topology={a.topology.clone()} report={a.sim.clone()} failed={state.failed.clone()} rebooting={state.rebooting.clone()}
                 selected={state.selected.clone()} on_select={on_select.clone()} spof={a.spof.clone()} toml={state.current.text.clone()}
                 on_simulate={on_action.reform(|(failed, rebooting)| Action::Simulate { failed, rebooting })}
                 on_toggle={on_action.reform(Action::ToggleFailed)} />
+            <OutagePanel topology={a.topology.clone()} />
+            </>
         },
         Tab::Boot => {
             let on_scenario = {
@@ -158,6 +162,7 @@ pub fn App() -> Html {
             };
             html! { <BootPanel topology={a.topology.clone()} on_apply={editing.edit.clone()} scenario={(*boot_scenario).clone()} {on_scenario} /> }
         }
+        Tab::Maintain => html! { <MaintainPanel topology={a.topology.clone()} /> },
         Tab::WhatIf => {
             html! { <WhatIfPanel topology={a.topology.clone()} on_apply={editing.edit.clone()} /> }
         }

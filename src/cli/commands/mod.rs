@@ -8,6 +8,7 @@ mod export;
 mod graph;
 mod import;
 mod info;
+mod maintain;
 mod recover;
 mod simulate;
 mod spof;
@@ -35,6 +36,7 @@ pub fn run(command: Command, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Command::Simulate(a) => simulate::run(&a, out),
         Command::Spof(a) => spof::run(&a, out),
         Command::Boot(a) => boot::run(&a, out),
+        Command::Maintain(a) => maintain::run(&a, out),
         Command::Recover(a) => recover::run(&a, out),
         Command::Compare(a) => compare::run(&a, out),
         Command::Availability(a) => simulate::availability(&a, out),

@@ -9,6 +9,9 @@ use std::process::ExitCode;
 
 pub fn run(args: &SimulateArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let topology = io::load_valid(&args.input.file)?.topology;
+    if let Some(target) = outage_target(&topology, args) {
+        return outage(&topology, &target, args, out);
+    }
     let report =
         hostplan::sim::failure::simulate_with_reboots(&topology, &args.fail, &args.reboot)?;
     match args.output.format {
@@ -66,6 +69,48 @@ fn outage_text(outages: &[hostplan::sim::boot::Outage], out: &mut dyn Write) -> 
     }
     writeln!(out)?;
     Ok(())
+}
+
+/// The storage outage asked for: `--outage ID`, or `--reboot` of a single VM that serves
+/// storage (a host's reboot stays the failure simulation it always was).
+fn outage_target(t: &hostplan::model::Topology, args: &SimulateArgs) -> Option<String> {
+    if let Some(o) = &args.outage {
+        return Some(o.clone());
+    }
+    match args.reboot.as_slice() {
+        [vm] if args.fail.is_empty()
+            && t.vms.iter().any(|v| &v.id == vm)
+            && t.services.iter().any(|s| &s.provider == vm) =>
+        {
+            Some(vm.clone())
+        }
+        _ => None,
+    }
+}
+
+/// `simulate --outage`: per consumer, what its protocol stack does, and the recovery.
+fn outage(
+    t: &hostplan::model::Topology,
+    target: &str,
+    args: &SimulateArgs,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let duration = args
+        .duration
+        .as_deref()
+        .map(hostplan::ops::parse_duration)
+        .transpose()?;
+    let report = hostplan::ops::outage::simulate(
+        t,
+        target,
+        duration,
+        &hostplan::sim::boot::Timing::default(),
+    )?;
+    match args.output.format {
+        OutputFormat::Json => super::json_out(out, &report)?,
+        OutputFormat::Text => write!(out, "{}", hostplan::ops::render::outage_text(&report))?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// UPS units on battery: load, runtime, and what each empty battery takes down.

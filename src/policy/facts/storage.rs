@@ -195,6 +195,9 @@ pub struct ServiceFacts<'a> {
     /// Seconds from issuing the provider's start until the service answers (rounded up);
     /// `null` when the provider is not a VM.
     pub serve_after_start_s: Option<u64>,
+    /// Seconds the service is gone when its provider VM reboots cleanly (stop, start, boot,
+    /// ready); `null` when the provider is not a VM.
+    pub reboot_outage_s: Option<u32>,
     /// The ZFS `sync` property of what it serves. Absent when unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "crate::model::SyncMode")]
@@ -237,6 +240,14 @@ pub struct ConsumerFacts<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "u32")]
     pub iscsi_replacement_timeout_s: Option<u32>,
+    /// Per service it uses: seconds of outage after which I/O errors reach its filesystem or
+    /// applications, from stated settings (iSCSI replacement timeout + NOP-Out detection +
+    /// multipath queueing; NFS soft retries). A service is absent when I/O never fails (NFS
+    /// hard, multipath queue, SMB not modelled) or when a setting it needs is unknown.
+    pub io_errors_after_s: BTreeMap<&'a str, u32>,
+    /// Per service it uses: the settings that would decide `io_errors_after_s` but are
+    /// unknown.
+    pub io_unknown: BTreeMap<&'a str, Vec<&'static str>>,
 }
 
 /// Facts of every disk.
@@ -426,6 +437,8 @@ pub(super) fn services<'a>(ix: &Index<'a>) -> BTreeMap<&'a str, ServiceFacts<'a>
                 consumers,
                 serve_after_start_s: boot::time_to_serve_ms(t, s, &timing)
                     .map(|ms| ms.div_ceil(1000)),
+                reboot_outage_s: crate::ops::outage::reboot_outage(t, s, &timing)
+                    .map(|(secs, _)| secs),
                 sync: s.sync,
                 volblocksize_kib: s.volblocksize_kib,
                 sparse: s.sparse,
@@ -450,7 +463,24 @@ pub(super) fn consumers(t: &Topology) -> BTreeMap<&str, ConsumerFacts<'_>> {
                 services: &c.services,
                 quorum: c.quorum_needed(),
                 iscsi_replacement_timeout_s: c.iscsi_replacement_timeout_s,
+                io_errors_after_s: BTreeMap::new(),
+                io_unknown: BTreeMap::new(),
             };
+            let mut fact = fact;
+            for sid in &c.services {
+                let Some(svc) = t.services.iter().find(|s| &s.id == sid) else {
+                    continue;
+                };
+                match crate::ops::outage::stated_errors_after(c, svc.kind) {
+                    Ok(Some(n)) => {
+                        fact.io_errors_after_s.insert(sid.as_str(), n);
+                    }
+                    Ok(None) => {}
+                    Err(unknown) => {
+                        fact.io_unknown.insert(sid.as_str(), unknown);
+                    }
+                }
+            }
             (c.id.as_str(), fact)
         })
         .collect()

@@ -105,6 +105,18 @@ impl Default for Timing {
     }
 }
 
+/// Seconds from issuing `vm`'s start until its OS is up (start task, pinning its RAM with
+/// passthrough, boot), rounded up.
+pub fn guest_up_s(vm: &Vm, timing: &Timing) -> u32 {
+    u32::try_from(timing.guest_up_ms(vm).div_ceil(1000)).unwrap_or(u32::MAX)
+}
+
+/// Seconds `vm`'s start task takes (QEMU up, pinning its RAM with passthrough), rounded up:
+/// `qm start` returns then, and the guest boots on.
+pub fn start_task_s(vm: &Vm, timing: &Timing) -> u32 {
+    u32::try_from(timing.start_task_ms(vm).div_ceil(1000)).unwrap_or(u32::MAX)
+}
+
 /// What happened to whom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -11,6 +11,7 @@ pub mod graph_view;
 pub mod header;
 pub mod inspector;
 pub mod job;
+pub mod operations;
 pub mod outages;
 pub mod outcome;
 pub mod overview;

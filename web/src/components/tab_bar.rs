@@ -16,6 +16,8 @@ pub enum Tab {
     Simulate,
     /// Boot order.
     Boot,
+    /// A host's maintenance: preview and runbook.
+    Maintain,
     /// What-if and disaster recovery.
     WhatIf,
     /// Before / after: what a change did.
@@ -28,11 +30,12 @@ pub enum Tab {
 
 impl Tab {
     /// Every tab, in display order.
-    pub const ALL: [Tab; 8] = [
+    pub const ALL: [Tab; 9] = [
         Tab::Inspect,
         Tab::Text,
         Tab::Simulate,
         Tab::Boot,
+        Tab::Maintain,
         Tab::WhatIf,
         Tab::Delta,
         Tab::Review,
@@ -46,6 +49,7 @@ impl Tab {
             Tab::Text => "text",
             Tab::Simulate => "simulate",
             Tab::Boot => "boot",
+            Tab::Maintain => "maintain",
             Tab::WhatIf => "whatif",
             Tab::Delta => "delta",
             Tab::Review => "review",
@@ -60,6 +64,7 @@ impl Tab {
             Tab::Text => "Text",
             Tab::Simulate => "Simulate",
             Tab::Boot => "Boot",
+            Tab::Maintain => "Maintenance",
             Tab::WhatIf => "What-if",
             Tab::Delta => "Before / after",
             Tab::Review => "Review",
@@ -115,6 +120,7 @@ fn badge(tab: Tab, open_findings: usize, simulating: bool) -> String {
         | Tab::Text
         | Tab::Simulate
         | Tab::Boot
+        | Tab::Maintain
         | Tab::WhatIf
         | Tab::Delta
         | Tab::Review
@@ -220,7 +226,7 @@ mod tests {
         })
         .await;
         assert!(html.contains(r#"role="tablist""#), "{html}");
-        assert_eq!(html.matches(r#"role="tab""#).count(), 8, "{html}");
+        assert_eq!(html.matches(r#"role="tab""#).count(), Tab::ALL.len(), "{html}");
         let review = button(&html, "tab-review");
         assert!(review.contains(r#"aria-selected="true""#), "{review}");
         assert!(review.contains(r#"tabindex="0""#), "{review}");

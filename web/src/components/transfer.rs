@@ -48,7 +48,7 @@ impl PartialEq for RuleBookHandle {
 }
 
 #[cfg(target_arch = "wasm32")]
-fn download(name: &str, text: &str) {
+pub(crate) fn download(name: &str, text: &str) {
     use wasm_bindgen::JsCast;
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let opts = web_sys::BlobPropertyBag::new();
@@ -73,7 +73,7 @@ fn download(name: &str, text: &str) {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn download(_: &str, _: &str) {}
+pub(crate) fn download(_: &str, _: &str) {}
 
 #[cfg(target_arch = "wasm32")]
 pub(crate) fn copy(text: &str) {
