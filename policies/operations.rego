@@ -8,11 +8,11 @@ import rego.v1
 # title: A routine storage-VM reboot outlasts a consumer's I/O timeout
 # description: While a storage VM reboots (clean stop, start, boot, the service ready: reboot_outage_s by the boot model) its consumers' I/O blocks; an iSCSI initiator fails every command once replacement_timeout (+ NOP-Out detection, + multipath queueing) runs out, and ext4 then aborts to read-only (XFS shuts down) and stays so after the target returns — pods must be moved off their nodes to remount; an NFS soft mount returns EIO after its retries. A design where every routine reboot of the storage VM ends like that needs a longer timeout (democratic-csi node-db.node.session.timeo.replacement_timeout, multipath no_path_retry queue, NFS hard) or the consumers stopped first (hostplan maintain writes the runbook). Not evaluated while a setting that decides the timeout is unknown.
 # related_resources:
-#   - ref: https://github.com/open-iscsi/open-iscsi/blob/bc236140ff0f0b66c18c0064fdebe5916c32c5da/etc/iscsid.conf
-#   - ref: https://github.com/torvalds/linux/blob/0604aa87b098740f2e517a584552591cbf2209d7/Documentation/admin-guide/ext4.rst
-#   - ref: https://github.com/opensvc/multipath-tools/blob/0fb7f303a7ac14347b5e8d78299005d7bbba7b74/multipath/multipath.conf.5.in
+#   - ref: https://github.com/open-iscsi/open-iscsi/blob/0ab9354515f4dd01b60714ff33d31f133856e408/etc/iscsid.conf#L56-L60
+#   - ref: https://docs.kernel.org/admin-guide/ext4.html#mount-options
+#   - ref: https://man7.org/linux/man-pages/man5/multipath.conf.5.html
 #   - ref: https://github.com/democratic-csi/democratic-csi/issues/193
-#   - ref: https://github.com/jtlayton/nfs-utils/blob/0dbabc1f7b56cf8875fbc21b6c7d75fd27a66ba3/utils/mount/nfs.man
+#   - ref: https://github.com/jtlayton/nfs-utils/blob/0dbabc1f7b56cf8875fbc21b6c7d75fd27a66ba3/utils/mount/nfs.man#L97-L129
 # custom:
 #   id: OPS-01
 #   severity: warning

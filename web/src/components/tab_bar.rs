@@ -226,7 +226,11 @@ mod tests {
         })
         .await;
         assert!(html.contains(r#"role="tablist""#), "{html}");
-        assert_eq!(html.matches(r#"role="tab""#).count(), Tab::ALL.len(), "{html}");
+        assert_eq!(
+            html.matches(r#"role="tab""#).count(),
+            Tab::ALL.len(),
+            "{html}"
+        );
         let review = button(&html, "tab-review");
         assert!(review.contains(r#"aria-selected="true""#), "{review}");
         assert!(review.contains(r#"tabindex="0""#), "{review}");
