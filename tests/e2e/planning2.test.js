@@ -128,7 +128,8 @@ for (const [width, name] of [[1400, 'wide'], [420, 'narrow']]) {
 }
 
 test('on a generated fleet every entity with open findings carries a badge, and only those', async () => {
-  const text = generateFleet(hostplan, 15);
+  // Small enough to be drawn whole (under the overview's 300 boxes, bonds and PSUs counted).
+  const text = generateFleet(hostplan, 8);
   const file = path.join(root, '.tmp', `planning2-fleet-${process.pid}.toml`);
   fs.writeFileSync(file, text);
   // The CLI's findings, by the entity they are drawn on (`h00005-tank#data-0` on the pool).
@@ -136,8 +137,8 @@ test('on a generated fleet every entity with open findings carries a badge, and 
   const expected = [...new Set(report.findings.filter((f) => f.status === 'open').map((f) => f.resource.split('#')[0]))].sort();
   assert.ok(expected.length > 5, expected.join(', '));
   const { page, problems } = await openApp(1400, 900);
-  await page.setInputFiles('#open-file', { name: 'fleet15.toml', mimeType: 'text/plain', buffer: Buffer.from(text) });
-  await page.waitForSelector('svg#graph g.host[data-id="h00014"]', { timeout: 30000 });
+  await page.setInputFiles('#open-file', { name: 'fleet8.toml', mimeType: 'text/plain', buffer: Buffer.from(text) });
+  await page.waitForSelector('svg#graph g.host[data-id="h00007"]', { timeout: 30000 });
   // What the graph draws (a UPS has no box of its own yet): every drawn entity with findings.
   const drawn = new Set(await page.$$eval('svg#graph g.node, svg#graph g.host', (els) => els.map((e) => e.dataset.id)));
   const want = expected.filter((id) => drawn.has(id));
