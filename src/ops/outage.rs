@@ -768,17 +768,20 @@ pub fn port_of(kind: ServiceKind) -> u16 {
 
 /// The script variable holding a service's address (the model does not state addresses).
 pub fn address_var(service: &str) -> String {
-    let mut v: String = service
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    v.insert_str(0, "ADDR_");
+    shell_var("ADDR_", service)
+}
+
+/// `prefix` and `name` as a shell variable name: letters and digits upper-cased, anything
+/// else `_` (`talos-cp1` → `PVE_TALOS_CP1`).
+pub(crate) fn shell_var(prefix: &str, name: &str) -> String {
+    let mut v = prefix.to_owned();
+    v.extend(name.chars().map(|c| {
+        if c.is_ascii_alphanumeric() {
+            c.to_ascii_uppercase()
+        } else {
+            '_'
+        }
+    }));
     v
 }
 

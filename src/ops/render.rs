@@ -354,17 +354,7 @@ pub fn outage_markdown(x: &Outage) -> String {
 
 /// The shell variable holding the ssh target of a node.
 fn ssh_var(host: &str) -> String {
-    let v: String = host
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("PVE_{v}")
+    super::outage::shell_var("PVE_", host)
 }
 
 /// A command as a line of the script: on a node through `on` (the command as one argument,
