@@ -102,10 +102,11 @@ fn a_huge_sprintf_width_is_refused_constant_or_computed() {
     );
 }
 
-/// `net.*` is not built (regorus has it only with `std`): refused at load time, with its
-/// location, like any builtin this engine lacks.
+/// `net.cidr_expand` of a /0 would list four billion addresses: with a constant argument it is
+/// refused when the policy loads, computed it stops evaluation before allocating; and
+/// `net.lookup_ip_addr` (DNS, I/O) is not provided, refused at load time with its location.
 #[test]
-fn net_builtins_are_refused_at_load_time() {
+fn net_builtins_are_bounded_and_lookups_refused() {
     let (code, err) = check_with(
         "cidr.rego",
         &policy(
@@ -116,9 +117,57 @@ fn net_builtins_are_refused_at_load_time() {
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains(
-            "cidr.rego:6:28: `net.cidr_expand` is not a builtin hostplan's engine provides"
+            "cidr.rego:6:28: net.cidr_expand would list 4294967296 addresses; the limit is 1000000 per call"
         ),
         "{err}"
+    );
+    let (code, err) = check_with(
+        "cidr2.rego",
+        &policy(
+            "cidr2",
+            "\tc := concat(\"\", [\"10.0.0.0/\", format_int(count(input.hosts) + 7, 10)])\n\tm := sprintf(\"%d\", [count(net.cidr_expand(c))])",
+        ),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cidr2.rego:7:"), "{err}");
+    assert!(
+        err.contains("net.cidr_expand would list 16777216 addresses"),
+        "{err}"
+    );
+    let (code, err) = check_with(
+        "dns.rego",
+        &policy(
+            "dns",
+            "\tm := sprintf(\"%v\", [net.lookup_ip_addr(\"example.com\")])",
+        ),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "dns.rego:6:22: `net.lookup_ip_addr` is not a builtin hostplan's engine provides"
+        ),
+        "{err}"
+    );
+}
+
+/// The `net.cidr_*` builtins through the engine, on the seed's networks as a site policy would
+/// use them: which networks a range covers, their merged cover, and overlap.
+#[test]
+fn net_builtins_answer_through_the_engine() {
+    let user = PolicyFile {
+        path: "nets.rego".into(),
+        text: policy(
+            "nets",
+            "\tm := sprintf(\"%v %v %v %v\", [net.cidr_contains(\"10.0.0.0/8\", \"10.20.30.40\"), net.cidr_merge([\"10.0.0.0/25\", \"10.0.0.128/25\", \"10.0.1.7\"]), net.cidr_intersects(\"10.0.0.0/16\", \"10.0.255.0/24\"), net.cidr_contains_matches({\"lan\": \"192.168.0.0/16\"}, [\"192.168.1.10\", \"10.0.0.1\"])])",
+        ),
+    };
+    let facts = hostplan::policy::facts::facts(&hostplan::examples::seed().unwrap());
+    let ev = RuleBook::new(vec![user])
+        .evaluate(&facts, &[], "2026-11-26", Limits::default())
+        .unwrap();
+    assert_eq!(
+        ev.findings[0].message,
+        "true {\"10.0.0.0/24\", \"10.0.1.7/32\"} true {[\"lan\", 0]}"
     );
 }
 

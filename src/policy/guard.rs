@@ -24,9 +24,8 @@ pub const MAX_RANGE: u64 = 1_000_000;
 /// Widest field or precision a `sprintf` verb may ask for.
 pub const MAX_WIDTH: u64 = 4096;
 
-/// The builtins whose result size is chosen by an argument.
-/// (`net.cidr_expand` would belong here if regorus' `net` feature is ever enabled: a /0 lists
-/// four billion addresses.)
+/// The builtins whose result size is chosen by an argument. (`net.cidr_expand`, whose /0
+/// would list four billion addresses, is bounded where it is written: `super::net`.)
 const GUARDED: &[&str] = &["numbers.range", "numbers.range_step", "sprintf"];
 
 /// OPA's builtin namespaces: a call into one of them that this build lacks is an unsupported
@@ -71,6 +70,7 @@ pub fn builtins() -> Vec<&'static str> {
         .filter(|n| !n.starts_with("__"))
         .collect();
     all.push("print");
+    all.extend(super::net::BUILTINS.iter().map(|(name, _)| *name));
     all.sort_unstable();
     all.dedup();
     all
@@ -101,6 +101,7 @@ fn excess(name: &str, args: &[Value]) -> Option<String> {
                 )
             })
         }
+        "net.cidr_expand" => super::net::expand_excess(args.first()?),
         _ => None,
     }
 }
@@ -134,7 +135,8 @@ fn widest_field(format: &str) -> u64 {
     widest
 }
 
-/// Register the size-checking wrappers of [`GUARDED`] builtins on an engine.
+/// Register the size-checking wrappers of [`GUARDED`] builtins on an engine, and the `net.cidr_*`
+/// builtins this crate writes itself (`super::net`).
 ///
 /// # Errors
 /// [`PolicyError::Eval`] if the engine refuses an extension (it never should: each name is
@@ -175,6 +177,18 @@ pub(super) fn install(engine: &mut regorus::Engine) -> Result<(), PolicyError> {
                         .collect();
                     builtin(&span, &params, &args, true)
                 }),
+            )
+            .map_err(|e| PolicyError::Eval {
+                query: name.to_owned(),
+                message: e.to_string(),
+            })?;
+    }
+    for &(name, nargs) in super::net::BUILTINS {
+        engine
+            .add_extension(
+                name.to_owned(),
+                nargs,
+                Box::new(move |args: Vec<Value>| super::net::call(name, &args)),
             )
             .map_err(|e| PolicyError::Eval {
                 query: name.to_owned(),
@@ -279,6 +293,7 @@ pub(super) fn check_calls(engine: &mut regorus::Engine) -> Result<(), PolicyErro
                 }
                 let known = BUILTINS.contains_key(name.as_str())
                     || name == "print"
+                    || super::net::BUILTINS.iter().any(|(n, _)| *n == name)
                     || root == "data"
                     || aliases.contains_key(root)
                     || callee.is_some();

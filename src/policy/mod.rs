@@ -9,6 +9,7 @@
 pub mod facts;
 pub mod guard;
 pub mod metadata;
+mod net;
 pub mod report;
 
 use metadata::RuleMeta;
