@@ -259,6 +259,7 @@ fn parsing_runs_inside_the_time_limit() {
     };
     let limits = Limits {
         time: std::time::Duration::from_millis(1),
+        ..Limits::default()
     };
     let err = RuleBook::new(vec![user]).prepare(limits).unwrap_err();
     match err {
@@ -315,4 +316,74 @@ fn builtins_beyond_the_second_engine_answer_as_opa_documents() {
         ev.findings[0].message,
         "1795651200000000000 true {\"a\": [1, 2]}"
     );
+}
+
+/// A policy that builds an ever larger set (here a million strings of 4,000 bytes, about 4 GB) stops at the evaluation's memory budget with the package and file named, long before
+/// the time limit, instead of taking the machine's memory: natively regorus counts every
+/// allocation. The same policy under a budget it fits in evaluates.
+///
+/// The ceiling is process-wide, so the evaluation runs alone in a child process (this test
+/// binary again, this test only): other tests' evaluations in parallel threads would share it.
+#[test]
+fn a_policy_that_allocates_without_bound_stops_at_the_memory_budget() {
+    const CHILD: &str = "HOSTPLAN_MEMORY_TEST_CHILD";
+    if std::env::var_os(CHILD).is_none() {
+        let out = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "containment::a_policy_that_allocates_without_bound_stops_at_the_memory_budget",
+                "--exact",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    }
+    let user = PolicyFile {
+        path: "hog.rego".into(),
+        text: policy(
+            "hog",
+            "\tbig := {s | some i in numbers.range(1, 1000000); s := sprintf(\"%04000d\", [i])}\n\tm := sprintf(\"%d\", [count(big)])",
+        ),
+    };
+    let facts = hostplan::policy::facts::facts(&hostplan::examples::seed().unwrap());
+    let tight = Limits {
+        time: std::time::Duration::from_secs(120),
+        memory: 64 << 20,
+    };
+    let started = std::time::Instant::now();
+    let err = RuleBook::new(vec![user.clone()])
+        .evaluate(&facts, &[], "2026-11-26", tight)
+        .unwrap_err();
+    match err {
+        PolicyError::Eval { query, message } => {
+            assert_eq!(query, "data.hog");
+            assert!(
+                message.starts_with(
+                    "stopped at the memory limit (64 MiB for one evaluation), in package data.hog (hog.rego)"
+                ),
+                "{message}"
+            );
+        }
+        other => panic!("expected an evaluation error, got {other:?}"),
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    // Within a budget it fits in, the same kind of policy runs to its answer.
+    let small = PolicyFile {
+        path: "small.rego".into(),
+        text: policy(
+            "small",
+            "\tbig := {s | some i in numbers.range(1, 1000); s := sprintf(\"%04000d\", [i])}\n\tm := sprintf(\"%d\", [count(big)])",
+        ),
+    };
+    let ev = RuleBook::new(vec![small])
+        .evaluate(&facts, &[], "2026-11-26", tight)
+        .unwrap();
+    assert_eq!(ev.findings[0].message, "1000");
 }

@@ -204,6 +204,7 @@ fn a_runaway_policy_is_stopped_by_the_time_limit() {
     let facts = hostplan::policy::facts::facts(&seed());
     let limits = Limits {
         time: std::time::Duration::from_secs(1),
+        ..Limits::default()
     };
     let err = RuleBook::builtin()
         .with(vec![slow])

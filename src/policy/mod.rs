@@ -8,6 +8,7 @@
 
 pub mod facts;
 pub mod guard;
+mod memory;
 pub mod metadata;
 mod net;
 pub mod report;
@@ -201,12 +202,19 @@ pub struct Limits {
     /// Wall-clock budget; only enforced where the engine has a clock (natively; in the
     /// browser once the front end registers one).
     pub time: core::time::Duration,
+    /// Bytes one evaluation may allocate beyond what the process held when it started
+    /// (the input as the engine's values included). Enforced natively, where regorus counts
+    /// every allocation (`memory.rs`); in the browser the worker's wasm memory is the bound,
+    /// and a policy that exhausts it ends the worker, not the tab.
+    pub memory: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
             time: core::time::Duration::from_secs(10),
+            // The shipped rule book on a 10,000-host fleet adds well under half of this.
+            memory: 4 << 30,
         }
     }
 }
@@ -362,7 +370,6 @@ impl RuleBook {
     /// [`PolicyError::Syntax`] when a policy does not parse.
     pub fn prepare(&self, limits: Limits) -> Result<Prepared, PolicyError> {
         let (engine, files) = self.engine(limits)?;
-        let limit = limits.time;
         let packages = engine
             .get_packages()
             .map_err(|e| PolicyError::Eval {
@@ -387,7 +394,7 @@ impl RuleBook {
             engine,
             packages,
             rules: self.rules(),
-            limit,
+            limits,
             files,
         })
     }
@@ -417,6 +424,7 @@ impl RuleBook {
         limits: Limits,
     ) -> Result<Vec<TestOutcome>, PolicyError> {
         let (mut engine, _) = self.engine(limits)?;
+        let _budget = memory::Budget::start(limits.memory);
         let fixture = format!("{{\"fixtures\":{{\"seed\":{SEED_FIXTURE}}}}}");
         engine
             .add_data_json(&fixture)
@@ -467,7 +475,7 @@ pub struct Prepared {
     engine: regorus::Engine,
     packages: Vec<String>,
     rules: Vec<RuleMeta>,
-    limit: core::time::Duration,
+    limits: Limits,
     files: PackageFiles,
 }
 
@@ -490,12 +498,15 @@ impl Prepared {
         today: &str,
     ) -> Result<Evaluation, PolicyError> {
         let engine = &mut self.engine;
+        // Held until the findings are read: the input's values and every rule's results count.
+        let _budget = memory::Budget::start(self.limits.memory);
         // Straight from the JSON tree: printing it and parsing the text again cost a fifth of
         // the rule book's time on big fleets.
         let input = <regorus::Value as serde::Deserialize>::deserialize(input).map_err(|e| {
             PolicyError::Eval {
                 query: "input".into(),
-                message: e.to_string(),
+                message: memory::over_budget(&e.to_string(), self.limits.memory)
+                    .unwrap_or_else(|| e.to_string()),
             }
         })?;
         engine.set_input(input);
@@ -509,7 +520,7 @@ impl Prepared {
                 .eval_query(pkg.clone(), false)
                 .map_err(|e| PolicyError::Eval {
                     query: pkg.clone(),
-                    message: eval_message(&e, pkg, &self.files, &self.rules, self.limit),
+                    message: eval_message(&e, pkg, &self.files, &self.rules, self.limits),
                 })?;
             let Some(value) = results
                 .result
@@ -558,13 +569,13 @@ impl Prepared {
     }
 }
 
-/// The engine's error as people read it: a time limit in seconds, with the rules it stopped in.
+/// The engine's error as people read it: a time or memory limit, with the rules it stopped in.
 fn eval_message(
     e: &anyhow::Error,
     package: &str,
     files: &PackageFiles,
     rules: &[RuleMeta],
-    limit: core::time::Duration,
+    limits: Limits,
 ) -> String {
     let text = e.to_string();
     let timed_out = e.chain().any(|c| {
@@ -573,9 +584,16 @@ fn eval_message(
             Some(regorus::LimitError::TimeLimitExceeded { .. })
         )
     }) || text.contains("exceeded time limit");
-    if !timed_out {
+    let stopped = if timed_out {
+        format!(
+            "stopped after {} s, the time limit",
+            limits.time.as_secs_f64()
+        )
+    } else if let Some(memory) = memory::over_budget(&text, limits.memory) {
+        memory
+    } else {
         return text;
-    }
+    };
     // The engine does not say which rule it was in: name the package's files and their
     // documented rules.
     let paths = files.get(package).map_or(&[][..], Vec::as_slice);
@@ -590,8 +608,7 @@ fn eval_message(
         format!(", rules {}", ids.join(", "))
     };
     format!(
-        "stopped after {} s, the time limit, in package {package} ({}{within}): a rule there iterates over too much",
-        limit.as_secs_f64(),
+        "{stopped}, in package {package} ({}{within}): a rule there iterates over too much",
         paths.join(", ")
     )
 }
