@@ -387,3 +387,64 @@ fn a_policy_that_allocates_without_bound_stops_at_the_memory_budget() {
         .unwrap();
     assert_eq!(ev.findings[0].message, "1000");
 }
+
+/// Array and object literals nested deep made the parser take exponential time (a 50-character
+/// line of 22 nested arrays ran past a minute, outside the time limit, since parsing cannot be
+/// interrupted) and, nested 2,000 deep over many lines, overflow its stack (an abort). Both are
+/// refused before parsing, at the bracket; so are many moderately nested literals whose parse
+/// would outlast the budget. Brackets in strings and comments do not count.
+#[test]
+fn deeply_nested_literals_are_refused_before_parsing() {
+    let nested = |depth: usize| format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+    let started = std::time::Instant::now();
+    let (code, err) = check_with(
+        "deep.rego",
+        &format!("package deep\n\nimport rego.v1\n\nx := {}\n", nested(22)),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("deep.rego:5:18: brackets nested 13 deep here; the limit is 12"),
+        "{err}"
+    );
+    let lines: String =
+        (0..2000).map(|_| "{\"a\":\n").collect::<String>() + "1" + &"}".repeat(2000);
+    let (code, err) = check_with(
+        "lines.rego",
+        &format!("package lines\n\nimport rego.v1\n\nx := {lines}\n"),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("lines.rego:17:1: brackets nested 13 deep here"),
+        "{err}"
+    );
+    let deep12 = nested(12);
+    let many: String = (0..100)
+        .flat_map(|i| ["x", &i.to_string(), " := ", &deep12, "\n"].map(str::to_owned))
+        .collect();
+    let (code, err) = check_with(
+        "many.rego",
+        &format!("package many\n\nimport rego.v1\n\n{many}"),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("the policies' nested brackets would keep the parser busy past its budget"),
+        "{err}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    // 12 deep, with brackets in a string and a comment beside it, is read as written.
+    let fine = PolicyFile {
+        path: "fine.rego".into(),
+        text: policy(
+            "fine",
+            &format!(
+                "\tx := {} # [[[[[[[[[[[[[[[[[[[[\n\tm := sprintf(\"%v\", [count(x)]) # \"[[[[[[[[[[[[[[[[[[[[\"",
+                nested(11)
+            ),
+        ),
+    };
+    let facts = hostplan::policy::facts::facts(&hostplan::examples::seed().unwrap());
+    let ev = RuleBook::new(vec![fine])
+        .evaluate(&facts, &[], "2026-11-26", Limits::default())
+        .unwrap();
+    assert_eq!(ev.findings[0].message, "1");
+}

@@ -323,6 +323,11 @@ impl RuleBook {
                 });
             }
         }
+        guard::check_nesting(
+            self.files
+                .iter()
+                .map(|f| (f.path.as_str(), f.text.as_str())),
+        )?;
         let started = regorus::utils::limits::monotonic_now();
         let over_budget = |after: &str| -> Result<(), PolicyError> {
             let elapsed = match (started, regorus::utils::limits::monotonic_now()) {
@@ -432,6 +437,7 @@ impl RuleBook {
                 query: "data.fixtures".into(),
                 message: e.to_string(),
             })?;
+        guard::check_nesting(tests.iter().map(|f| (f.path.as_str(), f.text.as_str())))?;
         let mut names = Vec::new();
         for f in tests {
             let pkg = engine
