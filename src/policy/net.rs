@@ -7,7 +7,8 @@
 //! (<https://www.openpolicyagent.org/docs/policy-reference/builtins/net>): a CIDR's host bits
 //! may be set (`10.0.0.1/8` is valid, as Go's `net.ParseCIDR` accepts it), a bare address
 //! counts as a /32 or /128 where a CIDR or IP is accepted, and IPv4 and IPv6 never contain or
-//! overlap each other. `net.lookup_ip_addr` is left out: it would be I/O.
+//! overlap each other (an IPv4-mapped IPv6 address, `::ffff:10.1.2.3`, counts as IPv4, as in
+//! Go). `net.lookup_ip_addr` is left out: it would be I/O.
 
 use core::net::IpAddr;
 use regorus::Value;
@@ -63,10 +64,15 @@ impl Block {
     }
 }
 
+/// An address as a number and its width; an IPv4-mapped IPv6 address (`::ffff:10.1.2.3`) is
+/// the IPv4 address, as Go's `net.IP` (and so OPA) treats it.
 fn number(addr: IpAddr) -> (u128, u32) {
     match addr {
         IpAddr::V4(a) => (u128::from(u32::from(a)), 32),
-        IpAddr::V6(a) => (u128::from(a), 128),
+        IpAddr::V6(a) => match a.to_ipv4_mapped() {
+            Some(v4) => (u128::from(u32::from(v4)), 32),
+            None => (u128::from(a), 128),
+        },
     }
 }
 
@@ -89,8 +95,17 @@ fn parse_cidr(text: &str) -> Option<Block> {
     {
         return None;
     }
-    let (value, bits) = number(addr.parse::<IpAddr>().ok()?);
+    let parsed = addr.parse::<IpAddr>().ok()?;
     let prefix: u32 = len.parse().ok()?;
+    // An IPv4-mapped IPv6 block (`::ffff:10.0.0.0/104`) is the IPv4 block it maps, as Go (and
+    // so OPA) reads it; one wider than the mapped range stays IPv6.
+    let (value, bits, prefix) = match parsed {
+        IpAddr::V6(a) if a.to_ipv4_mapped().is_none() || prefix < 96 => {
+            (u128::from(a), 128, prefix)
+        }
+        IpAddr::V6(_) => (number(parsed).0, 32, prefix - 96),
+        IpAddr::V4(_) => (number(parsed).0, 32, prefix),
+    };
     if prefix > bits {
         return None;
     }
@@ -342,6 +357,17 @@ mod tests {
             ),
             ("net.cidr_contains", r#"["fd00::/8","fd12::1"]"#, "true"),
             ("net.cidr_contains", r#"["fd00::/8","10.0.0.1"]"#, "false"),
+            (
+                "net.cidr_contains",
+                r#"["10.0.0.0/8","::ffff:10.1.2.3"]"#,
+                "true",
+            ),
+            (
+                "net.cidr_contains",
+                r#"["::ffff:10.0.0.0/104","10.1.2.3"]"#,
+                "true",
+            ),
+            ("net.cidr_is_valid", r#"["::ffff:10.0.0.0/129"]"#, "false"),
             (
                 "net.cidr_contains",
                 r#"["0.0.0.0/0","255.255.255.255"]"#,
