@@ -332,149 +332,150 @@ mod tests {
 
     /// Each row: builtin, arguments as JSON, the expected result as compact JSON (sets are
     /// written as sorted arrays), or `!` and the start of the error.
+    const ROWS: &[(&str, &str, &str)] = &[
+        (
+            "net.cidr_contains",
+            r#"["127.0.0.1/24","127.0.0.64/26"]"#,
+            "true",
+        ),
+        (
+            "net.cidr_contains",
+            r#"["127.0.0.1/24","127.0.0.1"]"#,
+            "true",
+        ),
+        (
+            "net.cidr_contains",
+            r#"["127.0.0.1/24","127.0.1.1"]"#,
+            "false",
+        ),
+        (
+            "net.cidr_contains",
+            r#"["10.0.0.0/8","10.0.0.0/7"]"#,
+            "false",
+        ),
+        ("net.cidr_contains", r#"["fd00::/8","fd12::1"]"#, "true"),
+        ("net.cidr_contains", r#"["fd00::/8","10.0.0.1"]"#, "false"),
+        (
+            "net.cidr_contains",
+            r#"["10.0.0.0/8","::ffff:10.1.2.3"]"#,
+            "true",
+        ),
+        (
+            "net.cidr_contains",
+            r#"["::ffff:10.0.0.0/104","10.1.2.3"]"#,
+            "true",
+        ),
+        ("net.cidr_is_valid", r#"["::ffff:10.0.0.0/129"]"#, "false"),
+        (
+            "net.cidr_contains",
+            r#"["0.0.0.0/0","255.255.255.255"]"#,
+            "true",
+        ),
+        ("net.cidr_contains", r#"["::/0","ffff::1/128"]"#, "true"),
+        (
+            "net.cidr_contains",
+            r#"["10.0.0.0","10.0.0.1"]"#,
+            "!net.cidr_contains: invalid CIDR address: 10.0.0.0",
+        ),
+        (
+            "net.cidr_contains",
+            r#"["10.0.0.0/8","nope"]"#,
+            "!net.cidr_contains: invalid CIDR or IP address: nope",
+        ),
+        (
+            "net.cidr_intersects",
+            r#"["192.168.0.0/16","192.168.1.0/24"]"#,
+            "true",
+        ),
+        (
+            "net.cidr_intersects",
+            r#"["192.168.0.0/24","192.168.1.0/24"]"#,
+            "false",
+        ),
+        (
+            "net.cidr_intersects",
+            r#"["fd00::/16","fd00:1::/32"]"#,
+            "true",
+        ),
+        ("net.cidr_is_valid", r#"["10.0.0.1/8"]"#, "true"),
+        ("net.cidr_is_valid", r#"["10.0.0.0/33"]"#, "false"),
+        ("net.cidr_is_valid", r#"["10.0.0.0"]"#, "false"),
+        ("net.cidr_is_valid", r#"["10.0.0.0/08"]"#, "false"),
+        ("net.cidr_is_valid", r#"["fe80::/10"]"#, "true"),
+        ("net.cidr_is_valid", "[42]", "false"),
+        (
+            "net.cidr_expand",
+            r#"["192.168.0.0/30"]"#,
+            r#"["192.168.0.0","192.168.0.1","192.168.0.2","192.168.0.3"]"#,
+        ),
+        ("net.cidr_expand", r#"["10.0.0.7/32"]"#, r#"["10.0.0.7"]"#),
+        (
+            "net.cidr_expand",
+            r#"["2001:db8::/127"]"#,
+            r#"["2001:db8::","2001:db8::1"]"#,
+        ),
+        (
+            "net.cidr_expand",
+            r#"["10.0.0.0/8"]"#,
+            "!net.cidr_expand would list 16777216 addresses",
+        ),
+        (
+            "net.cidr_expand",
+            r#"["::/0"]"#,
+            "!net.cidr_expand would list 340282366920938463463374607431768211455 addresses",
+        ),
+        (
+            "net.cidr_merge",
+            r#"[["192.0.128.0/24","192.0.129.0/24"]]"#,
+            r#"["192.0.128.0/23"]"#,
+        ),
+        (
+            "net.cidr_merge",
+            r#"[["10.0.0.0","10.0.0.1","10.0.0.2"]]"#,
+            r#"["10.0.0.0/31","10.0.0.2/32"]"#,
+        ),
+        (
+            "net.cidr_merge",
+            r#"[["10.0.0.0/8","10.1.0.0/16","fd00::/8","fd00::1"]]"#,
+            r#"["10.0.0.0/8","fd00::/8"]"#,
+        ),
+        ("net.cidr_merge", r#"[["10.0.0.1/8"]]"#, r#"["10.0.0.0/8"]"#),
+        (
+            "net.cidr_merge",
+            r#"[["0.0.0.0/1","128.0.0.0/1"]]"#,
+            r#"["0.0.0.0/0"]"#,
+        ),
+        ("net.cidr_merge", r#"[["::/1","8000::/1"]]"#, r#"["::/0"]"#),
+        (
+            "net.cidr_merge",
+            r#"[["10.0.0.3","10.0.0.4","10.0.0.5","10.0.0.6"]]"#,
+            r#"["10.0.0.3/32","10.0.0.4/31","10.0.0.6/32"]"#,
+        ),
+        (
+            "net.cidr_merge",
+            r#"[["bad"]]"#,
+            "!net.cidr_merge: invalid CIDR or IP address: bad",
+        ),
+        (
+            "net.cidr_contains_matches",
+            r#"[["1.1.1.0/24","1.1.2.0/24"],["1.1.1.128","1.1.2.1","2.2.2.2"]]"#,
+            "[[0,0],[1,1]]",
+        ),
+        (
+            "net.cidr_contains_matches",
+            r#"["1.1.1.0/24",{"a":"1.1.1.1","b":["1.1.1.2","meta"],"c":"9.9.9.9"}]"#,
+            r#"[["1.1.1.0/24","a"],["1.1.1.0/24","b"]]"#,
+        ),
+        (
+            "net.cidr_contains_matches",
+            r#"[[[]],"1.1.1.1"]"#,
+            "!net.cidr_contains_matches: operand elements must be non-empty",
+        ),
+    ];
+
     #[test]
     fn answers_as_opa_documents() {
-        let rows: &[(&str, &str, &str)] = &[
-            (
-                "net.cidr_contains",
-                r#"["127.0.0.1/24","127.0.0.64/26"]"#,
-                "true",
-            ),
-            (
-                "net.cidr_contains",
-                r#"["127.0.0.1/24","127.0.0.1"]"#,
-                "true",
-            ),
-            (
-                "net.cidr_contains",
-                r#"["127.0.0.1/24","127.0.1.1"]"#,
-                "false",
-            ),
-            (
-                "net.cidr_contains",
-                r#"["10.0.0.0/8","10.0.0.0/7"]"#,
-                "false",
-            ),
-            ("net.cidr_contains", r#"["fd00::/8","fd12::1"]"#, "true"),
-            ("net.cidr_contains", r#"["fd00::/8","10.0.0.1"]"#, "false"),
-            (
-                "net.cidr_contains",
-                r#"["10.0.0.0/8","::ffff:10.1.2.3"]"#,
-                "true",
-            ),
-            (
-                "net.cidr_contains",
-                r#"["::ffff:10.0.0.0/104","10.1.2.3"]"#,
-                "true",
-            ),
-            ("net.cidr_is_valid", r#"["::ffff:10.0.0.0/129"]"#, "false"),
-            (
-                "net.cidr_contains",
-                r#"["0.0.0.0/0","255.255.255.255"]"#,
-                "true",
-            ),
-            ("net.cidr_contains", r#"["::/0","ffff::1/128"]"#, "true"),
-            (
-                "net.cidr_contains",
-                r#"["10.0.0.0","10.0.0.1"]"#,
-                "!net.cidr_contains: invalid CIDR address: 10.0.0.0",
-            ),
-            (
-                "net.cidr_contains",
-                r#"["10.0.0.0/8","nope"]"#,
-                "!net.cidr_contains: invalid CIDR or IP address: nope",
-            ),
-            (
-                "net.cidr_intersects",
-                r#"["192.168.0.0/16","192.168.1.0/24"]"#,
-                "true",
-            ),
-            (
-                "net.cidr_intersects",
-                r#"["192.168.0.0/24","192.168.1.0/24"]"#,
-                "false",
-            ),
-            (
-                "net.cidr_intersects",
-                r#"["fd00::/16","fd00:1::/32"]"#,
-                "true",
-            ),
-            ("net.cidr_is_valid", r#"["10.0.0.1/8"]"#, "true"),
-            ("net.cidr_is_valid", r#"["10.0.0.0/33"]"#, "false"),
-            ("net.cidr_is_valid", r#"["10.0.0.0"]"#, "false"),
-            ("net.cidr_is_valid", r#"["10.0.0.0/08"]"#, "false"),
-            ("net.cidr_is_valid", r#"["fe80::/10"]"#, "true"),
-            ("net.cidr_is_valid", "[42]", "false"),
-            (
-                "net.cidr_expand",
-                r#"["192.168.0.0/30"]"#,
-                r#"["192.168.0.0","192.168.0.1","192.168.0.2","192.168.0.3"]"#,
-            ),
-            ("net.cidr_expand", r#"["10.0.0.7/32"]"#, r#"["10.0.0.7"]"#),
-            (
-                "net.cidr_expand",
-                r#"["2001:db8::/127"]"#,
-                r#"["2001:db8::","2001:db8::1"]"#,
-            ),
-            (
-                "net.cidr_expand",
-                r#"["10.0.0.0/8"]"#,
-                "!net.cidr_expand would list 16777216 addresses",
-            ),
-            (
-                "net.cidr_expand",
-                r#"["::/0"]"#,
-                "!net.cidr_expand would list 340282366920938463463374607431768211455 addresses",
-            ),
-            (
-                "net.cidr_merge",
-                r#"[["192.0.128.0/24","192.0.129.0/24"]]"#,
-                r#"["192.0.128.0/23"]"#,
-            ),
-            (
-                "net.cidr_merge",
-                r#"[["10.0.0.0","10.0.0.1","10.0.0.2"]]"#,
-                r#"["10.0.0.0/31","10.0.0.2/32"]"#,
-            ),
-            (
-                "net.cidr_merge",
-                r#"[["10.0.0.0/8","10.1.0.0/16","fd00::/8","fd00::1"]]"#,
-                r#"["10.0.0.0/8","fd00::/8"]"#,
-            ),
-            ("net.cidr_merge", r#"[["10.0.0.1/8"]]"#, r#"["10.0.0.0/8"]"#),
-            (
-                "net.cidr_merge",
-                r#"[["0.0.0.0/1","128.0.0.0/1"]]"#,
-                r#"["0.0.0.0/0"]"#,
-            ),
-            ("net.cidr_merge", r#"[["::/1","8000::/1"]]"#, r#"["::/0"]"#),
-            (
-                "net.cidr_merge",
-                r#"[["10.0.0.3","10.0.0.4","10.0.0.5","10.0.0.6"]]"#,
-                r#"["10.0.0.3/32","10.0.0.4/31","10.0.0.6/32"]"#,
-            ),
-            (
-                "net.cidr_merge",
-                r#"[["bad"]]"#,
-                "!net.cidr_merge: invalid CIDR or IP address: bad",
-            ),
-            (
-                "net.cidr_contains_matches",
-                r#"[["1.1.1.0/24","1.1.2.0/24"],["1.1.1.128","1.1.2.1","2.2.2.2"]]"#,
-                "[[0,0],[1,1]]",
-            ),
-            (
-                "net.cidr_contains_matches",
-                r#"["1.1.1.0/24",{"a":"1.1.1.1","b":["1.1.1.2","meta"],"c":"9.9.9.9"}]"#,
-                r#"[["1.1.1.0/24","a"],["1.1.1.0/24","b"]]"#,
-            ),
-            (
-                "net.cidr_contains_matches",
-                r#"[[[]],"1.1.1.1"]"#,
-                "!net.cidr_contains_matches: operand elements must be non-empty",
-            ),
-        ];
-        for (name, args, want) in rows {
+        for (name, args, want) in ROWS {
             let args = Value::from_json_str(args).unwrap();
             let args: Vec<Value> = args.as_array().unwrap().iter().cloned().collect();
             let got = call(name, &args);
