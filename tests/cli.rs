@@ -537,6 +537,7 @@ fn the_github_action_check_step_annotates_writes_sarif_and_fails_on_findings() {
     std::fs::create_dir_all(&tmp).unwrap();
     let seed = fixture("../examples/seed.toml");
     let broken = fixture("cases/policy/truenas-4gib.toml");
+    let invalid = fixture("cases/validate/bad-pci-address.toml");
     let spec_dir = tmp.join("spec");
     let (code, _) = hostplan(&[
         "export",
@@ -560,7 +561,12 @@ fn the_github_action_check_step_annotates_writes_sarif_and_fails_on_findings() {
         )
         .env(
             "HOSTPLAN_PATHS",
-            format!("{} {}", seed.display(), broken.display()),
+            format!(
+                "{} {} {}",
+                seed.display(),
+                broken.display(),
+                invalid.display()
+            ),
         )
         .env("HOSTPLAN_SPECS", spec_dir.join("hostplan.spec.json"))
         .env("HOSTPLAN_FAIL_ON", "error")
@@ -572,12 +578,21 @@ fn the_github_action_check_step_annotates_writes_sarif_and_fails_on_findings() {
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("::error file="), "{stdout}");
     assert!(stdout.contains("TN-04"), "{stdout}");
+    // A topology that does not validate is annotated with its diagnostics at their lines, and
+    // its SARIF lists them (it used to print nothing and write an empty file).
+    let invalid_name = invalid.display().to_string().replace(':', "%3A");
+    assert!(
+        stdout.contains(&format!("::error file={invalid_name},line=")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("title=hostplan "), "{stdout}");
     let outputs = std::fs::read_to_string(&github_output).unwrap();
     let sarif_dir = outputs.trim().strip_prefix("sarif=").unwrap();
-    for i in [1, 2] {
+    for i in [1, 2, 3] {
         let text = std::fs::read_to_string(format!("{sarif_dir}/check-{i}.sarif")).unwrap();
         let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(doc["version"], "2.1.0");
+        assert!(i < 3 || !doc["runs"][0]["results"].as_array().unwrap().is_empty());
     }
     std::fs::remove_dir_all(&tmp).unwrap();
 }
@@ -677,4 +692,77 @@ fn compare_reports_the_new_spof_and_worse_downtime_as_json_and_text() {
     assert!(!text.contains("N-2"), "{text}");
     let (_, same) = hostplan(&["compare", a, a, "--today", "2026-11-26"]);
     assert!(same.contains("nothing changed"), "{same}");
+}
+
+/// Every pre-commit hook's `entry`, run as pre-commit runs it: with every matching staged file
+/// at once. It used to take one file only, so any commit touching two topologies failed with
+/// "unexpected argument". Now each file is reported in turn and the worst verdict decides.
+#[test]
+fn pre_commit_hooks_take_every_staged_file_at_once() {
+    let hooks = std::fs::read_to_string(fixture("../.pre-commit-hooks.yaml")).unwrap();
+    let entries: Vec<&str> = hooks
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("entry: "))
+        .collect();
+    assert_eq!(
+        entries,
+        ["hostplan validate", "hostplan check", "hostplan verify"]
+    );
+    let tmp = std::env::temp_dir().join(format!("hostplan-precommit-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let seed = fixture("../examples/seed.toml");
+    let roadmap = fixture("../examples/roadmap-bare-metal.toml");
+    let broken = fixture("cases/policy/truenas-4gib.toml");
+    let invalid = fixture("cases/validate/bad-pci-address.toml");
+    let mut specs = Vec::new();
+    for (name, file) in [("a", &seed), ("b", &roadmap)] {
+        let dir = tmp.join(name);
+        let (code, _) = hostplan(&[
+            "export",
+            file.to_str().unwrap(),
+            "--format",
+            "spec",
+            "-o",
+            dir.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0);
+        specs.push(dir.join("hostplan.spec.json"));
+    }
+    let run = |entry: &str, files: &[&std::path::Path]| {
+        let mut args: Vec<&str> = entry.split_whitespace().skip(1).collect();
+        args.extend(files.iter().map(|f| f.to_str().unwrap()));
+        hostplan_err(&args)
+    };
+    // Clean files pass together; each is named in the report.
+    let (code, out, err) = run(entries[0], &[&seed, &roadmap]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("seed.toml: valid") && out.contains("roadmap-bare-metal.toml: valid"));
+    let (code, out, err) = run(entries[1], &[&seed, &roadmap]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = run(entries[2], &[&specs[0], &specs[1]]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.matches(": verified").count(), 2, "{out}");
+    // One bad file among good ones fails the hook, and the files after it are still read.
+    let (code, out, err) = run(entries[0], &[&invalid, &seed]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("seed.toml: valid"), "{out}");
+    let (code, out, err) = run(entries[1], &[&broken, &seed]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("TN-04"), "{out}");
+    let missing = tmp.join("missing.spec.json");
+    let (code, out, err) = run(entries[2], &[&missing, &specs[1]]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.contains(": verified"), "{out}");
+    assert!(err.contains("missing.spec.json"), "{err}");
+    // A one-document format refuses several files instead of printing two documents.
+    let (code, _, err) = hostplan_err(&[
+        "check",
+        seed.to_str().unwrap(),
+        roadmap.to_str().unwrap(),
+        "--format",
+        "sarif",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("2 files given"), "{err}");
+    std::fs::remove_dir_all(&tmp).unwrap();
 }

@@ -128,6 +128,10 @@ pub enum OutputFormat {
 pub struct ValidateArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    /// More files, each read and reported in turn (as pre-commit passes them); the exit code
+    /// is the worst of them. Text output only (and `github` for `check`).
+    #[arg(value_name = "MORE")]
+    pub more: Vec<String>,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Lowest severity that makes the exit code 1.
@@ -139,6 +143,10 @@ pub struct ValidateArgs {
 pub struct CheckArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    /// More files, each read and reported in turn (as pre-commit passes them); the exit code
+    /// is the worst of them. Text output only (and `github` for `check`).
+    #[arg(value_name = "MORE")]
+    pub more: Vec<String>,
     #[command(flatten)]
     pub policy: PolicyArgs,
     /// Output format.
@@ -218,6 +226,10 @@ pub struct ImportArgs {
 pub struct VerifyArgs {
     /// Spec file, or `-` for standard input.
     pub spec: String,
+    /// More files, each read and reported in turn (as pre-commit passes them); the exit code
+    /// is the worst of them. Text output only (and `github` for `check`).
+    #[arg(value_name = "MORE")]
+    pub more: Vec<String>,
     /// The rules used for the export, and the gate the spec must still pass.
     #[command(flatten)]
     pub policy: PolicyArgs,

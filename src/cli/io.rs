@@ -20,19 +20,28 @@ pub struct Loaded {
 /// Read and validate; print the diagnostics and stop (exit 2, like any error reaching `main`)
 /// when the topology has errors: simulations of an inconsistent model would mislead.
 pub fn load_valid(file: &str) -> anyhow::Result<Loaded> {
+    load_or_report(file, |_| Ok(()))
+}
+
+/// [`load_valid`], giving a topology with errors to `on_errors` first (to write them in the
+/// format the caller reports in) before the diagnostics go to standard error and it stops.
+pub fn load_or_report(
+    file: &str,
+    on_errors: impl FnOnce(&hostplan::Report) -> anyhow::Result<()>,
+) -> anyhow::Result<Loaded> {
     let (name, bytes) = read_input(file)?;
     let report = hostplan::check(&name, &bytes);
-    let has_errors = report.has_errors();
-    match report.topology {
-        Some(topology) if !has_errors => Ok(Loaded {
-            topology,
-            source: report.source,
-        }),
-        _ => {
-            print_diagnostics(&report.diagnostics, &report.source);
-            anyhow::bail!("{name} has errors: fix them first (`hostplan validate {file}`)")
+    if !report.has_errors() {
+        if let Some(topology) = report.topology {
+            return Ok(Loaded {
+                topology,
+                source: report.source,
+            });
         }
     }
+    on_errors(&report)?;
+    print_diagnostics(&report.diagnostics, &report.source);
+    anyhow::bail!("{name} has errors: fix them first (`hostplan validate {file}`)")
 }
 
 /// Every diagnostic, rendered with its snippet, on standard error.

@@ -406,14 +406,108 @@ pub fn junit(ev: &Evaluation, gate: Severity) -> String {
     out
 }
 
+/// A workflow command's message, escaped as GitHub's toolkit does.
+fn esc_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A workflow command's property value (`file=`, `title=`), escaped as GitHub's toolkit does.
+fn esc_prop(s: &str) -> String {
+    esc_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn github_command(level: Severity) -> &'static str {
+    match level {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    }
+}
+
+/// The diagnostics of a file that did not validate, as GitHub workflow commands at their lines
+/// (`check` judges no rule on such a file; this says why it stopped).
+pub fn github_diagnostics(diagnostics: &[crate::diag::Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        let mut props = vec![format!(
+            "title={}",
+            esc_prop(&format!("hostplan {}", d.code.as_str()))
+        )];
+        if let Some(loc) = &d.location {
+            props.insert(
+                0,
+                format!(
+                    "file={},line={},col={}",
+                    esc_prop(&loc.file),
+                    loc.line,
+                    loc.column
+                ),
+            );
+        }
+        let _ = writeln!(
+            out,
+            "::{} {}::{}",
+            github_command(d.severity),
+            props.join(","),
+            esc_data(&d.message)
+        );
+    }
+    out
+}
+
+/// The diagnostics of a file that did not validate, as SARIF 2.1.0: one rule per diagnostic
+/// code, one result per diagnostic at its line.
+pub fn sarif_diagnostics(
+    diagnostics: &[crate::diag::Diagnostic],
+    version: &str,
+) -> serde_json::Value {
+    let codes: std::collections::BTreeSet<&str> =
+        diagnostics.iter().map(|d| d.code.as_str()).collect();
+    let index: BTreeMap<&str, usize> = codes.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+    let rules: Vec<_> = codes
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c,
+                "shortDescription": { "text": format!("topology validation: {c}") },
+                "fullDescription": { "text": "The topology file does not validate, so no rule was judged; docs/format.md (Validation codes) explains each code." },
+            })
+        })
+        .collect();
+    let results: Vec<_> = diagnostics
+        .iter()
+        .map(|d| {
+            let mut r = json!({
+                "ruleId": d.code.as_str(),
+                "ruleIndex": index.get(d.code.as_str()),
+                "level": sarif_level(d.severity),
+                "message": { "text": d.message },
+            });
+            if let Some(loc) = &d.location {
+                r["locations"] = json!([{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": loc.file },
+                        "region": { "startLine": loc.line, "startColumn": loc.column },
+                    },
+                }]);
+            }
+            r
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": { "name": "hostplan", "version": version, "rules": rules } },
+            "results": results,
+        }],
+    })
+}
+
 /// GitHub Actions workflow commands (`::error file=…,line=…::message`).
 pub fn github(ev: &Evaluation, source: &SourceFile, t: &Topology) -> String {
-    let esc_data = |s: &str| {
-        s.replace('%', "%25")
-            .replace('\r', "%0D")
-            .replace('\n', "%0A")
-    };
-    let esc_prop = |s: &str| esc_data(s).replace(':', "%3A").replace(',', "%2C");
     let at = Locator::new(source, t);
     let mut out = String::new();
     for f in ev
@@ -421,11 +515,7 @@ pub fn github(ev: &Evaluation, source: &SourceFile, t: &Topology) -> String {
         .iter()
         .filter(|f| f.status == Status::Open || is_not_evaluated(f))
     {
-        let cmd = match f.level {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "notice",
-        };
+        let cmd = github_command(f.level);
         let title = if is_not_evaluated(f) {
             format!("{} not evaluated", f.rule)
         } else {

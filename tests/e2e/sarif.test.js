@@ -75,6 +75,18 @@ test('SARIF of every example and broken policy case is valid', () => {
   assert.ok(results > files.length, `only ${results} results`);
 });
 
+test('SARIF of a topology that does not validate lists its diagnostics, and is valid', () => {
+  // check stops (exit 2) on such a file, but the Action still uploads what it wrote.
+  const file = path.join(root, 'tests/cases/validate/bad-pci-address.toml');
+  const r = spawnSync(hostplan, ['check', file, '--format', 'sarif'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  const doc = JSON.parse(r.stdout);
+  assertValid(doc, 'bad-pci-address');
+  assert.ok(doc.runs[0].results.length >= 1);
+  assert.ok(doc.runs[0].results.every((x) => x.level === 'error' || x.level === 'warning' || x.level === 'note'));
+  assert.ok(doc.runs[0].results[0].locations[0].physicalLocation.region.startLine > 1);
+});
+
 test('SARIF of user rules without METADATA, plain strings and conftest prefixes is valid', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hostplan-sarif-'));
   const policy = path.join(dir, 'site.rego');

@@ -9,7 +9,19 @@ use std::process::ExitCode;
 
 pub fn run(args: &CheckArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let mut timings = Timings::new(args.timings);
-    let io::Loaded { topology, source } = io::load_valid(&args.input.file)?;
+    // A file that does not validate is never judged, but a CI reading annotations or SARIF
+    // must still see why: its diagnostics are written in those formats, then it stops (exit 2).
+    let io::Loaded { topology, source } = io::load_or_report(&args.input.file, |r| {
+        match args.format {
+            CheckFormat::Github => write!(out, "{}", report::github_diagnostics(&r.diagnostics))?,
+            CheckFormat::Sarif => super::json_out(
+                out,
+                &report::sarif_diagnostics(&r.diagnostics, env!("CARGO_PKG_VERSION")),
+            )?,
+            CheckFormat::Text | CheckFormat::Json | CheckFormat::Junit => {}
+        }
+        Ok(())
+    })?;
     timings.lap("read, parse and validate");
     let book = io::rule_book(&args.policy)?;
     let facts = hostplan::policy::facts::facts(&topology);

@@ -15,19 +15,44 @@ mod spof;
 mod validate;
 mod verify;
 
-use super::args::Command;
+use super::args::{CheckFormat, Command, OutputFormat};
 use std::io::Write;
 use std::process::ExitCode;
 
 /// Run `command`, writing its report to `out`.
 pub fn run(command: Command, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Validate(a) => validate::run(&a, out),
+        Command::Validate(mut a) => {
+            let more = std::mem::take(&mut a.more);
+            let one_document = !matches!(a.output.format, OutputFormat::Text);
+            each_file(
+                a,
+                more,
+                one_document,
+                |a| &mut a.input.file,
+                validate::run,
+                out,
+            )
+        }
         Command::Facts(a) => info::facts(&a, out),
-        Command::Check(a) => check::run(&a, out),
+        Command::Check(mut a) => {
+            let more = std::mem::take(&mut a.more);
+            let one_document = !matches!(a.format, CheckFormat::Text | CheckFormat::Github);
+            each_file(
+                a,
+                more,
+                one_document,
+                |a| &mut a.input.file,
+                check::run,
+                out,
+            )
+        }
         Command::Export(a) => export::run(&a, out),
         Command::Import(a) => import::run(&a, out),
-        Command::Verify(a) => verify::run(&a, out),
+        Command::Verify(mut a) => {
+            let more = std::mem::take(&mut a.more);
+            each_file(a, more, false, |a| &mut a.spec, verify::run, out)
+        }
         Command::Policy { command } => info::policy(command, out),
         Command::Schema { facts } => info::schema(facts, out),
         Command::Completions { shell } => Ok(info::completions(shell, out)),
@@ -43,6 +68,44 @@ pub fn run(command: Command, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Command::Generate(a) => info::generate(&a, out),
         Command::Graph(a) => graph::run(&a, out),
     }
+}
+
+/// Run a one-file command on its file and then on each of `more` (pre-commit passes every
+/// staged file at once): each reports in turn, an unusable file is reported and the others
+/// still run, and the exit code is the worst (0 clean, 1 a gate failed, 2 unusable). A format
+/// that is one document per run (`one_document`: JSON, SARIF, JUnit) takes one file.
+fn each_file<A>(
+    mut args: A,
+    more: Vec<String>,
+    one_document: bool,
+    file: fn(&mut A) -> &mut String,
+    run: fn(&A, &mut dyn Write) -> anyhow::Result<ExitCode>,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    if more.is_empty() {
+        return run(&args, out);
+    }
+    if one_document {
+        anyhow::bail!(
+            "{} files given: this output format is one document per file, so give one file per run (several files take the text format)",
+            more.len() + 1
+        );
+    }
+    let mut worst = 0u8;
+    let first = file(&mut args).clone();
+    for f in std::iter::once(first).chain(more) {
+        *file(&mut args) = f;
+        let code = match run(&args, out) {
+            Ok(code) if code == ExitCode::SUCCESS => 0,
+            Ok(_) => 1,
+            Err(err) => {
+                eprintln!("error: {err:#}");
+                super::UNUSABLE
+            }
+        };
+        worst = worst.max(code);
+    }
+    Ok(ExitCode::from(worst))
 }
 
 /// `a, b, c`, or `empty` for an empty list.
