@@ -448,12 +448,24 @@ fn report_details_are_well_formed() {
         a.extend(["--fail-on".to_owned(), "warning".to_owned()]);
         hostplan(&a.iter().map(String::as_str).collect::<Vec<_>>()).1
     };
-    let case = junit
+    // One test case per finding, each with its own name and one <failure>.
+    let cases: Vec<&str> = junit
         .split("<testcase")
-        .find(|c| c.contains("MY-01 truenas"))
-        .unwrap();
-    assert_eq!(case.matches("<failure").count(), 1, "{case}");
-    assert!(case.contains("big; huge"), "{case}");
+        .filter(|c| c.contains("MY-01 truenas"))
+        .collect();
+    assert_eq!(cases.len(), 2, "{junit}");
+    assert!(cases[0].contains("name=\"MY-01 truenas (1)\""), "{junit}");
+    assert!(cases[1].contains("name=\"MY-01 truenas (2)\""), "{junit}");
+    assert!(cases.iter().all(|c| c.matches("<failure").count() == 1));
+    let messages: Vec<bool> = ["big", "huge"]
+        .iter()
+        .map(|m| {
+            cases
+                .iter()
+                .any(|c| c.contains(&format!("message=\"{m}\"")))
+        })
+        .collect();
+    assert_eq!(messages, [true, true], "{junit}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -241,10 +241,20 @@ fn reports_locate_findings_in_the_topology_file() {
     assert_eq!(rule["id"], "PT-06");
     let junit = report::junit(&ev, Severity::Error);
     assert!(
-        junit.contains("<testcase classname=\"PT-06\" name=\"PT-06 truenas\">"),
+        junit.contains("<testcase classname=\"PT-06\" name=\"PT-06 truenas (1)\">"),
         "{junit}"
     );
-    assert!(junit.contains("<failure type=\"error\""));
+    // One failure per finding: as many as there are open errors.
+    let open_errors = ev
+        .findings
+        .iter()
+        .filter(|f| f.level == Severity::Error && f.status == hostplan::policy::Status::Open)
+        .count();
+    assert_eq!(
+        junit.matches("<failure type=\"error\"").count(),
+        open_errors
+    );
+    assert!(junit.contains(&format!("failures=\"{open_errors}\"")));
     let gh = report::github(&ev, &report_in.source, t);
     assert!(
         gh.lines().any(|l| l.starts_with(&format!(

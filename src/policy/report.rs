@@ -309,27 +309,42 @@ fn xml(s: &str) -> String {
     out
 }
 
-/// JUnit XML: one test case per rule × resource with a finding (failed when open at or above
-/// `gate`), plus one passing case per rule without findings.
+/// JUnit XML: one test case per finding (failed when open at or above `gate`, skipped when
+/// not evaluated, passed with its message otherwise), plus one passing case per rule without
+/// findings. A rule with several findings on one resource numbers them (`PT-06 truenas (2)`),
+/// so every case has its own name and exactly one `<failure>` at most.
 pub fn junit(ev: &Evaluation, gate: Severity) -> String {
-    let mut cases: BTreeMap<(String, String), Vec<&Finding>> = BTreeMap::new();
+    let mut per_resource: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for f in &ev.findings {
-        cases
-            .entry((f.rule.clone(), f.resource.clone()))
-            .or_default()
-            .push(f);
+        *per_resource.entry((&f.rule, &f.resource)).or_default() += 1;
     }
+    let mut seen: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let mut cases: Vec<(String, String, Option<&Finding>)> = Vec::new();
+    for f in &ev.findings {
+        let n = seen.entry((&f.rule, &f.resource)).or_default();
+        *n += 1;
+        let mut name = if f.resource.is_empty() {
+            f.rule.clone()
+        } else {
+            format!("{} {}", f.rule, f.resource)
+        };
+        if per_resource[&(f.rule.as_str(), f.resource.as_str())] > 1 {
+            let _ = write!(name, " ({n})");
+        }
+        cases.push((f.rule.clone(), name, Some(f)));
+    }
+    let with_findings: std::collections::BTreeSet<&str> =
+        ev.findings.iter().map(|f| f.rule.as_str()).collect();
     for r in &ev.rules {
-        if !ev.findings.iter().any(|f| f.rule == r.id) {
-            cases.entry((r.id.clone(), String::new())).or_default();
+        if !with_findings.contains(r.id.as_str()) {
+            cases.push((r.id.clone(), r.id.clone(), None));
         }
     }
+    cases.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    let fails = |f: &Finding| f.level >= gate && f.status == Status::Open;
     let failures = cases
-        .values()
-        .filter(|fs| {
-            fs.iter()
-                .any(|f| f.level >= gate && f.status == Status::Open)
-        })
+        .iter()
+        .filter(|(_, _, f)| f.is_some_and(fails))
         .count();
     let mut out = String::new();
     let _ = writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
@@ -343,63 +358,45 @@ pub fn junit(ev: &Evaluation, gate: Severity) -> String {
         "  <testsuite name=\"hostplan policies\" tests=\"{}\" failures=\"{failures}\">",
         cases.len()
     );
-    for ((rule, resource), fs) in &cases {
-        let name = if resource.is_empty() {
-            rule.clone()
-        } else {
-            format!("{rule} {resource}")
-        };
+    for (rule, name, finding) in &cases {
         let _ = write!(
             out,
             "    <testcase classname=\"{}\" name=\"{}\"",
             xml(rule),
-            xml(&name)
+            xml(name)
         );
-        let failing: Vec<&&Finding> = fs
-            .iter()
-            .filter(|f| f.level >= gate && f.status == Status::Open)
-            .collect();
-        if let Some(skip) = fs.iter().find(|f| is_not_evaluated(f)) {
-            let _ = writeln!(
-                out,
-                ">\n      <skipped message=\"{}\"/>\n    </testcase>",
-                xml(&skip.message)
-            );
-        } else if failing.is_empty() {
-            let notes: Vec<String> = fs
-                .iter()
-                .map(|f| format!("{}{}: {}", f.level.as_str(), status_word(f), f.message))
-                .collect();
-            if notes.is_empty() {
+        match finding {
+            None => {
                 let _ = writeln!(out, "/>");
-            } else {
+            }
+            Some(f) if is_not_evaluated(f) => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                    xml(&f.message)
+                );
+            }
+            Some(f) if fails(f) => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
+                    f.level.as_str(),
+                    xml(&f.message),
+                    xml(&f.references.join("\n"))
+                );
+            }
+            Some(f) => {
                 let _ = writeln!(
                     out,
                     ">\n      <system-out>{}</system-out>\n    </testcase>",
-                    xml(&notes.join("\n"))
+                    xml(&format!(
+                        "{}{}: {}",
+                        f.level.as_str(),
+                        status_word(f),
+                        f.message
+                    ))
                 );
             }
-        } else {
-            // One <failure> per test case (JUnit's schema allows one): the worst finding's
-            // level, every message in it.
-            let worst = failing
-                .iter()
-                .map(|f| f.level)
-                .max()
-                .unwrap_or(Severity::Error);
-            let messages: Vec<&str> = failing.iter().map(|f| f.message.as_str()).collect();
-            let mut refs: Vec<&str> = failing
-                .iter()
-                .flat_map(|f| f.references.iter().map(String::as_str))
-                .collect();
-            refs.dedup();
-            let _ = writeln!(
-                out,
-                ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
-                worst.as_str(),
-                xml(&messages.join("; ")),
-                xml(&refs.join("\n"))
-            );
         }
     }
     let _ = writeln!(out, "  </testsuite>\n</testsuites>");
