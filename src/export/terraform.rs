@@ -871,4 +871,22 @@ variable "res_disk_iops" { default = 0 }
             "{text}"
         );
     }
+
+    /// A VM that states neither cores nor a CPU type gets no `cores = 0` and no `type = ""`
+    /// (they were written as if stated); its memory still is.
+    #[test]
+    fn unset_cores_and_cpu_type_are_left_out_of_resources() {
+        let mut t = crate::examples::seed().unwrap();
+        for vm in &mut t.vms {
+            vm.cores = 0;
+            vm.cpu_type = String::new();
+        }
+        let text = super::hcl_resources(&t).unwrap();
+        assert!(text.contains("proxmox_virtual_environment_vm"), "{text}");
+        assert!(!text.contains("cores"), "{text}");
+        assert!(!text.contains("type ="), "{text}");
+        assert!(!text.contains("cpu {"), "{text}");
+        let with = super::hcl_resources(&crate::examples::seed().unwrap()).unwrap();
+        assert!(with.contains("cores"), "{with}");
+    }
 }
