@@ -205,7 +205,7 @@ pub fn analyse_with_progress(
         .collect();
     let stats = cone_stats(&dag, &u, &services);
     let mut rows: Vec<Option<ServiceAvailability>> = Vec::with_capacity(services.len());
-    let mut sampled: Vec<u32> = Vec::new();
+    let mut estimated: Vec<u32> = Vec::new();
     for (n, (&v, &(components, shared))) in services.iter().zip(&stats).enumerate() {
         progress(n as f64 / services.len().max(1) as f64);
         if opts.choice == Choice::Auto && shared <= MAX_PIVOTS {
@@ -220,12 +220,12 @@ pub fn analyse_with_progress(
                 shared,
             )));
         } else {
-            sampled.push(v);
+            estimated.push(v);
             rows.push(None);
         }
     }
     // Every service past the pivots is estimated from one shared set of samples.
-    let estimates = monte_carlo(&dag, &u, &sampled, opts);
+    let estimates = monte_carlo(&dag, &u, &estimated, opts);
     let mut estimates = estimates.into_iter();
     let mut out: Vec<ServiceAvailability> = services
         .iter()
@@ -426,6 +426,7 @@ const MIN_SAMPLES: u32 = 4_096;
 /// # Complexity
 /// `O(samples/64 · (n + e))` over the union of the targets' cones, bounded by
 /// [`MAX_SAMPLE_WORK`].
+#[allow(clippy::cast_sign_loss)] // a geometric gap: the ratio of two negative logarithms
 fn monte_carlo(dag: &Dag, u: &[f64], targets: &[u32], opts: &Options) -> Vec<(f64, f64, f64, u32)> {
     let Some(&top) = targets.iter().max() else {
         return Vec::new();
@@ -468,6 +469,7 @@ fn monte_carlo(dag: &Dag, u: &[f64], targets: &[u32], opts: &Options) -> Vec<(f6
             if g >= 1.0e18 {
                 u64::MAX
             } else {
+                // Both logarithms are ≤ 0 and the divisor < 0: g ≥ 0.
                 g as u64
             }
         }
