@@ -99,6 +99,43 @@ proptest! {
         prop_assert_eq!(single_failures_fast(&dag), single_failures_naive(&dag));
     }
 
+    /// The capped N-1 report (bit-parallel propagation, 64 components a pass) is the full one
+    /// with each list cut at the cap and the rest counted: same ranking, counts and first ids.
+    #[test]
+    #[allow(clippy::too_many_arguments)]
+    fn capped_n1_report_equals_the_full_one_cut(
+        hosts in 1u32..9,
+        vms in 1u32..5,
+        storage_every in 1u32..4,
+        cluster_hosts in 0u32..4,
+        seed in any::<u64>(),
+        shape in proptest::sample::select(vec![Shape::Fleet, Shape::Chain, Shape::FanIn]),
+        cap in 1usize..12,
+    ) {
+        use hostplan::sim::generate::{generate, FleetSpec};
+        use hostplan::sim::spof::{analyse, analyse_capped};
+        let t = generate(&FleetSpec { hosts, vms_per_host: vms, storage_every, hosts_per_feed: 2, cluster_hosts, seed, shape });
+        let full = analyse(&t, false).unwrap();
+        // A budget of no entries forces the capped method; a large one gives the full report.
+        prop_assert_eq!(&analyse_capped(&t, false, usize::MAX, cap).unwrap(), &full);
+        let capped = analyse_capped(&t, false, 0, cap).unwrap();
+        prop_assert_eq!(capped.lists_capped_at, Some(cap as u32));
+        prop_assert_eq!(capped.candidates, full.candidates);
+        let cut = |list: &[String]| (list[..list.len().min(cap)].to_vec(), list.len().saturating_sub(cap) as u32);
+        prop_assert_eq!(capped.ranking.len(), full.ranking.len());
+        for (c, f) in capped.ranking.iter().zip(&full.ranking) {
+            prop_assert_eq!(&c.id, &f.id);
+            prop_assert_eq!(c.total, f.total, "{}", f.id);
+            prop_assert_eq!((c.services.clone(), c.services_omitted), cut(&f.services), "{}", f.id);
+            prop_assert_eq!((c.vms.clone(), c.vms_omitted), cut(&f.vms), "{}", f.id);
+        }
+        prop_assert_eq!(capped.services.len(), full.services.len());
+        for (c, f) in capped.services.iter().zip(&full.services) {
+            prop_assert_eq!(&c.service, &f.service);
+            prop_assert_eq!((c.components.clone(), c.components_omitted), cut(&f.components), "{}", f.service);
+        }
+    }
+
     /// Incremental propagation from a failure set agrees with a full evaluation.
     #[test]
     fn propagation_equals_full_evaluation(picks in proptest::collection::vec(any::<proptest::sample::Index>(), 0..5), seed in any::<u64>()) {

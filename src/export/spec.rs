@@ -199,8 +199,11 @@ pub fn export(
     if !errors.is_empty() {
         return Err(SpecError::Invalid { errors });
     }
-    let facts = crate::policy::facts::facts(t);
-    let ev = book.evaluate(&facts, &t.waivers, today, Limits::default())?;
+    // The rule book reads the facts before they become a JSON tree: the engine's values and
+    // the tree are never held at once.
+    let facts = crate::policy::facts::Facts::of(t);
+    let ev = book.evaluate_facts(&facts, &t.waivers, today, Limits::default())?;
+    let facts = serde_json::to_value(&facts).unwrap_or_default();
     let blocking: Vec<Blocking> = ev.blocking(gate).map(Blocking::of).collect();
     if !blocking.is_empty() && !allow_findings {
         return Err(SpecError::Blocked {

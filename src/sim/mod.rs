@@ -11,6 +11,7 @@ pub mod delta;
 pub mod failure;
 pub mod generate;
 pub mod ha;
+mod lanes;
 pub mod power;
 pub mod quorum;
 pub mod recover;

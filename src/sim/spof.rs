@@ -20,6 +20,7 @@
 //! downed node must be such a gate). So only pairs of *partial killers* of redundant gates are
 //! examined, each by propagating from the pair through the affected part of the graph.
 
+use super::lanes::{lanes, LaneCounters};
 use super::{dag_of, SimError};
 use crate::graph::{Dag, NodeKind, State};
 use crate::model::Topology;
@@ -204,6 +205,29 @@ pub struct BlastRadius {
     pub vms: Vec<String>,
     /// Every other node taken down.
     pub total: u32,
+    /// Services taken down beyond those listed (a capped report: [`analyse_capped`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub services_omitted: u32,
+    /// VMs taken down beyond those listed (a capped report).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub vms_omitted: u32,
+}
+
+impl BlastRadius {
+    /// Services taken down, listed or not.
+    pub fn service_count(&self) -> u32 {
+        self.services.len() as u32 + self.services_omitted
+    }
+
+    /// VMs taken down, listed or not.
+    pub fn vm_count(&self) -> u32 {
+        self.vms.len() as u32 + self.vms_omitted
+    }
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The components whose single failure takes a service down.
@@ -213,6 +237,9 @@ pub struct ServiceSpof {
     pub service: String,
     /// Single points of failure, by id.
     pub components: Vec<String>,
+    /// Single points of failure beyond those listed (a capped report: [`analyse_capped`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub components_omitted: u32,
 }
 
 /// A pair that takes down what neither member does alone.
@@ -246,6 +273,11 @@ pub struct SpofReport {
     /// Candidate pairs the pruned N-2 search examined.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pairs_examined: Option<u64>,
+    /// Set when the lists were too long to hold in full ([`analyse_capped`]): each list then
+    /// keeps its first this many ids and counts the rest (`*_omitted`); counts and the ranking
+    /// stay exact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lists_capped_at: Option<u32>,
 }
 
 /// Run the N-1 analysis (and N-2 with `pairs`).
@@ -275,14 +307,28 @@ pub fn analyse_with_progress(
     progress: &mut dyn FnMut(f64),
 ) -> Result<SpofReport, SimError> {
     let dag = dag_of(t)?;
-    let k = killer_sets_within(&dag, MAX_KILLER_ENTRIES).ok_or(SimError::TooLarge {
+    let k = killer_sets_within(&dag, MAX_KILLER_ENTRIES).ok_or_else(too_large)?;
+    Ok(full_report(&dag, &k, pairs, progress))
+}
+
+fn too_large() -> SimError {
+    SimError::TooLarge {
         analysis: "the N-1 analysis",
         why: format!(
             "its components' failure sets would hold more than {MAX_KILLER_ENTRIES} entries \
              (every component upstream of each one, as in a long chain of storage VMs booting \
              from each other's storage)"
         ),
-    })?;
+    }
+}
+
+/// The report from the killer sets: every list in full.
+fn full_report(
+    dag: &Dag,
+    k: &KillerSets,
+    pairs: bool,
+    progress: &mut dyn FnMut(f64),
+) -> SpofReport {
     let mut radius = vec![Vec::new(); dag.len()];
     for (v, killers) in k.iter().enumerate() {
         for &c in killers {
@@ -312,6 +358,8 @@ pub fn analyse_with_progress(
                     .map(|&v| id(v))
                     .collect(),
                 total: others.len() as u32,
+                services_omitted: 0,
+                vms_omitted: 0,
             }
         })
         .collect();
@@ -330,11 +378,12 @@ pub fn analyse_with_progress(
                 .filter(|&&c| c != v)
                 .map(|&c| id(c))
                 .collect(),
+            components_omitted: 0,
         })
         .collect();
     services.sort_by(|a, b| a.service.cmp(&b.service));
     let (pairs, pairs_examined) = if pairs {
-        let (found, examined) = critical_pairs_with_progress(&dag, &k, progress);
+        let (found, examined) = critical_pairs_with_progress(dag, k, progress);
         let mut list: Vec<CriticalPair> = found
             .into_iter()
             .map(|((a, b), nodes)| CriticalPair {
@@ -358,11 +407,213 @@ pub fn analyse_with_progress(
     } else {
         (None, None)
     };
-    Ok(SpofReport {
+    SpofReport {
         candidates,
         ranking,
         services,
         pairs,
         pairs_examined,
-    })
+        lists_capped_at: None,
+    }
+}
+
+/// [`analyse`] (N-1 only) refusing, as [`SimError::TooLarge`], a topology whose killer sets
+/// would hold more than `per_node` entries per graph node on average (a million at least):
+/// for a document that carries every list in full, such as the policy facts, whose size should
+/// stay proportional to the topology's. A fleet's sets are as long as its dependency depth (10
+/// to 30 entries a node); a chain of storage VMs booting from each other's storage grows with
+/// the chain's length.
+///
+/// # Errors
+/// As [`analyse`], and past that budget.
+pub fn analyse_proportional(t: &Topology, per_node: usize) -> Result<SpofReport, SimError> {
+    let dag = dag_of(t)?;
+    let budget = dag
+        .len()
+        .saturating_mul(per_node)
+        .clamp(1_000_000, MAX_KILLER_ENTRIES);
+    let k = killer_sets_within(&dag, budget).ok_or_else(too_large)?;
+    Ok(full_report(&dag, &k, false, &mut |_| {}))
+}
+
+/// Ids each list of a capped report keeps: more than a line of text output names (24), so the
+/// text of a capped report reads exactly as that of a full one.
+pub const LIST_CAP: usize = 100;
+
+/// The N-1 analysis for a report people read: [`analyse`] when the killer sets fit in
+/// `budget` entries (the same report, every list in full), else the same analysis by
+/// bit-parallel propagation with each list capped at `cap` ids and the rest counted.
+///
+/// A chain of `n` storage VMs, each booting from the previous one's storage, has every
+/// component upstream of a service among its single points of failure: the lists hold about
+/// `n²/2` ids however they are computed, more than fits in memory at 10,000 links. The counts,
+/// the ranking and the first ids of every list stay exact (the property tests compare them
+/// with the naive evaluation).
+///
+/// # Errors
+/// [`SimError::Cycle`] on a requirement cycle; [`SimError::TooLarge`] when `pairs` is asked
+/// past the budget (the N-2 search needs the killer sets in full).
+///
+/// # Complexity
+/// Within the budget as [`analyse`]; past it `O(c/64 · (n + e))` for `c` candidate components
+/// (one pass over the graph per 64 of them), plus `O(cap)` per list.
+pub fn analyse_capped(
+    t: &Topology,
+    pairs: bool,
+    budget: usize,
+    cap: usize,
+) -> Result<SpofReport, SimError> {
+    let dag = dag_of(t)?;
+    match killer_sets_within(&dag, budget) {
+        Some(k) => Ok(full_report(&dag, &k, pairs, &mut |_| {})),
+        None if pairs => Err(too_large()),
+        None => Ok(capped_report(&dag, cap)),
+    }
+}
+
+/// The N-1 report by propagation, 64 candidate components at a time (bit `l` of a node's mask:
+/// "down when candidate `l` of the batch fails"), each list capped at `cap` ids.
+fn capped_report(dag: &Dag, cap: usize) -> SpofReport {
+    let n = dag.len();
+    let tolerance: Vec<u32> = (0..n as u32)
+        .map(|v| {
+            let (required, need) = dag.need(v);
+            required - need
+        })
+        .collect();
+    let candidates: Vec<u32> = (0..n as u32).filter(|&c| dag.is_entity(c)).collect();
+    let kinds: Vec<NodeKind> = (0..n as u32).map(|v| dag.node(v).kind).collect();
+    // Service node → its capped list of single points of failure and how many it left out.
+    let mut spofs: BTreeMap<u32, (Vec<u32>, u32)> = (0..n as u32)
+        .filter(|&v| kinds[v as usize].is_service())
+        .map(|v| (v, (Vec::new(), 0)))
+        .collect();
+    let mut ranking: Vec<BlastRadius> = Vec::with_capacity(candidates.len());
+    let mut down = vec![0u64; n];
+    // at_least[j]: lanes with at least j of a gate's required edges down so far.
+    let mut at_least: Vec<u64> = Vec::new();
+    let id = |i: u32| dag.node(i).id.clone();
+    for batch in candidates.chunks(64) {
+        let start = batch[0] as usize;
+        let mut next = 0;
+        let (mut total, mut services, mut vms) = (
+            LaneCounters::new(),
+            LaneCounters::new(),
+            LaneCounters::new(),
+        );
+        let mut service_lists: Vec<Vec<u32>> = vec![Vec::new(); batch.len()];
+        let mut vm_lists: Vec<Vec<u32>> = vec![Vec::new(); batch.len()];
+        // Lanes whose service / VM list still has room.
+        let all = if batch.len() == 64 {
+            u64::MAX
+        } else {
+            (1u64 << batch.len()) - 1
+        };
+        let (mut open_services, mut open_vms) = (all, all);
+        for v in start..n {
+            // Nodes before the batch's first candidate are up in every lane (topological
+            // order: requirements come first), whatever an earlier batch left in `down`.
+            let child = |r: u32| {
+                if (r as usize) < start {
+                    0
+                } else {
+                    down[r as usize]
+                }
+            };
+            let reqs = dag.requirements(v as u32).iter().filter(|r| r.1);
+            let t = tolerance[v] as usize;
+            let mut mask = if t == 0 {
+                reqs.fold(0, |m, &(r, _)| m | child(r))
+            } else {
+                // Down in a lane when more than `t` required edges are.
+                at_least.clear();
+                at_least.resize(t + 2, 0);
+                at_least[0] = u64::MAX;
+                for &(r, _) in reqs {
+                    let d = child(r);
+                    if d == 0 {
+                        continue;
+                    }
+                    for j in (1..=t + 1).rev() {
+                        at_least[j] |= at_least[j - 1] & d;
+                    }
+                }
+                at_least[t + 1]
+            };
+            let mut own = 0;
+            if batch.get(next) == Some(&(v as u32)) {
+                own = 1u64 << next;
+                next += 1;
+            }
+            down[v] = mask | own;
+            mask &= !own;
+            if mask == 0 {
+                continue;
+            }
+            total.add(mask);
+            let kind = kinds[v];
+            if kind.is_service() {
+                services.add(mask);
+                for lane in lanes(mask & open_services) {
+                    service_lists[lane].push(v as u32);
+                    if service_lists[lane].len() == cap {
+                        open_services &= !(1u64 << lane);
+                    }
+                }
+                if let Some((list, omitted)) = spofs.get_mut(&(v as u32)) {
+                    for lane in lanes(mask) {
+                        if list.len() < cap {
+                            list.push(batch[lane]);
+                        } else {
+                            *omitted += 1;
+                        }
+                    }
+                }
+            } else if kind == NodeKind::Vm {
+                vms.add(mask);
+                for lane in lanes(mask & open_vms) {
+                    vm_lists[lane].push(v as u32);
+                    if vm_lists[lane].len() == cap {
+                        open_vms &= !(1u64 << lane);
+                    }
+                }
+            }
+        }
+        for (lane, &c) in batch.iter().enumerate() {
+            let listed_services = std::mem::take(&mut service_lists[lane]);
+            let listed_vms = std::mem::take(&mut vm_lists[lane]);
+            ranking.push(BlastRadius {
+                id: id(c),
+                kind: kinds[c as usize],
+                services_omitted: services.get(lane) - listed_services.len() as u32,
+                vms_omitted: vms.get(lane) - listed_vms.len() as u32,
+                services: listed_services.into_iter().map(id).collect(),
+                vms: listed_vms.into_iter().map(id).collect(),
+                total: total.get(lane),
+            });
+        }
+    }
+    let candidates = ranking.len() as u32;
+    ranking.sort_by(|a, b| {
+        (b.service_count(), b.vm_count(), b.total)
+            .cmp(&(a.service_count(), a.vm_count(), a.total))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    let mut services: Vec<ServiceSpof> = spofs
+        .into_iter()
+        .map(|(v, (list, omitted))| ServiceSpof {
+            service: id(v),
+            components: list.into_iter().map(id).collect(),
+            components_omitted: omitted,
+        })
+        .collect();
+    services.sort_by(|a, b| a.service.cmp(&b.service));
+    SpofReport {
+        candidates,
+        ranking,
+        services,
+        pairs: None,
+        pairs_examined: None,
+        lists_capped_at: Some(cap as u32),
+    }
 }

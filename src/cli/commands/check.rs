@@ -24,10 +24,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     })?;
     timings.lap("read, parse and validate");
     let book = io::rule_book(&args.policy)?;
-    let facts = hostplan::policy::facts::facts(&topology);
+    let facts = hostplan::policy::facts::Facts::of(&topology);
     timings.lap("derive facts");
     let today = io::today_or(args.policy.today.as_deref());
-    let ev = book.evaluate(&facts, &topology.waivers, &today, Limits::default())?;
+    let ev = book.evaluate_facts(&facts, &topology.waivers, &today, Limits::default())?;
+    drop(facts);
     timings.lap("rule book (load, compile, evaluate)");
     let gate = args.policy.fail_on;
     match args.format {

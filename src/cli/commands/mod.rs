@@ -110,15 +110,21 @@ fn each_file<A>(
 
 /// `a, b, c`, or `empty` for an empty list.
 fn list_or(items: &[String], empty: &str) -> String {
-    if items.is_empty() {
+    list_or_more(items, 0, empty)
+}
+
+/// [`list_or`] for a list that left `omitted` more items out (a capped report).
+fn list_or_more(items: &[String], omitted: u32, empty: &str) -> String {
+    let more = (items.len().saturating_sub(LIST_MAX)) + omitted as usize;
+    if items.is_empty() && omitted == 0 {
         empty.to_owned()
-    } else if items.len() > LIST_MAX {
+    } else if more > 0 {
         // A service at the end of a long chain has thousands of single points of failure: a
-        // line a person reads names the first ones; `--format json` lists them all.
+        // line a person reads names the first ones; `--format json` lists them all (up to
+        // its cap on a chain too long to hold them, with the rest counted).
         format!(
-            "{}, … and {} more",
-            items[..LIST_MAX].join(", "),
-            items.len() - LIST_MAX
+            "{}, … and {more} more",
+            items[..items.len().min(LIST_MAX)].join(", ")
         )
     } else {
         items.join(", ")

@@ -202,11 +202,21 @@ pub fn availability(args: &AvailabilityArgs, out: &mut dyn Write) -> anyhow::Res
                     (Method::Exact, _) => {
                         format!("exact ({} components, {} pivots)", r.components, r.pivots)
                     }
-                    (Method::MonteCarlo, Some((lo, hi))) => format!(
-                        "Monte Carlo, {samples} samples, seed {seed}, 95% CI {:.5}%–{:.5}%",
-                        lo * 100.0,
-                        hi * 100.0
-                    ),
+                    (Method::MonteCarlo, Some((lo, hi))) => {
+                        let drawn = r.samples.unwrap_or(samples);
+                        // Fewer than asked when the graph is too large to sample in full
+                        // within the budget: an estimate, with its interval, said so.
+                        let bounded = if drawn < samples {
+                            format!(" (of {samples} asked: the work budget)")
+                        } else {
+                            String::new()
+                        };
+                        format!(
+                            "Monte Carlo, {drawn} samples{bounded}, seed {seed}, 95% CI {:.5}%–{:.5}%",
+                            lo * 100.0,
+                            hi * 100.0
+                        )
+                    }
                     (Method::MonteCarlo, None) => "Monte Carlo".to_owned(),
                 };
                 writeln!(

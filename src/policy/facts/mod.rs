@@ -84,7 +84,9 @@ pub struct Facts<'a> {
     pub boot: BootFacts,
     /// Service, consumer control plane or consumer volumes id → its single points of failure
     /// (component ids), from the N-1 analysis; absent when that analysis cannot run (a
-    /// requirement cycle, or a topology past its memory budget): not known, never "none".
+    /// requirement cycle) or its lists would hold more than 64 ids per graph node on average
+    /// (a long chain of storage VMs booting from each other's storage: the lists grow with the
+    /// square of its length): not known, never "none".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spof: Option<BTreeMap<String, Vec<String>>>,
     /// Host or switch id → where its power comes from (absent when not stated).
