@@ -181,10 +181,10 @@ fn upsmon_conf(t: &Topology, p: &PowerLoss, h: &HostShutdown) -> String {
                     ", empty after {r} s"
                 )),
             match (u.runtime_low_s, u.needed_s) {
-                (Some(l), Some(n)) =>
-                    format!("low battery leaves {l} s and the shutdown needs {n} s at worst"),
-                (None, Some(n)) =>
-                    format!("runtime_low_s not stated: low battery must leave at least {n} s"),
+                (Some(low), Some(need)) =>
+                    format!("low battery leaves {low} s and the shutdown needs {need} s at worst"),
+                (None, Some(need)) =>
+                    format!("runtime_low_s not stated: low battery must leave at least {need} s"),
                 _ => "the shutdown's need is unknown".to_owned(),
             }
         );
@@ -350,12 +350,12 @@ fn script(p: &PowerLoss, h: &HostShutdown) -> String {
         let _ = writeln!(o);
     }
     let _ = writeln!(o, "{HELPERS}");
-    let n = h.stages.len();
+    let count = h.stages.len();
     for (i, s) in h.stages.iter().enumerate() {
         let _ = writeln!(
             o,
             "log {}",
-            shell_word(&format!("stage {}/{n}: {}", i + 1, s.title))
+            shell_word(&format!("stage {}/{count}: {}", i + 1, s.title))
         );
         match s.kind {
             StageKind::Nut => {
@@ -363,11 +363,11 @@ fn script(p: &PowerLoss, h: &HostShutdown) -> String {
             }
             StageKind::Consumers | StageKind::Providers => {
                 for g in &s.guests {
-                    let f = if g.ha { "stop_ha" } else { "stop_vm" };
-                    let t = if g.ha { g.worst_s } else { g.timeout_s };
+                    let helper = if g.ha { "stop_ha" } else { "stop_vm" };
+                    let timeout = if g.ha { g.worst_s } else { g.timeout_s };
                     let _ = writeln!(
                         o,
-                        "{f} {} {t} & # {}",
+                        "{helper} {} {timeout} & # {}",
                         g.vmid,
                         g.vm.replace(['\n', '\r'], " ")
                     );

@@ -432,7 +432,29 @@ pub fn plan(t: &Topology, feeds: &[String], timing: &Timing) -> Result<PowerLoss
             }
         })
         .collect();
-    for u in &ups {
+    ups_notes(&ups, &mut notes);
+    g.order_notes(&who, &mut notes);
+    if t.cluster.as_ref().is_some_and(|c| {
+        c.ha.shutdown_policy.unwrap_or_default() != crate::model::ShutdownPolicy::Freeze
+    }) && t.vms.iter().any(|v| v.ha)
+    {
+        notes.push("HA guests are stopped through the HA stack (requested state `stopped`) so that it does not try to recover them onto nodes that are shutting down too (HA-21): start them again after power returns (below)".into());
+    }
+    let restart = restart(t, timing);
+    Ok(PowerLoss {
+        feeds,
+        ups,
+        hosts,
+        verdict,
+        restart,
+        assumptions: assumptions(timing),
+        notes,
+    })
+}
+
+/// What the UPS units' figures leave unknown or make impossible.
+fn ups_notes(ups: &[UpsCheck], notes: &mut Vec<String>) {
+    for u in ups {
         if u.runtime.overloaded {
             notes.push(format!(
                 "{} carries {} W on battery, more than its capacity: it cannot hold the load at all, so its hosts lose power at once",
@@ -461,23 +483,6 @@ pub fn plan(t: &Topology, feeds: &[String], timing: &Timing) -> Result<PowerLoss
             ));
         }
     }
-    g.order_notes(&who, &mut notes);
-    if t.cluster.as_ref().is_some_and(|c| {
-        c.ha.shutdown_policy.unwrap_or_default() != crate::model::ShutdownPolicy::Freeze
-    }) && t.vms.iter().any(|v| v.ha)
-    {
-        notes.push("HA guests are stopped through the HA stack (requested state `stopped`) so that it does not try to recover them onto nodes that are shutting down too (HA-21): start them again after power returns (below)".into());
-    }
-    let restart = restart(t, timing);
-    Ok(PowerLoss {
-        feeds,
-        ups,
-        hosts,
-        verdict,
-        restart,
-        assumptions: assumptions(timing),
-        notes,
-    })
 }
 
 /// The figures the plan assumes, in words.
@@ -920,7 +925,7 @@ impl<'a> Graph<'a> {
         };
         if w.role.is_none() {
             h.lost = all();
-            h.worst_lost = h.lost.clone();
+            h.worst_lost.clone_from(&h.lost);
             if w.dies.is_none() {
                 h.verdict = Verdict::Unknown;
             }
