@@ -30,7 +30,7 @@ use crate::resolve::{EntityKind, Lookup};
 use crate::sim::boot::{self, EventKind, Scenario, Timing};
 use crate::sim::power::UpsRuntime;
 use crate::sim::{failure, SimError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// upsmon's poll interval while on battery (`POLLFREQALERT`, default 5 s, U-4).
@@ -51,7 +51,7 @@ pub const HA_STOP_S: u32 = 60 + 10;
 pub const WAIT_SLACK_S: u32 = 30;
 
 /// How a host takes part in NUT for the UPS it dies with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// The UPS's data cable is on it: it sets FSD and commands the UPS off at the end.
@@ -63,7 +63,7 @@ pub enum Role {
 named!(Role { Primary => "primary", Secondary => "secondary" });
 
 /// Whether a host's staged shutdown finishes before its power is gone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// Off before the battery is empty even when every guest takes its whole timeout.
@@ -87,7 +87,7 @@ named!(Verdict {
 });
 
 /// What a stage does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StageKind {
     /// upsmon notices low battery (or the FSD) and calls the shutdown script.
@@ -115,7 +115,7 @@ named!(StageKind {
 });
 
 /// One guest stopped by a stage.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuestStop {
     /// The VM.
     pub vm: String,
@@ -133,20 +133,20 @@ pub struct GuestStop {
 
 /// One stage of a host's shutdown. Times are seconds since mains loss (since the host's
 /// trigger when the trigger is not known: see [`HostShutdown::trigger_s`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stage {
     /// What it does.
     pub kind: StageKind,
     /// In words.
     pub title: String,
     /// Guests it stops.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub guests: Vec<GuestStop>,
     /// VMs (`vm@host`) or hosts it waits for on other hosts.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waits_for: Vec<String>,
     /// How long the script waits for them at most, seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wait_timeout_s: Option<u32>,
     /// Start, when everything stops as expected.
     pub start_s: u32,
@@ -159,15 +159,15 @@ pub struct Stage {
 }
 
 /// One host after mains loss.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostShutdown {
     /// The host.
     pub host: String,
     /// The UPS whose empty battery takes it down; `None` when it is on none (down at once).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ups: Option<String>,
     /// Its NUT role for that UPS; `None` when it runs no upsmon for it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
     /// When its power is gone, seconds since mains loss; `None` when the UPS's runtime is
     /// not stated.
@@ -179,50 +179,50 @@ pub struct HostShutdown {
     /// The staged shutdown (empty without a clean shutdown).
     pub stages: Vec<Stage>,
     /// Off, when everything stops as expected.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub off_s: Option<u32>,
     /// Off, when every guest takes its whole timeout.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worst_off_s: Option<u32>,
     /// Seconds of battery left when it is off at worst (negative: short by that much).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub margin_s: Option<i64>,
     /// The verdict.
     pub verdict: Verdict,
     /// What still runs when its power is gone, when everything stops as expected (guests,
     /// then the host itself).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lost: Vec<String>,
     /// What still runs when its power is gone, when every guest takes its whole timeout.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub worst_lost: Vec<String>,
 }
 
 /// One UPS on battery.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpsCheck {
     /// Its load, runtime and what it takes down (the failure model's).
     #[serde(flatten)]
     pub runtime: UpsRuntime,
     /// `runtime_low_s` as stated.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime_low_s: Option<u32>,
     /// The NUT primary.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary: Option<String>,
     /// The NUT secondaries.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secondaries: Vec<String>,
     /// Seconds from low battery until every host it takes down is off, at worst; the least
     /// `runtime_low_s` that lets the shutdown finish.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub needed_s: Option<u32>,
     /// The worst verdict over the hosts it takes down.
     pub verdict: Verdict,
 }
 
 /// A step of the restart after power returns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RestartEvent {
     /// Seconds since power returned.
     pub at_s: u32,
@@ -231,38 +231,38 @@ pub struct RestartEvent {
     /// What happens.
     pub kind: EventKind,
     /// Details.
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
 }
 
 /// The restart after power returns: the cold start by the boot model.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Restart {
     /// Hosts up, guests up, services ready, volumes attached, waits — in time order.
     pub events: Vec<RestartEvent>,
     /// When everything is ready; `None` when something never is.
     pub all_ready_s: Option<u32>,
     /// What never becomes ready.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub never_ready: Vec<String>,
     /// The suggested startup lines (`qm set VMID --startup …`, run on the VM's node).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub startup_lines: Vec<String>,
     /// When everything is ready with the suggestion.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suggested_all_ready_s: Option<u32>,
     /// Commands that start the HA guests the shutdown set to `stopped` (HA does not start
     /// them by itself afterwards).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ha_start: Vec<String>,
     /// When to run them, seconds since power returned: once the nodes are up and the storage
     /// the HA guests boot from and use answers.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ha_start_at_s: Option<u32>,
 }
 
 /// The power-loss plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PowerLoss {
     /// The power feeds lost.
     pub feeds: Vec<String>,

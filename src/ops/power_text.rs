@@ -19,7 +19,8 @@ fn margin(m: i64) -> String {
     }
 }
 
-fn verdict_words(v: Verdict) -> &'static str {
+/// A verdict in words, for a reader.
+pub fn verdict_words(v: Verdict) -> &'static str {
     match v {
         Verdict::Finishes => "finishes in time, even at the guests' timeouts",
         Verdict::FinishesIfPrompt => {
