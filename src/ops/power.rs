@@ -519,6 +519,10 @@ struct Graph<'a> {
     t: &'a Topology,
     timing: &'a Timing,
     host_ids: BTreeSet<&'a str>,
+    /// The Proxmox hosts.
+    proxmox: BTreeSet<&'a str>,
+    /// Host id → its guests, in file order.
+    guests: BTreeMap<&'a str, Vec<&'a Vm>>,
     /// VM id → the VM.
     vms: BTreeMap<&'a str, &'a Vm>,
     /// VM id → the VMs that need it (its consumers), through a service they use.
@@ -600,15 +604,31 @@ impl<'a> Graph<'a> {
                 break;
             }
         }
+        let mut guests: BTreeMap<&str, Vec<&Vm>> = BTreeMap::new();
+        for v in &t.vms {
+            guests.entry(v.host.as_str()).or_default().push(v);
+        }
         Self {
             t,
             timing,
             host_ids: t.hosts.iter().map(|h| h.id.as_str()).collect(),
+            proxmox: t
+                .hosts
+                .iter()
+                .filter(|h| h.kind == HostKind::Proxmox)
+                .map(|h| h.id.as_str())
+                .collect(),
+            guests,
             vms,
             needed_by,
             host_consumers,
             depth,
         }
+    }
+
+    /// The guests of `host`, in file order.
+    fn on(&self, host: &str) -> &[&'a Vm] {
+        self.guests.get(host).map_or(&[], Vec::as_slice)
     }
 
     fn guest_stop(&self, vm: &Vm) -> GuestStop {
@@ -637,7 +657,7 @@ impl<'a> Graph<'a> {
     /// The host's guests by stop layer.
     fn layers(&self, host: &str) -> BTreeMap<usize, Vec<&'a Vm>> {
         let mut out: BTreeMap<usize, Vec<&Vm>> = BTreeMap::new();
-        for v in self.t.vms.iter().filter(|v| v.host == host) {
+        for v in self.on(host) {
             out.entry(self.depth.get(v.id.as_str()).copied().unwrap_or(0))
                 .or_default()
                 .push(v);
@@ -702,7 +722,7 @@ impl<'a> Graph<'a> {
         for (host, w) in who {
             if w.role.is_none() {
                 if let Some(d) = w.dies {
-                    for v in self.t.vms.iter().filter(|v| v.host == *host) {
+                    for v in self.on(host) {
                         out.stopped.insert(v.id.clone(), d);
                     }
                     out.off.insert((*host).to_owned(), d);
@@ -912,7 +932,7 @@ impl<'a> Graph<'a> {
             worst_lost: Vec::new(),
         };
         let guests: Vec<&Vm> = {
-            let mut g: Vec<&Vm> = self.t.vms.iter().filter(|v| v.host == host).collect();
+            let mut g: Vec<&Vm> = self.on(host).to_vec();
             g.sort_by_key(|v| v.vmid);
             g
         };
@@ -975,8 +995,7 @@ impl<'a> Graph<'a> {
         for (host, w) in who {
             match (&w.ups, w.role) {
                 (None, _) => {
-                    if self.t.hosts.iter().any(|h| h.id == *host && h.kind == HostKind::Proxmox)
-                        || self.t.vms.iter().any(|v| v.host == *host)
+                    if self.proxmox.contains(host) || !self.on(host).is_empty()
                     {
                         notes.push(format!(
                             "{host} is on no UPS: it loses power at once, with everything running on it (no clean shutdown)"
