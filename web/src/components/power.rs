@@ -13,6 +13,7 @@ use hostplan::model::Topology;
 use hostplan::ops::duration_text;
 use hostplan::ops::power::{HostShutdown, Stage, StageKind, Verdict};
 use hostplan::ops::power_text::verdict_words;
+use std::fmt::Write as _;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -27,11 +28,10 @@ fn use_power(t: Rc<Topology>) -> Option<Result<Rc<PowerLossFiles>, String>> {
             .ok()
             .map(|topology| Request::PowerLoss { topology })
     });
-    let decoded = use_memo(answer.clone(), |a| match a.as_ref() {
-        Some((_, a)) => {
-            Some(service::decode::<PowerAnswer>(a.clone()).and_then(|r| r.map(Rc::new)))
-        }
-        None => None,
+    let decoded = use_memo(answer.clone(), |a| {
+        a.as_ref()
+            .as_ref()
+            .map(|(_, a)| service::decode::<PowerAnswer>(a.clone()).and_then(|r| r.map(Rc::new)))
     });
     match answer.as_ref() {
         // A stale answer (another model) is not shown.
@@ -61,11 +61,12 @@ fn host_line(h: &HostShutdown) -> String {
     let mut s = format!("{} ({power}): {}", h.host, verdict_words(h.verdict));
     if let Some(m) = h.margin_s {
         let abs = u32::try_from(m.unsigned_abs()).unwrap_or(u32::MAX);
-        s.push_str(&if m >= 0 {
-            format!(" — {} spare", duration_text(abs))
+        let abs = duration_text(abs);
+        let _ = if m >= 0 {
+            write!(s, " — {abs} spare")
         } else {
-            format!(" — short by {}", duration_text(abs))
-        });
+            write!(s, " — short by {abs}")
+        };
     }
     s
 }
@@ -195,6 +196,15 @@ pub fn PowerGantt(props: &PowerProps) -> Html {
     }
 }
 
+/// The first few ids and how many more.
+fn short_list(ids: &[String]) -> String {
+    if ids.len() <= 4 {
+        ids.join(", ")
+    } else {
+        format!("{}, … {} more", ids[..3].join(", "), ids.len() - 3)
+    }
+}
+
 fn stage_class(k: StageKind) -> &'static str {
     match k {
         StageKind::Nut => "stage-nut",
@@ -205,10 +215,6 @@ fn stage_class(k: StageKind) -> &'static str {
     }
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "one chart: rows, UPS lines and axis drawn in one place"
-)]
 fn chart(a: &PowerLossFiles, width: f64) -> Html {
     let p = &a.plan;
     let mut rows: Vec<ChartRow<'_>> = Vec::new();
@@ -227,17 +233,32 @@ fn chart(a: &PowerLossFiles, width: f64) -> Html {
         .max()
         .unwrap_or(60)
         .max(60);
-    let end = end + end / 20;
+    // The minutes on battery before the first shutdown starts are one band: the axis starts
+    // a little before the first trigger, so the stages get the width (a cut at +0 s keeps 0).
+    let first = p
+        .hosts
+        .iter()
+        .map(|h| h.trigger_s.or(h.dies_at_s).unwrap_or(0))
+        .min()
+        .unwrap_or(0);
+    let end = end + end / 40 + 1;
+    let from = first.saturating_sub((end - first) / 6);
     let label_w = (width * 0.3).clamp(110.0, 230.0);
-    let chart_w = width - label_w - 20.0;
-    let (top, row_h) = (40.0, 24.0);
-    let x = |s: u32| label_w + chart_w * f64::from(s) / f64::from(end);
+    let chart_w = width - label_w - 16.0;
+    let (top, row_h) = (48.0, 24.0);
+    let x = |s: u32| label_w + chart_w * f64::from(s.saturating_sub(from)) / f64::from(end - from);
     let height = top + row_h * rows.len() as f64 + 30.0;
+    let span = end - from;
+    // As many ticks as fit, a label every 90 px at most.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let fit = (chart_w / 90.0).clamp(2.0, 8.0) as u32;
     let step = [30u32, 60, 120, 300, 600, 900, 1800, 3600]
         .into_iter()
-        .find(|s| s * 8 >= end)
+        .find(|s| s * fit >= span)
         .unwrap_or(7200);
-    let ticks: Vec<u32> = (0..=end / step).map(|i| i * step).collect();
+    let ticks: Vec<u32> = (from.div_ceil(step)..=end / step)
+        .map(|i| i * step)
+        .collect();
     let bottom = height - 24.0;
     html! {
         <svg class="gantt power-gantt" id="power-gantt" width={format!("{width:.0}")} height={format!("{height:.0}")} viewBox={format!("0 0 {width:.0} {height:.0}")}
@@ -253,24 +274,32 @@ fn chart(a: &PowerLossFiles, width: f64) -> Html {
                 <text x={x(s).to_string()} y={(height - 8.0).to_string()}>{ at(s) }</text></g>
             }) }
             <text class="gantt-head" x="4" y="14">{ "since mains loss" }</text>
+            if from > 0 {
+                <text class="gantt-head axis-from" x={label_w.to_string()} y="14">{ format!("axis from {} (on battery since +0 s)", at(from)) }</text>
+            }
             { for rows.iter().enumerate().map(|(i, r)| {
                 let y = top + row_h * i as f64;
                 match r {
-                    ChartRow::Host(h) => host_row(h, y, row_h, &x, end),
+                    ChartRow::Host(h) => host_row(h, y, row_h, &x, (end, from), width < 600.0),
                     ChartRow::Stage(h, s) => stage_row(h, s, y, row_h, &x),
                 }
             }) }
             { for p.ups.iter().enumerate().map(|(i, u)| {
-                let dy = 12.0 * i as f64;
+                let dy = 24.0 * i as f64;
                 html! {
                     <g class="ups-lines" data-ups={u.runtime.ups.clone()}>
+                        if u.runtime.overloaded {
+                            <line class="battery-empty" id={format!("empty-{}", u.runtime.ups)} x1={x(0).to_string()} x2={x(0).to_string()} y1={(top - 14.0).to_string()} y2={bottom.to_string()} />
+                            <text class="ups-label empty" x={(x(0) + 4.0).to_string()} y={(38.0 + dy).to_string()}>{ format!("{} overloaded ({} W): it cannot carry the load", u.runtime.ups, u.runtime.load_w) }</text>
+                        } else {
                         if let Some(lb) = u.runtime.low_battery_at_s {
                             <line class="low-battery" x1={x(lb).to_string()} x2={x(lb).to_string()} y1={(top - 14.0).to_string()} y2={bottom.to_string()} />
-                            <text class="ups-label" x={(x(lb) - 4.0).to_string()} y={(24.0 + dy).to_string()} text-anchor="end">{ format!("{} low battery {}", u.runtime.ups, at(lb)) }</text>
+                            <text class="ups-label" x={(x(lb) - 4.0).to_string()} y={(26.0 + dy).to_string()} text-anchor="end">{ format!("{} low battery {}", u.runtime.ups, at(lb)) }</text>
                         }
                         if let Some(rt) = u.runtime.runtime_s {
                             <line class="battery-empty" id={format!("empty-{}", u.runtime.ups)} x1={x(rt).to_string()} x2={x(rt).to_string()} y1={(top - 14.0).to_string()} y2={bottom.to_string()} />
-                            <text class="ups-label empty" x={(x(rt) + 4.0).to_string()} y={(24.0 + dy).to_string()}>{ format!("{} empty {}", u.runtime.ups, at(rt)) }</text>
+                            <text class="ups-label empty" x={(x(rt) - 4.0).to_string()} y={(38.0 + dy).to_string()} text-anchor="end">{ format!("{} empty {}", u.runtime.ups, at(rt)) }</text>
+                        }
                         }
                     </g>
                 }
@@ -279,8 +308,16 @@ fn chart(a: &PowerLossFiles, width: f64) -> Html {
     }
 }
 
-fn host_row(h: &HostShutdown, y: f64, row_h: f64, x: &dyn Fn(u32) -> f64, end: u32) -> Html {
+fn host_row(
+    h: &HostShutdown,
+    y: f64,
+    row_h: f64,
+    x: &dyn Fn(u32) -> f64,
+    (end, from): (u32, u32),
+    narrow: bool,
+) -> Html {
     let label = match (&h.ups, h.role) {
+        _ if narrow => h.host.clone(),
         (None, _) => format!("{} · no UPS", h.host),
         (Some(u), Some(r)) => format!("{} · {r} of {u}", h.host),
         (Some(u), None) => format!("{} · on {u}, no upsmon", h.host),
@@ -291,7 +328,7 @@ fn host_row(h: &HostShutdown, y: f64, row_h: f64, x: &dyn Fn(u32) -> f64, end: u
             <text class="gantt-label host-label" x="4" y={(y + 15.0).to_string()}>{ label }</text>
             // On battery until the trigger (or until the power is gone without a shutdown).
             if let Some(t) = h.trigger_s.or(if h.role.is_none() { dies } else { None }) {
-                <rect class="on-battery" x={x(0).to_string()} y={(y + 6.0).to_string()} width={(x(t) - x(0)).max(0.0).to_string()} height={(row_h - 12.0).to_string()}>
+                <rect class="on-battery" x={x(from).to_string()} y={(y + 6.0).to_string()} width={(x(t) - x(from)).max(0.0).to_string()} height={(row_h - 12.0).to_string()}>
                     <title>{ format!("{} on battery until {}", h.host, at(t)) }</title>
                 </rect>
             }
@@ -300,11 +337,12 @@ fn host_row(h: &HostShutdown, y: f64, row_h: f64, x: &dyn Fn(u32) -> f64, end: u
                     <title>{ format!("{}: no power from {}{}", h.host, at(d), if h.lost.is_empty() { String::new() } else { format!(" — still running then: {}", h.lost.join(", ")) }) }</title>
                 </rect>
             }
-            <text class="bar-label verdict-label" x={(x(dies.unwrap_or(0).min(end)) + 4.0).to_string()} y={(y + 15.0).to_string()}>
+            // At the row's start, over its time on battery: the end of the chart is the UPS's.
+            <text class="bar-label verdict-label" x={(x(from) + 6.0).to_string()} y={(y + 15.0).to_string()}>
                 { match h.margin_s {
                     Some(m) if m >= 0 => format!("{} — {} spare", h.verdict, duration_text(u32::try_from(m).unwrap_or(u32::MAX))),
                     Some(m) => format!("{} — short by {}", h.verdict, duration_text(u32::try_from(-m).unwrap_or(u32::MAX))),
-                    None if !h.lost.is_empty() => format!("{} — lost: {}", h.verdict, h.lost.join(", ")),
+                    None if !h.lost.is_empty() => format!("{} — lost: {}", h.verdict, short_list(&h.lost)),
                     None => h.verdict.as_str().to_owned(),
                 } }
             </text>
