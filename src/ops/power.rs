@@ -201,8 +201,8 @@ pub struct HostShutdown {
 /// One UPS on battery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpsCheck {
-    /// Its load, runtime and what it takes down (the failure model's).
-    #[serde(flatten)]
+    /// Its load, runtime and what it takes down (the failure model's). Nested, not flattened:
+    /// a flattened field makes the page's decoder much larger.
     pub runtime: UpsRuntime,
     /// `runtime_low_s` as stated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
