@@ -19,6 +19,7 @@ mod injection;
 mod no_invention;
 mod operations_cases;
 mod policy;
+mod power_cases;
 mod properties;
 mod roundtrip;
 mod sim;

@@ -65,6 +65,10 @@ pub enum Command {
     /// Maintenance preview of a host: what stops, what migrates where, what is down for how
     /// long, and the runbook (text, Markdown, JSON or a bash script skeleton).
     Maintain(MaintainArgs),
+    /// Mains loss: the staged shutdown (consumers, storage, storage VM, hosts) checked against
+    /// every UPS's runtime, what is lost if it does not finish, the restart order, and the NUT
+    /// files (`upsmon.conf` and the shutdown script per host).
+    PowerLoss(PowerLossArgs),
     /// Disaster recovery what-if: move a device (e.g. the HBA with its disks) to another host.
     Recover(RecoverArgs),
     /// Compare two topologies: per service (N-1, maintenance reboots, downtime) and what
@@ -318,6 +322,34 @@ pub struct MaintainArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = RunbookFormat::Text)]
     pub format: RunbookFormat,
+}
+
+#[derive(Args)]
+pub struct PowerLossArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The power feed that fails (repeatable; default: every feed, a utility outage).
+    #[arg(long = "feed", value_name = "ID")]
+    pub feeds: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PowerFormat::Text)]
+    pub format: PowerFormat,
+    /// With `--format nut`: the folder to write the files into, all or none (default:
+    /// standard output).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PowerFormat {
+    /// For a terminal.
+    Text,
+    /// A Markdown document.
+    Markdown,
+    /// The plan as JSON.
+    Json,
+    /// Per host running upsmon: an `upsmon.conf` fragment and the shutdown script it calls.
+    Nut,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

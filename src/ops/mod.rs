@@ -7,6 +7,10 @@
 //!   what each consumer's protocol stack does (iSCSI replacement timeout, the filesystem's
 //!   error behaviour, multipath queueing, NFS hard/soft, the NFSv4 grace period) and the
 //!   recovery steps;
+//! - [`power`]: mains loss — the staged shutdown (consumers, then the storage they use, then
+//!   the storage VM, then the host), checked against every UPS's runtime, what is lost when it
+//!   does not finish, and the restart order; [`nut`] writes it down as NUT `upsmon.conf`
+//!   fragments and the shutdown script each calls, [`power_text`] as text and Markdown;
 //! - [`render`]: both as text, Markdown, and (the runbook) a shell script skeleton that stops
 //!   at every check and asks before anything destructive.
 //!
@@ -14,7 +18,10 @@
 //! HA-27…) are quoted in the output so a reviewer can look each one up. No I/O, no clock.
 
 pub mod maintain;
+pub mod nut;
 pub mod outage;
+pub mod power;
+pub mod power_text;
 pub mod render;
 
 use serde::Serialize;

@@ -8,18 +8,18 @@
 use crate::graph::{Dag, NodeKind, State};
 use crate::model::{Psu, RuntimePoint, Topology};
 use crate::resolve::{EntityKind, Lookup};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A UPS running on its battery.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpsRuntime {
     /// The UPS.
     pub ups: String,
     /// The load it carries, W (stated draws only).
     pub load_w: u32,
     /// Hosts and switches it powers whose draw is not stated (not counted in `load_w`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unknown_draw: Vec<String>,
     /// Seconds until the battery is empty at `load_w` (rounded down); `None` when the UPS
     /// states no runtime.

@@ -97,6 +97,40 @@ pub enum Request {
         /// The model, as JSON.
         topology: serde_json::Value,
     },
+    /// Mains loss: the power-loss plan, its Markdown and the NUT files (a [`PowerAnswer`]).
+    PowerLoss {
+        /// The model, as JSON.
+        topology: serde_json::Value,
+    },
+}
+
+/// What [`Request::PowerLoss`] answers: the plan, or why there is none.
+pub type PowerAnswer = Result<PowerLossFiles, String>;
+
+/// A power-loss plan with what the page offers for download.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PowerLossFiles {
+    /// The plan.
+    pub plan: hostplan::ops::power::PowerLoss,
+    /// The plan as Markdown (`hostplan power-loss --format markdown`).
+    pub markdown: String,
+    /// The NUT files, `(name, text)` (`--format nut`).
+    pub files: Vec<(String, String)>,
+    /// Why some host has none.
+    pub notes: Vec<String>,
+}
+
+/// The power-loss plan of `t` with its Markdown and NUT files.
+fn power_loss(t: &hostplan::model::Topology) -> PowerAnswer {
+    let plan = hostplan::ops::power::plan(t, &[], &hostplan::sim::boot::Timing::default())
+        .map_err(|e| e.to_string())?;
+    let nut = hostplan::ops::nut::files(t, &plan);
+    Ok(PowerLossFiles {
+        markdown: hostplan::ops::power_text::markdown(&plan),
+        files: nut.files,
+        notes: nut.notes,
+        plan,
+    })
 }
 
 /// What [`Request::Policies`] answers.
@@ -363,6 +397,7 @@ fn run_inner(req: &Request, progress: &mut dyn FnMut(f64)) -> Result<Response, R
         Request::Facts { topology } => {
             return Ok(done(&hostplan::policy::facts::facts(&read_json(topology)?)));
         }
+        Request::PowerLoss { topology } => return Ok(done(&power_loss(&read_json(topology)?))),
     };
     progress(1.0);
     Ok(match result {
@@ -605,5 +640,25 @@ mod tests {
             facts,
             serde_json::to_value(hostplan::policy::facts::facts(&t)).unwrap()
         );
+    }
+
+    #[test]
+    fn the_power_loss_plan_comes_back_whole_with_its_nut_files() {
+        let t = hostplan::examples::cluster().unwrap();
+        let a: PowerAnswer = answer(&Request::PowerLoss {
+            topology: serde_json::to_value(&t).unwrap(),
+        });
+        let a = a.unwrap();
+        let direct =
+            hostplan::ops::power::plan(&t, &[], &hostplan::sim::boot::Timing::default()).unwrap();
+        assert_eq!(a.plan, direct);
+        assert_eq!(a.files.len(), 6);
+        assert!(a.markdown.starts_with("# Power loss: mains"));
+        let seed: PowerAnswer = answer(&Request::PowerLoss {
+            topology: serde_json::to_value(hostplan::examples::seed().unwrap()).unwrap(),
+        });
+        let seed = seed.unwrap();
+        assert!(seed.files.is_empty());
+        assert_eq!(seed.notes.len(), 1);
     }
 }

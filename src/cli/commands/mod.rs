@@ -9,6 +9,7 @@ mod graph;
 mod import;
 mod info;
 mod maintain;
+mod power;
 mod recover;
 mod simulate;
 mod spof;
@@ -62,6 +63,7 @@ pub fn run(command: Command, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Command::Spof(a) => spof::run(&a, out),
         Command::Boot(a) => boot::run(&a, out),
         Command::Maintain(a) => maintain::run(&a, out),
+        Command::PowerLoss(a) => power::run(&a, out),
         Command::Recover(a) => recover::run(&a, out),
         Command::Compare(a) => compare::run(&a, out),
         Command::Availability(a) => simulate::availability(&a, out),

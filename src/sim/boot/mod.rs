@@ -118,7 +118,7 @@ pub fn start_task_s(vm: &Vm, timing: &Timing) -> u32 {
 }
 
 /// What happened to whom.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum EventKind {
     /// A guest's shutdown began.

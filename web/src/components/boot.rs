@@ -140,16 +140,45 @@ fn secs(ms: u64) -> String {
     format!("{:.0} s", ms as f64 / 1000.0)
 }
 
-/// The boot panel of the side bar: scenario, summary, problems and the suggested order.
+/// The boot panel of the side bar: the scenario, then the timeline's summary, problems and
+/// suggested order — or, for a power loss, the shutdown plan ([`super::power::PowerPanel`]).
 #[component]
 pub fn BootPanel(props: &BootProps) -> Html {
     let t = props.topology.clone();
     let sc = props.scenario.clone();
-    let (timeline, suggestion, _) = use_timelines(t.clone(), sc.clone());
     let on_scenario = props.on_scenario.reform(|e: Event| {
         let s: web_sys::HtmlSelectElement = e.target_unchecked_into();
         s.value()
     });
+    let power = sc == super::power::SCENARIO;
+    html! {
+        <div class="panel" id="boot-panel">
+            <div class="row">
+                <label for="boot-scenario">{ "Scenario" }</label>
+                <select id="boot-scenario" onchange={on_scenario}>
+                    <option value="cold" selected={sc == "cold"}>{ "Cold start (power returns)" }</option>
+                    <option value={super::power::SCENARIO} selected={power}>{ "Power loss (mains fails)" }</option>
+                    { for t.hosts.iter().map(|h| {
+                        let v = format!("reboot:{}", h.id);
+                        html! { <option value={v.clone()} selected={sc == v}>{ format!("Reboot {}", h.id) }</option> }
+                    }) }
+                </select>
+            </div>
+            if power {
+                <super::power::PowerPanel topology={t} />
+            } else {
+                <TimelinePanel topology={t} on_apply={props.on_apply.clone()} scenario={sc} on_scenario={props.on_scenario.clone()} />
+            }
+        </div>
+    }
+}
+
+/// A timeline's summary, problems and the suggested order.
+#[component]
+fn TimelinePanel(props: &BootProps) -> Html {
+    let t = props.topology.clone();
+    let sc = props.scenario.clone();
+    let (timeline, suggestion, _) = use_timelines(t, sc);
     let apply = {
         let cb = props.on_apply.clone();
         let s = suggestion.clone();
@@ -157,17 +186,7 @@ pub fn BootPanel(props: &BootProps) -> Html {
     };
     let tl = &*timeline;
     html! {
-        <div class="panel" id="boot-panel">
-            <div class="row">
-                <label for="boot-scenario">{ "Scenario" }</label>
-                <select id="boot-scenario" onchange={on_scenario}>
-                    <option value="cold" selected={sc == "cold"}>{ "Cold start (power returns)" }</option>
-                    { for t.hosts.iter().map(|h| {
-                        let v = format!("reboot:{}", h.id);
-                        html! { <option value={v.clone()} selected={sc == v}>{ format!("Reboot {}", h.id) }</option> }
-                    }) }
-                </select>
-            </div>
+        <>
             <p id="boot-summary">{ match tl.all_ready_ms {
                 Some(ms) => format!("Everything ready after {}.", secs(ms)),
                 None => format!("Never fully ready: {}.", tl.never_ready.join(", ")),
@@ -201,7 +220,7 @@ pub fn BootPanel(props: &BootProps) -> Html {
             if !suggestion.cross_node.is_empty() {
                 <ul class="hazards">{ for suggestion.cross_node.iter().map(|c| html! { <li>{ format!("▲ {c}") }</li> }) }</ul>
             }
-        </div>
+        </>
     }
 }
 
@@ -216,7 +235,7 @@ pub struct GanttProps {
 
 /// The canvas' width in pixels: measured once mounted and on every window resize.
 #[hook]
-fn use_width(node: NodeRef) -> f64 {
+pub(crate) fn use_width(node: NodeRef) -> f64 {
     let width = use_state(|| 900.0);
     {
         let width = width.clone();
@@ -250,9 +269,20 @@ fn tick_step(end: u64, n: u64) -> u64 {
         .unwrap_or(3_600_000)
 }
 
-/// The Gantt chart on the main canvas.
+/// The main canvas of the Boot tab: the boot timeline's Gantt chart, or for a power loss the
+/// staged shutdown against the UPS runtime ([`super::power::PowerGantt`]).
 #[component]
 pub fn BootGantt(props: &GanttProps) -> Html {
+    if props.scenario == super::power::SCENARIO {
+        html! { <super::power::PowerGantt topology={props.topology.clone()} /> }
+    } else {
+        html! { <TimelineGantt topology={props.topology.clone()} scenario={props.scenario.clone()} /> }
+    }
+}
+
+/// The Gantt chart of a boot timeline.
+#[component]
+fn TimelineGantt(props: &GanttProps) -> Html {
     let t = props.topology.clone();
     let (timeline, suggestion, suggested) = use_timelines(t.clone(), props.scenario.clone());
     let node = use_node_ref();

@@ -15,6 +15,7 @@ pub mod operations;
 pub mod outages;
 pub mod outcome;
 pub mod overview;
+pub mod power;
 pub mod preview;
 pub mod review;
 pub mod simulate;
