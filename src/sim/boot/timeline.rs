@@ -3,8 +3,8 @@
 
 use super::hazards::{reboot_hazards_of, shutdown_hazards};
 use super::{
-    check_host, ms, network_boot_services, stop_list, Event, EventKind, Index, Scenario,
-    ShutdownHazard, StartFailure, Timeline, Timing, Wait, MS,
+    check_host, ms, network_boot_services, runs_at_boot, stop_list, Event, EventKind, Index,
+    Scenario, ShutdownHazard, StartFailure, Timeline, Timing, Wait, MS,
 };
 use crate::model::{Consumer, HostKind, Topology, Vm};
 use crate::sim::SimError;
@@ -117,7 +117,7 @@ impl<'a> Sim<'a> {
             }
             now = now.max(running.iter().copied().max().unwrap_or(now));
         }
-        for vm in self.ix.guests_on(host).iter().filter(|v| v.onboot && v.ha) {
+        for vm in self.ix.guests_on(host).iter().filter(|v| v.ha) {
             let at = host_up + ms(self.timing.ha_start_s);
             self.start_guest(vm, at, services, run);
         }
@@ -152,10 +152,21 @@ impl<'a> Sim<'a> {
                     at_ms: at,
                     subject: vm.id.clone(),
                     kind: EventKind::StartFailed,
-                    detail: format!(
-                        "boot storage {} needs {svc}, not ready; Proxmox does not retry",
-                        vm.boot_storage
-                    ),
+                    detail: if vm.ha {
+                        // HA-4: `max_restart` and `max_relocate` (default 1 each) retry within
+                        // LRM rounds of 10 s, far shorter than a storage VM's boot.
+                        format!(
+                            "boot storage {} needs {svc}, not ready; HA retries once and \
+                             relocates once within seconds (max_restart, max_relocate), then \
+                             leaves it in `error`",
+                            vm.boot_storage
+                        )
+                    } else {
+                        format!(
+                            "boot storage {} needs {svc}, not ready; Proxmox does not retry",
+                            vm.boot_storage
+                        )
+                    },
                 });
                 run.failures.push(StartFailure {
                     vm: vm.id.clone(),
@@ -378,7 +389,7 @@ impl Sim<'_> {
                 start
                     .host_up
                     .insert(host.clone(), now + self.host_boot_ms(host));
-                for vm in t.vms.iter().filter(|v| &v.host != host && v.onboot) {
+                for vm in t.vms.iter().filter(|v| &v.host != host && runs_at_boot(v)) {
                     start.steady.insert(vm.id.clone(), 0);
                 }
                 for h in t.hosts.iter().filter(|h| &h.id != host) {
@@ -562,7 +573,7 @@ impl Sim<'_> {
         for vm in t
             .vms
             .iter()
-            .filter(|v| v.onboot && start.host_up.contains_key(&v.host))
+            .filter(|v| runs_at_boot(v) && start.host_up.contains_key(&v.host))
         {
             if !all_up.contains_key(&vm.id) {
                 out.never_ready.insert(vm.id.clone());
