@@ -328,6 +328,10 @@ pub struct BootArgs {
     /// Simulate a reboot of this host instead of a site-wide cold start.
     #[arg(long)]
     pub host: Option<String>,
+    /// Put every guest that needs a storage service behind a readiness gate (the hookscripts
+    /// of `hostplan hookscripts`) and compare with the fixed delays.
+    #[arg(long)]
+    pub gated: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -24,6 +24,7 @@
 //!
 //! All times are integer milliseconds, so results are identical on every platform.
 
+pub mod gate;
 mod hazards;
 mod outage;
 mod suggest;
@@ -32,7 +33,7 @@ mod timeline;
 pub use hazards::{reboot_hazards, reboot_hazards_all};
 pub use outage::{outages, Outage};
 pub use suggest::{startup_text, suggest, StartupChange, Suggestion};
-pub use timeline::{simulate, time_to_serve_ms, try_simulate};
+pub use timeline::{gate_effect, simulate, time_to_serve_ms, try_simulate};
 
 use crate::model::{Host, Pool, Service, Storage, StorageKind, Topology, Vm};
 use crate::sim::SimError;
