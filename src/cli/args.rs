@@ -65,6 +65,10 @@ pub enum Command {
     /// Maintenance preview of a host: what stops, what migrates where, what is down for how
     /// long, and the runbook (text, Markdown, JSON or a bash script skeleton).
     Maintain(MaintainArgs),
+    /// Readiness-gated boot: a Proxmox hookscript per guest that needs a storage service
+    /// (its pre-start waits until the service answers on TCP), and per node an install script
+    /// with the `qm set --hookscript` lines. Nothing is written when an address is unknown.
+    Hookscripts(HookscriptsArgs),
     /// Disaster recovery what-if: move a device (e.g. the HBA with its disks) to another host.
     Recover(RecoverArgs),
     /// Compare two topologies: per service (N-1, maintenance reboots, downtime) and what
@@ -306,6 +310,39 @@ pub struct MaintainArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = RunbookFormat::Text)]
     pub format: RunbookFormat,
+}
+
+#[derive(Args)]
+pub struct HookscriptsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Folder to write the scripts into, all or none (default: a summary on standard output).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<String>,
+    /// Every gate's deadline (`300`, `5m`) instead of twice the model's time to serve.
+    #[arg(long, value_parser = duration)]
+    pub timeout: Option<u32>,
+    /// A service's address when the model states none (or to override it); repeatable.
+    #[arg(long = "address", value_name = "SERVICE=ADDRESS", value_parser = service_address)]
+    pub addresses: Vec<(String, String)>,
+    /// The Proxmox storage holding the scripts (content type `snippets`).
+    #[arg(long, default_value = hostplan::ops::hookscript::DEFAULT_STORAGE)]
+    pub storage: String,
+    #[command(flatten)]
+    pub output_format: OutputArgs,
+}
+
+fn duration(text: &str) -> Result<u32, String> {
+    hostplan::ops::parse_duration(text).map_err(|e| e.to_string())
+}
+
+fn service_address(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((s, a)) if !s.is_empty() && !a.is_empty() => Ok((s.to_owned(), a.to_owned())),
+        _ => Err(format!(
+            "`{text}`: write SERVICE=ADDRESS, e.g. iscsi-k8s=10.50.0.10"
+        )),
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -969,6 +969,10 @@ pub struct Service {
     /// (`hostplan hookscripts`); without it they are not generated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    /// The TCP port it answers on when not its protocol's (iSCSI 3260, NFS 2049, SMB 445);
+    /// absent = the protocol's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
 }
 
 /// The ZFS `sync` property (zfsprops(7)).

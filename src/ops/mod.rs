@@ -7,12 +7,15 @@
 //!   what each consumer's protocol stack does (iSCSI replacement timeout, the filesystem's
 //!   error behaviour, multipath queueing, NFS hard/soft, the NFSv4 grace period) and the
 //!   recovery steps;
+//! - [`hookscript`]: readiness-gated boot made executable — a Proxmox hookscript per guest
+//!   that needs a storage service, waiting in `pre-start` until it answers, and its wiring;
 //! - [`render`]: both as text, Markdown, and (the runbook) a shell script skeleton that stops
 //!   at every check and asks before anything destructive.
 //!
 //! Facts and their sources are in `OPERATIONS.md` of the domain reference; the ids (I-1, F-7,
 //! HA-27…) are quoted in the output so a reviewer can look each one up. No I/O, no clock.
 
+pub mod hookscript;
 pub mod maintain;
 pub mod outage;
 pub mod render;

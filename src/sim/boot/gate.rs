@@ -107,7 +107,7 @@ fn serve_s(t: &Topology, service: &str, timing: &Timing) -> Option<(u32, String)
         return Some((
             up.saturating_add(s.ready_after_s),
             format!(
-                "{} answers {} s after {}'s start is issued ({up} s to boot, ready_after_s {})",
+                "{} answers {} s after {}'s start is issued ({up} s until it is up, ready_after_s {})",
                 s.id,
                 up.saturating_add(s.ready_after_s),
                 vm.id,
