@@ -612,7 +612,24 @@ impl Sim<'_> {
             let mut provider_up = start.steady.clone();
             provider_up.extend(start.host_up.iter().map(|(h, u)| (h.clone(), *u)));
             provider_up.extend(run.guest_up.iter().map(|(v, u)| (v.clone(), *u)));
-            let next = self.service_ready(&provider_up);
+            let mut next = self.service_ready(&provider_up);
+            // A service whose provider (and pool owner) kept running through a reboot never
+            // stopped answering: it is ready from the start, not `ready_after_s` after it.
+            for svc in &self.t.services {
+                let owner = self
+                    .ix
+                    .pools
+                    .get(svc.pool.as_str())
+                    .map(|p| p.owner.as_str());
+                let running = |id: &str| {
+                    start.steady.contains_key(id)
+                        && !start.host_up.contains_key(id)
+                        && !run.guest_up.contains_key(id)
+                };
+                if running(&svc.provider) && owner.is_none_or(running) {
+                    next.insert(svc.id.clone(), 0);
+                }
+            }
             if next == services {
                 break;
             }
