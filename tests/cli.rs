@@ -681,7 +681,7 @@ fn compare_reports_the_new_spof_and_worse_downtime_as_json_and_text() {
 
 /// `hostplan maintain` refuses what it cannot plan, with exit 2 and a message that points:
 /// an unknown host (with the closest id), an id that is not a host, a format it does not
-/// write, and a topology with errors (each located as file:line:column, nothing planned).
+/// write, and a topology with errors (each located as `file:line:column`, nothing planned).
 #[test]
 fn maintain_refuses_unknown_hosts_bad_formats_and_broken_topologies() {
     let (code, out, err) = hostplan_err(&["maintain", "examples/seed.toml", "--host", "srv1"]);

@@ -386,17 +386,17 @@ pub fn gate_effect(
         check_host(t, host)?;
     }
     let fixed = run(t, scenario, timing);
-    let gated = run_with(Sim::new(t, timing).gated(), scenario);
+    let gated = run_with(&Sim::new(t, timing).gated(), scenario);
     Ok(super::gate::GateEffect::of(fixed, gated))
 }
 
 /// Simulate a scenario whose host, if any, exists.
 fn run(t: &Topology, scenario: &Scenario, timing: &Timing) -> Timeline {
-    run_with(Sim::new(t, timing), scenario)
+    run_with(&Sim::new(t, timing), scenario)
 }
 
 /// Simulate with a prepared model (fixed delays, or gated).
-fn run_with(sim: Sim<'_>, scenario: &Scenario) -> Timeline {
+fn run_with(sim: &Sim<'_>, scenario: &Scenario) -> Timeline {
     let start = sim.start(scenario);
     let (services, run) = sim.fixpoint(&start);
     sim.outcome(start, &services, run)
