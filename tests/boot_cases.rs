@@ -3,10 +3,13 @@
 //! all-ready time must equal `<name>.expect` exactly: one `<seconds> <subject> <event>` per
 //! line, then `all-ready <seconds>|never`. With `# scenario: suggest` on the first line, the
 //! startup suggestion is applied first: one `suggest <vm> <startup>` line per changed guest,
-//! then the cold start of the suggested topology. Adding a case needs no Rust.
+//! then the cold start of the suggested topology. With `# scenario: gated`, the cold start
+//! with readiness gates (`hostplan boot --gated`). Adding a case needs no Rust.
 
 use crate::case_files;
-use hostplan::sim::boot::{simulate, startup_text, suggest, EventKind, Scenario, Timing};
+use hostplan::sim::boot::{
+    gate_effect, simulate, startup_text, suggest, EventKind, Scenario, Timing,
+};
 use std::fmt::Write as _;
 
 #[test]
@@ -38,7 +41,13 @@ fn every_boot_case_gives_exactly_its_expected_timeline() {
             }
             topology = s.topology;
         }
-        let tl = simulate(&topology, &scenario, &Timing::default());
+        let tl = if first.trim() == "# scenario: gated" {
+            gate_effect(&topology, &Scenario::ColdStart, &Timing::default())
+                .unwrap()
+                .gated
+        } else {
+            simulate(&topology, &scenario, &Timing::default())
+        };
         for e in &tl.events {
             if matches!(
                 e.kind,

@@ -778,3 +778,79 @@ fn pre_commit_hooks_take_every_staged_file_at_once() {
     assert!(err.contains("2 files given"), "{err}");
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+/// `hostplan maintain` refuses what it cannot plan, with exit 2 and a message that points:
+/// an unknown host (with the closest id), an id that is not a host, a format it does not
+/// write, and a topology with errors (each located as `file:line:column`, nothing planned).
+#[test]
+fn maintain_refuses_unknown_hosts_bad_formats_and_broken_topologies() {
+    let (code, out, err) = hostplan_err(&["maintain", "examples/seed.toml", "--host", "srv1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("unknown component `srv1` (did you mean `srv01`?)"),
+        "{err}"
+    );
+    let (code, _, err) = hostplan_err(&["maintain", "examples/seed.toml", "--host", "truenas"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`truenas` is not a host"), "{err}");
+    let (code, _, err) = hostplan_err(&[
+        "maintain",
+        "examples/seed.toml",
+        "--host",
+        "srv01",
+        "--format",
+        "yaml",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("invalid value 'yaml' for '--format"), "{err}");
+    assert!(err.contains("text, markdown, json, script"), "{err}");
+    let bad = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("maintain-broken.toml");
+    std::fs::write(
+        &bad,
+        "schema_version = 1\n\n[[hosts]]\nid = \"srv01\"\n\n[[vms]]\nid = \"a\"\nvmid = 100\nhost = \"nope\"\n",
+    )
+    .unwrap();
+    let bad = bad.to_str().unwrap();
+    let (code, out, err) = hostplan_err(&["maintain", bad, "--host", "srv01"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "a plan of a broken model: {out}");
+    assert!(
+        err.contains("error[unknown-reference]: `a` refers to unknown host `nope`"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("--> {bad}:9:8")), "{err}");
+    assert!(err.contains("has errors: fix them first"), "{err}");
+}
+
+/// `hostplan boot --gated` on the seed: the Talos VMs wait in their hookscripts until iSCSI
+/// answers, so nothing backs off; everything is ready later than with the fixed delays (their
+/// boot no longer overlaps TrueNAS's), and the table says both.
+#[test]
+fn boot_gated_compares_the_seed_with_fixed_delays() {
+    let (code, out) = hostplan(&["boot", "examples/seed.toml", "--gated"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("talos-cp1        waiting        hookscript pre-start waits for iscsi-k8s"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  all ready                  282.5 s    321.0 s"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  talos volumes              282.5 s    321.0 s"),
+        "{out}"
+    );
+    assert!(!out.contains("kubelet back-off"), "{out}");
+    let (code, out) = hostplan(&["boot", "examples/cluster-ha.toml", "--gated"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("  all ready                    never    320.0 s"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  failed starts                    3          0"),
+        "{out}"
+    );
+}

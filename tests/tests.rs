@@ -13,6 +13,7 @@ mod export;
 mod export_cases;
 mod fuzz_regressions;
 mod graph;
+mod hookscripts;
 mod import;
 mod import_cases;
 mod injection;

@@ -69,6 +69,10 @@ pub enum Command {
     /// every UPS's runtime, what is lost if it does not finish, the restart order, and the NUT
     /// files (`upsmon.conf` and the shutdown script per host).
     PowerLoss(PowerLossArgs),
+    /// Readiness-gated boot: a Proxmox hookscript per guest that needs a storage service
+    /// (its pre-start waits until the service answers on TCP), and per node an install script
+    /// with the `qm set --hookscript` lines. Nothing is written when an address is unknown.
+    Hookscripts(HookscriptsArgs),
     /// Disaster recovery what-if: move a device (e.g. the HBA with its disks) to another host.
     Recover(RecoverArgs),
     /// Compare two topologies: per service (N-1, maintenance reboots, downtime) and what
@@ -352,6 +356,39 @@ pub enum PowerFormat {
     Nut,
 }
 
+#[derive(Args)]
+pub struct HookscriptsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Folder to write the scripts into, all or none (default: a summary on standard output).
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<String>,
+    /// Every gate's deadline (`300`, `5m`) instead of twice the model's time to serve.
+    #[arg(long, value_parser = duration)]
+    pub timeout: Option<u32>,
+    /// A service's address when the model states none (or to override it); repeatable.
+    #[arg(long = "address", value_name = "SERVICE=ADDRESS", value_parser = service_address)]
+    pub addresses: Vec<(String, String)>,
+    /// The Proxmox storage holding the scripts (content type `snippets`).
+    #[arg(long, default_value = hostplan::ops::hookscript::DEFAULT_STORAGE)]
+    pub storage: String,
+    #[command(flatten)]
+    pub output_format: OutputArgs,
+}
+
+fn duration(text: &str) -> Result<u32, String> {
+    hostplan::ops::parse_duration(text).map_err(|e| e.to_string())
+}
+
+fn service_address(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((s, a)) if !s.is_empty() && !a.is_empty() => Ok((s.to_owned(), a.to_owned())),
+        _ => Err(format!(
+            "`{text}`: write SERVICE=ADDRESS, e.g. iscsi-k8s=10.50.0.10"
+        )),
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub enum RunbookFormat {
     /// For a terminal.
@@ -372,6 +409,10 @@ pub struct BootArgs {
     /// Simulate a reboot of this host instead of a site-wide cold start.
     #[arg(long)]
     pub host: Option<String>,
+    /// Put every guest that needs a storage service behind a readiness gate (the hookscripts
+    /// of `hostplan hookscripts`) and compare with the fixed delays.
+    #[arg(long)]
+    pub gated: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }

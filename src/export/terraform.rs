@@ -20,7 +20,7 @@ use super::tftypes::{conform, Variable};
 use super::Devices;
 use crate::model::pve::{storage_name, vm_name};
 use crate::model::tf::{
-    module_names, BPG_MAPPING, BPG_VM, MODULE_DOWN_DELAY, MODULE_HOSTPCI, MODULE_NAME,
+    module_names, BPG_FILE, BPG_MAPPING, BPG_VM, MODULE_DOWN_DELAY, MODULE_HOSTPCI, MODULE_NAME,
     MODULE_UP_DELAY,
 };
 use crate::model::{HostPci, Topology, Vm};
@@ -512,6 +512,12 @@ fn write_body(body: &hcl::Body) -> Result<String, TerraformErrors> {
 /// size), each hostpci's `pcie`, `rombar` and `xvga`; `machine = "q35"` where a passthrough
 /// entry is PCIe; `startup` with order and delays when any is set.
 ///
+/// A guest with a readiness-gate hookscript (`hostplan hookscripts`: it needs a storage
+/// service whose address the model states) gets `hook_script_file_id` pointing at a
+/// `proxmox_virtual_environment_file` resource that uploads the script from
+/// `hookscripts/<file>` into the `local` storage's snippets, executable (`file_mode`: bpg's
+/// `hook_script_file_id` needs an executable file).
+///
 /// # Errors
 /// Every unknown device and mapping entry without a vendor:device id, at once.
 pub fn hcl_resources(t: &Topology) -> Result<String, TerraformErrors> {
@@ -519,9 +525,40 @@ pub fn hcl_resources(t: &Topology) -> Result<String, TerraformErrors> {
     let mut errors = Vec::new();
     let vm_labels = unique_labels(t.vms.iter().map(|v| v.id.as_str()));
     let devices = Devices::new(t);
+    let gates = crate::ops::hookscript::plan(
+        t,
+        &crate::sim::boot::Timing::default(),
+        &crate::ops::hookscript::Options::default(),
+    );
     for (vm, label) in t.vms.iter().zip(vm_labels) {
-        match vm_resource(t, &devices, vm, label) {
-            Ok(b) => body = body.add_block(b),
+        let gate = gates.scripts.iter().find(|s| s.vm == vm.id);
+        let file_label = format!("{label}_gate");
+        let hook = gate.map(|_| {
+            hcl::Traversal::builder(hcl::Variable::unchecked(BPG_FILE))
+                .attr(file_label.clone())
+                .attr("id")
+                .build()
+        });
+        match vm_resource(t, &devices, vm, label, hook) {
+            Ok(b) => {
+                body = body.add_block(b);
+                let Some(g) = gate else {
+                    continue;
+                };
+                let file = hcl::Block::builder("resource")
+                    .add_label(BPG_FILE)
+                    .add_label(file_label)
+                    .add_attribute(("content_type", "snippets"))
+                    .add_attribute(("datastore_id", crate::ops::hookscript::DEFAULT_STORAGE))
+                    .add_attribute(("node_name", g.host.clone()))
+                    .add_attribute(("file_mode", "0755"))
+                    .add_block(attrs_block(
+                        "source_file",
+                        &[("path", json!(format!("hookscripts/{}", g.file)))],
+                    ))
+                    .build();
+                body = body.add_block(file);
+            }
             Err(e) => errors.push(e),
         }
     }
@@ -596,6 +633,7 @@ fn vm_resource(
     devices: &Devices<'_>,
     vm: &Vm,
     label: String,
+    hook: Option<hcl::Traversal>,
 ) -> Result<hcl::Block, TerraformError> {
     let known = |f: &str| !vm.is_unknown(f);
     if !known("host") {
@@ -619,6 +657,12 @@ fn vm_resource(
     let machine = machine_of(vm);
     if !machine.is_empty() && known("machine") {
         b = b.add_attribute(("machine", machine));
+    }
+    if let Some(h) = hook {
+        b = b.add_attribute(hcl::Attribute::new(
+            hcl::Identifier::sanitized("hook_script_file_id"),
+            h,
+        ));
     }
     // Unset values are left out (the provider's default applies); `type` is written whenever
     // it is known because the provider's default (`qemu64`) is not Proxmox's.

@@ -964,6 +964,15 @@ pub struct Service {
     /// F-7): new opens and locks wait that long; absent = unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grace_s: Option<u32>,
+    /// The host name or IP address its clients connect to (the iSCSI portal, the NFS
+    /// server); absent = unknown. The readiness-gated boot hookscripts wait until it answers
+    /// (`hostplan hookscripts`); without it they are not generated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// The TCP port it answers on when not its protocol's (iSCSI 3260, NFS 2049, SMB 445);
+    /// absent = the protocol's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
 }
 
 /// The ZFS `sync` property (zfsprops(7)).

@@ -6,6 +6,8 @@
 pub const BPG_HA: &str = "proxmox_virtual_environment_haresource";
 /// The bpg VM resource type.
 pub const BPG_VM: &str = "proxmox_virtual_environment_vm";
+/// The bpg file resource type (snippets such as hookscripts).
+pub const BPG_FILE: &str = "proxmox_virtual_environment_file";
 /// The bpg PCI mapping resource type (deprecated name, still the common one).
 pub const BPG_MAPPING: &str = "proxmox_virtual_environment_hardware_mapping_pci";
 /// The bpg PCI mapping resource type's new name.

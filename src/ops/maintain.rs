@@ -192,7 +192,7 @@ pub fn plan(t: &Topology, host: &str, mode: Mode, timing: &Timing) -> Result<Pla
     // Members on this host are drained and stopped with it.
     elsewhere.retain(|o| !stopping.iter().any(|v| v.id == o.consumer));
     let (downtime, lost) = b.run(&guests, &stopping, &elsewhere, member, h.boot_time_s);
-    b.boot_notes();
+    b.boot_notes(&guests);
     let total_s = b.at;
     Ok(Plan {
         host: host.to_owned(),
@@ -898,15 +898,23 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// What `startall` will do at boot by itself, from the boot model.
-    fn boot_notes(&mut self) {
+    /// What `startall` (and HA) will do at boot by itself, from the boot model — with the
+    /// guests that moved away for the maintenance on their new nodes, so neither stopped nor
+    /// started with this host.
+    fn boot_notes(&mut self, guests: &[Guest]) {
         if self.mode != Mode::Reboot {
             return;
         }
-        let tl = boot::simulate(self.t, &Scenario::Reboot(self.host.to_owned()), self.timing);
+        let mut t = self.t.clone();
+        for g in guests.iter().filter(|g| g.fate != Fate::Stops) {
+            if let (Some(to), Some(vm)) = (&g.to, t.vms.iter_mut().find(|v| v.id == g.vm)) {
+                vm.host.clone_from(to);
+            }
+        }
+        let tl = boot::simulate(&t, &Scenario::Reboot(self.host.to_owned()), self.timing);
         for w in &tl.waits {
             self.notes.push(format!(
-                "after the reboot, {} wait {} for {} by the boot model: startall starts their VMs without waiting for it (no startup order) — see `hostplan boot --host {}`",
+                "after the reboot, {} wait {} for {} by the boot model: nothing holds them back until it answers, they retry with back-off (kubelet) — see `hostplan boot --host {}` and the readiness gates of `hostplan hookscripts`",
                 w.who,
                 duration_text(u32::try_from((w.until_ms - w.from_ms) / 1000).unwrap_or(u32::MAX)),
                 w.waited_for,

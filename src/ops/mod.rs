@@ -11,12 +11,15 @@
 //!   the storage VM, then the host), checked against every UPS's runtime, what is lost when it
 //!   does not finish, and the restart order; [`nut`] writes it down as NUT `upsmon.conf`
 //!   fragments and the shutdown script each calls, [`power_text`] as text and Markdown;
+//! - [`hookscript`]: readiness-gated boot made executable — a Proxmox hookscript per guest
+//!   that needs a storage service, waiting in `pre-start` until it answers, and its wiring;
 //! - [`render`]: both as text, Markdown, and (the runbook) a shell script skeleton that stops
 //!   at every check and asks before anything destructive.
 //!
 //! Facts and their sources are in `OPERATIONS.md` of the domain reference; the ids (I-1, F-7,
 //! HA-27…) are quoted in the output so a reviewer can look each one up. No I/O, no clock.
 
+pub mod hookscript;
 pub mod maintain;
 pub mod nut;
 pub mod outage;

@@ -7,6 +7,7 @@ use crate::components::canvas::Canvas;
 use crate::components::delta::DeltaPanel;
 use crate::components::diagnostics::DiagnosticsList;
 use crate::components::header::Header;
+use crate::components::hookscripts::HookscriptsPanel;
 use crate::components::inspector::Inspector;
 use crate::components::operations::{MaintainPanel, OutagePanel};
 use crate::components::review::ReviewPanel;
@@ -162,7 +163,12 @@ pub fn App() -> Html {
             };
             html! { <BootPanel topology={a.topology.clone()} on_apply={editing.edit.clone()} scenario={(*boot_scenario).clone()} {on_scenario} /> }
         }
-        Tab::Maintain => html! { <MaintainPanel topology={a.topology.clone()} /> },
+        Tab::Maintain => html! {
+            <>
+            <MaintainPanel topology={a.topology.clone()} />
+            <HookscriptsPanel topology={a.topology.clone()} toml={Rc::<str>::from(state.current.text.as_str())} revision={rev} />
+            </>
+        },
         Tab::WhatIf => {
             html! { <WhatIfPanel topology={a.topology.clone()} on_apply={editing.edit.clone()} /> }
         }

@@ -102,6 +102,13 @@ pub enum Request {
         /// The model, as JSON.
         topology: serde_json::Value,
     },
+    /// The readiness-gate hookscripts (`hostplan hookscripts`): a [`HookscriptAnswer`].
+    Hookscripts {
+        /// The topology as TOML.
+        toml: String,
+        /// Service id → address typed on the page, for services the model gives none.
+        addresses: Vec<(String, String)>,
+    },
 }
 
 /// What [`Request::PowerLoss`] answers: the plan, or why there is none.
@@ -131,6 +138,100 @@ fn power_loss(t: &hostplan::model::Topology) -> PowerAnswer {
         notes: nut.notes,
         plan,
     })
+}
+
+/// One guest's hookscript, as the page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GateLine {
+    /// The guest.
+    pub vm: String,
+    /// Its VMID.
+    pub vmid: u32,
+    /// Its node.
+    pub host: String,
+    /// What it waits for, in words (`iscsi-k8s at 10.50.0.10:3260`).
+    pub waits: Vec<String>,
+    /// The gate's deadline, seconds, and where the figure comes from.
+    pub deadline: (u32, String),
+    /// The `qm set` line that attaches it.
+    pub qm_set: String,
+}
+
+/// What [`Request::Hookscripts`] answers: the scripts, every file (scripts and per-node
+/// install scripts), the notes, and each guest left without one with why (nothing is
+/// written for a guest whose service address is unknown).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HookscriptAnswer {
+    /// One per gated guest.
+    pub scripts: Vec<GateLine>,
+    /// `(file name, text)`.
+    pub files: Vec<(String, String)>,
+    /// What to know before installing.
+    pub notes: Vec<String>,
+    /// `(service or guest id, why)` of each guest without a script.
+    pub missing: Vec<(String, String)>,
+}
+
+/// The hookscripts of `t`, with the page's addresses.
+fn hookscripts(t: &hostplan::model::Topology, addresses: &[(String, String)]) -> HookscriptAnswer {
+    use hostplan::ops::hookscript::{files, plan, Options, DEFAULT_STORAGE};
+    let options = Options {
+        addresses: addresses
+            .iter()
+            .filter(|(_, a)| !a.trim().is_empty())
+            .map(|(s, a)| (s.clone(), a.trim().to_owned()))
+            .collect(),
+        ..Options::default()
+    };
+    let p = plan(t, &hostplan::sim::boot::Timing::default(), &options);
+    HookscriptAnswer {
+        scripts: p
+            .scripts
+            .iter()
+            .map(|s| GateLine {
+                vm: s.vm.clone(),
+                vmid: s.vmid,
+                host: s.host.clone(),
+                waits: s
+                    .gates
+                    .iter()
+                    .map(|g| format!("{} at {}:{} ({})", g.service, g.address, g.port, g.why))
+                    .collect(),
+                deadline: (s.deadline.seconds, s.deadline.why.clone()),
+                qm_set: format!("qm set {} --hookscript {}", s.vmid, s.volume),
+            })
+            .collect(),
+        files: if p.missing.is_empty() {
+            files(&p, DEFAULT_STORAGE)
+        } else {
+            Vec::new()
+        },
+        notes: p.notes.clone(),
+        missing: missing_by_value(&p.missing),
+    }
+}
+
+/// One line per missing value (a service's address, a guest's VMID), naming every guest it
+/// leaves without a script: a fleet has many guests per service.
+fn missing_by_value(missing: &[hostplan::ops::hookscript::Missing]) -> Vec<(String, String)> {
+    let mut by: std::collections::BTreeMap<(String, String), Vec<&str>> =
+        std::collections::BTreeMap::new();
+    for m in missing {
+        by.entry((m.id.clone(), m.path.to_string()))
+            .or_default()
+            .push(m.vm.as_str());
+    }
+    by.into_iter()
+        .map(|((id, path), vms)| {
+            let what = if path.ends_with(".address") {
+                format!("the address of {id} is not in the model")
+            } else {
+                format!("{path} of {id} is not usable")
+            };
+            let text = format!("{what} (set {path}): {} get no hookscript", vms.join(", "));
+            (id, text)
+        })
+        .collect()
 }
 
 /// What [`Request::Policies`] answers.
@@ -398,6 +499,9 @@ fn run_inner(req: &Request, progress: &mut dyn FnMut(f64)) -> Result<Response, R
             return Ok(done(&hostplan::policy::facts::facts(&read_json(topology)?)));
         }
         Request::PowerLoss { topology } => return Ok(done(&power_loss(&read_json(topology)?))),
+        Request::Hookscripts { toml, addresses } => {
+            return Ok(done(&hookscripts(&read_toml(toml)?, addresses)));
+        }
     };
     progress(1.0);
     Ok(match result {
@@ -660,5 +764,35 @@ mod tests {
         let seed = seed.unwrap();
         assert!(seed.files.is_empty());
         assert_eq!(seed.notes.len(), 1);
+    }
+
+    #[test]
+    fn hookscripts_need_every_address_and_are_the_cores_files() {
+        let toml = hostplan::examples::SEED.to_owned();
+        let none: HookscriptAnswer = answer(&Request::Hookscripts {
+            toml: toml.clone(),
+            addresses: Vec::new(),
+        });
+        assert!(none.files.is_empty());
+        assert_eq!(none.missing.len(), 1);
+        assert_eq!(none.missing[0].0, "iscsi-k8s");
+        let given: HookscriptAnswer = answer(&Request::Hookscripts {
+            toml,
+            addresses: vec![("iscsi-k8s".into(), " 10.50.0.10 ".into())],
+        });
+        assert!(given.missing.is_empty());
+        let mut o = hostplan::ops::hookscript::Options::default();
+        o.addresses.insert("iscsi-k8s".into(), "10.50.0.10".into());
+        let p = hostplan::ops::hookscript::plan(
+            &hostplan::examples::seed().unwrap(),
+            &hostplan::sim::boot::Timing::default(),
+            &o,
+        );
+        assert_eq!(given.files, hostplan::ops::hookscript::files(&p, "local"));
+        assert_eq!(given.scripts.len(), 3);
+        assert_eq!(
+            given.scripts[0].qm_set,
+            "qm set 201 --hookscript local:snippets/hostplan-gate-201.sh"
+        );
     }
 }

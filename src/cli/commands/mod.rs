@@ -6,6 +6,7 @@ mod check;
 mod compare;
 mod export;
 mod graph;
+mod hookscripts;
 mod import;
 mod info;
 mod maintain;
@@ -64,6 +65,7 @@ pub fn run(command: Command, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Command::Boot(a) => boot::run(&a, out),
         Command::Maintain(a) => maintain::run(&a, out),
         Command::PowerLoss(a) => power::run(&a, out),
+        Command::Hookscripts(a) => hookscripts::run(&a, out),
         Command::Recover(a) => recover::run(&a, out),
         Command::Compare(a) => compare::run(&a, out),
         Command::Availability(a) => simulate::availability(&a, out),

@@ -3,7 +3,8 @@
 //!
 //! Semantics modelled:
 //! - only `onboot` guests start; HA-managed guests are started by the HA stack, outside the
-//!   ordering, [`Timing::ha_start_s`] after their node is up (BOOT-01);
+//!   ordering, [`Timing::ha_start_s`] after their node is up (BOOT-01), whatever their `onboot`
+//!   says (see [`runs_at_boot`]);
 //! - per node, ascending `order`, then VMID; guests without an order start after all ordered
 //!   ones (BOOT-02); ordering is per node, never cluster-wide (BOOT-09);
 //! - `up` is a sleep after *issuing* a start, before the next one (default 3 s) — not a
@@ -23,6 +24,7 @@
 //!
 //! All times are integer milliseconds, so results are identical on every platform.
 
+pub mod gate;
 mod hazards;
 mod outage;
 mod suggest;
@@ -31,7 +33,7 @@ mod timeline;
 pub use hazards::{reboot_hazards, reboot_hazards_all};
 pub use outage::{outages, Outage};
 pub use suggest::{startup_text, suggest, StartupChange, Suggestion};
-pub use timeline::{simulate, time_to_serve_ms, try_simulate};
+pub use timeline::{gate_effect, simulate, time_to_serve_ms, try_simulate};
 
 use crate::model::{Host, Pool, Service, Storage, StorageKind, Topology, Vm};
 use crate::sim::SimError;
@@ -103,6 +105,16 @@ impl Default for Timing {
             default_guest_boot_s: 45,
         }
     }
+}
+
+/// Whether something starts `vm` when its node comes up: `startall` starts the `onboot`
+/// guests, skipping HA-managed ones (OPERATIONS.md G-3), and the HA stack starts every
+/// HA-managed guest whose requested state is `started` — the default in `resources.cfg`
+/// (HA-3) — without reading `onboot`: pve-ha-manager's `Manager::manage` turns a resource's
+/// configured `state` into the service state and the LRM starts it (P4 `src/PVE/HA/Manager.pm`).
+/// The model has no requested HA state, so an HA guest counts as `started`.
+pub fn runs_at_boot(vm: &Vm) -> bool {
+    vm.onboot || vm.ha
 }
 
 /// Seconds from issuing `vm`'s start until its OS is up (start task, pinning its RAM with

@@ -93,7 +93,11 @@ pub fn outages(t: &Topology, host: &str, tl: &Timeline) -> Vec<Outage> {
     let host_down = ev.get(EventKind::HostDown, host);
     let mut out = Vec::new();
     let mut vm_down: BTreeMap<&str, u64> = BTreeMap::new();
-    for vm in t.vms.iter().filter(|v| v.host == host && v.onboot) {
+    for vm in t
+        .vms
+        .iter()
+        .filter(|v| v.host == host && super::runs_at_boot(v))
+    {
         // Guests `stopall` stops go out when their shutdown begins; HA guests with the host.
         let Some(down) = ev.get(EventKind::StopIssued, &vm.id).or(host_down) else {
             continue;
@@ -149,7 +153,7 @@ fn consumer_outages(
     };
     let running = voters
         .iter()
-        .filter(|v| t.vms.iter().any(|x| &x.id == *v && x.onboot))
+        .filter(|v| t.vms.iter().any(|x| &x.id == *v && super::runs_at_boot(x)))
         .count();
     let mut downs: Vec<u64> = voters
         .iter()

@@ -3,8 +3,8 @@
 
 use super::hazards::{reboot_hazards_of, shutdown_hazards};
 use super::{
-    check_host, ms, network_boot_services, stop_list, Event, EventKind, Index, Scenario,
-    ShutdownHazard, StartFailure, Timeline, Timing, Wait, MS,
+    check_host, ms, network_boot_services, runs_at_boot, stop_list, Event, EventKind, Index,
+    Scenario, ShutdownHazard, StartFailure, Timeline, Timing, Wait, MS,
 };
 use crate::model::{Consumer, HostKind, Topology, Vm};
 use crate::sim::SimError;
@@ -18,6 +18,9 @@ struct Sim<'a> {
     proxmox: BTreeSet<&'a str>,
     /// storage id → service id backing it.
     storage_service: BTreeMap<&'a str, &'a str>,
+    /// Guests behind a readiness gate: the services they wait for and the gate's deadline
+    /// (empty when simulating fixed delays only).
+    gates: BTreeMap<String, (Vec<String>, u64)>,
 }
 
 /// Per-run mutable results.
@@ -26,6 +29,8 @@ struct Run {
     events: Vec<Event>,
     guest_up: BTreeMap<String, u64>,
     failures: Vec<StartFailure>,
+    /// Guests waiting in their readiness gate.
+    waits: Vec<Wait>,
 }
 
 impl<'a> Sim<'a> {
@@ -41,7 +46,68 @@ impl<'a> Sim<'a> {
                 .map(|h| h.id.as_str())
                 .collect(),
             storage_service: network_boot_services(t),
+            gates: BTreeMap::new(),
         }
+    }
+
+    /// The same simulation with every guest of [`super::gate::needs`] behind a readiness gate
+    /// with its derived deadline.
+    fn gated(mut self) -> Self {
+        for (vm, needs) in super::gate::needs(self.t) {
+            let d = super::gate::timeout(self.t, &needs, self.timing, None);
+            let services = needs.into_iter().map(|n| n.service).collect();
+            self.gates.insert(vm, (services, ms(f64::from(d.seconds))));
+        }
+        self
+    }
+
+    /// When `vm`'s readiness gate lets its start go on, if it has one: `Ok(at)` without a
+    /// gate, `Ok(later)` at the first poll after every needed service is ready, `Err(service)`
+    /// when one is not ready by the deadline (the start aborts then).
+    fn pass_gate(
+        &self,
+        vm: &Vm,
+        at: u64,
+        services: &BTreeMap<String, u64>,
+        run: &mut Run,
+    ) -> Result<u64, (String, u64)> {
+        let Some((needed, deadline)) = self.gates.get(&vm.id) else {
+            return Ok(at);
+        };
+        let poll = ms(f64::from(super::gate::POLL_S)).max(1);
+        let mut pass = at;
+        for svc in needed {
+            let ready = services.get(svc).copied();
+            match ready {
+                Some(r) if r <= at + deadline => {
+                    let polls = r.saturating_sub(at).div_ceil(poll);
+                    pass = pass.max(at + polls * poll);
+                }
+                _ => return Err((svc.clone(), at + deadline)),
+            }
+        }
+        if pass > at {
+            let waited: Vec<&str> = needed
+                .iter()
+                .filter(|s| services.get(*s).is_some_and(|r| *r > at))
+                .map(String::as_str)
+                .collect();
+            for w in &waited {
+                run.waits.push(Wait {
+                    who: vm.id.clone(),
+                    waited_for: (*w).to_owned(),
+                    from_ms: at,
+                    until_ms: pass,
+                });
+            }
+            run.events.push(Event {
+                at_ms: at,
+                subject: vm.id.clone(),
+                kind: EventKind::Waiting,
+                detail: format!("hookscript pre-start waits for {}", waited.join(", ")),
+            });
+        }
+        Ok(pass)
     }
 
     fn host_boot_ms(&self, host: &str) -> u64 {
@@ -117,7 +183,7 @@ impl<'a> Sim<'a> {
             }
             now = now.max(running.iter().copied().max().unwrap_or(now));
         }
-        for vm in self.ix.guests_on(host).iter().filter(|v| v.onboot && v.ha) {
+        for vm in self.ix.guests_on(host).iter().filter(|v| v.ha) {
             let at = host_up + ms(self.timing.ha_start_s);
             self.start_guest(vm, at, services, run);
         }
@@ -145,6 +211,31 @@ impl<'a> Sim<'a> {
             kind: EventKind::StartIssued,
             detail: ordering,
         });
+        let at = match self.pass_gate(vm, at, services, run) {
+            Ok(pass) => pass,
+            Err((svc, deadline)) => {
+                run.events.push(Event {
+                    at_ms: deadline,
+                    subject: vm.id.clone(),
+                    kind: EventKind::StartFailed,
+                    detail: format!(
+                        "hookscript pre-start: {svc} did not answer within {} s; the start is \
+                         aborted (G-12)",
+                        (deadline - at) / 1000
+                    ),
+                });
+                run.failures.push(StartFailure {
+                    vm: vm.id.clone(),
+                    storage: String::new(),
+                    service: svc.clone(),
+                    at_ms: deadline,
+                    service_ready_ms: services.get(&svc).copied(),
+                    deadlock: false,
+                });
+                // The gate held a start worker until its deadline.
+                return Some(deadline);
+            }
+        };
         if let Some(svc) = self.storage_service.get(vm.boot_storage.as_str()) {
             let ready = services.get(*svc).copied();
             if ready.is_none_or(|r| r > at) {
@@ -152,10 +243,21 @@ impl<'a> Sim<'a> {
                     at_ms: at,
                     subject: vm.id.clone(),
                     kind: EventKind::StartFailed,
-                    detail: format!(
-                        "boot storage {} needs {svc}, not ready; Proxmox does not retry",
-                        vm.boot_storage
-                    ),
+                    detail: if vm.ha {
+                        // HA-4: `max_restart` and `max_relocate` (default 1 each) retry within
+                        // LRM rounds of 10 s, far shorter than a storage VM's boot.
+                        format!(
+                            "boot storage {} needs {svc}, not ready; HA retries once and \
+                             relocates once within seconds (max_restart, max_relocate), then \
+                             leaves it in `error`",
+                            vm.boot_storage
+                        )
+                    } else {
+                        format!(
+                            "boot storage {} needs {svc}, not ready; Proxmox does not retry",
+                            vm.boot_storage
+                        )
+                    },
                 });
                 run.failures.push(StartFailure {
                     vm: vm.id.clone(),
@@ -257,9 +359,44 @@ pub fn try_simulate(
     Ok(run(t, scenario, timing))
 }
 
+/// [`try_simulate`] with every guest of [`super::gate::needs`] behind a readiness gate (its
+/// hookscript's `pre-start` waits until the services it needs answer), compared with the
+/// timeline as configured.
+///
+/// # Errors
+/// As [`try_simulate`].
+///
+/// # Example
+/// ```
+/// use hostplan::sim::boot::{gate_effect, Scenario, Timing};
+/// let t = hostplan::examples::seed().unwrap();
+/// let e = gate_effect(&t, &Scenario::ColdStart, &Timing::default()).unwrap();
+/// // Fixed delays: the Talos VMs boot while TrueNAS does, then kubelet backs off until the
+/// // volumes attach; gated: they start once iSCSI answers and attach at once.
+/// assert_eq!(e.fixed.all_ready_ms, Some(282_500));
+/// assert_eq!(e.gated.all_ready_ms, Some(321_000));
+/// assert!(e.gated.waits.iter().all(|w| w.who != "talos volumes"));
+/// ```
+pub fn gate_effect(
+    t: &Topology,
+    scenario: &Scenario,
+    timing: &Timing,
+) -> Result<super::gate::GateEffect, SimError> {
+    if let Scenario::Reboot(host) = scenario {
+        check_host(t, host)?;
+    }
+    let fixed = run(t, scenario, timing);
+    let gated = run_with(&Sim::new(t, timing).gated(), scenario);
+    Ok(super::gate::GateEffect::of(fixed, gated))
+}
+
 /// Simulate a scenario whose host, if any, exists.
 fn run(t: &Topology, scenario: &Scenario, timing: &Timing) -> Timeline {
-    let sim = Sim::new(t, timing);
+    run_with(&Sim::new(t, timing), scenario)
+}
+
+/// Simulate with a prepared model (fixed delays, or gated).
+fn run_with(sim: &Sim<'_>, scenario: &Scenario) -> Timeline {
     let start = sim.start(scenario);
     let (services, run) = sim.fixpoint(&start);
     sim.outcome(start, &services, run)
@@ -378,7 +515,7 @@ impl Sim<'_> {
                 start
                     .host_up
                     .insert(host.clone(), now + self.host_boot_ms(host));
-                for vm in t.vms.iter().filter(|v| &v.host != host && v.onboot) {
+                for vm in t.vms.iter().filter(|v| &v.host != host && runs_at_boot(v)) {
                     start.steady.insert(vm.id.clone(), 0);
                 }
                 for h in t.hosts.iter().filter(|h| &h.id != host) {
@@ -459,7 +596,8 @@ impl Sim<'_> {
     fn fixpoint(&self, start: &Start) -> (BTreeMap<String, u64>, Run) {
         let mut services: BTreeMap<String, u64> = BTreeMap::new();
         let mut run = Run::default();
-        for _ in 0..=self.t.services.len() + 1 {
+        // Gates add a round: a gated provider of a service others wait for.
+        for _ in 0..=self.t.services.len() + 2 {
             run = Run::default();
             for (h, up) in &start.host_up {
                 // `startall` waits for the cluster's quorum; without it, it never starts.
@@ -474,7 +612,24 @@ impl Sim<'_> {
             let mut provider_up = start.steady.clone();
             provider_up.extend(start.host_up.iter().map(|(h, u)| (h.clone(), *u)));
             provider_up.extend(run.guest_up.iter().map(|(v, u)| (v.clone(), *u)));
-            let next = self.service_ready(&provider_up);
+            let mut next = self.service_ready(&provider_up);
+            // A service whose provider (and pool owner) kept running through a reboot never
+            // stopped answering: it is ready from the start, not `ready_after_s` after it.
+            for svc in &self.t.services {
+                let owner = self
+                    .ix
+                    .pools
+                    .get(svc.pool.as_str())
+                    .map(|p| p.owner.as_str());
+                let running = |id: &str| {
+                    start.steady.contains_key(id)
+                        && !start.host_up.contains_key(id)
+                        && !run.guest_up.contains_key(id)
+                };
+                if running(&svc.provider) && owner.is_none_or(running) {
+                    next.insert(svc.id.clone(), 0);
+                }
+            }
             if next == services {
                 break;
             }
@@ -562,7 +717,7 @@ impl Sim<'_> {
         for vm in t
             .vms
             .iter()
-            .filter(|v| v.onboot && start.host_up.contains_key(&v.host))
+            .filter(|v| runs_at_boot(v) && start.host_up.contains_key(&v.host))
         {
             if !all_up.contains_key(&vm.id) {
                 out.never_ready.insert(vm.id.clone());
@@ -593,6 +748,7 @@ impl Sim<'_> {
         for c in &t.consumers {
             self.consumer_ready(c, &ctx, &mut out);
         }
+        out.waits.append(&mut run.waits);
         let failed: BTreeSet<&str> = run.failures.iter().map(|f| f.vm.as_str()).collect();
         out.waits.retain(|w| !failed.contains(w.who.as_str()));
         let mut events = out.events;

@@ -4,6 +4,7 @@
 # Every destructive command asks first; every check stops the script until it holds.
 # Note: talos-cp2's disk on vmstore-pve2 stalls while nfs-vm is gone and resumes by itself (NFSv4 grace: new opens and locks wait up to 90 s more, until 6 min 08 s (F-7))
 # Note: talos-cp3's disk on vmstore-pve3 stalls while nfs-vm is gone and resumes by itself (NFSv4 grace: new opens and locks wait up to 90 s more, until 6 min 08 s (F-7))
+# Note: after the reboot, talos volumes wait 6 min 11 s for iscsi-k8s by the boot model: nothing holds them back until it answers, they retry with back-off (kubelet) — see `hostplan boot --host pve1` and the readiness gates of `hostplan hookscripts`
 set -euo pipefail
 
 PVE_PVE1="${PVE_PVE1:-root@pve1}"

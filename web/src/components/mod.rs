@@ -9,6 +9,7 @@ pub mod editor;
 pub mod failure_domains;
 pub mod graph_view;
 pub mod header;
+pub mod hookscripts;
 pub mod inspector;
 pub mod job;
 pub mod operations;
