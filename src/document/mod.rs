@@ -502,6 +502,16 @@ impl<'d> Slot<'d> {
                             *old = new;
                         }
                         None => {
+                            // The space before ` }` sits after the last value: it moves to the
+                            // new last one (`{ host = "pve1", votes = 2 }`, not `"pve1" , votes`).
+                            let last = t.iter_mut().last().map(|(_, v)| v);
+                            if let Some(suffix) = last.and_then(|v| {
+                                let s = v.decor().suffix().cloned();
+                                v.decor_mut().set_suffix("");
+                                s
+                            }) {
+                                new.decor_mut().set_suffix(suffix);
+                            }
                             t.insert(k, new);
                         }
                     },
@@ -758,7 +768,13 @@ mod tests {
             Some(&json!(2)),
         )
         .unwrap();
-        assert_eq!(changed_lines(cluster, &after).len(), 1);
+        assert_eq!(
+            changed_lines(cluster, &after),
+            [(
+                r#"nodes = [{ host = "pve1" }, { host = "pve2" }, { host = "pve3" }]"#,
+                r#"nodes = [{ host = "pve1" }, { host = "pve2", votes = 2 }, { host = "pve3" }]"#
+            )]
+        );
         assert_eq!(t(&after).cluster.unwrap().nodes[1].votes, Some(2));
         // A rule in a `[[cluster.ha.node_affinity]]` table.
         let after = set(
