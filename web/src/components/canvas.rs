@@ -221,14 +221,24 @@ pub fn Canvas(props: &CanvasProps) -> Html {
             collapsed.set(c);
         })
     };
+    // Hosts collapse and expand together, leaving switches and UPSes as they are.
+    let hosts_collapsed = props
+        .topology
+        .hosts
+        .iter()
+        .any(|h| collapsed.contains(&h.id));
     let on_collapse_all = {
         let (collapsed, topology) = (collapsed.clone(), props.topology.clone());
         Callback::from(move |_: MouseEvent| {
-            if collapsed.is_empty() {
-                collapsed.set(topology.hosts.iter().map(|h| h.id.clone()).collect());
-            } else {
-                collapsed.set(BTreeSet::new());
+            let mut c = (*collapsed).clone();
+            for h in &topology.hosts {
+                if hosts_collapsed {
+                    c.remove(&h.id);
+                } else {
+                    c.insert(h.id.clone());
+                }
             }
+            collapsed.set(c);
         })
     };
     // Switches and UPS units collapse together: each to one box hiding its links or the power
@@ -330,7 +340,7 @@ pub fn Canvas(props: &CanvasProps) -> Html {
                 <label for="search" class="visually-hidden">{ "Search by id" }</label>
                 <input id="search" type="search" placeholder="Search id… (Enter selects)" value={(*search).clone()} oninput={on_search} onkeydown={on_search_enter} />
                 if !big || focus_id.is_some() {
-                    <button type="button" id="collapse-all" onclick={on_collapse_all}>{ if collapsed.is_empty() { "Collapse hosts" } else { "Expand hosts" } }</button>
+                    <button type="button" id="collapse-all" onclick={on_collapse_all}>{ if hosts_collapsed { "Expand hosts" } else { "Collapse hosts" } }</button>
                     if has_infra {
                         <button type="button" id="collapse-infra" onclick={on_collapse_infra} aria-pressed={infra_collapsed.to_string()}
                             title="Each switch to one box hiding its links, each UPS to one box hiding the power supplies on it (double-click one to toggle it alone)">
