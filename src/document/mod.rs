@@ -496,12 +496,11 @@ impl<'d> Slot<'d> {
                     None => {
                         t.remove(k);
                     }
-                    Some(mut new) => match t.get_mut(k) {
-                        Some(old) => {
+                    Some(mut new) => {
+                        if let Some(old) = t.get_mut(k) {
                             *new.decor_mut() = old.decor().clone();
                             *old = new;
-                        }
-                        None => {
+                        } else {
                             // The space before ` }` sits after the last value: it moves to the
                             // new last one (`{ host = "pve1", votes = 2 }`, not `"pve1" , votes`).
                             let last = t.iter_mut().last().map(|(_, v)| v);
@@ -514,7 +513,7 @@ impl<'d> Slot<'d> {
                             }
                             t.insert(k, new);
                         }
-                    },
+                    }
                 }
                 Ok(())
             }
