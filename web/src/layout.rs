@@ -497,18 +497,7 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
             .map(item)
             .collect()
     };
-    // What a collapsed switch or UPS hides: the links cabled to it, the PSUs plugged into it.
-    let mut hider: BTreeMap<String, String> = BTreeMap::new();
-    for link in t.links.iter().filter(|x| collapsed.contains(&x.switch)) {
-        hider.insert(link.id.clone(), link.switch.clone());
-    }
-    for h in &t.hosts {
-        for (i, p) in h.psus.iter().enumerate() {
-            if collapsed.contains(&p.power) && t.ups.iter().any(|u| u.id == p.power) {
-                hider.insert(hostplan::graph::psu_node_id(&h.id, i), p.power.clone());
-            }
-        }
-    }
+    let (hider, mut members) = hidden_by_switches_and_ups(t, collapsed);
     let shown = |items: Vec<Item>| -> Vec<Item> {
         items
             .into_iter()
@@ -531,7 +520,6 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
         .collect();
     let mut x = PAD;
     let mut max_bottom: f64 = hosts_top;
-    let mut host_members: Vec<(String, String)> = Vec::new();
     let host_groups = drawing
         .groups
         .iter()
@@ -568,7 +556,7 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
         if collapsed.contains(&h.id) {
             for (id, _, _) in rows.iter().flatten() {
                 alias.insert(id.clone(), h.id.clone());
-                host_members.push((h.id.clone(), id.clone()));
+                members.entry(h.id.clone()).or_default().push(id.clone());
             }
             let n = rows.iter().flatten().count();
             rows = vec![vec![(
@@ -623,40 +611,8 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
             .filter(|g| g.entity == EntityKind::Vm)
             .map(|vm| item(vm.nodes[0])),
     );
-    // A collapsed switch or UPS says how much it hides; a UPS also hides the power arrows of
-    // the switches on it.
-    let ups_collapsed: BTreeSet<&str> = t
-        .ups
-        .iter()
-        .filter(|u| collapsed.contains(&u.id))
-        .map(|u| u.id.as_str())
-        .collect();
-    let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (id, by) in &hider {
-        members.entry(by.clone()).or_default().push(id.clone());
-    }
-    let powered_switches = |ups: &str| {
-        t.switches
-            .iter()
-            .filter(|s| s.psus.iter().any(|p| p.power == ups))
-            .count()
-    };
-    let summary = |items: Vec<Item>| -> Vec<Item> {
-        items
-            .into_iter()
-            .map(|(id, detail, kind)| {
-                if !collapsed.contains(&id) {
-                    return (id, detail, kind);
-                }
-                let hidden = members.get(&id).map_or(0, Vec::len);
-                let text = match kind {
-                    BoxKind::Switch => format!("▸ {hidden} link(s) hidden"),
-                    _ => format!("▸ {} powered part(s)", hidden + powered_switches(&id)),
-                };
-                (id, text, kind)
-            })
-            .collect()
-    };
+    // A collapsed switch or UPS says how much it hides.
+    let summary = |items| summarise_collapsed(t, items, collapsed, &members);
     let bottom: Vec<Vec<Item>> = vec![
         shown(orphans),
         summary(of_kind(&drawing.loose, EntityKind::Switch)),
@@ -673,12 +629,64 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
     l.width = (x - GAP_X * 2.0 + PAD).max(top_w.max(bottom_w) + 2.0 * PAD);
     l.height = y - GAP_Y + PAD;
     l.brackets = brackets(t, &l.boxes);
-    l.arrows = arrows(t, graph, &l, &alias, &ups_collapsed);
-    for (host, id) in host_members {
-        members.entry(host).or_default().push(id);
-    }
+    l.arrows = arrows(t, graph, &l, &alias, collapsed);
     l.members = members;
     l
+}
+
+/// What the collapsed switches and UPS units hide, each id → the box hiding it: the links
+/// cabled to a switch, the host power supplies plugged into a UPS (under their graph ids);
+/// and the same the other way round, each box → what it hides.
+fn hidden_by_switches_and_ups(
+    t: &Topology,
+    collapsed: &BTreeSet<String>,
+) -> (BTreeMap<String, String>, BTreeMap<String, Vec<String>>) {
+    let mut hider: BTreeMap<String, String> = BTreeMap::new();
+    for link in t.links.iter().filter(|x| collapsed.contains(&x.switch)) {
+        hider.insert(link.id.clone(), link.switch.clone());
+    }
+    for h in &t.hosts {
+        for (i, p) in h.psus.iter().enumerate() {
+            if collapsed.contains(&p.power) && t.ups.iter().any(|u| u.id == p.power) {
+                hider.insert(hostplan::graph::psu_node_id(&h.id, i), p.power.clone());
+            }
+        }
+    }
+    let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (id, by) in &hider {
+        members.entry(by.clone()).or_default().push(id.clone());
+    }
+    (hider, members)
+}
+
+/// Switch or UPS boxes, each collapsed one saying how much it hides (a UPS also the switches
+/// whose power arrows it hides).
+fn summarise_collapsed(
+    t: &Topology,
+    items: Vec<Item>,
+    collapsed: &BTreeSet<String>,
+    members: &BTreeMap<String, Vec<String>>,
+) -> Vec<Item> {
+    let powered_switches = |ups: &str| {
+        t.switches
+            .iter()
+            .filter(|s| s.psus.iter().any(|p| p.power == ups))
+            .count()
+    };
+    items
+        .into_iter()
+        .map(|(id, detail, kind)| {
+            if !collapsed.contains(&id) {
+                return (id, detail, kind);
+            }
+            let hidden = members.get(&id).map_or(0, Vec::len);
+            let text = match kind {
+                BoxKind::Switch => format!("▸ {hidden} link(s) hidden"),
+                _ => format!("▸ {} powered part(s)", hidden + powered_switches(&id)),
+            };
+            (id, text, kind)
+        })
+        .collect()
 }
 
 /// A host's bridges as boxes, each with its ports.
@@ -882,8 +890,14 @@ fn arrows(
     graph: &DependencyGraph,
     l: &Layout,
     alias: &BTreeMap<String, String>,
-    ups_collapsed: &BTreeSet<&str>,
+    collapsed: &BTreeSet<String>,
 ) -> Vec<Arrow> {
+    let ups_collapsed: BTreeSet<&str> = t
+        .ups
+        .iter()
+        .filter(|u| collapsed.contains(&u.id))
+        .map(|u| u.id.as_str())
+        .collect();
     let pos: BTreeMap<&str, &NodeBox> = l.boxes.iter().map(|b| (b.id.as_str(), b)).collect();
     let bracketed: BTreeMap<&str, &Bracket> =
         l.brackets.iter().map(|b| (b.id.as_str(), b)).collect();
