@@ -179,3 +179,36 @@ warn contains lib.finding("BOOT-07", vm, sprintf("%s starts at boot on %s, but w
 	breaking := {n | some n in c.nodes; n != v.host; c.quorate_without[n] == false}
 	count(breaking) > 0
 }
+
+# METADATA
+# title: A negative resource-affinity rule its node-affinity rules leave too few nodes is dropped
+# description: The HA manager checks every rule set before it uses it (HA-39) and drops a negative resource-affinity rule whose resources the node-affinity rules confine to fewer nodes than there are resources to keep apart, with those node-affinity rules; nothing then keeps the resources apart, and the log says only "Drop rule". The union of the allowed nodes of every node-affinity rule naming one of the resources must hold at least as many nodes as those resources. Strict or not does not matter to the check.
+# related_resources:
+#   - ref: https://github.com/proxmox/pve-ha-manager/blob/d9bfcf5472cb59d3cc7d2bf7606262d2706e13cb/src/PVE/HA/Rules.pm#L732-L776
+#   - ref: https://github.com/proxmox/pve-ha-manager/blob/d9bfcf5472cb59d3cc7d2bf7606262d2706e13cb/src/PVE/HA/Rules.pm#L432-L460
+# custom:
+#   id: CLU-12
+#   severity: warning
+warn contains lib.finding("CLU-12", rule, sprintf("resource-affinity rule %s keeps %s apart, but their node-affinity rules allow only %s: Proxmox drops the rule (and those node-affinity rules), so nothing keeps them apart; allow more nodes or keep fewer resources apart", [rule, lib.names(located), lib.names(allowed)])) if {
+	some rule, r in input.cluster.resource_affinity
+	r.affinity == "negative"
+	located := {vm | some vm in r.vms; count(input.ha[vm].rule_nodes) > 0}
+	allowed := {n | some vm in located; some n in input.ha[vm].rule_nodes}
+	count(allowed) < count(located)
+}
+
+# METADATA
+# title: A positive resource-affinity rule across two node-affinity rules is dropped
+# description: The HA manager drops a positive resource-affinity rule whose resources are in more than one node-affinity rule, with those node-affinity rules (HA-39): it has no way to choose between the rules' nodes for resources that must run together. The resources then are neither kept together nor kept on their nodes.
+# related_resources:
+#   - ref: https://github.com/proxmox/pve-ha-manager/blob/d9bfcf5472cb59d3cc7d2bf7606262d2706e13cb/src/PVE/HA/Rules.pm#L666-L730
+#   - ref: https://github.com/proxmox/pve-ha-manager/blob/d9bfcf5472cb59d3cc7d2bf7606262d2706e13cb/src/PVE/HA/Rules.pm#L432-L460
+# custom:
+#   id: CLU-13
+#   severity: warning
+warn contains lib.finding("CLU-13", rule, sprintf("resource-affinity rule %s keeps %s together, but they are in node-affinity rules %s: Proxmox drops all of them; put the resources in one node-affinity rule", [rule, lib.names(r.vms), lib.names(node_rules)])) if {
+	some rule, r in input.cluster.resource_affinity
+	r.affinity == "positive"
+	node_rules := {input.ha[vm].rule | some vm in r.vms}
+	count(node_rules) > 1
+}

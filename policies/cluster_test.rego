@@ -153,3 +153,61 @@ test_boot07_quorate_without_peer_passes if {
 	fs := cluster.warn with input as two_nodes({"quorate_without": {"pve2": true, "srv01": true}})
 	not lib.has(fs, "BOOT-07")
 }
+
+# Three HA guests on a three-node cluster, with their node-affinity rules, and `rules` as the
+# cluster's resource-affinity rules.
+ha_rules(rule_nodes, rules) := object.union(
+	two_nodes({"nodes": ["n1", "n2", "n3"], "resource_affinity": rules}),
+	{"ha": {vm: {
+		"host": "n1", "local_devices": [], "mappings": [], "mapping_missing_on": [], "strict": false,
+		"rule": sprintf("r-%s", [vm]), "rule_nodes": nodes, "movable": true,
+	} |
+		some vm, nodes in rule_nodes
+	}},
+)
+
+apart := {"spread": {"affinity": "negative", "vms": ["a", "b", "c"]}}
+
+test_clu12_enough_nodes_passes if {
+	fs := cluster.warn with input as ha_rules({"a": ["n1"], "b": ["n2"], "c": ["n3", "n1"]}, apart)
+	not lib.has(fs, "CLU-12")
+}
+
+test_clu12_too_few_nodes if {
+	fs := cluster.warn with input as ha_rules({"a": ["n1", "n2"], "b": ["n2"], "c": ["n1"]}, apart)
+	lib.has_for(fs, "CLU-12", "spread")
+}
+
+test_clu12_only_the_ruled_resources_count if {
+	# c has no node-affinity rule: a and b need two nodes, and have them.
+	fs := cluster.warn with input as ha_rules({"a": ["n1"], "b": ["n2"], "c": []}, apart)
+	not lib.has(fs, "CLU-12")
+	fs2 := cluster.warn with input as ha_rules({"a": ["n1"], "b": ["n1"], "c": []}, apart)
+	lib.has_for(fs2, "CLU-12", "spread")
+}
+
+test_clu12_positive_rules_are_not_its_business if {
+	together := {"spread": {"affinity": "positive", "vms": ["a", "b", "c"]}}
+	fs := cluster.warn with input as ha_rules({"a": ["n1"], "b": ["n1"], "c": ["n1"]}, together)
+	not lib.has(fs, "CLU-12")
+}
+
+test_clu13_one_node_rule_passes if {
+	together := {"pair": {"affinity": "positive", "vms": ["a", "b"]}}
+	doc := ha_rules({"a": ["n1"], "b": ["n1"]}, together)
+	one_rule := object.union(doc, {"ha": {"b": {"rule": "r-a"}}})
+	fs := cluster.warn with input as one_rule
+	not lib.has(fs, "CLU-13")
+}
+
+test_clu13_two_node_rules if {
+	together := {"pair": {"affinity": "positive", "vms": ["a", "b"]}}
+	fs := cluster.warn with input as ha_rules({"a": ["n1"], "b": ["n1"]}, together)
+	lib.has_for(fs, "CLU-13", "pair")
+}
+
+test_clu12_clu13_seed_passes if {
+	fs := cluster.warn with input as seed
+	not lib.has(fs, "CLU-12")
+	not lib.has(fs, "CLU-13")
+}

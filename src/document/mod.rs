@@ -73,9 +73,10 @@ impl Document {
             return Err(err("an empty path"));
         };
         let mut slot = Slot::Table(self.0.as_table_mut());
-        for seg in parents {
+        for (i, seg) in parents.iter().enumerate() {
+            let next = parents.get(i + 1).unwrap_or(last);
             slot = slot
-                .child(seg)
+                .child(seg, next, i == 0)
                 .ok_or_else(|| err("no such place in the file"))?;
         }
         slot.put(last, value).map_err(|reason| EditError::Value {
@@ -427,19 +428,34 @@ impl<'d> Slot<'d> {
         }
     }
 
-    /// The place `seg` names inside this one; a missing table on the way is created inline
-    /// (`cpu = { cores = 8 }` for `hosts[0].cpu.cores`).
-    fn child(self, seg: &Segment) -> Option<Slot<'d>> {
+    /// The place `seg` names inside this one (`next` is the segment after it). A missing table
+    /// on the way is created inline (`cpu = { cores = 8 }` for `hosts[0].cpu.cores`), except at
+    /// the top, where it is a `[table]` of its own (`[cluster]`); a missing list is created
+    /// empty for its first entry to be appended (`[[cluster.ha.resource_affinity]]`).
+    fn child(self, seg: &Segment, next: &Segment, top: bool) -> Option<Slot<'d>> {
+        let list = matches!(next, Segment::Index(_));
         match (self, seg) {
             (Slot::Table(t), Segment::Key(k)) => {
                 if !t.contains_key(k) {
-                    t.insert(k, Item::Value(Value::InlineTable(InlineTable::new())));
+                    let new = if list {
+                        Item::ArrayOfTables(ArrayOfTables::new())
+                    } else if top {
+                        Item::Table(Table::new())
+                    } else {
+                        Item::Value(Value::InlineTable(InlineTable::new()))
+                    };
+                    t.insert(k, new);
                 }
                 Self::of_item(t.get_mut(k)?)
             }
             (Slot::Inline(t), Segment::Key(k)) => {
                 if !t.contains_key(k) {
-                    t.insert(k, Value::InlineTable(InlineTable::new()));
+                    let new = if list {
+                        Value::Array(Array::new())
+                    } else {
+                        Value::InlineTable(InlineTable::new())
+                    };
+                    t.insert(k, new);
                 }
                 Self::of_value(t.get_mut(k)?)
             }
@@ -480,15 +496,24 @@ impl<'d> Slot<'d> {
                     None => {
                         t.remove(k);
                     }
-                    Some(mut new) => match t.get_mut(k) {
-                        Some(old) => {
+                    Some(mut new) => {
+                        if let Some(old) = t.get_mut(k) {
                             *new.decor_mut() = old.decor().clone();
                             *old = new;
-                        }
-                        None => {
+                        } else {
+                            // The space before ` }` sits after the last value: it moves to the
+                            // new last one (`{ host = "pve1", votes = 2 }`, not `"pve1" , votes`).
+                            let last = t.iter_mut().last().map(|(_, v)| v);
+                            if let Some(suffix) = last.and_then(|v| {
+                                let s = v.decor().suffix().cloned();
+                                v.decor_mut().set_suffix("");
+                                s
+                            }) {
+                                new.decor_mut().set_suffix(suffix);
+                            }
                             t.insert(k, new);
                         }
-                    },
+                    }
                 }
                 Ok(())
             }
@@ -729,6 +754,64 @@ mod tests {
             set("[[hosts]\n", &DataPath::parse("hosts[0].id"), None),
             Err(EditError::Syntax(_))
         ));
+    }
+
+    #[test]
+    fn the_cluster_table_is_edited_in_place_and_made_when_absent() {
+        let t = |text: &str| crate::check("t.toml", text.as_bytes()).topology.unwrap();
+        let cluster = crate::examples::CLUSTER;
+        // A node's votes inside the inline list of nodes: one line changes.
+        let after = set(
+            cluster,
+            &DataPath::parse("cluster.nodes[1].votes"),
+            Some(&json!(2)),
+        )
+        .unwrap();
+        assert_eq!(
+            changed_lines(cluster, &after),
+            [(
+                r#"nodes = [{ host = "pve1" }, { host = "pve2" }, { host = "pve3" }]"#,
+                r#"nodes = [{ host = "pve1" }, { host = "pve2", votes = 2 }, { host = "pve3" }]"#
+            )]
+        );
+        assert_eq!(t(&after).cluster.unwrap().nodes[1].votes, Some(2));
+        // A rule in a `[[cluster.ha.node_affinity]]` table.
+        let after = set(
+            cluster,
+            &DataPath::parse("cluster.ha.node_affinity[1].strict"),
+            Some(&json!(true)),
+        )
+        .unwrap();
+        assert!(t(&after).cluster.unwrap().ha.node_affinity[1].strict);
+        // The first entry of a list the file does not have yet, and the QDevice's table.
+        let after = set(
+            cluster,
+            &DataPath::parse("cluster.ha.resource_affinity[0]"),
+            Some(&json!({ "id": "apart", "affinity": "negative" })),
+        )
+        .unwrap();
+        assert_eq!(
+            t(&after).cluster.unwrap().ha.resource_affinity[0].id,
+            "apart"
+        );
+        // A file without a cluster gets one from its first field.
+        let after = set(
+            SEED,
+            &DataPath::parse("cluster.nodes[0]"),
+            Some(&json!({ "host": "srv01" })),
+        )
+        .unwrap();
+        assert_eq!(t(&after).cluster.unwrap().nodes[0].host, "srv01");
+        let after = set(
+            SEED,
+            &DataPath::parse("cluster.qdevice.votes"),
+            Some(&json!(1)),
+        )
+        .unwrap();
+        assert_eq!(t(&after).cluster.unwrap().qdevice.unwrap().votes, Some(1));
+        // Removing the whole table.
+        let after = set(cluster, &DataPath::parse("cluster"), None).unwrap();
+        assert!(t(&after).cluster.is_none(), "{after}");
     }
 
     #[test]

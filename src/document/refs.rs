@@ -42,10 +42,16 @@ pub enum Target {
     Link,
     /// A bridge port of the owner's host: a NIC device, one of its bonds or one of its links.
     Port,
+    /// A host or a VM id (where the QDevice's qnetd runs).
+    Machine,
+    /// A host listed in `cluster.nodes`.
+    ClusterNode,
+    /// An HA-managed VM (`ha = true`).
+    HaVm,
 }
 
 /// The reference fields, by section and the field's keys below the entry (list indices left
-/// out): `("vms", "hostpci.mapping")`.
+/// out): `("vms", "hostpci.mapping")`; `cluster` is the one table that is not a list.
 const FIELDS: &[(&str, &str, Target)] = &[
     ("ups", "feed", Target::PowerFeed),
     ("ups", "nut_primary", Target::Host),
@@ -83,6 +89,12 @@ const FIELDS: &[(&str, &str, Target)] = &[
     ("consumers", "control_plane", Target::Vm),
     ("consumers", "workers", Target::Vm),
     ("consumers", "services", Target::Service),
+    ("cluster", "nodes.host", Target::Host),
+    ("cluster", "qdevice.host", Target::Machine),
+    ("cluster", "corosync_links.network", Target::Network),
+    ("cluster", "ha.node_affinity.vms", Target::HaVm),
+    ("cluster", "ha.node_affinity.nodes", Target::ClusterNode),
+    ("cluster", "ha.resource_affinity.vms", Target::HaVm),
 ];
 
 /// What the field at `path` names, if it is a reference (`vms[3].hostpci[0].mapping`).
@@ -177,6 +189,16 @@ pub fn candidates(t: &Topology, path: &DataPath) -> Option<Vec<String>> {
             let links = t.links.iter().filter(|l| on_host(&l.host)).map(|l| &l.id);
             ids(&mut nics.chain(bonds).chain(links))
         }
+        Target::Machine => ids(&mut t
+            .hosts
+            .iter()
+            .map(|h| &h.id)
+            .chain(t.vms.iter().map(|v| &v.id))),
+        Target::ClusterNode => ids(&mut t
+            .cluster
+            .iter()
+            .flat_map(|c| c.nodes.iter().map(|n| &n.host))),
+        Target::HaVm => ids(&mut t.vms.iter().filter(|v| v.ha).map(|v| &v.id)),
     })
 }
 
@@ -263,6 +285,28 @@ mod tests {
     }
 
     #[test]
+    fn the_clusters_fields_offer_hosts_members_and_ha_vms() {
+        let mut t = crate::examples::cluster().unwrap();
+        let at = |p: &str| DataPath::parse(p);
+        let hosts: Vec<String> = t.hosts.iter().map(|h| h.id.clone()).collect();
+        assert_eq!(candidates(&t, &at("cluster.nodes[0].host")).unwrap(), hosts);
+        assert_eq!(
+            candidates(&t, &at("cluster.ha.node_affinity[0].nodes[0]")).unwrap(),
+            ["pve1", "pve2", "pve3"]
+        );
+        let qnetd = candidates(&t, &at("cluster.qdevice.host")).unwrap();
+        assert_eq!(qnetd.len(), t.hosts.len() + t.vms.len());
+        // Only HA-managed VMs are offered to an affinity rule.
+        t.vms[0].ha = false;
+        let ha = candidates(&t, &at("cluster.ha.resource_affinity[0].vms[0]")).unwrap();
+        assert!(!ha.contains(&t.vms[0].id) && !ha.is_empty(), "{ha:?}");
+        assert!(ha
+            .iter()
+            .all(|id| t.vms.iter().any(|v| v.id == *id && v.ha)));
+        assert_eq!(target(&at("cluster.name")), None);
+    }
+
+    #[test]
     fn every_listed_field_is_one_validation_checks() {
         // Each reference field, set to a name that does not exist, is reported there: on the
         // seed, and on the cluster example for the fields the seed leaves empty.
@@ -271,10 +315,15 @@ mod tests {
             let t = crate::check("t.toml", text.as_bytes()).topology.unwrap();
             let json = serde_json::to_value(&t).unwrap();
             for (section, field, _) in FIELDS {
-                let Some(first) = json[section].get(0) else {
-                    continue;
+                // `cluster` is one table, the sections are lists.
+                let (first, mut path) = if json[section].is_object() {
+                    (&json[section], DataPath::root().key(section))
+                } else {
+                    let Some(first) = json[section].get(0) else {
+                        continue;
+                    };
+                    (first, DataPath::root().key(section).index(0))
                 };
-                let mut path = DataPath::root().key(section).index(0);
                 let mut node = first;
                 for key in field.split('.') {
                     path = path.key(key);
@@ -310,6 +359,10 @@ mod tests {
             ("hosts", "bridges.ports"),
             ("switches", "mlag_peer"),
             ("links", "switch"),
+            ("cluster", "nodes.host"),
+            ("cluster", "corosync_links.network"),
+            ("cluster", "ha.node_affinity.vms"),
+            ("cluster", "ha.node_affinity.nodes"),
         ] {
             assert!(checked.contains(&field), "{field:?} not exercised");
         }

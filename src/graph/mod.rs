@@ -730,18 +730,25 @@ impl DependencyGraph {
     }
 }
 
-/// The state of each drawn entity: synthetic nodes (`tank#data-0`) folded into their owner,
-/// the worst state winning; entities that are up are left out.
-pub fn states_by_entity<'a>(
-    states: impl IntoIterator<Item = (&'a String, &'a State)>,
-) -> BTreeMap<String, State> {
+/// The state of each drawn entity: synthetic nodes (`tank#data-0`) folded into their owner;
+/// entities that are up are left out. An owner that is a node of its own (`truenas`) keeps its
+/// own state, and a part of it that is down (`truenas#storage50`, its path to a network) makes
+/// it at most degraded: the VM is running, one of its parts is not. An owner without a node
+/// (`cluster` of `cluster#quorum`) takes its parts' worst state.
+pub fn states_by_entity(states: &BTreeMap<String, State>) -> BTreeMap<String, State> {
     let mut out: BTreeMap<String, State> = BTreeMap::new();
     for (id, s) in states {
         if *s == State::Up {
             continue;
         }
-        let e = out.entry(display_owner(id).to_owned()).or_insert(*s);
-        *e = (*e).max(*s);
+        let owner = display_owner(id);
+        let s = if owner != id && states.contains_key(owner) {
+            (*s).min(State::Degraded)
+        } else {
+            *s
+        };
+        let e = out.entry(owner.to_owned()).or_insert(s);
+        *e = (*e).max(s);
     }
     out
 }

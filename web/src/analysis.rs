@@ -74,6 +74,20 @@ mod tests {
     }
 
     #[test]
+    fn a_vm_whose_network_path_is_down_is_degraded_not_down() {
+        // sw1 carries truenas's storage50 links: its path to the network (`truenas#storage50`)
+        // and the iSCSI service over it are down, the VM itself keeps running.
+        let t = hostplan::examples::seed().unwrap();
+        let r = simulate(&t, &["sw1".into()], &[]).unwrap();
+        assert_eq!(r.state_of("truenas#storage50"), State::Down);
+        assert_eq!(r.state_of("truenas"), State::Up);
+        let states = drawn_states(&t, &r);
+        assert_eq!(states.get("truenas"), Some(&State::Degraded));
+        assert_eq!(states.get("iscsi-k8s"), Some(&State::Down));
+        assert_eq!(states.get("sw1"), Some(&State::Down));
+    }
+
+    #[test]
     fn losing_srv01_downs_truenas_and_the_talos_volumes() {
         let t = hostplan::examples::seed().unwrap();
         let r = simulate(&t, &["srv01".into()], &[]).unwrap();

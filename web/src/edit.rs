@@ -16,11 +16,15 @@ pub fn get_at<'v>(root: &'v Value, path: &DataPath) -> Option<&'v Value> {
     })
 }
 
-/// The schema definition of a section's items (`vms` → `Vm`), and of `site`, which the
-/// editor shows as a section of one.
+/// The tables that are not lists (`site`, `cluster`): the editor shows each as a section of
+/// one, selected by its key, with its schema definition.
+pub const TABLES: [(&str, &str); 2] = [("site", "Site"), ("cluster", "Cluster")];
+
+/// The schema definition of a section's items (`vms` → `Vm`), and of a table of
+/// [`TABLES`].
 pub fn schema_def(section: &str) -> Option<&'static str> {
-    if section == "site" {
-        return Some("Site");
+    if let Some((_, def)) = TABLES.iter().find(|(k, _)| *k == section) {
+        return Some(def);
     }
     Section::from_key(section).map(Section::schema_def)
 }
@@ -59,6 +63,11 @@ pub fn form_json(t: &Topology, section: &str, index: usize) -> Value {
     if section == "site" {
         return serde_json::json!({ "site": serde_json::to_value(&t.site).unwrap_or_default() });
     }
+    if section == "cluster" {
+        // A file without a cluster shows an empty form; its first field makes the `[cluster]`.
+        let cluster = serde_json::to_value(&t.cluster).unwrap_or_default();
+        return serde_json::json!({ "cluster": cluster });
+    }
     let Some(item) = Section::from_key(section).and_then(|s| s.item_json(t, index)) else {
         return Value::Null;
     };
@@ -87,12 +96,12 @@ pub fn resolve<'s>(schema: &'s Value, node: &'s Value) -> &'s Value {
     node
 }
 
-/// What selecting the entry that holds `path` means: an entity's or mapping's id, `site`, or
-/// `waivers[i]`. Diagnostics select their owner this way, never the id they mention (which,
+/// What selecting the entry that holds `path` means: an entity's or mapping's id, `site`,
+/// `cluster`, or `waivers[i]`. Diagnostics select their owner this way, never the id they mention (which,
 /// for an unknown reference, may name nothing or something unrelated).
 pub fn owner_key(t: &Topology, path: &DataPath) -> Option<String> {
     match (path.0.first(), path.0.get(1)) {
-        (Some(Segment::Key(k)), _) if k == "site" => Some("site".to_owned()),
+        (Some(Segment::Key(k)), _) if TABLES.iter().any(|(t, _)| t == k) => Some(k.clone()),
         (Some(Segment::Key(k)), Some(Segment::Index(i))) => {
             let section = Section::from_key(k)?;
             if section == Section::Waivers {
@@ -199,6 +208,22 @@ mod tests {
         assert_eq!(m.vms[0].role, t.vms[0].role);
         assert_eq!(m.vms[0].nics, t.vms[0].nics);
         assert_eq!(m.vms.len(), t.vms.len());
+    }
+
+    #[test]
+    fn the_cluster_is_a_form_of_its_own() {
+        let t = hostplan::examples::cluster().unwrap();
+        let one = form_json(&t, "cluster", 0);
+        let whole = serde_json::to_value(&t).unwrap();
+        let votes = DataPath::parse("cluster.nodes[1].host");
+        assert_eq!(get_at(&one, &votes), get_at(&whole, &votes));
+        assert_eq!(get_at(&one, &votes), Some(&serde_json::json!("pve2")));
+        assert_eq!(schema_def("cluster"), Some("Cluster"));
+        let key = owner_key(&t, &DataPath::parse("cluster.ha.node_affinity[0].nodes[1]"));
+        assert_eq!(key.as_deref(), Some("cluster"));
+        // The seed has none: an empty form, nothing invented.
+        let seed = form_json(&seed(), "cluster", 0);
+        assert_eq!(get_at(&seed, &DataPath::parse("cluster.name")), None);
     }
 
     #[test]

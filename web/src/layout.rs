@@ -6,10 +6,11 @@
 //! # Complexity
 //! `O(n + e log e)` for `n` components and `e` dependency edges.
 
+use crate::components::badges::{Mark, Marks};
 use crate::route::{self, End, Obstacle, Rect, Route, Router, Side};
 use hostplan::export::diagram::{self, detail};
 use hostplan::export::overview::{Overview, TileKind};
-use hostplan::graph::{display_owner, DependencyGraph, EdgeKind};
+use hostplan::graph::{display_owner, DependencyGraph, EdgeKind, State};
 use hostplan::model::Topology;
 use hostplan::resolve::EntityKind;
 use std::collections::{BTreeMap, BTreeSet};
@@ -266,10 +267,54 @@ pub struct Layout {
     pub arrows: Vec<Arrow>,
     /// Vdev brackets (arrows from a pool end at its vdevs' brackets).
     pub brackets: Vec<Bracket>,
+    /// Each collapsed box (a host, a switch, a UPS) → the ids it hides: their states and
+    /// finding marks roll up into it ([`Layout::rolled_states`], [`Layout::rolled_marks`]).
+    pub members: BTreeMap<String, Vec<String>>,
     /// Canvas width.
     pub width: f64,
     /// Canvas height.
     pub height: f64,
+}
+
+impl Layout {
+    /// `states` (by drawn id, up left out) with each collapsed box's members rolled into it:
+    /// the box keeps its own state, made at least degraded when something it hides is not
+    /// up, but never down for that alone (a switch with one failed link still switches).
+    pub fn rolled_states(&self, states: &BTreeMap<String, State>) -> BTreeMap<String, State> {
+        let mut out = states.clone();
+        for (id, members) in &self.members {
+            let hidden = members.iter().filter_map(|m| states.get(m)).max();
+            if hidden.is_some_and(|s| *s > State::Up) {
+                let own = states.get(id).copied().unwrap_or(State::Up);
+                out.insert(id.clone(), own.max(State::Degraded));
+            }
+        }
+        out
+    }
+
+    /// `marks` with each collapsed box also carrying the marks of what it hides, worst first.
+    pub fn rolled_marks(&self, marks: &Marks) -> Marks {
+        let mut out = marks.clone();
+        for (id, members) in &self.members {
+            let hidden: Vec<Mark> = members
+                .iter()
+                .filter_map(|m| marks.get(m))
+                .flatten()
+                .cloned()
+                .collect();
+            if hidden.is_empty() {
+                continue;
+            }
+            let list = out.entry(id.clone()).or_default();
+            list.extend(hidden);
+            list.sort_by(|a, b| {
+                b.severity
+                    .cmp(&a.severity)
+                    .then_with(|| a.code.cmp(&b.code))
+            });
+        }
+        out
+    }
 }
 
 /// An overview tile's size and the gap between tiles, in SVG user units (one unit is one
@@ -424,8 +469,10 @@ pub fn layout(t: &Topology) -> Layout {
     layout_with(t, &DependencyGraph::build(t), &BTreeSet::new())
 }
 
-/// [`layout`] with the hosts in `collapsed` drawn as one box each: arrows to anything inside
-/// end at that box, so a 500-component site stays readable.
+/// [`layout`] with the hosts, switches and UPS units in `collapsed` drawn as one box each: a
+/// host's box stands for everything in it, a switch's for the links cabled to it, a UPS's for
+/// the power supplies plugged into it (and its power arrows to switches). Arrows to anything
+/// hidden end at the box that hides it, so a 500-component site stays readable.
 pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<String>) -> Layout {
     // What goes where is the core's diagram (the same grouping Mermaid and DOT draw); this
     // module only adds geometry.
@@ -450,7 +497,14 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
             .map(item)
             .collect()
     };
-    let mut alias: BTreeMap<String, String> = BTreeMap::new();
+    let (hider, mut members) = hidden_by_switches_and_ups(t, collapsed);
+    let shown = |items: Vec<Item>| -> Vec<Item> {
+        items
+            .into_iter()
+            .filter(|(id, _, _)| !hider.contains_key(id))
+            .collect()
+    };
+    let mut alias: BTreeMap<String, String> = hider.clone();
     let mut l = Layout::default();
     let all: Vec<usize> = (0..drawing.nodes.len()).collect();
     let top: Vec<Vec<Item>> = vec![
@@ -498,10 +552,11 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
         rows.extend(chunks(of_part(&g.nodes, diagram::Part::Bond)));
         let mut cables = of_kind(&g.nodes, EntityKind::Link);
         cables.extend(of_part(&g.nodes, diagram::Part::Psu));
-        rows.extend(chunks(cables));
+        rows.extend(chunks(shown(cables)));
         if collapsed.contains(&h.id) {
             for (id, _, _) in rows.iter().flatten() {
                 alias.insert(id.clone(), h.id.clone());
+                members.entry(h.id.clone()).or_default().push(id.clone());
             }
             let n = rows.iter().flatten().count();
             rows = vec![vec![(
@@ -556,11 +611,13 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
             .filter(|g| g.entity == EntityKind::Vm)
             .map(|vm| item(vm.nodes[0])),
     );
+    // A collapsed switch or UPS says how much it hides.
+    let summary = |items| summarise_collapsed(t, items, collapsed, &members);
     let bottom: Vec<Vec<Item>> = vec![
-        orphans,
-        of_kind(&drawing.loose, EntityKind::Switch),
+        shown(orphans),
+        summary(of_kind(&drawing.loose, EntityKind::Switch)),
         of_kind(&drawing.loose, EntityKind::Network),
-        of_kind(&drawing.loose, EntityKind::Ups),
+        summary(of_kind(&drawing.loose, EntityKind::Ups)),
         of_kind(&drawing.loose, EntityKind::PowerFeed),
     ];
     let start = if t.hosts.is_empty() {
@@ -572,8 +629,64 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
     l.width = (x - GAP_X * 2.0 + PAD).max(top_w.max(bottom_w) + 2.0 * PAD);
     l.height = y - GAP_Y + PAD;
     l.brackets = brackets(t, &l.boxes);
-    l.arrows = arrows(t, graph, &l, &alias);
+    l.arrows = arrows(t, graph, &l, &alias, collapsed);
+    l.members = members;
     l
+}
+
+/// What the collapsed switches and UPS units hide, each id → the box hiding it: the links
+/// cabled to a switch, the host power supplies plugged into a UPS (under their graph ids);
+/// and the same the other way round, each box → what it hides.
+fn hidden_by_switches_and_ups(
+    t: &Topology,
+    collapsed: &BTreeSet<String>,
+) -> (BTreeMap<String, String>, BTreeMap<String, Vec<String>>) {
+    let mut hider: BTreeMap<String, String> = BTreeMap::new();
+    for link in t.links.iter().filter(|x| collapsed.contains(&x.switch)) {
+        hider.insert(link.id.clone(), link.switch.clone());
+    }
+    for h in &t.hosts {
+        for (i, p) in h.psus.iter().enumerate() {
+            if collapsed.contains(&p.power) && t.ups.iter().any(|u| u.id == p.power) {
+                hider.insert(hostplan::graph::psu_node_id(&h.id, i), p.power.clone());
+            }
+        }
+    }
+    let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (id, by) in &hider {
+        members.entry(by.clone()).or_default().push(id.clone());
+    }
+    (hider, members)
+}
+
+/// Switch or UPS boxes, each collapsed one saying how much it hides (a UPS also the switches
+/// whose power arrows it hides).
+fn summarise_collapsed(
+    t: &Topology,
+    items: Vec<Item>,
+    collapsed: &BTreeSet<String>,
+    members: &BTreeMap<String, Vec<String>>,
+) -> Vec<Item> {
+    let powered_switches = |ups: &str| {
+        t.switches
+            .iter()
+            .filter(|s| s.psus.iter().any(|p| p.power == ups))
+            .count()
+    };
+    items
+        .into_iter()
+        .map(|(id, detail, kind)| {
+            if !collapsed.contains(&id) {
+                return (id, detail, kind);
+            }
+            let hidden = members.get(&id).map_or(0, Vec::len);
+            let text = match kind {
+                BoxKind::Switch => format!("▸ {hidden} link(s) hidden"),
+                _ => format!("▸ {} powered part(s)", hidden + powered_switches(&id)),
+            };
+            (id, text, kind)
+        })
+        .collect()
 }
 
 /// A host's bridges as boxes, each with its ports.
@@ -777,7 +890,14 @@ fn arrows(
     graph: &DependencyGraph,
     l: &Layout,
     alias: &BTreeMap<String, String>,
+    collapsed: &BTreeSet<String>,
 ) -> Vec<Arrow> {
+    let ups_collapsed: BTreeSet<&str> = t
+        .ups
+        .iter()
+        .filter(|u| collapsed.contains(&u.id))
+        .map(|u| u.id.as_str())
+        .collect();
     let pos: BTreeMap<&str, &NodeBox> = l.boxes.iter().map(|b| (b.id.as_str(), b)).collect();
     let bracketed: BTreeMap<&str, &Bracket> =
         l.brackets.iter().map(|b| (b.id.as_str(), b)).collect();
@@ -788,6 +908,10 @@ fn arrows(
         let (from, to) = (via(from), via(to));
         let (a, b) = (pos.get(from.as_str())?, pos.get(to.as_str())?);
         if from == to || !seen.insert((from.clone(), to.clone())) {
+            return None;
+        }
+        // A collapsed UPS hides what it powers, the switches' arrows included.
+        if kind == ArrowKind::Power && ups_collapsed.contains(to.as_str()) {
             return None;
         }
         Some(Want {
@@ -835,7 +959,11 @@ fn arrows(
         };
         let kind = match edge.kind {
             EdgeKind::Passthrough => ArrowKind::Passthrough,
-            EdgeKind::Cabled if pos.get(to).is_some_and(|b| b.kind == BoxKind::Switch) => {
+            EdgeKind::Cabled
+                if pos
+                    .get(via(to).as_str())
+                    .is_some_and(|b| b.kind == BoxKind::Switch) =>
+            {
                 ArrowKind::Cable
             }
             EdgeKind::PoweredBy => ArrowKind::Power,
@@ -1088,6 +1216,88 @@ mod tests {
             .iter()
             .any(|a| a.from == "iscsi-k8s" && a.to == "srv01"));
         assert!(l.arrows.iter().all(|a| a.from != a.to));
+    }
+
+    #[test]
+    fn a_collapsed_switch_hides_its_links_and_bonds_point_at_it() {
+        let t = hostplan::examples::cluster().unwrap();
+        let g = DependencyGraph::build(&t);
+        let open = layout_with(&t, &g, &BTreeSet::new());
+        let l = layout_with(&t, &g, &BTreeSet::from(["sw1".to_owned()]));
+        let on_sw1: Vec<&str> = t
+            .links
+            .iter()
+            .filter(|x| x.switch == "sw1")
+            .map(|x| x.id.as_str())
+            .collect();
+        assert!(!on_sw1.is_empty());
+        assert!(l.boxes.iter().all(|b| !on_sw1.contains(&b.id.as_str())));
+        assert_eq!(l.boxes.len(), open.boxes.len() - on_sw1.len());
+        let sw1 = l.boxes.iter().find(|b| b.id == "sw1").unwrap();
+        assert_eq!(sw1.detail, format!("▸ {} link(s) hidden", on_sw1.len()));
+        assert_eq!(l.members["sw1"].len(), on_sw1.len());
+        // pve1's bond was cabled to its sw1 link: it is cabled to sw1 now.
+        assert!(l
+            .arrows
+            .iter()
+            .any(|a| a.from == "pve1#bond0" && a.to == "sw1" && a.kind == ArrowKind::Cable));
+        // sw2's links stay.
+        assert!(l.boxes.iter().any(|b| b.id == "pve1-b"));
+        assert!(l.arrows.iter().all(|a| a.from != a.to));
+    }
+
+    #[test]
+    fn a_collapsed_ups_hides_the_supplies_on_it_and_their_power_arrows() {
+        let t = hostplan::examples::cluster().unwrap();
+        let g = DependencyGraph::build(&t);
+        let l = layout_with(&t, &g, &BTreeSet::from(["ups1".to_owned()]));
+        assert!(l.boxes.iter().all(|b| b.id != "pve1#psu0"));
+        // The supply on the wall stays, with its arrow to the feed.
+        assert!(l.boxes.iter().any(|b| b.id == "pve1#psu1"));
+        assert!(l
+            .arrows
+            .iter()
+            .all(|a| a.to != "ups1" || a.kind != ArrowKind::Power));
+        assert!(l.members["ups1"].contains(&"pve1#psu0".to_owned()));
+        let ups = l.boxes.iter().find(|b| b.id == "ups1").unwrap();
+        assert!(ups.detail.starts_with("▸ "), "{}", ups.detail);
+    }
+
+    #[test]
+    fn a_collapsed_box_rolls_up_what_it_hides_as_degraded_and_its_findings() {
+        let t = hostplan::examples::cluster().unwrap();
+        let g = DependencyGraph::build(&t);
+        let l = layout_with(&t, &g, &BTreeSet::from(["sw1".to_owned()]));
+        let link = l.members["sw1"][0].clone();
+        let states = BTreeMap::from([(link.clone(), State::Down)]);
+        let rolled = l.rolled_states(&states);
+        assert_eq!(
+            rolled.get("sw1"),
+            Some(&State::Degraded),
+            "a cut cable is not a dead switch"
+        );
+        // Its own state wins when worse.
+        let states = BTreeMap::from([(link.clone(), State::Down), ("sw1".to_owned(), State::Down)]);
+        assert_eq!(l.rolled_states(&states).get("sw1"), Some(&State::Down));
+        let mark = |severity, code: &str| Mark {
+            severity,
+            code: code.to_owned(),
+            message: String::new(),
+        };
+        let marks = Marks::from([
+            (link, vec![mark(hostplan::diag::Severity::Error, "E1")]),
+            (
+                "sw1".to_owned(),
+                vec![mark(hostplan::diag::Severity::Warning, "SW-01")],
+            ),
+        ]);
+        let rolled = l.rolled_marks(&marks);
+        let codes: Vec<&str> = rolled["sw1"].iter().map(|m| m.code.as_str()).collect();
+        assert_eq!(codes, ["E1", "SW-01"]);
+        // Nothing collapsed: nothing changes.
+        let open = layout_with(&t, &g, &BTreeSet::new());
+        assert!(open.members.is_empty());
+        assert_eq!(open.rolled_marks(&marks), marks);
     }
 
     #[test]

@@ -338,10 +338,10 @@ impl State {
                 .any(|s| s.ids(t).any(|x| x == id))
         };
         let exists = |id: &str| in_sections(id, false);
-        // The site, mappings (their own namespace) and waivers (`waivers[i]`) are selectable too.
+        // The site, the cluster, mappings (their own namespace) and waivers (`waivers[i]`) are selectable too.
         let selectable = |s: &str| {
             in_sections(s, true)
-                || s == "site"
+                || crate::edit::TABLES.iter().any(|(t, _)| *t == s)
                 || s.strip_prefix("waivers[")
                     .and_then(|r| r.strip_suffix(']'))
                     .and_then(|i| i.parse::<usize>().ok())
@@ -699,6 +699,35 @@ mod tests {
         let s = s.reduce(Action::Select(Some("site".into())));
         let s = set(s, "site.name", serde_json::json!("lab"));
         assert_eq!(s.selected.as_deref(), Some("site"));
+    }
+
+    #[test]
+    fn the_cluster_is_edited_selected_and_undone_like_an_entity() {
+        let cluster = hostplan::examples::CLUSTER;
+        let s = open(Rc::new(State::initial()), "cluster.toml", cluster);
+        let s = s.reduce(Action::Select(Some("cluster".into())));
+        let s = set(s, "cluster.nodes[0].votes", serde_json::json!(3));
+        assert_eq!(s.edit_error, None);
+        assert_eq!(s.selected.as_deref(), Some("cluster"));
+        let c = s.current.topology.cluster.clone().unwrap();
+        assert_eq!(c.nodes[0].votes, Some(3));
+        assert_eq!(s.clone().reduce(Action::Undo).current.text, cluster);
+        // A new affinity rule, appended to a list the file did not have.
+        let s = set(
+            s,
+            "cluster.ha.resource_affinity[0]",
+            serde_json::json!({ "id": "apart", "affinity": "negative", "vms": ["talos-cp1", "talos-cp2"] }),
+        );
+        assert_eq!(s.edit_error, None);
+        let c = s.current.topology.cluster.clone().unwrap();
+        assert_eq!(c.ha.resource_affinity[0].vms.len(), 2);
+        // Removing the table forgets nothing else, and the selection stays on the (empty) form.
+        let s = s.reduce(Action::Set {
+            path: "cluster".into(),
+            value: None,
+        });
+        assert!(s.current.topology.cluster.is_none());
+        assert_eq!(s.selected.as_deref(), Some("cluster"));
     }
 
     #[test]

@@ -141,6 +141,18 @@ pub struct ClusterFacts {
     pub corosync: BTreeMap<String, CorosyncFacts>,
     /// `shutdown_policy` (`conditional` when not stated).
     pub shutdown_policy: String,
+    /// Resource-affinity rule id → what it keeps together or apart.
+    pub resource_affinity: BTreeMap<String, ResourceAffinityFacts>,
+}
+
+/// A resource-affinity rule (`input.cluster.resource_affinity[rule]`).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ResourceAffinityFacts {
+    /// `positive` (together) or `negative` (apart).
+    pub affinity: String,
+    /// The VMs it names, as written.
+    pub vms: Vec<String>,
 }
 
 /// One node's corosync path.
@@ -577,6 +589,18 @@ fn cluster(
         corosync_links: c.corosync_links.len() as u32,
         corosync,
         shutdown_policy: c.ha.shutdown_policy.unwrap_or_default().as_str().to_owned(),
+        resource_affinity: c
+            .ha
+            .resource_affinity
+            .iter()
+            .map(|r| {
+                let facts = ResourceAffinityFacts {
+                    affinity: r.affinity.as_str().to_owned(),
+                    vms: r.vms.clone(),
+                };
+                (r.id.clone(), facts)
+            })
+            .collect(),
     };
     let mut ha = BTreeMap::new();
     for vm in t.vms.iter().filter(|v| v.ha && nodes.contains(&v.host)) {

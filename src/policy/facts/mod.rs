@@ -24,8 +24,8 @@ mod vms;
 pub use boot::{BootFacts, BootFailure, BootWait, Hazard};
 pub use hardware::{DeviceFacts, HostFacts, MappingEntryFacts, MappingFacts};
 pub use infra::{
-    BondFacts, ClusterFacts, ControlPlaneFacts, CorosyncFacts, HaFacts, PowerFacts, ShutdownFacts,
-    SwitchFacts, UpsFacts,
+    BondFacts, ClusterFacts, ControlPlaneFacts, CorosyncFacts, HaFacts, PowerFacts,
+    ResourceAffinityFacts, ShutdownFacts, SwitchFacts, UpsFacts,
 };
 pub use storage::{
     ConsumerFacts, DiskFacts, NetworkFacts, PoolFacts, PoolUnknown, ServiceFacts, StorageFacts,

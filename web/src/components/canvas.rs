@@ -221,15 +221,63 @@ pub fn Canvas(props: &CanvasProps) -> Html {
             collapsed.set(c);
         })
     };
+    // Hosts collapse and expand together, leaving switches and UPSes as they are.
+    let hosts_collapsed = props
+        .topology
+        .hosts
+        .iter()
+        .any(|h| collapsed.contains(&h.id));
     let on_collapse_all = {
         let (collapsed, topology) = (collapsed.clone(), props.topology.clone());
         Callback::from(move |_: MouseEvent| {
-            if collapsed.is_empty() {
-                collapsed.set(topology.hosts.iter().map(|h| h.id.clone()).collect());
-            } else {
-                collapsed.set(BTreeSet::new());
+            let mut c = (*collapsed).clone();
+            for h in &topology.hosts {
+                if hosts_collapsed {
+                    c.remove(&h.id);
+                } else {
+                    c.insert(h.id.clone());
+                }
             }
+            collapsed.set(c);
         })
+    };
+    // Switches and UPS units collapse together: each to one box hiding its links or the power
+    // supplies on it (a double click on one toggles it alone).
+    let infra_collapsed = props
+        .topology
+        .switches
+        .iter()
+        .map(|x| &x.id)
+        .chain(props.topology.ups.iter().map(|u| &u.id))
+        .any(|id| collapsed.contains(id));
+    let has_infra = !props.topology.switches.is_empty() || !props.topology.ups.is_empty();
+    let on_collapse_infra = {
+        let (collapsed, topology) = (collapsed.clone(), props.topology.clone());
+        Callback::from(move |_: MouseEvent| {
+            let mut c = (*collapsed).clone();
+            let ids = topology
+                .switches
+                .iter()
+                .map(|x| x.id.clone())
+                .chain(topology.ups.iter().map(|u| u.id.clone()));
+            if infra_collapsed {
+                for id in ids {
+                    c.remove(&id);
+                }
+            } else {
+                c.extend(ids);
+            }
+            collapsed.set(c);
+        })
+    };
+    // What a collapsed box hides shows on it: its worst state (as degraded) and its findings.
+    let (states, marks) = if layout.members.is_empty() {
+        (props.states.clone(), props.marks.clone())
+    } else {
+        (
+            Rc::new(layout.rolled_states(&props.states)),
+            Rc::new(layout.rolled_marks(&props.marks)),
+        )
     };
     // A badge's click selects its entity and lists what is wrong with it.
     let on_badge = {
@@ -258,18 +306,18 @@ pub fn Canvas(props: &CanvasProps) -> Html {
     } else {
         html! {
             <GraphView {layout} flagged={props.flagged.clone()} selected={props.selected.clone()} on_select={props.on_select.clone()}
-                states={props.states.clone()} failed={props.failed.clone()} related={props.related.clone()} search={(*search).clone()}
+                {states} failed={props.failed.clone()} related={props.related.clone()} search={(*search).clone()}
                 chains={props.chains.clone()} {on_toggle_collapse} changed={props.changed.clone()} legible={legible(GRAPH_MIN_FONT)}
-                marks={props.marks.clone()} on_badge={on_badge} />
+                marks={marks.clone()} on_badge={on_badge} />
         }
     };
     // A list whose entity is gone or clean (an edit fixed it) closes itself.
     let popover = (*open_marks)
         .clone()
-        .filter(|id| props.marks.contains_key(id))
+        .filter(|id| marks.contains_key(id))
         .map(|id| {
             let open_marks = open_marks.clone();
-            html! { <FindingsPopover {id} marks={props.marks.clone()} on_close={Callback::from(move |()| open_marks.set(None))} /> }
+            html! { <FindingsPopover {id} marks={marks.clone()} on_close={Callback::from(move |()| open_marks.set(None))} /> }
         });
     let mode = match (&focus_id, big) {
         (_, false) => Html::default(),
@@ -292,7 +340,13 @@ pub fn Canvas(props: &CanvasProps) -> Html {
                 <label for="search" class="visually-hidden">{ "Search by id" }</label>
                 <input id="search" type="search" placeholder="Search id… (Enter selects)" value={(*search).clone()} oninput={on_search} onkeydown={on_search_enter} />
                 if !big || focus_id.is_some() {
-                    <button type="button" id="collapse-all" onclick={on_collapse_all}>{ if collapsed.is_empty() { "Collapse hosts" } else { "Expand hosts" } }</button>
+                    <button type="button" id="collapse-all" onclick={on_collapse_all}>{ if hosts_collapsed { "Expand hosts" } else { "Collapse hosts" } }</button>
+                    if has_infra {
+                        <button type="button" id="collapse-infra" onclick={on_collapse_infra} aria-pressed={infra_collapsed.to_string()}
+                            title="Each switch to one box hiding its links, each UPS to one box hiding the power supplies on it (double-click one to toggle it alone)">
+                            { if infra_collapsed { "Expand switches and UPSes" } else { "Collapse switches and UPSes" } }
+                        </button>
+                    }
                 }
                 { mode }
             </div>

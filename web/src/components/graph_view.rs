@@ -751,7 +751,7 @@ fn node_box(props: &GraphViewProps, ctx: &Ctx<'_>, b: &NodeBox, matched: bool) -
         let cb = props.on_select.clone();
         let toggle = props.on_toggle_collapse.clone();
         let id = b.id.clone();
-        let host_box = b.kind == BoxKind::Host;
+        let collapsible = matches!(b.kind, BoxKind::Host | BoxKind::Switch | BoxKind::Ups);
         // A bridge, bond or PSU is not an entity of the file: selecting it selects its host.
         let id = if b.kind.selects_host() {
             b.host.clone().unwrap_or(id)
@@ -760,8 +760,9 @@ fn node_box(props: &GraphViewProps, ctx: &Ctx<'_>, b: &NodeBox, matched: bool) -
         };
         Callback::from(move |e: MouseEvent| {
             e.stop_propagation();
-            // A double click on a collapsed host expands it.
-            if host_box && e.detail() >= 2 {
+            // A double click on a collapsed host expands it; on a switch or a UPS it collapses
+            // or expands it.
+            if collapsible && e.detail() >= 2 {
                 toggle.emit(id.clone());
             } else {
                 cb.emit(Some(id.clone()));

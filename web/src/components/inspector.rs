@@ -2,7 +2,7 @@
 //! requires and what requires it, and adding or deleting entities of any kind.
 
 use crate::components::editor::{EntityForm, SetField};
-use crate::edit::{entities, form_json, locate, schema_def};
+use crate::edit::{entities, form_json, locate, schema_def, TABLES};
 use crate::hooks::AddRequest;
 use hostplan::diag::Diagnostic;
 use hostplan::graph::DependencyGraph;
@@ -68,8 +68,8 @@ impl PartialEq for InspectorProps {
 
 /// Where the selection is in the model: `(section, index)`, from an id or a `section[i]` key.
 pub fn target(t: &Topology, selected: &str) -> Option<(&'static str, usize)> {
-    if selected == "site" {
-        return Some(("site", 0));
+    if let Some((table, _)) = TABLES.iter().find(|(k, _)| *k == selected) {
+        return Some((table, 0));
     }
     locate(t, selected).or_else(|| {
         let (section, rest) = selected.split_once('[')?;
@@ -113,7 +113,9 @@ pub fn EntityPicker(props: &EntityPickerProps) -> Html {
             <label for="entity-pick">{ "Edit" }</label>
             <select id="entity-pick" onchange={on_pick}>
                 <option value="" selected={props.selected.is_none()}>{ "choose a component…" }</option>
-                <option value="site" selected={props.selected.as_deref() == Some("site")}>{ "site" }</option>
+                { for TABLES.iter().map(|(table, _)| html! {
+                    <option value={*table} selected={props.selected.as_deref() == Some(*table)}>{ *table }</option>
+                }) }
                 { for props.entities.iter().map(|(section, i, label)| {
                     let key = if section == &"waivers" { format!("{section}[{i}]") } else { label.clone() };
                     html! { <option value={key.clone()} selected={props.selected.as_deref() == Some(key.as_str())}>{ format!("{section}: {label}") }</option> }
@@ -165,18 +167,27 @@ pub fn Inspector(props: &InspectorProps) -> Html {
     let form = match location {
         Some((section, index)) => {
             let def = schema_def(section).unwrap_or_default().to_owned();
-            let path = if section == "site" {
-                "site".to_owned()
+            let table = TABLES.iter().any(|(t, _)| *t == section);
+            let path = if table {
+                section.to_owned()
             } else {
                 format!("{section}[{index}]")
             };
             // The JSON form of the selected entry only: serialising a large site's whole model
             // on every edit cost more than the edit.
             let json = Rc::new(form_json(&props.topology, section, index));
-            let delete = (section != "site").then(|| {
-                let cb = props.on_delete.clone();
-                Callback::from(move |_: MouseEvent| cb.emit((section.to_owned(), index)))
-            });
+            // The site stays; the cluster's table is removed whole, an entry from its list.
+            let delete = if section == "cluster" {
+                props.topology.cluster.is_some().then(|| {
+                    let cb = props.on_set.clone();
+                    Callback::from(move |_: MouseEvent| cb.emit(("cluster".to_owned(), None)))
+                })
+            } else {
+                (!table).then(|| {
+                    let cb = props.on_delete.clone();
+                    Callback::from(move |_: MouseEvent| cb.emit((section.to_owned(), index)))
+                })
+            };
             html! {
                 <>
                     <EntityForm schema={props.schema.clone()} {json} topology={props.topology.clone()} {path} {def}

@@ -21,7 +21,10 @@ fn shortcut(key: &str, ctrl_or_meta: bool, shift: bool, in_field: bool) -> Optio
 pub fn use_shortcuts(dispatch: UseReducerDispatcher<State>) {
     use_effect_with((), move |()| {
         let listener = web_sys::window().map(|w| {
-            gloo_events::EventListener::new(&w, "keydown", move |e| {
+            // Not passive: the browser's own Ctrl+Z (or ⌘Y's history) must not run too, and a
+            // passive listener's `preventDefault` is refused with a console error.
+            let options = gloo_events::EventListenerOptions::enable_prevent_default();
+            gloo_events::EventListener::new_with_options(&w, "keydown", options, move |e| {
                 use wasm_bindgen::JsCast;
                 let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else {
                     return;
