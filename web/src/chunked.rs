@@ -143,7 +143,7 @@ pub async fn decode(text: String) -> Result<Checked, String> {
     // Steps sized by the time they take: a first one of 100 entries measures.
     let mut entries = 100usize;
     loop {
-        gloo_timers::future::TimeoutFuture::new(0).await;
+        next_task().await;
         let start = now();
         if d.step(entries)? {
             return Ok(d.finish());
@@ -154,6 +154,18 @@ pub async fn decode(text: String) -> Result<Checked, String> {
         let next = (entries as f64 * 40.0 / took) as usize;
         entries = next.clamp(50, 20_000);
     }
+}
+
+/// Resolves in a later task (a `setTimeout` of 0): the browser handles input and paints
+/// in between.
+#[cfg(target_arch = "wasm32")]
+pub async fn next_task() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 /// [`decode`] in one go (natively, where nothing else waits for the thread).

@@ -183,6 +183,8 @@ pub fn read_in_worker(
                 Ok(json) => crate::chunked::decode(json).await,
                 Err(e) => Err(e),
             };
+            // The new model's first render in a task of its own.
+            crate::chunked::next_task().await;
             then(opened(name, text, decoded));
         });
         #[cfg(not(target_arch = "wasm32"))]
