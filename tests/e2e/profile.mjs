@@ -57,6 +57,32 @@ try {
   };
   show('self time', self);
   show('inclusive time', inclusive);
+  // Busy stretches (no idle sample for 2 ms) of 50 ms or more: roughly the long tasks, each
+  // with the app's functions that took most of it.
+  const generic = /^(\(root\)|\(program\)|\(idle\)|js-to-wasm|wasm-to-js|real|wasm_bindgen|js_sys|yew::|<yew|__wbg|\(anonymous\)|.*externref shim)/;
+  let window = null;
+  const windows = [];
+  let t = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = (profile.timeDeltas[i] ?? 0) / 1000;
+    t += dt;
+    const idle = name(byId.get(id)) === '(idle)';
+    if (!idle) {
+      if (!window || t - window.end > 8) { window = { start: t, end: t, fns: new Map() }; windows.push(window); }
+      window.end = t;
+      const seen = new Set();
+      for (let at = id; at !== undefined; at = parent.get(at)) {
+        const n = name(byId.get(at));
+        if (seen.has(n) || generic.test(n)) continue;
+        seen.add(n);
+        window.fns.set(n, (window.fns.get(n) ?? 0) + dt);
+      }
+    }
+  });
+  for (const w of windows.filter((w) => w.end - w.start >= 50)) {
+    console.log(`\nbusy ${(w.end - w.start).toFixed(0)} ms at +${w.start.toFixed(0)} ms:`);
+    for (const [n, ms] of [...w.fns].sort((a, b) => b[1] - a[1]).slice(0, 10)) console.log(`${ms.toFixed(0).padStart(7)} ms  ${n.slice(0, 140)}`);
+  }
 } finally {
   await browser.close();
   server.close();

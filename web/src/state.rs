@@ -458,7 +458,7 @@ impl Reducible for State {
                 next.edit_error = None;
             }
             Action::EditText(text) => {
-                next.take_from_text(read(&next.current.name, text.as_bytes()))
+                next.take_from_text(read(&next.current.name, text.as_bytes()));
             }
             Action::TextRead(read) => next.take_from_text(*read),
             Action::Set { path, value } => {

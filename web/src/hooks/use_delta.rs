@@ -226,7 +226,7 @@ pub fn use_delta(
                             .map(|d| Topology::clone(&d.topology))
                             .map_err(|r| first(&r.diagnostics));
                         show(name, read);
-                    })
+                    });
                 }
                 Err(e) => {
                     let report = hostplan::check_toml(&name, e.as_bytes());
