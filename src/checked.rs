@@ -48,12 +48,34 @@ pub fn check_edit(
     path: &DataPath,
     value: Option<&Json>,
 ) -> Result<Report, EditError> {
+    check_edit_with(current, path, value, crate::check)
+}
+
+/// [`check_edit`] for a front end that reads only TOML: what is not read entry-wise is read
+/// with [`crate::check_toml`] (a file opened as JSON is edited as TOML anyway).
+///
+/// # Errors
+/// As [`check_edit`].
+pub fn check_edit_toml(
+    current: Current<'_>,
+    path: &DataPath,
+    value: Option<&Json>,
+) -> Result<Report, EditError> {
+    check_edit_with(current, path, value, crate::check_toml)
+}
+
+fn check_edit_with(
+    current: Current<'_>,
+    path: &DataPath,
+    value: Option<&Json>,
+    check: fn(&str, &[u8]) -> Report,
+) -> Result<Report, EditError> {
     if let Some((edit, text)) = entry_edit(current, path, value) {
         return Ok(read_entry(current, &edit, path, text)
-            .unwrap_or_else(|text| crate::check(current.name, text.as_bytes())));
+            .unwrap_or_else(|text| check(current.name, text.as_bytes())));
     }
     let text = document::set(current.text, path, value)?;
-    Ok(crate::check(current.name, text.as_bytes()))
+    Ok(check(current.name, text.as_bytes()))
 }
 
 /// [`check_edit`]'s entry-wise way alone: `None` when the edit is not inside one entry of a

@@ -74,7 +74,7 @@ pub mod sim;
 pub mod source;
 pub mod validate;
 
-pub use checked::{check_edit, check_entry_edit, Current};
+pub use checked::{check_edit, check_edit_toml, check_entry_edit, Current};
 use diag::{Diagnostic, Severity};
 use model::Topology;
 use source::SourceFile;
@@ -113,7 +113,18 @@ impl Report {
 /// assert_eq!(report.diagnostics[0].location.as_ref().unwrap().line, 5);
 /// ```
 pub fn check(name: &str, bytes: &[u8]) -> Report {
-    let parsed = source::parse(name, bytes);
+    validated(source::parse(name, bytes))
+}
+
+/// [`check`] for a front end that reads only TOML ([`source::parse_toml`]): the same report
+/// for any TOML file, an unusable-input error for JSON. The web page uses it (its worker reads
+/// JSON), so the page's wasm does not carry the JSON and batched readers.
+pub fn check_toml(name: &str, bytes: &[u8]) -> Report {
+    validated(source::parse_toml(name, bytes))
+}
+
+/// A read file, validated: its diagnostics and validation's, located and sorted.
+fn validated(parsed: source::Parsed) -> Report {
     let mut diagnostics = parsed.diagnostics;
     if let Some(t) = &parsed.topology {
         for mut d in validate::validate(t) {

@@ -24,12 +24,19 @@ pub fn json_schema() -> serde_json::Value {
     schema
 }
 
+/// The published schema (`schema/v1.json`, built in): the same value as [`json_schema`] (a
+/// test keeps the file current), read from its text instead of generated from the types, so
+/// a program that needs only this does not carry the schema generator (the web page).
+pub fn published() -> serde_json::Value {
+    serde_json::from_str(include_str!("../schema/v1.json")).unwrap_or_default()
+}
+
 /// Every key name that appears anywhere in the format (for "did you mean" hints).
 pub fn known_keys() -> impl Iterator<Item = &'static str> {
     static KEYS: OnceLock<BTreeSet<String>> = OnceLock::new();
     KEYS.get_or_init(|| {
         let mut keys = BTreeSet::new();
-        collect_keys(&json_schema(), &mut keys);
+        collect_keys(&published(), &mut keys);
         keys
     })
     .iter()
@@ -52,5 +59,15 @@ fn collect_keys(value: &serde_json::Value, keys: &mut BTreeSet<String>) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_published_schema_is_the_generated_one() {
+        let published = super::published();
+        assert!(published.get("$defs").is_some());
+        assert_eq!(published, super::json_schema());
     }
 }

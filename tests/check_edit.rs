@@ -9,6 +9,7 @@ use hostplan::diag::DataPath;
 use hostplan::model::section::Section;
 use hostplan::model::Topology;
 use hostplan::sim::generate::{generate, FleetSpec, Shape};
+use hostplan::source::Format;
 use serde_json::{json, Value};
 
 /// A small deterministic generator (no dependency, same sequence everywhere).
@@ -134,7 +135,23 @@ fn chain(name: &str, text: &str, seed: u64, steps: usize) -> usize {
         let fast = hostplan::check_entry_edit(current, &data_path, value.as_ref());
         entry_wise += usize::from(fast.is_some());
         let got = hostplan::check_edit(current, &data_path, value.as_ref()).unwrap();
-        for (way, got) in [("check_edit", Some(got)), ("entry-wise", fast)] {
+        // The web page's TOML-only readers give the same for a TOML file (its worker reads
+        // JSON).
+        let toml = Format::detect(name, text.as_bytes()) == Format::Toml;
+        let (page_edit, page_read) = if toml {
+            (
+                hostplan::check_edit_toml(current, &data_path, value.as_ref()).ok(),
+                Some(hostplan::check_toml(name, edited.as_bytes())),
+            )
+        } else {
+            (None, None)
+        };
+        for (way, got) in [
+            ("check_edit", Some(got)),
+            ("entry-wise", fast),
+            ("check_edit_toml", page_edit),
+            ("check_toml", page_read),
+        ] {
             let Some(got) = got else { continue };
             let what = format!("{name} step {step}, {way}: {path} = {value:?}");
             assert_eq!(got.source.text, full.source.text, "{what}");
@@ -212,6 +229,19 @@ fn edits_of_a_file_read_in_batches_read_entry_wise_equal_a_whole_read() {
     });
     assert!(big.len() > 1 << 20, "{} bytes", big.len());
     assert!(chain("big.toml", &big, 7, 6) >= 3);
+}
+
+#[test]
+fn the_toml_only_reader_refuses_json_with_a_located_error() {
+    let json = serde_json::to_string(&hostplan::examples::seed().unwrap()).unwrap();
+    assert!(hostplan::check("seed.json", json.as_bytes())
+        .topology
+        .is_some());
+    let refused = hostplan::check_toml("seed.json", json.as_bytes());
+    assert!(refused.topology.is_none());
+    assert_eq!(refused.diagnostics.len(), 1);
+    assert!(refused.diagnostics[0].message.contains("TOML only"));
+    assert_eq!(refused.diagnostics[0].location.as_ref().unwrap().line, 1);
 }
 
 #[test]

@@ -49,25 +49,19 @@ pub fn references(t: &Topology, id_path: &DataPath) -> Vec<DataPath> {
     let Some(old) = section.id_at(t, i) else {
         return Vec::new();
     };
-    let Ok(mut json) = serde_json::to_value(t) else {
-        return Vec::new();
-    };
     let taken: std::collections::BTreeSet<String> = Section::ALL
         .iter()
         .flat_map(|s| s.ids(t))
         .map(str::to_owned)
         .collect();
     let probe = super::ops::fresh_id(&format!("{old}-renamed"), &taken);
-    if let Some(slot) = json
-        .get_mut(section.key())
-        .and_then(|s| s.get_mut(i))
-        .and_then(|e| e.get_mut("id"))
-    {
-        *slot = Json::String(probe);
+    // The model with the entity renamed to an unused id: what named the old id is then an
+    // unknown reference. (Changed in place, not through JSON: the web page would otherwise
+    // carry another copy of the model's deserializer for this alone.)
+    let mut renamed = t.clone();
+    if let Some(slot) = section.id_at_mut(&mut renamed, i) {
+        *slot = probe;
     }
-    let Ok(renamed) = serde_json::from_value::<Topology>(json) else {
-        return Vec::new();
-    };
     let Ok(original) = serde_json::to_value(t) else {
         return Vec::new();
     };

@@ -157,6 +157,28 @@ impl Section {
         Some(id)
     }
 
+    /// The id of item `i` in `t`, to change (as [`Section::id_at`]).
+    pub fn id_at_mut(self, t: &mut Topology, i: usize) -> Option<&mut String> {
+        let id = match self {
+            Self::PowerFeeds => &mut t.power_feeds.get_mut(i)?.id,
+            Self::Ups => &mut t.ups.get_mut(i)?.id,
+            Self::Switches => &mut t.switches.get_mut(i)?.id,
+            Self::Links => &mut t.links.get_mut(i)?.id,
+            Self::Hosts => &mut t.hosts.get_mut(i)?.id,
+            Self::Devices => &mut t.devices.get_mut(i)?.id,
+            Self::Mappings => &mut t.mappings.get_mut(i)?.id,
+            Self::Disks => &mut t.disks.get_mut(i)?.id,
+            Self::Storages => &mut t.storages.get_mut(i)?.id,
+            Self::Pools => &mut t.pools.get_mut(i)?.id,
+            Self::Networks => &mut t.networks.get_mut(i)?.id,
+            Self::Vms => &mut t.vms.get_mut(i)?.id,
+            Self::Services => &mut t.services.get_mut(i)?.id,
+            Self::Consumers => &mut t.consumers.get_mut(i)?.id,
+            Self::Waivers => return None,
+        };
+        Some(id)
+    }
+
     /// The ids of its items, in order (empty for waivers).
     pub fn ids(self, t: &Topology) -> impl Iterator<Item = &str> {
         (0..self.len(t)).filter_map(move |i| self.id_at(t, i))

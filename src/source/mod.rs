@@ -188,6 +188,22 @@ pub struct Parsed {
 /// assert!(parsed.diagnostics.is_empty());
 /// ```
 pub fn parse(name: &str, bytes: &[u8]) -> Parsed {
+    parse_in::<true>(name, bytes)
+}
+
+/// [`parse`] for a front end that reads only TOML, each text whole: the same [`Parsed`] as
+/// [`parse`] for any TOML text (large ones take more memory: [`parse`] reads those a batch of
+/// entries at a time), and an unusable-input error for JSON. The web page reads with it so
+/// that its wasm carries one instantiation of the model's deserializer instead of three (the
+/// JSON reader and the batched TOML reader are each a copy of it); JSON files are read in its
+/// worker, with [`parse`].
+pub fn parse_toml(name: &str, bytes: &[u8]) -> Parsed {
+    parse_in::<false>(name, bytes)
+}
+
+/// [`parse`] (`ALL`) or [`parse_toml`]: a constant, so the readers one does not use are not
+/// linked into a program that never calls the other.
+fn parse_in<const ALL: bool>(name: &str, bytes: &[u8]) -> Parsed {
     let format = Format::detect(name, bytes);
     let mut source = SourceFile::new(name.to_owned(), String::new(), format);
     let unusable = |source: SourceFile, d: Diagnostic| Parsed {
@@ -222,13 +238,26 @@ pub fn parse(name: &str, bytes: &[u8]) -> Parsed {
         }
     };
     source.text = text;
+    if !ALL && format == Format::Json {
+        let d = Diagnostic::error(
+            Code::Syntax,
+            DataPath::root(),
+            format!("{name} is JSON, and this reader reads TOML only"),
+        )
+        .expected("a TOML topology (`hostplan::check` reads JSON too)");
+        let mut d = d;
+        d.location = Some(source.location(0..1));
+        return unusable(source, d);
+    }
     // Parsers build every value before the model sees any, so memory follows the number
     // of values, not bytes: 62 MiB of `[],` is 20 million empty lists. Counted first, in
     // one pass that allocates nothing.
     let toml_scan = (format == Format::Toml).then(|| toml_chunks::scan(&source.text));
-    let values = toml_scan
-        .as_ref()
-        .map_or_else(|| json_spans::count_values(&source.text), |s| s.values);
+    let values = match &toml_scan {
+        Some(scan) => scan.values,
+        None if ALL => json_spans::count_values(&source.text),
+        None => 0,
+    };
     if values > MAX_VALUES {
         let d = Diagnostic::error(
             Code::TooLarge,
@@ -243,8 +272,14 @@ pub fn parse(name: &str, bytes: &[u8]) -> Parsed {
     }
     let mut unknown = Vec::new();
     let result = match &toml_scan {
-        Some(scan) => toml_spans::deserialize(&source.text, scan, &mut unknown),
-        None => json_spans::deserialize(&source.text, &mut unknown),
+        Some(scan) if ALL => toml_spans::deserialize(&source.text, scan, &mut unknown),
+        Some(_) => toml_spans::deserialize_whole(&source.text, &mut unknown),
+        None if ALL => json_spans::deserialize(&source.text, &mut unknown),
+        // JSON, which `parse_toml` refused above (spelt out so it does not link the reader).
+        None => Err(Box::new((
+            Diagnostic::error(Code::Syntax, DataPath::root(), "not TOML".to_owned()),
+            None,
+        ))),
     };
     let topology = match result {
         Ok(ok) => ok,
@@ -314,7 +349,8 @@ pub(crate) fn parse_entry(text: &str) -> Option<(Topology, Vec<DataPath>)> {
         return None;
     }
     let mut unknown = Vec::new();
-    let topology = toml_spans::deserialize(text, &scan, &mut unknown).ok()?;
+    // Whole: an entry is far below the size batches start at.
+    let topology = toml_spans::deserialize_whole(text, &mut unknown).ok()?;
     Some((topology, unknown))
 }
 

@@ -52,6 +52,16 @@ pub(super) fn deserialize_in(
             // parser's first one, exactly as for a small file.
         }
     }
+    deserialize_whole(text, unknown)
+}
+
+/// [`deserialize`] without batches: the whole text parsed at once (what [`deserialize`] does
+/// below [`toml_chunks::MIN_BYTES`]). Its own function so that a front end reading only small
+/// texts (one entry, see [`super::parse_entry`]) does not link the batched reader.
+pub(super) fn deserialize_whole(
+    text: &str,
+    unknown: &mut Vec<DataPath>,
+) -> Result<Topology, Failure> {
     let de = toml::Deserializer::parse(text).map_err(|e| Box::new(failure(Code::Syntax, &e)))?;
     read(de, unknown, |e: &toml::de::Error| {
         (e.message().trim().to_owned(), e.span())

@@ -6,7 +6,7 @@ use crate::components::boot::{BootGantt, BootPanel};
 use crate::components::canvas::Canvas;
 use crate::components::delta::DeltaPanel;
 use crate::components::diagnostics::DiagnosticsList;
-use crate::components::header::Header;
+use crate::components::header::{read_in_worker, Header};
 use crate::components::hookscripts::HookscriptsPanel;
 use crate::components::inspector::Inspector;
 use crate::components::operations::{MaintainPanel, OutagePanel};
@@ -25,7 +25,8 @@ use hostplan::diag::Severity;
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// The state on page load: a shared link wins, then the autosave, then the seed.
+/// The state on page load: a shared link wins, then the autosave, then the seed. An autosaved
+/// JSON file is read by the worker ([`json_autosave`]): the seed shows until it arrives.
 fn startup() -> State {
     let state = State::initial();
     #[cfg(target_arch = "wasm32")]
@@ -52,6 +53,9 @@ fn startup() -> State {
             };
         }
         if let Some(saved) = crate::persist::load() {
+            if crate::state::is_json(&saved.name, saved.text.as_bytes()) {
+                return state;
+            }
             let opened = Rc::new(state.clone()).reduce(Action::Open {
                 name: saved.name,
                 bytes: saved.text.into_bytes(),
@@ -63,6 +67,17 @@ fn startup() -> State {
         }
     }
     state
+}
+
+/// The autosave, when it is JSON and no shared link wins over it: the page reads only TOML,
+/// so the worker reads it ([`crate::components::header::read_in_worker`]).
+fn json_autosave() -> Option<crate::persist::Saved> {
+    #[cfg(target_arch = "wasm32")]
+    if crate::persist::code_in_fragment(&crate::persist::fragment()).is_none() {
+        return crate::persist::load()
+            .filter(|s| crate::state::is_json(&s.name, s.text.as_bytes()));
+    }
+    None
 }
 
 /// The root component.
@@ -80,7 +95,20 @@ pub fn App() -> Html {
     });
     let policy = use_policy_evaluation(rev, state.current.clone());
     use_perf_marks(rev);
-    let saved = use_autosave(state.current.clone(), rev);
+    // An autosaved JSON file being read by the worker: not overwritten meanwhile.
+    let restoring = use_state(json_autosave);
+    {
+        let (restoring, dispatcher) = (restoring.clone(), state.dispatcher());
+        use_effect_with((), move |()| {
+            if let Some(saved) = (*restoring).clone() {
+                read_in_worker(saved.name, saved.text, move |read| {
+                    restoring.set(None);
+                    dispatcher.dispatch(Action::Restored(Box::new(read)));
+                });
+            }
+        });
+    }
+    let saved = use_autosave(state.current.clone(), rev, restoring.is_some());
     use_shortcuts(state.dispatcher());
     let editing = use_editing(state.dispatcher(), a.topology.clone());
     let delta = use_delta(
@@ -124,6 +152,20 @@ pub fn App() -> Html {
     );
     let on_action: Callback<Action> = state.dispatcher().into();
     let on_select = on_action.reform(Action::Select);
+    // The text view's text: TOML is read on the page, JSON by the worker.
+    let on_text = {
+        let (on_action, name) = (on_action.clone(), state.current.name.clone());
+        Callback::from(move |text: String| {
+            if crate::state::is_json(&name, text.as_bytes()) {
+                let on_action = on_action.clone();
+                read_in_worker(name.clone(), text, move |read| {
+                    on_action.emit(Action::TextRead(Box::new(read)));
+                });
+            } else {
+                on_action.emit(Action::EditText(text));
+            }
+        })
+    };
     let errors = state
         .current
         .diagnostics
@@ -145,7 +187,7 @@ pub fn App() -> Html {
         },
         Tab::Text => html! {
             <TextView text={state.current.text.clone()} revision={rev} rejected={state.rejected.clone().filter(|r| r.from_text)}
-                diagnostics={a.diagnostics.clone()} on_apply={on_action.reform(Action::EditText)} />
+                diagnostics={a.diagnostics.clone()} on_apply={on_text} />
         },
         Tab::Simulate => html! {
             <>

@@ -1,6 +1,7 @@
 //! Browser entry point: mount the app. Everything else lives in the modules below.
 mod analysis;
 mod app;
+mod chunked;
 mod components;
 mod edit;
 mod hooks;

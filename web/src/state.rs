@@ -140,10 +140,16 @@ pub enum Action {
     /// A file the worker read and validated ([`crate::jobs::Request::Check`]): opened as
     /// [`Action::Open`] opens it, without the page's thread parsing it.
     Read(Box<Result<Doc, Rejected>>),
+    /// An autosave the worker read (a JSON file's: the page reads only TOML): opened as
+    /// [`Action::Read`] opens a file, but restoring is not an edit, so there is nothing to undo.
+    Restored(Box<Result<Doc, Rejected>>),
     /// Replace the model (a form edit, a waiver, an applied suggestion, a merged import).
     Edit(Box<Topology>),
     /// Replace the model from the text view's TOML.
     EditText(String),
+    /// The text view's JSON, read by the worker (the page reads only TOML): taken as
+    /// [`Action::EditText`] takes its text.
+    TextRead(Box<Result<Doc, Rejected>>),
     /// Set (`Some`) or remove (`None`) the value at a data path, in the text.
     Set {
         /// The data path (`vms[0].memory_mib`; `vms[3]` removes an entry).
@@ -238,7 +244,7 @@ impl State {
 
     /// Set (`Some`) or remove (`None`) the value at `path`: in the text in place, read again
     /// entry-wise when the edit stays inside one entry of a TOML file
-    /// ([`hostplan::check_edit`]: only that entry is parsed, and validation runs only when the
+    /// ([`hostplan::check_edit_toml`]: only that entry is parsed, and validation runs only when the
     /// field is one it reads), as a whole otherwise.
     fn set(&mut self, path: &DataPath, value: Option<&serde_json::Value>, what: &str) -> bool {
         if self.current.text.trim_start().starts_with('{') {
@@ -252,7 +258,7 @@ impl State {
             topology: &doc.topology,
             diagnostics: &doc.diagnostics,
         };
-        let read = hostplan::check_edit(current, path, value)
+        let read = hostplan::check_edit_toml(current, path, value)
             .map_err(|e| e.to_string())
             .and_then(|report| {
                 doc_of_report(&doc.name, report).map_err(|r| refusal(&r.diagnostics))
@@ -306,6 +312,20 @@ impl State {
             to.push(std::mem::replace(&mut self.current, doc));
             self.revision += 1;
             self.forget_missing();
+        }
+    }
+
+    /// The text view's text read: the new version, or the current one kept and why not
+    /// (shown next to the text).
+    fn take_from_text(&mut self, read: Result<Doc, Rejected>) {
+        match read {
+            Ok(doc) => self.replace(doc),
+            Err(rejected) => {
+                self.rejected = Some(Rejected {
+                    from_text: true,
+                    ..rejected
+                });
+            }
         }
     }
 
@@ -364,13 +384,20 @@ fn refusal(diagnostics: &[Diagnostic]) -> String {
         .join("; ")
 }
 
-/// Read and validate; `Err` when the bytes are not a usable topology.
+/// Read and validate; `Err` when the bytes are not a usable topology. TOML only
+/// ([`hostplan::check_toml`]): the page's wasm carries one reader of the model, and JSON
+/// ([`is_json`]) is read by the worker ([`crate::jobs::Request::Check`]).
 pub fn read(name: &str, bytes: &[u8]) -> Result<Doc, Rejected> {
-    doc_of_report(name, hostplan::check(name, bytes))
+    doc_of_report(name, hostplan::check_toml(name, bytes))
+}
+
+/// Whether `name` with `bytes` is read as JSON: the worker reads it, not [`read`].
+pub fn is_json(name: &str, bytes: &[u8]) -> bool {
+    hostplan::source::Format::detect(name, bytes) == hostplan::source::Format::Json
 }
 
 /// A checked file as a document; `Err` when it is not a usable topology.
-fn doc_of_report(name: &str, report: hostplan::Report) -> Result<Doc, Rejected> {
+pub fn doc_of_report(name: &str, report: hostplan::Report) -> Result<Doc, Rejected> {
     match report.topology {
         Some(topology) => Ok(Doc {
             topology: Rc::new(topology),
@@ -411,6 +438,10 @@ impl Reducible for State {
         match action {
             Action::Open { name, bytes } => next.open(read(&name, &bytes)),
             Action::Read(read) => next.open(*read),
+            Action::Restored(read) => {
+                next.open(*read);
+                next.undo.clear();
+            }
             Action::Edit(t) => {
                 // Written into the text as the fields that changed, so comments survive; a
                 // text the change cannot be written into (never expected) is re-serialised.
@@ -426,15 +457,10 @@ impl Reducible for State {
                 }
                 next.edit_error = None;
             }
-            Action::EditText(text) => match read(&next.current.name, text.as_bytes()) {
-                Ok(doc) => next.replace(doc),
-                Err(rejected) => {
-                    next.rejected = Some(Rejected {
-                        from_text: true,
-                        ..rejected
-                    });
-                }
-            },
+            Action::EditText(text) => {
+                next.take_from_text(read(&next.current.name, text.as_bytes()));
+            }
+            Action::TextRead(read) => next.take_from_text(*read),
             Action::Set { path, value } => {
                 let data_path = DataPath::parse(&path);
                 let old_id = next.renamed_id(&data_path);
@@ -778,8 +804,19 @@ mod tests {
     #[test]
     fn a_json_file_is_edited_through_its_toml_form() {
         let json = serde_json::to_string(&State::initial().current.topology).unwrap();
-        let s = open(Rc::new(State::initial()), "seed.json", &json);
+        // The page reads only TOML: JSON is the worker's (run inline natively).
+        assert!(is_json("seed.json", json.as_bytes()));
+        let refused = read("seed.json", json.as_bytes()).unwrap_err();
+        assert!(refused.diagnostics[0].message.contains("TOML only"));
+        let answer = Rc::new(std::cell::RefCell::new(None));
+        let put = answer.clone();
+        crate::components::header::read_in_worker("seed.json".into(), json, move |r| {
+            *put.borrow_mut() = Some(r);
+        });
+        let read = answer.borrow_mut().take().unwrap();
+        let s = Rc::new(State::initial()).reduce(Action::Read(Box::new(read)));
         assert_eq!(s.current.name, "seed.json");
+        assert_eq!(s.current.topology, State::initial().current.topology);
         let s = set(s, "vms[0].cores", serde_json::json!(7));
         assert_eq!(s.edit_error, None);
         assert_eq!(s.current.topology.vms[0].cores, 7);

@@ -155,22 +155,51 @@ fn open_in_worker(
         }
     };
     opening.set(Some(name.clone()));
+    let (on_action, opening) = (on_action.clone(), opening.clone());
+    read_in_worker(name, text, move |read| {
+        opening.set(None);
+        on_action.emit(Action::Read(Box::new(read)));
+    });
+}
+
+/// Read and validate `text` in the worker ([`Request::Check`]); `then` gets the document, or
+/// why there is none. Whatever the page reads as JSON goes this way (the page's own reader,
+/// [`crate::state::read`], reads only TOML), and so does any large file.
+pub fn read_in_worker(
+    name: String,
+    text: String,
+    then: impl FnOnce(Result<Doc, Rejected>) + 'static,
+) {
     // The page keeps its copy: the worker does not send the text back.
     let request = Request::Check {
         name: name.clone(),
         text: text.clone(),
     };
-    let (on_action, opening) = (on_action.clone(), opening.clone());
     service::call(Pool::Service, &request, move |answer| {
-        opening.set(None);
-        on_action.emit(Action::Read(Box::new(opened(name, text, answer))));
+        // A large model is decoded a slice at a time (`chunked`): the page stays responsive.
+        #[cfg(target_arch = "wasm32")]
+        wasm_bindgen_futures::spawn_local(async move {
+            let decoded = match answer {
+                Ok(json) => crate::chunked::decode(json).await,
+                Err(e) => Err(e),
+            };
+            // The new model's first render in a task of its own.
+            crate::chunked::next_task().await;
+            then(opened(name, text, decoded));
+        });
+        #[cfg(not(target_arch = "wasm32"))]
+        then(opened(
+            name,
+            text,
+            answer.and_then(crate::chunked::decode_now),
+        ));
     });
 }
 
 /// The worker's answer to a [`Request::Check`] as the document to show, or why the current
 /// one stays (the worker failing included).
-fn opened(name: String, text: String, answer: service::Answer) -> Result<Doc, Rejected> {
-    match service::decode::<Checked>(answer) {
+fn opened(name: String, text: String, answer: Result<Checked, String>) -> Result<Doc, Rejected> {
+    match answer {
         Ok(Checked {
             topology: Some(topology),
             diagnostics,

@@ -64,7 +64,7 @@ pub fn WhatIfPanel(props: &WhatIfProps) -> Html {
         let b = hostplan::examples::ALL
             .iter()
             .find(|(n, _)| n == name)
-            .and_then(|(n, text)| hostplan::check(n, text.as_bytes()).topology);
+            .and_then(|(n, text)| hostplan::check_toml(n, text.as_bytes()).topology);
         b.map(|b| compare(t, &b).map_err(|e| e.to_string()))
     });
     let on_device = super::store_select(&device);

@@ -113,7 +113,7 @@ fn topology_of(
         Side::Example(name) => hostplan::examples::ALL
             .iter()
             .find(|(n, _)| n == name)
-            .and_then(|(n, text)| hostplan::check(n, text.as_bytes()).topology)
+            .and_then(|(n, text)| hostplan::check_toml(n, text.as_bytes()).topology)
             .ok_or_else(|| format!("no example named {name}")),
         Side::File => match file {
             None => Err("pick a file to compare with".into()),
@@ -208,15 +208,32 @@ pub fn use_delta(
     let on_file = {
         let (file, before) = (file.clone(), before.clone());
         Callback::from(move |(name, bytes): (String, Vec<u8>)| {
-            let report = hostplan::check(&name, &bytes);
-            let read = report.topology.ok_or_else(|| {
-                report
-                    .diagnostics
-                    .first()
+            let (file, before) = (file.clone(), before.clone());
+            let show = move |name: String, read: Result<Topology, String>| {
+                file.set(Some(Rc::new((name, read))));
+                before.set(Side::File);
+            };
+            let first = |d: &[hostplan::diag::Diagnostic]| {
+                d.first()
                     .map_or_else(|| "not a topology".to_owned(), |d| d.message.clone())
-            });
-            file.set(Some(Rc::new((name, read))));
-            before.set(Side::File);
+            };
+            // JSON is read by the worker (the page reads only TOML), and so is anything
+            // large; bytes that are not UTF-8 get the reader's error at once.
+            match String::from_utf8(bytes) {
+                Ok(text) => {
+                    crate::components::header::read_in_worker(name.clone(), text, move |read| {
+                        let read = read
+                            .map(|d| Topology::clone(&d.topology))
+                            .map_err(|r| first(&r.diagnostics));
+                        show(name, read);
+                    });
+                }
+                Err(e) => {
+                    let report = hostplan::check_toml(&name, e.as_bytes());
+                    let read = report.topology.ok_or_else(|| first(&report.diagnostics));
+                    show(name, read);
+                }
+            }
         })
     };
     DeltaHandle {

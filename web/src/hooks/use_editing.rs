@@ -42,7 +42,8 @@ pub struct Editing {
 /// Callbacks editing `topology` (the current model) through `dispatch`.
 #[hook]
 pub fn use_editing(dispatch: UseReducerDispatcher<State>, topology: Rc<Topology>) -> Editing {
-    let schema = use_memo((), |()| hostplan::schema::json_schema());
+    // The published copy: generating it would put the schema generator in the page's wasm.
+    let schema = use_memo((), |()| hostplan::schema::published());
     let edit = {
         let dispatch = dispatch.clone();
         Callback::from(move |t: Topology| dispatch.dispatch(Action::Edit(Box::new(t))))
