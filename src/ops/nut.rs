@@ -460,7 +460,12 @@ mod tests {
             .find(|(n, _)| n == "hostplan-power-shutdown-pve1")
             .unwrap()
             .1;
-        let at = |needle: &str| s1.find(needle).unwrap_or_else(|| panic!("{needle}:\n{s1}"));
+        // The calls, not the helpers' definitions (which name each other in their comments).
+        let at = |call: &str| {
+            s1.lines()
+                .position(|l| l == call || l.starts_with(&format!("{call} ")))
+                .unwrap_or_else(|| panic!("{call}:\n{s1}"))
+        };
         assert!(at("stop_ha 201") < at("wait_remote"));
         assert!(at("wait_remote") < at("stop_vm 100 120"));
         assert!(at("stop_vm 100 120") < at("wait_off"));
