@@ -244,6 +244,83 @@ fn the_toml_only_reader_refuses_json_with_a_located_error() {
     assert_eq!(refused.diagnostics[0].location.as_ref().unwrap().line, 1);
 }
 
+/// `check_toml` (the page's reader: the model's deserializer unwrapped, unknown keys found
+/// beside the schema, the failing value found by its span) against `check` (the wrapped
+/// reader) on one text.
+fn same_reading(name: &str, text: &str) {
+    let full = hostplan::check(name, text.as_bytes());
+    let page = hostplan::check_toml(name, text.as_bytes());
+    assert_eq!(page.topology, full.topology, "{name}");
+    assert_eq!(page.diagnostics, full.diagnostics, "{name}");
+}
+
+#[test]
+fn the_pages_reader_reads_every_toml_case_as_check_does() {
+    let mut files = 0;
+    for dir in [
+        "cases/validate",
+        "cases/policy",
+        "cases/boot",
+        "cases/simulate",
+        "cases/maintain",
+        "cases/outage",
+        "cases/power",
+        "cases/compare",
+    ] {
+        for file in crate::case_files(dir, &["toml"]) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            same_reading(&file.display().to_string(), &text);
+            files += 1;
+        }
+    }
+    assert!(files > 90, "only {files} case files");
+    for (name, text) in hostplan::examples::ALL {
+        same_reading(name, text);
+    }
+}
+
+#[test]
+fn the_pages_reader_finds_unknown_keys_and_refused_values_where_check_does() {
+    let seed = hostplan::examples::SEED;
+    // Unknown keys at every depth: the top, a section entry, a nested table, a table in an
+    // `Option`, a list of tables inside an entry, an inline table, a value whose type has
+    // several forms (read as a whole: none reported inside).
+    let unknown = [
+        "colour = 1\n",
+        "\"$schema\" = \"x\"\n",
+        "[site]\nname = \"lab\"\nweather = \"fine\"\n",
+        "[[vms]]\nid = \"x\"\nhost = \"srv01\"\nvmid = 900\nmood = \"ok\"\n[[vms.nics]]\nnetwork = \"lan\"\nspeed = 3\n",
+        "[[vms]]\nid = \"y\"\nhost = \"srv01\"\nvmid = 901\nstartup = { order = 1, when = 2 }\n",
+        "[cluster]\nname = \"c\"\nsize = 3\n",
+        "[[hosts]]\nid = \"h9\"\nkernel_cmdline = [\"quiet\"]\n[hosts.bios]\nx = 1\n",
+    ];
+    for extra in unknown {
+        same_reading("extra.toml", &format!("{seed}\n{extra}"));
+        same_reading("extra.toml", &format!("schema_version = 1\n{extra}"));
+    }
+    // Values the model refuses, at every depth: each must be reported at the same path and
+    // position with the same words.
+    let refused = [
+        "[[vms]]\nid = 7\n",
+        "[[vms]]\nid = \"x\"\nhost = \"srv01\"\nvmid = \"nine\"\n",
+        "[[vms]]\nid = \"x\"\nhost = \"srv01\"\nvmid = 900\nmemory_mib = -4\n",
+        "[[vms]]\nid = \"x\"\nhost = \"srv01\"\nvmid = 900\n[[vms.nics]]\nnetwork = 5\n",
+        "[[vms]]\nid = \"x\"\nhost = \"srv01\"\nvmid = 900\nnics = [{ network = \"lan\" }, { network = [] }]\n",
+        "[[vms]]\nhost = \"srv01\"\n",
+        "[[devices]]\nid = \"d\"\nhost = \"srv01\"\nkind = \"toaster\"\n",
+        "[[hosts]]\nid = \"h\"\nkernel_cmdline = \"quiet\"\n",
+        "[[hosts]]\nid = \"h\"\nram_gib = 1979-05-27\n",
+        "[cluster]\nname = 4\n",
+        "site = 3\n",
+        "vms = 3\n",
+        "vms = [1, 2]\n",
+    ];
+    for bad in refused {
+        same_reading("bad.toml", &format!("{seed}\n{bad}"));
+        same_reading("bad.toml", &format!("schema_version = 1\n{bad}"));
+    }
+}
+
 #[test]
 fn positions_after_the_edited_entry_move_with_the_lines_it_lost() {
     // Two unknown hosts, one in the first VM and one in the second; removing the first VM's

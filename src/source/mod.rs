@@ -8,6 +8,7 @@
 mod json_spans;
 mod spans;
 mod toml_chunks;
+mod toml_plain;
 mod toml_spans;
 
 use crate::diag::{did_you_mean, Code, DataPath, Diagnostic, Location, Segment};
@@ -273,7 +274,7 @@ fn parse_in<const ALL: bool>(name: &str, bytes: &[u8]) -> Parsed {
     let mut unknown = Vec::new();
     let result = match &toml_scan {
         Some(scan) if ALL => toml_spans::deserialize(&source.text, scan, &mut unknown),
-        Some(_) => toml_spans::deserialize_whole(&source.text, &mut unknown),
+        Some(_) => toml_plain::deserialize(&source.text, &mut unknown),
         None if ALL => json_spans::deserialize(&source.text, &mut unknown),
         // JSON, which `parse_toml` refused above (spelt out so it does not link the reader).
         None => Err(Box::new((
@@ -349,8 +350,9 @@ pub(crate) fn parse_entry(text: &str) -> Option<(Topology, Vec<DataPath>)> {
         return None;
     }
     let mut unknown = Vec::new();
-    // Whole: an entry is far below the size batches start at.
-    let topology = toml_spans::deserialize_whole(text, &mut unknown).ok()?;
+    // Whole (an entry is far below the size batches start at), and without the wrapped
+    // reader: the page reads entries too, and carries only [`toml_plain`].
+    let topology = toml_plain::deserialize(text, &mut unknown).ok()?;
     Some((topology, unknown))
 }
 

@@ -12,7 +12,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 /// A diagnostic and the byte span it points at (boxed: the error path is cold).
-type Failure = Box<(Diagnostic, Option<Range<usize>>)>;
+pub(super) type Failure = Box<(Diagnostic, Option<Range<usize>>)>;
 
 /// Deserialize `text` (whose scan is `scan`); record unknown keys in `unknown`.
 pub(super) fn deserialize(
