@@ -205,7 +205,7 @@ pub fn analyse_with_progress(
         .collect();
     let stats = cone_stats(&dag, &u, &services);
     let mut rows: Vec<Option<ServiceAvailability>> = Vec::with_capacity(services.len());
-    let mut estimated: Vec<u32> = Vec::new();
+    let mut to_estimate: Vec<u32> = Vec::new();
     for (n, (&v, &(components, shared))) in services.iter().zip(&stats).enumerate() {
         progress(n as f64 / services.len().max(1) as f64);
         if opts.choice == Choice::Auto && shared <= MAX_PIVOTS {
@@ -220,12 +220,12 @@ pub fn analyse_with_progress(
                 shared,
             )));
         } else {
-            estimated.push(v);
+            to_estimate.push(v);
             rows.push(None);
         }
     }
     // Every service past the pivots is estimated from one shared set of samples.
-    let estimates = monte_carlo(&dag, &u, &estimated, opts);
+    let estimates = monte_carlo(&dag, &u, &to_estimate, opts);
     let mut estimates = estimates.into_iter();
     let mut out: Vec<ServiceAvailability> = services
         .iter()
