@@ -409,7 +409,7 @@ fn at_least(p: &[f64], k: usize) -> f64 {
 }
 
 /// Sampling work (nodes and edges of the sampled cones, times 64-sample words) past which
-/// [`monte_carlo`] draws fewer samples than asked: about a second. A fleet's sampled cones stay
+/// the Monte Carlo pass draws fewer samples than asked: about a second. A fleet's sampled cones stay
 /// far below at the default 200,000 samples; a chain of 10,000 storage VMs would need 150 times
 /// as much.
 pub const MAX_SAMPLE_WORK: u64 = 400_000_000;
