@@ -205,7 +205,7 @@ pub fn analyse_with_progress(
         .collect();
     let stats = cone_stats(&dag, &u, &services);
     let mut rows: Vec<Option<ServiceAvailability>> = Vec::with_capacity(services.len());
-    let mut estimated: Vec<u32> = Vec::new();
+    let mut to_estimate: Vec<u32> = Vec::new();
     for (n, (&v, &(components, shared))) in services.iter().zip(&stats).enumerate() {
         progress(n as f64 / services.len().max(1) as f64);
         if opts.choice == Choice::Auto && shared <= MAX_PIVOTS {
@@ -220,12 +220,12 @@ pub fn analyse_with_progress(
                 shared,
             )));
         } else {
-            estimated.push(v);
+            to_estimate.push(v);
             rows.push(None);
         }
     }
     // Every service past the pivots is estimated from one shared set of samples.
-    let estimates = monte_carlo(&dag, &u, &estimated, opts);
+    let estimates = monte_carlo(&dag, &u, &to_estimate, opts);
     let mut estimates = estimates.into_iter();
     let mut out: Vec<ServiceAvailability> = services
         .iter()
@@ -409,7 +409,7 @@ fn at_least(p: &[f64], k: usize) -> f64 {
 }
 
 /// Sampling work (nodes and edges of the sampled cones, times 64-sample words) past which
-/// [`monte_carlo`] draws fewer samples than asked: about a second. A fleet's sampled cones stay
+/// the Monte Carlo pass draws fewer samples than asked: about a second. A fleet's sampled cones stay
 /// far below at the default 200,000 samples; a chain of 10,000 storage VMs would need 150 times
 /// as much.
 pub const MAX_SAMPLE_WORK: u64 = 400_000_000;

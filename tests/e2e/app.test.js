@@ -6,8 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { appHarness } from './serve.mjs';
+import { appHarness, root, dist, hostplan, screenshots, screenshot } from './serve.mjs';
 
 // The graph opens at a legible zoom, so a box may lie outside the view: Fit, then click it.
 async function clickNode(page, id) {
@@ -15,17 +14,9 @@ async function clickNode(page, id) {
   await page.click(`svg#graph g.node[data-id="${id}"]`);
 }
 
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // HOSTPLAN_DIST lets the same tests run on another build (e.g. the Debian-toolchain one).
-const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
-const hostplan = process.env.HOSTPLAN_BIN ?? path.join(root, 'target/debug/hostplan');
 // Screenshots go to a scratch folder, so a test run never modifies the tracked docs/*.png;
 // scripts/screenshots points HOSTPLAN_SCREENSHOTS at docs/ to refresh them on purpose.
-const screenshots = process.env.HOSTPLAN_SCREENSHOTS
-  ? path.resolve(process.env.HOSTPLAN_SCREENSHOTS)
-  : path.join(root, '.tmp', 'screenshots');
-const screenshot = (name) => path.join(screenshots, name);
 
 const app = appHarness({ dist, screenshots });
 const { openApp } = app;

@@ -8,14 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { fileURLToPath } from 'node:url';
-import { appHarness } from './serve.mjs';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
-const screenshots = process.env.HOSTPLAN_SCREENSHOTS
-  ? path.resolve(process.env.HOSTPLAN_SCREENSHOTS)
-  : path.join(root, '.tmp', 'screenshots');
+import { appHarness, dist, screenshots } from './serve.mjs';
 
 // gzip -9 KiB of the app's wasm: 1,102 KiB when the policy engine, importers and exporters
 // moved to the worker (BENCHMARKS.md, "Web app bundle"; 2,091 before); 1,292 KiB once the same

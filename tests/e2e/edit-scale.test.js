@@ -5,19 +5,9 @@
 // `hostplan::check_edit`). Real Chromium, real wasm; the fleet comes from the CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { appHarness } from './serve.mjs';
+import { appHarness, dist, fastHostplan as hostplan, screenshots } from './serve.mjs';
 import { generateFleet, openFleet } from './fleet.mjs';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
-const release = path.join(root, 'target/release/hostplan');
-const hostplan = process.env.HOSTPLAN_BIN ?? (fs.existsSync(release) ? release : path.join(root, 'target/debug/hostplan'));
-const screenshots = process.env.HOSTPLAN_SCREENSHOTS
-  ? path.resolve(process.env.HOSTPLAN_SCREENSHOTS)
-  : path.join(root, '.tmp', 'screenshots');
 
 const app = appHarness({ dist, screenshots });
 

@@ -7,15 +7,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appHarness } from './serve.mjs';
+import { appHarness, dist, screenshots, screenshot, openFile } from './serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
-const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
-const screenshots = process.env.HOSTPLAN_SCREENSHOTS
-  ? path.resolve(process.env.HOSTPLAN_SCREENSHOTS)
-  : path.join(root, '.tmp', 'screenshots');
-const screenshot = (name) => path.join(screenshots, name);
 const twoNode = fs.readFileSync(path.join(here, 'fixtures/two-node-cluster.toml'), 'utf8');
 
 const app = appHarness({ dist, screenshots });
@@ -24,11 +18,6 @@ const { openApp } = app;
 async function tab(page, name) {
   await page.click(`#tab-${name}`);
   await page.waitForSelector('#panel');
-}
-
-async function openFile(page, name, text) {
-  await page.setInputFiles('#open-file', { name, mimeType: 'text/plain', buffer: Buffer.from(text) });
-  await page.waitForFunction((n) => document.querySelector('#current-file')?.textContent.includes(n), name);
 }
 
 async function openCluster(page) {

@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { appHarness } from './serve.mjs';
+import { appHarness, root, dist, hostplan, screenshots } from './serve.mjs';
 
 // The graph opens at a legible zoom, so a box may lie outside the view: Fit, then click it.
 async function clickNode(page, id) {
@@ -17,13 +16,6 @@ async function clickNode(page, id) {
   await page.click(`svg#graph g.node[data-id="${id}"]`);
 }
 
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
-const hostplan = process.env.HOSTPLAN_BIN ?? path.join(root, 'target/debug/hostplan');
-const screenshots = process.env.HOSTPLAN_SCREENSHOTS
-  ? path.resolve(process.env.HOSTPLAN_SCREENSHOTS)
-  : path.join(root, '.tmp', 'screenshots');
 const seed = fs.readFileSync(path.join(root, 'examples/seed.toml'), 'utf8');
 
 const app = appHarness({ dist, screenshots });

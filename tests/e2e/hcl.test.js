@@ -6,13 +6,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { root, hostplan } from './serve.mjs';
 
 const require = createRequire(import.meta.url);
 const { parse } = require('@cdktf/hcl2json');
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const hostplan = process.env.HOSTPLAN_BIN ?? path.join(root, 'target/debug/hostplan');
 
 // hcl2json renders strings in Terraform's JSON syntax, where a literal `${` is written `$${`.
 const literal = (v) =>

@@ -7,13 +7,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { launchChromium } from './serve.mjs';
+import { launchChromium, hostplan } from './serve.mjs';
 
 const require = createRequire(import.meta.url);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const hostplan = process.env.HOSTPLAN_BIN ?? path.join(root, 'target/debug/hostplan');
 const mermaidJs = path.join(path.dirname(require.resolve('mermaid/package.json')), 'dist/mermaid.min.js');
 
 let browser, page, dir;

@@ -8,25 +8,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { appHarness } from './serve.mjs';
+import { appHarness, root, dist, hostplan, screenshots, screenshot, openFile } from './serve.mjs';
 import { generateFleet } from './fleet.mjs';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
-const hostplan = process.env.HOSTPLAN_BIN ?? path.join(root, 'target/debug/hostplan');
-const screenshots = process.env.HOSTPLAN_SCREENSHOTS
-  ? path.resolve(process.env.HOSTPLAN_SCREENSHOTS)
-  : path.join(root, '.tmp', 'screenshots');
-const screenshot = (name) => path.join(screenshots, name);
 
 const app = appHarness({ dist, screenshots, pageOptions: { acceptDownloads: true } });
 const { openApp } = app;
-
-async function openFile(page, name, text) {
-  await page.setInputFiles('#open-file', { name, mimeType: 'text/plain', buffer: Buffer.from(text) });
-  await page.waitForFunction((n) => document.querySelector('#current-file')?.textContent.includes(n), name);
-}
 
 async function downloadText(page, selector) {
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);

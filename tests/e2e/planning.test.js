@@ -4,15 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { appHarness } from './serve.mjs';
+import { appHarness, root, dist, screenshots, screenshot } from './serve.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
-const screenshots = process.env.HOSTPLAN_SCREENSHOTS
-  ? path.resolve(process.env.HOSTPLAN_SCREENSHOTS)
-  : path.join(root, '.tmp', 'screenshots');
-const screenshot = (name) => path.join(screenshots, name);
 // The seed with a second passed-through storage NIC on TrueNAS (the case the issue met).
 const secondNic = fs.readFileSync(path.join(root, 'tests/cases/compare/seed-second-storage-nic.toml'), 'utf8');
 

@@ -5,19 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { appHarness } from './serve.mjs';
+import { appHarness, root, dist, hostplan, screenshots, screenshot } from './serve.mjs';
 import { generateFleet } from './fleet.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
-const screenshots = process.env.HOSTPLAN_SCREENSHOTS
-  ? path.resolve(process.env.HOSTPLAN_SCREENSHOTS)
-  : path.join(root, '.tmp', 'screenshots');
-const screenshot = (name) => path.join(screenshots, name);
 const seed = fs.readFileSync(path.join(root, 'examples/seed.toml'), 'utf8');
-const hostplan = process.env.HOSTPLAN_BIN ?? path.join(root, 'target/debug/hostplan');
 
 const app = appHarness({ dist, screenshots });
 const { openApp } = app;

@@ -10,14 +10,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { root, hostplan } from './serve.mjs';
 
 const require = createRequire(import.meta.url);
 const Ajv = require('ajv-draft-04');
 const addFormats = require('ajv-formats');
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const hostplan = process.env.HOSTPLAN_BIN ?? path.join(root, 'target/debug/hostplan');
 const schemaPath = require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
 
 function validator() {

@@ -5,17 +5,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serveDist, launchChromium } from './serve.mjs';
+import { serveDist, launchChromium, dist, fastHostplan as hostplan, screenshots } from './serve.mjs';
 import { generateFleet, observeLongTasks, openFleet } from './fleet.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
-const release = path.join(root, 'target/release/hostplan');
-const hostplan = process.env.HOSTPLAN_BIN ?? (fs.existsSync(release) ? release : path.join(root, 'target/debug/hostplan'));
-const screenshots = process.env.HOSTPLAN_SCREENSHOTS
-  ? path.resolve(process.env.HOSTPLAN_SCREENSHOTS)
-  : path.join(root, '.tmp', 'screenshots');
 let server, browser, base;
 
 before(async () => {

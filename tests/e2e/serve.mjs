@@ -5,7 +5,30 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+
+// Where the tests find what they use, each overridable from the environment.
+/** The repository. */
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The built site (`trunk build --release`). */
+export const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
+/** Where screenshots go (the docs' and the reviewer's). */
+export const screenshots = process.env.HOSTPLAN_SCREENSHOTS
+  ? path.resolve(process.env.HOSTPLAN_SCREENSHOTS)
+  : path.join(root, '.tmp', 'screenshots');
+export const screenshot = (name) => path.join(screenshots, name);
+/** The CLI the test command builds (debug). */
+export const hostplan = process.env.HOSTPLAN_BIN ?? path.join(root, 'target/debug/hostplan');
+/** The CLI for generating big fleets: the release build when there is one (much faster). */
+export const fastHostplan = process.env.HOSTPLAN_BIN
+  ?? (fs.existsSync(path.join(root, 'target/release/hostplan')) ? path.join(root, 'target/release/hostplan') : hostplan);
+
+/** Open `text` as the file `name` (the header's file input) and wait until the app shows it. */
+export async function openFile(page, name, text) {
+  await page.setInputFiles('#open-file', { name, mimeType: 'text/plain', buffer: Buffer.from(text) });
+  await page.waitForFunction((n) => document.querySelector('#current-file')?.textContent.includes(n), name);
+}
 
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
 
