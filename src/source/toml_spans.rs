@@ -56,8 +56,8 @@ pub(super) fn deserialize_in(
 }
 
 /// [`deserialize`] without batches: the whole text parsed at once (what [`deserialize`] does
-/// below [`toml_chunks::MIN_BYTES`]). Its own function so that a front end reading only small
-/// texts (one entry, see [`super::parse_entry`]) does not link the batched reader.
+/// below [`toml_chunks::MIN_BYTES`]). The web page reads with [`super::toml_plain`] instead,
+/// which gives the same without the wrappers.
 pub(super) fn deserialize_whole(
     text: &str,
     unknown: &mut Vec<DataPath>,
