@@ -551,7 +551,7 @@ mod tests {
     #[test]
     fn a_subset_is_the_model_with_only_the_kept_entities_and_their_hosts() {
         let t = fleet(12);
-        let keep: BTreeSet<String> = ["h00003-vm02", "h00007", "h00005-vm00"]
+        let keep: BTreeSet<String> = [t.vms[32].id.as_str(), "h00007", t.vms[51].id.as_str()]
             .into_iter()
             .map(str::to_owned)
             .chain(t.storages.iter().take(2).map(|s| s.id.clone()))
@@ -582,7 +582,7 @@ mod tests {
         let got = subset(&t, &keep);
         assert_eq!(got, expected);
         assert_eq!(got.vms.len(), 2);
-        assert!(got.hosts.iter().any(|h| h.id == "h00003"));
+        assert!(got.hosts.iter().any(|h| h.id == t.vms[32].host));
         assert!(got.hosts.iter().any(|h| h.id == "h00007"));
     }
 
