@@ -122,7 +122,10 @@ VARIANTS = {
     "half-way": (frac_int(0.5), frac_num(0.5)),
     "quarter": (frac_int(0.25), frac_num(0.25)),
     "three quarters": (frac_int(0.75), frac_num(0.75)),
-    "large": (lambda i, key: i * 1_000_003, lambda x, key: math.floor(x) * 1_000_003 + 0.5),
+    # Large, but below 2^31: rego-cpp's `%d` wraps at 32 bits (8192024576 prints as -397910016),
+    # a limit of that engine (OPA and regorus print it), not of the rule book.
+    "large": (lambda i, key: i * 1009 if abs(i) * 1009 < 2**31 else i,
+              lambda x, key: math.floor(x) * 1009 + 0.5 if abs(x) * 1009 < 2**31 else x),
     "negative": (lambda i, key: -i - 1 if unit_of(key) is None else -i - unit_of(key) // 2,
                  lambda x, key: -math.floor(x) - 2.5),
 }
