@@ -173,7 +173,7 @@ pub fn text(ev: &Evaluation, source: &SourceFile, t: &Topology) -> String {
     out
 }
 
-/// [`json`] of an evaluation that has no topology file behind it (`hostplan policy eval` on a
+/// [`json()`] of an evaluation that has no topology file behind it (`hostplan policy eval` on a
 /// facts document): the same findings and "not evaluated" lists, without locations.
 pub fn json_unlocated(ev: &Evaluation) -> serde_json::Value {
     let (skipped, findings): (Vec<&Finding>, Vec<&Finding>) =
