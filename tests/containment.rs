@@ -244,9 +244,7 @@ fn json_patch_applies_rfc_6902_operations() {
         text: policy(
             "patch",
             &format!("\tm := json.marshal(json.patch({{\"a\": {{\"b\": 1}}, \"x\": 0}}, {patch}))"),
-        ) + &format!(
-            "\ndeny contains {{\"rule\": \"U-2\", \"resource\": \"x\", \"message\": \"patched\"}} if {{\n\tjson.patch({{\"a\": 1}}, [{{\"op\": \"test\", \"path\": \"/a\", \"value\": 2}}])\n}}\n"
-        ),
+        ) + "\ndeny contains {\"rule\": \"U-2\", \"resource\": \"x\", \"message\": \"patched\"} if {\n\tjson.patch({\"a\": 1}, [{\"op\": \"test\", \"path\": \"/a\", \"value\": 2}])\n}\n",
     };
     let facts = hostplan::policy::facts::facts(&hostplan::examples::seed().unwrap());
     let ev = RuleBook::new(vec![user])
