@@ -564,12 +564,20 @@ impl Prepared {
         let mut skipped = Vec::new();
         for pkg in &self.packages {
             // One query per package: its value holds every rule, deny/warn/info among them.
-            let results = engine
-                .eval_query(pkg.clone(), false)
-                .map_err(|e| PolicyError::Eval {
-                    query: pkg.clone(),
-                    message: eval_message(&e, pkg, &self.files, &self.rules, self.limits),
-                })?;
+            let results = match engine.eval_query(pkg.clone(), false) {
+                Ok(results) => results,
+                Err(e) => {
+                    let slow = if timed_out(&e) {
+                        slow_rule(engine, pkg, self.limits)
+                    } else {
+                        None
+                    };
+                    return Err(PolicyError::Eval {
+                        query: pkg.clone(),
+                        message: eval_message(&e, pkg, &self.files, &self.rules, self.limits, slow),
+                    });
+                }
+            };
             let Some(value) = results
                 .result
                 .first()
@@ -626,6 +634,89 @@ fn input_error(e: &impl std::fmt::Display, limit: u64) -> PolicyError {
     }
 }
 
+/// Whether the engine stopped at the time limit.
+fn timed_out(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<regorus::LimitError>(),
+            Some(regorus::LimitError::TimeLimitExceeded { .. })
+        )
+    }) || e.to_string().contains("exceeded time limit")
+}
+
+/// The rule of a package that was running when a second pass over it ran out of time.
+#[derive(Debug)]
+struct SlowRule {
+    /// Its name in the package (`deny`, `slow_hosts`).
+    name: String,
+    /// Where each of its definitions starts: `(file, line)`.
+    at: Vec<(String, u32)>,
+    /// Where every rule and function of the package starts, to tell which METADATA block
+    /// belongs to which definition.
+    starts: Vec<(String, u32)>,
+}
+
+/// Which rule of `package` takes the time, once its evaluation ran out of it.
+///
+/// The engine stops without saying which rule it was in, so the package's rules (not its
+/// functions, which only run when called) are evaluated again one at a time, in file order,
+/// all of them sharing one more time limit: the rule running when that runs out is the one
+/// named. The cost is bounded by that second limit and is paid only after a timeout. Rules
+/// each reuse what an earlier one computed only within one evaluation, so a slow helper rule
+/// is named as the first rule in the file that needs it, or itself if it comes first.
+fn slow_rule(engine: &mut regorus::Engine, package: &str, limits: Limits) -> Option<SlowRule> {
+    use regorus::unstable::{Rule, RuleHead};
+    let mut order: Vec<SlowRule> = Vec::new();
+    let mut starts = Vec::new();
+    for m in engine.get_modules() {
+        if regorus::utils::get_path_string(&m.package.refr, Some("data")).ok()? != package {
+            continue;
+        }
+        for rule in &m.policy {
+            let Rule::Spec { head, span, .. } = rule.as_ref() else {
+                continue;
+            };
+            starts.push((span.source.file().clone(), span.line));
+            if matches!(head, RuleHead::Func { .. }) {
+                continue;
+            }
+            let Some(name) = guard::head_path(rule) else {
+                continue;
+            };
+            let at = (span.source.file().clone(), span.line);
+            match order.iter_mut().find(|r| r.name == name) {
+                Some(r) => r.at.push(at),
+                None => order.push(SlowRule {
+                    name,
+                    at: vec![at],
+                    starts: Vec::new(),
+                }),
+            }
+        }
+    }
+    let mut left = limits.time;
+    let mut found = None;
+    for rule in order {
+        let start = regorus::utils::limits::monotonic_now()?;
+        engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+            limit: left,
+            check_interval: core::num::NonZeroU32::MIN,
+        });
+        let result = engine.eval_rule(format!("{package}.{}", rule.name));
+        let took = regorus::utils::limits::monotonic_now()?.saturating_sub(start);
+        left = left.saturating_sub(took);
+        if result.as_ref().is_err_and(timed_out) || left.is_zero() {
+            found = Some(SlowRule { starts, ..rule });
+            break;
+        }
+    }
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: limits.time,
+        check_interval: core::num::NonZeroU32::MIN,
+    });
+    found
+}
+
 /// The engine's error as people read it: a time or memory limit, with the rules it stopped in.
 fn eval_message(
     e: &anyhow::Error,
@@ -633,15 +724,10 @@ fn eval_message(
     files: &PackageFiles,
     rules: &[RuleMeta],
     limits: Limits,
+    slow: Option<SlowRule>,
 ) -> String {
     let text = e.to_string();
-    let timed_out = e.chain().any(|c| {
-        matches!(
-            c.downcast_ref::<regorus::LimitError>(),
-            Some(regorus::LimitError::TimeLimitExceeded { .. })
-        )
-    }) || text.contains("exceeded time limit");
-    let stopped = if timed_out {
+    let stopped = if timed_out(e) {
         format!(
             "stopped after {} s, the time limit",
             limits.time.as_secs_f64()
@@ -651,8 +737,14 @@ fn eval_message(
     } else {
         return text;
     };
-    // The engine does not say which rule it was in: name the package's files and their
-    // documented rules.
+    if let Some(slow) = slow {
+        return format!(
+            "{stopped}, in rule {} of package {package} ({}): it iterates over too much",
+            slow.name,
+            slow_rule_text(&slow, rules)
+        );
+    }
+    // Which rule is not known: name the package's files and their documented rules.
     let paths = files.get(package).map_or(&[][..], Vec::as_slice);
     let ids: Vec<&str> = rules
         .iter()
@@ -668,6 +760,37 @@ fn eval_message(
         "{stopped}, in package {package} ({}{within}): a rule there iterates over too much",
         paths.join(", ")
     )
+}
+
+/// Where a slow rule is defined, with the documented rule ids of its definitions:
+/// `slow.rego:5 (U-9), slow.rego:12`. A definition's METADATA block is the last one above it
+/// and below the definition before it in the file.
+fn slow_rule_text(slow: &SlowRule, rules: &[RuleMeta]) -> String {
+    slow.at
+        .iter()
+        .map(|(file, line)| {
+            let ids: Vec<&str> = rules
+                .iter()
+                .filter(|m| &m.file == file && m.line < *line)
+                .max_by_key(|m| m.line)
+                .filter(|m| {
+                    // Not the block of an earlier rule or function.
+                    !slow
+                        .starts
+                        .iter()
+                        .any(|(f, l)| f == file && *l < *line && *l > m.line)
+                })
+                .map(|m| m.id.as_str())
+                .into_iter()
+                .collect();
+            if ids.is_empty() {
+                format!("{file}:{line}")
+            } else {
+                format!("{file}:{line}, {}", ids.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// One `not_evaluated` item of a package (`lib.not_evaluated(rule, resource, facts)`): a rule
