@@ -402,6 +402,7 @@ fn a_policy_that_allocates_without_bound_stops_at_the_memory_budget() {
     let tight = Limits {
         time: std::time::Duration::from_secs(120),
         memory: 64 << 20,
+        ..Limits::default()
     };
     let started = std::time::Instant::now();
     let err = RuleBook::new(vec![user.clone()])

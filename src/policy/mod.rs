@@ -207,11 +207,26 @@ pub struct Limits {
     /// every allocation (`memory.rs`); in the browser the worker's wasm memory is the bound,
     /// and a policy that exhausts it ends the worker, not the tab.
     pub memory: u64,
+    /// Time added to [`Limits::time`] per MiB of the facts document an evaluation reads. The
+    /// rule book's own work grows with the input (about 8 s of one quiet core for a
+    /// 10,000-host fleet, three times that on a loaded machine): a fixed limit stopped it on
+    /// big fleets, while a runaway policy is still stopped, later on a bigger input.
+    pub time_per_mib: core::time::Duration,
+}
+
+impl Limits {
+    /// The time limit for an evaluation whose input is `bytes` of JSON.
+    pub fn time_for(&self, bytes: usize) -> core::time::Duration {
+        #[allow(clippy::cast_precision_loss)] // a size in MiB: precision to spare
+        let mib = bytes as f64 / f64::from(1u32 << 20);
+        self.time + self.time_per_mib.mul_f64(mib)
+    }
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
+            time_per_mib: core::time::Duration::from_millis(250),
             time: core::time::Duration::from_secs(10),
             // The shipped rule book on a 10,000-host fleet adds well under half of this.
             memory: 4 << 30,
@@ -522,9 +537,10 @@ impl Prepared {
         let limit = self.limits.memory;
         // Straight from the JSON tree: printing it and parsing the text again cost a fifth of
         // the rule book's time on big fleets.
+        let bytes = json_size(input);
         let input = <regorus::Value as serde::Deserialize>::deserialize(input)
             .map_err(|e| input_error(&e, limit))?;
-        self.evaluate_value(input, waivers, today)
+        self.evaluate_value(input, bytes, waivers, today)
     }
 
     /// [`Prepared::evaluate`] on anything that serializes to the facts document — the
@@ -545,18 +561,29 @@ impl Prepared {
         let text = serde_json::to_string(input).map_err(|e| input_error(&e, limit))?;
         let input: regorus::Value =
             serde_json::from_str(&text).map_err(|e| input_error(&e, limit))?;
+        let bytes = text.len();
         drop(text);
-        self.evaluate_value(input, waivers, today)
+        self.evaluate_value(input, bytes, waivers, today)
     }
 
-    /// The evaluation proper; the caller holds the memory budget.
+    /// The evaluation proper, of an input of `bytes` of JSON; the caller holds the memory
+    /// budget.
     fn evaluate_value(
         &mut self,
         input: regorus::Value,
+        bytes: usize,
         waivers: &[crate::model::Waiver],
         today: &str,
     ) -> Result<Evaluation, PolicyError> {
+        let limits = Limits {
+            time: self.limits.time_for(bytes),
+            ..self.limits
+        };
         let engine = &mut self.engine;
+        engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+            limit: limits.time,
+            check_interval: core::num::NonZeroU32::MIN,
+        });
         engine.set_input(input);
         let meta: BTreeMap<&str, &RuleMeta> =
             self.rules.iter().map(|m| (m.id.as_str(), m)).collect();
@@ -568,13 +595,13 @@ impl Prepared {
                 Ok(results) => results,
                 Err(e) => {
                     let slow = if timed_out(&e) {
-                        slow_rule(engine, pkg, self.limits)
+                        slow_rule(engine, pkg, limits)
                     } else {
                         None
                     };
                     return Err(PolicyError::Eval {
                         query: pkg.clone(),
-                        message: eval_message(&e, pkg, &self.files, &self.rules, self.limits, slow),
+                        message: eval_message(&e, pkg, &self.files, &self.rules, limits, slow),
                     });
                 }
             };
@@ -623,6 +650,34 @@ impl Prepared {
             rules: self.rules.clone(),
         })
     }
+}
+
+/// A limit in seconds as people read it: `10`, `12.5` (tenths at most).
+fn seconds(d: core::time::Duration) -> String {
+    let tenths = (d.as_secs_f64() * 10.0).round() / 10.0;
+    if tenths.fract() == 0.0 {
+        format!("{tenths:.0}")
+    } else {
+        format!("{tenths:.1}")
+    }
+}
+
+/// The length of `value` printed as compact JSON, counted without keeping the text.
+fn json_size(value: &serde_json::Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing to a counter cannot fail.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
 }
 
 /// The facts document could not become the engine's input (or ran out of its memory budget).
@@ -728,10 +783,7 @@ fn eval_message(
 ) -> String {
     let text = e.to_string();
     let stopped = if timed_out(e) {
-        format!(
-            "stopped after {} s, the time limit",
-            limits.time.as_secs_f64()
-        )
+        format!("stopped after {} s, the time limit", seconds(limits.time))
     } else if let Some(memory) = memory::over_budget(&text, limits.memory) {
         memory
     } else {
