@@ -13,7 +13,7 @@ import rego.v1
 # custom:
 #   id: BOOT-01
 #   severity: info
-info contains lib.finding("BOOT-01", id, sprintf("%s is HA-managed: its startup order %d is ignored (HA starts it)", [id, vm.order])) if {
+info contains lib.finding("BOOT-01", id, sprintf("%s is HA-managed: its startup order %d is ignored (HA starts it)", [id, lib.whole(vm.order)])) if {
 	some id, vm in input.vms
 	vm.ha
 	vm.order != null
@@ -37,7 +37,7 @@ same_node_consumer(svc) := {[s.provider, c] |
 # custom:
 #   id: BOOT-03
 #   severity: warning
-warn contains lib.finding("BOOT-03", p, sprintf("%s is ordered before %s but its up delay (%d s) is shorter than its time to serve %s (~%d s): raise up to at least %d", [p, c, up, svc, s.serve_after_start_s, s.serve_after_start_s])) if {
+warn contains lib.finding("BOOT-03", p, sprintf("%s is ordered before %s but its up delay (%d s) is shorter than its time to serve %s (~%d s): raise up to at least %d", [p, c, lib.whole(up), svc, lib.whole(s.serve_after_start_s), lib.whole(s.serve_after_start_s)])) if {
 	some svc, s in input.services
 	some pair in same_node_consumer(svc)
 	p := pair[0]

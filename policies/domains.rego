@@ -12,7 +12,7 @@ import rego.v1
 # custom:
 #   id: FD-01
 #   severity: warning
-warn contains lib.finding("FD-01", id, sprintf("all %d control-plane members of %s run on %s: spread them over hosts", [cp.members, id, cp.hosts[0]])) if {
+warn contains lib.finding("FD-01", id, sprintf("all %d control-plane members of %s run on %s: spread them over hosts", [lib.whole(cp.members), id, cp.hosts[0]])) if {
 	some id, cp in input.control_planes
 	count(cp.hosts) == 1
 }

@@ -77,12 +77,12 @@ deny contains lib.finding("K8S-08", id, sprintf("%s runs Talos with CPU type \"%
 	vm.cpu_type in {"kvm64", "qemu64", ""}
 }
 
-deny contains lib.finding("K8S-08", id, sprintf("%s runs a Talos %s with %d core(s): Talos needs at least %d", [id, k8s08_role(id), vm.cores, k8s08_minimum[k8s08_role(id)].cores])) if {
+deny contains lib.finding("K8S-08", id, sprintf("%s runs a Talos %s with %d core(s): Talos needs at least %d", [id, k8s08_role(id), lib.whole(vm.cores), lib.whole(k8s08_minimum[k8s08_role(id)].cores)])) if {
 	some id, vm in talos
 	vm.cores < k8s08_minimum[k8s08_role(id)].cores
 }
 
-deny contains lib.finding("K8S-08", id, sprintf("%s runs a Talos %s with %d MiB of RAM: Talos needs at least %d MiB", [id, k8s08_role(id), vm.memory_mib, k8s08_minimum[k8s08_role(id)].memory_mib])) if {
+deny contains lib.finding("K8S-08", id, sprintf("%s runs a Talos %s with %d MiB of RAM: Talos needs at least %d MiB", [id, k8s08_role(id), lib.whole(vm.memory_mib), lib.whole(k8s08_minimum[k8s08_role(id)].memory_mib)])) if {
 	some id, vm in talos
 	vm.memory_mib < k8s08_minimum[k8s08_role(id)].memory_mib
 }
@@ -120,7 +120,7 @@ not_evaluated contains lib.not_evaluated("K8S-08", id, u) if {
 # custom:
 #   id: K8S-07
 #   severity: warning
-warn contains lib.finding("K8S-07", cid, sprintf("%s reaches %s over %d portals (multipath) with an iSCSI replacement_timeout of %d s: a failed path stalls I/O that long before multipath moves it; set node.session.timeo.replacement_timeout to 5–15 s (democratic-csi: node-db.node.session.timeo.replacement_timeout in the node-stage secret)", [cid, sid, count(k8s07_portals(sid)), timeout])) if {
+warn contains lib.finding("K8S-07", cid, sprintf("%s reaches %s over %d portals (multipath) with an iSCSI replacement_timeout of %d s: a failed path stalls I/O that long before multipath moves it; set node.session.timeo.replacement_timeout to 5–15 s (democratic-csi: node-db.node.session.timeo.replacement_timeout in the node-stage secret)", [cid, sid, count(k8s07_portals(sid)), lib.whole(timeout)])) if {
 	some cid, c in input.consumers
 	some sid in c.services
 	count(k8s07_portals(sid)) > 1

@@ -40,7 +40,7 @@ warn contains lib.finding("NET-02", sid, sprintf("%s (%s) is served on %s, which
 # custom:
 #   id: NET-03
 #   severity: error
-deny contains lib.finding("NET-03", dev_id, sprintf("%s uses MTU %d on network %s, which uses %d", [dev_id, d.mtu, net, input.networks[net].mtu])) if {
+deny contains lib.finding("NET-03", dev_id, sprintf("%s uses MTU %d on network %s, which uses %d", [dev_id, lib.whole(d.mtu), net, lib.whole(input.networks[net].mtu)])) if {
 	some dev_id, d in input.devices
 	d.mtu != null
 	some net in d.networks
@@ -48,7 +48,7 @@ deny contains lib.finding("NET-03", dev_id, sprintf("%s uses MTU %d on network %
 	input.networks[net].mtu != d.mtu
 }
 
-deny contains lib.finding("NET-03", hid, sprintf("bridge %s on %s has %s but carries %s at MTU %d: its large frames are dropped; set mtu = %d on the bridge and its ports", [b.name, hid, net03_mtu_text(mtu), net, input.networks[net].mtu, input.networks[net].mtu])) if {
+deny contains lib.finding("NET-03", hid, sprintf("bridge %s on %s has %s but carries %s at MTU %d: its large frames are dropped; set mtu = %d on the bridge and its ports", [b.name, hid, net03_mtu_text(mtu), net, lib.whole(input.networks[net].mtu), lib.whole(input.networks[net].mtu)])) if {
 	some hid, h in input.hosts
 	some b in h.bridges
 	mtu := object.get(b, "mtu", null)
@@ -57,7 +57,7 @@ deny contains lib.finding("NET-03", hid, sprintf("bridge %s on %s has %s but car
 }
 
 # A trunk NIC below the largest MTU it carries, or a host NIC with no MTU set on a jumbo network.
-deny contains lib.finding("NET-03", dev_id, sprintf("%s has %s but carries %s at MTU %d: its large frames are dropped; set mtu = %d", [dev_id, net03_mtu_text(mtu), net, input.networks[net].mtu, input.networks[net].mtu])) if {
+deny contains lib.finding("NET-03", dev_id, sprintf("%s has %s but carries %s at MTU %d: its large frames are dropped; set mtu = %d", [dev_id, net03_mtu_text(mtu), net, lib.whole(input.networks[net].mtu), lib.whole(input.networks[net].mtu)])) if {
 	some dev_id, d in input.devices
 	net03_host_judged(d)
 	mtu := object.get(d, "mtu", null)
@@ -75,7 +75,7 @@ net03_host_judged(d) if {
 
 # A passed-through NIC with no MTU of its own on a jumbo network: its MTU is the guest's, set on
 # the VM's interface for it.
-deny contains lib.finding("NET-03", dev_id, sprintf("%s is passed to %s, whose interface on it has MTU %d but %s uses %d: its large frames are dropped; set the guest's MTU to %d", [dev_id, vm_id, nic.mtu, net, want, want])) if {
+deny contains lib.finding("NET-03", dev_id, sprintf("%s is passed to %s, whose interface on it has MTU %d but %s uses %d: its large frames are dropped; set the guest's MTU to %d", [dev_id, vm_id, lib.whole(nic.mtu), net, lib.whole(want), lib.whole(want)])) if {
 	some dev_id, d in input.devices
 	net03_guest_judged(d)
 	some net in d.networks
@@ -116,7 +116,7 @@ net03_effective(m) := m if m != null
 
 net03_mtu_text(m) := "no MTU set (1500)" if m == null
 
-net03_mtu_text(m) := sprintf("MTU %d", [m]) if m != null
+net03_mtu_text(m) := sprintf("MTU %d", [lib.whole(m)]) if m != null
 
 # METADATA
 # title: Same-host consumers reach a passed-through storage NIC through the switch

@@ -16,7 +16,7 @@ import rego.v1
 # custom:
 #   id: OPS-01
 #   severity: warning
-warn contains lib.finding("OPS-01", cid, sprintf("a routine reboot of %s takes %s away for ~%d s, longer than the %d s after which %s's I/O on it fails: its volumes end read-only (or with I/O errors) after every such reboot; raise the timeout above the reboot (iSCSI replacement_timeout, multipath no_path_retry queue, NFS hard) or stop %s first (hostplan maintain)", [svc.provider, sid, svc.reboot_outage_s, after, cid, cid])) if {
+warn contains lib.finding("OPS-01", cid, sprintf("a routine reboot of %s takes %s away for ~%d s, longer than the %d s after which %s's I/O on it fails: its volumes end read-only (or with I/O errors) after every such reboot; raise the timeout above the reboot (iSCSI replacement_timeout, multipath no_path_retry queue, NFS hard) or stop %s first (hostplan maintain)", [svc.provider, sid, lib.whole(svc.reboot_outage_s), lib.whole(after), cid, cid])) if {
 	some cid, c in input.consumers
 	some sid, after in c.io_errors_after_s
 	svc := input.services[sid]

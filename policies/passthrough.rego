@@ -73,7 +73,7 @@ info contains lib.finding("PT-03", id, sprintf("host %s: iommu=pt would avoid DM
 # custom:
 #   id: PT-04
 #   severity: error
-deny contains lib.finding("PT-04", dev_id, sprintf("%s is passed to %s but shares IOMMU group %d with %s, which is not passed to it and %s: pass the whole group to %s, unbind %s from its host driver, or move the card", [dev_id, vm_id, d.iommu_group, other, pt04_driver_text(o), vm_id, other])) if {
+deny contains lib.finding("PT-04", dev_id, sprintf("%s is passed to %s but shares IOMMU group %d with %s, which is not passed to it and %s: pass the whole group to %s, unbind %s from its host driver, or move the card", [dev_id, vm_id, lib.whole(d.iommu_group), other, pt04_driver_text(o), vm_id, other])) if {
 	some dev_id, d in input.devices
 	some vm_id in d.passed_to
 	some other in d.group_members
@@ -170,7 +170,7 @@ deny contains lib.finding("PT-09", sid, sprintf("storage %s uses disk %s behind 
 # custom:
 #   id: PT-10
 #   severity: warning
-warn contains lib.finding("PT-10", id, sprintf("%s passes devices through but balloons down to %d MiB of %d: all its RAM is pinned anyway; set balloon_mib = 0", [id, vm.balloon_mib, vm.memory_mib])) if {
+warn contains lib.finding("PT-10", id, sprintf("%s passes devices through but balloons down to %d MiB of %d: all its RAM is pinned anyway; set balloon_mib = 0", [id, lib.whole(vm.balloon_mib), lib.whole(vm.memory_mib)])) if {
 	some id, vm in input.vms
 	vm.pinned
 	vm.ballooning
@@ -185,7 +185,7 @@ warn contains lib.finding("PT-10", id, sprintf("%s passes devices through but ba
 # custom:
 #   id: PT-11
 #   severity: error
-deny contains lib.finding("PT-11", id, sprintf("host %s pins %d MiB for passthrough VMs plus a %d MiB host reserve%s, but has %d MiB: give the VMs less memory or the host more", [id, h.pinned_mib, h.reserve_mib, pt11_arc_text(h), h.ram_mib])) if {
+deny contains lib.finding("PT-11", id, sprintf("host %s pins %d MiB for passthrough VMs plus a %d MiB host reserve%s, but has %d MiB: give the VMs less memory or the host more", [id, lib.whole(h.pinned_mib), lib.whole(h.reserve_mib), pt11_arc_text(h), lib.whole(h.ram_mib)])) if {
 	some id, h in input.hosts
 	h.pinned_mib > 0
 	h.pinned_mib + h.reserve_mib > h.ram_mib
@@ -193,7 +193,7 @@ deny contains lib.finding("PT-11", id, sprintf("host %s pins %d MiB for passthro
 
 pt11_arc_text(h) := "" if h.zfs_arc_mib == 0
 
-pt11_arc_text(h) := sprintf(" (%d MiB of it the ARC of the host's own ZFS)", [h.zfs_arc_mib]) if h.zfs_arc_mib > 0
+pt11_arc_text(h) := sprintf(" (%d MiB of it the ARC of the host's own ZFS)", [lib.whole(h.zfs_arc_mib)]) if h.zfs_arc_mib > 0
 
 # METADATA
 # title: Passthrough VMs cannot be live-migrated

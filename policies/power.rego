@@ -12,7 +12,7 @@ import rego.v1
 # custom:
 #   id: PWR-01
 #   severity: warning
-warn contains lib.finding("PWR-01", id, sprintf("%s has %d power supplies, all plugged into %s: plug one into another feed or UPS", [id, p.psus, p.sources[0]])) if {
+warn contains lib.finding("PWR-01", id, sprintf("%s has %d power supplies, all plugged into %s: plug one into another feed or UPS", [id, lib.whole(p.psus), p.sources[0]])) if {
 	some id, p in input.power
 	p.psus >= 2
 	count({s | some s in p.sources}) == 1
@@ -29,7 +29,7 @@ warn contains lib.finding("PWR-01", id, sprintf("%s has %d power supplies, all p
 # custom:
 #   id: PWR-02
 #   severity: warning
-warn contains lib.finding("PWR-02", host, sprintf("%s serves storage and may need %d s to shut down on battery, but its UPS leaves %d s after the trigger: shorten the guests' down timeouts, trigger earlier (upssched / a higher battery.runtime.low) or size the UPS up", [host, s.shutdown_s, s.budget_s])) if {
+warn contains lib.finding("PWR-02", host, sprintf("%s serves storage and may need %d s to shut down on battery, but its UPS leaves %d s after the trigger: shorten the guests' down timeouts, trigger earlier (upssched / a higher battery.runtime.low) or size the UPS up", [host, lib.whole(s.shutdown_s), lib.whole(s.budget_s)])) if {
 	some host, s in input.shutdown
 	s.serves_storage
 	s.shutdown_s > s.budget_s
@@ -65,7 +65,7 @@ peer_on_ups(s) if input.switches[s.mlag_peer].on_ups
 # custom:
 #   id: PWR-04
 #   severity: error
-deny contains lib.finding("PWR-04", id, sprintf("%s carries %d W on battery but is rated %d W: move loads to another UPS or use a larger one", [id, u.load_w, u.capacity_w])) if {
+deny contains lib.finding("PWR-04", id, sprintf("%s carries %d W on battery but is rated %d W: move loads to another UPS or use a larger one", [id, lib.whole(u.load_w), lib.whole(u.capacity_w)])) if {
 	some id, u in input.ups
 	u.load_w > u.capacity_w
 }

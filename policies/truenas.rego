@@ -70,13 +70,13 @@ info contains lib.finding("TN-02", id, sprintf("%s is a RAID card in JBOD mode: 
 # custom:
 #   id: TN-04
 #   severity: error
-deny contains lib.finding("TN-04", id, sprintf("%s gives TrueNAS %d MiB, below its 8192 MiB minimum: give it at least 8192", [id, vm.memory_mib])) if {
+deny contains lib.finding("TN-04", id, sprintf("%s gives TrueNAS %d MiB, below its 8192 MiB minimum: give it at least 8192", [id, lib.whole(vm.memory_mib)])) if {
 	some id in lib.truenas_vms
 	vm := input.vms[id]
 	vm.memory_mib < 8192
 }
 
-warn contains lib.finding("TN-04", id, sprintf("%s serves iSCSI with %d MiB: give it at least 16384 (32768 is optimal)", [id, vm.memory_mib])) if {
+warn contains lib.finding("TN-04", id, sprintf("%s serves iSCSI with %d MiB: give it at least 16384 (32768 is optimal)", [id, lib.whole(vm.memory_mib)])) if {
 	some id in lib.truenas_vms
 	vm := input.vms[id]
 	vm.memory_mib >= 8192
@@ -85,7 +85,7 @@ warn contains lib.finding("TN-04", id, sprintf("%s serves iSCSI with %d MiB: giv
 	input.services[sid].kind == "iscsi"
 }
 
-warn contains lib.finding("TN-04", id, sprintf("%s has %d data drives but %d MiB: add about 1 GiB per drive beyond 8", [id, drives, vm.memory_mib])) if {
+warn contains lib.finding("TN-04", id, sprintf("%s has %d data drives but %d MiB: add about 1 GiB per drive beyond 8", [id, lib.whole(drives), lib.whole(vm.memory_mib)])) if {
 	some id in lib.truenas_vms
 	vm := input.vms[id]
 	drives := sum([input.pools[pid].disk_count | some pid in vm.pools])
@@ -147,7 +147,7 @@ tn06_name(t) := sprintf("\"%s\"", [t]) if t != ""
 # custom:
 #   id: TN-07
 #   severity: warning
-warn contains lib.finding("TN-07", id, sprintf("%s boot disk is %d GB: use at least 16", [id, vm.boot_disk_gb])) if {
+warn contains lib.finding("TN-07", id, sprintf("%s boot disk is %d GB: use at least 16", [id, lib.whole(vm.boot_disk_gb)])) if {
 	some id in lib.truenas_vms
 	vm := input.vms[id]
 	vm.boot_storage != ""
@@ -174,7 +174,7 @@ info contains lib.finding("TN-09", id, sprintf("%s runs TrueNAS virtualised: fin
 # custom:
 #   id: TN-11
 #   severity: warning
-warn contains lib.finding("TN-11", id, sprintf("network %s uses MTU %d but is not a dedicated storage network", [id, n.mtu])) if {
+warn contains lib.finding("TN-11", id, sprintf("network %s uses MTU %d but is not a dedicated storage network", [id, lib.whole(n.mtu)])) if {
 	some id, n in input.networks
 	n.mtu > 1500
 	n.purpose != "storage"

@@ -29,7 +29,7 @@ warn contains lib.finding("ZFS-03", pid, sprintf("pool %s has a non-redundant da
 # custom:
 #   id: ZFS-04
 #   severity: warning
-warn contains lib.finding("ZFS-04", pid, sprintf("pool %s: its %s vdev tolerates %d disk loss(es) but its data vdevs tolerate %d: add mirrors", [pid, v.role, v.tolerance, p.data_tolerance])) if {
+warn contains lib.finding("ZFS-04", pid, sprintf("pool %s: its %s vdev tolerates %d disk loss(es) but its data vdevs tolerate %d: add mirrors", [pid, v.role, lib.whole(v.tolerance), lib.whole(p.data_tolerance)])) if {
 	some pid, p in input.pools
 	some v in p.vdevs
 	v.role in {"special", "dedup"}
@@ -69,14 +69,14 @@ warn contains lib.finding("ZFS-05", pid, sprintf("pool %s has a log vdev without
 # custom:
 #   id: ZFS-06
 #   severity: warning
-warn contains lib.finding("ZFS-06", pid, sprintf("pool %s has a raidz1 of %d GB drives: use raidz2 (a second failure during resilver loses the pool)", [pid, v.min_size_gb])) if {
+warn contains lib.finding("ZFS-06", pid, sprintf("pool %s has a raidz1 of %d GB drives: use raidz2 (a second failure during resilver loses the pool)", [pid, lib.whole(v.min_size_gb)])) if {
 	some pid, p in input.pools
 	some v in p.vdevs
 	v.layout in {"raidz1", "draid1"}
 	v.min_size_gb > 1099
 }
 
-warn contains lib.finding("ZFS-06", pid, sprintf("pool %s has a %s vdev of %d disks: keep raidz vdevs to 12 disks or fewer", [pid, v.layout, v.width])) if {
+warn contains lib.finding("ZFS-06", pid, sprintf("pool %s has a %s vdev of %d disks: keep raidz vdevs to 12 disks or fewer", [pid, v.layout, lib.whole(v.width)])) if {
 	some pid, p in input.pools
 	some v in p.vdevs
 	startswith(v.layout, "raidz")
@@ -91,7 +91,7 @@ warn contains lib.finding("ZFS-06", pid, sprintf("pool %s has a %s vdev of %d di
 # custom:
 #   id: ZFS-08
 #   severity: warning
-warn contains lib.finding("ZFS-08", pid, sprintf("pool %s is %d%% full (%d of %d GB as zpool list counts them): keep it below 80%% — free space or add a vdev", [pid, round((p.used_gb * 100) / p.list_size_gb), p.used_gb, p.list_size_gb])) if {
+warn contains lib.finding("ZFS-08", pid, sprintf("pool %s is %d%% full (%d of %d GB as zpool list counts them): keep it below 80%% — free space or add a vdev", [pid, round((p.used_gb * 100) / p.list_size_gb), lib.whole(p.used_gb), lib.whole(p.list_size_gb)])) if {
 	some pid, p in input.pools
 	p.used_gb != null
 	p.list_size_gb > 0
@@ -106,7 +106,7 @@ warn contains lib.finding("ZFS-08", pid, sprintf("pool %s is %d%% full (%d of %d
 # custom:
 #   id: ZFS-10
 #   severity: info
-info contains lib.finding("ZFS-10", pid, sprintf("pool %s mixes %d GB and %d GB disks in one vdev: capacity follows the smallest", [pid, v.min_size_gb, v.max_size_gb])) if {
+info contains lib.finding("ZFS-10", pid, sprintf("pool %s mixes %d GB and %d GB disks in one vdev: capacity follows the smallest", [pid, lib.whole(v.min_size_gb), lib.whole(v.max_size_gb)])) if {
 	some pid, p in input.pools
 	some v in p.vdevs
 	v.min_size_gb != v.max_size_gb
@@ -138,7 +138,7 @@ not_evaluated contains lib.not_evaluated("ZFS-05", pid, u) if {
 # custom:
 #   id: ZFS-11
 #   severity: warning
-warn contains lib.finding("ZFS-11", pid, sprintf("pool %s has ashift %d (%d-byte sectors) but %s has %d-byte physical sectors: writes are read-modify-write and 4Kn replacements are refused; recreate the vdevs with ashift=12", [pid, p.ashift, zfs11_bytes[p.ashift], disk, sector])) if {
+warn contains lib.finding("ZFS-11", pid, sprintf("pool %s has ashift %d (%d-byte sectors) but %s has %d-byte physical sectors: writes are read-modify-write and 4Kn replacements are refused; recreate the vdevs with ashift=12", [pid, lib.whole(p.ashift), lib.whole(zfs11_bytes[p.ashift]), disk, lib.whole(sector)])) if {
 	some pid, p in input.pools
 	some v in p.vdevs
 	some disk in v.disks
@@ -205,7 +205,7 @@ zfs12_plp_slog(p) if {
 # custom:
 #   id: ZFS-13
 #   severity: warning
-warn contains lib.finding("ZFS-13", sid, sprintf("%s exports a zvol with volblocksize %d KiB from %s, whose %d-wide %s (ashift %d) stores it at %d%% efficiency instead of the nominal %d%%: volblocksize is fixed at creation, so create a new zvol with volblocksize=%dK and copy the data over", [sid, vbs, s.pool, v.width, v.layout, p.ashift, round(eff * 100), round(nominal * 100), fix])) if {
+warn contains lib.finding("ZFS-13", sid, sprintf("%s exports a zvol with volblocksize %d KiB from %s, whose %d-wide %s (ashift %d) stores it at %d%% efficiency instead of the nominal %d%%: volblocksize is fixed at creation, so create a new zvol with volblocksize=%dK and copy the data over", [sid, lib.whole(vbs), s.pool, lib.whole(v.width), v.layout, lib.whole(p.ashift), round(eff * 100), round(nominal * 100), lib.whole(fix)])) if {
 	some sid, s in input.services
 	s.kind == "iscsi"
 	vbs := s.volblocksize_kib
@@ -267,7 +267,7 @@ zfs13_fix(kib, sector, width, parity) := fix if {
 # custom:
 #   id: ZFS-14
 #   severity: warning
-warn contains lib.finding("ZFS-14", sid, sprintf("%s is a sparse zvol on %s, whose sparse zvols (%s) promise %d GB but the pool holds %d GB: their writes fail once it fills; make them thick (refreservation) or keep their sum below the capacity, and set a pool usage alert", [sid, s.pool, lib.names(sparse), total, p.capacity_gb])) if {
+warn contains lib.finding("ZFS-14", sid, sprintf("%s is a sparse zvol on %s, whose sparse zvols (%s) promise %d GB but the pool holds %d GB: their writes fail once it fills; make them thick (refreservation) or keep their sum below the capacity, and set a pool usage alert", [sid, s.pool, lib.names(sparse), lib.whole(total), lib.whole(p.capacity_gb)])) if {
 	some sid, s in input.services
 	zfs14_sparse_zvol(s)
 	p := input.pools[s.pool]

@@ -356,9 +356,9 @@ fn positions_after_the_edited_entry_move_with_the_lines_it_lost() {
 }
 
 /// `validate::scope` says validation does not read these fields: then no value in them may
-/// change a diagnostic. Every listed field of every entry is set to values of every shape that
-/// reads back (zero, huge, empty, odd text, lists, tables, nothing), in the seed, every
-/// validation case and a fleet full of errors.
+/// change a diagnostic or the dependency graph. Every listed field of every entry is set to
+/// values of every shape that reads back (zero, huge, empty, odd text, lists, tables,
+/// nothing), in the seed, every validation case and a fleet full of errors.
 #[test]
 fn values_of_fields_validation_does_not_read_change_no_diagnostic() {
     let candidates = [
@@ -396,8 +396,20 @@ fn values_of_fields_validation_does_not_read_change_no_diagnostic() {
         }),
     ));
     let mut tried = 0;
+    // The dependency graph too: the web app keeps it across such an edit (`web/src/state.rs`).
+    let graph_of = |t: &Topology| {
+        let g = hostplan::graph::DependencyGraph::build(t);
+        let nodes: Vec<hostplan::graph::Node> = g.nodes().map(|(_, n)| n.clone()).collect();
+        let edges: Vec<(String, String, hostplan::graph::Edge)> = g
+            .edges()
+            .into_iter()
+            .map(|(a, b, e)| (a.to_owned(), b.to_owned(), e))
+            .collect();
+        (nodes, edges)
+    };
     for (name, t) in &models {
         let before = hostplan::validate::validate(t);
+        let graph = graph_of(t);
         let json = serde_json::to_value(t).unwrap();
         for section in Section::ALL {
             for field in hostplan::validate::scope::unread_fields(section) {
@@ -421,6 +433,11 @@ fn values_of_fields_validation_does_not_read_change_no_diagnostic() {
                         hostplan::validate::validate(&u),
                         before,
                         "{name}: {}.{field} = {value} changed validation",
+                        section.key()
+                    );
+                    assert!(
+                        graph_of(&u) == graph,
+                        "{name}: {}.{field} = {value} changed the dependency graph",
                         section.key()
                     );
                 }

@@ -536,6 +536,85 @@ fn the_published_facts_schema_is_current() {
     );
 }
 
+/// `hostplan policy eval` judges a facts document as `check` judges the topology it came from:
+/// the same findings and "not evaluated" entries (without locations, there being no file to
+/// point into); a document that is not JSON is exit 2.
+#[test]
+fn policy_eval_on_facts_gives_checks_findings() {
+    let case = fixture("cases/policy/truenas-4gib.toml");
+    let tmp = std::env::temp_dir().join(format!("hostplan-policy-eval-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let facts = tmp.join("facts.json");
+    let (code, out) = hostplan(&["facts", case.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    std::fs::write(&facts, out).unwrap();
+    let (code, out) = hostplan(&["policy", "eval", facts.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    let ours: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (_, out) = hostplan(&["check", case.to_str().unwrap(), "--format", "json"]);
+    let mut checked: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for list in ["findings", "not_evaluated"] {
+        for f in checked[list].as_array_mut().unwrap() {
+            f.as_object_mut().unwrap().remove("location");
+        }
+        assert_eq!(ours[list], checked[list], "{list}");
+    }
+    assert!(
+        ours["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "TN-04"),
+        "{ours}"
+    );
+    std::fs::write(&facts, "{\"hosts\": ").unwrap();
+    let (code, _, err) = hostplan_err(&["policy", "eval", facts.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a JSON document"), "{err}");
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+/// Editors find a JSON topology's schema by its `"$schema"` key (docs/format.md): hostplan
+/// accepts the key at the top of the file, and only there, and the published schema
+/// (`schema/v1.json`) declares it, as a string.
+#[test]
+fn a_json_topology_may_name_its_schema() {
+    let mut doc: serde_json::Value = toml::from_str(hostplan::examples::SEED).unwrap();
+    doc["$schema"] = "https://example.org/hostplan/schema/v1.json".into();
+    let tmp = std::env::temp_dir().join(format!("hostplan-schema-key-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let file = tmp.join("seed.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    let (code, out) = hostplan(&["validate", file.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["diagnostics"], serde_json::json!([]), "{out}");
+
+    let published: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("../schema/v1.json")).unwrap())
+            .unwrap();
+    assert_eq!(published["properties"]["$schema"]["type"], "string");
+    let mut errors = Vec::new();
+    crate::policy::schema_errors(&published, &published, &doc, "", &mut errors);
+    assert!(errors.is_empty(), "{errors:?}");
+    // The schema check can fail: a `$schema` that is not a string breaks it.
+    let mut bad = doc.clone();
+    bad["$schema"] = 1.into();
+    crate::policy::schema_errors(&published, &published, &bad, "", &mut errors);
+    assert!(errors.iter().any(|e| e.contains("$schema")), "{errors:?}");
+
+    // Anywhere else the key is what it is for any other unknown key: an error.
+    doc["hosts"][0]["$schema"] = "schema/v1.json".into();
+    std::fs::write(&file, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    let (code, out) = hostplan(&["validate", file.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("unknown key `$schema` at `hosts[0].$schema`"),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
 /// The GitHub Action's check step (`scripts/action/run.sh`), run as the composite runs it:
 /// annotations on stdout, a SARIF file per topology in the folder it names as its output, the
 /// specs verified, and a failing step when a topology fails the gate.

@@ -212,6 +212,52 @@ fn an_unsupported_builtin_or_unknown_function_is_a_load_time_error() {
     );
 }
 
+/// Builtins whose answer changes from run to run are refused when the policies load, with the
+/// call's position and the reason, in the CLI and the browser alike (docs/policies.md).
+#[test]
+fn nondeterministic_builtins_are_refused_at_load_time() {
+    for (call, why) in [
+        ("time.now_ns()", "`time.now_ns` is not allowed: a check must give the same findings on every run, and it reads the clock"),
+        ("rand.intn(\"x\", 10)", "`rand.intn` is not allowed: a check must give the same findings on every run, and it is random"),
+        ("uuid.rfc4122(\"x\")", "`uuid.rfc4122` is not allowed: a check must give the same findings on every run, and it is random"),
+    ] {
+        let (code, err) = check_with("clock.rego", &policy("clock", &format!("\tm := {call}")));
+        assert_eq!(code, 2, "{call}: {err}");
+        assert!(err.contains(&format!("clock.rego:6:7: {why}")), "{call}: {err}");
+    }
+    for name in ["time.now_ns", "rand.intn", "uuid.rfc4122"] {
+        assert!(
+            !hostplan::policy::guard::builtins().contains(&name),
+            "{name}"
+        );
+    }
+}
+
+/// `json.patch` (regorus' `jsonpatch` feature) applies RFC 6902 operations through the engine
+/// as OPA documents them: add, remove, replace, move, copy and test, in order; a failing `test`
+/// leaves the result undefined (no finding).
+#[test]
+fn json_patch_applies_rfc_6902_operations() {
+    let patch = r#"[{"op": "add", "path": "/a/c", "value": 2}, {"op": "remove", "path": "/a/b"}, {"op": "replace", "path": "/x", "value": [1]}, {"op": "add", "path": "/x/-", "value": 3}, {"op": "copy", "from": "/a", "path": "/d"}, {"op": "move", "from": "/d/c", "path": "/e"}, {"op": "test", "path": "/e", "value": 2}]"#;
+    let user = PolicyFile {
+        path: "patch.rego".into(),
+        text: policy(
+            "patch",
+            &format!("\tm := json.marshal(json.patch({{\"a\": {{\"b\": 1}}, \"x\": 0}}, {patch}))"),
+        ) + "\ndeny contains {\"rule\": \"U-2\", \"resource\": \"x\", \"message\": \"patched\"} if {\n\tjson.patch({\"a\": 1}, [{\"op\": \"test\", \"path\": \"/a\", \"value\": 2}])\n}\n",
+    };
+    let facts = hostplan::policy::facts::facts(&hostplan::examples::seed().unwrap());
+    let ev = RuleBook::new(vec![user])
+        .evaluate(&facts, &[], "2026-11-26", Limits::default())
+        .unwrap();
+    let messages: Vec<&str> = ev.findings.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [r#"{"a":{"c":2},"d":{},"e":2,"x":[1,3]}"#],
+        "{messages:?}"
+    );
+}
+
 /// `n` distinct constant rules of about 70 bytes each.
 fn rules(n: usize) -> String {
     use std::fmt::Write as _;
@@ -356,6 +402,7 @@ fn a_policy_that_allocates_without_bound_stops_at_the_memory_budget() {
     let tight = Limits {
         time: std::time::Duration::from_secs(120),
         memory: 64 << 20,
+        ..Limits::default()
     };
     let started = std::time::Instant::now();
     let err = RuleBook::new(vec![user.clone()])

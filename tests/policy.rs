@@ -204,9 +204,17 @@ fn a_broken_policy_is_reported_with_file_line_and_column() {
 
 #[test]
 fn a_runaway_policy_is_stopped_by_the_time_limit() {
+    // A quick rule before the slow one and another after it: the message must name the one
+    // that takes the time, not the first or the last of the package.
     let slow = PolicyFile {
         path: "slow.rego".into(),
-        text: "package slow\n\nimport rego.v1\n\ndeny contains n if {\n\tn := count([1 | some a in numbers.range(1, 100000); some b in numbers.range(1, 100000); a > b])\n}\n".into(),
+        text: "package slow\n\nimport rego.v1\n\n\
+               warn contains \"quick\" if input.hosts\n\n\
+               # METADATA\n# title: slow\n# custom:\n#   id: U-9\n#   severity: error\n\
+               deny contains n if {\n\tn := count(pairs)\n}\n\n\
+               pairs := [1 | some a in numbers.range(1, 100000); some b in numbers.range(1, 100000); a > b]\n\n\
+               info contains \"after\" if input.vms\n"
+            .into(),
     };
     let facts = hostplan::policy::facts::facts(&seed());
     let limits = Limits {
@@ -217,10 +225,12 @@ fn a_runaway_policy_is_stopped_by_the_time_limit() {
         .with(vec![slow])
         .evaluate(&facts, &[], "2026-11-26", limits)
         .unwrap_err();
-    // In seconds, naming the package and its file (the engine does not say which rule).
+    // In seconds, naming the rule (found by evaluating the package's rules again one at a time),
+    // where it is defined and its documented id.
     assert!(
-        err.to_string()
-            .contains("stopped after 1 s, the time limit, in package data.slow (slow.rego)"),
+        err.to_string().contains(
+            "stopped after 1 s, the time limit, in rule deny of package data.slow (slow.rego:12, U-9)"
+        ),
         "{err}"
     );
 }
@@ -274,7 +284,7 @@ fn reports_locate_findings_in_the_topology_file() {
 /// Where `value` breaks `schema` (a JSON Schema as schemars writes it: `$ref` into `$defs`,
 /// `oneOf` of constants, `type`, `const`, `required`, `properties`, `additionalProperties`,
 /// `items`), each error naming the path.
-fn schema_errors(
+pub(crate) fn schema_errors(
     root: &serde_json::Value,
     schema: &serde_json::Value,
     value: &serde_json::Value,

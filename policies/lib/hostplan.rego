@@ -69,9 +69,12 @@ machine_name(m) := "unset (i440fx)" if m == ""
 machine_name(m) := sprintf("\"%s\"", [m]) if m != ""
 
 # A number rounded to a whole one (halves away from zero, as Go, Rust and C++ all round), for
-# `%d`: `sprintf("%d")` of a fraction fails (regorus) or prints `%!d(float64=…)` (OPA), and
-# `%.0f` rounds halves differently between engines. (Not `format_int` into `%s`: rego-cpp
-# breaks its output on that.)
+# `%d` — every `%d` argument of the rule book goes through it (or is a `count`): `sprintf("%d")`
+# of a fraction fails (regorus) or prints `%!d(float64=…)` (OPA), of a whole number written as a
+# float (`4.0`, as a JSON round trip or another tool may write the facts) it fails in rego-cpp
+# and prints `%!d(float64=4)` in OPA, and `%.0f` rounds halves differently between engines.
+# tests/compat/message_parity.py holds every message to this. (Not `format_int` into `%s`:
+# rego-cpp breaks its output on that.)
 whole(x) := round(x)
 
 # A list or set of names (ids: strings) as a person writes it: `a, b, c` (sorted), never a JSON
@@ -82,4 +85,4 @@ names(xs) := trim(concat(", ", sort(xs)), "")
 # A guest's startup order as a person says it: `order 2`, or `no startup order`.
 order_text(o) := "no startup order" if o == null
 
-order_text(o) := sprintf("order %d", [o]) if o != null
+order_text(o) := sprintf("order %d", [whole(o)]) if o != null

@@ -251,6 +251,20 @@ pub enum PolicyCommand {
         #[arg(long = "policy", value_name = "PATH")]
         policies: Vec<String>,
     },
+    /// Evaluate the rule book on a facts document (the JSON `hostplan facts` prints, or one made
+    /// elsewhere) as OPA's `opa eval -i facts.json` would: findings and "not evaluated" as JSON.
+    /// No waivers are applied and no location is given (there is no topology file to point
+    /// into). Exit code 0 whatever was found; 2 when the document or a policy is unusable.
+    Eval {
+        /// Facts JSON file, or `-` for standard input.
+        facts: String,
+        /// Extra policy file or folder (repeatable).
+        #[arg(long = "policy", value_name = "PATH")]
+        policies: Vec<String>,
+        /// Evaluate only this policy package (repeatable), as `check --namespace`.
+        #[arg(long = "namespace", value_name = "NS")]
+        namespaces: Vec<String>,
+    },
     /// List rule ids, severities and titles.
     List,
     /// Write the Markdown rule reference.

@@ -60,6 +60,21 @@ const OPA_NAMESPACES: &[&str] = &[
     "yaml",
 ];
 
+/// OPA builtins whose result changes from one run to the next, refused when the policies load
+/// (with the reason): hostplan gives the same findings for the same files every time, in the
+/// CLI and in the browser alike. Besides, regorus provides `rand.intn` only natively (with
+/// `std`), `uuid.rfc4122` only with its `uuid` feature (whose random source has no wasm32
+/// backend), and `time.now_ns` reads a clock the browser's wasm32 does not have (a panic in
+/// the worker) — so a policy calling one would not even run everywhere.
+pub const NONDETERMINISTIC: &[(&str, &str)] = &[
+    (
+        "time.now_ns",
+        "it reads the clock; write the date the policy compares with into the policy, or into the topology",
+    ),
+    ("rand.intn", "it is random"),
+    ("uuid.rfc4122", "it is random"),
+];
+
 /// Every builtin a policy may call here, sorted (docs/policies.md lists them; a test keeps the
 /// list exact). `print` is handled by the engine itself.
 pub fn builtins() -> Vec<&'static str> {
@@ -68,6 +83,7 @@ pub fn builtins() -> Vec<&'static str> {
         .keys()
         .copied()
         .filter(|n| !n.starts_with("__"))
+        .filter(|n| !NONDETERMINISTIC.iter().any(|(r, _)| r == n))
         .collect();
     all.push("print");
     all.extend(super::net::BUILTINS.iter().map(|(name, _)| *name));
@@ -303,7 +319,7 @@ fn path_of(e: &Expr) -> Option<String> {
 }
 
 /// The name a rule or function head defines, relative to its package (`f`, `deny`).
-fn head_path(rule: &Rule) -> Option<String> {
+pub(super) fn head_path(rule: &Rule) -> Option<String> {
     let refr = match rule {
         Rule::Spec { head, .. } => match head {
             RuleHead::Compr { refr, .. }
@@ -391,7 +407,12 @@ pub(super) fn check_calls(engine: &mut regorus::Engine) -> Result<(), PolicyErro
                     || root == "data"
                     || aliases.contains_key(root)
                     || callee.is_some();
-                let message = if known {
+                let refused = NONDETERMINISTIC.iter().find(|(r, _)| *r == name);
+                let message = if let Some((_, why)) = refused {
+                    Some(format!(
+                        "`{name}` is not allowed: a check must give the same findings on every run, and {why}"
+                    ))
+                } else if known {
                     // Computed arguments are left undefined: they are checked when the call runs.
                     let args: Vec<Value> = params
                         .iter()

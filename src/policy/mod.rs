@@ -207,11 +207,26 @@ pub struct Limits {
     /// every allocation (`memory.rs`); in the browser the worker's wasm memory is the bound,
     /// and a policy that exhausts it ends the worker, not the tab.
     pub memory: u64,
+    /// Time added to [`Limits::time`] per MiB of the facts document an evaluation reads. The
+    /// rule book's own work grows with the input (about 8 s of one quiet core for a
+    /// 10,000-host fleet, three times that on a loaded machine): a fixed limit stopped it on
+    /// big fleets, while a runaway policy is still stopped, later on a bigger input.
+    pub time_per_mib: core::time::Duration,
+}
+
+impl Limits {
+    /// The time limit for an evaluation whose input is `bytes` of JSON.
+    pub fn time_for(&self, bytes: usize) -> core::time::Duration {
+        #[allow(clippy::cast_precision_loss)] // a size in MiB: precision to spare
+        let mib = bytes as f64 / f64::from(1u32 << 20);
+        self.time + self.time_per_mib.mul_f64(mib)
+    }
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
+            time_per_mib: core::time::Duration::from_millis(250),
             time: core::time::Duration::from_secs(10),
             // The shipped rule book on a 10,000-host fleet adds well under half of this.
             memory: 4 << 30,
@@ -522,9 +537,10 @@ impl Prepared {
         let limit = self.limits.memory;
         // Straight from the JSON tree: printing it and parsing the text again cost a fifth of
         // the rule book's time on big fleets.
+        let bytes = json_size(input);
         let input = <regorus::Value as serde::Deserialize>::deserialize(input)
             .map_err(|e| input_error(&e, limit))?;
-        self.evaluate_value(input, waivers, today)
+        self.evaluate_value(input, bytes, waivers, today)
     }
 
     /// [`Prepared::evaluate`] on anything that serializes to the facts document — the
@@ -545,18 +561,29 @@ impl Prepared {
         let text = serde_json::to_string(input).map_err(|e| input_error(&e, limit))?;
         let input: regorus::Value =
             serde_json::from_str(&text).map_err(|e| input_error(&e, limit))?;
+        let bytes = text.len();
         drop(text);
-        self.evaluate_value(input, waivers, today)
+        self.evaluate_value(input, bytes, waivers, today)
     }
 
-    /// The evaluation proper; the caller holds the memory budget.
+    /// The evaluation proper, of an input of `bytes` of JSON; the caller holds the memory
+    /// budget.
     fn evaluate_value(
         &mut self,
         input: regorus::Value,
+        bytes: usize,
         waivers: &[crate::model::Waiver],
         today: &str,
     ) -> Result<Evaluation, PolicyError> {
+        let limits = Limits {
+            time: self.limits.time_for(bytes),
+            ..self.limits
+        };
         let engine = &mut self.engine;
+        engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+            limit: limits.time,
+            check_interval: core::num::NonZeroU32::MIN,
+        });
         engine.set_input(input);
         let meta: BTreeMap<&str, &RuleMeta> =
             self.rules.iter().map(|m| (m.id.as_str(), m)).collect();
@@ -564,12 +591,20 @@ impl Prepared {
         let mut skipped = Vec::new();
         for pkg in &self.packages {
             // One query per package: its value holds every rule, deny/warn/info among them.
-            let results = engine
-                .eval_query(pkg.clone(), false)
-                .map_err(|e| PolicyError::Eval {
-                    query: pkg.clone(),
-                    message: eval_message(&e, pkg, &self.files, &self.rules, self.limits),
-                })?;
+            let results = match engine.eval_query(pkg.clone(), false) {
+                Ok(results) => results,
+                Err(e) => {
+                    let slow = if timed_out(&e) {
+                        slow_rule(engine, pkg, limits)
+                    } else {
+                        None
+                    };
+                    return Err(PolicyError::Eval {
+                        query: pkg.clone(),
+                        message: eval_message(&e, pkg, &self.files, &self.rules, limits, slow),
+                    });
+                }
+            };
             let Some(value) = results
                 .result
                 .first()
@@ -617,6 +652,34 @@ impl Prepared {
     }
 }
 
+/// A limit in seconds as people read it: `10`, `12.5` (tenths at most).
+fn seconds(d: core::time::Duration) -> String {
+    let tenths = (d.as_secs_f64() * 10.0).round() / 10.0;
+    if tenths.fract() == 0.0 {
+        format!("{tenths:.0}")
+    } else {
+        format!("{tenths:.1}")
+    }
+}
+
+/// The length of `value` printed as compact JSON, counted without keeping the text.
+fn json_size(value: &serde_json::Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing to a counter cannot fail.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
+
 /// The facts document could not become the engine's input (or ran out of its memory budget).
 fn input_error(e: &impl std::fmt::Display, limit: u64) -> PolicyError {
     let text = e.to_string();
@@ -626,6 +689,89 @@ fn input_error(e: &impl std::fmt::Display, limit: u64) -> PolicyError {
     }
 }
 
+/// Whether the engine stopped at the time limit.
+fn timed_out(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<regorus::LimitError>(),
+            Some(regorus::LimitError::TimeLimitExceeded { .. })
+        )
+    }) || e.to_string().contains("exceeded time limit")
+}
+
+/// The rule of a package that was running when a second pass over it ran out of time.
+#[derive(Debug)]
+struct SlowRule {
+    /// Its name in the package (`deny`, `slow_hosts`).
+    name: String,
+    /// Where each of its definitions starts: `(file, line)`.
+    at: Vec<(String, u32)>,
+    /// Where every rule and function of the package starts, to tell which METADATA block
+    /// belongs to which definition.
+    starts: Vec<(String, u32)>,
+}
+
+/// Which rule of `package` takes the time, once its evaluation ran out of it.
+///
+/// The engine stops without saying which rule it was in, so the package's rules (not its
+/// functions, which only run when called) are evaluated again one at a time, in file order,
+/// all of them sharing one more time limit: the rule running when that runs out is the one
+/// named. The cost is bounded by that second limit and is paid only after a timeout. Rules
+/// each reuse what an earlier one computed only within one evaluation, so a slow helper rule
+/// is named as the first rule in the file that needs it, or itself if it comes first.
+fn slow_rule(engine: &mut regorus::Engine, package: &str, limits: Limits) -> Option<SlowRule> {
+    use regorus::unstable::{Rule, RuleHead};
+    let mut order: Vec<SlowRule> = Vec::new();
+    let mut starts = Vec::new();
+    for m in engine.get_modules() {
+        if regorus::utils::get_path_string(&m.package.refr, Some("data")).ok()? != package {
+            continue;
+        }
+        for rule in &m.policy {
+            let Rule::Spec { head, span, .. } = rule.as_ref() else {
+                continue;
+            };
+            starts.push((span.source.file().clone(), span.line));
+            if matches!(head, RuleHead::Func { .. }) {
+                continue;
+            }
+            let Some(name) = guard::head_path(rule) else {
+                continue;
+            };
+            let at = (span.source.file().clone(), span.line);
+            match order.iter_mut().find(|r| r.name == name) {
+                Some(r) => r.at.push(at),
+                None => order.push(SlowRule {
+                    name,
+                    at: vec![at],
+                    starts: Vec::new(),
+                }),
+            }
+        }
+    }
+    let mut left = limits.time;
+    let mut found = None;
+    for rule in order {
+        let start = regorus::utils::limits::monotonic_now()?;
+        engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+            limit: left,
+            check_interval: core::num::NonZeroU32::MIN,
+        });
+        let result = engine.eval_rule(format!("{package}.{}", rule.name));
+        let took = regorus::utils::limits::monotonic_now()?.saturating_sub(start);
+        left = left.saturating_sub(took);
+        if result.as_ref().is_err_and(timed_out) || left.is_zero() {
+            found = Some(SlowRule { starts, ..rule });
+            break;
+        }
+    }
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: limits.time,
+        check_interval: core::num::NonZeroU32::MIN,
+    });
+    found
+}
+
 /// The engine's error as people read it: a time or memory limit, with the rules it stopped in.
 fn eval_message(
     e: &anyhow::Error,
@@ -633,26 +779,24 @@ fn eval_message(
     files: &PackageFiles,
     rules: &[RuleMeta],
     limits: Limits,
+    slow: Option<SlowRule>,
 ) -> String {
     let text = e.to_string();
-    let timed_out = e.chain().any(|c| {
-        matches!(
-            c.downcast_ref::<regorus::LimitError>(),
-            Some(regorus::LimitError::TimeLimitExceeded { .. })
-        )
-    }) || text.contains("exceeded time limit");
-    let stopped = if timed_out {
-        format!(
-            "stopped after {} s, the time limit",
-            limits.time.as_secs_f64()
-        )
+    let stopped = if timed_out(e) {
+        format!("stopped after {} s, the time limit", seconds(limits.time))
     } else if let Some(memory) = memory::over_budget(&text, limits.memory) {
         memory
     } else {
         return text;
     };
-    // The engine does not say which rule it was in: name the package's files and their
-    // documented rules.
+    if let Some(slow) = slow {
+        return format!(
+            "{stopped}, in rule {} of package {package} ({}): it iterates over too much",
+            slow.name,
+            slow_rule_text(&slow, rules)
+        );
+    }
+    // Which rule is not known: name the package's files and their documented rules.
     let paths = files.get(package).map_or(&[][..], Vec::as_slice);
     let ids: Vec<&str> = rules
         .iter()
@@ -668,6 +812,37 @@ fn eval_message(
         "{stopped}, in package {package} ({}{within}): a rule there iterates over too much",
         paths.join(", ")
     )
+}
+
+/// Where a slow rule is defined, with the documented rule ids of its definitions:
+/// `slow.rego:5 (U-9), slow.rego:12`. A definition's METADATA block is the last one above it
+/// and below the definition before it in the file.
+fn slow_rule_text(slow: &SlowRule, rules: &[RuleMeta]) -> String {
+    slow.at
+        .iter()
+        .map(|(file, line)| {
+            let ids: Vec<&str> = rules
+                .iter()
+                .filter(|m| &m.file == file && m.line < *line)
+                .max_by_key(|m| m.line)
+                .filter(|m| {
+                    // Not the block of an earlier rule or function.
+                    !slow
+                        .starts
+                        .iter()
+                        .any(|(f, l)| f == file && *l < *line && *l > m.line)
+                })
+                .map(|m| m.id.as_str())
+                .into_iter()
+                .collect();
+            if ids.is_empty() {
+                format!("{file}:{line}")
+            } else {
+                format!("{file}:{line}, {}", ids.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// One `not_evaluated` item of a package (`lib.not_evaluated(rule, resource, facts)`): a rule

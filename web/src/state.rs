@@ -120,6 +120,11 @@ pub struct State {
     pub rebooting: Vec<String>,
     /// Bumped on every model change (a cheap key for memoised analyses).
     pub revision: u64,
+    /// Bumped on every model change that may change what the dependency graph is built from:
+    /// a form edit of a value neither validation nor the graph reads (a VM's memory, a host's
+    /// RAM: `hostplan::validate::scope`) keeps it, so the views keep the graph too (at a
+    /// thousand hosts, building it again was a large part of such an edit).
+    pub structure: u64,
     /// The document as last opened (a file, an example, the autosave or a share link): what
     /// the before/after panel compares with until the user sets a baseline.
     pub opened: Rc<Doc>,
@@ -204,6 +209,7 @@ impl State {
             failed: Vec::new(),
             rebooting: Vec::new(),
             revision: 0,
+            structure: 0,
             edit_error: None,
         }
     }
@@ -247,6 +253,21 @@ impl State {
     /// ([`hostplan::check_edit_toml`]: only that entry is parsed, and validation runs only when the
     /// field is one it reads), as a whole otherwise.
     fn set(&mut self, path: &DataPath, value: Option<&serde_json::Value>, what: &str) -> bool {
+        let structure = self.structure;
+        let applied = self.set_value(path, value, what);
+        if applied && !changes_structure(path) {
+            self.structure = structure;
+        }
+        applied
+    }
+
+    /// [`State::set`] without the bookkeeping of [`State::structure`].
+    fn set_value(
+        &mut self,
+        path: &DataPath,
+        value: Option<&serde_json::Value>,
+        what: &str,
+    ) -> bool {
         if self.current.text.trim_start().starts_with('{') {
             let text = hostplan::document::set(&self.toml_text(), path, value);
             return self.take_text(text, what);
@@ -298,6 +319,7 @@ impl State {
         self.redo.clear();
         self.rejected = None;
         self.revision += 1;
+        self.structure += 1;
         self.forget_missing();
     }
 
@@ -311,6 +333,7 @@ impl State {
         if let Some(doc) = from.pop() {
             to.push(std::mem::replace(&mut self.current, doc));
             self.revision += 1;
+            self.structure += 1;
             self.forget_missing();
         }
     }
@@ -373,6 +396,19 @@ impl State {
         self.failed.retain(|f| exists(f));
         self.rebooting.retain(|h| exists(h));
     }
+}
+
+/// Whether setting the value at `path` may change the model's structure (see
+/// [`State::structure`]): anything but a value inside one entry that
+/// `hostplan::validate::scope` lists as read neither by validation nor by the graph.
+fn changes_structure(path: &DataPath) -> bool {
+    let [Segment::Key(section), Segment::Index(_), rest @ ..] = path.0.as_slice() else {
+        return true;
+    };
+    if rest.is_empty() {
+        return true;
+    }
+    Section::from_key(section).is_none_or(|s| hostplan::validate::scope::reads(s, rest))
 }
 
 /// Why an edit was refused: what reading the edited text said.
@@ -690,6 +726,40 @@ mod tests {
         assert!(!s.current.text.contains("ha = false"));
         // Undo gives back the very text.
         assert_eq!(s.reduce(Action::Undo).current.text, before);
+    }
+
+    #[test]
+    fn only_edits_that_may_change_the_graph_change_the_structure() {
+        let s = Rc::new(State::initial());
+        let base = s.structure;
+        // A VM's memory and a host's RAM: read by neither validation nor the graph.
+        let s = set(s, "vms[0].memory_mib", serde_json::json!(49152));
+        let s = set(s, "hosts[0].ram_gib", serde_json::json!(512));
+        assert_eq!((s.revision, s.structure), (2, base));
+        assert_eq!(s.current.topology.hosts[0].ram_gib, 512);
+        // The graph is the same as one built afresh.
+        let edges = |t: &Topology| {
+            hostplan::graph::DependencyGraph::build(t)
+                .edges()
+                .into_iter()
+                .map(|(a, b, e)| (a.to_owned(), b.to_owned(), e))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            edges(&s.current.topology),
+            edges(&State::initial().current.topology)
+        );
+        // Where a VM runs, an entry removed, a refused value, undo: the structure may change.
+        let moved = set(s.clone(), "vms[1].host", serde_json::json!("srv01"));
+        assert_eq!(moved.structure, base + 1);
+        let removed = s.clone().reduce(Action::Set {
+            path: "vms[3]".into(),
+            value: None,
+        });
+        assert_eq!(removed.structure, base + 1);
+        let refused = set(s.clone(), "vms[0].memory_mib", serde_json::json!("lots"));
+        assert_eq!((refused.revision, refused.structure), (s.revision, base));
+        assert_eq!(s.clone().reduce(Action::Undo).structure, base + 1);
     }
 
     #[test]

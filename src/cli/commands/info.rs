@@ -60,6 +60,27 @@ pub fn policy(command: PolicyCommand, out: &mut dyn Write) -> anyhow::Result<Exi
             writeln!(out, "{} passed, {failed} failed", results.len() - failed)?;
             Ok(gate_code(failed > 0))
         }
+        PolicyCommand::Eval {
+            facts,
+            policies,
+            namespaces,
+        } => {
+            let (name, bytes) = io::read_input(&facts)?;
+            // Bounded like a topology: the cap is checked while reading (read_input).
+            if bytes.len() > hostplan::source::MAX_INPUT_BYTES {
+                anyhow::bail!(
+                    "{name}: larger than {} MiB, the input limit",
+                    hostplan::source::MAX_INPUT_BYTES >> 20
+                );
+            }
+            let input: serde_json::Value = serde_json::from_slice(&bytes)
+                .with_context(|| format!("{name}: not a JSON document"))?;
+            let book = io::rule_book_of(&policies, &namespaces)?;
+            // The date only judges waivers, and none are applied here.
+            let ev = book.evaluate(&input, &[], "1970-01-01", Limits::default())?;
+            super::json_out(out, &hostplan::policy::report::json_unlocated(&ev))?;
+            Ok(ExitCode::SUCCESS)
+        }
         PolicyCommand::List => {
             for r in RuleBook::builtin().rules() {
                 writeln!(out, "{:<8} {:<8} {}", r.id, r.severity, r.title)?;

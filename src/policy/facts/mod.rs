@@ -49,9 +49,10 @@ pub const HOST_RESERVE_MIB: u64 = 2048 + 1024;
 /// What `hostplan facts FILE` prints and the rule book reads as `input`: the normalized topology
 /// plus facts derived by the core, keyed by id.
 //
-// Fields (here and in every group) are declared in the order the document has always listed
-// them: the output is sorted by key today, and stays the same should `serde_json` ever
-// preserve insertion order (its `preserve_order` feature).
+// Fields (here and in every group) are declared in a reading order, not key order: the printed
+// document has its keys sorted only because it passes through a `serde_json::Value` (a
+// `BTreeMap` without serde_json's `preserve_order`), so writing these structs straight out, as
+// `evaluate_facts` does for the engine, gives another order (BENCHMARKS.md, issue #12).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Facts<'a> {

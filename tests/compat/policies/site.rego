@@ -62,7 +62,7 @@ info contains {"rule": "SITE-04", "resource": id, "message": sprintf("%s encodes
 # custom:
 #   id: SITE-05
 #   severity: warning
-warn contains {"rule": "SITE-05", "resource": id, "message": sprintf("%s boots from %d GiB, under the site's 40GiB", [id, vm.boot_disk_gb])} if {
+warn contains {"rule": "SITE-05", "resource": id, "message": sprintf("%s boots from %d GiB, under the site's 40GiB", [id, round(vm.boot_disk_gb)])} if {
 	some id, vm in input.vms
 	is_number(vm.boot_disk_gb)
 	vm.boot_disk_gb * 1073741824 < units.parse_bytes("40GiB")
@@ -101,7 +101,7 @@ info contains {"rule": "SITE-07", "resource": w.resource, "message": sprintf("wa
 # custom:
 #   id: SITE-08
 #   severity: info
-info contains {"rule": "SITE-08", "resource": id, "message": sprintf("%s has %d vdev(s); manifest %s", [id, count(pool.vdevs), base64.encode(sprintf("disks=%d", [pool.disk_count]))])} if {
+info contains {"rule": "SITE-08", "resource": id, "message": sprintf("%s has %d vdev(s); manifest %s", [id, count(pool.vdevs), base64.encode(sprintf("disks=%d", [round(pool.disk_count)]))])} if {
 	some id, pool in input.pools
 	pool.disk_count >= yaml.unmarshal("min_disks: 2").min_disks
 }

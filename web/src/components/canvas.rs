@@ -23,7 +23,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 /// Props of [`Canvas`].
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct CanvasProps {
     /// The model.
     pub topology: Rc<Topology>,
@@ -55,6 +55,27 @@ pub struct CanvasProps {
     /// Diagnostics and open findings per drawn entity (the boxes' badges).
     #[prop_or_default]
     pub marks: Rc<Marks>,
+}
+
+// The model by pointer: every change makes a new snapshot, and `Rc`'s own comparison of a
+// model that is not `Eq` walks all of it (~20 ms at a thousand hosts) on every render of the
+// app. Everything else as a derived comparison would.
+impl PartialEq for CanvasProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.topology, &other.topology)
+            && self.revision == other.revision
+            && self.graph == other.graph
+            && self.flagged == other.flagged
+            && self.selected == other.selected
+            && self.on_select == other.on_select
+            && self.states == other.states
+            && self.failed == other.failed
+            && self.related == other.related
+            && self.chains == other.chains
+            && self.findings == other.findings
+            && self.changed == other.changed
+            && self.marks == other.marks
+    }
 }
 
 /// The smallest text of the detailed graph (a box's detail line, `web/style.css`), in SVG units.

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 /// Props of [`DiagnosticsList`].
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct DiagnosticsProps {
     /// The diagnostics.
     pub diagnostics: Vec<Diagnostic>,
@@ -17,6 +17,19 @@ pub struct DiagnosticsProps {
     pub topology: Option<Rc<Topology>>,
     /// Called with the entry a diagnostic is about when it is clicked.
     pub on_select: Callback<Option<String>>,
+}
+
+// The model by pointer (see `CanvasProps`): comparing a large one by value on every render
+// of the app cost more than the list.
+impl PartialEq for DiagnosticsProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.diagnostics == other.diagnostics
+            && match (&self.topology, &other.topology) {
+                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+                (a, b) => a.is_none() && b.is_none(),
+            }
+            && self.on_select == other.on_select
+    }
 }
 
 /// Diagnostics, errors first.

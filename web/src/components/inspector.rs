@@ -10,7 +10,7 @@ use hostplan::model::section::Section;
 use hostplan::model::Topology;
 use serde_json::Value;
 use std::rc::Rc;
-use web_sys::HtmlSelectElement;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 /// A graph wrapper compared by identity, so props stay cheap.
@@ -78,6 +78,59 @@ pub fn target(t: &Topology, selected: &str) -> Option<(&'static str, usize)> {
     })
 }
 
+/// The most entities the "Edit" picker lists at once. A large site has tens of thousands:
+/// one `<option>` each cost the page ~200 ms of DOM work (Yew and the browser's style and
+/// layout) whenever the list changed, and no one scrolls such a list; past this many, a filter
+/// box narrows it instead.
+pub const PICKER_LIMIT: usize = 500;
+
+/// What the picker lists for `filter`: `(value, label)` of the entities matching it
+/// (case-insensitive, on `section: label`), in the model's order, at most `limit`, the
+/// selection always among them; and how many more match than are listed.
+pub fn picker_options(
+    entities: &[(&'static str, usize, String)],
+    filter: &str,
+    selected: Option<&str>,
+    limit: usize,
+) -> (Vec<(String, String)>, usize) {
+    let needle = filter.trim().to_lowercase();
+    let option = |(section, i, label): &(&'static str, usize, String)| {
+        // Waivers have no id: selected by their place.
+        let value = if *section == "waivers" {
+            format!("{section}[{i}]")
+        } else {
+            label.clone()
+        };
+        (value, format!("{section}: {label}"))
+    };
+    let mut shown = Vec::new();
+    let mut more = 0usize;
+    let mut has_selected = false;
+    for e in entities {
+        let (value, text) = option(e);
+        if !needle.is_empty() && !text.to_lowercase().contains(&needle) {
+            continue;
+        }
+        if shown.len() < limit {
+            has_selected |= selected == Some(value.as_str());
+            shown.push((value, text));
+        } else {
+            more += 1;
+        }
+    }
+    // The selection stays listed (first), so the picker names what is being edited.
+    if let Some(sel) = selected.filter(|_| !has_selected) {
+        if let Some(e) = entities.iter().map(option).find(|(v, _)| v == sel) {
+            // Matching but past the limit, it was counted among the others.
+            if needle.is_empty() || e.1.to_lowercase().contains(&needle) {
+                more = more.saturating_sub(1);
+            }
+            shown.insert(0, e);
+        }
+    }
+    (shown, more)
+}
+
 /// Props of [`EntityPicker`].
 #[derive(Properties)]
 pub struct EntityPickerProps {
@@ -91,15 +144,17 @@ pub struct EntityPickerProps {
 
 impl PartialEq for EntityPickerProps {
     /// The list and the selection: the callback always selects, and the parent makes a new one
-    /// on every render, which would redraw thousands of options for nothing.
+    /// on every render, which would redraw the options for nothing.
     fn eq(&self, other: &Self) -> bool {
         self.entities == other.entities && self.selected == other.selected
     }
 }
 
-/// The "Edit" picker: every entity of the model.
+/// The "Edit" picker: the model's entities, at most [`PICKER_LIMIT`] at once; a filter box
+/// narrows a longer list.
 #[component]
 pub fn EntityPicker(props: &EntityPickerProps) -> Html {
+    let filter = use_state(String::new);
     let on_pick = {
         let cb = props.on_select.clone();
         Callback::from(move |e: Event| {
@@ -108,18 +163,41 @@ pub fn EntityPicker(props: &EntityPickerProps) -> Html {
             cb.emit((!v.is_empty()).then_some(v));
         })
     };
+    let on_filter = {
+        let filter = filter.clone();
+        Callback::from(move |e: InputEvent| {
+            let i: HtmlInputElement = e.target_unchecked_into();
+            filter.set(i.value());
+        })
+    };
+    let listed = use_memo(
+        (
+            props.entities.clone(),
+            (*filter).clone(),
+            props.selected.clone(),
+        ),
+        |(all, f, sel)| picker_options(all, f, sel.as_deref(), PICKER_LIMIT),
+    );
+    let (options, more) = &*listed;
+    let long = props.entities.len() > PICKER_LIMIT;
     html! {
         <div class="row">
             <label for="entity-pick">{ "Edit" }</label>
+            if long {
+                <input type="search" id="entity-filter" class="entity-filter" placeholder={format!("filter {} components…", props.entities.len())}
+                    aria-label="Filter the components the picker lists" value={(*filter).clone()} oninput={on_filter} />
+            }
             <select id="entity-pick" onchange={on_pick}>
                 <option value="" selected={props.selected.is_none()}>{ "choose a component…" }</option>
                 { for TABLES.iter().map(|(table, _)| html! {
                     <option value={*table} selected={props.selected.as_deref() == Some(*table)}>{ *table }</option>
                 }) }
-                { for props.entities.iter().map(|(section, i, label)| {
-                    let key = if section == &"waivers" { format!("{section}[{i}]") } else { label.clone() };
-                    html! { <option value={key.clone()} selected={props.selected.as_deref() == Some(key.as_str())}>{ format!("{section}: {label}") }</option> }
+                { for options.iter().map(|(value, text)| html! {
+                    <option value={value.clone()} selected={props.selected.as_deref() == Some(value.as_str())}>{ text }</option>
                 }) }
+                if *more > 0 {
+                    <option value="" disabled=true id="entity-pick-more">{ format!("… {more} more: type in the filter to narrow") }</option>
+                }
             </select>
         </div>
     }
@@ -264,5 +342,71 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                 { form }
             </details>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fleet() -> Vec<(&'static str, usize, String)> {
+        let mut out: Vec<_> = (0..30).map(|i| ("hosts", i, format!("h{i:03}"))).collect();
+        out.extend((0..300).map(|i| ("vms", i, format!("h{:03}-vm{:02}", i / 10, i % 10))));
+        out.push(("waivers", 0, "PT-10 → h001-vm01".to_owned()));
+        out
+    }
+
+    #[test]
+    fn a_short_list_is_listed_whole_in_the_models_order() {
+        let all = fleet();
+        let (shown, more) = picker_options(&all, "", None, 1000);
+        assert_eq!(shown.len(), all.len());
+        assert_eq!(more, 0);
+        assert_eq!(shown[0], ("h000".to_owned(), "hosts: h000".to_owned()));
+        // A waiver is picked by its place, shown by what it waives.
+        assert_eq!(
+            shown.last().unwrap(),
+            &(
+                "waivers[0]".to_owned(),
+                "waivers: PT-10 → h001-vm01".to_owned()
+            )
+        );
+    }
+
+    #[test]
+    fn a_long_list_is_cut_and_the_filter_narrows_it() {
+        let all = fleet();
+        let (shown, more) = picker_options(&all, "", None, 100);
+        assert_eq!((shown.len(), more), (100, all.len() - 100));
+        // Case-insensitive, on the section as well as the id.
+        let (shown, more) = picker_options(&all, " H012-VM ", None, 100);
+        let values: Vec<_> = shown.iter().map(|(v, _)| v.as_str()).collect();
+        assert_eq!(values.len(), 10);
+        assert_eq!(values[0], "h012-vm00");
+        assert_eq!(more, 0);
+        let (shown, _) = picker_options(&all, "hosts:", None, 100);
+        assert_eq!(shown.len(), 30);
+        let (shown, more) = picker_options(&all, "nothing like it", None, 100);
+        assert_eq!((shown.len(), more), (0, 0));
+    }
+
+    #[test]
+    fn the_selection_is_always_listed() {
+        let all = fleet();
+        // Past the limit: listed first, and no longer counted among the others.
+        let (shown, more) = picker_options(&all, "", Some("h029-vm09"), 100);
+        assert_eq!(shown[0].0, "h029-vm09");
+        assert_eq!(shown.len(), 101);
+        assert_eq!(shown.len() + more, all.len());
+        // Not matching the filter: listed all the same, the count of others unchanged.
+        let (shown, more) = picker_options(&all, "h012-", Some("h000"), 100);
+        assert_eq!(shown[0].0, "h000");
+        assert_eq!((shown.len(), more), (11, 0));
+        // Already listed: once.
+        let (shown, _) = picker_options(&all, "", Some("h001"), 100);
+        assert_eq!(shown.iter().filter(|(v, _)| v == "h001").count(), 1);
+        // Something that is not an entity (the site, a vdev): nothing added.
+        let (shown, _) = picker_options(&all, "", Some("site"), 100);
+        assert_eq!(shown.len(), 100);
     }
 }

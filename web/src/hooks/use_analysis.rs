@@ -54,7 +54,9 @@ pub fn use_analysis(state: &UseReducerHandle<State>, spof_wanted: bool) -> Analy
         let s = state.clone();
         move |_| s.current.diagnostics.clone()
     });
-    let graph = use_memo(rev, {
+    // Built again only when the model's structure may have changed (`State::structure`): a
+    // form edit of a VM's memory keeps the graph of a thousand hosts as it was.
+    let graph = use_memo(state.structure, {
         let t = topology.clone();
         move |_| GraphHandle(hostplan::graph::DependencyGraph::build(&t))
     });
@@ -74,7 +76,7 @@ pub fn use_analysis(state: &UseReducerHandle<State>, spof_wanted: bool) -> Analy
         Ok(r) => r.chains_by_entity(),
         Err(_) => BTreeMap::default(),
     });
-    let related = use_memo((rev, state.selected.clone()), {
+    let related = use_memo((state.structure, state.selected.clone()), {
         let g = graph.clone();
         move |(_, s)| s.as_ref().map(|s| g.0.related(s)).unwrap_or_default()
     });
