@@ -916,6 +916,33 @@ variable "res_disk_iops" { default = 0 }
         );
     }
 
+    /// A value that looks like an escape sequence already (`%%{`, `$${`) is escaped again and
+    /// reads back unchanged.
+    #[test]
+    fn escaped_looking_markers_round_trip() {
+        for raw in [
+            "a%%{b", "a$${b", "%%%{", "$$${x}", "%%", "$$", "%{", "${", "a%%%%{b",
+        ] {
+            let mut t = crate::examples::seed().unwrap();
+            t.mappings[0].id = raw.into();
+            let text = super::hcl_resources(&t).unwrap();
+            let body: hcl::Body = hcl::parse(&text).unwrap();
+            let names: Vec<String> = body
+                .blocks()
+                .filter_map(|b| b.body.attributes().find(|a| a.key.as_str() == "name"))
+                // The parser undoes the escapes; a template here would be an injection.
+                .map(|a| match &a.expr {
+                    hcl::Expression::String(s) => s.clone(),
+                    other => format!("{other:?}"),
+                })
+                .collect();
+            assert!(
+                names.iter().any(|n| n == raw),
+                "{raw:?} not in {names:?}\n{text}"
+            );
+        }
+    }
+
     /// A VM that states neither cores nor a CPU type gets no `cores = 0` and no `type = ""`
     /// (they were written as if stated); its memory still is.
     #[test]
