@@ -73,7 +73,7 @@ info contains lib.finding("PT-03", id, sprintf("host %s: iommu=pt would avoid DM
 # custom:
 #   id: PT-04
 #   severity: error
-deny contains lib.finding("PT-04", dev_id, sprintf("%s is passed to %s but shares IOMMU group %d with %s, which is not passed to it and %s: pass the whole group to %s, unbind %s from its host driver, or move the card", [dev_id, vm_id, lib.whole(d.iommu_group), other, pt04_driver_text(o), vm_id, other])) if {
+deny contains lib.finding("PT-04", dev_id, sprintf("%s is passed to %s but shares IOMMU group %s with %s, which is not passed to it and %s: pass the whole group to %s, unbind %s from its host driver, or move the card", [dev_id, vm_id, lib.signed(d.iommu_group), other, pt04_driver_text(o), vm_id, other])) if {
 	some dev_id, d in input.devices
 	some vm_id in d.passed_to
 	some other in d.group_members

@@ -55,6 +55,22 @@ test_pt04_group_split if {
 	lib.has_for(fs, "PT-04", "hba0")
 }
 
+# A negative group (the facts allow any integer) prints with one minus sign in every engine:
+# regorus alone printed `%d` of -13 as `--13` (lib.signed).
+test_pt04_group_split_negative_group_has_one_sign if {
+	fs := passthrough.deny with input as object.union(seed, {"devices": {"hba0": {"group_members": ["nic0"], "iommu_group": -13}}})
+	some f in fs
+	f.rule == "PT-04"
+	contains(f.message, " shares IOMMU group -13 with nic0,")
+}
+
+test_pt04_group_split_whole_float_group if {
+	fs := passthrough.deny with input as object.union(seed, {"devices": {"hba0": {"group_members": ["nic0"], "iommu_group": 12.0}}})
+	some f in fs
+	f.rule == "PT-04"
+	contains(f.message, " shares IOMMU group 12 with nic0,")
+}
+
 test_pt04_pci_bridge_in_group_is_fine if {
 	fs := passthrough.deny with input as object.union(seed, {"devices": {"hba0": {"group_members": ["nic0"]}, "nic0": {"bridge_class": true, "bridge_header": true}}})
 	not lib.has(fs, "PT-04")

@@ -574,6 +574,57 @@ fn policy_eval_on_facts_gives_checks_findings() {
     std::fs::remove_dir_all(&tmp).unwrap();
 }
 
+/// Several facts documents in one `policy eval` (the rule book loaded once, as
+/// `tests/compat/message_parity.py` uses it): one JSON line each, in the order given, each what
+/// the document alone gives; a bad one names itself.
+#[test]
+fn policy_eval_of_several_documents_gives_one_line_each() {
+    let tmp = std::env::temp_dir().join(format!("hostplan-policy-evals-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut paths = Vec::new();
+    for case in [
+        "cases/policy/truenas-4gib.toml",
+        "cases/policy/iommu-group-split.toml",
+    ] {
+        let (code, out) = hostplan(&["facts", fixture(case).to_str().unwrap()]);
+        assert_eq!(code, 0);
+        let path = tmp.join(format!("{}.json", paths.len()));
+        std::fs::write(&path, out).unwrap();
+        paths.push(path.to_str().unwrap().to_owned());
+    }
+    let (code, out) = hostplan(&["policy", "eval", &paths[0], &paths[1], &paths[0]]);
+    assert_eq!(code, 0, "{out}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    for (line, path) in lines.iter().zip([&paths[0], &paths[1], &paths[0]]) {
+        let (_, alone) = hostplan(&["policy", "eval", path]);
+        assert_eq!(
+            *line,
+            serde_json::from_str::<serde_json::Value>(&alone).unwrap()
+        );
+    }
+    let rules = |v: &serde_json::Value| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(rules(&lines[0]).contains(&"TN-04".into()), "{out}");
+    assert!(rules(&lines[1]).contains(&"PT-04".into()), "{out}");
+    assert!(!rules(&lines[1]).contains(&"TN-04".into()), "{out}");
+    let bad = tmp.join("bad.json");
+    std::fs::write(&bad, "[1, ").unwrap();
+    let (code, _, err) = hostplan_err(&["policy", "eval", &paths[0], bad.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.json: not a JSON document"), "{err}");
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
 /// Editors find a JSON topology's schema by its `"$schema"` key (docs/format.md): hostplan
 /// accepts the key at the top of the file, and only there, and the published schema
 /// (`schema/v1.json`) declares it, as a string.

@@ -77,6 +77,14 @@ machine_name(m) := sprintf("\"%s\"", [m]) if m != ""
 # rego-cpp breaks its output on that.)
 whole(x) := round(x)
 
+# A whole number (rounded as `whole`) as text with its sign written here, for a `%s` where the
+# value can be negative (an IOMMU group is a signed integer in the facts): regorus 0.14 prints
+# `sprintf("%d", [-13])` as `--13` (it writes the sign, then the number with its own); OPA and
+# rego-cpp print `-13`. `%d` is given only the magnitude, so every engine prints `-13`.
+signed(x) := sprintf("-%d", [abs(whole(x))]) if whole(x) < 0
+
+signed(x) := sprintf("%d", [whole(x)]) if whole(x) >= 0
+
 # A list or set of names (ids: strings) as a person writes it: `a, b, c` (sorted), never a JSON
 # array. The `trim(…, "")` changes nothing but works around rego-cpp, which inserts a `concat`
 # result into a later `sprintf` with its JSON quotes (checked by tests/compat/rego_cpp.py).

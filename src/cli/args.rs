@@ -255,9 +255,12 @@ pub enum PolicyCommand {
     /// elsewhere) as OPA's `opa eval -i facts.json` would: findings and "not evaluated" as JSON.
     /// No waivers are applied and no location is given (there is no topology file to point
     /// into). Exit code 0 whatever was found; 2 when the document or a policy is unusable.
+    /// Several files are evaluated by one rule book, loaded once: one JSON object per line
+    /// (JSON Lines), in the order given.
     Eval {
         /// Facts JSON file, or `-` for standard input.
-        facts: String,
+        #[arg(required = true)]
+        facts: Vec<String>,
         /// Extra policy file or folder (repeatable).
         #[arg(long = "policy", value_name = "PATH")]
         policies: Vec<String>,

@@ -3,19 +3,22 @@ regorus (hostplan) and rego-cpp (PyPI `regopy`) for every type of number the fac
 hold there — integers, whole numbers written as floats (`4.0`), half-way values (`x.5`), quarters
 (`x.25`, `x.75`), large values and, where the facts schema allows them, negative ones.
 
-For each topology (the examples and every policy case) the facts (`hostplan facts`) are
-rewritten once per variant: every numeric leaf is changed as its type in the facts schema
-(`hostplan schema --facts`) allows — an `integer` field stays a whole number (in a unit the
-rules divide, MiB or milliseconds, it takes the variant's fraction of that unit), a `number`
-field takes the variant's fractions — and the variant is evaluated by `hostplan policy eval` and by
-rego-cpp, which must give the same set of (severity, rule, resource, message) and the same
-"not evaluated" set. Which rules format a number is read from the policies (a `sprintf` with a
-number verb, `%d`, `%f`, `%e`, `%g`, `%v`…, or a helper that has one); the test fails if one of
-them is never exercised (fired under both engines) with an integer, a whole float and a
-half-way value, so the agreement is never vacuous. It prints how many of those rules each
-variant exercised.
+Which rules format a number is read from the policies (a `sprintf` with a number verb, `%d`,
+`%f`, `%e`, `%g`, `%v`…, or a helper that has one). Each such rule is varied on up to two of the
+topologies (the examples and every policy case) where it fires, rarest rule first: their facts
+(`hostplan facts`) are rewritten once per variant — every numeric leaf changed as its type in
+the facts schema (`hostplan schema --facts`) allows: an `integer` field stays a whole number (in
+a unit the rules divide, MiB or milliseconds, it takes the variant's fraction of that unit), a
+`number` field takes the variant's fractions — and each variant is evaluated by `hostplan policy
+eval` (all of them in one process) and by rego-cpp (from a bundle compiled once), which must
+give the same set of (severity, rule, resource, message) and the same "not evaluated" set. The
+test fails if one of those rules is never exercised (fired under both engines) with an integer,
+a whole float and a half-way value, so the agreement is never vacuous. It prints how many of
+those rules each variant exercised.
 
 Usage: python message_parity.py HOSTPLAN_BINARY REPO_ROOT
+(PARITY_NO_BUNDLE=1 runs rego-cpp's `query` for each document instead of the compiled bundle:
+the same answers, three times slower; a check that the bundle path hides nothing.)
 """
 import glob
 import json
@@ -129,12 +132,12 @@ VARIANTS = {
     "negative": (lambda i, key: -i - 1 if unit_of(key) is None else -i - unit_of(key) // 2,
                  lambda x, key: -math.floor(x) - 2.5),
 }
-# What "exercised" requires of a rule that formats a number: it fired under at least these.
+# What "exercised" requires of a rule that formats a number: it fired, under both engines
+# alike, with each of these.
 REQUIRED = ("integer", "whole float", "half-way")
-# Every topology gets the required variants and one of each pair below, in turn: each value type
-# is still met on about half the topologies, at five evaluations per topology instead of eight
-# (rego-cpp takes a few seconds for each).
-ALTERNATE = (("quarter", "three quarters"), ("large", "negative"))
+# How many topologies each such rule is varied on (where it fires on fewer, all of them): every
+# variant of every chosen topology is evaluated by both engines, so this bounds the run time.
+PER_RULE = 2
 
 
 def mutate(schema, node, value, variant, counts, key=""):
@@ -181,17 +184,25 @@ def finding(name, item):
     return (item.get("rule", unnamed), item.get("resource", ""), item.get("message", item.get("msg")))
 
 
+
+
 def rego_cpp(interp, facts):
+    """rego-cpp's findings and "not evaluated" set: one query for the whole `data` document,
+    run from the bundle compiled once (`query` compiles the modules again each time: one
+    query per package cost 13 compilations per document)."""
     found, skipped = set(), set()
     interp.set_input(facts)
+    try:
+        out = str(interp.query_bundle(BUNDLE) if BUNDLE else interp.query("x = data"))
+    except ValueError as e:  # regopy could not read rego-cpp's answer as JSON
+        return None, f"rego-cpp's answer is not JSON: {e}"
+    if not out.startswith("{"):
+        return None, f"rego-cpp could not evaluate data: {out.strip()}"
+    data = json.loads(out)["bindings"]["x"]
     for pkg in packages:
-        try:
-            out = str(interp.query(f"x = data.{pkg}"))
-        except ValueError as e:  # regopy could not read rego-cpp's answer as JSON
-            return None, f"rego-cpp's answer for data.{pkg} is not JSON: {e}"
-        if not out.startswith("{"):
-            return None, f"rego-cpp could not evaluate data.{pkg}: {out.strip()}"
-        doc = json.loads(out)["bindings"]["x"]
+        doc = data
+        for part in pkg.split("."):
+            doc = doc.get(part, {})
         for name, items in doc.items():
             if name == "not_evaluated":
                 skipped |= {(i["rule"], i["resource"]) for i in items}
@@ -200,13 +211,37 @@ def rego_cpp(interp, facts):
     return {f for f in found if (f[1], f[2]) not in skipped}, skipped
 
 
-def regorus(path):
-    r = subprocess.run([hostplan, "policy", "eval", path, "--policy", user_dir], capture_output=True, text=True)
+def regorus(paths):
+    """hostplan's findings and "not evaluated" set for each facts file, from one `hostplan
+    policy eval` (the rule book is loaded once: a process per document cost most of the run)."""
+    r = subprocess.run([hostplan, "policy", "eval", *paths, "--policy", user_dir], capture_output=True, text=True)
     if r.returncode != 0:
-        return None, f"hostplan policy eval exited {r.returncode}: {r.stderr.strip()}"
-    ours = json.loads(r.stdout)
-    return ({(f["level"], f["rule"], f["resource"], f["message"]) for f in ours["findings"]},
-            {(f["rule"], f["resource"]) for f in ours["not_evaluated"]})
+        raise SystemExit(f"hostplan policy eval exited {r.returncode}: {r.stderr.strip()}")
+    lines = r.stdout.splitlines() if len(paths) > 1 else [r.stdout]
+    if len(lines) != len(paths):
+        raise SystemExit(f"hostplan policy eval gave {len(lines)} answers for {len(paths)} documents")
+    results = []
+    for line in lines:
+        ours = json.loads(line)
+        results.append(({(f["level"], f["rule"], f["resource"], f["message"]) for f in ours["findings"]},
+                        {(f["rule"], f["resource"]) for f in ours["not_evaluated"]}))
+    return results
+
+
+def choose(fires):
+    """The topologies to vary: for each rule that formats a number, rarest first, up to
+    PER_RULE of those it fires on (as derived), preferring ones already chosen. In file order,
+    so a run is reproducible."""
+    chosen = []
+    for rule in sorted(fires, key=lambda r: (len(fires[r]), r)):
+        have = [c for c in fires[rule] if c in chosen]
+        for case in fires[rule]:
+            if len(have) >= PER_RULE:
+                break
+            if case not in chosen:
+                chosen.append(case)
+                have.append(case)
+    return sorted(chosen)
 
 
 numeric = numeric_rules()
@@ -215,55 +250,69 @@ cases = sorted(glob.glob(f"{root}/examples/*.toml")) + sorted(glob.glob(f"{root}
 interp = regopy.Interpreter()
 for m in modules:
     interp.add_module(m, texts[m])
+BUNDLE = None if os.environ.get("PARITY_NO_BUNDLE") else interp.build("x = data")
 exercised = {v: {} for v in VARIANTS}  # variant → rule → findings (agreeing) with it
 failed, runs = 0, 0
+timing = {"regorus": 0.0, "rego-cpp": 0.0}
 leaves = {"integer": 0, "number": 0}
-skipped_cases, kept = 0, 0
 with tempfile.TemporaryDirectory() as tmp:
+    # Where each rule that formats a number fires, on the facts as derived (under regorus;
+    # rego_cpp.py compares those findings).
+    derived = {}
     for case in cases:
         r = subprocess.run([hostplan, "facts", case], capture_output=True, text=True)
         if r.returncode != 0:
             continue  # a case about validation, with no facts to judge
-        facts = json.loads(r.stdout)
-        name = os.path.basename(case)
-        # Only topologies on which a rule that formats a number fires (as derived, under
-        # regorus; rego_cpp.py compares those findings): the others would exercise none.
-        path = f"{tmp}/derived-{name}.json"
-        with open(path, "w") as f:
+        derived[case] = json.loads(r.stdout)
+    paths = []
+    for i, facts in enumerate(derived.values()):
+        paths.append(f"{tmp}/derived-{i}.json")
+        with open(paths[-1], "w") as f:
             json.dump(facts, f)
-        derived, _ = regorus(path)
-        if derived is not None and not any(f[1] in numeric for f in derived):
-            skipped_cases += 1
-            continue
-        kept += 1
-        chosen = list(REQUIRED) + [pair[kept % 2] for pair in ALTERNATE]
-        for variant in chosen:
+    fires = {}
+    for case, (found, _) in zip(derived, regorus(paths)):
+        for rule in sorted({f[1] for f in found} & set(numeric)):
+            fires.setdefault(rule, []).append(case)
+    chosen = choose(fires)
+    # Every variant of every chosen topology, written first and evaluated by regorus in one go.
+    variants, paths = [], []
+    for case in chosen:
+        name = os.path.basename(case)
+        for variant in VARIANTS:
             counts = {"integer": 0, "number": 0}
-            doc = mutate(schema, schema, facts, variant, counts)
+            doc = mutate(schema, schema, derived[case], variant, counts)
             if variant == "integer":
                 leaves = {k: leaves[k] + counts[k] for k in counts}
-            path = f"{tmp}/{variant.replace(' ', '-')}-{name}.json"
-            with open(path, "w") as f:
+            paths.append(f"{tmp}/{variant.replace(' ', '-')}-{name}.json")
+            with open(paths[-1], "w") as f:
                 json.dump(doc, f)
-            runs += 1
-            ours, ours_skipped = regorus(path)
-            theirs, theirs_skipped = rego_cpp(interp, doc)
-            if ours is None or theirs is None:
-                failed += 1
-                print(f"FAIL {name} ({variant}): {ours_skipped if ours is None else theirs_skipped}")
-                continue
-            if ours != theirs or ours_skipped != theirs_skipped:
-                failed += 1
-                print(f"FAIL {name} ({variant}):\n  only regorus: {sorted(ours - theirs)}\n  only rego-cpp: {sorted(theirs - ours)}"
-                      f"\n  not evaluated only regorus: {sorted(ours_skipped - theirs_skipped)}"
-                      f"\n  not evaluated only rego-cpp: {sorted(theirs_skipped - ours_skipped)}")
-                continue
-            for f in ours:
-                if f[1] in numeric:
-                    exercised[variant][f[1]] = exercised[variant].get(f[1], 0) + 1
+            variants.append((name, variant, doc))
+    clock = time.monotonic()
+    answers = regorus(paths)
+    timing["regorus"] += time.monotonic() - clock
+    for (name, variant, doc), (ours, ours_skipped) in zip(variants, answers):
+        runs += 1
+        clock = time.monotonic()
+        theirs, theirs_skipped = rego_cpp(interp, doc)
+        timing["rego-cpp"] += time.monotonic() - clock
+        if theirs is None:
+            failed += 1
+            print(f"FAIL {name} ({variant}): {theirs_skipped}")
+            continue
+        if ours != theirs or ours_skipped != theirs_skipped:
+            failed += 1
+            print(f"FAIL {name} ({variant}):\n  only regorus: {sorted(ours - theirs)}\n  only rego-cpp: {sorted(theirs - ours)}"
+                  f"\n  not evaluated only regorus: {sorted(ours_skipped - theirs_skipped)}"
+                  f"\n  not evaluated only rego-cpp: {sorted(theirs_skipped - ours_skipped)}")
+            continue
+        for f in ours:
+            if f[1] in numeric:
+                exercised[variant][f[1]] = exercised[variant].get(f[1], 0) + 1
 
-print(f"{runs} evaluations ({len(cases) - skipped_cases} topologies with such a rule firing, of {len(cases)}; numeric leaves per pass: "
-      f"{leaves['integer']} integer, {leaves['number']} number fields), {time.monotonic() - started:.0f} s")
+print(f"{runs} evaluations: {len(VARIANTS)} variants of {len(chosen)} topologies (up to {PER_RULE} per rule that formats a "
+      f"number, of {len(derived)} with facts; numeric leaves in them: {leaves['integer']} integer, {leaves['number']} number "
+      f"fields), {time.monotonic() - started:.0f} s")
+print(f"variants: regorus {timing['regorus']:.0f} s (one process), rego-cpp {timing['rego-cpp']:.0f} s")
 print(f"{len(numeric)} rules format a number: {', '.join(sorted(numeric))}")
 for variant, rules in exercised.items():
     print(f"  {variant:<15} exercised {len(rules):>2} of them ({sum(rules.values())} findings)")
