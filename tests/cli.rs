@@ -677,6 +677,18 @@ fn the_github_action_check_step_annotates_writes_sarif_and_fails_on_findings() {
         .to_owned();
     let tmp = std::env::temp_dir().join(format!("hostplan-action-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    run_the_action_check_step(&tmp, &path);
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+/// The Action's check step with `path` as `PATH`, in `tmp` (its `RUNNER_TEMP`), on the seed, a
+/// topology that fails the gate and one that does not validate, and a spec of the seed.
+fn run_the_action_check_step(tmp: &std::path::Path, path: &str) {
     let seed = fixture("../examples/seed.toml");
     let broken = fixture("cases/policy/truenas-4gib.toml");
     let invalid = fixture("cases/validate/bad-pci-address.toml");
@@ -693,14 +705,7 @@ fn the_github_action_check_step_annotates_writes_sarif_and_fails_on_findings() {
     let github_output = tmp.join("output");
     let out = Command::new("bash")
         .arg(fixture("../scripts/action/run.sh"))
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                bin_dir.display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
+        .env("PATH", path)
         .env(
             "HOSTPLAN_PATHS",
             format!(
@@ -712,12 +717,13 @@ fn the_github_action_check_step_annotates_writes_sarif_and_fails_on_findings() {
         )
         .env("HOSTPLAN_SPECS", spec_dir.join("hostplan.spec.json"))
         .env("HOSTPLAN_FAIL_ON", "error")
-        .env("RUNNER_TEMP", &tmp)
+        .env("RUNNER_TEMP", tmp)
         .env("GITHUB_OUTPUT", &github_output)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
     assert!(stdout.contains("::error file="), "{stdout}");
     assert!(stdout.contains("TN-04"), "{stdout}");
     // A topology that does not validate is annotated with its diagnostics at their lines, and
@@ -736,6 +742,86 @@ fn the_github_action_check_step_annotates_writes_sarif_and_fails_on_findings() {
         assert_eq!(doc["version"], "2.1.0");
         assert!(i < 3 || !doc["runs"][0]["results"].as_array().unwrap().is_empty());
     }
+}
+
+/// The Action's first step (`scripts/action/install.sh`) as the composite runs it on a runner
+/// without hostplan: `cargo install --locked --path` of the Action's checkout into
+/// `$HOME/.hostplan`, that folder added to `$GITHUB_PATH`; then the check step runs with that
+/// folder first on `PATH`, as the runner puts it, so the installed binary is the one used.
+/// Offline (`CARGO_NET_OFFLINE`: `scripts/setup` fetched every crate). Ignored by default, as it
+/// builds hostplan again; CI runs it with the other ignored tests. What it does not test is the
+/// release profile's optimisation: cargo's `CARGO_PROFILE_RELEASE_*` variables lower it (no
+/// LTO, opt-level 0) and the build has its own target folder, so the step costs CI a plain
+/// build's minutes rather than an LTO build's.
+#[test]
+#[ignore = "builds hostplan with `cargo install` (minutes); CI runs it"]
+fn the_github_action_installs_hostplan_and_its_check_step_uses_that_binary() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let target = std::path::Path::new(env!("CARGO_BIN_EXE_hostplan"))
+        .ancestors()
+        .nth(2)
+        .unwrap()
+        .to_owned();
+    let tmp = std::env::temp_dir().join(format!("hostplan-install-{}", std::process::id()));
+    let home = tmp.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let real_home = std::env::var("HOME").unwrap();
+    // The runner's PATH, less any folder that already has a `hostplan` (this build's, or one
+    // installed on the machine): the step must install it, not find it.
+    let runner_path = std::env::split_paths(&std::env::var_os("PATH").unwrap())
+        .filter(|d| !d.join("hostplan").exists())
+        .collect::<Vec<_>>();
+    let runner_path = std::env::join_paths(&runner_path).unwrap();
+    let github_path = tmp.join("github_path");
+    let out = Command::new("bash")
+        .arg(repo.join("scripts/action/install.sh"))
+        .env("PATH", &runner_path)
+        .env("HOME", &home)
+        .env(
+            "CARGO_HOME",
+            std::env::var("CARGO_HOME").unwrap_or(format!("{real_home}/.cargo")),
+        )
+        .env(
+            "RUSTUP_HOME",
+            std::env::var("RUSTUP_HOME").unwrap_or(format!("{real_home}/.rustup")),
+        )
+        .env("GITHUB_ACTION_PATH", repo)
+        .env("GITHUB_PATH", &github_path)
+        .env("CARGO_NET_OFFLINE", "true")
+        .env("CARGO_TARGET_DIR", target.join("action-install"))
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256")
+        .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "false")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(!stdout.contains("already installed"), "{stdout}");
+    let added = std::fs::read_to_string(&github_path).unwrap();
+    let bin_dir = home.join(".hostplan/bin");
+    assert_eq!(added.trim(), bin_dir.to_str().unwrap(), "{added}");
+    let installed = bin_dir.join("hostplan");
+    let version = Command::new(&installed).arg("--version").output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&version.stdout).starts_with("hostplan "),
+        "{version:?}"
+    );
+    // The runner prepends $GITHUB_PATH's folders to PATH for the steps after.
+    let mut path = std::env::split_paths(&runner_path).collect::<Vec<_>>();
+    path.insert(0, bin_dir.clone());
+    let path = std::env::join_paths(&path).unwrap();
+    let found = Command::new("bash")
+        .args(["-c", "command -v hostplan"])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&found.stdout).trim(),
+        installed.to_str().unwrap()
+    );
+    run_the_action_check_step(&tmp, path.to_str().unwrap());
     std::fs::remove_dir_all(&tmp).unwrap();
 }
 

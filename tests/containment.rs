@@ -212,6 +212,32 @@ fn an_unsupported_builtin_or_unknown_function_is_a_load_time_error() {
     );
 }
 
+/// `json.match_schema` and `json.verify_schema` are not enabled (regorus' `jsonschema` feature:
+/// 383 KiB gzip more worker, a random source for wasm32, and `json.match_schema` answers
+/// differently from OPA; docs/policies.md): a policy calling either is refused when it loads,
+/// at the call, not at evaluation.
+#[test]
+fn the_json_schema_builtins_are_refused_at_load_time() {
+    for (call, column) in [
+        ("json.match_schema({}, {})", 7),
+        ("json.verify_schema({})", 7),
+    ] {
+        let (code, err) = check_with("schema.rego", &policy("schema", &format!("	m := {call}")));
+        assert_eq!(code, 2, "{call}: {err}");
+        let name = call.split('(').next().unwrap();
+        assert!(
+            err.contains(&format!(
+                "schema.rego:6:{column}: `{name}` is not a builtin hostplan's engine provides"
+            )),
+            "{call}: {err}"
+        );
+        assert!(
+            !hostplan::policy::guard::builtins().contains(&name),
+            "{name}"
+        );
+    }
+}
+
 /// Builtins whose answer changes from run to run are refused when the policies load, with the
 /// call's position and the reason, in the CLI and the browser alike (docs/policies.md).
 #[test]

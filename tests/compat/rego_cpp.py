@@ -35,7 +35,7 @@ TODAY = "2026-11-26"
 # The site's own rules (tests/compat/policies/site.rego), named here rather than as "whatever the
 # rule book's prefixes are not": a prefix list missed CLU, FD, LAN, OPS and PWR, so rule book
 # findings counted as user rules fired. The list is checked against site.rego below.
-USER_RULES = {f"SITE-{n:02}" for n in range(1, 10)} | {"deny_unnamed_bridge", "violation"}
+USER_RULES = {f"SITE-{n:02}" for n in range(1, 11)} | {"deny_unnamed_bridge", "violation"}
 
 
 def level_of(name):

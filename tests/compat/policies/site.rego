@@ -1,5 +1,5 @@
 # A site's own rules, as a user would write them, using the builtins hostplan enables beyond the
-# rule book's (regex, glob, semver, time, encoding, yaml, graph, units): run by
+# rule book's (regex, glob, semver, time, encoding, yaml, graph, units, json.patch): run by
 # tests/compat/rego_cpp.py under both engines on every topology, whose findings must agree.
 # rego-cpp quirks avoided: a string from regex.replace or urlquery.encode passed to sprintf's %s
 # is printed quoted (trim(x, "") gives a plain string); yaml.marshal and json.marshal return
@@ -129,3 +129,21 @@ warn_cpu_type contains {"rule": "SITE-09", "resource": id, "message": sprintf("%
 	some id, vm in input.vms
 	regex.match(`^(host|max)$`, vm.cpu_type)
 }
+
+# METADATA
+# title: Every VM starts on boot with the guest agent (the site's baseline, applied with json.patch)
+# custom:
+#   id: SITE-10
+#   severity: info
+info contains {"rule": "SITE-10", "resource": id, "message": sprintf("%s differs from the site's baseline in: %s", [id, lib_names(changed)])} if {
+	some id, vm in input.vms
+	baseline := json.patch(vm, [
+		{"op": "replace", "path": "/agent", "value": true},
+		{"op": "replace", "path": "/onboot", "value": true},
+		{"op": "test", "path": "/vmid", "value": vm.vmid},
+	])
+	changed := {k | some k in ["agent", "onboot"]; baseline[k] != vm[k]}
+	count(changed) > 0
+}
+
+lib_names(xs) := trim(concat(", ", sort(xs)), "")
