@@ -250,8 +250,9 @@ fn the_toml_only_reader_refuses_json_with_a_located_error() {
 fn same_reading(name: &str, text: &str) {
     let full = hostplan::check(name, text.as_bytes());
     let page = hostplan::check_toml(name, text.as_bytes());
-    assert_eq!(page.topology, full.topology, "{name}");
-    assert_eq!(page.diagnostics, full.diagnostics, "{name}");
+    let tail = &text[text.len().saturating_sub(160)..];
+    assert_eq!(page.diagnostics, full.diagnostics, "{name}: …{tail}");
+    assert_eq!(page.topology, full.topology, "{name}: …{tail}");
 }
 
 #[test]
@@ -319,6 +320,133 @@ fn the_pages_reader_finds_unknown_keys_and_refused_values_where_check_does() {
         same_reading("bad.toml", &format!("{seed}\n{bad}"));
         same_reading("bad.toml", &format!("schema_version = 1\n{bad}"));
     }
+}
+
+/// What JSON cannot carry (the page's reader reads the model from the document written as
+/// JSON): non-finite floats in every float field the format has, values `toml` refuses
+/// whatever reads them, datetimes, control characters and quotes in strings and keys.
+#[test]
+fn the_pages_reader_reads_what_json_cannot_carry_as_check_does() {
+    let seed = hostplan::examples::SEED;
+    let floats = |x: &str| {
+        format!(
+            "[[hosts]]\nid = \"h9\"\nmtbf_hours = {x}\nmttr_hours = {x}\n\
+             [[devices]]\nid = \"d9\"\nhost = \"h9\"\nkind = \"nic\"\nmtbf_hours = {x}\nmttr_hours = {x}\n\
+             nic = {{ ports = 1, speed_gbps = {x} }}\n\
+             [[disks]]\nid = \"k9\"\nhost = \"h9\"\nmtbf_hours = {x}\nmttr_hours = {x}\n\
+             [[consumers]]\nid = \"c9\"\nkind = \"kubernetes\"\nbackoff = {{ initial_s = {x}, factor = {x}, max_s = {x} }}\n\
+             [[ups]]\nid = \"u9\"\nruntime = [{{ load_w = 100, minutes = {x} }}]\n"
+        )
+    };
+    // Finite ones too: JSON's reader must give the same f64 as TOML's for the shortest
+    // digits of any float, long ones and tiny ones included.
+    for x in [
+        "inf",
+        "-inf",
+        "+inf",
+        "1.5",
+        "5e-324",
+        "0.1",
+        "0.30000000000000004",
+        "123456.78901234567",
+        "2.2250738585072014e-308",
+        "1.7976931348623157e308",
+        "-0.0",
+        "9007199254740993.0",
+        "1e16",
+    ] {
+        same_reading("floats.toml", &format!("{seed}\n{}", floats(x)));
+    }
+    // NaN is not equal to itself: compared as text.
+    for x in ["nan", "-nan"] {
+        let text = format!("{seed}\n{}", floats(x));
+        let full = hostplan::check("nan.toml", text.as_bytes());
+        let page = hostplan::check_toml("nan.toml", text.as_bytes());
+        assert!(format!("{:?}", full.topology).contains("NaN"));
+        assert_eq!(
+            format!("{:?}", page.topology),
+            format!("{:?}", full.topology)
+        );
+        assert_eq!(
+            format!("{:?}", page.diagnostics),
+            format!("{:?}", full.diagnostics)
+        );
+    }
+    let odd = [
+        // Refused whatever reads them, also where nothing reads them (an unknown key).
+        "[[vms]]\nid = \"x\"\nhost = \"srv01\"\nvmid = 99999999999999999999999999999999999999999\n",
+        "[[vms]]\nid = \"x\"\nhost = \"srv01\"\nvmid = 900\nmood = 99999999999999999999999999999999999999999\n",
+        "[[hosts]]\nid = \"h\"\nmtbf_hours = 1e400\n",
+        // Non-finite where the model wants another type: named as written.
+        "[[vms]]\nid = \"x\"\nhost = \"srv01\"\nvmid = inf\n",
+        "[[vms]]\nid = \"x\"\nhost = \"srv01\"\nvmid = nan\n",
+        // Integers past i64 (u64 still), negative, hexadecimal.
+        "[[vms]]\nid = \"x\"\nhost = \"srv01\"\nvmid = 0xff\nmemory_mib = -1\n",
+        // Datetimes where a string, a number and a table are wanted.
+        "[[vms]]\nid = 1979-05-27\nhost = \"srv01\"\nvmid = 900\n",
+        "[[hosts]]\nid = \"h\"\nbios = 07:32:00\n",
+        // An enum's word given as a number, a list and a table.
+        "[[devices]]\nid = \"d\"\nhost = \"srv01\"\nkind = 3\n",
+        "[[devices]]\nid = \"d\"\nhost = \"srv01\"\nkind = [\"nic\"]\n",
+        "[[devices]]\nid = \"d\"\nhost = \"srv01\"\nkind = { nic = {} }\n",
+        // Quotes, backslashes and control characters in strings and keys.
+        "[[vms]]\nid = \"a\\\"b\\\\c\\u0001\\n\\t\"\nhost = \"srv01\"\nvmid = 902\n\"we\\\"ird\\u0002\" = 1\n",
+        "[site]\nname = \"\"\"\nline one\nline \"two\"\n\"\"\"\n",
+    ];
+    for bad in odd {
+        same_reading("odd.toml", &format!("{seed}\n{bad}"));
+        same_reading("odd.toml", &format!("schema_version = 1\n{bad}"));
+    }
+}
+
+/// The page's reader puts non-finite floats back field by field: it must know every float
+/// field of the format (a new one needs a line in `toml_plain::restore_floats`).
+#[test]
+fn the_pages_reader_knows_every_float_field() {
+    fn numbers(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                let is_number = |t: &Value| {
+                    t == "number"
+                        || t.as_array()
+                            .is_some_and(|ts| ts.iter().any(|t| t == "number"))
+                };
+                if m.get("type").is_some_and(is_number) {
+                    out.push(String::new());
+                }
+                for (k, x) in m {
+                    let before = out.len();
+                    numbers(x, out);
+                    for n in &mut out[before..] {
+                        if n.is_empty() {
+                            *n = k.clone();
+                        }
+                    }
+                }
+            }
+            Value::Array(xs) => xs.iter().for_each(|x| numbers(x, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    numbers(&hostplan::schema::published(), &mut found);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "factor",
+            "initial_s",
+            "max_s",
+            "minutes",
+            "mtbf_hours",
+            "mtbf_hours",
+            "mtbf_hours",
+            "mttr_hours",
+            "mttr_hours",
+            "mttr_hours",
+            "speed_gbps"
+        ],
+    );
 }
 
 #[test]
