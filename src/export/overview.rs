@@ -12,7 +12,7 @@ use crate::diag::Severity;
 use crate::graph::{display_owner, DependencyGraph, EdgeKind, State};
 use crate::model::Topology;
 use crate::resolve::EntityKind;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Above this many drawn components a front end shows the overview instead of the full
 /// drawing. Measured in the web app (BENCHMARKS.md, "Web app"): beyond about 300 boxes the
@@ -134,7 +134,9 @@ pub struct Overview {
     pub tiles: Vec<Tile>,
     /// Aggregated dependencies between tiles, by (from, to).
     pub links: Vec<Link>,
-    tile_of: BTreeMap<String, usize>,
+    // Hashed, not ordered: it is only looked up (once per dependency edge while the overview
+    // is built, once per finding or simulated state per render), never listed.
+    tile_of: HashMap<String, usize>,
 }
 
 /// Tile counts of findings or diagnostics, one slot per [`Severity::ALL`].
@@ -262,6 +264,16 @@ fn singular(plural: &'static str) -> &'static str {
 /// # Complexity
 /// `O(n log n + e log e)` for `n` entities and `e` dependency edges.
 pub fn overview(t: &Topology, g: &DependencyGraph) -> Overview {
+    with_links(tiles(t), t, g)
+}
+
+/// [`overview`] in two steps, for a front end that builds a large site's overview between
+/// other work (the web app, in tasks of its own): the tiles, without links, then
+/// [`with_links`].
+///
+/// # Complexity
+/// `O(n log n)` for `n` entities.
+pub fn tiles(t: &Topology) -> Overview {
     let d = diagram::groups(t);
     let mut ov = Overview::default();
     let add = |ov: &mut Overview, tile: Tile| {
@@ -381,6 +393,14 @@ pub fn overview(t: &Topology, g: &DependencyGraph) -> Overview {
         let tile = single(&node.id, TileKind::Stray, node.kind, node.detail.clone());
         add(&mut ov, tile);
     }
+    ov
+}
+
+/// `ov` ([`tiles`] of `t`) with the dependencies between its tiles: `g` is `t`'s graph.
+///
+/// # Complexity
+/// `O(n + e log e)` for `n` entities and `e` dependency edges.
+pub fn with_links(mut ov: Overview, t: &Topology, g: &DependencyGraph) -> Overview {
     ov.links = links(&ov, t, g);
     ov
 }

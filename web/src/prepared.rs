@@ -5,7 +5,8 @@
 //! built both (the graph in [`crate::hooks::use_analysis`], the overview in the canvas) in the
 //! one task that also draws the page: the longest task of opening a large file. A file read
 //! by the worker ([`crate::components::header::read_in_worker`]) is now [`prepare`]d between
-//! its decoding and its first render, one task per part, and the render's memos take what was
+//! its decoding and its first render, one task per part (the overview's tiles and its links
+//! are two), and the render's memos take what was
 //! prepared for the very model they are given (the same `Rc`: [`graph`], [`overview`]), or
 //! build it themselves. What is taken is no longer held here.
 
@@ -50,8 +51,11 @@ where
     if !hostplan::export::overview::wants_overview(t) {
         return;
     }
+    // The tiles, then their links: each about half of the overview's time.
     next_task().await;
-    let overview = Rc::new(hostplan::export::overview::overview(t, &graph.0));
+    let tiles = hostplan::export::overview::tiles(t);
+    next_task().await;
+    let overview = Rc::new(hostplan::export::overview::with_links(tiles, t, &graph.0));
     PREPARED.with(|p| {
         let mut p = p.borrow_mut();
         if is_for(&p, t) {
@@ -109,8 +113,8 @@ mod tests {
             yielded.set(yielded.get() + 1);
             std::future::ready(())
         }));
-        // The overview was built in a task after the graph's.
-        assert_eq!(yielded.get(), 1);
+        // The overview's tiles and links were built in tasks after the graph's.
+        assert_eq!(yielded.get(), 2);
         let g = graph(&t).expect("the graph was prepared");
         let ov = overview(&t).expect("a large site's overview was prepared");
         let fresh = hostplan::graph::DependencyGraph::build(&t);
