@@ -535,9 +535,15 @@ fn values_of_fields_validation_does_not_read_change_no_diagnostic() {
             .collect();
         (nodes, edges)
     };
+    // And the overview of a large site: the web app keeps it too and makes only its tiles'
+    // lines again (`Overview::details`), so it must be the overview built afresh.
+    let overview_of = |t: &Topology| {
+        hostplan::export::overview::overview(t, &hostplan::graph::DependencyGraph::build(t))
+    };
     for (name, t) in &models {
         let before = hostplan::validate::validate(t);
         let graph = graph_of(t);
+        let overview = overview_of(t);
         let json = serde_json::to_value(t).unwrap();
         for section in Section::ALL {
             for field in hostplan::validate::scope::unread_fields(section) {
@@ -566,6 +572,15 @@ fn values_of_fields_validation_does_not_read_change_no_diagnostic() {
                     assert!(
                         graph_of(&u) == graph,
                         "{name}: {}.{field} = {value} changed the dependency graph",
+                        section.key()
+                    );
+                    let mut kept = overview.clone();
+                    for (tile, detail) in kept.tiles.iter_mut().zip(overview.details(&u)) {
+                        tile.detail = detail;
+                    }
+                    assert!(
+                        kept == overview_of(&u),
+                        "{name}: {}.{field} = {value}: the kept overview is not the new one",
                         section.key()
                     );
                 }

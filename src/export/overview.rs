@@ -12,7 +12,7 @@ use crate::diag::Severity;
 use crate::graph::{display_owner, DependencyGraph, EdgeKind, State};
 use crate::model::Topology;
 use crate::resolve::EntityKind;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Above this many drawn components a front end shows the overview instead of the full
 /// drawing. Measured in the web app (BENCHMARKS.md, "Web app"): beyond about 300 boxes the
@@ -134,7 +134,9 @@ pub struct Overview {
     pub tiles: Vec<Tile>,
     /// Aggregated dependencies between tiles, by (from, to).
     pub links: Vec<Link>,
-    tile_of: BTreeMap<String, usize>,
+    // Hashed, not ordered: it is only looked up (once per dependency edge while the overview
+    // is built, once per finding or simulated state per render), never listed.
+    tile_of: HashMap<String, usize>,
 }
 
 /// Tile counts of findings or diagnostics, one slot per [`Severity::ALL`].
@@ -177,10 +179,39 @@ impl Overview {
         out
     }
 
+    /// Each tile's line under its id for `t`, a model of the same structure as the one this
+    /// overview was built from: `t` differs from it only in values that neither validation
+    /// nor the dependency graph reads (`crate::validate::scope`: a VM's memory, a host's
+    /// RAM). Of those, a tile shows only its host's RAM, so an edit of one keeps the overview
+    /// (its tiles, members and links) and only the lines are made again: `O(tiles)`, where
+    /// building the overview is `O(n log n)` in every entity.
+    pub fn details(&self, t: &Topology) -> Vec<String> {
+        // Host tiles come first, one per host in file order (see [`overview`]).
+        self.tiles
+            .iter()
+            .enumerate()
+            .map(|(i, tile)| match (tile.kind, t.hosts.get(i)) {
+                (TileKind::Host, Some(h)) if h.id == tile.id => {
+                    host_detail(tile.vms, tile.members.len() - 1, h.ram_gib)
+                }
+                _ => tile.detail.clone(),
+            })
+            .collect()
+    }
+
     /// The links into or out of tile `i`.
     pub fn links_of(&self, i: usize) -> impl Iterator<Item = &Link> {
         self.links.iter().filter(move |l| l.from == i || l.to == i)
     }
+}
+
+/// A host tile's line: `10 VMs · 16 parts · 256 GiB`.
+fn host_detail(vms: usize, parts: usize, ram_gib: u32) -> String {
+    format!(
+        "{vms} VM{} · {parts} part{} · {ram_gib} GiB",
+        if vms == 1 { "" } else { "s" },
+        if parts == 1 { "" } else { "s" },
+    )
 }
 
 /// `3 VMs`, `1 VM and 2 storages`.
@@ -233,6 +264,16 @@ fn singular(plural: &'static str) -> &'static str {
 /// # Complexity
 /// `O(n log n + e log e)` for `n` entities and `e` dependency edges.
 pub fn overview(t: &Topology, g: &DependencyGraph) -> Overview {
+    with_links(tiles(t), t, g)
+}
+
+/// [`overview`] in two steps, for a front end that builds a large site's overview between
+/// other work (the web app, in tasks of its own): the tiles, without links, then
+/// [`with_links`].
+///
+/// # Complexity
+/// `O(n log n)` for `n` entities.
+pub fn tiles(t: &Topology) -> Overview {
     let d = diagram::groups(t);
     let mut ov = Overview::default();
     let add = |ov: &mut Overview, tile: Tile| {
@@ -262,13 +303,7 @@ pub fn overview(t: &Topology, g: &DependencyGraph) -> Overview {
                 id: h.id.clone(),
                 kind: TileKind::Host,
                 entity: EntityKind::Host,
-                detail: format!(
-                    "{vms} VM{} · {} part{} · {} GiB",
-                    if vms == 1 { "" } else { "s" },
-                    members.len() - 1,
-                    if members.len() == 2 { "" } else { "s" },
-                    h.ram_gib,
-                ),
+                detail: host_detail(vms, members.len() - 1, h.ram_gib),
                 vms,
                 members,
             },
@@ -358,6 +393,14 @@ pub fn overview(t: &Topology, g: &DependencyGraph) -> Overview {
         let tile = single(&node.id, TileKind::Stray, node.kind, node.detail.clone());
         add(&mut ov, tile);
     }
+    ov
+}
+
+/// `ov` ([`tiles`] of `t`) with the dependencies between its tiles: `g` is `t`'s graph.
+///
+/// # Complexity
+/// `O(n + e log e)` for `n` entities and `e` dependency edges.
+pub fn with_links(mut ov: Overview, t: &Topology, g: &DependencyGraph) -> Overview {
     ov.links = links(&ov, t, g);
     ov
 }
@@ -706,6 +749,30 @@ mod tests {
             "a VM is not a tile"
         );
         assert!(focus(&t, &g, &ov, "nope").is_none());
+    }
+
+    #[test]
+    fn a_host_tile_line_follows_its_ram_and_nothing_else_moves() {
+        let t = fleet(12);
+        let g = DependencyGraph::build(&t);
+        let ov = overview(&t, &g);
+        assert_eq!(
+            ov.details(&t),
+            ov.tiles
+                .iter()
+                .map(|x| x.detail.clone())
+                .collect::<Vec<_>>()
+        );
+        let mut u = t.clone();
+        u.hosts[3].ram_gib = 4096;
+        u.vms[0].memory_mib = 1;
+        let details = ov.details(&u);
+        let fresh = overview(&u, &DependencyGraph::build(&u));
+        for (i, (kept, new)) in details.iter().zip(&fresh.tiles).enumerate() {
+            assert_eq!(*kept, new.detail, "tile {i}");
+            assert_eq!(i == 3, *kept != ov.tiles[i].detail, "tile {i}: {kept}");
+        }
+        assert!(details[3].ends_with(" · 4096 GiB"), "{}", details[3]);
     }
 
     #[test]

@@ -254,7 +254,7 @@ pub fn App() -> Html {
                     <BootGantt topology={a.topology.clone()} scenario={(*boot_scenario).clone()} />
                 }
                 <div class="main-view" hidden={*tab == Tab::Boot}>
-                <Canvas topology={a.topology.clone()} revision={rev} graph={a.graph.clone()} flagged={a.flagged.clone()}
+                <Canvas topology={a.topology.clone()} revision={rev} structure={state.structure} graph={a.graph.clone()} flagged={a.flagged.clone()}
                     selected={state.selected.clone()} on_select={on_select.clone()} states={a.states.clone()} failed={a.failed.clone()}
                     related={a.related.clone()} chains={a.chains.clone()} {findings} {marks} changed={delta.changed.clone()} />
                 </div>

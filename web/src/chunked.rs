@@ -139,6 +139,9 @@ pub async fn decode(text: String) -> Result<Checked, String> {
             .and_then(|w| w.performance())
             .map_or(0.0, |p| p.now())
     };
+    // Not in the task that received the answer (the worker's message, itself a few
+    // megabytes of JSON to read at a thousand hosts): the scan of the model in one of its own.
+    next_task().await;
     let mut d = Decoder::new(text)?;
     // Steps sized by the time they take: a first one of 100 entries measures.
     let mut entries = 100usize;

@@ -15,6 +15,9 @@ mod service;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod persist;
 mod picture;
+// Prepared between a file's decoding and its first render, a browser's tasks; tested natively.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod prepared;
 mod state;
 
 fn main() {

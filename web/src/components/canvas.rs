@@ -29,6 +29,8 @@ pub struct CanvasProps {
     pub topology: Rc<Topology>,
     /// Its revision (the layout's memo key).
     pub revision: u64,
+    /// Its structure's revision (`State::structure`): the overview is kept while it stays.
+    pub structure: u64,
     /// Its dependency graph.
     pub graph: Rc<GraphHandle>,
     /// Ids with a diagnostic.
@@ -64,6 +66,7 @@ impl PartialEq for CanvasProps {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.topology, &other.topology)
             && self.revision == other.revision
+            && self.structure == other.structure
             && self.graph == other.graph
             && self.flagged == other.flagged
             && self.selected == other.selected
@@ -131,15 +134,24 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         let t = props.topology.clone();
         move |_| wants_overview(&t)
     });
-    let ov: Rc<Overview> = use_memo((props.revision, big), {
+    // Built again only when the structure may have changed: an edit of a value neither
+    // validation nor the graph reads keeps the tiles, their members and links, and only the
+    // tiles' lines are made again (`details`). A file just opened had it built beforehand, in
+    // a task of its own (`crate::prepared`).
+    let ov: Rc<Overview> = (*use_memo((props.structure, big), {
         let (t, g) = (props.topology.clone(), props.graph.clone());
         move |&(_, big)| {
             if big {
-                overview(&t, &g.0)
+                crate::prepared::overview(&t).unwrap_or_else(|| Rc::new(overview(&t, &g.0)))
             } else {
-                Overview::default()
+                Rc::default()
             }
         }
+    }))
+    .clone();
+    let details: Rc<Vec<String>> = use_memo((props.revision, ov.clone()), {
+        let t = props.topology.clone();
+        move |(_, ov)| ov.details(&t)
     });
     // A focus on a tile that is gone (an edit, another file) falls back to the overview.
     let (focus_id, anchor) = match (*focused).clone() {
@@ -161,9 +173,8 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         },
     );
     let columns = overview_columns(px_width);
-    let ov_layout: Rc<OverviewLayout> = use_memo((props.revision, columns), {
-        let ov = ov.clone();
-        move |&(_, columns)| overview_layout(&ov, columns)
+    let ov_layout: Rc<OverviewLayout> = use_memo((ov.clone(), columns), |(ov, columns)| {
+        overview_layout(ov, *columns)
     });
     let tile_states = use_memo((ov.clone(), props.states.clone()), |(ov, states)| {
         ov.worst_states(states)
@@ -320,7 +331,7 @@ pub fn Canvas(props: &CanvasProps) -> Html {
         .collect();
     let view = if big && focus_id.is_none() {
         html! {
-            <OverviewView overview={ov.clone()} layout={ov_layout} states={tile_states} counts={tile_counts} failed={props.failed.clone()}
+            <OverviewView overview={ov.clone()} {details} layout={ov_layout} states={tile_states} counts={tile_counts} failed={props.failed.clone()}
                 selected={props.selected.clone()} on_select={props.on_select.clone()} on_focus={on_focus} search={(*search).clone()}
                 legible={legible(OVERVIEW_MIN_FONT)} />
         }

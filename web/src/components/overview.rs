@@ -19,6 +19,9 @@ use yew::prelude::*;
 pub struct OverviewProps {
     /// The tiles and their links.
     pub overview: Rc<Overview>,
+    /// Each tile's line under its id, for the current model (`Overview::details`: the
+    /// overview is kept across edits that change only what these lines show).
+    pub details: Rc<Vec<String>>,
     /// Where they are drawn.
     pub layout: Rc<OverviewLayout>,
     /// Worst simulated state per tile.
@@ -44,6 +47,7 @@ pub struct OverviewProps {
 impl PartialEq for OverviewProps {
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.overview, &other.overview)
+            && Rc::ptr_eq(&self.details, &other.details)
             && Rc::ptr_eq(&self.layout, &other.layout)
             && self.states == other.states
             && self.counts == other.counts
@@ -224,6 +228,7 @@ fn tile(
     matched: bool,
 ) -> Html {
     let t = &props.overview.tiles[i];
+    let detail = props.details.get(i).unwrap_or(&t.detail);
     let state = props.states.get(i).copied().unwrap_or(State::Up);
     let failed = props.failed.contains(&t.id);
     let counts = props.counts.get(i).copied().unwrap_or_default();
@@ -280,7 +285,7 @@ fn tile(
         "{} {}: {}{}{}",
         t.kind.as_str(),
         t.id,
-        t.detail,
+        detail,
         if state_text.is_empty() {
             String::new()
         } else {
@@ -299,7 +304,7 @@ fn tile(
             <rect class="tile-bg" width={TILE_W.to_string()} height={TILE_H.to_string()} rx="8" />
             if text {
                 <text class="tile-label" x="10" y="21">{ clip(&t.id, 20) }</text>
-                <text class="tile-detail" x="10" y="40">{ clip(&t.detail, 28) }</text>
+                <text class="tile-detail" x="10" y="40">{ clip(detail, 28) }</text>
                 <text class="tile-state" x="10" y="60">{ &state_text }</text>
                 <text class="tile-badges" x={(TILE_W - 10.0).to_string()} y="60" text-anchor="end">{ badge }</text>
                 <g class="tile-open" onclick={open} role="button" aria-label={format!("open {}", t.id)}>

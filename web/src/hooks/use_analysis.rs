@@ -56,10 +56,17 @@ pub fn use_analysis(state: &UseReducerHandle<State>, spof_wanted: bool) -> Analy
     });
     // Built again only when the model's structure may have changed (`State::structure`): a
     // form edit of a VM's memory keeps the graph of a thousand hosts as it was.
-    let graph = use_memo(state.structure, {
+    // A file just opened had its graph built beforehand, in a task of its own
+    // (`crate::prepared`).
+    let graph: Rc<GraphHandle> = (*use_memo(state.structure, {
         let t = topology.clone();
-        move |_| GraphHandle(hostplan::graph::DependencyGraph::build(&t))
-    });
+        move |_| {
+            crate::prepared::graph(&t).unwrap_or_else(|| {
+                Rc::new(GraphHandle(hostplan::graph::DependencyGraph::build(&t)))
+            })
+        }
+    }))
+    .clone();
     let sim = use_memo((rev, state.failed.clone(), state.rebooting.clone()), {
         let t = topology.clone();
         move |(_, f, r)| analysis::simulate(&t, f, r)
