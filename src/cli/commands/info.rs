@@ -11,7 +11,11 @@ use std::process::ExitCode;
 /// `hostplan facts`: the policy input document.
 pub fn facts(args: &InputArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let loaded = io::load_valid(&args.file)?;
-    super::json_out(out, &hostplan::policy::facts::facts(&loaded.topology))?;
+    // Written straight out in key order: the JSON tree of 10,000 hosts took 1.5 GB.
+    let mut buffered = std::io::BufWriter::new(&mut *out);
+    hostplan::policy::facts::write_facts(&loaded.topology, &mut buffered)?;
+    writeln!(buffered)?;
+    buffered.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -7,7 +7,7 @@ use super::{EventKind, Timeline};
 use crate::graph::NodeKind;
 use crate::model::{Consumer, Topology};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One component's outage during a reboot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -125,8 +125,22 @@ pub fn outages(t: &Topology, host: &str, tl: &Timeline) -> Vec<Outage> {
             ev.get(EventKind::ServiceReady, &s.id),
         ));
     }
+    // Looked up per voter of every consumer: a scan of the VMs per voter made a reboot at
+    // 10,000 hosts spend 4 s in `memcmp` (3,300 clusters × 3 voters × 100,000 VMs).
+    let at_boot: BTreeSet<&str> = t
+        .vms
+        .iter()
+        .filter(|v| super::runs_at_boot(v))
+        .map(|v| v.id.as_str())
+        .collect();
+    let seen = Seen {
+        ev: &ev,
+        at_boot: &at_boot,
+        vm_down: &vm_down,
+        service_down: &service_down,
+    };
     for c in &t.consumers {
-        consumer_outages(t, c, tl, &ev, &vm_down, &service_down, &mut out);
+        consumer_outages(c, tl, &seen, &mut out);
     }
     out.sort_by(|a, b| {
         (a.kind == NodeKind::Vm, a.down_ms, &a.id).cmp(&(b.kind == NodeKind::Vm, b.down_ms, &b.id))
@@ -134,17 +148,24 @@ pub fn outages(t: &Topology, host: &str, tl: &Timeline) -> Vec<Outage> {
     out
 }
 
+/// What [`consumer_outages`] reads of the reboot, gathered once for every consumer.
+struct Seen<'a> {
+    ev: &'a Firsts,
+    /// The VMs that start on boot (running before the reboot).
+    at_boot: &'a BTreeSet<&'a str>,
+    vm_down: &'a BTreeMap<&'a str, u64>,
+    service_down: &'a BTreeMap<&'a str, u64>,
+}
+
 /// A consumer's control plane goes out when it loses quorum (the voter whose stop leaves fewer
 /// running than it needs), its volumes when the control plane or a service they use does.
-fn consumer_outages(
-    t: &Topology,
-    c: &Consumer,
-    tl: &Timeline,
-    ev: &Firsts,
-    vm_down: &BTreeMap<&str, u64>,
-    service_down: &BTreeMap<&str, u64>,
-    out: &mut Vec<Outage>,
-) {
+fn consumer_outages(c: &Consumer, tl: &Timeline, seen: &Seen, out: &mut Vec<Outage>) {
+    let Seen {
+        ev,
+        at_boot,
+        vm_down,
+        service_down,
+    } = seen;
     // The voters and the votes needed, as the timeline counts them.
     let (voters, need) = if c.control_plane.is_empty() {
         (&c.workers, u32::from(!c.workers.is_empty()))
@@ -153,7 +174,7 @@ fn consumer_outages(
     };
     let running = voters
         .iter()
-        .filter(|v| t.vms.iter().any(|x| &x.id == *v && super::runs_at_boot(x)))
+        .filter(|v| at_boot.contains(v.as_str()))
         .count();
     let mut downs: Vec<u64> = voters
         .iter()
