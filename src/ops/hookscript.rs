@@ -316,7 +316,9 @@ fn script(vm: &str, vmid: u32, host: &str, gates: &[Gate], deadline: &Deadline) 
     let _ = writeln!(o, "vmid=${{1:-}}\nphase=${{2:-}}\n");
     o.push_str(HELPERS);
     let _ = writeln!(o, "\ncase $phase in\npre-start)");
-    let _ = writeln!(o, "\tdeadline=$((SECONDS + GATE_TIMEOUT_S))");
+    // `SECONDS` counts whole seconds from the shell's start, so its next tick can come at
+    // once: one second more makes the gate wait at least GATE_TIMEOUT_S, never less.
+    let _ = writeln!(o, "\tdeadline=$((SECONDS + GATE_TIMEOUT_S + 1))");
     for g in gates {
         let _ = writeln!(
             o,
