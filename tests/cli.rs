@@ -479,7 +479,7 @@ fn endless_stdin_stops_at_the_cap() {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    // Write until hostplan stops reading (the pipe breaks), far past the 64 MiB cap.
+    // Write until hostplan stops reading (the pipe breaks), far past the 128 MiB cap.
     let line = b"# comment line of an endless stream\n".repeat(1024);
     let mut written = 0usize;
     while written < 512 * 1024 * 1024 {

@@ -225,3 +225,31 @@ fn files_of_tiny_values_are_refused_before_parsing() {
     );
     assert!(report.diagnostics[0].location.is_some());
 }
+
+/// The byte cap and the value cap admit the same fleets in both formats: the value cap's
+/// message promises "about 15,000 hosts", so a generated fleet of that size must fit under
+/// the byte cap as TOML and as pretty-printed JSON (as `generate --format json` writes it).
+/// Measured per host on a small fleet of each shape and scaled; at 64 MiB the JSON of a
+/// 10,000-host fleet was refused.
+#[test]
+fn the_byte_cap_admits_the_fleets_the_value_cap_admits() {
+    use hostplan::sim::generate::{generate, FleetSpec, Shape};
+    const HOSTS: u32 = 200;
+    for shape in [Shape::Fleet, Shape::FanIn] {
+        let t = generate(&FleetSpec {
+            hosts: HOSTS,
+            vms_per_host: 10,
+            shape,
+            ..FleetSpec::default()
+        });
+        let toml = toml::to_string(&t).unwrap().len();
+        let json = serde_json::to_string_pretty(&t).unwrap().len();
+        for (format, bytes) in [("TOML", toml), ("JSON", json)] {
+            let at_15k = bytes / usize::try_from(HOSTS).unwrap() * 15_000;
+            assert!(
+                at_15k <= hostplan::source::MAX_INPUT_BYTES,
+                "{shape:?} as {format}: 15,000 hosts ≈ {at_15k} bytes, over the cap"
+            );
+        }
+    }
+}
