@@ -6,8 +6,9 @@
 //  3. opening generated fleets of 100 and 1,000 hosts: the file's `change` → the overview painted
 //     (fleet.mjs), and the longest main-thread long task (PerformanceObserver `longtask`) from
 //     the open until the page settles; then an edit on the focused host of the 1,000-host fleet;
-//  4. the wasm bundle's size, raw and gzip -9.
-// Run with scripts/bench-web; results go to BENCHMARKS.md by hand. PARTS=tti,small,fleets,bundle
+//  4. the wasm bundle's size, raw and gzip -9;
+//  5. panning a fleet's drawing: frames per second while it is dragged (see below).
+// Run with scripts/bench-web; results go to BENCHMARKS.md by hand. PARTS=tti,small,fleets,bundle,pan
 // (the default: all) runs some of them; FLEETS=100,1000 picks the fleet sizes.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,7 +22,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const dist = process.env.HOSTPLAN_DIST ?? path.join(root, 'dist');
 const hostplan = process.env.HOSTPLAN_BIN ?? path.join(root, 'target/release/hostplan');
 const runs = Number(process.env.RUNS ?? 10);
-const parts = new Set((process.env.PARTS ?? 'tti,small,fleets,bundle').split(','));
+const parts = new Set((process.env.PARTS ?? 'tti,small,fleets,bundle,pan').split(','));
 const fleetSizes = (process.env.FLEETS ?? '100,1000').split(',').map(Number);
 
 const { server, base } = await serveDist(dist);
@@ -112,6 +113,65 @@ for (const hosts of parts.has('fleets') ? fleetSizes : []) {
   console.log(`open a ${hosts}-host fleet → overview painted: ${fmt(stats(opens))}`);
   console.log(`  longest main-thread task while opening (${hosts} hosts): ${fmt(stats(longest))}`);
   console.log(`  edit a VM's memory in the ${hosts}-host fleet (${editFigures.drawn} drawn): ${fmt(stats(editFigures.edits))}`);
+}
+
+// 5. Panning (issue #12: "60 fps panning at 16,000 components"): the drawing is dragged on every
+//    animation frame from inside the page (pointer events, as a mouse drag sends them), and the
+//    frames' intervals are recorded: frames per second, the 95th percentile and the longest frame.
+//    On the opened fleet's overview at its legible scale, zoomed out twice (tiles without text),
+//    and on a host opened in detail (what search opens). A frame the app overruns shows as a long
+//    interval (the drag's render, style, layout and paint all happen before the next frame).
+async function panFrames(page, frames) {
+  return page.evaluate((frames) => new Promise((resolve) => {
+    const svg = document.querySelector('svg#graph');
+    const r = svg.getBoundingClientRect();
+    const [x0, y0] = [r.left + r.width / 2, r.top + r.height / 2];
+    const at = (x, y) => ({ bubbles: true, clientX: x, clientY: y, pointerId: 1, pointerType: 'mouse', isPrimary: true, buttons: 1 });
+    svg.dispatchEvent(new PointerEvent('pointerdown', at(x0, y0)));
+    const times = [];
+    const views = new Set();
+    const step = (t) => {
+      times.push(t);
+      views.add(svg.getAttribute('viewBox'));
+      if (times.length > frames) {
+        svg.dispatchEvent(new PointerEvent('pointerup', at(x0, y0)));
+        resolve({ times, views: views.size, drawn: svg.querySelectorAll('g.tile, g.node, g.host, path, line').length });
+        return;
+      }
+      // Back and forth, 200 px across and 80 px up and down: the whole drawing moves every frame.
+      const i = times.length;
+      svg.dispatchEvent(new PointerEvent('pointermove', at(x0 + 200 * Math.sin(i / 15), y0 + 80 * Math.sin(i / 23))));
+      requestAnimationFrame(step);
+    };
+    requestAnimationFrame(step);
+  }), frames);
+}
+function frameStats({ times, views, drawn }) {
+  // A drag the app ignored would measure an idle page: every frame must have moved the drawing.
+  if (views !== undefined && views < times.length - 2) throw new Error(`the drag moved the drawing in only ${views} of ${times.length} frames`);
+  const gaps = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
+  const fps = (1000 * gaps.length) / (times[times.length - 1] - times[0]);
+  return `${fps.toFixed(1)} fps, frame p95 ${gaps[Math.floor(gaps.length * 0.95)].toFixed(1)} ms, longest ${gaps[gaps.length - 1].toFixed(1)} ms (${gaps.length} frames, ${drawn} shapes in the drawing)`;
+}
+for (const hosts of parts.has('pan') ? fleetSizes : []) {
+  const frames = Number(process.env.PAN_FRAMES ?? 180);
+  const c = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const p = await c.newPage();
+  await p.goto(base);
+  await p.waitForSelector('svg#graph g.node[data-id="truenas"]');
+  // An idle page's frame rate first: the ceiling this browser gives (60 Hz where it paces frames).
+  console.log(`pan, idle page (no drag): ${frameStats(await p.evaluate((n) => new Promise((resolve) => { const times = []; const f = (t) => { times.push(t); if (times.length > n) resolve({ times, drawn: 0 }); else requestAnimationFrame(f); }; requestAnimationFrame(f); }), 60))}`);
+  await openFleet(p, `fleet-${hosts}.toml`, generateFleet(hostplan, hosts), 'svg#graph g.tile[data-id="h00000"] text.tile-label', { settleMs: hosts >= 1000 ? 6000 : 2000, timeout: 120000 });
+  console.log(`pan the ${hosts}-host overview (legible scale): ${frameStats(await panFrames(p, frames))}`);
+  await p.click('.graph-tools button[aria-label="Zoom out"]');
+  await p.click('.graph-tools button[aria-label="Zoom out"]');
+  console.log(`pan the ${hosts}-host overview zoomed out twice: ${frameStats(await panFrames(p, frames))}`);
+  await p.click('#fit');
+  await p.fill('#search', 'h00042-vm03');
+  await p.press('#search', 'Enter');
+  await p.waitForSelector('svg#graph g.node[data-id="h00042-vm03"]');
+  console.log(`pan a host of the ${hosts}-host fleet opened in detail: ${frameStats(await panFrames(p, frames))}`);
+  await c.close();
 }
 
 // 4. Bundle size.
