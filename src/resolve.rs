@@ -111,6 +111,10 @@ impl EntityKind {
 pub struct Lookup {
     ids: BTreeMap<String, (EntityKind, usize)>,
     mappings: BTreeMap<String, usize>,
+    /// Host → positions of the links (cables) plugged into it, in file order: which cables a
+    /// NIC has was a scan of every link per port, quadratic in a large site (half of
+    /// `validate` on a 10,000-VM storage chain).
+    cables: BTreeMap<String, Vec<usize>>,
 }
 
 impl Lookup {
@@ -126,7 +130,21 @@ impl Lookup {
         for (i, m) in t.mappings.iter().enumerate() {
             mappings.entry(m.id.clone()).or_insert(i);
         }
-        Self { ids, mappings }
+        let mut cables: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, l) in t.links.iter().enumerate() {
+            cables.entry(l.host.clone()).or_default().push(i);
+        }
+        Self {
+            ids,
+            mappings,
+            cables,
+        }
+    }
+
+    /// Positions in `t.links` of the links whose `host` is `host`, in file order (`t` is the
+    /// topology this index was built from).
+    pub fn cables_on(&self, host: &str) -> &[usize] {
+        self.cables.get(host).map_or(&[], Vec::as_slice)
     }
 
     /// Kind and position of `id`.

@@ -850,10 +850,11 @@ pub(crate) fn network_carriers(
             }
             return;
         }
-        let cables: Vec<&crate::model::Link> = t
-            .links
+        let cables: Vec<&crate::model::Link> = lookup
+            .cables_on(host)
             .iter()
-            .filter(|l| l.nic == port && l.host == host)
+            .map(|&i| &t.links[i])
+            .filter(|l| l.nic == port)
             .collect();
         if cables.is_empty() {
             out.insert(port.to_owned());
