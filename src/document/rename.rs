@@ -22,11 +22,43 @@ fn entity_at(path: &DataPath) -> Option<(Section, usize)> {
 }
 
 /// The value at `path` in `json`.
-fn value_at<'j>(json: &'j Json, path: &DataPath) -> Option<&'j Json> {
-    path.0.iter().try_fold(json, |node, seg| match seg {
+fn value_at<'j>(json: &'j Json, path: &[Segment]) -> Option<&'j Json> {
+    path.iter().try_fold(json, |node, seg| match seg {
         Segment::Key(k) => node.get(k),
         Segment::Index(i) => node.get(*i as usize),
     })
+}
+
+/// Whether the value at `path` in `t` is the string `id`. Only the entry (or the site or
+/// cluster table) the path is in is serialised: the whole model's serialiser would be in the
+/// web page for this alone.
+fn names(t: &Topology, path: &DataPath, id: &str) -> bool {
+    let (json, rest) = match path.0.as_slice() {
+        [Segment::Key(s), Segment::Index(i), rest @ ..] => {
+            let Some(item) = Section::from_key(s).and_then(|s| s.item_json(t, *i as usize)) else {
+                return false;
+            };
+            (item, rest)
+        }
+        [Segment::Key(k), rest @ ..] if k == "cluster" => {
+            let Some(c) = t
+                .cluster
+                .as_ref()
+                .and_then(|c| serde_json::to_value(c).ok())
+            else {
+                return false;
+            };
+            (c, rest)
+        }
+        [Segment::Key(k), rest @ ..] if k == "site" => {
+            let Ok(site) = serde_json::to_value(&t.site) else {
+                return false;
+            };
+            (site, rest)
+        }
+        _ => return false,
+    };
+    value_at(&json, rest).and_then(Json::as_str) == Some(id)
 }
 
 /// The fields that name the entity whose id is at `id_path` (`hosts[0].id`), in the order
@@ -62,14 +94,11 @@ pub fn references(t: &Topology, id_path: &DataPath) -> Vec<DataPath> {
     if let Some(slot) = section.id_at_mut(&mut renamed, i) {
         *slot = probe;
     }
-    let Ok(original) = serde_json::to_value(t) else {
-        return Vec::new();
-    };
     let mut out: Vec<DataPath> = crate::validate::validate(&renamed)
         .into_iter()
         .filter(|d| d.code == Code::UnknownReference)
         .map(|d| d.path)
-        .filter(|p| value_at(&original, p).and_then(Json::as_str) == Some(old))
+        .filter(|p| names(t, p, old))
         .collect();
     out.dedup();
     out

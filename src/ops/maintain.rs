@@ -22,11 +22,11 @@ use crate::resolve::{EntityKind, Lookup};
 use crate::sim::boot::{self, Scenario, Timing};
 use crate::sim::quorum::Votequorum;
 use crate::sim::{ha, SimError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Reboot or power off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mode {
     /// The host reboots and comes back by itself.
@@ -41,7 +41,7 @@ named!(Mode {
 });
 
 /// What happens to one guest of the host.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Fate {
     /// It is shut down and started again after the host is back.
@@ -59,7 +59,7 @@ named!(Fate {
 });
 
 /// One guest of the host.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Guest {
     /// The VM.
     pub vm: String,
@@ -77,7 +77,7 @@ pub struct Guest {
 }
 
 /// The cluster without the host.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuorumAfter {
     /// Votes left.
     pub votes: u32,
@@ -88,7 +88,7 @@ pub struct QuorumAfter {
 }
 
 /// How long something is down.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Downtime {
     /// Guest, service or consumer id.
     pub id: String,
@@ -108,7 +108,7 @@ impl Downtime {
 }
 
 /// The maintenance plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     /// The host.
     pub host: String,

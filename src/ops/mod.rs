@@ -27,10 +27,10 @@ pub mod power;
 pub mod power_text;
 pub mod render;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where a step's command runs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "host")]
 pub enum Place {
     /// On a Proxmox node (over ssh from the admin machine).
@@ -42,7 +42,7 @@ pub enum Place {
 }
 
 /// The check that proves a step worked: a command that exits 0 once it holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {
     /// What must hold, in words.
     pub what: String,
@@ -55,7 +55,7 @@ pub struct Check {
 }
 
 /// One step of a runbook.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Step {
     /// What to do, in words.
     pub title: String,

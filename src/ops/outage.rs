@@ -26,7 +26,7 @@ use crate::model::{
 use crate::resolve::{EntityKind, Lookup};
 use crate::sim::boot::{time_to_serve_ms, Timing};
 use crate::sim::SimError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// open-iscsi `node.session.timeo.replacement_timeout` default, seconds (I-1).
@@ -52,7 +52,7 @@ pub const NFS_GRACE_S: u32 = 90;
 const NFS_TIMEO_MAX_S: u32 = 600;
 
 /// What a consumer does during and after the outage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// Shorter than the client notices: latency, nothing logged, nothing fails.
@@ -276,7 +276,7 @@ pub fn stated_errors_after(
 }
 
 /// A service lost for a while.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LostService {
     /// The service.
     pub service: String,
@@ -291,7 +291,7 @@ pub struct LostService {
 }
 
 /// What one consumer does.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsumerOutcome {
     /// The consumer id, or the VM whose disk is on the service.
     pub consumer: String,
@@ -313,20 +313,20 @@ pub struct ConsumerOutcome {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub settled_at_s: Option<u32>,
     /// What the errors did, when they came.
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub effect: String,
     /// What must be restarted.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub restart: Vec<String>,
     /// The cause chain, first cause first.
     pub chain: Vec<String>,
     /// Values assumed from documented defaults.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assumed: Vec<String>,
 }
 
 /// A storage outage and its consequences.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outage {
     /// What went away (a VM, a host or a service).
     pub target: String,

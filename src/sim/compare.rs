@@ -5,11 +5,11 @@
 use super::{dag_of, SimError};
 use crate::graph::State;
 use crate::model::Topology;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// One service compared across two topologies.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceComparison {
     /// Service, control plane or volumes id.
     pub service: String,
@@ -28,7 +28,7 @@ pub struct ServiceComparison {
 }
 
 /// Side-by-side comparison of two topologies.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     /// Per service.
     pub services: Vec<ServiceComparison>,

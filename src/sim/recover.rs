@@ -8,7 +8,7 @@ use super::{dag_of, resolve_ids, SimError};
 use crate::graph::{Dag, NodeKind, State};
 use crate::model::{Device, Host, HostKind, MappingEntry, Topology, VdevRole};
 use crate::resolve::{vm_passthrough, EntityKind, Lookup};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 pub use super::compare::{compare, Comparison, ServiceComparison};
@@ -27,7 +27,7 @@ pub struct MoveRequest {
 }
 
 /// Whether one vdev survives the move.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VdevCheck {
     /// Position in the pool.
     pub index: u32,
@@ -44,7 +44,7 @@ pub struct VdevCheck {
 }
 
 /// Whether a pool can be imported on the target.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PoolImport {
     /// The pool.
     pub pool: String,
@@ -57,7 +57,7 @@ pub struct PoolImport {
 }
 
 /// The outcome of a move.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecoveryPlan {
     /// The device moved.
     pub device: String,

@@ -24,7 +24,7 @@ use super::lanes::{lanes, LaneCounters};
 use super::{dag_of, SimError};
 use crate::graph::{Dag, NodeKind, State};
 use crate::model::Topology;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Killer sets: `K[v]` = sorted dense indices of components whose single failure downs `v`.
@@ -193,7 +193,7 @@ pub fn critical_pairs_with_progress(
 }
 
 /// What one component takes down with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlastRadius {
     /// The component.
     pub id: String,
@@ -206,10 +206,10 @@ pub struct BlastRadius {
     /// Every other node taken down.
     pub total: u32,
     /// Services taken down beyond those listed (a capped report: [`analyse_capped`]).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub services_omitted: u32,
     /// VMs taken down beyond those listed (a capped report).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub vms_omitted: u32,
 }
 
@@ -231,19 +231,19 @@ fn is_zero(n: &u32) -> bool {
 }
 
 /// The components whose single failure takes a service down.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceSpof {
     /// Service, consumer control plane or consumer volumes id.
     pub service: String,
     /// Single points of failure, by id.
     pub components: Vec<String>,
     /// Single points of failure beyond those listed (a capped report: [`analyse_capped`]).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub components_omitted: u32,
 }
 
 /// A pair that takes down what neither member does alone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CriticalPair {
     /// First component.
     pub a: String,
@@ -259,7 +259,7 @@ pub struct CriticalPair {
 }
 
 /// The whole analysis.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpofReport {
     /// Candidate components (entities).
     pub candidates: u32,

@@ -25,7 +25,8 @@ test('a JSON file opens through the worker, is edited as TOML and comes back aft
   // The autosave holds the JSON: a reload reads it in the worker (the seed shows meanwhile),
   // and restoring is not an edit.
   await page.reload();
-  await page.waitForFunction(() => document.querySelector('#current-file').textContent.includes('fleet.json'), null, { timeout: 30000 });
+  // (Right after the reload the app may not be mounted yet: no header to read.)
+  await page.waitForFunction(() => document.querySelector('#current-file')?.textContent.includes('fleet.json'), null, { timeout: 30000 });
   await page.waitForSelector('svg#graph g.node[data-id="h00007-vm09"]');
   assert.equal(await page.isDisabled('#undo'), true, 'restoring is not an edit');
   // A form edit writes the model as TOML (the file is named as what it now is).

@@ -2,7 +2,7 @@
 //! side effects are hooks ([`crate::hooks`]); the state itself is a pure reducer
 //! ([`crate::state`]) and every analysis is the core's.
 
-use crate::components::boot::{BootGantt, BootPanel};
+use crate::components::boot::{use_boot, BootGantt, BootPanel};
 use crate::components::canvas::Canvas;
 use crate::components::delta::DeltaPanel;
 use crate::components::diagnostics::DiagnosticsList;
@@ -20,9 +20,9 @@ use crate::hooks::{
     use_analysis, use_autosave, use_delta, use_editing, use_perf_marks, use_policy_evaluation,
     use_shortcuts,
 };
+use crate::service::Shared;
 use crate::state::{Action, State};
 use hostplan::diag::Severity;
-use std::rc::Rc;
 use yew::prelude::*;
 
 /// The state on page load: a shared link wins, then the autosave, then the seed. An autosaved
@@ -34,7 +34,7 @@ fn startup() -> State {
         let hash = crate::persist::fragment();
         if let Some(code) = crate::persist::code_in_fragment(&hash) {
             return match crate::persist::decode(code) {
-                Ok(text) => Rc::new(state)
+                Ok(text) => std::rc::Rc::new(state)
                     .reduce(Action::Open {
                         name: "shared.toml".into(),
                         bytes: text.into_bytes(),
@@ -56,7 +56,7 @@ fn startup() -> State {
             if crate::state::is_json(&saved.name, saved.text.as_bytes()) {
                 return state;
             }
-            let opened = Rc::new(state.clone()).reduce(Action::Open {
+            let opened = std::rc::Rc::new(state.clone()).reduce(Action::Open {
                 name: saved.name,
                 bytes: saved.text.into_bytes(),
             });
@@ -111,6 +111,9 @@ pub fn App() -> Html {
     let saved = use_autosave(state.current.clone(), rev, restoring.is_some());
     use_shortcuts(state.dispatcher());
     let editing = use_editing(state.dispatcher(), a.topology.clone());
+    // The current document for the panels that send it to the worker, compared by identity.
+    let doc = Shared(state.current.clone());
+    let boot = use_boot(doc.clone(), (*boot_scenario).clone(), *tab == Tab::Boot);
     let delta = use_delta(
         state.current.clone(),
         state.opened.clone(),
@@ -192,10 +195,10 @@ pub fn App() -> Html {
         Tab::Simulate => html! {
             <>
             <SimulatePanel topology={a.topology.clone()} report={a.sim.clone()} failed={state.failed.clone()} rebooting={state.rebooting.clone()}
-                selected={state.selected.clone()} on_select={on_select.clone()} spof={a.spof.clone()} toml={state.current.text.clone()}
+                selected={state.selected.clone()} on_select={on_select.clone()} spof={a.spof.clone()} doc={doc.clone()}
                 on_simulate={on_action.reform(|(failed, rebooting)| Action::Simulate { failed, rebooting })}
                 on_toggle={on_action.reform(Action::ToggleFailed)} />
-            <OutagePanel topology={a.topology.clone()} />
+            <OutagePanel doc={doc.clone()} />
             </>
         },
         Tab::Boot => {
@@ -203,25 +206,25 @@ pub fn App() -> Html {
                 let s = boot_scenario.clone();
                 Callback::from(move |v: String| s.set(v))
             };
-            html! { <BootPanel topology={a.topology.clone()} on_apply={editing.edit.clone()} scenario={(*boot_scenario).clone()} {on_scenario} /> }
+            html! { <BootPanel doc={doc.clone()} answer={boot.clone()} on_apply={editing.edit.clone()} scenario={(*boot_scenario).clone()} {on_scenario} /> }
         }
         Tab::Maintain => html! {
             <>
-            <MaintainPanel topology={a.topology.clone()} />
-            <HookscriptsPanel topology={a.topology.clone()} toml={Rc::<str>::from(state.current.text.as_str())} revision={rev} />
+            <MaintainPanel doc={doc.clone()} />
+            <HookscriptsPanel doc={doc.clone()} />
             </>
         },
         Tab::WhatIf => {
-            html! { <WhatIfPanel topology={a.topology.clone()} on_apply={editing.edit.clone()} /> }
+            html! { <WhatIfPanel doc={doc.clone()} on_apply={editing.edit.clone()} /> }
         }
         Tab::Delta => html! { <DeltaPanel delta={delta.clone()} on_select={on_select.clone()} /> },
         Tab::Review => html! {
-            <ReviewPanel evaluation={policy.result} stale={policy.stale} user_policy={policy.user_policy} user_policy_name={policy.user_policy_name.clone()} topology={a.topology.clone()} policy_error={policy.error}
+            <ReviewPanel evaluation={policy.result} stale={policy.stale} user_policy={policy.user_policy} user_policy_name={policy.user_policy_name.clone()} doc={doc.clone()} policy_error={policy.error}
                 on_tab={{ let tab = tab.clone(); Callback::from(move |t: Tab| tab.set(t)) }}
                 on_select={on_select.clone()} on_waive={editing.on_waive} on_policy={policy.on_policy} />
         },
         Tab::Transfer => html! {
-            <TransferPanel topology={a.topology.clone()} toml={Rc::<str>::from(state.current.text.as_str())} revision={rev} book={policy.book} on_merge={editing.edit} />
+            <TransferPanel doc={doc.clone()} book={policy.book} on_merge={editing.edit} />
         },
     };
 
@@ -251,7 +254,7 @@ pub fn App() -> Html {
                 // The Boot tab's timeline takes the main canvas; the graph stays mounted (its
                 // zoom, search and collapsed hosts kept) but hidden meanwhile.
                 if *tab == Tab::Boot {
-                    <BootGantt topology={a.topology.clone()} scenario={(*boot_scenario).clone()} />
+                    <BootGantt doc={doc.clone()} answer={boot.clone()} scenario={(*boot_scenario).clone()} />
                 }
                 <div class="main-view" hidden={*tab == Tab::Boot}>
                 <Canvas topology={a.topology.clone()} revision={rev} structure={state.structure} graph={a.graph.clone()} flagged={a.flagged.clone()}

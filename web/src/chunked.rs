@@ -334,6 +334,8 @@ mod tests {
         let answer = Checked {
             topology: report.topology,
             diagnostics: report.diagnostics,
+            // A JSON file's TOML form comes with it (after the model: not among the entries).
+            toml: Some(text.clone()),
         };
         // Escapes, a nested list and an empty one in entries and keys.
         let mut t = answer.topology.clone().unwrap();
@@ -361,6 +363,7 @@ mod tests {
         let answer = Checked {
             topology: seed.topology,
             diagnostics: seed.diagnostics,
+            toml: None,
         };
         let json = serde_json::to_string(&answer).unwrap();
         assert_eq!(in_steps(&json, 10), answer);
@@ -368,6 +371,7 @@ mod tests {
         let refused = Checked {
             topology: None,
             diagnostics: bad.diagnostics,
+            toml: None,
         };
         let json = serde_json::to_string(&refused).unwrap();
         assert_eq!(in_steps(&json, 10), refused);

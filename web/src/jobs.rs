@@ -9,20 +9,20 @@ use serde::{Deserialize, Serialize};
 /// Everything the first paint does not need runs here (the policy engine and its builtins,
 /// importers, exporters, the before/after delta, the facts document, reading a large file):
 /// the page reaches it only through these messages, so none of that code is in the page's
-/// wasm. Topologies travel as TOML text (the document the page already has) or as the model's
-/// JSON where the page holds a model without text.
+/// wasm. Topologies travel as the document's text, TOML or JSON, as the page holds it: the
+/// worker reads it as the CLI would, so the page needs no serialiser of the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "job", rename_all = "kebab-case")]
 pub enum Request {
     /// The N-2 analysis (critical pairs).
     Pairs {
-        /// The topology as TOML.
-        toml: String,
+        /// The document's text.
+        text: String,
     },
     /// Availability per service by Monte Carlo (exact where the core can).
     Availability {
-        /// The topology as TOML.
-        toml: String,
+        /// The document's text.
+        text: String,
         /// Samples per service.
         samples: u32,
         /// Always sample, even where the exact method applies.
@@ -32,8 +32,8 @@ pub enum Request {
     /// loop until the time limit: on the page either would freeze it). The result is a
     /// [`PolicyAnswer`].
     Policies {
-        /// The topology as TOML.
-        toml: String,
+        /// The document's text.
+        text: String,
         /// The user's policy files, `(path, text)`.
         user: Vec<(String, String)>,
         /// Today (`YYYY-MM-DD`), for waiver expiry.
@@ -59,8 +59,8 @@ pub enum Request {
     },
     /// One export format: the result is an [`ExportAnswer`].
     Export {
-        /// The topology as TOML.
-        toml: String,
+        /// The document's text.
+        text: String,
         /// The format's core name.
         format: String,
         /// The user's policy files (the spec is judged by the whole book).
@@ -70,8 +70,8 @@ pub enum Request {
     },
     /// Run an importer and prepare the merge into the current topology: an [`ImportAnswer`].
     Import {
-        /// The current topology as TOML.
-        toml: String,
+        /// The current document's text.
+        text: String,
         /// `(name, text)` of every file.
         files: Vec<(String, String)>,
         /// The format's core name, or `auto`.
@@ -81,10 +81,10 @@ pub enum Request {
     },
     /// What a change does ([`hostplan::sim::delta::Delta`]), between two models.
     Delta {
-        /// The model before, as JSON.
-        before: serde_json::Value,
-        /// The model after, as JSON.
-        after: serde_json::Value,
+        /// The document before, its text.
+        before: String,
+        /// The document after, its text.
+        after: String,
         /// Include the critical pairs (N-2).
         pairs: bool,
         /// Policy findings of each side with these user files (`None`: no findings).
@@ -94,18 +94,67 @@ pub enum Request {
     },
     /// The facts document the rules read (`input`), as JSON.
     Facts {
-        /// The model, as JSON.
-        topology: serde_json::Value,
+        /// The document's text.
+        text: String,
     },
     /// Mains loss: the power-loss plan, its Markdown and the NUT files (a [`PowerAnswer`]).
     PowerLoss {
-        /// The model, as JSON.
-        topology: serde_json::Value,
+        /// The document's text.
+        text: String,
+    },
+    /// The boot timeline of a scenario (`cold`, `reboot:<host>`) with the suggested startup
+    /// order: a [`BootAnswer`] (in `Ok`, as every job the page decodes with
+    /// [`crate::service::use_answer`]).
+    Boot {
+        /// The document's text.
+        text: String,
+        /// The scenario.
+        scenario: String,
+    },
+    /// A host's maintenance (`hostplan maintain`): a [`MaintainAnswer`].
+    Maintain {
+        /// The document's text.
+        text: String,
+        /// The host.
+        host: String,
+        /// Shut it down (else reboot it).
+        shutdown: bool,
+    },
+    /// A storage provider or service gone (`hostplan simulate --outage`): an [`OutageAnswer`].
+    Outage {
+        /// The document's text.
+        text: String,
+        /// The VM, host or service gone.
+        target: String,
+        /// For how long, seconds (`None`: the provider's reboot by the boot model).
+        seconds: Option<u32>,
+    },
+    /// Move a device to another or a new host (`hostplan recover`): a [`MoveAnswer`].
+    Move {
+        /// The document's text.
+        text: String,
+        /// The device.
+        device: String,
+        /// The host it goes to.
+        to: String,
+    },
+    /// Single points of failure and blast radius (N-1, `hostplan spof`): a [`SpofAnswer`].
+    Spof {
+        /// The document's text.
+        text: String,
+    },
+    /// Compare with a built-in example, by file name (`hostplan compare`): a
+    /// [`CompareAnswer`].
+    Compare {
+        /// The document's text.
+        text: String,
+        /// The example's file name.
+        example: String,
     },
     /// The readiness-gate hookscripts (`hostplan hookscripts`): a [`HookscriptAnswer`].
     Hookscripts {
-        /// The topology as TOML.
-        toml: String,
+        /// The document's text.
+        text: String,
         /// Service id → address typed on the page, for services the model gives none.
         addresses: Vec<(String, String)>,
     },
@@ -254,6 +303,10 @@ pub struct Checked {
     pub topology: Option<hostplan::model::Topology>,
     /// Every diagnostic, located in `text`.
     pub diagnostics: Vec<hostplan::diag::Diagnostic>,
+    /// For a JSON file, its model as TOML: what the page edits in place (it carries no
+    /// serialiser of the model).
+    #[serde(default)]
+    pub toml: Option<String>,
 }
 
 /// What [`Request::Export`] answers: the files and notes, or why the export was refused.
@@ -273,8 +326,8 @@ pub struct ImportAnswer {
 /// A merge the user may confirm: the model it gives and what it adds and updates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MergeAnswer {
-    /// The model after the merge.
-    pub topology: hostplan::model::Topology,
+    /// The document after the merge, as TOML.
+    pub text: String,
     /// New entities.
     pub added: Vec<String>,
     /// Entities updated, with the fields that changed.
@@ -395,18 +448,61 @@ fn done<T: Serialize>(value: &T) -> Response {
     }
 }
 
-fn read_toml(toml: &str) -> Result<hostplan::model::Topology, Response> {
-    hostplan::check("topology.toml", toml.as_bytes())
-        .topology
-        .ok_or_else(|| Response::Failed {
-            message: "the topology could not be read".into(),
-        })
+/// The document last read by this worker with its model: the panels of one revision ask in
+/// turn (boot, maintenance, power…) about the same text, which is read once.
+type LastRead = Option<(String, std::rc::Rc<hostplan::model::Topology>)>;
+
+thread_local! {
+    static LAST_READ: std::cell::RefCell<LastRead> = const { std::cell::RefCell::new(None) };
 }
 
-fn read_json(v: &serde_json::Value) -> Result<hostplan::model::Topology, Response> {
-    hostplan::model::Topology::deserialize(v).map_err(|e| Response::Failed {
-        message: format!("the topology could not be read: {e}"),
-    })
+/// Read a document's text, TOML or JSON (told apart by its first character, as the CLI does
+/// for standard input).
+fn read_doc(text: &str) -> Result<std::rc::Rc<hostplan::model::Topology>, Response> {
+    if let Some(t) = LAST_READ.with(|l| {
+        l.borrow()
+            .as_ref()
+            .filter(|(last, _)| last == text)
+            .map(|(_, t)| t.clone())
+    }) {
+        return Ok(t);
+    }
+    let t = hostplan::check("topology", text.as_bytes())
+        .topology
+        .map(std::rc::Rc::new)
+        .ok_or_else(|| Response::Failed {
+            message: "the topology could not be read".into(),
+        })?;
+    LAST_READ.with(|l| *l.borrow_mut() = Some((text.to_owned(), t.clone())));
+    Ok(t)
+}
+
+/// Whether a document's text is JSON (the page edits it as TOML).
+fn is_json(text: &str) -> bool {
+    hostplan::source::Format::detect("topology", text.as_bytes()) == hostplan::source::Format::Json
+}
+
+/// The model of a JSON document as TOML text, for the page to edit in place (`None` for a
+/// TOML document, which is edited as it is).
+fn toml_of_json(text: &str, t: &hostplan::model::Topology) -> Option<String> {
+    is_json(text).then(|| toml::to_string(t).ok()).flatten()
+}
+
+/// The document `text` (whose model is `before`) changed into `after`: written into the
+/// text as the fields that changed, so comments and layout survive (a JSON document is
+/// written as TOML first); re-serialised only if the change cannot be written in.
+pub(crate) fn changed_text(
+    text: &str,
+    before: &hostplan::model::Topology,
+    after: &hostplan::model::Topology,
+) -> Result<String, String> {
+    let json = |t| serde_json::to_value(t).map_err(|e| e.to_string());
+    let base = match toml_of_json(text, before) {
+        Some(toml) => toml,
+        None => text.to_owned(),
+    };
+    hostplan::document::apply_changes(&base, &json(before)?, &json(after)?)
+        .or_else(|_| toml::to_string(after).map_err(|e| e.to_string()))
 }
 
 /// Run a job, reporting progress through `progress`.
@@ -418,12 +514,12 @@ pub fn run(req: &Request, progress: &mut dyn FnMut(f64)) -> Response {
 
 fn run_inner(req: &Request, progress: &mut dyn FnMut(f64)) -> Result<Response, Response> {
     let result = match req {
-        Request::Pairs { toml } => {
-            hostplan::sim::spof::analyse_with_progress(&read_toml(toml)?, true, progress)
+        Request::Pairs { text } => {
+            hostplan::sim::spof::analyse_with_progress(&*read_doc(text)?, true, progress)
                 .map(|r| serde_json::to_value(r).unwrap_or_default())
         }
         Request::Availability {
-            toml,
+            text,
             samples,
             monte_carlo,
         } => {
@@ -436,17 +532,17 @@ fn run_inner(req: &Request, progress: &mut dyn FnMut(f64)) -> Result<Response, R
                 samples: *samples,
                 seed: 1,
             };
-            hostplan::sim::availability::analyse_with_progress(&read_toml(toml)?, &opts, progress)
+            hostplan::sim::availability::analyse_with_progress(&*read_doc(text)?, &opts, progress)
                 .map(|r| serde_json::to_value(r).unwrap_or_default())
         }
         Request::Policies {
-            toml,
+            text,
             user,
             today,
             rev,
             version,
         } => {
-            let evaluation = evaluate(&read_toml(toml)?, user, today);
+            let evaluation = evaluate(&*read_doc(text)?, user, today);
             return Ok(done(&PolicyAnswer {
                 rev: *rev,
                 version: *version,
@@ -458,24 +554,30 @@ fn run_inner(req: &Request, progress: &mut dyn FnMut(f64)) -> Result<Response, R
         }
         Request::Check { name, text } => {
             let report = hostplan::check(name, text.as_bytes());
+            let toml = report
+                .topology
+                .as_ref()
+                .filter(|_| report.source.format == hostplan::source::Format::Json)
+                .and_then(|t| toml::to_string(t).ok());
             return Ok(done(&Checked {
                 topology: report.topology,
                 diagnostics: report.diagnostics,
+                toml,
             }));
         }
         Request::Export {
-            toml,
+            text,
             format,
             user,
             today,
-        } => return Ok(done(&export(&read_toml(toml)?, format, user, today))),
+        } => return Ok(done(&export(&*read_doc(text)?, format, user, today))),
         Request::Import {
-            toml,
+            text,
             files,
             format,
             host,
         } => {
-            return Ok(match import(&read_toml(toml)?, files, format, host) {
+            return Ok(match import(text, &*read_doc(text)?, files, format, host) {
                 Ok(answer) => done(&answer),
                 Err(message) => Response::Failed { message },
             })
@@ -487,7 +589,7 @@ fn run_inner(req: &Request, progress: &mut dyn FnMut(f64)) -> Result<Response, R
             findings,
             today,
         } => {
-            let (before, after) = (read_json(before)?, read_json(after)?);
+            let (before, after) = (read_doc(before)?, read_doc(after)?);
             return Ok(
                 match delta(&before, &after, *pairs, findings.as_deref(), today) {
                     Ok(d) => done(&d),
@@ -495,12 +597,50 @@ fn run_inner(req: &Request, progress: &mut dyn FnMut(f64)) -> Result<Response, R
                 },
             );
         }
-        Request::Facts { topology } => {
-            return Ok(done(&hostplan::policy::facts::facts(&read_json(topology)?)));
+        Request::Facts { text } => {
+            return Ok(done(&hostplan::policy::facts::facts(&*read_doc(text)?)));
         }
-        Request::PowerLoss { topology } => return Ok(done(&power_loss(&read_json(topology)?))),
-        Request::Hookscripts { toml, addresses } => {
-            return Ok(done(&hookscripts(&read_toml(toml)?, addresses)));
+        Request::PowerLoss { text } => return Ok(done(&power_loss(&*read_doc(text)?))),
+        Request::Hookscripts { text, addresses } => {
+            return Ok(done(&hookscripts(&*read_doc(text)?, addresses)));
+        }
+        Request::Boot { text, scenario } => {
+            let answer: Result<BootAnswer, String> = Ok(boot(text, &*read_doc(text)?, scenario));
+            return Ok(done(&answer));
+        }
+        Request::Maintain {
+            text,
+            host,
+            shutdown,
+        } => return Ok(done(&maintain(&*read_doc(text)?, host, *shutdown))),
+        Request::Outage {
+            text,
+            target,
+            seconds,
+        } => {
+            let timing = hostplan::sim::boot::Timing::default();
+            let answer: OutageAnswer =
+                hostplan::ops::outage::simulate(&*read_doc(text)?, target, *seconds, &timing)
+                    .map_err(|e| e.to_string());
+            return Ok(done(&answer));
+        }
+        Request::Move { text, device, to } => {
+            return Ok(done(&move_device(text, &*read_doc(text)?, device, to)));
+        }
+        Request::Spof { text } => {
+            let answer: SpofAnswer =
+                hostplan::sim::spof::analyse(&*read_doc(text)?, false).map_err(|e| e.to_string());
+            return Ok(done(&answer));
+        }
+        Request::Compare { text, example } => {
+            let t = read_doc(text)?;
+            let answer: CompareAnswer = hostplan::examples::ALL
+                .iter()
+                .find(|(n, _)| n == example)
+                .and_then(|(n, text)| hostplan::check(n, text.as_bytes()).topology)
+                .ok_or_else(|| format!("no example named {example}"))
+                .and_then(|b| hostplan::sim::recover::compare(&t, &b).map_err(|e| e.to_string()));
+            return Ok(done(&answer));
         }
     };
     progress(1.0);
@@ -509,6 +649,122 @@ fn run_inner(req: &Request, progress: &mut dyn FnMut(f64)) -> Result<Response, R
         Err(e) => Response::Failed {
             message: e.to_string(),
         },
+    })
+}
+
+/// The scenario a value of the boot panel's picker stands for (`cold`, `reboot:<host>`).
+pub fn scenario_of(value: &str) -> hostplan::sim::boot::Scenario {
+    use hostplan::sim::boot::Scenario;
+    match value.strip_prefix("reboot:") {
+        Some(h) => Scenario::Reboot(h.to_owned()),
+        None => Scenario::ColdStart,
+    }
+}
+
+/// What [`Request::Boot`] answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BootAnswer {
+    /// The scenario's timeline.
+    pub timeline: hostplan::sim::boot::Timeline,
+    /// The suggested startup order (its model left out).
+    pub suggestion: hostplan::sim::boot::Suggestion,
+    /// The same scenario with the suggested order.
+    pub suggested: hostplan::sim::boot::Timeline,
+    /// The document with the suggested order written in (`None`: nothing to change).
+    pub applied: Option<String>,
+}
+
+fn boot(text: &str, t: &hostplan::model::Topology, scenario: &str) -> BootAnswer {
+    use hostplan::sim::boot::{simulate, suggest, Timing};
+    let (scenario, timing) = (scenario_of(scenario), Timing::default());
+    let suggestion = suggest(t, &timing);
+    BootAnswer {
+        timeline: simulate(t, &scenario, &timing),
+        suggested: simulate(&suggestion.topology, &scenario, &timing),
+        applied: (!suggestion.changes.is_empty())
+            .then(|| changed_text(text, t, &suggestion.topology).ok())
+            .flatten(),
+        suggestion,
+    }
+}
+
+/// What [`Request::Maintain`] answers: the plan with its runbook as Markdown and as a bash
+/// script (the downloads), or why there is none.
+pub type MaintainAnswer = Result<MaintainFiles, String>;
+
+/// A maintenance plan with what the page offers for download.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MaintainFiles {
+    /// The plan.
+    pub plan: hostplan::ops::maintain::Plan,
+    /// The runbook as Markdown.
+    pub markdown: String,
+    /// The runbook as a bash script.
+    pub script: String,
+}
+
+fn maintain(t: &hostplan::model::Topology, host: &str, shutdown: bool) -> MaintainAnswer {
+    use hostplan::ops::maintain::{plan, Mode};
+    use hostplan::ops::render;
+    let mode = if shutdown {
+        Mode::Shutdown
+    } else {
+        Mode::Reboot
+    };
+    let p =
+        plan(t, host, mode, &hostplan::sim::boot::Timing::default()).map_err(|e| e.to_string())?;
+    let title = format!(
+        "Maintenance of {} ({}): {} steps",
+        p.host,
+        p.mode,
+        p.steps.len()
+    );
+    Ok(MaintainFiles {
+        markdown: render::plan_markdown(&p),
+        script: render::script(&title, &p.notes, &p.steps),
+        plan: p,
+    })
+}
+
+/// What [`Request::Outage`] answers.
+pub type OutageAnswer = Result<hostplan::ops::outage::Outage, String>;
+
+/// What [`Request::Spof`] answers.
+pub type SpofAnswer = Result<hostplan::sim::spof::SpofReport, String>;
+
+/// What [`Request::Compare`] answers.
+pub type CompareAnswer = Result<hostplan::sim::compare::Comparison, String>;
+
+/// What [`Request::Move`] answers.
+pub type MoveAnswer = Result<MovePlan, String>;
+
+/// A device's move with the document it gives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MovePlan {
+    /// The plan (its model left out).
+    pub plan: hostplan::sim::recover::RecoveryPlan,
+    /// The document after the move, as TOML.
+    pub text: String,
+}
+
+fn move_device(text: &str, t: &hostplan::model::Topology, device: &str, to: &str) -> MoveAnswer {
+    use hostplan::model::HostKind;
+    use hostplan::sim::recover::{plan_move, MoveRequest};
+    let kind = if t.hosts.iter().any(|h| h.id == to) {
+        HostKind::Proxmox
+    } else {
+        HostKind::BareMetal
+    };
+    let request = MoveRequest {
+        device: device.to_owned(),
+        to: to.to_owned(),
+        new_host_kind: kind,
+        address: None,
+    };
+    let plan = plan_move(t, &request).map_err(|e| e.to_string())?;
+    Ok(MovePlan {
+        text: changed_text(text, t, &plan.topology)?,
+        plan,
     })
 }
 
@@ -536,6 +792,7 @@ fn export(
 /// Run the importer `format` (`auto`: guessed from the first file) and merge its fragment
 /// into `t`, without changing anything yet.
 fn import(
+    text: &str,
     t: &hostplan::model::Topology,
     files: &[(String, String)],
     format: &str,
@@ -563,11 +820,13 @@ fn import(
     .filter(|(_, n)| *n > 0)
     .map(|(w, n)| format!("{n} {w}(s)"))
     .collect();
-    let merged = hostplan::import::merge(t, f).map(|(topology, m)| MergeAnswer {
-        topology,
-        added: m.added,
-        updated: m.updated,
-        networks: m.networks,
+    let merged = hostplan::import::merge(t, f).and_then(|(topology, m)| {
+        Ok(MergeAnswer {
+            text: changed_text(text, t, &topology)?,
+            added: m.added,
+            updated: m.updated,
+            networks: m.networks,
+        })
     });
     Ok(ImportAnswer {
         counts,
@@ -604,7 +863,7 @@ mod tests {
     fn pairs_and_availability_report_progress_and_results() {
         let toml = hostplan::examples::SEED.to_owned();
         let mut seen = Vec::new();
-        let r = run(&Request::Pairs { toml: toml.clone() }, &mut |p| {
+        let r = run(&Request::Pairs { text: toml.clone() }, &mut |p| {
             seen.push(p);
         });
         let Response::Done { result } = r else {
@@ -615,7 +874,7 @@ mod tests {
         let mut seen = Vec::new();
         let r = run(
             &Request::Availability {
-                toml,
+                text: toml,
                 samples: 2000,
                 monte_carlo: true,
             },
@@ -629,13 +888,13 @@ mod tests {
             seen.len() > 2 && seen.windows(2).all(|w| w[0] <= w[1]),
             "{seen:?}"
         );
-        let msg = serde_json::to_string(&Request::Pairs { toml: "x".into() }).unwrap();
+        let msg = serde_json::to_string(&Request::Pairs { text: "x".into() }).unwrap();
         assert_eq!(
             serde_json::from_str::<Request>(&msg).unwrap(),
-            Request::Pairs { toml: "x".into() }
+            Request::Pairs { text: "x".into() }
         );
         assert!(matches!(
-            run(&Request::Pairs { toml: "[[".into() }, &mut |_| {}),
+            run(&Request::Pairs { text: "[[".into() }, &mut |_| {}),
             Response::Failed { .. }
         ));
     }
@@ -654,7 +913,7 @@ mod tests {
         t.vms[0].balloon_mib = Some(16384);
         let toml = toml::to_string(&t).unwrap();
         let req = |user: Vec<(String, String)>| Request::Policies {
-            toml: toml.clone(),
+            text: toml.clone(),
             user,
             today: "2026-11-26".into(),
             rev: 7,
@@ -693,7 +952,7 @@ mod tests {
         let toml = hostplan::examples::SEED.to_owned();
         let t = hostplan::examples::seed().unwrap();
         let spec: ExportAnswer = answer(&Request::Export {
-            toml: toml.clone(),
+            text: toml.clone(),
             format: "mermaid".into(),
             user: Vec::new(),
             today: "2026-11-26".into(),
@@ -707,7 +966,7 @@ mod tests {
         .unwrap();
         assert_eq!(spec, Ok((direct.files, direct.notes)));
         let unknown: ExportAnswer = answer(&Request::Export {
-            toml: toml.clone(),
+            text: toml.clone(),
             format: "nope".into(),
             user: Vec::new(),
             today: "2026-11-26".into(),
@@ -715,7 +974,7 @@ mod tests {
         assert!(unknown.unwrap_err().contains("nope"));
         let conf = "name: newvm\nmemory: 2048\ncores: 2\nscsi0: local-zfs:vm-900-disk-0,size=32G\n";
         let i: ImportAnswer = answer(&Request::Import {
-            toml: toml.clone(),
+            text: toml.clone(),
             files: vec![("900.conf".into(), conf.into())],
             format: "auto".into(),
             host: "srv01".into(),
@@ -723,10 +982,13 @@ mod tests {
         assert_eq!(i.counts, vec!["1 VM(s)".to_owned()]);
         let m = i.merged.unwrap();
         assert!(m.added.iter().any(|a| a == "newvm"), "{:?}", m.added);
-        assert!(m.topology.vms.iter().any(|v| v.id == "newvm"));
+        // The merged document keeps the seed's comments and reads back with the new VM.
+        assert!(m.text.contains("# 32 GB ECC RAM, critical for ARC"));
+        let merged = hostplan::check("merged.toml", m.text.as_bytes());
+        assert!(merged.topology.unwrap().vms.iter().any(|v| v.id == "newvm"));
         let unsure = run(
             &Request::Import {
-                toml: toml.clone(),
+                text: toml.clone(),
                 files: vec![("x.txt".into(), "hello".into())],
                 format: "auto".into(),
                 host: String::new(),
@@ -738,7 +1000,7 @@ mod tests {
             "{unsure:?}"
         );
         let facts: serde_json::Value = answer(&Request::Facts {
-            topology: serde_json::to_value(&t).unwrap(),
+            text: serde_json::to_string(&t).unwrap(),
         });
         assert_eq!(
             facts,
@@ -750,7 +1012,7 @@ mod tests {
     fn the_power_loss_plan_comes_back_whole_with_its_nut_files() {
         let t = hostplan::examples::cluster().unwrap();
         let a: PowerAnswer = answer(&Request::PowerLoss {
-            topology: serde_json::to_value(&t).unwrap(),
+            text: serde_json::to_string(&t).unwrap(),
         });
         let a = a.unwrap();
         let direct =
@@ -759,7 +1021,7 @@ mod tests {
         assert_eq!(a.files.len(), 6);
         assert!(a.markdown.starts_with("# Power loss: mains"));
         let seed: PowerAnswer = answer(&Request::PowerLoss {
-            topology: serde_json::to_value(hostplan::examples::seed().unwrap()).unwrap(),
+            text: hostplan::examples::SEED.to_owned(),
         });
         let seed = seed.unwrap();
         assert!(seed.files.is_empty());
@@ -770,14 +1032,14 @@ mod tests {
     fn hookscripts_need_every_address_and_are_the_cores_files() {
         let toml = hostplan::examples::SEED.to_owned();
         let none: HookscriptAnswer = answer(&Request::Hookscripts {
-            toml: toml.clone(),
+            text: toml.clone(),
             addresses: Vec::new(),
         });
         assert!(none.files.is_empty());
         assert_eq!(none.missing.len(), 1);
         assert_eq!(none.missing[0].0, "iscsi-k8s");
         let given: HookscriptAnswer = answer(&Request::Hookscripts {
-            toml,
+            text: toml,
             addresses: vec![("iscsi-k8s".into(), " 10.50.0.10 ".into())],
         });
         assert!(given.missing.is_empty());
@@ -794,5 +1056,150 @@ mod tests {
             given.scripts[0].qm_set,
             "qm set 201 --hookscript local:snippets/hostplan-gate-201.sh"
         );
+    }
+
+    #[test]
+    fn the_boot_timeline_and_its_suggestion_are_the_cores_with_the_applied_text() {
+        use hostplan::sim::boot::{simulate, suggest, Scenario, Timing};
+        let t = hostplan::examples::seed().unwrap();
+        let a: Result<BootAnswer, String> = answer(&Request::Boot {
+            text: hostplan::examples::SEED.to_owned(),
+            scenario: "reboot:srv01".into(),
+        });
+        let a = a.unwrap();
+        let timing = Timing::default();
+        let reboot = Scenario::Reboot("srv01".into());
+        assert_eq!(a.timeline, simulate(&t, &reboot, &timing));
+        let s = suggest(&t, &timing);
+        assert_eq!(a.suggested, simulate(&s.topology, &reboot, &timing));
+        assert_eq!(a.suggestion.changes, s.changes);
+        assert!(!s.changes.is_empty());
+        // The suggestion written into the seed's text: its comments kept, its model the
+        // suggestion's.
+        let applied = a.applied.unwrap();
+        assert!(applied.contains("# 32 GB ECC RAM, critical for ARC"));
+        let read = hostplan::check("seed.toml", applied.as_bytes());
+        assert_eq!(read.topology.unwrap(), s.topology);
+        // A host that does not exist is the timeline's own refusal, not a failed job.
+        let a: Result<BootAnswer, String> = answer(&Request::Boot {
+            text: hostplan::examples::SEED.to_owned(),
+            scenario: "reboot:nope".into(),
+        });
+        assert_eq!(
+            a.unwrap().timeline,
+            simulate(&t, &Scenario::Reboot("nope".into()), &timing)
+        );
+    }
+
+    #[test]
+    fn maintenance_outages_moves_comparisons_and_n1_come_back_as_the_core_gives_them() {
+        use hostplan::sim::boot::Timing;
+        let t = hostplan::examples::seed().unwrap();
+        let text = hostplan::examples::SEED.to_owned();
+        let m: MaintainAnswer = answer(&Request::Maintain {
+            text: text.clone(),
+            host: "srv01".into(),
+            shutdown: false,
+        });
+        let m = m.unwrap();
+        let direct = hostplan::ops::maintain::plan(
+            &t,
+            "srv01",
+            hostplan::ops::maintain::Mode::Reboot,
+            &Timing::default(),
+        )
+        .unwrap();
+        assert_eq!(m.markdown, hostplan::ops::render::plan_markdown(&direct));
+        assert_eq!(m.plan, direct);
+        assert!(m.script.starts_with("#!"), "{}", &m.script[..40]);
+        let unknown: MaintainAnswer = answer(&Request::Maintain {
+            text: text.clone(),
+            host: "srv99".into(),
+            shutdown: true,
+        });
+        assert!(unknown.unwrap_err().contains("srv99"));
+        let o: OutageAnswer = answer(&Request::Outage {
+            text: text.clone(),
+            target: "truenas".into(),
+            seconds: Some(300),
+        });
+        let direct =
+            hostplan::ops::outage::simulate(&t, "truenas", Some(300), &Timing::default()).unwrap();
+        assert_eq!(o.unwrap(), direct);
+        let mv: MoveAnswer = answer(&Request::Move {
+            text: text.clone(),
+            device: "hba0".into(),
+            to: "nas02".into(),
+        });
+        let mv = mv.unwrap();
+        let request = hostplan::sim::recover::MoveRequest {
+            device: "hba0".into(),
+            to: "nas02".into(),
+            new_host_kind: hostplan::model::HostKind::BareMetal,
+            address: None,
+        };
+        let direct = hostplan::sim::recover::plan_move(&t, &request).unwrap();
+        let read = hostplan::check("moved.toml", mv.text.as_bytes());
+        assert_eq!(read.topology.as_ref(), Some(&direct.topology));
+        assert_eq!(mv.plan.changes, direct.changes);
+        let c: CompareAnswer = answer(&Request::Compare {
+            text: text.clone(),
+            example: "roadmap-bare-metal.toml".into(),
+        });
+        let other = hostplan::examples::ALL
+            .iter()
+            .find(|(n, _)| *n == "roadmap-bare-metal.toml")
+            .unwrap()
+            .1;
+        let other = hostplan::check("o.toml", other.as_bytes())
+            .topology
+            .unwrap();
+        assert_eq!(
+            c.unwrap(),
+            hostplan::sim::recover::compare(&t, &other).unwrap()
+        );
+        let none: CompareAnswer = answer(&Request::Compare {
+            text: text.clone(),
+            example: "nope.toml".into(),
+        });
+        assert!(none.unwrap_err().contains("nope.toml"));
+        let n1: SpofAnswer = answer(&Request::Spof { text });
+        assert_eq!(
+            n1.unwrap(),
+            hostplan::sim::spof::analyse(&t, false).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_json_document_is_read_as_json_and_edited_as_its_toml() {
+        let t = hostplan::examples::seed().unwrap();
+        let json = serde_json::to_string_pretty(&t).unwrap();
+        // Opened: the model, and its TOML form for the page to edit.
+        let c: Checked = answer(&Request::Check {
+            name: "seed.json".into(),
+            text: json.clone(),
+        });
+        assert_eq!(c.topology.as_ref(), Some(&t));
+        let toml = c.toml.unwrap();
+        assert_eq!(
+            hostplan::check("s.toml", toml.as_bytes()).topology,
+            Some(t.clone())
+        );
+        let toml_file: Checked = answer(&Request::Check {
+            name: "seed.toml".into(),
+            text: hostplan::examples::SEED.into(),
+        });
+        assert_eq!(toml_file.toml, None);
+        // Any request reads the document as JSON too, and a change to it comes back as TOML.
+        let mut after = t.clone();
+        after.vms[0].cores += 1;
+        let changed = changed_text(&json, &t, &after).unwrap();
+        assert!(!changed.trim_start().starts_with('{'));
+        assert_eq!(
+            hostplan::check("c.toml", changed.as_bytes()).topology,
+            Some(after)
+        );
+        let n1: SpofAnswer = answer(&Request::Spof { text: json });
+        assert!(n1.is_ok());
     }
 }

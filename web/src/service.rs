@@ -89,6 +89,67 @@ mod tests {
     }
 }
 
+/// Shared data compared by identity: a large document or a job's decoded answer, handed to
+/// views whose props are compared on every render (by value that would cost a deep
+/// comparison of the whole model).
+#[derive(Debug)]
+pub struct Shared<T>(pub Rc<T>);
+
+impl<T> Shared<T> {
+    /// Share `value`.
+    pub fn new(value: T) -> Self {
+        Self(Rc::new(value))
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> Eq for Shared<T> {}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// A job's decoded answer: `None` while it is computed (or not asked for), else the result
+/// or why there is none.
+pub type Answered<T> = Option<Result<Shared<T>, String>>;
+
+/// [`use_job`] with the answer decoded: the job answers a `Result<T, String>` (the worker's
+/// own failures, such as a document it cannot read, come as the same `Err`). An answer for
+/// an older key is not returned.
+#[hook]
+pub fn use_answer<K, T, F>(pool: Pool, key: K, make: F) -> Answered<T>
+where
+    K: PartialEq + Clone + 'static,
+    T: serde::de::DeserializeOwned + 'static,
+    F: FnOnce(&K) -> Option<Request> + 'static,
+{
+    let answer = use_job(pool, key.clone(), make);
+    let decoded = use_memo(Shared(answer), |a| {
+        a.0.as_ref().as_ref().map(|(k, a)| {
+            let d = decode::<Result<T, String>>(a.clone()).and_then(|r| r.map(Shared::new));
+            (k.clone(), d)
+        })
+    });
+    match decoded.as_ref() {
+        Some((k, d)) if *k == key => Some(d.clone()),
+        _ => None,
+    }
+}
+
 /// The answer of a job for the latest `key`, (re)computed in `pool` after a render that
 /// changed `key`: `make` builds the request (only then, so a render does not pay for it;
 /// `None`: nothing to compute). The answer comes with the key it was computed for, so a

@@ -35,6 +35,9 @@ pub struct Doc {
     pub topology: Rc<Topology>,
     /// Validation diagnostics.
     pub diagnostics: Vec<Diagnostic>,
+    /// For a document read from JSON, its model as TOML (written by the worker): what an edit
+    /// changes in place, the page carrying no serialiser of the model.
+    pub toml: Option<Rc<str>>,
 }
 
 /// A file or text that could not be read as a topology; the current one stays.
@@ -148,8 +151,9 @@ pub enum Action {
     /// An autosave the worker read (a JSON file's: the page reads only TOML): opened as
     /// [`Action::Read`] opens a file, but restoring is not an edit, so there is nothing to undo.
     Restored(Box<Result<Doc, Rejected>>),
-    /// Replace the model (a form edit, a waiver, an applied suggestion, a merged import).
-    Edit(Box<Topology>),
+    /// Replace the document with a whole-model change the worker wrote into its text (an
+    /// applied suggestion, an adopted move, a merged import): the new TOML text.
+    Edit(String),
     /// Replace the model from the text view's TOML.
     EditText(String),
     /// The text view's JSON, read by the worker (the page reads only TOML): taken as
@@ -197,6 +201,7 @@ impl State {
                 text: String::new(),
                 topology: Rc::default(),
                 diagnostics: r.diagnostics,
+                toml: None,
             });
         let current = Rc::new(current);
         Self {
@@ -269,7 +274,7 @@ impl State {
         what: &str,
     ) -> bool {
         if self.current.text.trim_start().starts_with('{') {
-            let text = hostplan::document::set(&self.toml_text(), path, value);
+            let text = hostplan::document::set(self.toml_text(), path, value);
             return self.take_text(text, what);
         }
         let doc = &self.current;
@@ -288,15 +293,12 @@ impl State {
     }
 
     /// The current text as TOML to edit in place: a file opened as JSON is edited as the
-    /// model's TOML (the text view shows TOML from then on).
-    fn toml_text(&self) -> std::borrow::Cow<'_, str> {
-        if self.current.text.trim_start().starts_with('{') {
-            toml::to_string(&self.current.topology)
-                .unwrap_or_default()
-                .into()
-        } else {
-            self.current.text.as_str().into()
-        }
+    /// model's TOML the worker wrote when it read it (the text view shows TOML from then on).
+    fn toml_text(&self) -> &str {
+        self.current
+            .toml
+            .as_deref()
+            .unwrap_or(self.current.text.as_str())
     }
 
     /// The id `path` renames, when it is an entry's `id`: `vms[2].id` → the third VM's id.
@@ -427,6 +429,14 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Doc, Rejected> {
     doc_of_report(name, hostplan::check_toml(name, bytes))
 }
 
+/// The name a document keeps once it is edited as TOML (a JSON file's: `x.json` → `x.toml`).
+pub fn toml_name(name: &str) -> String {
+    match name.strip_suffix(".json") {
+        Some(stem) => format!("{stem}.toml"),
+        None => name.to_owned(),
+    }
+}
+
 /// Whether `name` with `bytes` is read as JSON: the worker reads it, not [`read`].
 pub fn is_json(name: &str, bytes: &[u8]) -> bool {
     hostplan::source::Format::detect(name, bytes) == hostplan::source::Format::Json
@@ -440,28 +450,13 @@ pub fn doc_of_report(name: &str, report: hostplan::Report) -> Result<Doc, Reject
             name: name.to_owned(),
             text: report.source.text,
             diagnostics: report.diagnostics,
+            toml: None,
         }),
         None => Err(Rejected {
             name: name.to_owned(),
             diagnostics: report.diagnostics,
             from_text: false,
         }),
-    }
-}
-
-/// A model as a document: serialised to TOML and checked, so diagnostics point into the text
-/// the text view shows.
-pub fn doc_of(name: &str, t: &Topology) -> Doc {
-    let text = toml::to_string(t).unwrap_or_default();
-    match read(name, text.as_bytes()) {
-        Ok(doc) => doc,
-        // Serialising a model always gives readable TOML; keep the model if it ever does not.
-        Err(r) => Doc {
-            name: name.to_owned(),
-            text,
-            topology: Rc::new(t.clone()),
-            diagnostics: r.diagnostics,
-        },
     }
 }
 
@@ -478,20 +473,8 @@ impl Reducible for State {
                 next.open(*read);
                 next.undo.clear();
             }
-            Action::Edit(t) => {
-                // Written into the text as the fields that changed, so comments survive; a
-                // text the change cannot be written into (never expected) is re-serialised.
-                let json = |t: &Topology| serde_json::to_value(t).unwrap_or_default();
-                let text = hostplan::document::apply_changes(
-                    &next.toml_text(),
-                    &json(&next.current.topology),
-                    &json(&t),
-                );
-                if !next.take_text(text, "edit") {
-                    let doc = doc_of(&next.current.name, &t);
-                    next.replace(doc);
-                }
-                next.edit_error = None;
+            Action::Edit(text) => {
+                next.take_text(Ok(text), "edit");
             }
             Action::EditText(text) => {
                 next.take_from_text(read(&next.current.name, text.as_bytes()));
@@ -507,7 +490,7 @@ impl Reducible for State {
                     // A rename renames every entry naming the old id with it, in this one
                     // step (the whole text is read again: the edit spans entries).
                     let text = hostplan::document::rename::set_renaming(
-                        &next.toml_text(),
+                        next.toml_text(),
                         &next.current.topology,
                         &data_path,
                         value.as_ref(),
@@ -522,7 +505,7 @@ impl Reducible for State {
                 }
             }
             Action::Append { items, select } => {
-                let text = hostplan::document::append(&next.toml_text(), &items);
+                let text = hostplan::document::append(next.toml_text(), &items);
                 if next.take_text(text, "add") {
                     next.selected = select;
                     next.forget_missing();
@@ -551,6 +534,11 @@ impl Reducible for State {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A whole-model change as the worker writes it ([`crate::jobs`]).
+    fn edit(s: &State, t: &Topology) -> Action {
+        Action::Edit(crate::jobs::changed_text(s.toml_text(), &s.current.topology, t).unwrap())
+    }
 
     fn open(state: Rc<State>, name: &str, text: &str) -> Rc<State> {
         state.reduce(Action::Open {
@@ -599,7 +587,8 @@ mod tests {
         let s = Rc::new(State::initial());
         let mut t = (*s.current.topology).clone();
         t.vms[0].host = "nowhere".into();
-        let s = s.reduce(Action::Edit(Box::new(t)));
+        let change = edit(&s, &t);
+        let s = s.reduce(change);
         let unknown = |s: &State| {
             s.current.diagnostics.iter().any(|d| {
                 d.code == hostplan::diag::Code::UnknownReference
@@ -634,7 +623,8 @@ mod tests {
             vm.hostpci.retain(|h| h.device.as_deref() != Some("hba0"));
         }
         t.mappings.retain(|m| m.id != "HBA");
-        let s = s.reduce(Action::Edit(Box::new(t)));
+        let change = edit(&s, &t);
+        let s = s.reduce(change);
         assert!(s.failed.is_empty());
     }
 
@@ -642,7 +632,10 @@ mod tests {
     fn a_selection_copies_neither_the_document_nor_the_history() {
         let mut t = (*State::initial().current.topology).clone();
         t.vms[0].cores += 1;
-        let edited = Rc::new(State::initial()).reduce(Action::Edit(Box::new(t)));
+        let edited = {
+            let s = Rc::new(State::initial());
+            s.clone().reduce(edit(&s, &t))
+        };
         let selected = edited
             .clone()
             .reduce(Action::Select(Some("truenas".into())));
@@ -661,7 +654,7 @@ mod tests {
         let first = start.current.clone();
         let mut t = (*first.topology).clone();
         t.vms[0].cores += 1;
-        let edited = start.reduce(Action::Edit(Box::new(t)));
+        let edited = start.clone().reduce(edit(&start, &t));
         let second = edited.current.clone();
         assert!(Rc::ptr_eq(edited.undo.last().unwrap(), &first));
         let undone = edited.reduce(Action::Undo);

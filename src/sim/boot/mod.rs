@@ -37,7 +37,7 @@ pub use timeline::{gate_effect, simulate, time_to_serve_ms, try_simulate};
 
 use crate::model::{Host, Pool, Service, Storage, StorageKind, Topology, Vm};
 use crate::sim::SimError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Assumed durations. Every figure is a documented default a user can change.
@@ -175,7 +175,7 @@ named!(EventKind {
 });
 
 /// One entry of the timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     /// Milliseconds since the scenario began.
     pub at_ms: u64,
@@ -188,7 +188,7 @@ pub struct Event {
 }
 
 /// Someone waited for something.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Wait {
     /// Who waited (`talos volumes`).
     pub who: String,
@@ -201,7 +201,7 @@ pub struct Wait {
 }
 
 /// A guest that could not start.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StartFailure {
     /// The guest.
     pub vm: String,
@@ -219,7 +219,7 @@ pub struct StartFailure {
 
 /// A storage provider stopped while its consumers still run (BOOT-05), or consumers on other
 /// hosts losing a service during a reboot (BOOT-09, K8S-03).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShutdownHazard {
     /// The provider VM.
     pub provider: String,
@@ -241,7 +241,7 @@ pub enum Scenario {
 }
 
 /// The result of a boot simulation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timeline {
     /// `cold-start` or `reboot <host>`.
     pub scenario: String,

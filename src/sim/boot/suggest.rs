@@ -3,11 +3,11 @@
 
 use super::{consumer_index, network_boot_services, simulate, Index, Scenario, Timing};
 use crate::model::{Service, Topology};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A change of one VM's startup configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StartupChange {
     /// The VM.
     pub vm: String,
@@ -24,7 +24,7 @@ pub struct StartupChange {
 }
 
 /// A suggested startup configuration and what it achieves.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Suggestion {
     /// Changes against the current configuration.
     pub changes: Vec<StartupChange>,

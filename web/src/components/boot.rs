@@ -10,35 +10,43 @@
     reason = "a chart's geometry: x, y, w, and r for a row"
 )]
 
+use crate::jobs::{scenario_of, BootAnswer, Request};
+use crate::service::{use_answer, Answered, Pool, Shared};
+use crate::state::Doc;
 use hostplan::model::Topology;
-use hostplan::sim::boot::{EventKind, Scenario, Suggestion, Timeline, Timing};
+use hostplan::sim::boot::{EventKind, Scenario, Timeline};
 use std::collections::BTreeMap;
-use std::rc::Rc;
 use yew::prelude::*;
 
-/// The scenario a value of the scenario picker stands for (`cold`, `reboot:<host>`).
-fn scenario_of(value: &str) -> Scenario {
-    match value.strip_prefix("reboot:") {
-        Some(h) => Scenario::Reboot(h.to_owned()),
-        None => Scenario::ColdStart,
-    }
+/// The timeline of `scenario` and, with the suggested startup order, of the same scenario,
+/// computed in the worker while the Boot tab shows one (`active`; not for a power loss,
+/// which is [`super::power`]'s).
+#[hook]
+pub fn use_boot(doc: Shared<Doc>, scenario: String, active: bool) -> Answered<BootAnswer> {
+    let wanted = active && scenario != super::power::SCENARIO;
+    use_answer(
+        Pool::Service,
+        (doc, scenario, wanted),
+        |(doc, sc, wanted)| {
+            wanted.then(|| Request::Boot {
+                text: doc.text.clone(),
+                scenario: sc.clone(),
+            })
+        },
+    )
 }
 
-/// The timeline of `scenario` and, with the suggested startup order, of the same scenario.
-#[hook]
-fn use_timelines(
-    t: Rc<Topology>,
-    scenario: String,
-) -> (Rc<Timeline>, Rc<Suggestion>, Rc<Timeline>) {
-    let timeline = use_memo((t.clone(), scenario.clone()), |(t, sc)| {
-        hostplan::sim::boot::simulate(t, &scenario_of(sc), &Timing::default())
-    });
-    let suggestion: Rc<Suggestion> =
-        use_memo(t, |t| hostplan::sim::boot::suggest(t, &Timing::default()));
-    let suggested = use_memo((suggestion.clone(), scenario), |(s, sc)| {
-        hostplan::sim::boot::simulate(&s.topology, &scenario_of(sc), &Timing::default())
-    });
-    (timeline, suggestion, suggested)
+/// While the worker computes, or why it could not (`id` tells the side panel's from the
+/// canvas').
+fn pending(answer: Option<&Result<Shared<BootAnswer>, String>>, id: &str) -> Html {
+    match answer {
+        Some(Err(e)) => {
+            html! { <p class="field-error" role="alert" id={format!("{id}-error")}>{ e }</p> }
+        }
+        _ => {
+            html! { <p class="hint" id={format!("{id}-pending")} aria-busy="true">{ "Computing the timeline…" }</p> }
+        }
+    }
 }
 
 struct Row {
@@ -126,10 +134,12 @@ fn rows(t: &Topology, tl: &Timeline) -> Vec<Row> {
 /// Props of [`BootPanel`].
 #[derive(Properties, PartialEq)]
 pub struct BootProps {
-    /// The model.
-    pub topology: Rc<Topology>,
-    /// Apply a topology (the suggestion).
-    pub on_apply: Callback<Topology>,
+    /// The document.
+    pub doc: Shared<Doc>,
+    /// The timelines ([`use_boot`]).
+    pub answer: Answered<BootAnswer>,
+    /// Apply the suggestion: the document's text with it written in.
+    pub on_apply: Callback<String>,
     /// The scenario (`cold` or `reboot:<host>`).
     pub scenario: String,
     /// Choose another scenario.
@@ -144,7 +154,7 @@ fn secs(ms: u64) -> String {
 /// suggested order — or, for a power loss, the shutdown plan ([`super::power::PowerPanel`]).
 #[component]
 pub fn BootPanel(props: &BootProps) -> Html {
-    let t = props.topology.clone();
+    let t = props.doc.topology.clone();
     let sc = props.scenario.clone();
     let on_scenario = props.on_scenario.reform(|e: Event| {
         let s: web_sys::HtmlSelectElement = e.target_unchecked_into();
@@ -165,9 +175,9 @@ pub fn BootPanel(props: &BootProps) -> Html {
                 </select>
             </div>
             if power {
-                <super::power::PowerPanel topology={t} />
+                <super::power::PowerPanel doc={props.doc.clone()} />
             } else {
-                <TimelinePanel topology={t} on_apply={props.on_apply.clone()} scenario={sc} on_scenario={props.on_scenario.clone()} />
+                <TimelinePanel doc={props.doc.clone()} answer={props.answer.clone()} on_apply={props.on_apply.clone()} scenario={sc} on_scenario={props.on_scenario.clone()} />
             }
         </div>
     }
@@ -176,15 +186,19 @@ pub fn BootPanel(props: &BootProps) -> Html {
 /// A timeline's summary, problems and the suggested order.
 #[component]
 fn TimelinePanel(props: &BootProps) -> Html {
-    let t = props.topology.clone();
-    let sc = props.scenario.clone();
-    let (timeline, suggestion, _) = use_timelines(t, sc);
+    let Some(Ok(answer)) = &props.answer else {
+        return pending(props.answer.as_ref(), "boot");
+    };
     let apply = {
         let cb = props.on_apply.clone();
-        let s = suggestion.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(s.topology.clone()))
+        let applied = answer.applied.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(text) = &applied {
+                cb.emit(text.clone());
+            }
+        })
     };
-    let tl = &*timeline;
+    let (tl, suggestion) = (&answer.timeline, &answer.suggestion);
     html! {
         <>
             <p id="boot-summary">{ match tl.all_ready_ms {
@@ -227,8 +241,10 @@ fn TimelinePanel(props: &BootProps) -> Html {
 /// Props of [`BootGantt`].
 #[derive(Properties, PartialEq)]
 pub struct GanttProps {
-    /// The model.
-    pub topology: Rc<Topology>,
+    /// The document.
+    pub doc: Shared<Doc>,
+    /// The timelines ([`use_boot`]).
+    pub answer: Answered<BootAnswer>,
     /// The scenario (`cold` or `reboot:<host>`).
     pub scenario: String,
 }
@@ -274,22 +290,26 @@ fn tick_step(end: u64, n: u64) -> u64 {
 #[component]
 pub fn BootGantt(props: &GanttProps) -> Html {
     if props.scenario == super::power::SCENARIO {
-        html! { <super::power::PowerGantt topology={props.topology.clone()} /> }
+        html! { <super::power::PowerGantt doc={props.doc.clone()} /> }
     } else {
-        html! { <TimelineGantt topology={props.topology.clone()} scenario={props.scenario.clone()} /> }
+        html! { <TimelineGantt doc={props.doc.clone()} answer={props.answer.clone()} scenario={props.scenario.clone()} /> }
     }
 }
 
 /// The Gantt chart of a boot timeline.
 #[component]
 fn TimelineGantt(props: &GanttProps) -> Html {
-    let t = props.topology.clone();
-    let (timeline, suggestion, suggested) = use_timelines(t.clone(), props.scenario.clone());
     let node = use_node_ref();
     let px = use_width(node.clone());
-    let tl = &*timeline;
-    let rows = rows(&t, tl);
-    let after_rows: BTreeMap<String, Option<u64>> = rows_of(&t, &suggested);
+    let Some(Ok(answer)) = &props.answer else {
+        return html! {
+            <section class="canvas gantt-canvas" aria-label="Boot timeline" ref={node}>{ pending(props.answer.as_ref(), "gantt") }</section>
+        };
+    };
+    let t = &props.doc.topology;
+    let (tl, suggestion, suggested) = (&answer.timeline, &answer.suggestion, &answer.suggested);
+    let rows = rows(t, tl);
+    let after_rows: BTreeMap<String, Option<u64>> = rows_of(t, suggested);
     let end = tl
         .events
         .iter()

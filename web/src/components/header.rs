@@ -220,15 +220,18 @@ fn opened(name: String, text: String, answer: Result<Checked, String>) -> Result
         Ok(Checked {
             topology: Some(topology),
             diagnostics,
+            toml,
         }) => Ok(Doc {
             name,
             text,
             topology: Rc::new(topology),
             diagnostics,
+            toml: toml.map(Rc::from),
         }),
         Ok(Checked {
             topology: None,
             diagnostics,
+            ..
         }) => Err(Rejected {
             name,
             diagnostics,

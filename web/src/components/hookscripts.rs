@@ -6,21 +6,17 @@
 
 use crate::components::transfer::download;
 use crate::jobs::{HookscriptAnswer, Request};
+use crate::service::Shared;
 use crate::service::{self, use_job, Pool};
-use hostplan::model::Topology;
+use crate::state::Doc;
 use std::collections::BTreeMap;
-use std::rc::Rc;
 use yew::prelude::*;
 
 /// Props of [`HookscriptsPanel`].
 #[derive(Properties, PartialEq)]
 pub struct HookscriptsProps {
-    /// The model.
-    pub topology: Rc<Topology>,
-    /// The model as TOML (what the worker reads).
-    pub toml: Rc<str>,
-    /// The model's revision (a new one asks the worker again).
-    pub revision: u64,
+    /// The document (a new one asks the worker again).
+    pub doc: Shared<Doc>,
 }
 
 /// The hookscripts section.
@@ -29,12 +25,11 @@ pub fn HookscriptsPanel(props: &HookscriptsProps) -> Html {
     let typed = use_state(BTreeMap::<String, String>::new);
     let addresses: Vec<(String, String)> =
         typed.iter().map(|(s, a)| (s.clone(), a.clone())).collect();
-    let key = (props.revision, addresses);
+    let key = (props.doc.clone(), addresses);
     let answer = use_job(Pool::Service, key.clone(), {
-        let toml = props.toml.to_string();
-        move |(_, addresses): &(u64, Vec<(String, String)>)| {
+        move |(doc, addresses): &(Shared<Doc>, Vec<(String, String)>)| {
             Some(Request::Hookscripts {
-                toml,
+                text: doc.text.clone(),
                 addresses: addresses.clone(),
             })
         }
@@ -45,6 +40,7 @@ pub fn HookscriptsPanel(props: &HookscriptsProps) -> Html {
     };
     // Services without an address in the model: the page may supply one for the download.
     let unknown: Vec<&str> = props
+        .doc
         .topology
         .services
         .iter()

@@ -40,8 +40,8 @@ pub enum JobKind {
 pub struct JobProps {
     /// Which analysis.
     pub kind: JobKind,
-    /// The topology's TOML.
-    pub toml: String,
+    /// The document (what the worker reads).
+    pub doc: crate::service::Shared<crate::state::Doc>,
     /// Select a component.
     pub on_select: Callback<Option<String>>,
 }
@@ -144,7 +144,7 @@ pub fn JobPanel(props: &JobProps) -> Html {
     {
         let status = status.clone();
         let running = running.clone();
-        use_effect_with(props.toml.clone(), move |_| {
+        use_effect_with(props.doc.clone(), move |_| {
             running.borrow_mut().stop();
             status.set(Status::Idle);
             let running = running.clone();
@@ -159,13 +159,15 @@ pub fn JobPanel(props: &JobProps) -> Html {
     let on_start = {
         let status = status.clone();
         let running = running.clone();
-        let toml = props.toml.clone();
+        let doc = props.doc.clone();
         let samples = samples.clone();
         Callback::from(move |_: MouseEvent| {
             let req = match kind {
-                JobKind::Pairs => Request::Pairs { toml: toml.clone() },
+                JobKind::Pairs => Request::Pairs {
+                    text: doc.text.clone(),
+                },
                 JobKind::Availability => Request::Availability {
-                    toml: toml.clone(),
+                    text: doc.text.clone(),
                     samples: *samples,
                     monte_carlo: true,
                 },

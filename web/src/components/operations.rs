@@ -1,21 +1,23 @@
 //! Operations: a host's maintenance preview with its runbook (downloadable as Markdown and as
 //! a bash script), and a storage outage — a provider gone for its reboot or for a given time —
-//! with each consumer's verdict. Thin views over `hostplan::ops`.
+//! with each consumer's verdict. Thin views over `hostplan::ops`, which runs in the Web Worker
+//! ([`crate::jobs::Request::Maintain`], [`crate::jobs::Request::Outage`]): none of the
+//! planner is in the page's wasm.
 
 use crate::components::transfer::download;
-use hostplan::model::Topology;
-use hostplan::ops::maintain::{plan, Fate, Mode};
-use hostplan::ops::outage::{simulate, ConsumerOutcome, Verdict};
-use hostplan::ops::{duration_text, render, Step};
-use hostplan::sim::boot::Timing;
-use std::rc::Rc;
+use crate::jobs::{MaintainFiles, Request};
+use crate::service::{use_answer, Pool, Shared};
+use crate::state::Doc;
+use hostplan::ops::maintain::Fate;
+use hostplan::ops::outage::{ConsumerOutcome, Outage, Verdict};
+use hostplan::ops::{duration_text, Step};
 use yew::prelude::*;
 
 /// Props of the operations panels.
 #[derive(Properties, PartialEq)]
 pub struct OpsProps {
-    /// The model.
-    pub topology: Rc<Topology>,
+    /// The document.
+    pub doc: Shared<Doc>,
 }
 
 fn steps_html(steps: &[Step]) -> Html {
@@ -58,7 +60,7 @@ fn consumers_html(cs: &[ConsumerOutcome]) -> Html {
 /// down for how long, and the runbook; download it.
 #[component]
 pub fn MaintainPanel(props: &OpsProps) -> Html {
-    let t = &props.topology;
+    let t = &props.doc.topology;
     let host = use_state(|| {
         t.services
             .iter()
@@ -72,45 +74,33 @@ pub fn MaintainPanel(props: &OpsProps) -> Html {
             .unwrap_or_default()
     });
     let mode = use_state(|| "reboot".to_owned());
-    let result = use_memo(
-        (t.clone(), (*host).clone(), (*mode).clone()),
-        |(t, h, m)| {
-            let mode = if m == "shutdown" {
-                Mode::Shutdown
-            } else {
-                Mode::Reboot
-            };
-            plan(t, h, mode, &Timing::default()).map_err(|e| e.to_string())
+    let result = use_answer::<_, MaintainFiles, _>(
+        Pool::Service,
+        (props.doc.clone(), (*host).clone(), (*mode).clone()),
+        |(doc, h, m)| {
+            Some(Request::Maintain {
+                text: doc.text.clone(),
+                host: h.clone(),
+                shutdown: m == "shutdown",
+            })
         },
     );
     let on_host = super::store_select(&host);
     let on_mode = super::store_select(&mode);
-    let body = match result.as_ref() {
-        Err(e) => html! { <p class="field-error" role="alert" id="maintain-error">{ e }</p> },
-        Ok(p) => {
+    let body = match result {
+        None => {
+            html! { <p class="hint" id="maintain-pending" aria-busy="true">{ "Planning…" }</p> }
+        }
+        Some(Err(e)) => html! { <p class="field-error" role="alert" id="maintain-error">{ e }</p> },
+        Some(Ok(files)) => {
+            let p = &files.plan;
             let md = {
-                let p = p.clone();
-                Callback::from(move |_: MouseEvent| {
-                    download(
-                        &format!("maintenance-{}.md", p.host),
-                        &render::plan_markdown(&p),
-                    );
-                })
+                let (name, text) = (format!("maintenance-{}.md", p.host), files.markdown.clone());
+                Callback::from(move |_: MouseEvent| download(&name, &text))
             };
             let sh = {
-                let p = p.clone();
-                Callback::from(move |_: MouseEvent| {
-                    let title = format!(
-                        "Maintenance of {} ({}): {} steps",
-                        p.host,
-                        p.mode,
-                        p.steps.len()
-                    );
-                    download(
-                        &format!("maintenance-{}.sh", p.host),
-                        &render::script(&title, &p.notes, &p.steps),
-                    );
-                })
+                let (name, text) = (format!("maintenance-{}.sh", p.host), files.script.clone());
+                Callback::from(move |_: MouseEvent| download(&name, &text))
             };
             html! {
                 <div id="maintain-plan">
@@ -180,7 +170,7 @@ pub fn MaintainPanel(props: &OpsProps) -> Html {
 /// given time, and what each consumer does.
 #[component]
 pub fn OutagePanel(props: &OpsProps) -> Html {
-    let t = &props.topology;
+    let t = &props.doc.topology;
     let targets: Vec<String> = {
         let mut v: Vec<String> = t.services.iter().map(|s| s.provider.clone()).collect();
         v.dedup();
@@ -190,39 +180,42 @@ pub fn OutagePanel(props: &OpsProps) -> Html {
     let target = use_state(|| targets.first().cloned().unwrap_or_default());
     // Empty = the provider's reboot by the boot model.
     let minutes = use_state(String::new);
-    let result =
-        use_memo(
-            (t.clone(), (*target).clone(), (*minutes).clone()),
-            |(t, id, m)| {
-                if id.is_empty() {
-                    return None;
-                }
-                let duration = if m.trim().is_empty() {
-                    Ok(None)
-                } else {
-                    m.trim()
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|x| x.is_finite() && *x >= 0.0 && *x <= 10_000.0)
-                        .map(|x| {
-                            // Bounded above, so the seconds fit.
-                            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                            let s = (x * 60.0).round() as u32;
-                            Some(s)
-                        })
-                        .ok_or_else(|| format!("`{m}` is not a number of minutes"))
-                };
-                Some(duration.and_then(|d| {
-                    simulate(t, id, d, &Timing::default()).map_err(|e| e.to_string())
-                }))
-            },
-        );
+    let m = &*minutes;
+    let duration = if m.trim().is_empty() {
+        Ok(None)
+    } else {
+        m.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && *x >= 0.0 && *x <= 10_000.0)
+            .map(|x| {
+                // Bounded above, so the seconds fit.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let s = (x * 60.0).round() as u32;
+                Some(s)
+            })
+            .ok_or_else(|| format!("`{m}` is not a number of minutes"))
+    };
+    let key = (props.doc.clone(), (*target).clone(), duration.clone());
+    let result = use_answer::<_, Outage, _>(Pool::Service, key, |(doc, id, d)| {
+        let seconds = *d.as_ref().ok()?;
+        (!id.is_empty()).then(|| Request::Outage {
+            text: doc.text.clone(),
+            target: id.clone(),
+            seconds,
+        })
+    });
     if targets.is_empty() {
         return html! {};
     }
     let on_target = super::store_select(&target);
     let on_minutes = super::store_trimmed(&minutes);
-    let body = match result.as_ref() {
+    let result = match duration {
+        Err(e) => Some(Err(e)),
+        Ok(_) if target.is_empty() => None,
+        Ok(_) => result,
+    };
+    let body = match result {
         None => html! {},
         Some(Err(e)) => html! { <p class="field-error" role="alert" id="outage-error">{ e }</p> },
         Some(Ok(o)) => html! {

@@ -7,37 +7,26 @@
 #![expect(clippy::many_single_char_names, reason = "a chart's geometry: x, y, w")]
 
 use crate::components::transfer::download;
-use crate::jobs::{PowerAnswer, PowerLossFiles, Request};
-use crate::service::{self, use_job, Pool};
-use hostplan::model::Topology;
+use crate::jobs::{PowerLossFiles, Request};
+use crate::service::{use_answer, Answered, Pool, Shared};
+use crate::state::Doc;
 use hostplan::ops::duration_text;
 use hostplan::ops::power::{HostShutdown, Stage, StageKind, Verdict};
 use hostplan::ops::power_text::verdict_words;
 use std::fmt::Write as _;
-use std::rc::Rc;
 use yew::prelude::*;
 
 /// The scenario picker's value for power loss.
 pub const SCENARIO: &str = "power-loss";
 
-/// The plan of `t` from the worker: `None` while it is computed, else the plan or why not.
+/// The plan of `doc` from the worker: `None` while it is computed, else the plan or why not.
 #[hook]
-fn use_power(t: Rc<Topology>) -> Option<Result<Rc<PowerLossFiles>, String>> {
-    let answer = use_job(Pool::Service, t.clone(), |t: &Rc<Topology>| {
-        serde_json::to_value(&**t)
-            .ok()
-            .map(|topology| Request::PowerLoss { topology })
-    });
-    let decoded = use_memo(answer.clone(), |a| {
-        a.as_ref()
-            .as_ref()
-            .map(|(_, a)| service::decode::<PowerAnswer>(a.clone()).and_then(|r| r.map(Rc::new)))
-    });
-    match answer.as_ref() {
-        // A stale answer (another model) is not shown.
-        Some((k, _)) if *k == t => (*decoded).clone(),
-        _ => None,
-    }
+fn use_power(doc: Shared<Doc>) -> Answered<PowerLossFiles> {
+    use_answer(Pool::Service, doc, |doc: &Shared<Doc>| {
+        Some(Request::PowerLoss {
+            text: doc.text.clone(),
+        })
+    })
 }
 
 fn at(s: u32) -> String {
@@ -74,14 +63,14 @@ fn host_line(h: &HostShutdown) -> String {
 /// Props of [`PowerPanel`] and [`PowerGantt`].
 #[derive(Properties, PartialEq)]
 pub struct PowerProps {
-    /// The model.
-    pub topology: Rc<Topology>,
+    /// The document.
+    pub doc: Shared<Doc>,
 }
 
 /// The side panel: verdicts, what is lost, the restart, the downloads.
 #[component]
 pub fn PowerPanel(props: &PowerProps) -> Html {
-    let plan = use_power(props.topology.clone());
+    let plan = use_power(props.doc.clone());
     let body = match plan {
         None => html! { <p class="hint" id="power-pending">{ "Planning the shutdown…" }</p> },
         Some(Err(e)) => html! { <p class="field-error" role="alert" id="power-error">{ e }</p> },
@@ -90,7 +79,7 @@ pub fn PowerPanel(props: &PowerProps) -> Html {
     html! { <div id="power-panel">{ body }</div> }
 }
 
-fn panel_body(a: &Rc<PowerLossFiles>) -> Html {
+fn panel_body(a: &PowerLossFiles) -> Html {
     let p = &a.plan;
     let md = {
         let text = a.markdown.clone();
@@ -171,7 +160,7 @@ enum ChartRow<'a> {
 /// solid and the span at the guests' timeouts outlined, against each UPS's lines.
 #[component]
 pub fn PowerGantt(props: &PowerProps) -> Html {
-    let plan = use_power(props.topology.clone());
+    let plan = use_power(props.doc.clone());
     let node = use_node_ref();
     let width = super::boot::use_width(node.clone());
     let chart = match plan {

@@ -5,9 +5,9 @@
 
 use crate::components::transfer::RuleBookHandle;
 use crate::jobs::Request;
-use crate::service::{use_job, Pool};
+use crate::service::{use_job, Pool, Shared};
+use crate::state::Doc;
 use hostplan::diag::Severity;
-use hostplan::model::Topology;
 use hostplan::sim::delta::{Change, Delta};
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -16,19 +16,19 @@ use yew::prelude::*;
 /// Props of [`AfterThis`].
 #[derive(Properties, PartialEq)]
 pub struct AfterThisProps {
-    /// The model now.
-    pub before: Rc<Topology>,
-    /// The model the change would give.
-    pub after: Rc<Topology>,
+    /// The document now.
+    pub before: Shared<Doc>,
+    /// The document the change would give.
+    pub after: Shared<Doc>,
     /// The rule book, for the findings it would add (none: findings are not previewed).
     #[prop_or_default]
     pub book: Option<Rc<RuleBookHandle>>,
 }
 
 /// Validation errors as `[code] message`, deduplicated.
-fn errors(t: &Topology) -> BTreeSet<String> {
-    hostplan::validate::validate(t)
-        .into_iter()
+fn errors(doc: &Doc) -> BTreeSet<String> {
+    doc.diagnostics
+        .iter()
         .filter(|d| d.severity == Severity::Error)
         .map(|d| format!("[{}] {}", d.code.as_str(), d.message))
         .collect()
@@ -47,23 +47,23 @@ struct Preview {
     wants_delta: bool,
 }
 
-fn preview(before: &Topology, after: &Topology) -> Preview {
+fn preview(before: &Doc, after: &Doc) -> Preview {
     let (a, b) = (errors(before), errors(after));
     let new_errors: Vec<String> = b.difference(&a).cloned().collect();
     Preview {
         errors_before: a.len(),
         errors_after: b.len(),
         new_errors,
-        wants_delta: b.is_empty() && !hostplan::export::overview::wants_overview(after),
+        wants_delta: b.is_empty() && !hostplan::export::overview::wants_overview(&after.topology),
     }
 }
 
-/// The worker's request for the delta between the two models (with each side's findings
+/// The worker's request for the delta between the two documents (with each side's findings
 /// when a rule book is given).
-fn delta_request(before: &Topology, after: &Topology, book: Option<&RuleBookHandle>) -> Request {
+fn delta_request(before: &Doc, after: &Doc, book: Option<&RuleBookHandle>) -> Request {
     Request::Delta {
-        before: serde_json::to_value(before).unwrap_or_default(),
-        after: serde_json::to_value(after).unwrap_or_default(),
+        before: before.text.clone(),
+        after: after.text.clone(),
         pairs: false,
         findings: book.map(|b| b.user.clone()),
         today: crate::analysis::today(),
@@ -150,9 +150,12 @@ mod tests {
 
     #[test]
     fn a_dangling_host_is_a_new_error_and_no_delta_is_claimed() {
-        let before = hostplan::examples::seed().unwrap();
-        let mut after = before.clone();
-        after.vms[1].host = "srv09".into();
+        let seed = hostplan::examples::SEED;
+        let before = crate::state::read("seed.toml", seed.as_bytes()).unwrap();
+        let mut t = (*before.topology).clone();
+        t.vms[1].host = "srv09".into();
+        let text = crate::jobs::changed_text(seed, &before.topology, &t).unwrap();
+        let after = crate::state::read("seed.toml", text.as_bytes()).unwrap();
         let p = preview(&before, &after);
         assert_eq!((p.errors_before, p.errors_after), (0, 1));
         assert!(p.new_errors[0].contains("srv09"), "{:?}", p.new_errors);

@@ -23,9 +23,8 @@ pub struct ReviewProps {
     /// Its file name.
     #[prop_or_default]
     pub user_policy_name: String,
-    /// The model (the facts browser derives what the rules read from it).
-    #[prop_or_default]
-    pub topology: Rc<hostplan::model::Topology>,
+    /// The document (the facts browser has the worker derive what the rules read from it).
+    pub doc: crate::service::Shared<crate::state::Doc>,
     /// Why the user's policy could not be loaded.
     pub policy_error: Option<Rc<PolicyError>>,
     /// Select a component.
@@ -133,7 +132,7 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
             } else {
                 { user_rule_counts(&props.user_policy_name, &props.user_policy, findings) }
             }
-            <FactsBrowser topology={props.topology.clone()} />
+            <FactsBrowser doc={props.doc.clone()} />
         </>
     };
     let eval = match props.evaluation.as_ref() {
@@ -248,8 +247,8 @@ fn user_rule_counts(name: &str, text: &str, findings: &[Finding]) -> Html {
 /// Props of [`FactsBrowser`].
 #[derive(Properties, PartialEq)]
 pub struct FactsProps {
-    /// The model.
-    pub topology: Rc<hostplan::model::Topology>,
+    /// The document.
+    pub doc: crate::service::Shared<crate::state::Doc>,
 }
 
 /// What the rules read (`input`): each top-level fact with its size and its first entry, so a
@@ -258,13 +257,13 @@ pub struct FactsProps {
 pub fn FactsBrowser(props: &FactsProps) -> Html {
     let open = use_state(|| false);
     // Computed by the worker (the facts code is not in the page's wasm), only while open.
-    let key = (props.topology.clone(), *open);
+    let key = (props.doc.clone(), *open);
     let answer = crate::service::use_job(
         crate::service::Pool::Service,
         key.clone(),
-        |(t, open): &_| {
+        |(doc, open): &_| {
             open.then(|| crate::jobs::Request::Facts {
-                topology: serde_json::to_value(&**t).unwrap_or_default(),
+                text: doc.text.clone(),
             })
         },
     );
@@ -425,7 +424,9 @@ mod tests {
             stale,
             user_policy: String::new(),
             user_policy_name: String::new(),
-            topology: Rc::default(),
+            doc: crate::service::Shared::new(
+                crate::state::State::initial().current.as_ref().clone(),
+            ),
             policy_error: None,
             on_select: Callback::noop(),
             on_waive: Callback::noop(),

@@ -32,10 +32,10 @@ pub struct SimulateProps {
     pub on_toggle: Callback<String>,
     /// Select a component.
     pub on_select: Callback<Option<String>>,
-    /// The N-1 analysis.
-    pub spof: Rc<Result<SpofReport, String>>,
-    /// The topology's TOML (for the long analyses in the worker).
-    pub toml: String,
+    /// The N-1 analysis (`None` while the worker computes it).
+    pub spof: crate::service::Answered<SpofReport>,
+    /// The document (for the long analyses in the worker).
+    pub doc: crate::service::Shared<crate::state::Doc>,
 }
 
 /// Icon for a state: shape as well as colour.
@@ -105,10 +105,10 @@ pub fn SimulatePanel(props: &SimulateProps) -> Html {
             <h3>{ "Single points of failure" }</h3>
             { spof_view(props) }
             <h4>{ "Critical pairs (N-2)" }</h4>
-            <JobPanel kind={JobKind::Pairs} toml={props.toml.clone()} on_select={props.on_select.clone()} />
+            <JobPanel kind={JobKind::Pairs} doc={props.doc.clone()} on_select={props.on_select.clone()} />
             <h3>{ "Availability" }</h3>
             <p class="hint">{ "Expected downtime per service from each component's MTBF/MTTR (the model's, or defaults by kind)." }</p>
-            <JobPanel kind={JobKind::Availability} toml={props.toml.clone()} on_select={props.on_select.clone()} />
+            <JobPanel kind={JobKind::Availability} doc={props.doc.clone()} on_select={props.on_select.clone()} />
         </div>
     }
 }
@@ -148,9 +148,12 @@ fn report_view(r: &FailureReport, props: &SimulateProps) -> Html {
 }
 
 fn spof_view(props: &SimulateProps) -> Html {
-    let report = match props.spof.as_ref() {
-        Ok(r) => r,
-        Err(e) => return html! { <p class="field-error">{ e }</p> },
+    let report = match &props.spof {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => return html! { <p class="field-error">{ e }</p> },
+        None => {
+            return html! { <p class="hint" id="spof-pending" aria-busy="true">{ "Finding single points of failure…" }</p> }
+        }
     };
     let select = |id: String| {
         let cb = props.on_select.clone();

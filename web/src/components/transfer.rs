@@ -8,10 +8,10 @@
 
 use crate::components::preview::AfterThis;
 use crate::jobs::{ExportAnswer, ImportAnswer, Request};
-use crate::service::{self, use_job, Pool};
+use crate::service::{self, use_job, Pool, Shared};
+use crate::state::Doc;
 use hostplan::export;
 use hostplan::import::Format;
-use hostplan::model::Topology;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -19,16 +19,12 @@ use yew::prelude::*;
 /// Props of [`TransferPanel`].
 #[derive(Properties, PartialEq)]
 pub struct TransferProps {
-    /// The model.
-    pub topology: Rc<Topology>,
-    /// Its TOML text (what the worker reads).
-    pub toml: Rc<str>,
-    /// Revision of the model (cache key).
-    pub revision: u64,
+    /// The document (what the worker reads).
+    pub doc: Shared<Doc>,
     /// The rule book in use (for the spec).
     pub book: Rc<RuleBookHandle>,
-    /// Merge a topology in (the import).
-    pub on_merge: Callback<Topology>,
+    /// Take the merged document (the import): its text.
+    pub on_merge: Callback<String>,
 }
 
 /// The rule book in use: the built-in one plus the user's files (the book itself lives in
@@ -90,6 +86,8 @@ pub(crate) fn copy(_: &str) {}
 struct Pending {
     files: Vec<String>,
     answer: ImportAnswer,
+    /// The merged document, read as the page reads TOML (for the preview).
+    after: Option<Shared<Doc>>,
 }
 
 /// The export/import panel.
@@ -97,8 +95,8 @@ struct Pending {
 pub fn TransferPanel(props: &TransferProps) -> Html {
     html! {
         <div class="panel" id="transfer-panel">
-            <ExportSection toml={props.toml.clone()} revision={props.revision} book={props.book.clone()} />
-            <ImportSection topology={props.topology.clone()} toml={props.toml.clone()} book={props.book.clone()} on_merge={props.on_merge.clone()} />
+            <ExportSection doc={props.doc.clone()} book={props.book.clone()} />
+            <ImportSection doc={props.doc.clone()} book={props.book.clone()} on_merge={props.on_merge.clone()} />
         </div>
     }
 }
@@ -106,8 +104,7 @@ pub fn TransferPanel(props: &TransferProps) -> Html {
 /// Props of [`ExportSection`].
 #[derive(Properties, PartialEq)]
 struct ExportProps {
-    toml: Rc<str>,
-    revision: u64,
+    doc: Shared<Doc>,
     book: Rc<RuleBookHandle>,
 }
 
@@ -115,12 +112,12 @@ struct ExportProps {
 #[component]
 fn ExportSection(props: &ExportProps) -> Html {
     let format = use_state(|| "spec".to_owned());
-    let key = (props.revision, props.book.version, (*format).clone());
+    let key = (props.doc.clone(), props.book.version, (*format).clone());
     let answer = use_job(Pool::Service, key.clone(), {
-        let (toml, user) = (props.toml.to_string(), props.book.user.clone());
-        move |(_, _, format): &_| {
+        let user = props.book.user.clone();
+        move |(doc, _, format): &(Shared<Doc>, u64, String)| {
             Some(Request::Export {
-                toml,
+                text: doc.text.clone(),
                 format: format.clone(),
                 user,
                 today: crate::analysis::today(),
@@ -187,10 +184,9 @@ fn ExportSection(props: &ExportProps) -> Html {
 /// Props of [`ImportSection`].
 #[derive(Properties, PartialEq)]
 struct ImportProps {
-    topology: Rc<Topology>,
-    toml: Rc<str>,
+    doc: Shared<Doc>,
     book: Rc<RuleBookHandle>,
-    on_merge: Callback<Topology>,
+    on_merge: Callback<String>,
 }
 
 /// Every import format by file picker or drag and drop; what it will merge, before it does.
@@ -199,6 +195,7 @@ fn ImportSection(props: &ImportProps) -> Html {
     let import_format = use_state(|| "auto".to_owned());
     let host = use_state(|| {
         props
+            .doc
             .topology
             .hosts
             .first()
@@ -213,7 +210,7 @@ fn ImportSection(props: &ImportProps) -> Html {
         let pending = pending.clone();
         let import_format = import_format.clone();
         let host = host.clone();
-        let toml = props.toml.clone();
+        let doc = props.doc.clone();
         Rc::new(move |files: Vec<web_sys::File>| {
             let total = files.len();
             let collected = Rc::new(std::cell::RefCell::new(Vec::<(String, String)>::new()));
@@ -225,7 +222,7 @@ fn ImportSection(props: &ImportProps) -> Html {
                 let pending = pending.clone();
                 let fmt = (*import_format).clone();
                 let host = (*host).clone();
-                let toml = toml.clone();
+                let doc = doc.clone();
                 tasks.push(gloo_file::callbacks::read_as_text(
                     &gloo_file::File::from(file),
                     move |res| {
@@ -234,15 +231,21 @@ fn ImportSection(props: &ImportProps) -> Html {
                             let files = collected.borrow().clone();
                             let names = files.iter().map(|(n, _)| n.clone()).collect();
                             let request = Request::Import {
-                                toml: toml.to_string(),
+                                text: doc.text.clone(),
                                 files,
                                 format: fmt.clone(),
                                 host: host.clone(),
                             };
                             let pending = pending.clone();
+                            let name = crate::state::toml_name(&doc.name);
                             service::call(Pool::Service, &request, move |a| {
                                 pending.set(Some(service::decode::<ImportAnswer>(a).map(
                                     |answer| Pending {
+                                        after: answer.merged.as_ref().ok().and_then(|m| {
+                                            crate::state::read(&name, m.text.as_bytes())
+                                                .ok()
+                                                .map(Shared::new)
+                                        }),
                                         files: names,
                                         answer,
                                     },
@@ -328,10 +331,10 @@ fn import_preview(
             let confirm = match &p.answer.merged {
                 Ok(m) => {
                     let cb = on_merge.clone();
-                    let t = m.topology.clone();
+                    let text = m.text.clone();
                     let pending = pending.clone();
                     Some(Callback::from(move |_: MouseEvent| {
-                        cb.emit(t.clone());
+                        cb.emit(text.clone());
                         pending.set(None);
                     }))
                 }
@@ -358,8 +361,8 @@ fn import_preview(
                         }
                     }
                     if let Err(e) = &p.answer.merged { <p class="field-error">{ e }</p> }
-                    if let Ok(m) = &p.answer.merged {
-                        <AfterThis before={props.topology.clone()} after={Rc::new(m.topology.clone())} book={Some(props.book.clone())} />
+                    if let Some(after) = p.after.clone() {
+                        <AfterThis before={props.doc.clone()} {after} book={Some(props.book.clone())} />
                     }
                     <h4>{ format!("Not mapped ({})", p.answer.notes.len()) }</h4>
                     <ul class="notes" id="import-notes">{ for p.answer.notes.iter().map(|n| html! { <li>{ n.clone() }</li> }) }</ul>

@@ -1,25 +1,28 @@
 //! What-ifs: "move this device to that host" (disaster recovery) and a side-by-side comparison
 //! of the current topology with another one (the bare-metal roadmap ships as an example).
+//! Both are computed in the Web Worker ([`crate::jobs::Request::Move`],
+//! [`crate::jobs::Request::Compare`]).
 
 use crate::components::preview::AfterThis;
-use hostplan::model::{HostKind, Topology};
-use hostplan::sim::recover::{compare, plan_move, MoveRequest};
-use std::rc::Rc;
+use crate::jobs::{MovePlan, Request};
+use crate::service::{use_answer, Pool, Shared};
+use crate::state::Doc;
+use hostplan::sim::compare::Comparison;
 use yew::prelude::*;
 
 /// Props of [`WhatIfPanel`].
 #[derive(Properties, PartialEq)]
 pub struct WhatIfProps {
-    /// The model.
-    pub topology: Rc<Topology>,
-    /// Adopt a topology (the plan's result).
-    pub on_apply: Callback<Topology>,
+    /// The document.
+    pub doc: Shared<Doc>,
+    /// Adopt the plan's result: the document's new text.
+    pub on_apply: Callback<String>,
 }
 
 /// The what-if panel.
 #[component]
 pub fn WhatIfPanel(props: &WhatIfProps) -> Html {
-    let t = &props.topology;
+    let t = &props.doc.topology;
     let device = use_state(|| {
         t.devices
             .iter()
@@ -35,49 +38,49 @@ pub fn WhatIfPanel(props: &WhatIfProps) -> Html {
             .map(|(n, _)| (*n).to_owned())
             .unwrap_or_default()
     });
-    let plan = use_memo(
-        (t.clone(), (*device).clone(), (*target).clone()),
-        |(t, d, to)| {
-            if d.is_empty() || to.is_empty() {
-                return None;
-            }
-            let kind = if t.hosts.iter().any(|h| h.id == *to) {
-                HostKind::Proxmox
-            } else {
-                HostKind::BareMetal
-            };
-            Some(
-                plan_move(
-                    t,
-                    &MoveRequest {
-                        device: d.clone(),
-                        to: to.clone(),
-                        new_host_kind: kind,
-                        address: None,
-                    },
-                )
-                .map_err(|e| e.to_string()),
-            )
+    let wanted = !device.is_empty() && !target.is_empty();
+    let plan = use_answer::<_, MovePlan, _>(
+        Pool::Service,
+        (props.doc.clone(), (*device).clone(), (*target).clone()),
+        move |(doc, d, to)| {
+            wanted.then(|| Request::Move {
+                text: doc.text.clone(),
+                device: d.clone(),
+                to: to.clone(),
+            })
         },
     );
-    let comparison = use_memo((t.clone(), (*other).clone()), |(t, name)| {
-        let b = hostplan::examples::ALL
-            .iter()
-            .find(|(n, _)| n == name)
-            .and_then(|(n, text)| hostplan::check_toml(n, text.as_bytes()).topology);
-        b.map(|b| compare(t, &b).map_err(|e| e.to_string()))
+    // The document after the move, read as the page reads any TOML (for the preview).
+    let name = crate::state::toml_name(&props.doc.name);
+    let after = use_memo(plan.clone(), move |plan| match plan {
+        Some(Ok(m)) => crate::state::read(&name, m.text.as_bytes())
+            .ok()
+            .map(Shared::new),
+        _ => None,
     });
+    let comparison = use_answer::<_, Comparison, _>(
+        Pool::Service,
+        (props.doc.clone(), (*other).clone()),
+        |(doc, example)| {
+            Some(Request::Compare {
+                text: doc.text.clone(),
+                example: example.clone(),
+            })
+        },
+    );
     let on_device = super::store_select(&device);
     let on_target = super::store_trimmed(&target);
     let on_other = super::store_select(&other);
-    let plan_html = match plan.as_ref() {
+    let plan_html = match &plan {
+        None if wanted => html! { <p class="hint" aria-busy="true">{ "Planning the move…" }</p> },
         None => html! { <p class="hint">{ "Pick a device and a target host." }</p> },
         Some(Err(e)) => html! { <p class="field-error" role="alert">{ e }</p> },
-        Some(Ok(p)) => {
+        Some(Ok(m)) => {
+            let p = &m.plan;
             let apply = {
                 let cb = props.on_apply.clone();
-                let topo = p.topology.clone();
-                Callback::from(move |_: MouseEvent| cb.emit(topo.clone()))
+                let text = m.text.clone();
+                Callback::from(move |_: MouseEvent| cb.emit(text.clone()))
             };
             html! {
                 <div id="dr-plan">
@@ -101,7 +104,9 @@ pub fn WhatIfPanel(props: &WhatIfProps) -> Html {
                     } else {
                         <p class="field-error" id="dr-verdict">{ dr_open_problems(p) }</p>
                     }
-                    <AfterThis before={t.clone()} after={Rc::new(p.topology.clone())} />
+                    if let Some(after) = (*after).clone() {
+                        <AfterThis before={props.doc.clone()} {after} />
+                    }
                     <button type="button" id="dr-adopt" onclick={apply}>{ "Adopt the resulting topology" }</button>
                 </div>
             }
@@ -120,8 +125,8 @@ pub fn WhatIfPanel(props: &WhatIfProps) -> Html {
             },
         )
     };
-    let compare_html = match comparison.as_ref() {
-        None => html! {},
+    let compare_html = match &comparison {
+        None => html! { <p class="hint" aria-busy="true">{ "Comparing…" }</p> },
         Some(Err(e)) => html! { <p class="field-error">{ e }</p> },
         Some(Ok(c)) => html! {
             <table class="compare" id="compare">

@@ -4,6 +4,8 @@
 
 use crate::analysis;
 use crate::components::inspector::GraphHandle;
+use crate::jobs::Request;
+use crate::service::{use_answer, Answered, Pool, Shared};
 use crate::state::State;
 use hostplan::diag::Diagnostic;
 use hostplan::model::section::owner_id;
@@ -32,8 +34,8 @@ pub struct Analysis {
     pub chains: Rc<BTreeMap<String, String>>,
     /// What the selection depends on and what depends on it.
     pub related: Rc<(BTreeSet<String>, BTreeSet<String>)>,
-    /// The N-1 analysis (computed only while its panel is open).
-    pub spof: Rc<Result<SpofReport, String>>,
+    /// The N-1 analysis, from the worker (asked for only while its panel is open).
+    pub spof: Answered<SpofReport>,
     /// Ids a diagnostic points at (outlined in the graph).
     pub flagged: Rc<Vec<String>>,
 }
@@ -87,16 +89,15 @@ pub fn use_analysis(state: &UseReducerHandle<State>, spof_wanted: bool) -> Analy
         let g = graph.clone();
         move |(_, s)| s.as_ref().map(|s| g.0.related(s)).unwrap_or_default()
     });
-    let spof = use_memo((rev, spof_wanted), {
-        let t = topology.clone();
-        move |(_, wanted)| {
-            if *wanted {
-                hostplan::sim::spof::analyse(&t, false).map_err(|e| e.to_string())
-            } else {
-                Err("(computed when the panel is open)".to_owned())
-            }
-        }
-    });
+    let spof = use_answer(
+        Pool::Service,
+        (Shared(state.current.clone()), spof_wanted),
+        |(doc, wanted)| {
+            wanted.then(|| Request::Spof {
+                text: doc.text.clone(),
+            })
+        },
+    );
     let flagged = use_memo(rev, {
         let (t, diagnostics) = (topology.clone(), diagnostics.clone());
         move |_| flagged_ids(&t, &diagnostics)

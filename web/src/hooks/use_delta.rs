@@ -8,7 +8,6 @@ use crate::components::transfer::RuleBookHandle;
 use crate::jobs::Request;
 use crate::service::{self, Pool};
 use crate::state::Doc;
-use hostplan::model::Topology;
 use hostplan::sim::delta::Delta;
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -54,8 +53,8 @@ impl Side {
     }
 }
 
-/// A file read for comparing: its name and what reading it gave.
-pub type ComparedFile = Rc<(String, Result<Topology, String>)>;
+/// A file read for comparing: its name and its text, or why it is not a topology.
+pub type ComparedFile = Rc<(String, Result<String, String>)>;
 
 /// What the delta panel and the graph need.
 #[derive(Clone)]
@@ -98,22 +97,23 @@ impl PartialEq for DeltaHandle {
     }
 }
 
-/// The topology a side stands for (`Err`: why there is none).
-fn topology_of(
+/// The text of the document a side stands for, as the worker reads it (`Err`: why there is
+/// none).
+fn text_of(
     side: &Side,
     current: &Rc<Doc>,
     opened: &Rc<Doc>,
     baseline: Option<&Rc<Doc>>,
     file: Option<&ComparedFile>,
-) -> Result<Topology, String> {
+) -> Result<String, String> {
     match side {
-        Side::Current => Ok(Topology::clone(&current.topology)),
-        Side::Opened => Ok(Topology::clone(&opened.topology)),
-        Side::Baseline => Ok(Topology::clone(&baseline.unwrap_or(opened).topology)),
+        Side::Current => Ok(current.text.clone()),
+        Side::Opened => Ok(opened.text.clone()),
+        Side::Baseline => Ok(baseline.unwrap_or(opened).text.clone()),
         Side::Example(name) => hostplan::examples::ALL
             .iter()
             .find(|(n, _)| n == name)
-            .and_then(|(n, text)| hostplan::check_toml(n, text.as_bytes()).topology)
+            .map(|(_, text)| (*text).to_owned())
             .ok_or_else(|| format!("no example named {name}")),
         Side::File => match file {
             None => Err("pick a file to compare with".into()),
@@ -122,17 +122,17 @@ fn topology_of(
     }
 }
 
-/// The worker's request for the delta between `before` and `after`; on a small site with the
-/// critical pairs and each side's findings by `book`.
+/// The worker's request for the delta between the documents `before` and `after` (their
+/// texts); on a small site with the critical pairs and each side's findings by `book`.
 pub fn request(
-    before: &Topology,
-    after: &Topology,
+    before: String,
+    after: String,
     book: Option<&RuleBookHandle>,
     today: &str,
 ) -> Request {
     Request::Delta {
-        before: serde_json::to_value(before).unwrap_or_default(),
-        after: serde_json::to_value(after).unwrap_or_default(),
+        before,
+        after,
         pairs: book.is_some(),
         findings: book.map(|b| b.user.clone()),
         today: today.to_owned(),
@@ -175,11 +175,11 @@ pub fn use_delta(
             let asked = Rc::new(std::cell::Cell::new(true));
             if *now {
                 let side =
-                    |s: &Side| topology_of(s, &current, &opened, baseline.as_ref(), file.as_ref());
+                    |s: &Side| text_of(s, &current, &opened, baseline.as_ref(), file.as_ref());
                 match side(before).and_then(|a| Ok((a, side(after)?))) {
                     Ok((a, b)) => {
                         let book = (!big).then_some(&*book);
-                        let req = request(&a, &b, book, &crate::analysis::today());
+                        let req = request(a, b, book, &crate::analysis::today());
                         let asked = asked.clone();
                         service::call(Pool::Service, &req, move |answer| {
                             if asked.get() {
@@ -209,7 +209,7 @@ pub fn use_delta(
         let (file, before) = (file.clone(), before.clone());
         Callback::from(move |(name, bytes): (String, Vec<u8>)| {
             let (file, before) = (file.clone(), before.clone());
-            let show = move |name: String, read: Result<Topology, String>| {
+            let show = move |name: String, read: Result<String, String>| {
                 file.set(Some(Rc::new((name, read))));
                 before.set(Side::File);
             };
@@ -222,16 +222,13 @@ pub fn use_delta(
             match String::from_utf8(bytes) {
                 Ok(text) => {
                     crate::components::header::read_in_worker(name.clone(), text, move |read| {
-                        let read = read
-                            .map(|d| Topology::clone(&d.topology))
-                            .map_err(|r| first(&r.diagnostics));
+                        let read = read.map(|d| d.text).map_err(|r| first(&r.diagnostics));
                         show(name, read);
                     });
                 }
                 Err(e) => {
                     let report = hostplan::check_toml(&name, e.as_bytes());
-                    let read = report.topology.ok_or_else(|| first(&report.diagnostics));
-                    show(name, read);
+                    show(name, Err(first(&report.diagnostics)));
                 }
             }
         })
@@ -277,11 +274,11 @@ mod tests {
 
     #[test]
     fn the_delta_of_a_second_passed_nic_has_the_new_spof_and_its_findings() {
-        let before = hostplan::examples::seed().unwrap();
-        let text = include_str!("../../../tests/cases/compare/seed-second-storage-nic.toml");
-        let after = hostplan::check("b.toml", text.as_bytes()).topology.unwrap();
+        let before = hostplan::examples::SEED.to_owned();
+        let after = include_str!("../../../tests/cases/compare/seed-second-storage-nic.toml");
         let compute = |book: Option<&RuleBookHandle>| {
-            let r = crate::jobs::run(&request(&before, &after, book, "2026-11-26"), &mut |_| {});
+            let req = request(before.clone(), after.to_owned(), book, "2026-11-26");
+            let r = crate::jobs::run(&req, &mut |_| {});
             let crate::jobs::Response::Json { json } = r else {
                 panic!("{r:?}")
             };

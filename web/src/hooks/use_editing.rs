@@ -25,8 +25,8 @@ pub struct AddRequest {
 pub struct Editing {
     /// The model's JSON Schema (the forms are generated from it).
     pub schema: Rc<serde_json::Value>,
-    /// Replace the model.
-    pub edit: Callback<Topology>,
+    /// Replace the document with a whole-model change the worker wrote (its new text).
+    pub edit: Callback<String>,
     /// Set one field (`(path, value)`).
     pub on_set: Callback<SetField>,
     /// Add an entry to a section (and select it).
@@ -46,7 +46,7 @@ pub fn use_editing(dispatch: UseReducerDispatcher<State>, topology: Rc<Topology>
     let schema = use_memo((), |()| hostplan::schema::published());
     let edit = {
         let dispatch = dispatch.clone();
-        Callback::from(move |t: Topology| dispatch.dispatch(Action::Edit(Box::new(t))))
+        Callback::from(move |text: String| dispatch.dispatch(Action::Edit(text)))
     };
     let on_set = {
         let dispatch = dispatch.clone();

@@ -82,7 +82,7 @@ pub fn use_policy_evaluation(revision: u64, doc: Rc<Doc>) -> PolicyEvaluation {
             // revision before it goes replaces it.
             let send = move || {
                 let request = Request::Policies {
-                    toml: doc.text.clone(),
+                    text: doc.text.clone(),
                     user: book.user.clone(),
                     today: crate::analysis::today(),
                     rev,
