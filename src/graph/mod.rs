@@ -850,11 +850,7 @@ pub(crate) fn network_carriers(
             }
             return;
         }
-        let cables: Vec<&crate::model::Link> = t
-            .links
-            .iter()
-            .filter(|l| l.nic == port && l.host == host)
-            .collect();
+        let cables: Vec<&crate::model::Link> = lookup.cables(t, host, port).collect();
         if cables.is_empty() {
             out.insert(port.to_owned());
         } else {
