@@ -111,9 +111,8 @@ impl EntityKind {
 pub struct Lookup {
     ids: BTreeMap<String, (EntityKind, usize)>,
     mappings: BTreeMap<String, usize>,
-    /// Host → positions of the links (cables) plugged into it, in file order: which cables a
-    /// NIC has was a scan of every link per port, quadratic in a large site (half of
-    /// `validate` on a 10,000-VM storage chain).
+    /// Each host's cables (`links` positions, in file order): finding a NIC's cables was a
+    /// scan of every link per port, quadratic in the fleet (22,000 links at 10,000 hosts).
     cables: BTreeMap<String, Vec<usize>>,
 }
 
@@ -132,7 +131,12 @@ impl Lookup {
         }
         let mut cables: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, l) in t.links.iter().enumerate() {
-            cables.entry(l.host.clone()).or_default().push(i);
+            match cables.get_mut(l.host.as_str()) {
+                Some(list) => list.push(i),
+                None => {
+                    cables.insert(l.host.clone(), vec![i]);
+                }
+            }
         }
         Self {
             ids,
@@ -141,10 +145,20 @@ impl Lookup {
         }
     }
 
-    /// Positions in `t.links` of the links whose `host` is `host`, in file order (`t` is the
-    /// topology this index was built from).
-    pub fn cables_on(&self, host: &str) -> &[usize] {
-        self.cables.get(host).map_or(&[], Vec::as_slice)
+    /// The cables of NIC `nic` on host `host`, in file order (positions in `t.links`; `t` is
+    /// the topology this lookup was built from).
+    pub fn cables<'a>(
+        &'a self,
+        t: &'a Topology,
+        host: &str,
+        nic: &'a str,
+    ) -> impl Iterator<Item = &'a crate::model::Link> + 'a {
+        self.cables
+            .get(host)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(|&i| t.links.get(i))
+            .filter(move |l| l.nic == nic)
     }
 
     /// Kind and position of `id`.

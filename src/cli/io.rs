@@ -97,7 +97,13 @@ pub fn read_input(file: &str) -> anyhow::Result<(String, Vec<u8>)> {
         Ok(("<stdin>".to_owned(), buf))
     } else {
         std::fs::File::open(file)
-            .and_then(|f| f.take(cap).read_to_end(&mut buf))
+            .and_then(|f| {
+                // Sized up front: growing by doubling copied a 40 MB file several times over
+                // into fresh pages (8 % of `validate` at 10,000 hosts, `perf`).
+                let len = f.metadata().map_or(0, |m| m.len()).min(cap);
+                buf.reserve_exact(usize::try_from(len).unwrap_or(0).saturating_add(1));
+                f.take(cap).read_to_end(&mut buf)
+            })
             .with_context(|| format!("reading {file}"))?;
         Ok((file.to_owned(), buf))
     }

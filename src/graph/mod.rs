@@ -31,9 +31,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a graph node stands for.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NodeKind {
     /// A power feed.
@@ -852,12 +850,7 @@ pub(crate) fn network_carriers(
             }
             return;
         }
-        let cables: Vec<&crate::model::Link> = lookup
-            .cables_on(host)
-            .iter()
-            .map(|&i| &t.links[i])
-            .filter(|l| l.nic == port)
-            .collect();
+        let cables: Vec<&crate::model::Link> = lookup.cables(t, host, port).collect();
         if cables.is_empty() {
             out.insert(port.to_owned());
         } else {

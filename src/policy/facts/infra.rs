@@ -458,10 +458,15 @@ fn link_networks(t: &Topology) -> BTreeMap<String, BTreeSet<String>> {
 
 fn switches(t: &Topology, lookup: &Lookup) -> BTreeMap<String, SwitchFacts> {
     let nets = link_networks(t);
+    // Each switch's cables, gathered once (a scan of every link per switch was quadratic).
+    let mut by_switch: BTreeMap<&str, Vec<&crate::model::Link>> = BTreeMap::new();
+    for l in &t.links {
+        by_switch.entry(l.switch.as_str()).or_default().push(l);
+    }
     t.switches
         .iter()
         .map(|s| {
-            let links: Vec<_> = t.links.iter().filter(|l| l.switch == s.id).collect();
+            let links = by_switch.get(s.id.as_str()).map_or(&[][..], Vec::as_slice);
             let networks = sorted(
                 links
                     .iter()
@@ -491,18 +496,18 @@ fn switches(t: &Topology, lookup: &Lookup) -> BTreeMap<String, SwitchFacts> {
 
 /// The cables a carrier stands for (a bond's members, a cable itself; a NIC without cables
 /// none).
-fn cables_of(t: &Topology, host: &str, carrier: &str) -> (Vec<String>, bool) {
+fn cables_of(t: &Topology, lookup: &Lookup, host: &str, carrier: &str) -> (Vec<String>, bool) {
     if let Some((h, bond)) = carrier.split_once('#') {
-        if let Some(b) = t
-            .hosts
-            .iter()
-            .find(|x| x.id == h)
-            .and_then(|x| x.bonds.iter().find(|b| b.name == bond))
+        if let Some(b) = lookup
+            .of(EntityKind::Host, h)
+            .and_then(|i| t.hosts[i].bonds.iter().find(|b| b.name == bond))
         {
             return (b.links.clone(), true);
         }
     }
-    let is_cable = t.links.iter().any(|l| l.id == carrier && l.host == host);
+    let is_cable = lookup
+        .of(EntityKind::Link, carrier)
+        .is_some_and(|i| t.links[i].host == host);
     (
         if is_cable {
             vec![carrier.to_owned()]
@@ -559,7 +564,7 @@ fn cluster(
         for l in &c.corosync_links {
             let mut these = BTreeSet::new();
             for carrier in network_carriers(t, lookup, n, &l.network) {
-                let (cs, bond) = cables_of(t, n, &carrier);
+                let (cs, bond) = cables_of(t, lookup, n, &carrier);
                 over_bond |= bond;
                 these.extend(cs);
             }
