@@ -31,7 +31,9 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What a graph node stands for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum NodeKind {
     /// A power feed.
