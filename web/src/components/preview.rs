@@ -27,11 +27,12 @@ pub struct AfterThisProps {
 
 /// Validation errors as `[code] message`, deduplicated.
 fn errors(t: &Topology) -> BTreeSet<String> {
-    hostplan::validate::validate(t)
-        .into_iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| format!("[{}] {}", d.code.as_str(), d.message))
-        .collect()
+    hostplan::sort::btree_set(
+        hostplan::validate::validate(t)
+            .into_iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| format!("[{}] {}", d.code.as_str(), d.message)),
+    )
 }
 
 /// What the preview says.
