@@ -19,7 +19,7 @@ import { appHarness, dist, screenshots } from './serve.mjs';
 // entity filter were merged (session 9: they decode their answers on the page); 994 KiB once
 // the page's TOML reader lost its two wrappers (src/source/toml_plain.rs); 877 KiB once that
 // reader wrote the parsed document as JSON for serde_json instead of running toml's
-// deserializer (session 10); 825 KiB once every sort on the page shared one compact sort and
+// deserializer (session 10); 823 KiB once every sort on the page shared one compact sort and
 // maps were built by insertion (src/sort.rs, session 11). The target is 600: this
 // budget only keeps what was won, with little room.
 const BUDGET_KIB = Number(process.env.HOSTPLAN_WASM_BUDGET_KIB ?? 835);
