@@ -151,11 +151,12 @@ fn read_entry(
     };
     let source = SourceFile::new(current.name.to_owned(), text, Format::Toml);
     // Where each path was in the old file: a position outside the edited entry only moves.
-    let known: BTreeMap<&DataPath, &Location> = current
-        .diagnostics
-        .iter()
-        .filter_map(|d| Some((&d.path, d.location.as_ref()?)))
-        .collect();
+    let known: BTreeMap<&DataPath, &Location> = crate::sort::btree_map(
+        current
+            .diagnostics
+            .iter()
+            .filter_map(|d| Some((&d.path, d.location.as_ref()?))),
+    );
     let mut locator = Locator {
         source: &source,
         entries: BTreeMap::new(),

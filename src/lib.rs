@@ -71,6 +71,7 @@ pub mod policy;
 pub mod resolve;
 pub mod schema;
 pub mod sim;
+pub mod sort;
 pub mod source;
 pub mod validate;
 
@@ -142,7 +143,7 @@ fn validated(parsed: source::Parsed) -> Report {
 
 /// Diagnostics in file order (then by code and message), as [`check`] reports them.
 fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by(|a, b| {
+    crate::sort::sort_by(diagnostics, |a, b| {
         let pos = |d: &Diagnostic| d.location.as_ref().map_or((0, 0), |l| (l.line, l.column));
         pos(a)
             .cmp(&pos(b))

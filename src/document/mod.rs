@@ -361,7 +361,8 @@ impl Document {
         let null = Json::Null;
         match (old, new) {
             (Json::Object(a), Json::Object(b)) => {
-                let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+                let keys: std::collections::BTreeSet<&String> =
+                    crate::sort::btree_set(a.keys().chain(b.keys()));
                 for k in keys {
                     let (x, y) = (a.get(k).unwrap_or(&null), b.get(k).unwrap_or(&null));
                     self.diff(&path.key(k), x, y)?;
@@ -618,7 +619,9 @@ fn table_of(v: &Json) -> Option<Table> {
     let mut nested = Vec::new();
     // What names the entry first, as people write it; the rest in the model's order.
     let mut keys: Vec<(&String, &Json)> = o.iter().collect();
-    keys.sort_by_key(|(k, _)| (k.as_str() != "id", k.as_str() != "rule"));
+    crate::sort::sort_by_key(&mut keys, |(k, _)| {
+        (k.as_str() != "id", k.as_str() != "rule")
+    });
     for (k, v) in keys {
         match v {
             Json::Array(items) if !items.is_empty() && items.iter().all(Json::is_object) => {

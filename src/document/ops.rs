@@ -10,10 +10,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Every id in use (entities and mapping names), which a new id must avoid.
 fn taken(t: &Topology) -> BTreeSet<String> {
-    let mut out: BTreeSet<String> = Section::ALL
-        .iter()
-        .flat_map(|s| s.ids(t).map(str::to_owned).collect::<Vec<_>>())
-        .collect();
+    let mut out: BTreeSet<String> = crate::sort::btree_set(
+        Section::ALL
+            .iter()
+            .flat_map(|s| s.ids(t).map(str::to_owned).collect::<Vec<_>>()),
+    );
     out.extend(t.mappings.iter().map(|m| m.id.clone()));
     out
 }
@@ -69,7 +70,7 @@ pub fn new_item(t: &Topology, section: Section, host: Option<&str>) -> (Value, S
 
 /// The smallest hostpci index `vm` does not use yet.
 pub fn next_hostpci_index(vm: &Vm) -> u32 {
-    let used: BTreeSet<u32> = vm.hostpci.iter().map(|h| h.index).collect();
+    let used: BTreeSet<u32> = crate::sort::btree_set(vm.hostpci.iter().map(|h| h.index));
     // Among `0..=len` one index is free.
     (0..=vm.hostpci.len() as u32)
         .find(|i| !used.contains(i))
@@ -122,16 +123,13 @@ pub fn clone_host(t: &Topology, host: &str) -> Option<Clone> {
         items.push((Section::Devices, strip_defaults(Section::Devices, v)));
     }
     let storages: Vec<_> = t.storages.iter().filter(|s| s.host == host).collect();
-    let wanted_disks: BTreeSet<&str> = src
-        .boot_disks
-        .iter()
-        .map(String::as_str)
-        .chain(
+    let wanted_disks: BTreeSet<&str> = crate::sort::btree_set(
+        src.boot_disks.iter().map(String::as_str).chain(
             storages
                 .iter()
                 .flat_map(|s| s.disks.iter().map(String::as_str)),
-        )
-        .collect();
+        ),
+    );
     for d in t
         .disks
         .iter()
@@ -187,11 +185,16 @@ pub fn clone_host(t: &Topology, host: &str) -> Option<Clone> {
 fn strip_defaults(section: Section, v: Value) -> Value {
     let defaults = section.default_item();
     match v {
-        Value::Object(o) => Value::Object(
-            o.into_iter()
-                .filter(|(k, v)| k == "id" || defaults.get(k) != Some(v) && !v.is_null())
-                .collect(),
-        ),
+        Value::Object(o) => {
+            // Extended, not collected: serde_json's map collects through a sort (one more copy
+            // of it in the page's wasm, `crate::sort`).
+            let mut out = Map::new();
+            out.extend(
+                o.into_iter()
+                    .filter(|(k, v)| k == "id" || defaults.get(k) != Some(v) && !v.is_null()),
+            );
+            Value::Object(out)
+        }
         v => v,
     }
 }

@@ -81,11 +81,12 @@ pub fn references(t: &Topology, id_path: &DataPath) -> Vec<DataPath> {
     let Some(old) = section.id_at(t, i) else {
         return Vec::new();
     };
-    let taken: std::collections::BTreeSet<String> = Section::ALL
-        .iter()
-        .flat_map(|s| s.ids(t))
-        .map(str::to_owned)
-        .collect();
+    let taken: std::collections::BTreeSet<String> = crate::sort::btree_set(
+        Section::ALL
+            .iter()
+            .flat_map(|s| s.ids(t))
+            .map(str::to_owned),
+    );
     let probe = super::ops::fresh_id(&format!("{old}-renamed"), &taken);
     // The model with the entity renamed to an unused id: what named the old id is then an
     // unknown reference. (Changed in place, not through JSON: the web page would otherwise

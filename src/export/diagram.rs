@@ -209,12 +209,8 @@ fn edge_label(kind: EdgeKind) -> &'static str {
 /// `O(n log n + e log e)` for `n` entities and `e` dependency edges.
 pub fn build(t: &Topology) -> Diagram {
     let mut d = groups(t);
-    let index: BTreeMap<&str, usize> = d
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.id.as_str(), i))
-        .collect();
+    let index: BTreeMap<&str, usize> =
+        crate::sort::btree_map(d.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)));
     let mut seen = BTreeSet::new();
     let mut edges = Vec::new();
     let mut passed = Vec::new();
@@ -259,12 +255,8 @@ pub fn build(t: &Topology) -> Diagram {
 pub fn groups(t: &Topology) -> Diagram {
     let mut d = Diagram::default();
     let add = add_node;
-    let host_index: BTreeMap<&str, usize> = t
-        .hosts
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.id.as_str(), i))
-        .collect();
+    let host_index: BTreeMap<&str, usize> =
+        crate::sort::btree_map(t.hosts.iter().enumerate().map(|(i, h)| (h.id.as_str(), i)));
     let mut on_host = host_groups(t);
     // Each entity's group is found through the index: a scan of every list per host would be
     // quadratic.
@@ -319,12 +311,8 @@ pub fn groups(t: &Topology) -> Diagram {
             place(&h.id, n, &mut loose);
         }
     }
-    let vm_index: BTreeMap<&str, usize> = t
-        .vms
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (v.id.as_str(), i))
-        .collect();
+    let vm_index: BTreeMap<&str, usize> =
+        crate::sort::btree_map(t.vms.iter().enumerate().map(|(i, v)| (v.id.as_str(), i)));
     let mut vm_groups: Vec<Group> = t
         .vms
         .iter()

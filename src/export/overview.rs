@@ -482,8 +482,8 @@ fn links(ov: &Overview, t: &Topology, g: &DependencyGraph) -> Vec<Link> {
 /// `O(n log n + m)` for `n` entities and `m` dependency edges at the focused members.
 pub fn focus(t: &Topology, g: &DependencyGraph, ov: &Overview, id: &str) -> Option<Topology> {
     let tile = &ov.tiles[ov.tile(id)?];
-    let members: BTreeSet<&str> = tile.members.iter().map(String::as_str).collect();
-    let mut keep: BTreeSet<String> = tile.members.iter().cloned().collect();
+    let members: BTreeSet<&str> = crate::sort::btree_set(tile.members.iter().map(String::as_str));
+    let mut keep: BTreeSet<String> = crate::sort::btree_set(tile.members.iter().cloned());
     // Graph nodes owned by a member (`tank#data-0`, `talos#volumes`) count as that member.
     for (n, node) in g.nodes() {
         if !members.contains(display_owner(&node.id)) {
@@ -556,15 +556,15 @@ pub fn subset(t: &Topology, keep: &BTreeSet<String>) -> Topology {
         waivers: waivers.clone(),
         cluster: cluster.clone(),
     };
-    let on: BTreeSet<&str> = out
-        .devices
-        .iter()
-        .map(|x| x.host.as_str())
-        .chain(out.links.iter().map(|x| x.host.as_str()))
-        .chain(out.disks.iter().map(|x| x.host.as_str()))
-        .chain(out.storages.iter().map(|x| x.host.as_str()))
-        .chain(out.vms.iter().map(|x| x.host.as_str()))
-        .collect();
+    let on: BTreeSet<&str> = crate::sort::btree_set(
+        out.devices
+            .iter()
+            .map(|x| x.host.as_str())
+            .chain(out.links.iter().map(|x| x.host.as_str()))
+            .chain(out.disks.iter().map(|x| x.host.as_str()))
+            .chain(out.storages.iter().map(|x| x.host.as_str()))
+            .chain(out.vms.iter().map(|x| x.host.as_str())),
+    );
     out.hosts = hosts
         .iter()
         .filter(|h| keep.contains(&h.id) || on.contains(h.id.as_str()))

@@ -347,7 +347,7 @@ fn boot_disk_line(g: &Guard<'_>, slot: &str, size_known: bool) -> Result<String,
 fn sorted_keys(conf: &str) -> String {
     let mut lines: Vec<&str> = conf.lines().collect();
     let comment = lines.remove(0);
-    lines.sort_by_key(|l| l.split_once(':').map_or(*l, |(k, _)| k));
+    crate::sort::sort_by_key(&mut lines, |l| l.split_once(':').map_or(*l, |(k, _)| k));
     let mut sorted = String::with_capacity(conf.len());
     for l in std::iter::once(comment).chain(lines) {
         sorted.push_str(l);

@@ -469,13 +469,14 @@ impl DependencyGraph {
         }
         // A node whose LRM has HA guests self-fences when it loses quorum (HA-12): every guest
         // on it goes down with it. The guest running qnetd is left out: it would need itself.
-        let members: BTreeSet<&str> = c.nodes.iter().map(|n| n.host.as_str()).collect();
-        let ha_nodes: BTreeSet<&str> = t
-            .vms
-            .iter()
-            .filter(|vm| vm.ha && members.contains(vm.host.as_str()))
-            .map(|vm| vm.host.as_str())
-            .collect();
+        let members: BTreeSet<&str> =
+            crate::sort::btree_set(c.nodes.iter().map(|n| n.host.as_str()));
+        let ha_nodes: BTreeSet<&str> = crate::sort::btree_set(
+            t.vms
+                .iter()
+                .filter(|vm| vm.ha && members.contains(vm.host.as_str()))
+                .map(|vm| vm.host.as_str()),
+        );
         let qnetd = c.qdevice.as_ref().and_then(|q| q.host.as_deref());
         for vm in &t.vms {
             if ha_nodes.contains(vm.host.as_str()) && Some(vm.id.as_str()) != qnetd {
@@ -548,7 +549,9 @@ impl DependencyGraph {
                 )
             })
             .collect();
-        out.sort_by(|a, b| (a.0, a.1, a.2.kind).cmp(&(b.0, b.1, b.2.kind)));
+        crate::sort::sort_by(&mut out, |a, b| {
+            (a.0, a.1, a.2.kind).cmp(&(b.0, b.1, b.2.kind))
+        });
         out
     }
 
@@ -559,7 +562,9 @@ impl DependencyGraph {
             .edges_directed(n.0, Direction::Outgoing)
             .map(|e| (NodeId(e.target()), *e.weight()))
             .collect();
-        out.sort_by(|a, b| self.graph[a.0 .0].id.cmp(&self.graph[b.0 .0].id));
+        crate::sort::sort_by(&mut out, |a, b| {
+            self.graph[a.0 .0].id.cmp(&self.graph[b.0 .0].id)
+        });
         out
     }
 
@@ -570,7 +575,7 @@ impl DependencyGraph {
             .neighbors_directed(n.0, Direction::Incoming)
             .map(NodeId)
             .collect();
-        out.sort_by(|a, b| self.graph[a.0].id.cmp(&self.graph[b.0].id));
+        crate::sort::sort_by(&mut out, |a, b| self.graph[a.0].id.cmp(&self.graph[b.0].id));
         out.dedup();
         out
     }
@@ -586,13 +591,13 @@ impl DependencyGraph {
             .filter(|scc| scc.len() > 1 || scc.iter().any(|&n| self.graph.contains_edge(n, n)))
             .map(|scc| self.cycle_order(&scc))
             .collect();
-        out.sort();
+        crate::sort::sort(&mut out);
         out
     }
 
     /// Walk one SCC from its smallest id along edges that stay inside it.
     fn cycle_order(&self, scc: &[NodeIndex]) -> Vec<String> {
-        let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
+        let members: BTreeSet<NodeIndex> = crate::sort::btree_set(scc.iter().copied());
         let Some(&start) = scc
             .iter()
             .min_by(|a, b| self.graph[**a].id.cmp(&self.graph[**b].id))
@@ -669,11 +674,8 @@ impl DependencyGraph {
 
     /// Greatest fixpoint for graphs with cycles: start all down, raise what can stand.
     fn evaluate_cyclic(&self, failed: &BTreeSet<NodeId>) -> BTreeMap<String, State> {
-        let mut state: BTreeMap<NodeIndex, State> = self
-            .graph
-            .node_indices()
-            .map(|n| (n, State::Down))
-            .collect();
+        let mut state: BTreeMap<NodeIndex, State> =
+            crate::sort::btree_map(self.graph.node_indices().map(|n| (n, State::Down)));
         loop {
             let mut changed = false;
             for n in self.graph.node_indices() {

@@ -187,7 +187,7 @@ pub fn plan(t: &Topology, host: &str, mode: Mode, timing: &Timing) -> Result<Pla
         .clone_empty()
         .run(&guests, &stopping, &[], member, h.boot_time_s)
         .1;
-    let down_hosts: BTreeSet<&str> = [host].into_iter().collect();
+    let down_hosts: BTreeSet<&str> = crate::sort::btree_set([host]);
     let mut elsewhere = outage::consumers_of(t, &lost_first, &down_hosts);
     // Members on this host are drained and stopped with it.
     elsewhere.retain(|o| !stopping.iter().any(|v| v.id == o.consumer));
@@ -244,7 +244,7 @@ impl<'a> Builder<'a> {
     fn quorum(&mut self, member: bool) -> Option<QuorumAfter> {
         let c = self.t.cluster.as_ref().filter(|_| member)?;
         let v = Votequorum::of(c)?;
-        let lost: BTreeSet<&str> = [self.host].into_iter().collect();
+        let lost: BTreeSet<&str> = crate::sort::btree_set([self.host]);
         // The QDevice goes too when qnetd runs on this host or on one of its guests.
         let qdevice_lost = c
             .qdevice
@@ -291,15 +291,14 @@ impl<'a> Builder<'a> {
             }
         }
         let states: BTreeMap<String, crate::graph::State> =
-            [(host.to_owned(), crate::graph::State::Down)]
+            crate::sort::btree_map([(host.to_owned(), crate::graph::State::Down)]);
+        let ha_targets: BTreeMap<String, Option<String>> = crate::sort::btree_map(
+            ha::recovery(t, &states, &[])
                 .into_iter()
-                .collect();
-        let ha_targets: BTreeMap<String, Option<String>> = ha::recovery(t, &states, &[])
-            .into_iter()
-            .map(|o| (o.vm, o.to))
-            .collect();
+                .map(|o| (o.vm, o.to)),
+        );
         let mut guests: Vec<&Vm> = t.vms.iter().filter(|v| v.host == host).collect();
-        guests.sort_by_key(|v| v.vmid);
+        crate::sort::sort_by_key(&mut guests, |v| v.vmid);
         let mut out = Vec::new();
         for vm in guests {
             let stuck = ha::stuck(t, self.lookup, vm);
@@ -419,7 +418,7 @@ impl<'a> Builder<'a> {
             });
         }
         // Kubernetes nodes that stop with the host: workers first, then control planes.
-        let stops: BTreeSet<&str> = stopping.iter().map(|v| v.id.as_str()).collect();
+        let stops: BTreeSet<&str> = crate::sort::btree_set(stopping.iter().map(|v| v.id.as_str()));
         let mut drained: Vec<String> = Vec::new();
         for c in t
             .consumers
@@ -888,7 +887,7 @@ impl<'a> Builder<'a> {
             .iter()
             .filter(|s| s.provider == provider)
             .collect();
-        svcs.sort_by_key(|s| (s.ready_after_s, s.id.as_str()));
+        crate::sort::sort_by_key(&mut svcs, |s| (s.ready_after_s, s.id.as_str()));
         let mut waited = 0;
         for s in svcs {
             let left = s.ready_after_s.saturating_sub(waited);
@@ -944,7 +943,7 @@ fn order_for_stop<'t>(
         .filter_map(|g| lookup.of(EntityKind::Vm, &g.vm).map(|i| &t.vms[i]))
         .filter(|v| v.host == host)
         .collect();
-    let ids: BTreeSet<&str> = stops.iter().map(|v| v.id.as_str()).collect();
+    let ids: BTreeSet<&str> = crate::sort::btree_set(stops.iter().map(|v| v.id.as_str()));
     // `needs[a]` = guests of this host that a needs (through a service it uses).
     let mut needs: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for v in &stops {
@@ -975,7 +974,7 @@ fn order_for_stop<'t>(
     }
     // Depth: how many layers of providers sit under a guest's dependents. A guest nobody
     // needs stops first (depth 0); a provider after everything that needs it.
-    let mut depth: BTreeMap<&str, usize> = ids.iter().map(|i| (*i, 0)).collect();
+    let mut depth: BTreeMap<&str, usize> = crate::sort::btree_map(ids.iter().map(|i| (*i, 0)));
     for _ in 0..ids.len() {
         let mut changed = false;
         for (a, ps) in &needs {
@@ -992,7 +991,7 @@ fn order_for_stop<'t>(
         }
     }
     let mut out = stops;
-    out.sort_by_key(|v| {
+    crate::sort::sort_by_key(&mut out, |v| {
         (
             depth.get(v.id.as_str()).copied().unwrap_or(0),
             std::cmp::Reverse(v.vmid),

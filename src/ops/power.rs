@@ -327,7 +327,7 @@ pub fn plan(t: &Topology, feeds: &[String], timing: &Timing) -> Result<PowerLoss
     let feeds: Vec<String> = if feeds.is_empty() {
         t.power_feeds.iter().map(|p| p.id.clone()).collect()
     } else {
-        let set: BTreeSet<&String> = feeds.iter().collect();
+        let set: BTreeSet<&String> = crate::sort::btree_set(feeds.iter());
         set.into_iter().cloned().collect()
     };
     let mut notes = Vec::new();
@@ -544,12 +544,13 @@ struct Schedule {
 
 impl<'a> Graph<'a> {
     fn new(t: &'a Topology, lookup: &Lookup, timing: &'a Timing) -> Self {
-        let vms: BTreeMap<&str, &Vm> = t.vms.iter().map(|v| (v.id.as_str(), v)).collect();
-        let provider_of: BTreeMap<&str, &str> = t
-            .services
-            .iter()
-            .map(|s| (s.id.as_str(), s.provider.as_str()))
-            .collect();
+        let vms: BTreeMap<&str, &Vm> =
+            crate::sort::btree_map(t.vms.iter().map(|v| (v.id.as_str(), v)));
+        let provider_of: BTreeMap<&str, &str> = crate::sort::btree_map(
+            t.services
+                .iter()
+                .map(|s| (s.id.as_str(), s.provider.as_str())),
+        );
         let mut needs: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         let mut host_consumers: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         let mut add = |vm: &'a str, svc: &str| {
@@ -588,7 +589,7 @@ impl<'a> Graph<'a> {
         }
         // Layers: a provider stops after everything that needs it. Bounded by the VM count,
         // so a dependency cycle (which validation reports) cannot loop.
-        let mut depth: BTreeMap<&str, usize> = vms.keys().map(|v| (*v, 0)).collect();
+        let mut depth: BTreeMap<&str, usize> = crate::sort::btree_map(vms.keys().map(|v| (*v, 0)));
         for _ in 0..vms.len() {
             let mut changed = false;
             for (c, ps) in &needs {
@@ -663,7 +664,7 @@ impl<'a> Graph<'a> {
                 .push(v);
         }
         for vs in out.values_mut() {
-            vs.sort_by_key(|v| std::cmp::Reverse(v.vmid));
+            crate::sort::sort_by_key(vs, |v| std::cmp::Reverse(v.vmid));
         }
         out
     }
@@ -758,12 +759,12 @@ impl<'a> Graph<'a> {
                 (ready.max(now).min(now + timeout), timeout)
             };
             for (d, vs) in self.layers(host) {
-                let remote: BTreeSet<&str> = vs
-                    .iter()
-                    .flat_map(|v| self.needed_by.get(v.id.as_str()).into_iter().flatten())
-                    .copied()
-                    .filter(|c| host_of(c) != Some(*host))
-                    .collect();
+                let remote: BTreeSet<&str> = crate::sort::btree_set(
+                    vs.iter()
+                        .flat_map(|v| self.needed_by.get(v.id.as_str()).into_iter().flatten())
+                        .copied()
+                        .filter(|c| host_of(c) != Some(*host)),
+                );
                 if !remote.is_empty() {
                     let list: Vec<&str> = remote.iter().copied().collect();
                     let (until, timeout) = remote_wait(now, &list);
@@ -933,7 +934,7 @@ impl<'a> Graph<'a> {
         };
         let guests: Vec<&Vm> = {
             let mut g: Vec<&Vm> = self.on(host).to_vec();
-            g.sort_by_key(|v| v.vmid);
+            crate::sort::sort_by_key(&mut g, |v| v.vmid);
             g
         };
         let all = || {
@@ -1067,12 +1068,13 @@ fn restart(t: &Topology, timing: &Timing) -> Restart {
         v.onboot = false;
     }
     let first = boot::simulate(&before, &Scenario::ColdStart, timing);
-    let ready: BTreeMap<&str, u64> = first
-        .events
-        .iter()
-        .filter(|e| e.kind == EventKind::ServiceReady)
-        .map(|e| (e.subject.as_str(), e.at_ms))
-        .collect();
+    let ready: BTreeMap<&str, u64> = crate::sort::btree_map(
+        first
+            .events
+            .iter()
+            .filter(|e| e.kind == EventKind::ServiceReady)
+            .map(|e| (e.subject.as_str(), e.at_ms)),
+    );
     let gate = first
         .events
         .iter()
@@ -1138,7 +1140,8 @@ fn restart(t: &Topology, timing: &Timing) -> Restart {
         })
         .collect();
     let s = boot::suggest(t, timing);
-    let vmid: BTreeMap<&str, &Vm> = t.vms.iter().map(|v| (v.id.as_str(), v)).collect();
+    let vmid: BTreeMap<&str, &Vm> =
+        crate::sort::btree_map(t.vms.iter().map(|v| (v.id.as_str(), v)));
     let startup_lines = s
         .changes
         .iter()

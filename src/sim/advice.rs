@@ -109,7 +109,7 @@ fn hint(t: &Topology, lookup: &Lookup, a: &Affected, root: &str) -> (String, Vec
         NodeKind::ControlPlane => {
             if let Some(c) = consumer_of(&a.id) {
                 let hosts: BTreeSet<&str> =
-                    c.control_plane.iter().filter_map(|m| vm_host(m)).collect();
+                    crate::sort::btree_set(c.control_plane.iter().filter_map(|m| vm_host(m)));
                 if hosts.len() == 1 {
                     let host = hosts.iter().next().copied().unwrap_or_default();
                     return (

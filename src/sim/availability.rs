@@ -131,21 +131,21 @@ impl Default for Options {
 /// it): the component's own figures, else [`default_rates`]; 0 for nodes that cannot fail by
 /// themselves (pools, storages, synthetic nodes).
 pub fn unavailability(t: &Topology, dag: &Dag) -> Vec<f64> {
-    let host_rates: BTreeMap<&str, (Option<f64>, Option<f64>)> = t
-        .hosts
-        .iter()
-        .map(|h| (h.id.as_str(), (h.mtbf_hours, h.mttr_hours)))
-        .collect();
-    let dev_rates: BTreeMap<&str, (Option<f64>, Option<f64>)> = t
-        .devices
-        .iter()
-        .map(|d| (d.id.as_str(), (d.mtbf_hours, d.mttr_hours)))
-        .collect();
-    let disk_rates: BTreeMap<&str, (Option<f64>, Option<f64>, Media)> = t
-        .disks
-        .iter()
-        .map(|d| (d.id.as_str(), (d.mtbf_hours, d.mttr_hours, d.media)))
-        .collect();
+    let host_rates: BTreeMap<&str, (Option<f64>, Option<f64>)> = crate::sort::btree_map(
+        t.hosts
+            .iter()
+            .map(|h| (h.id.as_str(), (h.mtbf_hours, h.mttr_hours))),
+    );
+    let dev_rates: BTreeMap<&str, (Option<f64>, Option<f64>)> = crate::sort::btree_map(
+        t.devices
+            .iter()
+            .map(|d| (d.id.as_str(), (d.mtbf_hours, d.mttr_hours))),
+    );
+    let disk_rates: BTreeMap<&str, (Option<f64>, Option<f64>, Media)> = crate::sort::btree_map(
+        t.disks
+            .iter()
+            .map(|d| (d.id.as_str(), (d.mtbf_hours, d.mttr_hours, d.media))),
+    );
     (0..dag.len() as u32)
         .map(|i| {
             let node = dag.node(i);
@@ -249,7 +249,7 @@ pub fn analyse_with_progress(
             })
         })
         .collect();
-    out.sort_by(|a, b| a.service.cmp(&b.service));
+    crate::sort::sort_by(&mut out, |a, b| a.service.cmp(&b.service));
     Ok(out)
 }
 

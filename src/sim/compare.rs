@@ -75,13 +75,14 @@ pub fn compare(a: &Topology, b: &Topology) -> Result<Comparison, SimError> {
     let (sa, sb) = (side(a)?, side(b)?);
     let downtime = |t: &Topology| -> Result<std::collections::BTreeMap<String, f64>, SimError> {
         let opts = super::availability::Options::default();
-        Ok(super::availability::analyse(t, &opts)?
-            .into_iter()
-            .map(|r| (r.service, r.downtime_min_per_year))
-            .collect())
+        Ok(crate::sort::btree_map(
+            super::availability::analyse(t, &opts)?
+                .into_iter()
+                .map(|r| (r.service, r.downtime_min_per_year)),
+        ))
     };
     let (da, db) = (downtime(a)?, downtime(b)?);
-    let names: BTreeSet<&String> = sa.keys().chain(sb.keys()).collect();
+    let names: BTreeSet<&String> = crate::sort::btree_set(sa.keys().chain(sb.keys()));
     let services = names
         .into_iter()
         .map(|n| ServiceComparison {

@@ -161,12 +161,12 @@ impl Delta {
     /// The ids a viewer marks as changed: components added or edited, new single points of
     /// failure and the members of new critical pairs (removed ones are not drawn after).
     pub fn marked(&self) -> BTreeSet<String> {
-        let mut out: BTreeSet<String> = self
-            .components
-            .iter()
-            .filter(|c| c.change != Change::Removed)
-            .map(|c| c.id.clone())
-            .collect();
+        let mut out: BTreeSet<String> = crate::sort::btree_set(
+            self.components
+                .iter()
+                .filter(|c| c.change != Change::Removed)
+                .map(|c| c.id.clone()),
+        );
         out.extend(
             self.spofs
                 .iter()

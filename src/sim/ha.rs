@@ -51,7 +51,8 @@ pub fn recovery(
     };
     let lookup = Lookup::new(t);
     let down = |id: &str| states.get(id) == Some(&State::Down);
-    let members: BTreeSet<&str> = cluster.nodes.iter().map(|n| n.host.as_str()).collect();
+    let members: BTreeSet<&str> =
+        crate::sort::btree_set(cluster.nodes.iter().map(|n| n.host.as_str()));
     let policy = cluster.ha.shutdown_policy.unwrap_or_default();
     let quorate = !down(QUORUM_NODE);
     // Free memory (MiB) and active HA services of every surviving node.
@@ -75,12 +76,12 @@ pub fn recovery(
     }
     // Where each HA resource runs now: those that survived on their node, then each recovered
     // one where it lands (resource-affinity rules read this).
-    let mut running: BTreeMap<&str, &str> = t
-        .vms
-        .iter()
-        .filter(|v| v.ha && !down(&v.id) && !down(&v.host))
-        .map(|v| (v.id.as_str(), v.host.as_str()))
-        .collect();
+    let mut running: BTreeMap<&str, &str> = crate::sort::btree_map(
+        t.vms
+            .iter()
+            .filter(|v| v.ha && !down(&v.id) && !down(&v.host))
+            .map(|v| (v.id.as_str(), v.host.as_str())),
+    );
     let mut out = Vec::new();
     for vm in t
         .vms

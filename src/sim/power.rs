@@ -114,7 +114,7 @@ pub fn on_battery(t: &Topology, dag: &Dag, failed: &[bool], states: &[State]) ->
             }
         })
         .collect();
-    out.sort_by(|a, b| {
+    crate::sort::sort_by(&mut out, |a, b| {
         let key = |r: &UpsRuntime| if r.overloaded { Some(0) } else { r.runtime_s };
         match (key(a), key(b)) {
             (Some(x), Some(y)) => x.cmp(&y).then_with(|| a.ups.cmp(&b.ups)),
@@ -141,7 +141,7 @@ pub fn on_battery(t: &Topology, dag: &Dag, failed: &[bool], states: &[State]) ->
             })
             .map(|i| dag.node(i).id.clone())
             .collect();
-        r.then_down.sort();
+        crate::sort::sort(&mut r.then_down);
         before = after;
     }
     out

@@ -497,11 +497,11 @@ impl Move<'_> {
         let out = &mut self.out;
         out.vms.retain(|v| !removed_vms.contains(&v.id));
         // Mappings nobody uses and that have no entry left go away.
-        let used: BTreeSet<String> = out
-            .vms
-            .iter()
-            .flat_map(|v| v.hostpci.iter().filter_map(|h| h.mapping.clone()))
-            .collect();
+        let used: BTreeSet<String> = crate::sort::btree_set(
+            out.vms
+                .iter()
+                .flat_map(|v| v.hostpci.iter().filter_map(|h| h.mapping.clone())),
+        );
         out.mappings
             .retain(|m| !m.map.is_empty() || used.contains(&m.id));
         let after_lookup = Lookup::new(out);

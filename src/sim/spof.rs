@@ -173,12 +173,12 @@ pub fn critical_pairs_with_progress(
         if n % 256 == 0 {
             progress(n as f64 / examined.max(1) as f64);
         }
-        let down: BTreeSet<u32> = dag
-            .propagate(&[a, b])
-            .into_iter()
-            .filter(|(_, s)| *s == State::Down)
-            .map(|(i, _)| i)
-            .collect();
+        let down: BTreeSet<u32> = crate::sort::btree_set(
+            dag.propagate(&[a, b])
+                .into_iter()
+                .filter(|(_, s)| *s == State::Down)
+                .map(|(i, _)| i),
+        );
         let alone: Vec<u32> = down
             .into_iter()
             .filter(|&v| {
@@ -364,7 +364,7 @@ fn full_report(
         })
         .collect();
     let candidates = ranking.len() as u32;
-    ranking.sort_by(|a, b| {
+    crate::sort::sort_by(&mut ranking, |a, b| {
         (b.services.len(), b.vms.len(), b.total)
             .cmp(&(a.services.len(), a.vms.len(), a.total))
             .then_with(|| a.id.cmp(&b.id))
@@ -381,7 +381,7 @@ fn full_report(
             components_omitted: 0,
         })
         .collect();
-    services.sort_by(|a, b| a.service.cmp(&b.service));
+    crate::sort::sort_by(&mut services, |a, b| a.service.cmp(&b.service));
     let (pairs, pairs_examined) = if pairs {
         let (found, examined) = critical_pairs_with_progress(dag, k, progress);
         let mut list: Vec<CriticalPair> = found
@@ -398,7 +398,7 @@ fn full_report(
                 total: nodes.len() as u32,
             })
             .collect();
-        list.sort_by(|x, y| {
+        crate::sort::sort_by(&mut list, |x, y| {
             (y.services.len(), y.total)
                 .cmp(&(x.services.len(), x.total))
                 .then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
@@ -484,10 +484,11 @@ fn capped_report(dag: &Dag, cap: usize) -> SpofReport {
     let candidates: Vec<u32> = (0..n as u32).filter(|&c| dag.is_entity(c)).collect();
     let kinds: Vec<NodeKind> = (0..n as u32).map(|v| dag.node(v).kind).collect();
     // Service node → its capped list of single points of failure and how many it left out.
-    let mut spofs: BTreeMap<u32, (Vec<u32>, u32)> = (0..n as u32)
-        .filter(|&v| kinds[v as usize].is_service())
-        .map(|v| (v, (Vec::new(), 0)))
-        .collect();
+    let mut spofs: BTreeMap<u32, (Vec<u32>, u32)> = crate::sort::btree_map(
+        (0..n as u32)
+            .filter(|&v| kinds[v as usize].is_service())
+            .map(|v| (v, (Vec::new(), 0))),
+    );
     let mut ranking: Vec<BlastRadius> = Vec::with_capacity(candidates.len());
     let mut down = vec![0u64; n];
     // at_least[j]: lanes with at least j of a gate's required edges down so far.
@@ -594,7 +595,7 @@ fn capped_report(dag: &Dag, cap: usize) -> SpofReport {
         }
     }
     let candidates = ranking.len() as u32;
-    ranking.sort_by(|a, b| {
+    crate::sort::sort_by(&mut ranking, |a, b| {
         (b.service_count(), b.vm_count(), b.total)
             .cmp(&(a.service_count(), a.vm_count(), a.total))
             .then_with(|| a.id.cmp(&b.id))
@@ -607,7 +608,7 @@ fn capped_report(dag: &Dag, cap: usize) -> SpofReport {
             components_omitted: omitted,
         })
         .collect();
-    services.sort_by(|a, b| a.service.cmp(&b.service));
+    crate::sort::sort_by(&mut services, |a, b| a.service.cmp(&b.service));
     SpofReport {
         candidates,
         ranking,

@@ -97,7 +97,7 @@ impl Builder {
         let mut children = open.children;
         if let Children::Keys(keys) = &mut children {
             // The first of duplicate keys wins, as the deserializer reports it.
-            keys.sort_by(|a, b| a.0.cmp(&b.0));
+            crate::sort::sort_by(keys, |a, b| a.0.cmp(&b.0));
             keys.dedup_by(|b, a| a.0 == b.0);
         }
         if let Some(node) = self.tree.nodes.get_mut(open.id as usize) {

@@ -462,12 +462,11 @@ fn make(
     }
     if is("object") {
         if let Some(properties) = schema.get("properties").and_then(Json::as_object) {
-            return Shape::Table(
+            return Shape::Table(crate::sort::btree_map(
                 properties
                     .iter()
-                    .map(|(k, v)| (k.clone(), shape(v, defs, named, all)))
-                    .collect(),
-            );
+                    .map(|(k, v)| (k.clone(), shape(v, defs, named, all))),
+            ));
         }
     }
     Shape::Leaf

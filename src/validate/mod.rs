@@ -1121,18 +1121,18 @@ impl<'a> Validator<'a> {
             }
         }
         // Once over the VMs and devices, not once per host.
-        let passing: BTreeSet<&str> = t
-            .vms
-            .iter()
-            .filter(|v| !v.hostpci.is_empty())
-            .map(|v| v.host.as_str())
-            .collect();
-        let grouped: BTreeSet<&str> = t
-            .devices
-            .iter()
-            .filter(|d| d.iommu_group.is_some_and(|g| g >= 0))
-            .map(|d| d.host.as_str())
-            .collect();
+        let passing: BTreeSet<&str> = crate::sort::btree_set(
+            t.vms
+                .iter()
+                .filter(|v| !v.hostpci.is_empty())
+                .map(|v| v.host.as_str()),
+        );
+        let grouped: BTreeSet<&str> = crate::sort::btree_set(
+            t.devices
+                .iter()
+                .filter(|d| d.iommu_group.is_some_and(|g| g >= 0))
+                .map(|d| d.host.as_str()),
+        );
         for (i, h) in t.hosts.iter().enumerate() {
             let passes = passing.contains(h.id.as_str());
             let evidence = grouped.contains(h.id.as_str());

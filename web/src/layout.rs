@@ -307,7 +307,7 @@ impl Layout {
             }
             let list = out.entry(id.clone()).or_default();
             list.extend(hidden);
-            list.sort_by(|a, b| {
+            hostplan::sort::sort_by(list, |a, b| {
                 b.severity
                     .cmp(&a.severity)
                     .then_with(|| a.code.cmp(&b.code))
@@ -513,11 +513,11 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
         of_kind(&all, EntityKind::Pool),
     ];
     let (hosts_top, top_w) = place_bands(top, PAD, &mut l.boxes);
-    let controller: BTreeMap<&str, &str> = t
-        .disks
-        .iter()
-        .map(|x| (x.id.as_str(), x.controller.as_str()))
-        .collect();
+    let controller: BTreeMap<&str, &str> = hostplan::sort::btree_map(
+        t.disks
+            .iter()
+            .map(|x| (x.id.as_str(), x.controller.as_str())),
+    );
     let mut x = PAD;
     let mut max_bottom: f64 = hosts_top;
     let host_groups = drawing
@@ -529,7 +529,7 @@ pub fn layout_with(t: &Topology, graph: &DependencyGraph, collapsed: &BTreeSet<S
         // Disks grouped by controller, in the order of the controllers, so each group sits
         // above its HBA and a vdev's members share a row when they fit in one.
         let mut disks = of_kind(&g.nodes, EntityKind::Disk);
-        disks.sort_by_key(|(id, _, _)| {
+        hostplan::sort::sort_by_key(&mut disks, |(id, _, _)| {
             controller
                 .get(id.as_str())
                 .and_then(|c| devices.iter().position(|(dev, _, _)| dev == c))
@@ -757,7 +757,8 @@ fn pack(groups: Vec<Vec<Item>>) -> Vec<Vec<Item>> {
 
 /// One bracket per vdev whose member disks sit side by side in one row.
 fn brackets(t: &Topology, boxes: &[NodeBox]) -> Vec<Bracket> {
-    let pos: BTreeMap<&str, &NodeBox> = boxes.iter().map(|b| (b.id.as_str(), b)).collect();
+    let pos: BTreeMap<&str, &NodeBox> =
+        hostplan::sort::btree_map(boxes.iter().map(|b| (b.id.as_str(), b)));
     let mut out = Vec::new();
     for p in &t.pools {
         for (i, v) in p.vdevs.iter().enumerate() {
@@ -892,15 +893,16 @@ fn arrows(
     alias: &BTreeMap<String, String>,
     collapsed: &BTreeSet<String>,
 ) -> Vec<Arrow> {
-    let ups_collapsed: BTreeSet<&str> = t
-        .ups
-        .iter()
-        .filter(|u| collapsed.contains(&u.id))
-        .map(|u| u.id.as_str())
-        .collect();
-    let pos: BTreeMap<&str, &NodeBox> = l.boxes.iter().map(|b| (b.id.as_str(), b)).collect();
+    let ups_collapsed: BTreeSet<&str> = hostplan::sort::btree_set(
+        t.ups
+            .iter()
+            .filter(|u| collapsed.contains(&u.id))
+            .map(|u| u.id.as_str()),
+    );
+    let pos: BTreeMap<&str, &NodeBox> =
+        hostplan::sort::btree_map(l.boxes.iter().map(|b| (b.id.as_str(), b)));
     let bracketed: BTreeMap<&str, &Bracket> =
-        l.brackets.iter().map(|b| (b.id.as_str(), b)).collect();
+        hostplan::sort::btree_map(l.brackets.iter().map(|b| (b.id.as_str(), b)));
     let via = |id: &str| alias.get(id).map_or(id.to_owned(), Clone::clone);
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
     let mut wants: Vec<Want> = Vec::new();
@@ -1051,7 +1053,7 @@ fn route_all(l: &Layout, wants: Vec<Want>) -> Vec<Arrow> {
         .map(|w| (w.a.x + w.a.w / 2.0, w.b_port.unwrap_or(w.b.x + w.b.w / 2.0)))
         .collect();
     for list in on_side.values_mut() {
-        list.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        hostplan::sort::sort_by(list, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let n = list.len() as f64;
         for (k, &(_, i, is_from)) in list.iter().enumerate() {
             let r = if is_from { wants[i].a } else { wants[i].b };
@@ -1064,7 +1066,7 @@ fn route_all(l: &Layout, wants: Vec<Want>) -> Vec<Arrow> {
         }
     }
     let mut order: Vec<usize> = (0..wants.len()).collect();
-    order.sort_by(|&i, &j| {
+    hostplan::sort::sort_by(&mut order, |&i, &j| {
         let span = |k: usize| (wants[k].a.y - wants[k].b.y).abs();
         span(i).total_cmp(&span(j)).then(i.cmp(&j))
     });

@@ -151,7 +151,7 @@ impl Router {
             channels.push(r.x - gap / 2.0);
             channels.push(r.right() + gap / 2.0);
         }
-        channels.sort_by(f64::total_cmp);
+        hostplan::sort::sort_by(&mut channels, f64::total_cmp);
         channels.dedup_by(|a, b| (*a - *b).abs() < 1.0);
         Self {
             obstacles,

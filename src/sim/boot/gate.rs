@@ -48,12 +48,12 @@ pub struct Need {
 /// assert_eq!(needs["talos-w1"][0].service, "iscsi-k8s");
 /// ```
 pub fn needs(t: &Topology) -> BTreeMap<String, Vec<Need>> {
-    let provider: BTreeMap<&str, &str> = t
-        .services
-        .iter()
-        .map(|s| (s.id.as_str(), s.provider.as_str()))
-        .collect();
-    let vms: BTreeSet<&str> = t.vms.iter().map(|v| v.id.as_str()).collect();
+    let provider: BTreeMap<&str, &str> = crate::sort::btree_map(
+        t.services
+            .iter()
+            .map(|s| (s.id.as_str(), s.provider.as_str())),
+    );
+    let vms: BTreeSet<&str> = crate::sort::btree_set(t.vms.iter().map(|v| v.id.as_str()));
     let mut out: BTreeMap<String, Vec<Need>> = BTreeMap::new();
     let mut add = |vm: &str, service: &str, why: String| {
         if !vms.contains(vm) || provider.get(service) == Some(&vm) {
@@ -218,7 +218,7 @@ impl GateEffect {
             out
         }
         let (f, g) = (firsts(&fixed), firsts(&gated));
-        let subjects: BTreeSet<&String> = f.keys().chain(g.keys()).collect();
+        let subjects: BTreeSet<&String> = crate::sort::btree_set(f.keys().chain(g.keys()));
         let ready = subjects
             .into_iter()
             .map(|s| ReadyAt {

@@ -68,11 +68,8 @@ pub(super) fn reboot_hazards_of(t: &Topology, host: &str) -> Vec<ShutdownHazard>
 /// [`reboot_hazards`] of every host at once. `O(v log v + s · c)`.
 pub fn reboot_hazards_all(t: &Topology) -> BTreeMap<String, Vec<ShutdownHazard>> {
     let consumers = consumer_index(t);
-    let vm_host: BTreeMap<&str, &str> = t
-        .vms
-        .iter()
-        .map(|v| (v.id.as_str(), v.host.as_str()))
-        .collect();
+    let vm_host: BTreeMap<&str, &str> =
+        crate::sort::btree_map(t.vms.iter().map(|v| (v.id.as_str(), v.host.as_str())));
     let mut out: BTreeMap<String, Vec<ShutdownHazard>> = BTreeMap::new();
     for s in &t.services {
         let host = vm_host

@@ -270,16 +270,17 @@ fn ms(s: f64) -> u64 {
 /// Storage id → the service backing it, for the network storages a guest can boot from
 /// (NFS, iSCSI, CIFS): a guest booting from one fails when the service is not ready yet.
 fn network_boot_services(t: &Topology) -> BTreeMap<&str, &str> {
-    t.storages
-        .iter()
-        .filter(|s| {
-            matches!(
-                s.kind,
-                StorageKind::Nfs | StorageKind::Iscsi | StorageKind::Cifs
-            )
-        })
-        .filter_map(|s| s.service.as_deref().map(|svc| (s.id.as_str(), svc)))
-        .collect()
+    crate::sort::btree_map(
+        t.storages
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s.kind,
+                    StorageKind::Nfs | StorageKind::Iscsi | StorageKind::Cifs
+                )
+            })
+            .filter_map(|s| s.service.as_deref().map(|svc| (s.id.as_str(), svc))),
+    )
 }
 
 /// `host` is a host of `t`: a reboot of anything else has no meaning, and simulating one
@@ -358,7 +359,9 @@ fn stop_list<'a>(ix: &Index<'a>, host: &str) -> Vec<&'a Vm> {
         .copied()
         .filter(|v| v.onboot && !v.ha)
         .collect();
-    list.sort_by_key(|v| std::cmp::Reverse((v.startup.order.map_or(u64::MAX, u64::from), v.vmid)));
+    crate::sort::sort_by_key(&mut list, |v| {
+        std::cmp::Reverse((v.startup.order.map_or(u64::MAX, u64::from), v.vmid))
+    });
     list
 }
 
@@ -372,11 +375,11 @@ fn consumer_index(t: &Topology) -> BTreeMap<&str, BTreeSet<&str>> {
                 .extend(c.control_plane.iter().chain(&c.workers).map(String::as_str));
         }
     }
-    let storage_service: BTreeMap<&str, &str> = t
-        .storages
-        .iter()
-        .filter_map(|s| s.service.as_deref().map(|svc| (s.id.as_str(), svc)))
-        .collect();
+    let storage_service: BTreeMap<&str, &str> = crate::sort::btree_map(
+        t.storages
+            .iter()
+            .filter_map(|s| s.service.as_deref().map(|svc| (s.id.as_str(), svc))),
+    );
     for vm in &t.vms {
         if let Some(svc) = storage_service.get(vm.boot_storage.as_str()) {
             out.entry(svc).or_default().insert(vm.id.as_str());

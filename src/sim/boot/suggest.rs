@@ -51,10 +51,11 @@ pub fn suggest(t: &Topology, timing: &Timing) -> Suggestion {
         dependants,
         mut cross,
     } = precedence(t, &ix);
-    let involved: BTreeSet<&str> = preds
-        .iter()
-        .flat_map(|(c, ps)| std::iter::once(*c).chain(ps.iter().map(|p| p.0)))
-        .collect();
+    let involved: BTreeSet<&str> = crate::sort::btree_set(
+        preds
+            .iter()
+            .flat_map(|(c, ps)| std::iter::once(*c).chain(ps.iter().map(|p| p.0))),
+    );
     let level = levels(t, &preds, &involved);
     let mut out = t.clone();
     let mut changes = Vec::new();
@@ -99,7 +100,7 @@ pub fn suggest(t: &Topology, timing: &Timing) -> Suggestion {
     }
     let before_ms = simulate(t, &Scenario::ColdStart, timing).all_ready_ms;
     let after_ms = simulate(&out, &Scenario::ColdStart, timing).all_ready_ms;
-    cross.sort();
+    crate::sort::sort(&mut cross);
     cross.dedup();
     Suggestion {
         changes,

@@ -39,12 +39,12 @@ impl<'a> Sim<'a> {
             t,
             timing,
             ix: Index::new(t),
-            proxmox: t
-                .hosts
-                .iter()
-                .filter(|h| h.kind == HostKind::Proxmox)
-                .map(|h| h.id.as_str())
-                .collect(),
+            proxmox: crate::sort::btree_set(
+                t.hosts
+                    .iter()
+                    .filter(|h| h.kind == HostKind::Proxmox)
+                    .map(|h| h.id.as_str()),
+            ),
             storage_service: network_boot_services(t),
             gates: BTreeMap::new(),
         }
@@ -127,23 +127,19 @@ impl<'a> Sim<'a> {
 
     /// When each service is ready, given when each provider (VM or host) is up.
     fn service_ready(&self, provider_up: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
-        self.t
-            .services
-            .iter()
-            .filter_map(|s| {
-                let up = provider_up.get(&s.provider)?;
-                // The pool's owner imports it at boot; it must be up as well.
-                let pool_owner = self.ix.pools.get(s.pool.as_str()).map(|p| p.owner.as_str());
-                let pool_up = match pool_owner {
-                    Some(o) => *provider_up.get(o)?,
-                    None => *up,
-                };
-                Some((
-                    s.id.clone(),
-                    (*up).max(pool_up) + ms(f64::from(s.ready_after_s)),
-                ))
-            })
-            .collect()
+        crate::sort::btree_map(self.t.services.iter().filter_map(|s| {
+            let up = provider_up.get(&s.provider)?;
+            // The pool's owner imports it at boot; it must be up as well.
+            let pool_owner = self.ix.pools.get(s.pool.as_str()).map(|p| p.owner.as_str());
+            let pool_up = match pool_owner {
+                Some(o) => *provider_up.get(o)?,
+                None => *up,
+            };
+            Some((
+                s.id.clone(),
+                (*up).max(pool_up) + ms(f64::from(s.ready_after_s)),
+            ))
+        }))
     }
 
     /// The start list of one node: (order group key, vmid, vm), HA guests excluded.
@@ -155,7 +151,7 @@ impl<'a> Sim<'a> {
             .copied()
             .filter(|v| v.onboot && !v.ha)
             .collect();
-        list.sort_by_key(|v| (v.startup.order.unwrap_or(u32::MAX), v.vmid));
+        crate::sort::sort_by_key(&mut list, |v| (v.startup.order.unwrap_or(u32::MAX), v.vmid));
         list
     }
 
@@ -583,7 +579,7 @@ impl Sim<'_> {
             detail.push_str(", wait_for_all: every node seen once");
         }
         Some(ClusterQuorum {
-            members: c.nodes.iter().map(|n| n.host.clone()).collect(),
+            members: crate::sort::btree_set(c.nodes.iter().map(|n| n.host.clone())),
             at_ms: at,
             detail,
         })
@@ -732,12 +728,12 @@ impl Sim<'_> {
             }
         }
         // Services whose provider (any of that id) stopped for the reboot.
-        let lost: BTreeSet<&str> = t
-            .services
-            .iter()
-            .filter(|x| start.stopped_at.contains_key(&x.provider))
-            .map(|x| x.id.as_str())
-            .collect();
+        let lost: BTreeSet<&str> = crate::sort::btree_set(
+            t.services
+                .iter()
+                .filter(|x| start.stopped_at.contains_key(&x.provider))
+                .map(|x| x.id.as_str()),
+        );
         let ctx = Consumers {
             all_up: &all_up,
             steady: &start.steady,
@@ -749,10 +745,13 @@ impl Sim<'_> {
             self.consumer_ready(c, &ctx, &mut out);
         }
         out.waits.append(&mut run.waits);
-        let failed: BTreeSet<&str> = run.failures.iter().map(|f| f.vm.as_str()).collect();
+        let failed: BTreeSet<&str> =
+            crate::sort::btree_set(run.failures.iter().map(|f| f.vm.as_str()));
         out.waits.retain(|w| !failed.contains(w.who.as_str()));
         let mut events = out.events;
-        events.sort_by(|a, b| (a.at_ms, &a.subject, a.kind).cmp(&(b.at_ms, &b.subject, b.kind)));
+        crate::sort::sort_by(&mut events, |a, b| {
+            (a.at_ms, &a.subject, a.kind).cmp(&(b.at_ms, &b.subject, b.kind))
+        });
         let all_ready_ms = if out.never_ready.is_empty() {
             out.ready_times.into_iter().max().or(Some(0))
         } else {

@@ -54,7 +54,7 @@ pub fn marks(t: &Topology, diagnostics: &[Diagnostic], evaluation: Option<&Evalu
             });
     }
     for list in out.values_mut() {
-        list.sort_by(|a, b| {
+        hostplan::sort::sort_by(list, |a, b| {
             b.severity
                 .cmp(&a.severity)
                 .then_with(|| a.code.cmp(&b.code))

@@ -65,12 +65,12 @@ struct Row {
 fn rows(t: &Topology, tl: &Timeline) -> Vec<Row> {
     let mut order: Vec<String> = Vec::new();
     let mut by: BTreeMap<String, Row> = BTreeMap::new();
-    let guest_up: BTreeMap<&str, u64> = tl
-        .events
-        .iter()
-        .filter(|e| e.kind == EventKind::GuestUp)
-        .map(|e| (e.subject.as_str(), e.at_ms))
-        .collect();
+    let guest_up: BTreeMap<&str, u64> = hostplan::sort::btree_map(
+        tl.events
+            .iter()
+            .filter(|e| e.kind == EventKind::GuestUp)
+            .map(|e| (e.subject.as_str(), e.at_ms)),
+    );
     let mut out_from: BTreeMap<&str, u64> = BTreeMap::new();
     for e in &tl.events {
         if matches!(
@@ -331,11 +331,11 @@ fn TimelineGantt(props: &GanttProps) -> Html {
     let top = 22.0;
     let x = |ms: u64| label_w + chart_w * (ms as f64) / (end as f64);
     let height = top + row_h * (rows.len() as f64) + 28.0;
-    let index: BTreeMap<&str, usize> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.subject.as_str(), i))
-        .collect();
+    let index: BTreeMap<&str, usize> = hostplan::sort::btree_map(
+        rows.iter()
+            .enumerate()
+            .map(|(i, r)| (r.subject.as_str(), i)),
+    );
     let step = tick_step(end, 6);
     let ticks: Vec<u64> = (0..=end / step).map(|i| i * step).collect();
     let width = px;
@@ -413,10 +413,7 @@ const LABEL_ROOM: f64 = 200.0;
 
 /// Each row's ready time in another timeline (the suggested order's).
 fn rows_of(t: &Topology, tl: &Timeline) -> BTreeMap<String, Option<u64>> {
-    rows(t, tl)
-        .into_iter()
-        .map(|r| (r.subject, r.end))
-        .collect()
+    hostplan::sort::btree_map(rows(t, tl).into_iter().map(|r| (r.subject, r.end)))
 }
 
 #[expect(

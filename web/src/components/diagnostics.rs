@@ -39,7 +39,7 @@ pub fn DiagnosticsList(props: &DiagnosticsProps) -> Html {
         return html! { <p class="clean" id="diagnostics-clean">{ "✓ No problems found." }</p> };
     }
     let mut sorted: Vec<&Diagnostic> = props.diagnostics.iter().collect();
-    sorted.sort_by_key(|d| std::cmp::Reverse(d.severity));
+    hostplan::sort::sort_by_key(&mut sorted, |d| std::cmp::Reverse(d.severity));
     let items = sorted.into_iter().map(|d| {
         let (icon, class) = match d.severity {
             Severity::Error => ("✖", "error"),

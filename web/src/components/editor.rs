@@ -85,7 +85,9 @@ fn object_fields(ctx: &Ctx<'_>, node: &Value, base: &str) -> Html {
     };
     // `id` first, then the schema's (alphabetical) order.
     let mut keys: Vec<&String> = props.keys().collect();
-    keys.sort_by_key(|k| (k.as_str() != "id", k.as_str() != "rule", *k));
+    hostplan::sort::sort_by_key(&mut keys, |k| {
+        (k.as_str() != "id", k.as_str() != "rule", *k)
+    });
     html! { <>{ for keys.into_iter().map(|k| field(ctx, k, &props[k], &join(base, k))) }</> }
 }
 

@@ -297,7 +297,9 @@ fn stops(l: &Layout) -> Vec<Stop> {
         x: b.x,
         y: b.y,
     }));
-    out.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
+    hostplan::sort::sort_by(&mut out, |a, b| {
+        a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x))
+    });
     out
 }
 

@@ -27,10 +27,11 @@ pub fn Outcome(props: &OutcomeProps) -> Html {
     let Ok(r) = props.report.as_ref() else {
         return Html::default();
     };
-    let hints: BTreeMap<String, String> = survival(&props.topology, r)
-        .into_iter()
-        .map(|s| (s.service, s.hint))
-        .collect();
+    let hints: BTreeMap<String, String> = hostplan::sort::btree_map(
+        survival(&props.topology, r)
+            .into_iter()
+            .map(|s| (s.service, s.hint)),
+    );
     let g = grouped(r);
     let item = |a: &Affected| {
         let id = hostplan::graph::display_owner(&a.id).to_owned();

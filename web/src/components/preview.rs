@@ -27,11 +27,12 @@ pub struct AfterThisProps {
 
 /// Validation errors as `[code] message`, deduplicated.
 fn errors(doc: &Doc) -> BTreeSet<String> {
-    doc.diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| format!("[{}] {}", d.code.as_str(), d.message))
-        .collect()
+    hostplan::sort::btree_set(
+        doc.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| format!("[{}] {}", d.code.as_str(), d.message)),
+    )
 }
 
 /// What the preview says.

@@ -176,7 +176,8 @@ pub fn ReviewPanel(props: &ReviewProps) -> Html {
         .iter()
         .filter(|f| f.status == Status::Open)
         .count();
-    let rules: BTreeMap<&str, &RuleMeta> = eval.rules.iter().map(|r| (r.id.as_str(), r)).collect();
+    let rules: BTreeMap<&str, &RuleMeta> =
+        hostplan::sort::btree_map(eval.rules.iter().map(|r| (r.id.as_str(), r)));
     html! {
         <div class="panel" id="review-panel">
             <p id="findings-count" data-stale={props.stale.to_string()}>

@@ -161,7 +161,7 @@ pub fn TextView(props: &TextViewProps) -> Html {
         }
         None => {
             let mut sorted: Vec<&Diagnostic> = props.diagnostics.iter().collect();
-            sorted.sort_by_key(|d| {
+            hostplan::sort::sort_by_key(&mut sorted, |d| {
                 d.location
                     .as_ref()
                     .map_or((u32::MAX, 0), |l| (l.line, l.column))
