@@ -477,15 +477,13 @@ fn read_doc(text: &str) -> Result<std::rc::Rc<hostplan::model::Topology>, Respon
     Ok(t)
 }
 
-/// Whether a document's text is JSON (the page edits it as TOML).
-fn is_json(text: &str) -> bool {
-    hostplan::source::Format::detect("topology", text.as_bytes()) == hostplan::source::Format::Json
-}
-
-/// The model of a JSON document as TOML text, for the page to edit in place (`None` for a
-/// TOML document, which is edited as it is).
-fn toml_of_json(text: &str, t: &hostplan::model::Topology) -> Option<String> {
-    is_json(text).then(|| toml::to_string(t).ok()).flatten()
+/// The model of a document read as `format` as TOML text, for the page to edit in place: a
+/// JSON document's (the page edits it as TOML); `None` for a TOML document, which is edited as
+/// it is.
+fn toml_of_json(format: hostplan::source::Format, t: &hostplan::model::Topology) -> Option<String> {
+    (format == hostplan::source::Format::Json)
+        .then(|| toml::to_string(t).ok())
+        .flatten()
 }
 
 /// The document `text` (whose model is `before`) changed into `after`: written into the
@@ -497,7 +495,8 @@ pub(crate) fn changed_text(
     after: &hostplan::model::Topology,
 ) -> Result<String, String> {
     let json = |t| serde_json::to_value(t).map_err(|e| e.to_string());
-    let base = match toml_of_json(text, before) {
+    let format = hostplan::source::Format::detect("topology", text.as_bytes());
+    let base = match toml_of_json(format, before) {
         Some(toml) => toml,
         None => text.to_owned(),
     };
@@ -557,8 +556,7 @@ fn run_inner(req: &Request, progress: &mut dyn FnMut(f64)) -> Result<Response, R
             let toml = report
                 .topology
                 .as_ref()
-                .filter(|_| report.source.format == hostplan::source::Format::Json)
-                .and_then(|t| toml::to_string(t).ok());
+                .and_then(|t| toml_of_json(report.source.format, t));
             return Ok(done(&Checked {
                 topology: report.topology,
                 diagnostics: report.diagnostics,
