@@ -121,30 +121,31 @@ for (const hosts of parts.has('fleets') ? fleetSizes : []) {
 //    On the opened fleet's overview at its legible scale, zoomed out twice (tiles without text),
 //    and on a host opened in detail (what search opens). A frame the app overruns shows as a long
 //    interval (the drag's render, style, layout and paint all happen before the next frame).
-async function panFrames(page, frames) {
-  return page.evaluate((frames) => new Promise((resolve) => {
+// `drag: false` records the frames alone: the page's ceiling, with nothing moving.
+async function panFrames(page, frames, { drag = true } = {}) {
+  return page.evaluate(([frames, drag]) => new Promise((resolve) => {
     const svg = document.querySelector('svg#graph');
     const r = svg.getBoundingClientRect();
     const [x0, y0] = [r.left + r.width / 2, r.top + r.height / 2];
     const at = (x, y) => ({ bubbles: true, clientX: x, clientY: y, pointerId: 1, pointerType: 'mouse', isPrimary: true, buttons: 1 });
-    svg.dispatchEvent(new PointerEvent('pointerdown', at(x0, y0)));
+    if (drag) svg.dispatchEvent(new PointerEvent('pointerdown', at(x0, y0)));
     const times = [];
     const views = new Set();
     const step = (t) => {
       times.push(t);
       views.add(svg.getAttribute('viewBox'));
       if (times.length > frames) {
-        svg.dispatchEvent(new PointerEvent('pointerup', at(x0, y0)));
-        resolve({ times, views: views.size, drawn: svg.querySelectorAll('g.tile, g.node, g.host, path, line').length });
+        if (drag) svg.dispatchEvent(new PointerEvent('pointerup', at(x0, y0)));
+        resolve({ times, views: drag ? views.size : undefined, drawn: svg.querySelectorAll('g.tile, g.node, g.host, path, line').length });
         return;
       }
       // Back and forth, 200 px across and 80 px up and down: the whole drawing moves every frame.
       const i = times.length;
-      svg.dispatchEvent(new PointerEvent('pointermove', at(x0 + 200 * Math.sin(i / 15), y0 + 80 * Math.sin(i / 23))));
+      if (drag) svg.dispatchEvent(new PointerEvent('pointermove', at(x0 + 200 * Math.sin(i / 15), y0 + 80 * Math.sin(i / 23))));
       requestAnimationFrame(step);
     };
     requestAnimationFrame(step);
-  }), frames);
+  }), [frames, drag]);
 }
 function frameStats({ times, views, drawn }) {
   // A drag the app ignored would measure an idle page: every frame must have moved the drawing.
@@ -160,7 +161,7 @@ for (const hosts of parts.has('pan') ? fleetSizes : []) {
   await p.goto(base);
   await p.waitForSelector('svg#graph g.node[data-id="truenas"]');
   // An idle page's frame rate first: the ceiling this browser gives (60 Hz where it paces frames).
-  console.log(`pan, idle page (no drag): ${frameStats(await p.evaluate((n) => new Promise((resolve) => { const times = []; const f = (t) => { times.push(t); if (times.length > n) resolve({ times, drawn: 0 }); else requestAnimationFrame(f); }; requestAnimationFrame(f); }), 60))}`);
+  console.log(`pan, idle page (no drag): ${frameStats(await panFrames(p, 60, { drag: false }))}`);
   await openFleet(p, `fleet-${hosts}.toml`, generateFleet(hostplan, hosts), 'svg#graph g.tile[data-id="h00000"] text.tile-label', { settleMs: hosts >= 1000 ? 6000 : 2000, timeout: 120000 });
   console.log(`pan the ${hosts}-host overview (legible scale): ${frameStats(await panFrames(p, frames))}`);
   await p.click('.graph-tools button[aria-label="Zoom out"]');
